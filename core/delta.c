@@ -1,0 +1,288 @@
+/*
+ * delta.c - delta leases: joining, renewing and leaving a host id (delta.h).
+ *
+ * Join, after Chockler and Malkhi:
+ *
+ *   1. read the host area; our sector is
+ *        empty or FREE           -> take it now;
+ *        our own identity        -> our previous incarnation: take it now
+ *                                   (the caller fenced that incarnation's
+ *                                   holders first);
+ *        another identity        -> watch it; any change means the id is in
+ *                                   use (-EBUSY); no change for host_dead
+ *                                   means its holder is dead: take it.
+ *   2. write our record (next generation), submitted within io_timeout of
+ *      the read in 1 that found the sector takeable, else start over;
+ *   3. wait join_delay after the write completed;
+ *   4. read the sector again: our identity and generation -> joined;
+ *      anything else -> a racing joiner wrote last: -EAGAIN.
+ *
+ * Why 3 is enough: a racer R that found the sector takeable read it before
+ * our write landed, so before our write completed (time c).  R submits its
+ * write within io_timeout of that read and the write lands within another
+ * io_timeout, so by c + 2 io_timeout = c + join_delay it has landed and our
+ * read in 4 sees it.  Of two racers only the last writer reads itself back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "delta.h"
+
+static uint64_t
+sector_offset(const struct lfs_lockspace *ls, uint32_t host_id)
+{
+	return lfs_host_sector(&ls->layout, host_id) * ls->layout.sector_size;
+}
+
+static int
+write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
+{
+	struct lfs_host rec = { .host_id = ls->host_id };
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rec.flags = flags;
+	rec.generation = ls->generation;
+	rec.timestamp = ls->renew_count;
+	rec.wall_time = (uint64_t)time(NULL);
+	rec.io_timeout_ms = ls->to.io_timeout_ms;
+	uuid_copy(rec.identity, ls->identity);
+	strcpy(rec.name, ls->host_name);
+	rv = lfs_host_encode(&rec, buf, S);
+	if (rv == 0)
+		rv = lfs_io_write(io, sector_offset(ls, ls->host_id), buf, S);
+	free(buf);
+	return rv;
+}
+
+/* Read our sector alone.  0 and *rec, -ENODATA when empty, or an error. */
+static int
+read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t host_id,
+    struct lfs_host *rec)
+{
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, sector_offset(ls, host_id), buf, S);
+	if (rv == 0)
+		rv = lfs_host_decode(rec, buf, S);
+	free(buf);
+	return rv;
+}
+
+static void
+sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Sleep ms in short steps, asking should_stop between them. */
+static int
+wait_ms(const struct lfs_join_params *p, uint32_t ms)
+{
+	const uint32_t step = 100;
+
+	while (ms > 0) {
+		uint32_t n = ms < step ? ms : step;
+
+		if (p->should_stop != NULL && p->should_stop(p->arg))
+			return -EINTR;
+		sleep_ms(n);
+		ms -= n;
+	}
+	return 0;
+}
+
+/*
+ * Step 1: wait until our sector may be taken.  On success *prev is the
+ * record (or zeroed when empty) and *read_ms the submit time of the read
+ * that found it takeable.
+ */
+static int
+wait_takeable(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_join_params *p, struct lfs_host_view *prev,
+    uint64_t *read_ms)
+{
+	uint64_t first_change = 0;
+	int rv;
+
+	for (;;) {
+		*read_ms = lfs_now_ms();
+		if ((rv = lfs_hosts_refresh(ls, io)) < 0)
+			return rv;
+		if (lfs_host_get(ls, p->host_id, prev) < 0) {
+			memset(prev, 0, sizeof(*prev));
+			return 0; /* never used */
+		}
+		if (prev->corrupt)
+			; /* unknown owner: wait as for a live stranger */
+		else if (prev->rec.flags & LFS_HOST_FREE)
+			return 0;
+		else if (uuid_compare(prev->rec.identity, p->identity) == 0)
+			return 0; /* our previous incarnation */
+		if (lfs_host_state(ls, p->host_id, 0) == LFS_HOST_STATE_DEAD)
+			return 0;
+		if (first_change == 0)
+			first_change = prev->changed_ms;
+		else if (prev->changed_ms != first_change)
+			return -EBUSY; /* it renews: someone holds this id */
+		lfs_log(ls->log, LOG_INFO, "host id %u belongs to %s; waiting "
+		    "to see whether it is alive", p->host_id,
+		    prev->corrupt ? "an unreadable record" : prev->rec.name);
+		if ((rv = wait_ms(p, ls->to.renewal_interval_ms)) < 0)
+			return rv;
+	}
+}
+
+int
+lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_join_params *p)
+{
+	struct lfs_host_view prev;
+	struct lfs_host check;
+	uint64_t read_ms, submit_ms;
+	int rv;
+
+	if (p->host_id == 0 || p->host_id > ls->layout.max_hosts)
+		return -EINVAL;
+	do {
+		rv = wait_takeable(ls, io, p, &prev, &read_ms);
+		if (rv < 0)
+			return rv;
+		/* the write must follow the read within io_timeout (step 2) */
+	} while (lfs_now_ms() - read_ms >= ls->to.io_timeout_ms);
+
+	ls->host_id = p->host_id;
+	ls->generation = prev.valid && !prev.corrupt ? prev.rec.generation + 1 : 1;
+	ls->renew_count = 1;
+	uuid_copy(ls->identity, p->identity);
+	snprintf(ls->host_name, sizeof(ls->host_name), "%s", p->host_name);
+	submit_ms = lfs_now_ms();
+	if ((rv = write_record(ls, io, LFS_HOST_LIVE)) < 0)
+		goto fail;
+	if ((rv = wait_ms(p, ls->to.join_delay_ms)) < 0)
+		goto fail;
+	rv = read_own(ls, io, p->host_id, &check);
+	if (rv == 0 && (uuid_compare(check.identity, p->identity) != 0 ||
+	    check.generation != ls->generation))
+		rv = -EAGAIN;
+	if (rv < 0)
+		goto fail;
+	pthread_mutex_lock(&ls->view_lock);
+	ls->renewed_ms = submit_ms;
+	pthread_mutex_unlock(&ls->view_lock);
+	lfs_log(ls->log, LOG_NOTICE, "joined lockspace %s as host %u "
+	    "generation %llu", ls->header.name, ls->host_id,
+	    (unsigned long long)ls->generation);
+	return 0;
+fail:
+	lfs_log(ls->log, LOG_ERR, "join as host %u failed: %s", p->host_id,
+	    rv == -EAGAIN ? "another host joined with this id at the same time" :
+	    strerror(-rv));
+	ls->host_id = 0;
+	ls->generation = 0;
+	return rv;
+}
+
+/* Our own sector in a fresh host-area read must still be ours. */
+static int
+check_own(struct lfs_lockspace *ls, const unsigned char *area)
+{
+	uint32_t S = ls->layout.sector_size;
+	struct lfs_host rec;
+	int rv;
+
+	rv = lfs_host_decode(&rec, area + (size_t)(ls->host_id - 1) * S, S);
+	if (rv < 0)
+		return rv == -ENODATA ? -ESTALE : rv;
+	if (uuid_compare(rec.identity, ls->identity) != 0 ||
+	    rec.generation != ls->generation)
+		return -ESTALE;
+	return 0;
+}
+
+int
+lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
+{
+	uint32_t S = ls->layout.sector_size;
+	struct lfs_io_req req[2];
+	struct lfs_host rec = { .host_id = ls->host_id };
+	unsigned char *own, *area;
+	uint64_t start;
+	int rv = -ENOMEM;
+
+	own = malloc(S);
+	area = malloc(lfs_hosts_area_bytes(ls));
+	if (own == NULL || area == NULL)
+		goto out;
+	rec.flags = LFS_HOST_LIVE;
+	rec.generation = ls->generation;
+	rec.timestamp = ls->renew_count + 1;
+	rec.wall_time = (uint64_t)time(NULL);
+	rec.io_timeout_ms = ls->to.io_timeout_ms;
+	uuid_copy(rec.identity, ls->identity);
+	strcpy(rec.name, ls->host_name);
+	if ((rv = lfs_host_encode(&rec, own, S)) < 0)
+		goto out;
+	/* The write and the read go out together: one round trip. */
+	req[0] = (struct lfs_io_req){ LFS_IO_WRITE,
+	    sector_offset(ls, ls->host_id), own, S };
+	req[1] = (struct lfs_io_req){ LFS_IO_READ,
+	    ls->layout.host_area * S, area, lfs_hosts_area_bytes(ls) };
+	start = lfs_now_ms();
+	if ((rv = lfs_io_batch(io, req, 2)) < 0)
+		goto out;
+	if ((rv = check_own(ls, area)) < 0)
+		goto out;
+	ls->renew_count++;
+	lfs_hosts_apply(ls, area, start, lfs_now_ms());
+	pthread_mutex_lock(&ls->view_lock);
+	ls->renewed_ms = start;
+	pthread_mutex_unlock(&ls->view_lock);
+out:
+	free(own);
+	free(area);
+	return rv;
+}
+
+int
+lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io)
+{
+	int rv;
+
+	if (ls->host_id == 0)
+		return 0;
+	ls->renew_count++;
+	rv = write_record(ls, io, LFS_HOST_FREE);
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "left lockspace %s (host %u "
+		    "generation %llu)", ls->header.name, ls->host_id,
+		    (unsigned long long)ls->generation);
+	return rv;
+}
+
+uint64_t
+lfs_delta_since_renewal_ms(struct lfs_lockspace *ls)
+{
+	uint64_t r;
+
+	pthread_mutex_lock(&ls->view_lock);
+	r = ls->renewed_ms;
+	pthread_mutex_unlock(&ls->view_lock);
+	return lfs_now_ms() - r;
+}

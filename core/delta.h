@@ -1,0 +1,53 @@
+/*
+ * delta.h - delta leases (Chockler and Malkhi): holding a host id.
+ *
+ * A host holds its id by rewriting its own host-area sector with a changing
+ * timestamp every renewal_interval; other hosts judge it alive from seeing
+ * the change (lockspace.h).  There is no compare-and-swap on a disk, so a
+ * join writes, waits join_delay (longer than any racing writer's read-to-
+ * write gap plus its write time), and reads again: of two hosts joining with
+ * the same id at once, only the last writer reads its own identity back.
+ *
+ * State diagram of this host (function behind each transition):
+ *
+ *   OUT --lfs_delta_join()--> JOINED --lfs_delta_renew()--> JOINED
+ *                               |  \--renewal_fail without success--> FAILED
+ *                               \--lfs_delta_leave()--> OUT
+ */
+#ifndef LEASEFS_DELTA_H
+#define LEASEFS_DELTA_H
+
+#include "lockspace.h"
+
+struct lfs_join_params {
+	uint32_t host_id;
+	uuid_t identity;             /* stable across restarts (state file) */
+	const char *host_name;
+	/* Called while waiting, so a daemon can stop a join; may be NULL.
+	 * A non-zero return aborts the join with -EINTR. */
+	int (*should_stop)(void *arg);
+	void *arg;
+};
+
+/* Join ls as p->host_id.  Returns 0 (ls->host_id, generation set), or
+ *   -EBUSY     the id is held by another identity that is alive;
+ *   -EAGAIN    another host wrote the sector during our join (lost a race);
+ *   -EINVAL    bad host id; -errno from I/O.
+ * An id held by another identity that is not seen to change for host_dead
+ * is taken over; that wait happens inside this call. */
+int lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_join_params *p);
+
+/* One renewal: write our record with the next timestamp and read the host
+ * area (in one batch).  -ESTALE when our sector holds another identity or
+ * generation (we lost the id: fence), -errno from I/O. */
+int lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io);
+
+/* Leave cleanly: write our record with LFS_HOST_FREE.  Callers release
+ * every lease first. */
+int lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io);
+
+/* Milliseconds since the submit time of our last good renewal. */
+uint64_t lfs_delta_since_renewal_ms(struct lfs_lockspace *ls);
+
+#endif

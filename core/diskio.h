@@ -1,0 +1,107 @@
+/*
+ * diskio.h - sector I/O on the shared device: O_DIRECT, libaio, timeouts.
+ *
+ * This module owns the device file descriptor and every I/O on it.  Its
+ * promises:
+ *   - every read and write is O_DIRECT, sector aligned in offset and length,
+ *     submitted with io_submit(2) and waited for at most io_timeout;
+ *   - the caller's buffer needs no alignment and is never touched after the
+ *     call returns: each I/O runs on a bounce buffer owned by this module;
+ *   - an I/O that does not complete in time returns -ETIMEDOUT at once, and
+ *     its bounce buffer stays allocated, owned by the kernel, until the I/O is
+ *     reaped by a later call on the same context (or lfs_io_destroy(), which
+ *     waits for it); at most LFS_IO_MAX_ABANDONED such I/Os may be pending per
+ *     context, past that new I/O fails with -EIO without being submitted;
+ *   - a short read or write is -EIO; an error from the kernel is returned
+ *     as its -errno.
+ *
+ * One struct lfs_io (one io_context) belongs to one thread at a time; several
+ * contexts may share one struct lfs_disk.  The system calls go through a
+ * replaceable table (struct lfs_io_syscalls) so that tests inject errors,
+ * hangs, short and torn I/O without a kernel module.
+ */
+#ifndef LEASEFS_DISKIO_H
+#define LEASEFS_DISKIO_H
+
+#include <libaio.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+
+#define LFS_IO_MAX_ABANDONED 32 /* timed-out I/Os a context may leave pending */
+#define LFS_IO_MAX_BATCH 8      /* I/Os submitted together by lfs_io_batch() */
+
+struct lfs_disk {
+	int fd;                  /* O_RDWR | O_DIRECT | O_CLOEXEC */
+	uint32_t sector_size;    /* from BLKSSZGET; 0 for a regular file */
+	uint64_t size;           /* bytes */
+	int is_blockdev;
+	char path[4096];
+};
+
+/* Open path for O_DIRECT I/O.  Fills d; -errno on failure (nothing open). */
+int lfs_disk_open(struct lfs_disk *d, const char *path);
+void lfs_disk_close(struct lfs_disk *d);
+
+/* The system calls behind a context; tests replace them. */
+struct lfs_io_syscalls {
+	int (*setup)(int maxevents, io_context_t *ctx);
+	int (*destroy)(io_context_t ctx);
+	int (*submit)(void *arg, io_context_t ctx, long nr, struct iocb **iocbs);
+	int (*getevents)(void *arg, io_context_t ctx, long min_nr, long nr,
+	    struct io_event *events, struct timespec *timeout);
+	void *arg;               /* handed to submit and getevents */
+};
+extern const struct lfs_io_syscalls lfs_io_syscalls_default;
+
+/* Counters of one context; read them with the context idle. */
+struct lfs_io_stats {
+	uint64_t reads, writes;
+	uint64_t bytes_read, bytes_written;
+	uint64_t timeouts;       /* I/Os that did not complete in time */
+	uint64_t errors;         /* I/Os that completed with an error */
+	uint32_t abandoned;      /* timed-out I/Os still owned by the kernel */
+};
+
+struct lfs_io_pending;       /* a timed-out I/O waiting to be reaped */
+
+struct lfs_io {
+	struct lfs_disk *disk;
+	io_context_t ctx;
+	uint32_t timeout_ms;
+	const struct lfs_io_syscalls *sys;
+	const struct lfs_logger *log;
+	struct lfs_io_pending *abandoned; /* list, owned by this context */
+	struct lfs_io_stats stats;
+	uint64_t next_tag;       /* tags iocbs so stray events are recognised */
+};
+
+/* Set up a context on disk.  sys may be NULL for the real system calls,
+ * log may be NULL.  -errno on failure (nothing to destroy then). */
+int lfs_io_init(struct lfs_io *io, struct lfs_disk *disk, uint32_t timeout_ms,
+    const struct lfs_io_syscalls *sys, const struct lfs_logger *log);
+/* Wait (without limit) for abandoned I/Os, then free everything. */
+void lfs_io_destroy(struct lfs_io *io);
+
+enum lfs_io_op { LFS_IO_READ, LFS_IO_WRITE };
+
+struct lfs_io_req {
+	enum lfs_io_op op;
+	uint64_t offset;         /* bytes; multiple of the sector size */
+	void *buf;               /* len bytes; any alignment */
+	size_t len;              /* bytes; multiple of the sector size */
+};
+
+/* Submit n (<= LFS_IO_MAX_BATCH) I/Os at once and wait for all of them, at
+ * most timeout_ms in all.  Returns 0 when all succeeded, else the first
+ * error.  Read buffers are filled only on success of that read.  Writes in
+ * one batch have no order between them. */
+int lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n);
+int lfs_io_read(struct lfs_io *io, uint64_t offset, void *buf, size_t len);
+int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len);
+
+/* Reap finished abandoned I/Os without waiting; returns how many remain. */
+uint32_t lfs_io_reap(struct lfs_io *io);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * fence.h - stopping the local processes that hold leases.
+ *
+ * A holder is any process with an open file descriptor on a lease's `lock`
+ * or `incoming` file under a mount point, found by reading /proc/PID/fd
+ * (so children that inherited the descriptor are holders too).  Fencing
+ * sends SIGTERM, waits up to kill_grace for the holders to exit, then sends
+ * SIGKILL and waits again.  Processes are identified by (pid, start time)
+ * so a recycled pid is never signalled.
+ */
+#ifndef LEASEFS_FENCE_H
+#define LEASEFS_FENCE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+struct lfs_holder {
+	pid_t pid;
+	uint64_t start_time;     /* field 22 of /proc/PID/stat, clock ticks */
+};
+
+/* Find holders of files under mountpoint whose last path component is
+ * `lock` or `incoming`; lease (may be NULL) restricts to MOUNT/lease/.
+ * Fills up to max entries, returns how many were found (may exceed max),
+ * or -errno.  The calling process is never listed. */
+int lfs_fence_find(const char *mountpoint, const char *lease,
+    struct lfs_holder *out, int max);
+
+/* 1 when (pid, start_time) is still the same running process, else 0. */
+int lfs_fence_alive(const struct lfs_holder *h);
+
+/* SIGTERM the holders, wait up to grace_ms, SIGKILL the rest, wait up to
+ * settle_ms for them to be gone.  Logs each step.  Returns the number
+ * still alive at the end (0 on success). */
+int lfs_fence_kill(const struct lfs_holder *h, int n, uint32_t grace_ms,
+    uint32_t settle_ms, const struct lfs_logger *log);
+
+/* Run a shell command (the kill command for leases held through ctl) with
+ * LEASEFS_LEASE set to lease; waits at most timeout_ms.  0 or -errno. */
+int lfs_fence_run_command(const char *command, const char *lease,
+    uint32_t timeout_ms, const struct lfs_logger *log);
+
+#endif

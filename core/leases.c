@@ -1,0 +1,377 @@
+/*
+ * leases.c - the lease name table (leases.h).
+ *
+ * Creating a lease, holding the table lease (slot 0):
+ *   1. read the table; refuse a name in use (-EEXIST) or a full table;
+ *   2. initialize slot k + 1: leader (next incarnation, lver 0, free),
+ *      empty request, empty dblocks -- one write of the whole slot;
+ *   3. write the table sector holding entry k.
+ * Until 3 lands no one knows the slot; after it, the slot is ready.
+ *
+ * Deleting: take the lease itself (so it is free and stays so), then under
+ * the table lease clear the entry and mark the leader DELETED.  A host with
+ * a stale name -> slot mapping then reads DELETED or a new incarnation in
+ * the leader and gets -ENOENT.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "leases.h"
+#include "names.h"
+
+#define TABLE_LOCK_TRIES 200     /* each a ballot or a busy read */
+#define TABLE_LOCK_PAUSE_MS 5    /* table changes take a few ms */
+
+static const struct lfs_lease_ref table_ref = { 0, 0 };
+
+static size_t
+table_bytes(const struct lfs_lockspace *ls)
+{
+	return (size_t)ls->layout.name_sectors * ls->layout.sector_size;
+}
+
+static int
+read_table(struct lfs_lockspace *ls, struct lfs_io *io, unsigned char **out)
+{
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(table_bytes(ls));
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, ls->layout.name_table * ls->layout.sector_size,
+	    buf, table_bytes(ls));
+	if (rv < 0) {
+		free(buf);
+		return rv;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* Decode entry k: 0, -ENODATA when empty, or a decoder error. */
+static int
+table_entry(struct lfs_lockspace *ls, const unsigned char *table, uint32_t k,
+    struct lfs_lease_entry *e)
+{
+	struct lfs_name_entry ne;
+	int rv;
+
+	rv = lfs_name_entry_decode(&ne, table + lfs_name_entry_offset(k));
+	if (rv == -ENODATA)
+		return rv;
+	if (rv < 0) {
+		lfs_log(ls->log, LOG_ERR, "name table entry %u: %s", k,
+		    lfs_decode_strerror(rv));
+		return rv;
+	}
+	memcpy(e->name, ne.name, sizeof(e->name));
+	e->ref.slot = k + 1;
+	e->ref.incarnation = ne.incarnation;
+	return 0;
+}
+
+int
+lfs_leases_list(struct lfs_lockspace *ls, struct lfs_io *io,
+    struct lfs_lease_entry **out, uint32_t *n)
+{
+	struct lfs_lease_entry *v = NULL, *grown;
+	unsigned char *table;
+	uint32_t k, count = 0, cap = 0;
+	int rv;
+
+	if ((rv = read_table(ls, io, &table)) < 0)
+		return rv;
+	for (k = 0; k < ls->layout.lease_capacity; k++) {
+		struct lfs_lease_entry e;
+
+		rv = table_entry(ls, table, k, &e);
+		if (rv == -ENODATA)
+			continue;
+		if (rv < 0)
+			goto fail;
+		if (count == cap) {
+			cap = cap ? cap * 2 : 64;
+			grown = realloc(v, cap * sizeof(*v));
+			if (grown == NULL) {
+				rv = -ENOMEM;
+				goto fail;
+			}
+			v = grown;
+		}
+		v[count++] = e;
+	}
+	free(table);
+	*out = v;
+	*n = count;
+	return 0;
+fail:
+	free(table);
+	free(v);
+	return rv;
+}
+
+int
+lfs_leases_lookup(struct lfs_lockspace *ls, struct lfs_io *io,
+    const char *name, struct lfs_lease_entry *out)
+{
+	struct lfs_lease_entry *v;
+	uint32_t i, n;
+	int rv;
+
+	if (lfs_name_check(name) < 0)
+		return -ENOENT;
+	if ((rv = lfs_leases_list(ls, io, &v, &n)) < 0)
+		return rv;
+	rv = -ENOENT;
+	for (i = 0; i < n && rv < 0; i++)
+		if (strcmp(v[i].name, name) == 0) {
+			*out = v[i];
+			rv = 0;
+		}
+	free(v);
+	return rv;
+}
+
+static void
+pause_ms(uint32_t ms)
+{
+	struct timespec ts = { 0, (long)ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Take the table lease, waiting out short holds by other hosts. */
+static int
+table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
+{
+	int i, rv = -EBUSY;
+
+	for (i = 0; i < TABLE_LOCK_TRIES; i++) {
+		rv = lfs_paxos_acquire(ls, io, &table_ref, "_table", held);
+		if (rv == 0 || rv == -EALREADY)
+			return 0;
+		if (rv != -EBUSY && rv != -EAGAIN)
+			return rv;
+		pause_ms(TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
+	}
+	return rv;
+}
+
+static void
+table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_leader *held)
+{
+	int rv = lfs_paxos_release(ls, io, &table_ref, held);
+
+	if (rv < 0)
+		lfs_log(ls->log, LOG_ERR, "name table lease: release failed: %s",
+		    strerror(-rv));
+}
+
+/* Write the table sector that holds entry k, from the table image. */
+static int
+write_table_sector(struct lfs_lockspace *ls, struct lfs_io *io,
+    const unsigned char *table, uint32_t k)
+{
+	uint32_t S = ls->layout.sector_size;
+	uint64_t sec = lfs_name_entry_offset(k) / S;
+
+	return lfs_io_write(io, (ls->layout.name_table + sec) * S,
+	    table + sec * S, S);
+}
+
+/* Incarnation for a slot about to be reused: one past the old leader's. */
+static int
+next_incarnation(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    uint32_t *inc)
+{
+	uint32_t S = ls->layout.sector_size;
+	struct lfs_leader ld;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, lfs_slot_sector(&ls->layout, slot) * S, buf, S);
+	if (rv == 0) {
+		/* never written, or garbage from before format: start at 1 */
+		*inc = lfs_leader_decode(&ld, buf, S) == 0 ? ld.incarnation + 1 : 1;
+		if (*inc == 0)
+			*inc = 1;
+	}
+	free(buf);
+	return rv;
+}
+
+static int
+init_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    uint32_t inc, const char *name)
+{
+	size_t len = ls->layout.slot_sectors * ls->layout.sector_size;
+	struct lfs_leader ld = { .incarnation = inc };
+	unsigned char *buf;
+	int rv;
+
+	buf = calloc(1, len);
+	if (buf == NULL)
+		return -ENOMEM;
+	ld.writer_id = ls->host_id;
+	ld.wall_time = (uint64_t)time(NULL);
+	snprintf(ld.name, sizeof(ld.name), "%s", name);
+	rv = lfs_leader_encode(&ld, buf, ls->layout.sector_size);
+	if (rv == 0)
+		rv = lfs_io_write(io, lfs_slot_sector(&ls->layout, slot) *
+		    ls->layout.sector_size, buf, len);
+	free(buf);
+	return rv;
+}
+
+/* Find name's entry (-ENOENT) and a free entry (*free_k, or -1). */
+static int
+table_scan(struct lfs_lockspace *ls, const unsigned char *table,
+    const char *name, uint32_t *found_k, int64_t *free_k)
+{
+	struct lfs_lease_entry e;
+	uint32_t k;
+	int rv, found = -ENOENT;
+
+	*free_k = -1;
+	for (k = 0; k < ls->layout.lease_capacity; k++) {
+		rv = table_entry(ls, table, k, &e);
+		if (rv == -ENODATA) {
+			if (*free_k < 0)
+				*free_k = k;
+			continue;
+		}
+		if (rv < 0)
+			return rv;
+		if (strcmp(e.name, name) == 0) {
+			*found_k = k;
+			found = 0;
+		}
+	}
+	return found;
+}
+
+static int
+create_locked(struct lfs_lockspace *ls, struct lfs_io *io, const char *name,
+    struct lfs_lease_entry *out)
+{
+	struct lfs_name_entry ne = { 0 };
+	unsigned char *table;
+	uint32_t k = 0;
+	int64_t free_k;
+	int rv;
+
+	if ((rv = read_table(ls, io, &table)) < 0)
+		return rv;
+	rv = table_scan(ls, table, name, &k, &free_k);
+	if (rv == 0)
+		rv = -EEXIST;
+	else if (rv == -ENOENT)
+		rv = free_k < 0 ? -ENOSPC : 0;
+	if (rv < 0)
+		goto out;
+	k = (uint32_t)free_k;
+	if ((rv = next_incarnation(ls, io, k + 1, &ne.incarnation)) < 0 ||
+	    (rv = init_slot(ls, io, k + 1, ne.incarnation, name)) < 0)
+		goto out;
+	snprintf(ne.name, sizeof(ne.name), "%s", name);
+	rv = lfs_name_entry_encode(&ne, table + lfs_name_entry_offset(k));
+	if (rv == 0)
+		rv = write_table_sector(ls, io, table, k);
+	if (rv == 0 && out != NULL) {
+		snprintf(out->name, sizeof(out->name), "%s", name);
+		out->ref.slot = k + 1;
+		out->ref.incarnation = ne.incarnation;
+	}
+out:
+	free(table);
+	return rv;
+}
+
+int
+lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
+    const char *name, struct lfs_lease_entry *out)
+{
+	struct lfs_leader held;
+	int rv;
+
+	if (lfs_name_check(name) < 0)
+		return -EINVAL;
+	if ((rv = table_lock(ls, io, &held)) < 0)
+		return rv;
+	rv = create_locked(ls, io, name, out);
+	table_unlock(ls, io, &held);
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "%s: created (slot %u)", name,
+		    out != NULL ? out->ref.slot : 0);
+	return rv;
+}
+
+static int
+delete_locked(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_entry *e, const struct lfs_leader *lease)
+{
+	struct lfs_leader ld = *lease;
+	unsigned char *table;
+	uint32_t k = 0;
+	int64_t free_k;
+	int rv;
+
+	if ((rv = read_table(ls, io, &table)) < 0)
+		return rv;
+	rv = table_scan(ls, table, e->name, &k, &free_k);
+	if (rv == 0 && k + 1 != e->ref.slot)
+		rv = -ENOENT; /* deleted and re-created meanwhile */
+	if (rv < 0)
+		goto out;
+	memset(table + lfs_name_entry_offset(k), 0, LFS_NAME_ENTRY_SIZE);
+	if ((rv = write_table_sector(ls, io, table, k)) < 0)
+		goto out;
+	ld.flags |= LFS_LEADER_DELETED;
+	ld.owner_id = 0;
+	ld.owner_gen = 0;
+	ld.writer_id = ls->host_id;
+	ld.wall_time = (uint64_t)time(NULL);
+	rv = lfs_leader_encode(&ld, table, ls->layout.sector_size);
+	if (rv == 0)
+		rv = lfs_io_write(io, lfs_slot_sector(&ls->layout, e->ref.slot) *
+		    ls->layout.sector_size, table, ls->layout.sector_size);
+out:
+	free(table);
+	return rv;
+}
+
+int
+lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
+    const char *name)
+{
+	struct lfs_lease_entry e;
+	struct lfs_leader lease, table_held;
+	int rv;
+
+	if ((rv = lfs_leases_lookup(ls, io, name, &e)) < 0)
+		return rv;
+	rv = lfs_paxos_acquire(ls, io, &e.ref, name, &lease);
+	if (rv == -EALREADY || rv == -EAGAIN)
+		rv = -EBUSY; /* held here, or someone is taking it right now */
+	if (rv < 0)
+		return rv;
+	if ((rv = table_lock(ls, io, &table_held)) < 0) {
+		lfs_paxos_release(ls, io, &e.ref, &lease);
+		return rv;
+	}
+	rv = delete_locked(ls, io, &e, &lease);
+	table_unlock(ls, io, &table_held);
+	if (rv < 0)
+		lfs_paxos_release(ls, io, &e.ref, &lease);
+	else
+		lfs_log(ls->log, LOG_NOTICE, "%s: deleted", name);
+	return rv;
+}

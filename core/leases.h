@@ -1,0 +1,40 @@
+/*
+ * leases.h - the lease name table: creating, deleting and listing leases.
+ *
+ * The name table maps names to lease slots (entry k names slot k + 1).  It is
+ * changed only by a host holding the table lease (slot 0), so two hosts
+ * creating leases at once are serialized by Disk Paxos, not by luck.  A slot
+ * is initialized (leader written, dblocks zeroed) before its name entry is
+ * written, so a visible name always has a usable slot; deletion takes the
+ * lease first, so only a free lease can be deleted.
+ */
+#ifndef LEASEFS_LEASES_H
+#define LEASEFS_LEASES_H
+
+#include "lockspace.h"
+#include "paxos.h"
+
+struct lfs_lease_entry {
+	char name[LFS_NAME_MAX + 1];
+	struct lfs_lease_ref ref;
+};
+
+/* Read the whole name table.  Fills *out (malloc'd, caller frees) with the
+ * entries in use, in slot order, and *n.  A corrupt entry fails the call. */
+int lfs_leases_list(struct lfs_lockspace *ls, struct lfs_io *io,
+    struct lfs_lease_entry **out, uint32_t *n);
+
+/* Find one name: 0 and *out, -ENOENT, or errors as lfs_leases_list(). */
+int lfs_leases_lookup(struct lfs_lockspace *ls, struct lfs_io *io,
+    const char *name, struct lfs_lease_entry *out);
+
+/* Create a lease.  -EINVAL bad name, -EEXIST exists, -ENOSPC table full,
+ * -EBUSY/-EAGAIN table lease busy; the host must be joined. */
+int lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
+    const char *name, struct lfs_lease_entry *out);
+
+/* Delete a free lease.  -EBUSY when held, -ENOENT when absent. */
+int lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
+    const char *name);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * lockspace.h - one lockspace as seen by one host: geometry, this host's
+ * identity, and its view of every other host's liveness.
+ *
+ * This module owns struct lfs_lockspace, formatting a device, opening one,
+ * and the host view: the record last read for every host id and the local
+ * monotonic time at which it was last seen to change.  Liveness is judged
+ * only from that (never from another host's clock):
+ *
+ *   FREE     never joined, or left cleanly (LFS_HOST_FREE)
+ *   LIVE     its timestamp changed less than renewal_fail ago
+ *   FAILING  unchanged for renewal_fail or more, less than host_dead
+ *   DEAD     unchanged for host_dead or more, as observed here
+ *
+ * A host seen for the first time is presumed to have changed at that moment,
+ * so a host that just joined waits a full host_dead before it may call any
+ * host DEAD.  A lease owned by (id, gen) is also dead when the record of id
+ * shows a generation newer than gen.
+ *
+ * Thread safety: the host view is protected by ls->view_lock; the other
+ * fields are set before any thread starts and only read afterwards.
+ */
+#ifndef LEASEFS_LOCKSPACE_H
+#define LEASEFS_LOCKSPACE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <uuid/uuid.h>
+
+#include "diskio.h"
+#include "log.h"
+#include "ondisk.h"
+
+enum lfs_host_state { LFS_HOST_STATE_FREE, LFS_HOST_STATE_LIVE,
+	LFS_HOST_STATE_FAILING, LFS_HOST_STATE_DEAD };
+
+struct lfs_host_view {
+	int valid;               /* the sector was written (not all zero) */
+	int corrupt;             /* ... but does not decode: taken as LIVE */
+	uint32_t raw_crc;        /* CRC of the raw sector, to see changes */
+	struct lfs_host rec;     /* last record read (host_id only if corrupt) */
+	uint64_t changed_ms;     /* completion of the read that first showed
+	                            the current contents, local monotonic ms */
+};
+
+struct lfs_lockspace {
+	struct lfs_disk disk;
+	struct lfs_header header;
+	struct lfs_layout layout;
+	struct lfs_timeouts to;      /* == header.timeouts */
+	const struct lfs_logger *log;
+
+	/* this host; set by lfs_delta_join() */
+	uint32_t host_id;
+	uint64_t generation;
+	uuid_t identity;
+	char host_name[LFS_HOST_NAME_MAX + 1];
+	uint64_t renew_count;        /* last timestamp written */
+
+	pthread_mutex_t view_lock;
+	/* protected by view_lock: */
+	struct lfs_host_view *hosts; /* [0 .. max_hosts], index = host id */
+	uint32_t high_water;         /* highest host id ever used, seen */
+	uint64_t hosts_read_ms;      /* when the last host-area read started */
+	uint64_t renewed_ms;         /* submit time of our last good renewal */
+};
+
+struct lfs_format_params {
+	const char *name;            /* lockspace name */
+	uint32_t sector_size;        /* 0: the device's, or 512 for a file */
+	uint32_t max_hosts;
+	uint32_t lease_capacity;
+	uint32_t io_timeout_ms;
+	uint64_t file_size;          /* create or grow a regular file to this */
+	int force;                   /* overwrite an existing lockspace */
+};
+
+#define LFS_DEFAULT_MAX_HOSTS 64u
+#define LFS_DEFAULT_LEASES 1024u
+
+/* Monotonic milliseconds (CLOCK_MONOTONIC). */
+uint64_t lfs_now_ms(void);
+
+/* Write a new lockspace on path.  -EEXIST when one is there and !force;
+ * -ENOSPC when the device is too small; nothing written on any error. */
+int lfs_format(const char *path, const struct lfs_format_params *p,
+    const struct lfs_logger *log);
+
+/* Open path and read its header.  Fills ls (no host joined yet).  Errors as
+ * the decoders' (ondisk.h), -errno from I/O. */
+int lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
+    const struct lfs_logger *log);
+void lfs_lockspace_close(struct lfs_lockspace *ls);
+
+/* Read the whole host area with io and update the view.  Records that fail
+ * to decode (other than empty) keep their previous view and are reported
+ * as -EBADE etc. only in the log; the read itself failing is returned. */
+int lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io);
+
+/* Apply a read of the whole host area (lfs_hosts_area_bytes() at buf)
+ * started at start_ms and completed at done_ms (monotonic). */
+void lfs_hosts_apply(struct lfs_lockspace *ls, const unsigned char *buf,
+    uint64_t start_ms, uint64_t done_ms);
+size_t lfs_hosts_area_bytes(const struct lfs_lockspace *ls);
+
+/* Liveness of (host_id, gen) now, from the view; gen 0 means any. */
+enum lfs_host_state lfs_host_state(struct lfs_lockspace *ls, uint32_t host_id,
+    uint64_t gen);
+const char *lfs_host_state_name(enum lfs_host_state s);
+/* Copy of the view of one host; -ENOENT when never seen. */
+int lfs_host_get(struct lfs_lockspace *ls, uint32_t host_id,
+    struct lfs_host_view *out);
+/* Host id whose display name is name, or -ENOENT. */
+int lfs_host_find(struct lfs_lockspace *ls, const char *name);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * ondisk.h - the leasefs on-disk format: layout and every record.
+ *
+ * This module owns the bytes on disk.  It is the only code that knows field
+ * offsets; everything else works on the decoded structs below.  Every record
+ * is encoded explicitly, little-endian, field by field, and carries a magic,
+ * the format version and a CRC-32C (Castagnoli) of its encoded bytes with the
+ * checksum field taken as zero.  Decoders check magic, version, CRC and field
+ * ranges, each with its own error, and never return a half-decoded record.
+ *
+ * Layout of a lockspace, in sectors of sector_size bytes (512 or 4096):
+ *
+ *   sector 0                     lockspace header
+ *   sectors 1 .. H               host area: host id i lives in sector i
+ *   next T sectors               name table: M entries of 64 bytes, entry k
+ *                                names lease slot k + 1 (T = ceil(64 M / S))
+ *   lease area, S-aligned        M + 1 lease slots of (2 + H) sectors each:
+ *                                slot 0 is the table lease that serializes
+ *                                changes to the name table; slots 1..M are
+ *                                leases.
+ *
+ *   lease slot:  sector 0        leader record (owner, lease generation)
+ *                sector 1        request record
+ *                sector 1 + i    Disk Paxos block (dblock) of host id i
+ *
+ * One writer per sector: a host writes only its own host-area sector and its
+ * own dblocks; the leader is written by the ballot winner or the owner; the
+ * name table only under the table lease.  Sector writes are atomic, so a
+ * reader sees a whole old or a whole new record.
+ *
+ * Error codes of the decoders:
+ *   -ENODATA   the sector is all zeroes (never written: an empty slot)
+ *   -EBADMSG   bad magic: not a leasefs record of this kind
+ *   -EPROTO    a leasefs record of another format version
+ *   -EBADE     CRC mismatch: a torn or corrupted record
+ *   -ERANGE    a field out of range (also: name not NUL-padded)
+ */
+#ifndef LEASEFS_ONDISK_H
+#define LEASEFS_ONDISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uuid/uuid.h>
+
+#include "timeouts.h"
+
+#define LFS_FORMAT_VERSION 1u
+#define LFS_NAME_MAX 48          /* lockspace and lease names, in bytes */
+#define LFS_HOST_NAME_MAX 64     /* a host's display name, in bytes */
+#define LFS_MAX_HOSTS 2000u      /* host ids are 1 .. max_hosts */
+#define LFS_MAX_LEASES 1000000u
+#define LFS_NAME_ENTRY_SIZE 64u  /* bytes per name-table entry */
+#define LFS_SLOT_HEADER_SECTORS 2u /* leader + request before the dblocks */
+
+#define LFS_MAGIC_HEADER 0x5346534c45534145ull /* "EASELFS" tag, 8 bytes */
+#define LFS_MAGIC_HOST 0x74736f48u   /* "Host" */
+#define LFS_MAGIC_NAME 0x656d614eu   /* "Name" */
+#define LFS_MAGIC_LEADER 0x6461654cu /* "Lead" */
+#define LFS_MAGIC_REQUEST 0x7165524cu /* "LReq" */
+#define LFS_MAGIC_DBLOCK 0x6b6c4244u /* "DBlk" */
+
+/* ---- lockspace header (sector 0) ---- */
+struct lfs_header {
+	char name[LFS_NAME_MAX + 1];  /* NUL-terminated lockspace name */
+	uuid_t uuid;                  /* made at format time */
+	uint32_t sector_size;         /* 512 or 4096 */
+	uint32_t max_hosts;           /* host ids 1 .. max_hosts */
+	uint32_t lease_capacity;      /* leases 1 .. lease_capacity */
+	struct lfs_timeouts timeouts; /* all from timeouts.io_timeout_ms */
+	uint64_t format_time;         /* CLOCK_REALTIME seconds, for humans */
+};
+
+/* Derived layout, in sectors from the start of the device. */
+struct lfs_layout {
+	uint32_t sector_size;
+	uint32_t max_hosts;
+	uint32_t lease_capacity;
+	uint64_t host_area;      /* first sector of the host area (host id 1) */
+	uint64_t name_table;     /* first sector of the name table */
+	uint64_t name_sectors;   /* sectors in the name table */
+	uint64_t lease_area;     /* first sector of slot 0 */
+	uint64_t slot_sectors;   /* sectors per lease slot */
+	uint64_t total_sectors;  /* sectors the lockspace needs */
+};
+
+/* Fill *l from a header's geometry.  -EINVAL on a bad geometry. */
+int lfs_layout_init(struct lfs_layout *l, uint32_t sector_size,
+    uint32_t max_hosts, uint32_t lease_capacity);
+uint64_t lfs_layout_bytes(const struct lfs_layout *l); /* device size needed */
+uint64_t lfs_host_sector(const struct lfs_layout *l, uint32_t host_id);
+uint64_t lfs_slot_sector(const struct lfs_layout *l, uint32_t slot);
+/* Byte offset of entry k (0-based) inside the name table. */
+uint64_t lfs_name_entry_offset(uint32_t entry);
+
+/* ---- host record (one sector per host id) ---- */
+#define LFS_HOST_LIVE 0x1u  /* joined and renewing */
+#define LFS_HOST_FREE 0x2u  /* left cleanly; all its leases were released */
+
+struct lfs_host {
+	uint32_t host_id;
+	uint32_t flags;          /* LFS_HOST_LIVE or LFS_HOST_FREE */
+	uint64_t generation;     /* rises by one at every join */
+	uint64_t timestamp;      /* renewal counter: changes at every renewal */
+	uint64_t wall_time;      /* CLOCK_REALTIME seconds at the write, for humans */
+	uint32_t io_timeout_ms;  /* the writer's idea of io_timeout */
+	uuid_t identity;         /* the writer's stable identity (state file) */
+	char name[LFS_HOST_NAME_MAX + 1]; /* display name, NUL-terminated */
+};
+
+/* ---- name-table entry (64 bytes) ---- */
+struct lfs_name_entry {
+	uint32_t incarnation;    /* rises each time the slot is reused */
+	char name[LFS_NAME_MAX + 1];
+};
+
+/* ---- leader record (sector 0 of a slot) ---- */
+#define LFS_LEADER_DELETED 0x1u  /* slot freed by rmdir; not a lease */
+
+struct lfs_leader {
+	uint32_t flags;
+	uint32_t incarnation;    /* must match the name-table entry */
+	uint64_t lver;           /* lease generation: rises with every ballot;
+	                            the fencing token */
+	uint32_t owner_id;       /* 0 = free */
+	uint64_t owner_gen;      /* owner's host generation when it won */
+	uint32_t writer_id;      /* host that wrote this record */
+	uint64_t wall_time;      /* CLOCK_REALTIME seconds, for humans */
+	char name[LFS_NAME_MAX + 1]; /* lease name, for dump and sanity */
+};
+
+/* ---- request record (sector 1 of a slot) ---- */
+struct lfs_request {
+	uint32_t host_id;        /* 0 = no request */
+	uint64_t host_gen;
+	uint64_t lver;           /* the lease generation the request was made at */
+	uint64_t seq;            /* rises with every write by a requester */
+};
+
+/* ---- Disk Paxos block (sector 1 + host id of a slot) ---- */
+struct lfs_dblock {
+	uint64_t lver;           /* the Paxos instance: leader.lver + 1 */
+	uint64_t mbal;           /* largest ballot number this host started */
+	uint64_t bal;            /* ballot of the value below, 0 = none */
+	uint32_t inp_id;         /* proposed owner host id */
+	uint64_t inp_gen;        /* proposed owner generation */
+};
+
+/* Encoders write exactly one sector (sector_size bytes, zero padded) into
+ * buf; decoders read one.  Encoders return 0 or -EINVAL on a field out of
+ * range (nothing meaningful is left in buf then).  Name-table entries are
+ * encoded into and decoded from LFS_NAME_ENTRY_SIZE bytes. */
+int lfs_header_encode(const struct lfs_header *h, void *buf, size_t sector_size);
+int lfs_header_decode(struct lfs_header *h, const void *buf, size_t len);
+int lfs_host_encode(const struct lfs_host *r, void *buf, size_t sector_size);
+int lfs_host_decode(struct lfs_host *r, const void *buf, size_t sector_size);
+int lfs_name_entry_encode(const struct lfs_name_entry *e, void *buf64);
+int lfs_name_entry_decode(struct lfs_name_entry *e, const void *buf64);
+int lfs_leader_encode(const struct lfs_leader *r, void *buf, size_t sector_size);
+int lfs_leader_decode(struct lfs_leader *r, const void *buf, size_t sector_size);
+int lfs_request_encode(const struct lfs_request *r, void *buf, size_t sector_size);
+int lfs_request_decode(struct lfs_request *r, const void *buf, size_t sector_size);
+int lfs_dblock_encode(const struct lfs_dblock *r, void *buf, size_t sector_size);
+int lfs_dblock_decode(struct lfs_dblock *r, const void *buf, size_t sector_size);
+
+/* A short human word for a decoder error ("empty", "not leasefs", ...). */
+const char *lfs_decode_strerror(int err);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * paxos.c - Disk Paxos leases: acquire, release, transfer (paxos.h).
+ *
+ * Sections:
+ *   1. slot I/O: the leader, the request, the dblocks of hosts 1 .. hw
+ *   2. the ballot (Gafni and Lamport, "Disk Paxos", section 2, one disk)
+ *   3. acquire, release, transfer
+ *   4. requests
+ *
+ * One ballot of instance n by host p with ballot number b, in the paper's
+ * words adapted to one disk:
+ *   phase 1: "p writes dblock[p] with mbal = b, then reads dblock[q] for
+ *            every q; it aborts if some mbal > b.  Otherwise it picks the
+ *            value of the block with the largest bal, or its own value
+ *            when every bal is 0."
+ *   phase 2: "p writes dblock[p] with bal = mbal = b and inp = that value,
+ *            reads every dblock[q] again and aborts if some mbal > b."
+ *   commit:  the value is chosen; p writes it into the leader.
+ * Only dblocks of instance n (dblock.lver == n) take part; older ones are
+ * leftovers of earlier instances and read as empty.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "delta.h"
+#include "paxos.h"
+
+/* ---- 1. slot I/O ---- */
+
+/* A buffer holding sectors [0, 2 + hw) of one slot, decoded. */
+struct slot_view {
+	uint32_t hw;                 /* dblocks 1 .. hw were read */
+	struct lfs_leader leader;
+	struct lfs_dblock *dblocks;  /* [0 .. hw], index = host id */
+	unsigned char *buf;          /* (2 + hw) sectors */
+};
+
+static uint64_t
+slot_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t sector)
+{
+	return (lfs_slot_sector(&ls->layout, slot) + sector) *
+	    ls->layout.sector_size;
+}
+
+static void
+slot_view_free(struct slot_view *v)
+{
+	free(v->dblocks);
+	free(v->buf);
+	memset(v, 0, sizeof(*v));
+}
+
+/* hw for a ballot: our own id and every id ever seen in the host area. */
+static uint32_t
+ballot_high_water(struct lfs_lockspace *ls)
+{
+	uint32_t hw;
+
+	pthread_mutex_lock(&ls->view_lock);
+	hw = ls->high_water;
+	pthread_mutex_unlock(&ls->view_lock);
+	return hw > ls->host_id ? hw : ls->host_id;
+}
+
+static int
+decode_dblocks(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v)
+{
+	uint32_t id, S = ls->layout.sector_size;
+	int rv;
+
+	for (id = 1; id <= v->hw; id++) {
+		rv = lfs_dblock_decode(&v->dblocks[id],
+		    v->buf + (size_t)(1 + id) * S, S);
+		if (rv == -ENODATA)
+			memset(&v->dblocks[id], 0, sizeof(v->dblocks[id]));
+		else if (rv < 0) {
+			lfs_log(ls->log, LOG_ERR, "slot %u dblock %u: %s",
+			    slot, id, lfs_decode_strerror(rv));
+			return rv;
+		}
+	}
+	return 0;
+}
+
+/* Read leader (if with_leader) and dblocks 1 .. v->hw into v. */
+static int
+read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct slot_view *v, int with_leader)
+{
+	uint32_t S = ls->layout.sector_size;
+	uint32_t first = with_leader ? 0 : 2;
+	int rv;
+
+	rv = lfs_io_read(io, slot_offset(ls, slot, first), v->buf + first * S,
+	    (size_t)(2 + v->hw - first) * S);
+	if (rv < 0)
+		return rv;
+	if (with_leader) {
+		rv = lfs_leader_decode(&v->leader, v->buf, S);
+		if (rv < 0) {
+			lfs_log(ls->log, LOG_ERR, "slot %u leader: %s", slot,
+			    lfs_decode_strerror(rv));
+			return rv == -ENODATA ? -ENOENT : rv;
+		}
+	}
+	return decode_dblocks(ls, slot, v);
+}
+
+static int
+slot_view_init(struct lfs_lockspace *ls, struct slot_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->hw = ballot_high_water(ls);
+	v->dblocks = calloc(v->hw + 1u, sizeof(*v->dblocks));
+	v->buf = calloc(2u + v->hw, ls->layout.sector_size);
+	if (v->dblocks == NULL || v->buf == NULL) {
+		slot_view_free(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+check_ref(const struct lfs_leader *ld, const struct lfs_lease_ref *ref)
+{
+	if ((ld->flags & LFS_LEADER_DELETED) || ld->incarnation != ref->incarnation)
+		return -ENOENT;
+	return 0;
+}
+
+int
+lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_leader *out)
+{
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, slot_offset(ls, ref->slot, 0), buf, S);
+	if (rv == 0)
+		rv = lfs_leader_decode(out, buf, S);
+	if (rv == -ENODATA)
+		rv = -ENOENT;
+	if (rv == 0)
+		rv = check_ref(out, ref);
+	free(buf);
+	return rv;
+}
+
+static int
+write_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
+    int (*encode)(const void *, void *, size_t), const void *rec)
+{
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = encode(rec, buf, S);
+	if (rv == 0)
+		rv = lfs_io_write(io, offset, buf, S);
+	free(buf);
+	return rv;
+}
+
+static int
+enc_leader(const void *r, void *b, size_t s) { return lfs_leader_encode(r, b, s); }
+static int
+enc_dblock(const void *r, void *b, size_t s) { return lfs_dblock_encode(r, b, s); }
+static int
+enc_request(const void *r, void *b, size_t s) { return lfs_request_encode(r, b, s); }
+
+static int
+write_leader(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    const struct lfs_leader *ld)
+{
+	return write_sector(ls, io, slot_offset(ls, slot, 0), enc_leader, ld);
+}
+
+static int
+write_dblock(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    const struct lfs_dblock *d)
+{
+	return write_sector(ls, io, slot_offset(ls, slot, 1 + ls->host_id),
+	    enc_dblock, d);
+}
+
+/* ---- 2. the ballot ---- */
+
+uint64_t
+lfs_ballot_next(uint64_t above, uint32_t max_hosts, uint32_t host_id)
+{
+	uint64_t k = above / max_hosts;
+	uint64_t b = k * max_hosts + host_id;
+
+	return b > above ? b : b + max_hosts;
+}
+
+/* paxos.h invariant 4: the host view a phase read relies on must have been
+ * read no longer than hosts_fresh ago, else the ballot gives up. */
+static int
+hosts_fresh(struct lfs_lockspace *ls)
+{
+	uint64_t at;
+
+	pthread_mutex_lock(&ls->view_lock);
+	at = ls->hosts_read_ms;
+	pthread_mutex_unlock(&ls->view_lock);
+	return lfs_now_ms() - at <= ls->to.hosts_fresh_ms;
+}
+
+/* Re-read dblocks; -EAGAIN when some host of instance n has mbal > ours. */
+static int
+phase_read(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct slot_view *v, uint64_t n, uint64_t mbal)
+{
+	uint32_t id;
+	int rv;
+
+	if (!hosts_fresh(ls))
+		return -EAGAIN;
+	if ((rv = read_slot(ls, io, slot, v, 0)) < 0)
+		return rv;
+	for (id = 1; id <= v->hw; id++) {
+		if (id == ls->host_id)
+			continue;
+		if (v->dblocks[id].lver > n)
+			return -EAGAIN; /* instance n is over: re-read leader */
+		if (v->dblocks[id].lver == n && v->dblocks[id].mbal > mbal)
+			return -EAGAIN;
+	}
+	return 0;
+}
+
+/* The value of the block of instance n with the largest bal, if any. */
+static void
+pick_value(const struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen)
+{
+	uint64_t best = 0;
+	uint32_t q;
+
+	for (q = 1; q <= v->hw; q++) {
+		const struct lfs_dblock *d = &v->dblocks[q];
+
+		if (d->lver == n && d->bal > best) {
+			best = d->bal;
+			*id = d->inp_id;
+			*gen = d->inp_gen;
+		}
+	}
+}
+
+/*
+ * Run instance n = v->leader.lver + 1 proposing (*id, *gen); v holds a read
+ * of the slot.  On return 0, (*id, *gen) is the chosen value, committed in
+ * the leader, and *out is that leader.
+ */
+static int
+run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct slot_view *v, uint32_t *id, uint64_t *gen, struct lfs_leader *out)
+{
+	uint64_t n = v->leader.lver + 1, max_mbal = 0;
+	struct lfs_dblock mine = { .lver = n };
+	uint32_t q;
+	int rv;
+
+	for (q = 1; q <= v->hw; q++)
+		if (v->dblocks[q].lver == n && v->dblocks[q].mbal > max_mbal)
+			max_mbal = v->dblocks[q].mbal;
+	if (v->dblocks[ls->host_id].lver == n)
+		mine = v->dblocks[ls->host_id]; /* keep what we accepted */
+	mine.mbal = lfs_ballot_next(max_mbal, ls->layout.max_hosts, ls->host_id);
+
+	/* phase 1 */
+	if ((rv = write_dblock(ls, io, slot, &mine)) < 0)
+		return rv;
+	if ((rv = phase_read(ls, io, slot, v, n, mine.mbal)) < 0)
+		return rv;
+	pick_value(v, n, id, gen);
+
+	/* phase 2 */
+	mine.bal = mine.mbal;
+	mine.inp_id = *id;
+	mine.inp_gen = *gen;
+	if ((rv = write_dblock(ls, io, slot, &mine)) < 0)
+		return rv;
+	if ((rv = phase_read(ls, io, slot, v, n, mine.mbal)) < 0)
+		return rv;
+
+	/* commit: the value is chosen for instance n */
+	*out = v->leader;
+	out->lver = n;
+	out->owner_id = *id;
+	out->owner_gen = *gen;
+	out->writer_id = ls->host_id;
+	out->wall_time = (uint64_t)time(NULL);
+	return write_leader(ls, io, slot, out);
+}
+
+/* ---- 3. acquire, release, transfer ---- */
+
+/* Read the slot (with the host area too, in the same round trip, when the
+ * host view is too old for a ballot) and check it is the lease we mean. */
+static int
+read_for_ballot(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct slot_view *v)
+{
+	int rv;
+
+	if (!hosts_fresh(ls) && (rv = lfs_hosts_refresh(ls, io)) < 0)
+		return rv;
+	if ((rv = slot_view_init(ls, v)) < 0)
+		return rv;
+	rv = read_slot(ls, io, ref->slot, v, 1);
+	if (rv == 0)
+		rv = check_ref(&v->leader, ref);
+	return rv;
+}
+
+static const char *
+owner_str(const struct lfs_leader *ld, char *buf, size_t len)
+{
+	if (ld->owner_id == 0)
+		snprintf(buf, len, "free");
+	else
+		snprintf(buf, len, "host %u gen %llu", ld->owner_id,
+		    (unsigned long long)ld->owner_gen);
+	return buf;
+}
+
+int
+lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out)
+{
+	struct slot_view v = { 0 };
+	uint32_t id = ls->host_id;
+	uint64_t gen = ls->generation;
+	enum lfs_host_state st;
+	char prev[64];
+	int rv;
+
+	if (ls->host_id == 0)
+		return -ENOTCONN;
+	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
+		goto out;
+	owner_str(&v.leader, prev, sizeof(prev));
+	if (v.leader.owner_id == ls->host_id && v.leader.owner_gen == ls->generation) {
+		*out = v.leader;
+		rv = -EALREADY;
+		goto out;
+	}
+	if (v.leader.owner_id != 0) {
+		st = lfs_host_state(ls, v.leader.owner_id, v.leader.owner_gen);
+		if (st == LFS_HOST_STATE_LIVE || st == LFS_HOST_STATE_FAILING) {
+			rv = -EBUSY;
+			goto out;
+		}
+	}
+	if (name != NULL)
+		snprintf(v.leader.name, sizeof(v.leader.name), "%s", name);
+	rv = run_ballot(ls, io, ref->slot, &v, &id, &gen, out);
+	if (rv == 0 && (id != ls->host_id || gen != ls->generation))
+		rv = -EBUSY; /* another proposer's value was chosen */
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "%s: acquired lver %llu (was %s)",
+		    out->name, (unsigned long long)out->lver, prev);
+out:
+	slot_view_free(&v);
+	return rv;
+}
+
+static int
+held_matches(const struct lfs_leader *disk, const struct lfs_leader *held)
+{
+	return disk->owner_id == held->owner_id &&
+	    disk->owner_gen == held->owner_gen && disk->lver == held->lver;
+}
+
+/* Give the lease to (to_id, to_gen), or free it with (0, 0), by a ballot
+ * of its own: used for transfer, and for release when our delta lease is
+ * not safely fresh (a host that thinks us dead may be running a ballot). */
+static int
+ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held,
+    uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
+{
+	struct slot_view v = { 0 };
+	uint32_t id = to_id;
+	uint64_t gen = to_gen;
+	int rv;
+
+	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
+		goto out;
+	if (!held_matches(&v.leader, held) || held->owner_id != ls->host_id ||
+	    held->owner_gen != ls->generation) {
+		rv = -EPERM;
+		goto out;
+	}
+	rv = run_ballot(ls, io, ref->slot, &v, &id, &gen, out);
+	if (rv == 0 && (id != to_id || gen != to_gen))
+		rv = -EBUSY;
+out:
+	slot_view_free(&v);
+	return rv;
+}
+
+int
+lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held)
+{
+	struct lfs_leader ld;
+	int rv;
+
+	/*
+	 * A plain leader write is safe only while no other host can think us
+	 * dead: they need host_dead of silence, we fence at renewal_fail.  The
+	 * write must land before renewal_fail, hence the io_timeout margin.
+	 */
+	if (lfs_delta_since_renewal_ms(ls) + ls->to.io_timeout_ms >=
+	    ls->to.renewal_fail_ms)
+		return ballot_handover(ls, io, ref, held, 0, 0, &ld);
+	if ((rv = lfs_paxos_read_leader(ls, io, ref, &ld)) < 0)
+		return rv;
+	if (!held_matches(&ld, held) || ld.owner_id != ls->host_id ||
+	    ld.owner_gen != ls->generation)
+		return -EPERM;
+	ld.owner_id = 0;
+	ld.owner_gen = 0;
+	ld.writer_id = ls->host_id;
+	ld.wall_time = (uint64_t)time(NULL);
+	rv = write_leader(ls, io, ref->slot, &ld);
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "%s: released lver %llu", ld.name,
+		    (unsigned long long)ld.lver);
+	return rv;
+}
+
+int
+lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held,
+    uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
+{
+	int rv;
+
+	if (to_id == ls->host_id)
+		return -EINVAL;
+	if (to_id == 0 || to_id > ls->layout.max_hosts)
+		return -ENOENT;
+	if (lfs_host_state(ls, to_id, to_gen) != LFS_HOST_STATE_LIVE)
+		return -EHOSTDOWN;
+	rv = ballot_handover(ls, io, ref, held, to_id, to_gen, out);
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "%s: transferred to host %u gen %llu "
+		    "lver %llu", out->name, to_id, (unsigned long long)to_gen,
+		    (unsigned long long)out->lver);
+	return rv;
+}
+
+/* ---- 4. requests ---- */
+
+int
+lfs_paxos_read_request(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_request *out)
+{
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, slot_offset(ls, ref->slot, 1), buf, S);
+	if (rv == 0)
+		rv = lfs_request_decode(out, buf, S);
+	if (rv == -ENODATA) {
+		memset(out, 0, sizeof(*out));
+		rv = 0;
+	}
+	free(buf);
+	return rv;
+}
+
+/*
+ * The request record has many possible writers; the last one wins, which
+ * is all a request needs: it is a hint to the owner, never a grant.  A
+ * requester clears only a record that still names itself.
+ */
+int
+lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, int want)
+{
+	struct lfs_request rq;
+	struct lfs_leader ld;
+	int rv;
+
+	if ((rv = lfs_paxos_read_request(ls, io, ref, &rq)) < 0)
+		return rv;
+	if (!want) {
+		if (rq.host_id != ls->host_id)
+			return 0;
+		rq.host_id = 0;
+		rq.host_gen = 0;
+	} else {
+		if ((rv = lfs_paxos_read_leader(ls, io, ref, &ld)) < 0)
+			return rv;
+		rq.host_id = ls->host_id;
+		rq.host_gen = ls->generation;
+		rq.lver = ld.lver;
+	}
+	rq.seq++;
+	return write_sector(ls, io, slot_offset(ls, ref->slot, 1), enc_request,
+	    &rq);
+}

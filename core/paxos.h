@@ -1,0 +1,79 @@
+/*
+ * paxos.h - Disk Paxos leases (Gafni and Lamport): acquire, release,
+ * transfer, inspect.
+ *
+ * A lease slot holds a leader record (owner id and generation, lease
+ * generation lver), a request record and one dblock per host id.  Taking a
+ * lease runs one Disk Paxos instance, numbered leader.lver + 1, over the
+ * dblocks; its chosen value becomes the owner and is committed in the leader.
+ * The owner's delta lease keeps the lease: there is no per-lease renewal.
+ *
+ * Invariants:
+ *   1. lver only rises; every committed owner change raises it by one, so it
+ *      serves as a fencing token.
+ *   2. Only the winner of instance n writes a leader with lver n; afterwards
+ *      only that owner writes the leader of lver n (release, or transfer,
+ *      which runs instance n + 1 itself, so the lease is never free).
+ *   3. A lease whose owner (id, gen) is LIVE or FAILING in the host view is
+ *      busy; it may be taken only when the owner is DEAD, or the owner's
+ *      record shows a newer generation or a clean leave.
+ *   4. A ballot reads the dblocks of hosts 1 .. high_water only.  Safe since
+ *      a joining host waits join_delay before its first ballot, and a ballot
+ *      uses a host-area read started at most hosts_fresh ago, with
+ *      hosts_fresh + io_timeout <= join_delay: any ballot that did not see
+ *      the new host's record finished reading before the new host's first
+ *      dblock write (timeouts.c has the timeline).
+ *   5. An unreadable or undecodable leader or dblock aborts the operation
+ *      with an error: it is never taken for a free lease.
+ *
+ * Transitions of a lease as this host sees it:
+ *   FREE --lfs_paxos_acquire()--> OWNED --lfs_paxos_release()--> FREE
+ *   OWNED --lfs_paxos_transfer(to)--> OWNED by `to`
+ *   OWNED by a DEAD host --lfs_paxos_acquire()--> OWNED
+ */
+#ifndef LEASEFS_PAXOS_H
+#define LEASEFS_PAXOS_H
+
+#include "lockspace.h"
+
+struct lfs_lease_ref {
+	uint32_t slot;               /* 1 .. lease_capacity (0: table lease) */
+	uint32_t incarnation;        /* from the name table */
+};
+
+/* Read the leader of a slot.  -ENOENT when deleted or of another
+ * incarnation, decoder errors as in ondisk.h, -errno from I/O. */
+int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_leader *out);
+
+/* Acquire for this host.  0 with *out the committed leader (owner is us),
+ *   -EBUSY     owned by a host that is not dead, or lost the ballot to a
+ *              value naming another host;
+ *   -EAGAIN    a concurrent ballot with a larger number: retry later;
+ *   -EALREADY  already owned by this host and generation (*out filled);
+ *   -ENOENT    the lease was deleted; -errno from I/O or decoding. */
+int lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out);
+
+/* Release a lease held as *held.  -EPERM when the disk shows another owner
+ * or lver (nothing written). */
+int lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held);
+
+/* Hand a lease held as *held to (to_id, to_gen), which must be LIVE.
+ * -EPERM not the owner, -EHOSTDOWN target not live, -EINVAL target is us;
+ * 0 with *out the new leader. */
+int lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held,
+    uint32_t to_id, uint64_t to_gen, struct lfs_leader *out);
+
+/* Request record: read, and write ours (want != 0) or clear it if ours. */
+int lfs_paxos_read_request(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_request *out);
+int lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, int want);
+
+/* Ballot numbers: unique per host, k * max_hosts + host_id. */
+uint64_t lfs_ballot_next(uint64_t above, uint32_t max_hosts, uint32_t host_id);
+
+#endif

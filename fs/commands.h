@@ -1,0 +1,16 @@
+/*
+ * commands.h - the subcommands of the leasefs program.
+ *
+ * Each takes the arguments after its own name (argv[0] is the subcommand)
+ * and returns the process exit status: 0 on success, 1 on failure (after
+ * printing why on stderr), 2 on a usage error.
+ */
+#ifndef LEASEFS_COMMANDS_H
+#define LEASEFS_COMMANDS_H
+
+int cmd_format(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_mount(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * guard.h - the guard: a small process that fences this host's lease
+ * holders when the daemon cannot.
+ *
+ * The daemon forks the guard at start-up, before it starts any thread.  The
+ * guard shares nothing with the daemon but a socketpair: it locks its memory,
+ * ignores job-control and terminal signals, and does one thing.  The daemon
+ * tells it the submit time (CLOCK_MONOTONIC ms, a system-wide clock) of every
+ * good renewal, and which leases are held through ctl.  The guard fences (see
+ * core/fence.h: SIGTERM, kill_grace, SIGKILL; kill command for ctl leases):
+ *   - at renewed_ms + renewal_fail_ms when no newer renewal has arrived;
+ *   - at once when the socket reaches EOF without a clean "bye" (the daemon
+ *     died: kill -9, crash);
+ * so every holder is dead before renewed_ms + host_dead_ms, the earliest any
+ * other host may take this host's leases (core/timeouts.h has the timeline).
+ * With a watchdog device configured, the guard opens it, pets it while
+ * renewals are on time, and stops petting after renewal_fail so that a
+ * wedged host is reset before host_dead; it closes the device with the magic
+ * 'V' only on a clean bye.
+ */
+#ifndef LEASEFS_GUARD_H
+#define LEASEFS_GUARD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct lfs_guard_config {
+	const char *mountpoint;      /* holders are found under it */
+	uint32_t renewal_fail_ms;
+	uint32_t kill_grace_ms;
+	uint32_t kill_settle_ms;     /* host_dead - renewal_fail - kill_grace */
+	const char *kill_command;    /* for ctl-held leases; NULL: none */
+	const char *watchdog;        /* e.g. /dev/watchdog; NULL: off */
+	int use_syslog;              /* else stderr */
+	int debug;
+};
+
+struct lfs_guard {
+	pid_t pid;                   /* 0 when not running */
+	int fd;                      /* daemon's end of the socketpair */
+};
+
+/* Fork the guard.  Call before any thread exists.  0 or -errno. */
+int lfs_guard_start(struct lfs_guard *g, const struct lfs_guard_config *cfg,
+    uint64_t renewed_ms);
+/* Report a good renewal submitted at renewed_ms.  Never blocks. */
+int lfs_guard_renewed(struct lfs_guard *g, uint64_t renewed_ms);
+/* Report that lease is now held (held != 0) or no longer held via ctl. */
+int lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held);
+/* Clean stop: send bye, wait for the guard to exit.  0 or -errno. */
+int lfs_guard_stop(struct lfs_guard *g);
+
+#endif
