@@ -9,10 +9,11 @@
  * Sections:
  *   1. the device: lfs_disk_open(), lfs_disk_close()
  *   2. the default system call table (libaio)
- *   3. one I/O in flight: struct lfs_io_pending, allocation, results
- *   4. events: matching a completion to its owner, reaping abandoned I/O
- *   5. a batch: validate, submit, wait until the deadline, finish
- *   6. the context: lfs_io_init(), lfs_io_reap(), lfs_io_destroy()
+ *   3. bounce buffers: allocation and the context's spares
+ *   4. one I/O in flight: struct lfs_io_pending, allocation, results
+ *   5. events: matching a completion to its owner, reaping abandoned I/O
+ *   6. a batch: validate, submit, wait until the deadline, finish
+ *   7. the context: lfs_io_init(), lfs_io_reap(), lfs_io_destroy()
  *
  * Why a timed-out buffer cannot be freed
  * --------------------------------------
@@ -35,6 +36,16 @@
  * The number of abandoned I/Os per context is bounded (LFS_IO_MAX_ABANDONED):
  * past that the storage is hung, new I/O fails with -EIO without being
  * submitted, and the memory held stays bounded too.
+ *
+ * Why bounce buffers are reused
+ * -----------------------------
+ * A fresh 1 MiB buffer costs its page faults on first touch: about 3 ms per
+ * 1 MiB read on a small VM, against well under 1 ms on a buffer touched
+ * before, and renewals read 1 MiB every few seconds.  So a buffer the kernel
+ * has given back goes to the context's spares (section 3) instead of free().
+ * "Given back" is the same rule as above: an I/O completed and reaped, or one
+ * never submitted.  An abandoned I/O's buffer reaches the spares only from
+ * reap_late(), once its event has arrived; never from batch_abandon().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +63,17 @@
 #define LFS_IO_BUF_ALIGN 4096u     /* bytes; covers 512 B and 4 KiB sectors */
 #define LFS_IO_FILE_SECTOR 512u    /* bytes; alignment asked of regular files */
 #define LFS_IO_DESTROY_LOG_MS 10000 /* ms; how often destroy says it still waits */
+
+/* Spare bounce buffers.  Four cover what one context uses between two I/Os
+ * (a renewal batch is two, a ballot reads one slot at a time). */
+#define LFS_IO_SPARES 4
+/* bytes; sizes up to this round up to a power of two, larger ones to a
+ * multiple of it, so near sizes share a buffer and at most 64 KiB is wasted */
+#define LFS_IO_CLASS_STEP (64u << 10)
+/* bytes; a larger buffer is freed, not kept.  Covers one read of a whole
+ * lease area (2000 hosts of 4 KiB sectors, about 8 MiB) with room, and bounds
+ * what spares hold to LFS_IO_SPARES times this per context. */
+#define LFS_IO_SPARE_MAX (16u << 20)
 
 /* Every I/O a context can have in flight: a full batch plus the abandoned. */
 #define LFS_IO_MAX_INFLIGHT (LFS_IO_MAX_BATCH + LFS_IO_MAX_ABANDONED)
@@ -165,12 +187,120 @@ const struct lfs_io_syscalls lfs_io_syscalls_default = {
 	.arg = NULL,
 };
 
-/* ---- 3. one I/O in flight ------------------------------------------------ */
+/* ---- 3. bounce buffers -------------------------------------------------- */
+
+struct lfs_io_spare {
+	void *buf;                    /* LFS_IO_BUF_ALIGN aligned */
+	size_t cap;                   /* bytes allocated */
+};
+
+/* Buffers no I/O and no kernel holds, owned by one context. */
+struct lfs_io_spares {
+	uint32_t n;                   /* used entries of slot[] */
+	struct lfs_io_spare slot[LFS_IO_SPARES];
+};
+
+/* The bytes to allocate for an I/O of len bytes. */
+static size_t
+buf_class(size_t len)
+{
+	size_t cap = LFS_IO_BUF_ALIGN;
+
+	if (len > SIZE_MAX - LFS_IO_CLASS_STEP)
+		return len; /* cannot round; the allocation will fail anyway */
+	if (len > LFS_IO_CLASS_STEP)
+		return (len + LFS_IO_CLASS_STEP - 1) / LFS_IO_CLASS_STEP *
+		    LFS_IO_CLASS_STEP;
+	while (cap < len)
+		cap <<= 1;
+	return cap;
+}
+
+/* A buffer of at least len bytes: the smallest spare that fits, else a new
+ * one.  The caller owns it until buf_put(). */
+static int
+buf_get(struct lfs_io *io, size_t len, struct lfs_io_spare *out)
+{
+	struct lfs_io_spares *s = io->spares;
+	uint32_t i, best = LFS_IO_SPARES;
+	int rv;
+
+	for (i = 0; s != NULL && i < s->n; i++) {
+		if (s->slot[i].cap >= len && (best == LFS_IO_SPARES ||
+		    s->slot[i].cap < s->slot[best].cap))
+			best = i;
+	}
+	if (best < LFS_IO_SPARES) {
+		*out = s->slot[best];
+		s->slot[best] = s->slot[--s->n];
+		return 0;
+	}
+	out->cap = buf_class(len);
+	out->buf = NULL;
+	rv = posix_memalign(&out->buf, LFS_IO_BUF_ALIGN, out->cap);
+	if (rv != 0)
+		return -rv; /* posix_memalign returns a positive errno */
+	io->stats.buffer_allocs++;
+	return 0;
+}
+
+/* Give back a buffer the kernel does not hold (never submitted, or reaped).
+ * It becomes a spare unless too big; when the spares are full it replaces the
+ * smallest one if larger (a big buffer is the costly one to fault in again),
+ * and whatever is not kept is freed. */
+static void
+buf_put(struct lfs_io *io, void *buf, size_t cap)
+{
+	struct lfs_io_spares *s = io->spares;
+	uint32_t i, small = 0;
+
+	if (buf == NULL)
+		return;
+	if (s == NULL && cap <= LFS_IO_SPARE_MAX)
+		s = io->spares = calloc(1, sizeof(*s));
+	if (s == NULL || cap > LFS_IO_SPARE_MAX) {
+		free(buf);
+		return;
+	}
+	if (s->n < LFS_IO_SPARES) {
+		s->slot[s->n].buf = buf;
+		s->slot[s->n].cap = cap;
+		s->n++;
+		return;
+	}
+	for (i = 1; i < s->n; i++)
+		if (s->slot[i].cap < s->slot[small].cap)
+			small = i;
+	if (s->slot[small].cap >= cap) {
+		free(buf);
+		return;
+	}
+	free(s->slot[small].buf);
+	s->slot[small].buf = buf;
+	s->slot[small].cap = cap;
+}
+
+static void
+spares_free(struct lfs_io *io)
+{
+	struct lfs_io_spares *s = io->spares;
+	uint32_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->slot[i].buf);
+	free(s);
+	io->spares = NULL;
+}
+
+/* ---- 4. one I/O in flight ------------------------------------------------ */
 
 struct lfs_io_pending {
 	struct iocb iocb;             /* iocb.data points back at this struct */
 	void *buffer;                 /* bounce buffer; the kernel's while
 	                                 submitted && !done */
+	size_t cap;                   /* bytes allocated for buffer */
 	size_t len;                   /* bytes asked for */
 	uint64_t tag;                 /* io->next_tag at creation, for logs */
 	uint64_t submitted_ns;        /* monotonic, for the late-I/O log line */
@@ -191,35 +321,39 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Only for an I/O the kernel does not hold: never submitted, or reaped. */
+/* Only for an I/O the kernel does not hold: never submitted, or reaped.
+ * Its buffer goes back to the spares. */
 static void
-pending_free(struct lfs_io_pending *p)
+pending_free(struct lfs_io *io, struct lfs_io_pending *p)
 {
 	if (p == NULL)
 		return;
-	free(p->buffer);
+	buf_put(io, p->buffer, p->cap);
 	free(p);
 }
 
-/* Allocate the pending record and bounce buffer for req; a write's data is
+/* Set up the pending record and bounce buffer for req; a write's data is
  * copied in now, so the caller's buffer is free once we return. */
 static int
 pending_new(struct lfs_io *io, const struct lfs_io_req *req,
     struct lfs_io_pending **out)
 {
 	struct lfs_io_pending *p;
-	void *buf = NULL;
+	struct lfs_io_spare sb;
+	void *buf;
 	int rv;
 
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
-	rv = posix_memalign(&buf, LFS_IO_BUF_ALIGN, req->len);
-	if (rv != 0) {
+	rv = buf_get(io, req->len, &sb);
+	if (rv < 0) {
 		free(p);
-		return -rv; /* posix_memalign returns a positive errno */
+		return rv;
 	}
+	buf = sb.buf;
 	p->buffer = buf;
+	p->cap = sb.cap;
 	p->len = req->len;
 	p->op = req->op;
 	p->tag = io->next_tag++;
@@ -228,7 +362,8 @@ pending_new(struct lfs_io *io, const struct lfs_io_req *req,
 		io_prep_pwrite(&p->iocb, io->disk->fd, buf, req->len,
 		    (long long)req->offset);
 	} else {
-		memset(buf, 0, req->len); /* never hand back stale heap bytes */
+		/* never hand back stale bytes, from the heap or a spare */
+		memset(buf, 0, req->len);
 		io_prep_pread(&p->iocb, io->disk->fd, buf, req->len,
 		    (long long)req->offset);
 	}
@@ -250,7 +385,7 @@ event_result(const struct lfs_io_pending *p, const struct io_event *ev)
 	return 0;
 }
 
-/* ---- 4. events ----------------------------------------------------------- */
+/* ---- 5. events ----------------------------------------------------------- */
 
 static void
 abandoned_unlink(struct lfs_io *io, struct lfs_io_pending *p)
@@ -281,7 +416,7 @@ reap_late(struct lfs_io *io, struct lfs_io_pending *p, const struct io_event *ev
 	    "(result %d), %" PRIu32 " I/Os still abandoned",
 	    io->disk->path, p->op == LFS_IO_READ ? "read" : "write", p->tag,
 	    late_ms, result, io->stats.abandoned);
-	pending_free(p);
+	pending_free(io, p); /* the kernel is done: the buffer may be reused */
 }
 
 /* Route one event to its owner, matching ev->data against the pointers we
@@ -336,7 +471,7 @@ lfs_io_reap(struct lfs_io *io)
 	return io->stats.abandoned;
 }
 
-/* ---- 5. a batch ---------------------------------------------------------- */
+/* ---- 6. a batch ---------------------------------------------------------- */
 
 static int
 batch_validate(const struct lfs_io *io, const struct lfs_io_req *reqs, int n)
@@ -507,7 +642,7 @@ batch_finish(struct lfs_io *io, struct lfs_io_req *reqs,
 		if (p->result != 0 && first == 0)
 			first = p->result;
 		if (!p->abandoned)
-			pending_free(p);
+			pending_free(io, p);
 	}
 	return first;
 }
@@ -529,7 +664,7 @@ lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n)
 		rv = pending_new(io, &reqs[i], &cur[i]);
 		if (rv < 0) {
 			while (i-- > 0)
-				pending_free(cur[i]);
+				pending_free(io, cur[i]);
 			return rv;
 		}
 	}
@@ -563,7 +698,7 @@ lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len)
 	return lfs_io_batch(io, &req, 1);
 }
 
-/* ---- 6. the context ------------------------------------------------------ */
+/* ---- 7. the context ------------------------------------------------------ */
 
 int
 lfs_io_init(struct lfs_io *io, struct lfs_disk *disk, uint32_t timeout_ms,
@@ -633,6 +768,7 @@ destroy_wait(struct lfs_io *io)
  * If waiting fails, io_destroy(2) is still called: the kernel's io_destroy
  * returns only once the context's I/Os are done, so the buffers are free to
  * release after it succeeds.  If it fails too, they are leaked on purpose.
+ * The spares are freed last, since reaping during the wait adds to them.
  */
 void
 lfs_io_destroy(struct lfs_io *io)
@@ -655,10 +791,11 @@ lfs_io_destroy(struct lfs_io *io)
 	} else {
 		while ((p = io->abandoned) != NULL) {
 			io->abandoned = p->next;
-			pending_free(p);
+			pending_free(io, p);
 		}
 		io->stats.abandoned = 0;
 	}
+	spares_free(io);
 	io->abandoned = NULL;
 	io->ctx = 0;
 	io->sys = NULL;

@@ -13,7 +13,12 @@
  *     waits for it); at most LFS_IO_MAX_ABANDONED such I/Os may be pending per
  *     context, past that new I/O fails with -EIO without being submitted;
  *   - a short read or write is -EIO; an error from the kernel is returned
- *     as its -errno.
+ *     as its -errno;
+ *   - a bounce buffer the kernel has given back (completed, or abandoned and
+ *     since reaped) may be kept as a spare and reused by a later I/O on the
+ *     same context; a context keeps a few such spares, of bounded size, and
+ *     lfs_io_destroy() frees them.  A buffer still held by the kernel is
+ *     never reused.
  *
  * One struct lfs_io (one io_context) belongs to one thread at a time; several
  * contexts may share one struct lfs_disk.  The system calls go through a
@@ -62,9 +67,11 @@ struct lfs_io_stats {
 	uint64_t timeouts;       /* I/Os that did not complete in time */
 	uint64_t errors;         /* I/Os that completed with an error */
 	uint32_t abandoned;      /* timed-out I/Os still owned by the kernel */
+	uint64_t buffer_allocs;  /* bounce buffers allocated, not reused */
 };
 
 struct lfs_io_pending;       /* a timed-out I/O waiting to be reaped */
+struct lfs_io_spares;        /* bounce buffers kept for reuse */
 
 struct lfs_io {
 	struct lfs_disk *disk;
@@ -75,6 +82,7 @@ struct lfs_io {
 	struct lfs_io_pending *abandoned; /* list, owned by this context */
 	struct lfs_io_stats stats;
 	uint64_t next_tag;       /* tags iocbs so stray events are recognised */
+	struct lfs_io_spares *spares; /* private to diskio.c; NULL until used */
 };
 
 /* Set up a context on disk.  sys may be NULL for the real system calls,

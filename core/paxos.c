@@ -18,6 +18,14 @@
  *   commit:  the value is chosen; p writes it into the leader.
  * Only dblocks of instance n (dblock.lver == n) take part; older ones are
  * leftovers of earlier instances and read as empty.
+ *
+ * Departures from the paper, and why:
+ *   - only the proposer of the chosen value commits it (commit());
+ *   - the leader is a cache; dblocks newer than it are the truth
+ *     (next_instance());
+ *   - a proposer whose ballot chose another value steps on to the next
+ *     instance when that value names a free or dead owner
+ *     (acquire_ballots()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +35,8 @@
 
 #include "delta.h"
 #include "paxos.h"
+
+#define HANDOVER_TRIES 20 /* ballots before a release or transfer gives up */
 
 /* ---- 1. slot I/O ---- */
 
@@ -259,16 +269,16 @@ pick_value(const struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen)
 }
 
 /*
- * Run instance n = v->leader.lver + 1 proposing (*id, *gen); v holds a read
- * of the slot.  On return 0, (*id, *gen) is the chosen value, committed in
- * the leader, and *out is that leader.
+ * Run instance n proposing (*id, *gen); v holds a read of the slot.  On
+ * return 0, (*id, *gen) is the value chosen for instance n.  Nothing is
+ * committed here: see commit().
  */
 static int
 run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
-    struct slot_view *v, uint32_t *id, uint64_t *gen, struct lfs_leader *out)
+    struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen)
 {
-	uint64_t n = v->leader.lver + 1, max_mbal = 0;
 	struct lfs_dblock mine = { .lver = n };
+	uint64_t max_mbal = 0;
 	uint32_t q;
 	int rv;
 
@@ -292,23 +302,54 @@ run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	mine.inp_gen = *gen;
 	if ((rv = write_dblock(ls, io, slot, &mine)) < 0)
 		return rv;
-	if ((rv = phase_read(ls, io, slot, v, n, mine.mbal)) < 0)
-		return rv;
+	return phase_read(ls, io, slot, v, n, mine.mbal);
+}
 
-	/* commit: the value is chosen for instance n */
-	*out = v->leader;
+/*
+ * Write the leader for instance n, value (id, gen).  Only the proposer of a
+ * value commits it (invariant 2): a host that merely carried someone else's
+ * value through phase 2 never writes the leader, since such a write could
+ * land late, over a newer leader, with no program order to stop it.
+ */
+static int
+commit(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    const struct lfs_leader *prev, uint64_t n, uint32_t id, uint64_t gen,
+    struct lfs_leader *out)
+{
+	*out = *prev;
 	out->lver = n;
-	out->owner_id = *id;
-	out->owner_gen = *gen;
+	out->owner_id = id;
+	out->owner_gen = gen;
 	out->writer_id = ls->host_id;
 	out->wall_time = (uint64_t)time(NULL);
 	return write_leader(ls, io, slot, out);
 }
 
+/*
+ * The instance to run next.  The leader is a cache of chosen values; the
+ * dblocks are the truth.  A dblock of an instance newer than the leader
+ * means that instance is under way, or was decided and its commit was
+ * overwritten or never written: it is run (again) before anything else --
+ * by anyone when the leader's owner is free or dead, else only by that
+ * owner (lfs_paxos_acquire()).
+ */
+static uint64_t
+next_instance(const struct slot_view *v, int *stale)
+{
+	uint64_t m = 0;
+	uint32_t q;
+
+	for (q = 1; q <= v->hw; q++)
+		if (v->dblocks[q].lver > m)
+			m = v->dblocks[q].lver;
+	*stale = m > v->leader.lver;
+	return *stale ? m : v->leader.lver + 1;
+}
+
 /* ---- 3. acquire, release, transfer ---- */
 
-/* Read the slot (with the host area too, in the same round trip, when the
- * host view is too old for a ballot) and check it is the lease we mean. */
+/* Read the slot (refreshing the host view first when it is too old for a
+ * ballot) and check it is the lease we mean. */
 static int
 read_for_ballot(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct slot_view *v)
@@ -325,15 +366,40 @@ read_for_ballot(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
-static const char *
-owner_str(const struct lfs_leader *ld, char *buf, size_t len)
+static int
+owner_busy(struct lfs_lockspace *ls, uint32_t id, uint64_t gen)
 {
-	if (ld->owner_id == 0)
-		snprintf(buf, len, "free");
-	else
-		snprintf(buf, len, "host %u gen %llu", ld->owner_id,
-		    (unsigned long long)ld->owner_gen);
-	return buf;
+	enum lfs_host_state st;
+
+	if (id == 0)
+		return 0;
+	st = lfs_host_state(ls, id, gen);
+	return st == LFS_HOST_STATE_LIVE || st == LFS_HOST_STATE_FAILING;
+}
+
+#define ACQUIRE_INSTANCES 4 /* decided instances stepped over in one call */
+
+/* Ballots from instance n on until one chooses us, or a live host. */
+static int
+acquire_ballots(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct slot_view *v, uint64_t n, struct lfs_leader *out)
+{
+	uint32_t id;
+	uint64_t gen;
+	int i, rv;
+
+	for (i = 0; i < ACQUIRE_INSTANCES; i++, n++) {
+		id = ls->host_id;
+		gen = ls->generation;
+		if ((rv = run_ballot(ls, io, slot, v, n, &id, &gen)) < 0)
+			return rv;
+		if (id == ls->host_id && gen == ls->generation)
+			return commit(ls, io, slot, &v->leader, n, id, gen, out);
+		if (owner_busy(ls, id, gen))
+			return -EBUSY; /* its proposer commits it */
+		/* decided for a free or dead value: go on to the next one */
+	}
+	return -EAGAIN;
 }
 
 int
@@ -341,74 +407,118 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out)
 {
 	struct slot_view v = { 0 };
-	uint32_t id = ls->host_id;
-	uint64_t gen = ls->generation;
-	enum lfs_host_state st;
-	char prev[64];
-	int rv;
+	uint64_t n;
+	int rv, stale;
 
 	if (ls->host_id == 0)
 		return -ENOTCONN;
 	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
 		goto out;
-	owner_str(&v.leader, prev, sizeof(prev));
-	if (v.leader.owner_id == ls->host_id && v.leader.owner_gen == ls->generation) {
+	n = next_instance(&v, &stale);
+	if (v.leader.owner_id == ls->host_id &&
+	    v.leader.owner_gen == ls->generation) {
 		*out = v.leader;
-		rv = -EALREADY;
+		/* stale: our own handover of it is under way */
+		rv = stale ? -EAGAIN : -EALREADY;
 		goto out;
 	}
-	if (v.leader.owner_id != 0) {
-		st = lfs_host_state(ls, v.leader.owner_id, v.leader.owner_gen);
-		if (st == LFS_HOST_STATE_LIVE || st == LFS_HOST_STATE_FAILING) {
-			rv = -EBUSY;
-			goto out;
-		}
+	/*
+	 * While the leader names a live owner, only that owner may run the
+	 * next instance (a handover), even when a newer dblock shows one under
+	 * way: that dblock is most likely the owner's own transfer or release.
+	 * Its proposer commits whatever it chose.
+	 */
+	if (owner_busy(ls, v.leader.owner_id, v.leader.owner_gen)) {
+		rv = -EBUSY;
+		goto out;
 	}
 	if (name != NULL)
 		snprintf(v.leader.name, sizeof(v.leader.name), "%s", name);
-	rv = run_ballot(ls, io, ref->slot, &v, &id, &gen, out);
-	if (rv == 0 && (id != ls->host_id || gen != ls->generation))
-		rv = -EBUSY; /* another proposer's value was chosen */
+	rv = acquire_ballots(ls, io, ref->slot, &v, n, out);
 	if (rv == 0)
-		lfs_log(ls->log, LOG_NOTICE, "%s: acquired lver %llu (was %s)",
-		    out->name, (unsigned long long)out->lver, prev);
+		lfs_log(ls->log, LOG_NOTICE, "%s: acquired lver %llu (host %u gen "
+		    "%llu)", out->name, (unsigned long long)out->lver,
+		    ls->host_id, (unsigned long long)ls->generation);
 out:
 	slot_view_free(&v);
 	return rv;
 }
 
+/* We still own instance held->lver: the leader shows it, or an older
+ * instance whose late commit overwrote ours (nobody can have gone past an
+ * instance decided for a live owner). */
 static int
-held_matches(const struct lfs_leader *disk, const struct lfs_leader *held)
+still_owner(struct lfs_lockspace *ls, const struct lfs_leader *disk,
+    const struct lfs_leader *held)
 {
-	return disk->owner_id == held->owner_id &&
-	    disk->owner_gen == held->owner_gen && disk->lver == held->lver;
+	if (held->owner_id != ls->host_id || held->owner_gen != ls->generation)
+		return 0;
+	if (disk->lver < held->lver)
+		return 1;
+	return disk->lver == held->lver && disk->owner_id == held->owner_id &&
+	    disk->owner_gen == held->owner_gen;
 }
 
-/* Give the lease to (to_id, to_gen), or free it with (0, 0), by a ballot
- * of its own: used for transfer, and for release when our delta lease is
- * not safely fresh (a host that thinks us dead may be running a ballot). */
+/* Give the lease to (to_id, to_gen), or free it with (0, 0), by running
+ * instance held->lver + 1 ourselves: used for transfer, and for release
+ * when our delta lease is not safely fresh (a host that thinks us dead may
+ * be running a ballot). */
 static int
 ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
     uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
 {
 	struct slot_view v = { 0 };
+	uint64_t n = held->lver + 1;
 	uint32_t id = to_id;
 	uint64_t gen = to_gen;
-	int rv;
+	int rv, stale;
 
 	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
 		goto out;
-	if (!held_matches(&v.leader, held) || held->owner_id != ls->host_id ||
-	    held->owner_gen != ls->generation) {
+	if (v.leader.lver == n && v.leader.owner_id == to_id &&
+	    v.leader.owner_gen == to_gen) {
+		*out = v.leader; /* our previous try was chosen and committed */
+		goto out;
+	}
+	if (!still_owner(ls, &v.leader, held) || next_instance(&v, &stale) > n) {
+		lfs_log(ls->log, LOG_ERR, "%s: lost: disk shows lver %llu owner "
+		    "%u gen %llu, we held lver %llu", v.leader.name,
+		    (unsigned long long)v.leader.lver, v.leader.owner_id,
+		    (unsigned long long)v.leader.owner_gen,
+		    (unsigned long long)held->lver);
 		rv = -EPERM;
 		goto out;
 	}
-	rv = run_ballot(ls, io, ref->slot, &v, &id, &gen, out);
-	if (rv == 0 && (id != to_id || gen != to_gen))
-		rv = -EBUSY;
+	if ((rv = run_ballot(ls, io, ref->slot, &v, n, &id, &gen)) < 0)
+		goto out;
+	if (id != to_id || gen != to_gen) {
+		lfs_log(ls->log, LOG_ERR, "%s: lost: instance %llu chose host %u "
+		    "gen %llu", v.leader.name, (unsigned long long)n, id,
+		    (unsigned long long)gen);
+		rv = -EPERM; /* a host that took us for dead won instance n */
+	} else
+		rv = commit(ls, io, ref->slot, &v.leader, n, id, gen, out);
 out:
 	slot_view_free(&v);
+	return rv;
+}
+
+/* A handover ballot only competes with hosts that think us dead, or with
+ * our own earlier try; a larger ballot number makes it abort: try again. */
+static int
+ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held,
+    uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
+{
+	struct timespec pause = { 0, 2 * 1000000L };
+	int i, rv = -EAGAIN;
+
+	for (i = 0; i < HANDOVER_TRIES && rv == -EAGAIN; i++) {
+		if (i > 0)
+			nanosleep(&pause, NULL);
+		rv = ballot_handover(ls, io, ref, held, to_id, to_gen, out);
+	}
 	return rv;
 }
 
@@ -426,12 +536,18 @@ lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
 	 */
 	if (lfs_delta_since_renewal_ms(ls) + ls->to.io_timeout_ms >=
 	    ls->to.renewal_fail_ms)
-		return ballot_handover(ls, io, ref, held, 0, 0, &ld);
+		return ballot_handover_retry(ls, io, ref, held, 0, 0, &ld);
 	if ((rv = lfs_paxos_read_leader(ls, io, ref, &ld)) < 0)
 		return rv;
-	if (!held_matches(&ld, held) || ld.owner_id != ls->host_id ||
-	    ld.owner_gen != ls->generation)
+	if (!still_owner(ls, &ld, held)) {
+		lfs_log(ls->log, LOG_ERR, "%s: not released: disk shows lver %llu "
+		    "owner %u gen %llu (writer %u), we hold lver %llu", ld.name,
+		    (unsigned long long)ld.lver, ld.owner_id,
+		    (unsigned long long)ld.owner_gen, ld.writer_id,
+		    (unsigned long long)held->lver);
 		return -EPERM;
+	}
+	ld = *held;
 	ld.owner_id = 0;
 	ld.owner_gen = 0;
 	ld.writer_id = ls->host_id;
@@ -456,7 +572,7 @@ lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
 		return -ENOENT;
 	if (lfs_host_state(ls, to_id, to_gen) != LFS_HOST_STATE_LIVE)
 		return -EHOSTDOWN;
-	rv = ballot_handover(ls, io, ref, held, to_id, to_gen, out);
+	rv = ballot_handover_retry(ls, io, ref, held, to_id, to_gen, out);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "%s: transferred to host %u gen %llu "
 		    "lver %llu", out->name, to_id, (unsigned long long)to_gen,

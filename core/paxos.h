@@ -11,9 +11,16 @@
  * Invariants:
  *   1. lver only rises; every committed owner change raises it by one, so it
  *      serves as a fencing token.
- *   2. Only the winner of instance n writes a leader with lver n; afterwards
- *      only that owner writes the leader of lver n (release, or transfer,
- *      which runs instance n + 1 itself, so the lease is never free).
+ *   2. Only the proposer of the value chosen for instance n writes a leader
+ *      with lver n (the winner of an acquire; the old owner in a transfer);
+ *      afterwards only that owner writes the leader of lver n (release).  A
+ *      host that carried another's value through phase 2 commits nothing:
+ *      its write could land late over a newer leader.
+ *   2a. The leader is a cache: a dblock of an instance newer than the leader
+ *      means that instance is under way or decided; it is run again before
+ *      anything else, and the leader is trusted only when no dblock is newer.
+ *      While the leader names a live owner, only that owner runs the next
+ *      instance, so a transfer or release in progress is never overtaken.
  *   3. A lease whose owner (id, gen) is LIVE or FAILING in the host view is
  *      busy; it may be taken only when the owner is DEAD, or the owner's
  *      record shows a newer generation or a clean leave.

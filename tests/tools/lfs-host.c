@@ -4,7 +4,7 @@
  * shared device.
  *
  *   lfs-host DEVICE HOST_ID join
- *       join, print "joined GEN", leave.
+ *       join, print "joined GEN", keep the id for two renewals, leave.
  *   lfs-host DEVICE HOST_ID create LEASE
  *   lfs-host DEVICE HOST_ID race LEASE COUNT CHECKFILE
  *       acquire and release LEASE COUNT times, retrying while busy; while
@@ -64,11 +64,17 @@ renew_main(void *arg)
 	int rv;
 
 	while (!atomic_load(&h->stop)) {
-		sleep_ms(h->ls.to.renewal_interval_ms);
+		/* due renewal_interval after the last good one was submitted;
+		 * the first is due at once, as the join wrote long ago */
+		uint64_t since = lfs_delta_since_renewal_ms(&h->ls);
+
+		if (since < h->ls.to.renewal_interval_ms)
+			sleep_ms((unsigned)(h->ls.to.renewal_interval_ms - since));
 		rv = lfs_delta_renew(&h->ls, &h->renew_io);
 		if (rv < 0) {
 			fprintf(stderr, "lfs-host %u: renewal failed: %s\n",
 			    h->ls.host_id, strerror(-rv));
+			sleep_ms(h->ls.to.io_timeout_ms / 4);
 			continue;
 		}
 		if (h->renew_log != NULL) {
@@ -104,6 +110,12 @@ host_join(struct host *h, const char *dev, uint32_t id)
 	p.host_name = getenv("LFS_NAME") ? getenv("LFS_NAME") : name;
 	if ((rv = lfs_delta_join(&h->ls, &h->ops, &p)) < 0)
 		return rv;
+	if (h->renew_log != NULL) {
+		/* the join write counts as the first renewal */
+		fprintf(h->renew_log, "%llu\n",
+		    (unsigned long long)h->ls.renewed_ms);
+		fflush(h->renew_log);
+	}
 	atomic_init(&h->stop, false);
 	return -pthread_create(&h->renewer, NULL, renew_main, h);
 }
@@ -189,8 +201,12 @@ do_race(struct host *h, const struct lfs_lease_entry *e, long count,
 			    "while holding\n", h->ls.host_id, found);
 			return -EDEADLK;
 		}
-		if ((rv = lfs_paxos_release(&h->ls, &h->ops, &e->ref, &ld)) < 0)
+		if ((rv = lfs_paxos_release(&h->ls, &h->ops, &e->ref, &ld)) < 0) {
+			fprintf(stderr, "host %u: release of lver %llu: %s\n",
+			    h->ls.host_id, (unsigned long long)ld.lver,
+			    strerror(-rv));
 			return rv;
+		}
 	}
 	printf("host %u: %ld acquisitions\n", h->ls.host_id, count);
 	return 0;
@@ -218,6 +234,9 @@ run(struct host *h, int argc, char **argv)
 
 	if (strcmp(cmd, "join") == 0) {
 		printf("joined %llu\n", (unsigned long long)h->ls.generation);
+		/* keep the id for two renewals: a racer that lost must see it
+		 * renewed, and say busy, rather than join after we left */
+		sleep_ms(2 * h->ls.to.renewal_interval_ms + 1000);
 		return 0;
 	}
 	if (argc < 5)
@@ -262,6 +281,9 @@ main(int argc, char **argv)
 	if (rv < 0) {
 		fprintf(stderr, "lfs-host %s: join failed: %s\n", argv[2],
 		    strerror(-rv));
+		lfs_io_destroy(&h.renew_io);
+		lfs_io_destroy(&h.ops);
+		lfs_lockspace_close(&h.ls);
 		return rv == -EAGAIN || rv == -EBUSY ? 4 : 1;
 	}
 	rv = run(&h, argc, argv);

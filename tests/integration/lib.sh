@@ -1,0 +1,131 @@
+# lib.sh - shared helpers for the integration scripts (sourced, not run).
+#
+# Every script calls t_setup first.  Whatever a script starts through these
+# helpers (daemons, background processes, mounts, loop devices, files) is
+# undone by t_cleanup on exit, also when the script fails half-way.
+# Processes are stopped by the PIDs recorded here, never by name.
+
+set -u
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LEASEFS=${LEASEFS:-$TOP/build-san/leasefs}
+TOOLS=${TOOLS:-$TOP/build-san/tools}
+T_NAME=$(basename "$0" .sh)
+
+T_PIDS=()
+T_MOUNTS=()
+T_LOOPS=()
+
+t_log() { echo "[$T_NAME] $*" >&2; }
+
+fail() {
+	t_log "FAIL: $*"
+	exit 1
+}
+
+t_cleanup() {
+	local rc=$? m p l
+	for m in "${T_MOUNTS[@]}"; do
+		grep -q " $m fuse" /proc/mounts && fusermount3 -u -z "$m" 2>/dev/null
+	done
+	for p in "${T_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${T_PIDS[@]}"; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	for m in "${T_MOUNTS[@]}"; do
+		grep -q " $m fuse" /proc/mounts && fusermount3 -u -z "$m" 2>/dev/null
+	done
+	for l in "${T_LOOPS[@]}"; do
+		losetup -d "$l" 2>/dev/null
+	done
+	if [ "$rc" -ne 0 ] && [ -n "${WORK:-}" ]; then
+		t_log "logs kept in $WORK"
+		for f in "$WORK"/*.log; do
+			[ -f "$f" ] && { echo "--- $f"; tail -n 30 "$f"; } >&2
+		done
+	elif [ -n "${WORK:-}" ]; then
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+
+t_setup() {
+	# /var/tmp, not /tmp: O_DIRECT needs a real filesystem, /tmp may be tmpfs
+	WORK=$(mktemp -d /var/tmp/leasefs-"$T_NAME".XXXXXX)
+	trap t_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+# t_bg LOGNAME CMD...: run CMD in the background, output to $WORK/LOGNAME.log;
+# sets T_LAST_PID.
+t_bg() {
+	local name=$1
+	shift
+	"$@" >"$WORK/$name.log" 2>&1 &
+	T_LAST_PID=$!
+	T_PIDS+=("$T_LAST_PID")
+}
+
+# t_loop FILE [SECTOR_SIZE]: attach a loop device with direct I/O; prints it.
+t_loop() {
+	local dev
+	dev=$(losetup -f --show --direct-io=on ${2:+--sector-size "$2"} "$1") ||
+	    fail "losetup $1"
+	T_LOOPS+=("$dev")
+	echo "$dev"
+}
+
+# t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+t_wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+t_mounted() { grep -q " $1 fuse" /proc/mounts; }
+
+# t_mount ID DEVICE [EXTRA_OPTS]: start a foreground daemon as host ID with
+# its own mount point $WORK/mID, state and run dirs; waits until mounted.
+# Sets MNT_<ID> and PID_<ID>.
+t_mount() {
+	local id=$1 dev=$2 extra=${3:-}
+	local mnt=$WORK/m$id
+	mkdir -p "$mnt" "$WORK/state$id" "$WORK/run$id"
+	t_bg "host$id" "$LEASEFS" mount -f \
+	    -o "host_id=$id,name=h$id,state_dir=$WORK/state$id,run_dir=$WORK/run$id${extra:+,$extra}" \
+	    "$dev" "$mnt"
+	T_MOUNTS+=("$mnt")
+	eval "MNT_$id=$mnt PID_$id=$T_LAST_PID"
+	t_wait_for 30 t_mounted "$mnt" || fail "host $id did not mount"
+	t_wait_for 10 test -e "$mnt/.status" || fail "host $id: no .status"
+}
+
+# t_umount ID: clean unmount of host ID, waiting for its daemon to exit.
+t_umount() {
+	local id=$1 mnt pid
+	eval "mnt=\$MNT_$id pid=\$PID_$id"
+	kill -TERM "$pid"
+	t_wait_for 30 bash -c "! kill -0 $pid 2>/dev/null" || fail "host $id did not stop"
+	wait "$pid" 2>/dev/null
+	! t_mounted "$mnt" || fail "host $id still mounted"
+}
+
+# expect_errno ERRNAME CMD...: CMD must fail and its stderr name ERRNAME's text.
+expect_fail() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "expected failure ($want) from: $*"
+	fi
+	case "$out" in
+	*"$want"*) ;;
+	*) fail "expected '$want' from: $* -- got: $out" ;;
+	esac
+}

@@ -1,0 +1,736 @@
+/*
+ * check_fence.c - unit tests for core/fence.c and fs/guard.c.
+ *
+ * Holders are real processes: children of the test that open files under a
+ * temporary directory standing in for a leasefs mount point (regular
+ * files named like the FUSE view: MOUNT/vm1/lock).  Each reports through a
+ * pipe once its files are open, so no test depends on sleeping.  Timing
+ * assertions use generous upper bounds only: the sanitizer build and a
+ * busy machine are slow, and what matters is that fencing ends, not when.
+ *
+ * guard.c is part of the leasefs program, not of the core library the
+ * tests link with, so it is compiled in here.
+ */
+#include "../../fs/guard.c"
+
+#include <check.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+/* Fencing parameters for the tests, in ms: small, so the SIGKILL path
+ * runs in well under a second. */
+#define T_GRACE_MS 200u
+#define T_SETTLE_MS 200u
+#define T_RENEWAL_FAIL_MS 300u
+/* Generous bound for "promptly", in ms (sanitizers, loaded machine). */
+#define T_BOUND_MS 5000u
+
+/* A fake mount point with vm1/{lock,other,incoming}, vm3/incoming and a
+ * lock file at the wrong depths. */
+struct tree {
+	char mp[256];
+	char path[8][PATH_MAX];
+	int n;
+};
+
+static const char *const tree_files[] = {
+	"vm1/lock", "vm1/other", "vm3/incoming", "lock", "a/b/lock",
+	"vm1/lock.bak", ".hidden/lock",
+};
+
+static const char *
+tree_file(struct tree *t, const char *rel)
+{
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->path[i] + strlen(t->mp) + 1, rel) == 0)
+			return t->path[i];
+	ck_abort_msg("no file %s", rel);
+	return NULL;
+}
+
+static void
+mkdir_in(const char *mp, const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", mp, rel);
+	ck_assert_int_eq(mkdir(p, 0700), 0);
+}
+
+static void
+tree_make(struct tree *t)
+{
+	char tmpl[] = "/tmp/check_fence.XXXXXX", real[PATH_MAX];
+	size_t i;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	/* Canonical, as the daemon passes it (/tmp may be a symlink). */
+	ck_assert_ptr_nonnull(realpath(tmpl, real));
+	ck_assert_uint_lt(strlen(real), sizeof(t->mp));
+	strcpy(t->mp, real);
+	mkdir_in(t->mp, "vm1");
+	mkdir_in(t->mp, "vm3");
+	mkdir_in(t->mp, "a");
+	mkdir_in(t->mp, "a/b");
+	mkdir_in(t->mp, ".hidden");
+	t->n = 0;
+	for (i = 0; i < sizeof(tree_files) / sizeof(tree_files[0]); i++) {
+		snprintf(t->path[t->n], PATH_MAX, "%s/%s", real, tree_files[i]);
+		fd = open(t->path[t->n], O_CREAT | O_WRONLY, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+		t->n++;
+	}
+}
+
+static void
+tree_remove(struct tree *t)
+{
+	static const char *const dirs[] = { "a/b", "a", "vm1", "vm3", ".hidden" };
+	char p[PATH_MAX];
+	size_t i;
+	int k;
+
+	for (k = 0; k < t->n; k++)
+		unlink(t->path[k]);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", t->mp, dirs[i]);
+		rmdir(p);
+	}
+	rmdir(t->mp);
+}
+
+/* ---- holder processes ------------------------------------------------ */
+
+struct holder {
+	pid_t pid;
+	pid_t grandchild;        /* 0 unless asked for */
+};
+
+#define H_IGNORE_TERM 1          /* ignores SIGTERM: needs SIGKILL */
+#define H_GRANDCHILD 2           /* forks a child sharing its files */
+
+/* Fork a child that opens the NULL-terminated list of files and sleeps;
+ * returns once they are open. */
+static struct holder
+holder_spawn(int flags, ...)
+{
+	struct holder h = { 0, 0 };
+	const char *path;
+	va_list ap;
+	int p[2];
+	pid_t gc = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	h.pid = fork();
+	ck_assert_int_ge(h.pid, 0);
+	if (h.pid == 0) {
+		close(p[0]);
+		/* Not Check's handler, which signals the whole group. */
+		signal(SIGTERM, (flags & H_IGNORE_TERM) ? SIG_IGN : SIG_DFL);
+		va_start(ap, flags);
+		while ((path = va_arg(ap, const char *)) != NULL)
+			if (open(path, O_RDONLY) < 0)
+				_exit(2);
+		va_end(ap);
+		if ((flags & H_GRANDCHILD) && (gc = fork()) == 0) {
+			close(p[1]);
+			for (;;)
+				pause();
+		}
+		if (write(p[1], &gc, sizeof(gc)) != sizeof(gc))
+			_exit(3);
+		close(p[1]);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &gc, sizeof(gc)), (int)sizeof(gc));
+	close(p[0]);
+	h.grandchild = gc;
+	return h;
+}
+
+/* 1 when pid no longer runs (gone, or a zombie nobody reaped yet). */
+static int
+proc_gone(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p == NULL || p[2] == 'Z' || p[2] == 'X';
+}
+
+/* Wait up to ms for our child pid to exit; 1 and *status when it did. */
+static int
+child_exited(pid_t pid, uint32_t ms, int *status)
+{
+	return reap_within(pid, ms, status) == 1;
+}
+
+/* Wait up to ms for any pid (not necessarily ours) to stop running. */
+static int
+proc_gone_within(pid_t pid, uint32_t ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (!proc_gone(pid)) {
+		if (now_ms() >= end)
+			return 0;
+		sleep_ms(10);
+	}
+	return 1;
+}
+
+static void
+holder_cleanup(struct holder *h)
+{
+	int status;
+
+	if (h->grandchild > 0)
+		kill(h->grandchild, SIGKILL);
+	if (h->pid > 0) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, &status, 0);
+	}
+	h->pid = h->grandchild = 0;
+}
+
+static int
+holder_listed(const struct lfs_holder *out, int n, pid_t pid)
+{
+	int i, count = 0;
+
+	for (i = 0; i < n; i++)
+		count += out[i].pid == pid;
+	return count;
+}
+
+static const struct lfs_logger test_log = {
+	lfs_log_stderr, (void *)"check_fence", LOG_DEBUG
+};
+
+/* ---- lfs_fence_find ---------------------------------------------------- */
+
+START_TEST(test_find_lock_only)
+{
+	struct lfs_holder out[16];
+	struct holder a, b;
+	struct tree t;
+	char slash[sizeof(t.mp) + 1], sibling[sizeof(t.mp)];
+	int n;
+
+	tree_make(&t);
+	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	b = holder_spawn(0, tree_file(&t, "vm1/other"), tree_file(&t, "lock"),
+	    tree_file(&t, "a/b/lock"), tree_file(&t, "vm1/lock.bak"),
+	    tree_file(&t, ".hidden/lock"), NULL);
+
+	n = lfs_fence_find(t.mp, NULL, out, 16);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(out[0].pid, a.pid);
+	ck_assert(lfs_fence_alive(&out[0]));
+
+	ck_assert_int_eq(lfs_fence_find(t.mp, "vm1", out, 16), 1);
+	ck_assert_int_eq(out[0].pid, a.pid);
+	ck_assert_int_eq(lfs_fence_find(t.mp, "vm2", out, 16), 0);
+	ck_assert_int_eq(lfs_fence_find(t.mp, "vm", out, 16), 0);
+	/* A trailing slash on the mount point changes nothing; max 0 only
+	 * counts. */
+	snprintf(slash, sizeof(slash), "%s/", t.mp);
+	ck_assert_int_eq(lfs_fence_find(slash, "vm1", out, 16), 1);
+	ck_assert_int_eq(lfs_fence_find(t.mp, NULL, NULL, 0), 1);
+	/* A sibling directory sharing the prefix is not under the mount. */
+	strcpy(sibling, t.mp);
+	sibling[strlen(sibling) - 1] = '\0';
+	ck_assert_int_eq(lfs_fence_find(sibling, NULL, out, 16), 0);
+
+	holder_cleanup(&a);
+	holder_cleanup(&b);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_find_incoming_and_max)
+{
+	struct lfs_holder out[1];
+	struct holder a, b;
+	struct tree t;
+
+	tree_make(&t);
+	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	b = holder_spawn(0, tree_file(&t, "vm3/incoming"),
+	    tree_file(&t, "vm1/lock"), NULL);
+	/* Two holders, b listed once although it holds two files; only one
+	 * fits in out. */
+	ck_assert_int_eq(lfs_fence_find(t.mp, NULL, out, 1), 2);
+	ck_assert(out[0].pid == a.pid || out[0].pid == b.pid);
+	ck_assert_int_eq(lfs_fence_find(t.mp, "vm3", out, 1), 1);
+	ck_assert_int_eq(out[0].pid, b.pid);
+	holder_cleanup(&a);
+	holder_cleanup(&b);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_find_deleted)
+{
+	struct lfs_holder out[4];
+	struct holder a;
+	struct tree t;
+
+	tree_make(&t);
+	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	/* The kernel now reports ".../vm1/lock (deleted)", as it may for a
+	 * file of a FUSE mount whose daemon died. */
+	ck_assert_int_eq(unlink(tree_file(&t, "vm1/lock")), 0);
+	ck_assert_int_eq(lfs_fence_find(t.mp, "vm1", out, 4), 1);
+	ck_assert_int_eq(out[0].pid, a.pid);
+	holder_cleanup(&a);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_find_invalid)
+{
+	struct lfs_holder out[1];
+
+	ck_assert_int_eq(lfs_fence_find("relative/mp", NULL, out, 1), -EINVAL);
+	ck_assert_int_eq(lfs_fence_find(NULL, NULL, out, 1), -EINVAL);
+	ck_assert_int_eq(lfs_fence_find("/tmp", "..", out, 1), -EINVAL);
+	ck_assert_int_eq(lfs_fence_find("/tmp", "a/b", out, 1), -EINVAL);
+	ck_assert_int_eq(lfs_fence_find("/tmp", NULL, NULL, 1), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_find_grandchild)
+{
+	struct lfs_holder out[8];
+	struct holder a;
+	struct tree t;
+	uint64_t t0;
+	int n;
+
+	tree_make(&t);
+	a = holder_spawn(H_GRANDCHILD, tree_file(&t, "vm1/lock"), NULL);
+	ck_assert_int_gt(a.grandchild, 0);
+	n = lfs_fence_find(t.mp, "vm1", out, 8);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(holder_listed(out, n, a.pid), 1);
+	ck_assert_int_eq(holder_listed(out, n, a.grandchild), 1);
+	t0 = now_ms();
+	ck_assert_int_eq(lfs_fence_kill(out, n, T_GRACE_MS, T_SETTLE_MS,
+	    &test_log), 0);
+	ck_assert_uint_lt(now_ms() - t0, T_BOUND_MS);
+	ck_assert(!lfs_fence_alive(&out[0]));
+	ck_assert(!lfs_fence_alive(&out[1]));
+	ck_assert(proc_gone_within(a.grandchild, T_BOUND_MS));
+	holder_cleanup(&a);
+	tree_remove(&t);
+}
+END_TEST
+
+/* ---- lfs_fence_alive, lfs_fence_kill ---------------------------------- */
+
+START_TEST(test_alive)
+{
+	struct lfs_holder out[2], h;
+	struct holder a;
+	struct tree t;
+
+	tree_make(&t);
+	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	ck_assert_int_eq(lfs_fence_find(t.mp, NULL, out, 2), 1);
+	ck_assert(lfs_fence_alive(&out[0]));
+	h = out[0];
+	h.start_time++;          /* a recycled pid: another process */
+	ck_assert(!lfs_fence_alive(&h));
+	/* Killed but not reaped: a zombie is gone. */
+	kill(a.pid, SIGKILL);
+	ck_assert(proc_gone_within(a.pid, T_BOUND_MS));
+	ck_assert(!lfs_fence_alive(&out[0]));
+	holder_cleanup(&a);
+	ck_assert(!lfs_fence_alive(&out[0]));
+	h.pid = 0;
+	ck_assert(!lfs_fence_alive(&h));
+	ck_assert_int_eq(lfs_fence_kill(NULL, 0, 1, 1, NULL), 0);
+	tree_remove(&t);
+}
+END_TEST
+
+/* Fence one holder; returns how it died and the time taken in ms. */
+static uint64_t
+fence_one(int flags, int *status)
+{
+	struct lfs_holder out[2];
+	struct holder a;
+	struct tree t;
+	uint64_t t0, took;
+
+	tree_make(&t);
+	a = holder_spawn(flags, tree_file(&t, "vm1/lock"), NULL);
+	ck_assert_int_eq(lfs_fence_find(t.mp, NULL, out, 2), 1);
+	t0 = now_ms();
+	ck_assert_int_eq(lfs_fence_kill(out, 1, T_GRACE_MS, T_SETTLE_MS,
+	    &test_log), 0);
+	took = now_ms() - t0;
+	ck_assert(!lfs_fence_alive(&out[0]));
+	ck_assert(child_exited(a.pid, T_BOUND_MS, status));
+	a.pid = 0;
+	tree_remove(&t);
+	return took;
+}
+
+START_TEST(test_kill_sigterm)
+{
+	uint64_t took;
+	int status = 0;
+
+	took = fence_one(0, &status);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_uint_lt(took, T_BOUND_MS);
+	fprintf(stderr, "check_fence: SIGTERM fencing took %" PRIu64 " ms\n",
+	    took);
+}
+END_TEST
+
+START_TEST(test_kill_sigkill)
+{
+	uint64_t took;
+	int status = 0;
+
+	took = fence_one(H_IGNORE_TERM, &status);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_uint_ge(took, T_GRACE_MS);
+	ck_assert_uint_lt(took, T_BOUND_MS);
+	fprintf(stderr, "check_fence: SIGKILL fencing took %" PRIu64 " ms "
+	    "(grace %u)\n", took, T_GRACE_MS);
+}
+END_TEST
+
+/* ---- lfs_fence_run_command -------------------------------------------- */
+
+static void
+read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, size - 1);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	close(fd);
+}
+
+START_TEST(test_run_command)
+{
+	char cmd[PATH_MAX + 64], out[64];
+	struct tree t;
+	uint64_t t0;
+	pid_t bg;
+	int r;
+
+	tree_make(&t);
+	ck_assert_int_eq(lfs_fence_run_command("exit 0", "vm1", 2000,
+	    &test_log), 0);
+	r = lfs_fence_run_command("exit 3", "vm1", 2000, &test_log);
+	ck_assert_int_lt(r, 0);
+	ck_assert_int_ne(r, -ETIMEDOUT);
+
+	/* LEASEFS_LEASE replaces any inherited value. */
+	setenv("LEASEFS_LEASE", "stale", 1);
+	snprintf(cmd, sizeof(cmd), "printf %%s \"$LEASEFS_LEASE\" > %s",
+	    tree_file(&t, "vm1/other"));
+	ck_assert_int_eq(lfs_fence_run_command(cmd, "vm7", 2000, &test_log), 0);
+	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	ck_assert_str_eq(out, "vm7");
+	unsetenv("LEASEFS_LEASE");
+
+	/* A hanging command is killed with what it started. */
+	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s; wait",
+	    tree_file(&t, "vm1/other"));
+	t0 = now_ms();
+	ck_assert_int_eq(lfs_fence_run_command(cmd, "vm1", 300, &test_log),
+	    -ETIMEDOUT);
+	ck_assert_uint_lt(now_ms() - t0, T_BOUND_MS);
+	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	bg = (pid_t)atol(out);
+	ck_assert_int_gt(bg, 0);
+	ck_assert(proc_gone_within(bg, T_BOUND_MS));
+
+	ck_assert_int_eq(lfs_fence_run_command(NULL, "vm1", 10, NULL), -EINVAL);
+	tree_remove(&t);
+}
+END_TEST
+
+/* ---- the guard --------------------------------------------------------- */
+
+static struct lfs_guard_config
+guard_cfg(const struct tree *t, const char *kill_command)
+{
+	struct lfs_guard_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.mountpoint = t->mp;
+	c.renewal_fail_ms = T_RENEWAL_FAIL_MS;
+	c.kill_grace_ms = T_GRACE_MS;
+	c.kill_settle_ms = T_SETTLE_MS;
+	c.kill_command = kill_command;
+	c.debug = 1;
+	return c;
+}
+
+/* Report renewals every 50 ms for ms; each must be accepted.  Returns
+ * the time of the last one. */
+static uint64_t
+renew_for(struct lfs_guard *g, uint32_t ms)
+{
+	uint64_t end = now_ms() + ms, last = 0;
+
+	while (now_ms() < end) {
+		last = now_ms();
+		ck_assert_int_eq(lfs_guard_renewed(g, last), 0);
+		sleep_ms(50);
+	}
+	return last;
+}
+
+START_TEST(test_guard_overdue)
+{
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct holder a, b;
+	struct tree t;
+	uint64_t last;
+	int status;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_gt(g.pid, 0);
+
+	last = renew_for(&g, 1000);
+	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
+
+	/* Renewals stop: fenced at renewal_fail after the last one. */
+	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_uint_ge(now_ms() - last, T_RENEWAL_FAIL_MS);
+	fprintf(stderr, "check_fence: holder gone %" PRIu64 " ms after the "
+	    "last renewal (renewal_fail %u)\n", now_ms() - last,
+	    T_RENEWAL_FAIL_MS);
+	a.pid = 0;
+
+	/* A newer renewal re-arms; no second fencing while they continue. */
+	b = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	renew_for(&g, 800);
+	ck_assert_int_eq(waitpid(b.pid, &status, WNOHANG), 0);
+	ck_assert_int_eq(lfs_guard_stop(&g), 0);
+	ck_assert_int_eq(g.pid, 0);
+	ck_assert_int_eq(waitpid(b.pid, &status, WNOHANG), 0);
+	holder_cleanup(&b);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_guard_ctl_command)
+{
+	char cmd[PATH_MAX + 64], out[64];
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct tree t;
+	uint64_t end;
+	int status;
+
+	tree_make(&t);
+	snprintf(cmd, sizeof(cmd), "echo \"$LEASEFS_LEASE\" >> %s",
+	    tree_file(&t, "vm1/other"));
+	c = guard_cfg(&t, cmd);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmA", 1), 0);
+	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmB", 1), 0);
+	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmA", 1), 0);
+	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmB", 0), 0);
+	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "../x", 1), -EINVAL);
+	/* No renewals: the guard fences after renewal_fail, once. */
+	end = now_ms() + T_BOUND_MS;
+	do {
+		sleep_ms(20);
+		read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	} while (out[0] == '\0' && now_ms() < end);
+	sleep_ms(T_RENEWAL_FAIL_MS);
+	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	ck_assert_str_eq(out, "vmA\n");
+	/* The guard survives what is aimed at the daemon. */
+	kill(g.pid, SIGTERM);
+	kill(g.pid, SIGINT);
+	kill(g.pid, SIGHUP);
+	sleep_ms(50);
+	ck_assert_int_eq(waitpid(g.pid, &status, WNOHANG), 0);
+	ck_assert_int_eq(lfs_guard_stop(&g), 0);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_guard_daemon_died)
+{
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct holder a;
+	struct tree t;
+	uint64_t t0;
+	int status;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	c.renewal_fail_ms = 60000;   /* only the EOF may fence */
+	a = holder_spawn(H_IGNORE_TERM, tree_file(&t, "vm1/lock"), NULL);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_renewed(&g, now_ms()), 0);
+	sleep_ms(50);
+	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
+
+	/* The daemon dies: its end of the socket closes without a bye. */
+	t0 = now_ms();
+	close(g.fd);
+	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fprintf(stderr, "check_fence: holder gone %" PRIu64 " ms after the "
+	    "daemon died (grace %u)\n", now_ms() - t0, T_GRACE_MS);
+	a.pid = 0;
+	ck_assert(child_exited(g.pid, T_BOUND_MS, &status));
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_guard_bye)
+{
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct holder a;
+	struct tree t;
+	uint64_t t0;
+	int status;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_renewed(&g, now_ms()), 0);
+	t0 = now_ms();
+	ck_assert_int_eq(lfs_guard_stop(&g), 0);
+	ck_assert_uint_lt(now_ms() - t0, 1000);
+	ck_assert_int_eq(g.pid, 0);
+	ck_assert_int_eq(lfs_guard_stop(&g), 0);     /* idempotent */
+	ck_assert_int_eq(lfs_guard_renewed(&g, now_ms()), -ENOTCONN);
+	/* Well past renewal_fail: nothing fenced the holder. */
+	sleep_ms(2 * T_RENEWAL_FAIL_MS);
+	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
+	holder_cleanup(&a);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_guard_died)
+{
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct tree t;
+	int r;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	kill(g.pid, SIGKILL);
+	ck_assert(proc_gone_within(g.pid, T_BOUND_MS));
+	/* The daemon notices at its next report. */
+	r = lfs_guard_renewed(&g, now_ms());
+	ck_assert(r == -EPIPE || r == -ECONNREFUSED || r == -ECONNRESET);
+	ck_assert_int_lt(lfs_guard_stop(&g), 0);
+	ck_assert_int_eq(g.pid, 0);
+	tree_remove(&t);
+}
+END_TEST
+
+START_TEST(test_guard_invalid)
+{
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct tree t;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	c.mountpoint = "relative";
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), -EINVAL);
+	ck_assert_int_eq(g.pid, 0);
+	c = guard_cfg(&t, NULL);
+	c.watchdog = tree_file(&t, "vm1/other");   /* not a watchdog */
+	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), -ENOTTY);
+	ck_assert_int_eq(g.pid, 0);
+	tree_remove(&t);
+}
+END_TEST
+
+static Suite *
+fence_suite(void)
+{
+	Suite *s = suite_create("fence");
+	TCase *tf = tcase_create("find");
+	TCase *tk = tcase_create("kill");
+	TCase *tg = tcase_create("guard");
+
+	tcase_add_test(tf, test_find_lock_only);
+	tcase_add_test(tf, test_find_incoming_and_max);
+	tcase_add_test(tf, test_find_deleted);
+	tcase_add_test(tf, test_find_invalid);
+	tcase_add_test(tf, test_find_grandchild);
+	tcase_add_test(tk, test_alive);
+	tcase_add_test(tk, test_kill_sigterm);
+	tcase_add_test(tk, test_kill_sigkill);
+	tcase_add_test(tk, test_run_command);
+	tcase_add_test(tg, test_guard_overdue);
+	tcase_add_test(tg, test_guard_ctl_command);
+	tcase_add_test(tg, test_guard_daemon_died);
+	tcase_add_test(tg, test_guard_bye);
+	tcase_add_test(tg, test_guard_died);
+	tcase_add_test(tg, test_guard_invalid);
+	/* Seconds; these tests wait on real processes. */
+	tcase_set_timeout(tf, 30);
+	tcase_set_timeout(tk, 30);
+	tcase_set_timeout(tg, 60);
+	suite_add_tcase(s, tf);
+	suite_add_tcase(s, tk);
+	suite_add_tcase(s, tg);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(fence_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
