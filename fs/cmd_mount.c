@@ -1,0 +1,586 @@
+/*
+ * cmd_mount.c - `leasefs mount`: start the daemon, serve, stop cleanly.
+ *
+ *   leasefs mount [-f] [-d] -o host_id=N[,name=HOST,...] DEVICE MOUNTPOINT
+ *   leasefs DEVICE MOUNTPOINT -o OPTS          (as run by mount.fuse3)
+ *
+ * Sections:
+ *   1. command line
+ *   2. state and run directories: identity, lock, pid file
+ *   3. daemonizing: the parent waits for one status byte
+ *   4. FUSE session
+ *   5. the start-up and tear-down sequence (cmd_mount)
+ *
+ * Start-up order matters (FUSE_SPEC "Command line"): join before mounting,
+ * so a mount that exists is always backed by a joined host; fork before
+ * creating aio contexts (they do not survive fork) and before any thread;
+ * the guard is forked before the daemon's threads exist.  Until the parent
+ * gets its status byte, errors also go to stderr; afterwards only to syslog
+ * (or stderr with -f).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "daemon.h"
+#include "names.h"
+
+/* Error message of the mount command, err(3)-style, also logged. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+mount_err(struct lfs_daemon *d, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "leasefs: %s\n", msg);
+	if (d->use_syslog)
+		syslog(LOG_ERR, "%s", msg);
+}
+
+/* ---- 1. command line ---- */
+
+static void
+mount_usage(void)
+{
+	fputs("usage: leasefs mount [-f] [-d] -o host_id=N[,name=HOST]"
+	    "[,state_dir=DIR][,run_dir=DIR]\n"
+	    "           [,group=G][,kill_command=CMD][,watchdog=PATH] "
+	    "DEVICE MOUNTPOINT\n", stderr);
+}
+
+/* 0, or the exit status (2 usage, 1 error). */
+static int
+parse_args(struct lfs_daemon *d, int argc, char **argv)
+{
+	char err[512];
+	int c;
+
+	lfs_mount_opts_init(&d->opts);
+	optind = 1;
+	while ((c = getopt(argc, argv, "fdo:h")) != -1) {
+		switch (c) {
+		case 'f': d->foreground = 1; break;
+		case 'd': d->debug = 1; break;
+		case 'o':
+			if (lfs_mount_opts_parse(&d->opts, optarg, err,
+			    sizeof(err)) < 0) {
+				fprintf(stderr, "leasefs: -o: %s\n", err);
+				return 2;
+			}
+			break;
+		case 'h': mount_usage(); return 2;
+		default: mount_usage(); return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		mount_usage();
+		return 2;
+	}
+	if (lfs_mount_opts_finish(&d->opts, err, sizeof(err)) < 0) {
+		fprintf(stderr, "leasefs: -o: %s\n", err);
+		return 2;
+	}
+	d->debug |= d->opts.debug;
+	if (snprintf(d->device, sizeof(d->device), "%s", argv[optind]) >=
+	    (int)sizeof(d->device) || realpath(argv[optind + 1],
+	    d->mountpoint) == NULL) {
+		fprintf(stderr, "leasefs: mount point %s: %s\n", argv[optind + 1],
+		    strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+resolve_group(struct lfs_daemon *d)
+{
+	const char *g = d->opts.group;
+	struct group *gr;
+	char *end;
+	long v;
+
+	d->gid = 0;
+	if (g[0] == '\0')
+		return 0;
+	v = strtol(g, &end, 10);
+	if (*end == '\0' && v >= 0) {
+		d->gid = (gid_t)v;
+		return 0;
+	}
+	if ((gr = getgrnam(g)) == NULL) {
+		mount_err(d, "group=%s: no such group", g);
+		return -ENOENT;
+	}
+	d->gid = gr->gr_gid;
+	return 0;
+}
+
+/* ---- 2. state and run directories ---- */
+
+/* out = dir/file, or -ENAMETOOLONG. */
+static int
+dir_file(char *out, size_t len, const char *dir, const char *file)
+{
+	int n = snprintf(out, len, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* mkdir -p path; the last component gets mode, parents 0755. */
+static int
+make_dirs(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Read state_dir/identity, or make one (kept forever: it tells a restart
+ * of this host from another host using the same id). */
+static int
+load_identity(const char *dir, uuid_t id)
+{
+	char path[PATH_MAX], tmp[PATH_MAX], text[64];
+	ssize_t n;
+	int fd;
+
+	if (dir_file(path, sizeof(path), dir, "identity") < 0 ||
+	    dir_file(tmp, sizeof(tmp), dir, "identity.tmp") < 0)
+		return -ENAMETOOLONG;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (n < 36)
+			return -EINVAL;
+		text[36] = '\0';
+		return uuid_parse(text, id) == 0 ? 0 : -EINVAL;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	uuid_generate(id);
+	uuid_unparse_lower(id, text);
+	strcat(text, "\n");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	if (n != (ssize_t)strlen(text) || fsync(fd) < 0) {
+		close(fd);
+		unlink(tmp);
+		return n < 0 ? -errno : -EIO;
+	}
+	close(fd);
+	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+/* Create the directories, load the identity, lock the state directory.
+ * Returns the lock fd (kept open for the daemon's life) or -1. */
+static int
+prepare_dirs(struct lfs_daemon *d, uuid_t identity)
+{
+	char path[PATH_MAX];
+	int r, fd = -1;
+
+	if ((r = make_dirs(d->opts.state_dir, 0700)) < 0 ||
+	    (r = make_dirs(d->opts.run_dir, 0700)) < 0) {
+		mount_err(d, "creating %s or %s: %s", d->opts.state_dir,
+		    d->opts.run_dir, strerror(-r));
+		return -1;
+	}
+	if (dir_file(path, sizeof(path), d->opts.state_dir, "lock") < 0)
+		errno = ENAMETOOLONG;
+	else
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		mount_err(d, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		mount_err(d, "%s: %s", d->opts.state_dir, errno == EWOULDBLOCK ?
+		    "another leasefs uses this state directory" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((r = load_identity(d->opts.state_dir, identity)) < 0) {
+		mount_err(d, "%s/identity: %s", d->opts.state_dir, r == -EINVAL ?
+		    "not a uuid (remove it to make a new identity)" : strerror(-r));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+pid_file(struct lfs_daemon *d, int create)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	if (dir_file(path, sizeof(path), d->opts.run_dir, "pid") < 0)
+		return;
+	if (!create) {
+		unlink(path);
+		return;
+	}
+	if ((f = fopen(path, "we")) == NULL) {
+		lfs_log(&d->log, LOG_WARNING, "%s: %s", path, strerror(errno));
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+/* ---- 3. daemonizing ---- */
+
+/* Fork.  In the parent: wait for the child's status byte and return the
+ * exit status (>= 0).  In the child: return -1 with *status_fd set. */
+static int
+daemonize(int *status_fd)
+{
+	int p[2];
+	pid_t pid;
+	ssize_t n;
+	char c = 1;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "leasefs: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	if ((pid = fork()) < 0) {
+		fprintf(stderr, "leasefs: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		/* EOF without a byte: the child failed (and said why) */
+		do
+			n = read(p[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		close(p[0]);
+		return n == 1 && c == 0 ? 0 : 1;
+	}
+	close(p[0]);
+	setsid();
+	*status_fd = p[1];
+	return -1;
+}
+
+/* Tell the parent we are ready; detach from the terminal. */
+static void
+report_ready(struct lfs_daemon *d, int *status_fd)
+{
+	char ok = 0;
+	int fd;
+
+	if (*status_fd < 0)
+		return;
+	if (write(*status_fd, &ok, 1) != 1)
+		lfs_log(&d->log, LOG_WARNING, "status pipe: %s", strerror(errno));
+	close(*status_fd);
+	*status_fd = -1;
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	if (chdir("/") < 0)
+		lfs_log(&d->log, LOG_WARNING, "chdir /: %s", strerror(errno));
+	atomic_store(&d->log_stderr, false);
+}
+
+/* ---- 4. FUSE ---- */
+
+static int
+fuse_start(struct lfs_daemon *d)
+{
+	char opts[256], prog[] = "leasefs", dash_o[] = "-o", dash_d[] = "-d";
+	char *av[] = { prog, dash_o, opts, dash_d, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(d->debug ? 4 : 3, av);
+
+	snprintf(opts, sizeof(opts), "fsname=leasefs:%s,subtype=leasefs,"
+	    "default_permissions,allow_other", d->ls.header.name);
+	d->se = fuse_session_new(&args, lfs_view_ops(),
+	    sizeof(struct fuse_lowlevel_ops), d);
+	fuse_opt_free_args(&args);
+	if (d->se == NULL) {
+		mount_err(d, "cannot create the FUSE session");
+		return -EIO;
+	}
+	if (fuse_session_mount(d->se, d->mountpoint) != 0) {
+		mount_err(d, "cannot mount on %s", d->mountpoint);
+		fuse_session_destroy(d->se);
+		d->se = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Empty: SIGUSR1 only interrupts the main thread's wait in the FUSE loop
+ * (lfs_daemon_end_loop). */
+static void
+wake_handler(int sig)
+{
+	(void)sig;
+}
+
+static int
+fuse_serve(struct lfs_daemon *d)
+{
+	struct fuse_loop_config *cfg;
+	struct sigaction sa;
+	sigset_t set;
+	int r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler; /* no SA_RESTART: waits return EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if ((cfg = fuse_loop_cfg_create()) == NULL)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(cfg, 0);
+	fuse_loop_cfg_set_idle_threads(cfg, 10);
+	r = fuse_session_loop_mt(d->se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return r;
+}
+
+/* ---- 5. the sequence ---- */
+
+static int
+should_stop(void *arg)
+{
+	sigset_t pending;
+
+	(void)arg;
+	return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
+	    sigismember(&pending, SIGINT));
+}
+
+static int
+join(struct lfs_daemon *d, const uuid_t identity)
+{
+	struct lfs_join_params p;
+	char host[256];
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.host_id = d->opts.host_id;
+	uuid_copy(p.identity, identity);
+	if (d->opts.name[0] != '\0') {
+		p.host_name = d->opts.name;
+	} else {
+		if (gethostname(host, sizeof(host)) < 0)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		if (lfs_host_name_check(host) < 0) {
+			mount_err(d, "host name '%s' is not usable; give name=",
+			    host);
+			return -EINVAL;
+		}
+		p.host_name = host;
+	}
+	p.should_stop = should_stop;
+	if ((r = lfs_delta_join(&d->ls, &d->renew_io, &p)) < 0)
+		mount_err(d, "join as host %u: %s", p.host_id, r == -EBUSY ?
+		    "the host id is in use by another live host" :
+		    r == -EINTR ? "interrupted" : strerror(-r));
+	return r;
+}
+
+static int
+start_io(struct lfs_daemon *d)
+{
+	int r;
+
+	if ((r = lfs_io_init(&d->renew_io, &d->ls.disk, d->ls.to.io_timeout_ms,
+	    NULL, &d->log)) < 0) {
+		mount_err(d, "aio context: %s", strerror(-r));
+		return r;
+	}
+	if ((r = lfs_io_init(&d->ops_io, &d->ls.disk, d->ls.to.io_timeout_ms,
+	    NULL, &d->log)) < 0) {
+		mount_err(d, "aio context: %s", strerror(-r));
+		lfs_io_destroy(&d->renew_io);
+	}
+	return r;
+}
+
+static int
+start_guard(struct lfs_daemon *d)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	struct lfs_guard_config cfg;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.mountpoint = d->mountpoint;
+	cfg.renewal_fail_ms = to->renewal_fail_ms;
+	cfg.kill_grace_ms = to->kill_grace_ms;
+	cfg.kill_settle_ms = to->host_dead_ms - to->renewal_fail_ms -
+	    to->kill_grace_ms;
+	cfg.kill_command = d->opts.kill_command[0] != '\0' ?
+	    d->opts.kill_command : NULL;
+	cfg.watchdog = d->opts.watchdog[0] != '\0' ? d->opts.watchdog : NULL;
+	cfg.use_syslog = d->use_syslog;
+	cfg.debug = d->debug;
+	if ((r = lfs_guard_start(&d->guard, &cfg, d->ls.renewed_ms)) < 0)
+		mount_err(d, "starting the guard: %s", strerror(-r));
+	return r;
+}
+
+/* Everything after the join: mount, guard, threads, serve, stop.
+ * Returns the exit status. */
+static int
+serve(struct lfs_daemon *d, int *status_fd)
+{
+	int r;
+
+	if (fuse_start(d) < 0)
+		return 1;
+	if (start_guard(d) < 0 || (r = lfs_daemon_start_threads(d)) < 0) {
+		if (d->guard.pid > 0)
+			lfs_guard_stop(&d->guard);
+		fuse_session_unmount(d->se);
+		fuse_session_destroy(d->se);
+		return 1;
+	}
+	lfs_log(&d->log, LOG_NOTICE, "serving lockspace %s on %s as host %u "
+	    "(%s) generation %llu", d->ls.header.name, d->mountpoint,
+	    d->ls.host_id, d->ls.host_name, (unsigned long long)d->ls.generation);
+	report_ready(d, status_fd);
+	pid_file(d, 1);
+	r = fuse_serve(d);
+	atomic_store(&d->loop_done, true);
+	if (r < 0)
+		lfs_log(&d->log, LOG_ERR, "FUSE loop: %s", strerror(-r));
+	lfs_daemon_shutdown(d);         /* unmounted from outside: not done yet */
+	lfs_daemon_join_threads(d);
+	fuse_session_unmount(d->se);
+	fuse_session_destroy(d->se);
+	pid_file(d, 0);
+	lfs_log(&d->log, LOG_NOTICE, "stopped");
+	return 0;
+}
+
+/* Block the signals the signal thread takes, in every thread to come. */
+static void
+block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* After parse_args: open, fork, join, serve.  Returns the exit status. */
+static int
+run(struct lfs_daemon *d)
+{
+	int status_fd = -1, lock_fd, r, rc = 1;
+	sigset_t old;
+	uuid_t identity;
+
+	if ((r = lfs_lockspace_open(&d->ls, d->device, &d->log)) < 0) {
+		mount_err(d, "%s: %s", d->device, r == -EBADMSG ?
+		    "not a leasefs lockspace" : strerror(-r));
+		return 1;
+	}
+	if (d->opts.host_id > d->ls.layout.max_hosts) {
+		mount_err(d, "host_id=%u: the lockspace has host ids 1..%u",
+		    d->opts.host_id, d->ls.layout.max_hosts);
+		goto out_ls;
+	}
+	if (resolve_group(d) < 0 || (r = lfs_table_init(d)) < 0 ||
+	    (lock_fd = prepare_dirs(d, identity)) < 0)
+		goto out_ls;
+	block_signals(&old);
+	if (!d->foreground && (rc = daemonize(&status_fd)) >= 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		close(lock_fd);
+		goto out_ls; /* the parent: rc from the child's status byte */
+	}
+	rc = 1;
+	if (start_io(d) < 0)
+		goto out_lock;
+	if (join(d, identity) == 0) {
+		rc = serve(d, &status_fd);
+		if (!d->shutdown_done)
+			lfs_delta_leave(&d->ls, &d->renew_io); /* never served */
+	}
+	lfs_io_destroy(&d->ops_io);
+	lfs_io_destroy(&d->renew_io);
+out_lock:
+	close(lock_fd);
+	if (status_fd >= 0)
+		close(status_fd); /* EOF: the parent exits 1 */
+out_ls:
+	lfs_table_free(d);
+	lfs_lockspace_close(&d->ls);
+	return rc;
+}
+
+int
+cmd_mount(int argc, char **argv)
+{
+	struct lfs_daemon *d;
+	int rc;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		fprintf(stderr, "leasefs: out of memory\n");
+		return 1;
+	}
+	if ((rc = parse_args(d, argc, argv)) == 0) {
+		d->use_syslog = !d->foreground;
+		atomic_store(&d->log_stderr, true);
+		d->start_time = (uint64_t)time(NULL);
+		d->main_thread = pthread_self();
+		if (d->use_syslog)
+			openlog("leasefs", LOG_PID, LOG_DAEMON);
+		lfs_daemon_log_setup(d);
+		if (lfs_daemon_init_sync(d) < 0)
+			rc = 1;
+		else
+			rc = run(d);
+	}
+	free(d);
+	return rc;
+}

@@ -1,0 +1,50 @@
+/*
+ * ctl.h - the command language of a lease's `ctl` file.
+ *
+ * One command per write(2); a single trailing "\n" is allowed and stripped.
+ * Nothing else is tolerated: no surrounding or doubled spaces, no other
+ * control bytes, no embedded NUL, no case folding, at most LFS_CTL_MAX bytes.
+ * A strict grammar means a typo fails loudly (EINVAL) instead of doing
+ * something near what was meant.
+ *
+ *   acquire             hold the lease through ctl until `release`
+ *   release             drop a lease held through ctl
+ *   transfer HOST       hand the lease to HOST (a host id or display name)
+ *   request             ask the owner for the lease (held through ctl on arrival)
+ *   cancel              withdraw our request
+ *
+ * The parser is pure: no I/O, no allocation, no state; unit-tested.
+ */
+#ifndef LEASEFS_CTL_H
+#define LEASEFS_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ondisk.h"
+
+#define LFS_CTL_MAX 128          /* bytes in one command write, "\n" included */
+
+enum lfs_ctl_op {
+	LFS_CTL_ACQUIRE = 1,
+	LFS_CTL_RELEASE,
+	LFS_CTL_TRANSFER,
+	LFS_CTL_REQUEST,
+	LFS_CTL_CANCEL,
+};
+
+struct lfs_ctl_cmd {
+	enum lfs_ctl_op op;
+	char host[LFS_HOST_NAME_MAX + 1]; /* transfer: the target as written */
+	uint32_t host_id;        /* transfer: the number when host is all digits
+	                            and in 1..LFS_MAX_HOSTS, else 0 */
+};
+
+/* Parse len bytes at buf into *out.  0, or -EINVAL for anything that is not
+ * exactly one command (*out is then unspecified). */
+int lfs_ctl_parse(const char *buf, size_t len, struct lfs_ctl_cmd *out);
+
+/* "acquire", "release", ... for log lines; "?" for anything else. */
+const char *lfs_ctl_op_name(enum lfs_ctl_op op);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * daemon.h - the leasefs daemon: its context and the interfaces between
+ * its files.
+ *
+ *   cmd_mount.c   command line, state and run directories, start-up and
+ *                 tear-down (owns the order of everything below)
+ *   daemon.c      logging, the signal thread, the renewal thread, fencing,
+ *                 the clean shutdown sequence
+ *   holders.c     the lease table and every lease operation this host does
+ *                 (acquire, release, transfer, request, arrival, loss)
+ *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
+ *                 replies, interrupts), pending requests, poll handles
+ *   render.c      the text of owner, state, .hosts, .status
+ *   view.c        the FUSE low-level operations (the tree)
+ *
+ * Locks, in the order they may be taken (never the other way round):
+ *
+ *   shutdown_lock  ->  ops_lock  ->  table_lock  ->  ls.view_lock
+ *   renew_lock (renewal thread only; never with another of ours held
+ *                except table_lock for its stats copy)
+ *
+ * ops_lock serializes every lease disk operation and owns ops_io: a lease
+ * operation checks the local state, does its I/O and records the result
+ * while holding it, so two operations on this host never interleave (each
+ * is ~0.5 ms; simple beats clever here).  table_lock protects the lease
+ * table, file handle state, waiters and poll handles and is never held
+ * across I/O or a FUSE reply.
+ */
+#ifndef LEASEFS_DAEMON_H
+#define LEASEFS_DAEMON_H
+
+#define FUSE_USE_VERSION 314
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ctl.h"
+#include "delta.h"
+#include "fence.h"
+#include "guard.h"
+#include "leases.h"
+#include "lockspace.h"
+#include "mountopts.h"
+#include "paxos.h"
+
+/* ---- the tree ----
+ * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
+ * (slot << 3) | kind.  Slots start at 1, so lease inodes start at 8. */
+#define LFS_INO_ROOT 1
+#define LFS_INO_HOSTS 2
+#define LFS_INO_STATUS 3
+
+enum lfs_kind {
+	LFS_K_DIR = 0, LFS_K_OWNER = 1, LFS_K_STATE = 2, LFS_K_CTL = 3,
+	LFS_K_LOCK = 4, LFS_K_INCOMING = 5,
+	/* not part of a lease directory: */
+	LFS_K_ROOT = 8, LFS_K_HOSTS, LFS_K_STATUS,
+};
+
+#define LFS_INO(slot, kind) (((fuse_ino_t)(slot) << 3) | (fuse_ino_t)(kind))
+#define LFS_INO_SLOT(ino) ((uint32_t)((ino) >> 3))
+#define LFS_INO_KIND(ino) ((int)((ino) & 7))
+
+/* Entry and attribute cache time for everything, in seconds: names and
+ * modes change rarely; owner/state contents bypass the cache (direct_io). */
+#define LFS_ATTR_TIMEOUT_S 1.0
+
+/* ---- timing of the daemon's own loops ---- */
+/* Blocked lock opens retry at most this often, in ms (or io_timeout/20 if
+ * larger): each retry of a busy lease costs one leader read. */
+#define LFS_RETRY_MIN_MS 20u
+/* A pending request reads the leader this often, in ms, so a transfer is
+ * noticed about 1 ms after it is committed. */
+#define LFS_REQUEST_POLL_MS 1u
+/* owner/state files with poll handles are re-read this often, in ms. */
+#define LFS_POLL_CHECK_MS 100u
+
+/* ---- what owner/state text was made from (for poll) ---- */
+struct lfs_snap {
+	int err;                 /* 0, or the -errno reading failed with */
+	uint32_t owner_id;
+	uint64_t owner_gen;
+	uint64_t lver;
+	int owner_state;         /* enum lfs_host_state of the owner */
+	uint32_t req_id;         /* request record (state files only) */
+	uint64_t req_gen;
+};
+
+/* State of a lock or incoming file handle. */
+enum lfs_fh_state {
+	LFS_FH_IDLE,             /* not a lock/incoming file */
+	LFS_FH_WAITING,          /* incoming: request written, not arrived */
+	LFS_FH_HELD,             /* this open file holds the lease */
+	LFS_FH_LOST,             /* it did (transfer, fencing); no more */
+};
+
+struct lfs_dlease;
+
+/* One open file or directory of the view (fi->fh). */
+struct lfs_fh {
+	int kind;                /* enum lfs_kind */
+	struct lfs_dlease *lease; /* NULL for root, .hosts, .status */
+	/* protected by table_lock: */
+	char *text;              /* owner, state, .hosts, .status */
+	size_t len;
+	struct lfs_snap snap;    /* owner/state: what text shows */
+	enum lfs_fh_state st;    /* lock/incoming */
+	enum lfs_fh_state st_read; /* st when last read (poll compares) */
+	uint64_t lver;           /* lver held, when st == HELD or LOST */
+	struct fuse_pollhandle *ph; /* kernel waits for a change */
+	int polling;             /* on lease->pollers */
+	struct lfs_fh *poll_next;
+	/* root directory listing, owned by the handle (readdir only) */
+	struct lfs_lease_entry *ents;
+	uint32_t n_ents;
+};
+
+/* How this host holds a lease. */
+enum lfs_how { LFS_HOW_NONE, LFS_HOW_FILE, LFS_HOW_CTL };
+
+/* A blocking `lock` open waiting for the lease (its reply is deferred). */
+struct lfs_waiter {
+	fuse_req_t req;
+	struct fuse_file_info fi; /* copy: the original dies with open() */
+	struct lfs_fh *fh;
+	int registering;         /* interrupt callback being installed */
+	int busy;                /* the watcher is trying to acquire for it */
+	int interrupted;         /* FUSE_INTERRUPT arrived: reply EINTR */
+	struct lfs_waiter *next;
+};
+
+/*
+ * A lease this daemon knows of.  Entries are created on lookup, never
+ * freed before exit (inode numbers, waiters and callbacks point at them).
+ * All fields are protected by table_lock.
+ */
+struct lfs_dlease {
+	struct lfs_daemon *d;
+	char name[LFS_NAME_MAX + 1];
+	struct lfs_lease_ref ref;
+	int deleted;             /* rmdir'd here, or gone from the table */
+	/* held: the disk names us owner as `leader` says */
+	int held;
+	int lost;                /* held on disk but no longer ours to use
+	                            (fenced, or a release failed): released
+	                            by the watcher once renewal is healthy */
+	struct lfs_leader leader;
+	enum lfs_how how;        /* NONE when !held or lost */
+	struct lfs_fh *holder;   /* how == FILE */
+	struct lfs_waiter *waiters; /* FIFO of blocked lock opens */
+	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL */
+	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
+	uint64_t next_try_ms;    /* request: next acquire attempt of a free lease */
+	int last_err;            /* request polling: last error logged */
+	struct lfs_fh *pollers;  /* handles with a poll handle */
+	struct lfs_dlease *next; /* d->leases; immutable once published */
+};
+
+enum lfs_renewal { LFS_RENEWAL_OK, LFS_RENEWAL_FAILING, LFS_RENEWAL_LOST };
+
+struct lfs_daemon {
+	/* ---- configuration: set before any thread starts ---- */
+	struct lfs_mount_opts opts;
+	char device[PATH_MAX];
+	char mountpoint[PATH_MAX]; /* canonical (fence.h compares text) */
+	gid_t gid;
+	int foreground;
+	int debug;
+	int use_syslog;
+	atomic_bool log_stderr;  /* also to stderr (foreground, or start-up) */
+	struct lfs_logger log;
+	uint64_t start_time;     /* CLOCK_REALTIME s, for file times */
+	struct lfs_lockspace ls;
+	struct fuse_session *se;
+	struct lfs_guard guard;
+	pthread_t main_thread;
+
+	/* ---- I/O contexts ---- */
+	pthread_mutex_t renew_lock;  /* held by the renewal thread per renewal */
+	struct lfs_io renew_io;
+	pthread_mutex_t ops_lock;    /* every lease operation (see top) */
+	struct lfs_io ops_io;
+
+	/* ---- lease table, protected by table_lock ---- */
+	pthread_mutex_t table_lock;
+	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC) */
+	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
+	struct lfs_dlease *leases;   /* every entry, newest first */
+	int watch_kick;              /* the watcher should run a pass now */
+	int waiters_closed;          /* shutdown: no more deferred opens */
+	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
+
+	/* ---- health, read anywhere ---- */
+	_Atomic int renewal;         /* enum lfs_renewal */
+	atomic_bool fenced;          /* held leases were marked lost */
+	atomic_bool stale;           /* our host id was taken: no more I/O */
+	atomic_bool stopping;        /* shutdown started: refuse lease ops */
+	atomic_bool threads_stop;    /* the renewal and watcher threads end */
+	atomic_bool watcher_stop;
+	atomic_bool loop_done;       /* fuse_session_loop_mt returned */
+	_Atomic uint64_t fenced_ms;  /* when fencing started (monotonic) */
+
+	/* ---- threads ---- */
+	pthread_mutex_t shutdown_lock;
+	int shutdown_done;           /* protected by shutdown_lock */
+	pthread_mutex_t sleep_lock;  /* renewal thread's sleep */
+	pthread_cond_t sleep_cond;
+	pthread_t renew_thread, watch_thread, signal_thread;
+	int renew_started, watch_started, signal_started;
+};
+
+/* ---- daemon.c ---- */
+void lfs_daemon_log_setup(struct lfs_daemon *d);
+/* Initialize locks and condition variables.  0 or -errno. */
+int lfs_daemon_init_sync(struct lfs_daemon *d);
+/* Start the renewal, watcher and signal threads.  0 or -errno (then the
+ * ones started are stopped again). */
+int lfs_daemon_start_threads(struct lfs_daemon *d);
+/* The clean shutdown sequence (FUSE_SPEC "Shutdown"); idempotent, may run
+ * while the FUSE loop still serves (it must: killed holders' files are
+ * released through it). */
+void lfs_daemon_shutdown(struct lfs_daemon *d);
+/* Make fuse_session_loop_mt() return (after shutdown). */
+void lfs_daemon_end_loop(struct lfs_daemon *d);
+/* Join every thread started (after the loop returned). */
+void lfs_daemon_join_threads(struct lfs_daemon *d);
+/* -EIO when lease operations must be refused now (stopping, fenced, our
+ * id lost, renewal too old), logging why under `what`; else 0. */
+int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
+/* Retry interval of blocked lock opens, in ms. */
+uint32_t lfs_retry_ms(const struct lfs_daemon *d);
+/* Take/drop ops_lock; dropping copies the I/O counters for .status. */
+void lfs_ops_lock(struct lfs_daemon *d);
+void lfs_ops_unlock(struct lfs_daemon *d);
+/* Sleep ms milliseconds (restarting after signals). */
+void lfs_sleep_ms(uint32_t ms);
+
+/* ---- holders.c ---- */
+int lfs_table_init(struct lfs_daemon *d);
+void lfs_table_free(struct lfs_daemon *d);
+/* The entry of slot, or NULL; takes table_lock. */
+struct lfs_dlease *lfs_table_slot(struct lfs_daemon *d, uint32_t slot);
+/* Look name up on disk and return its (new or refreshed) entry.  Takes
+ * ops_lock.  -ENOENT, -EIO. */
+int lfs_table_lookup(struct lfs_daemon *d, const char *name,
+    struct lfs_dlease **out);
+/* Enter e (just created); NULL when out of memory. */
+struct lfs_dlease *lfs_table_add(struct lfs_daemon *d,
+    const struct lfs_lease_entry *e);
+/* Record a fresh name-table read (readdir). */
+void lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
+    uint32_t n);
+/* Map a core error to what a FUSE caller gets (FUSE_SPEC "Errors"),
+ * logging the real reason when it becomes EIO.  r <= 0. */
+int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
+    const char *what);
+
+/* One attempt to acquire l for the lock file fh.  as_waiter: fh is the
+ * head waiter (the queue does not make it wait).  0 held; -EWOULDBLOCK
+ * busy (on disk or here); -EIO, -ENOENT. */
+int lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_fh *fh, int as_waiter);
+/* Open of `incoming`: write our request.  0, -EBUSY, -EIO, -ENOENT. */
+int lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_fh *fh);
+/* Last close of a lock/incoming file: release or cancel. */
+void lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh);
+/* Execute a ctl command.  0 or -errno (already logged). */
+int lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd);
+/* Watcher: check a pending request (leader read; arrival; acquiring a
+ * free lease when now >= next_try_ms). */
+void lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
+    uint64_t now);
+/* Watcher: release a lost lease on disk if renewal allows.  */
+void lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
+/* Fencing: every lease held here becomes lost.  Fills *names (malloc'd,
+ * caller frees) with the ctl-held ones, returns their number. */
+int lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
+/* Shutdown: release everything held, withdraw requests.  0 when nothing
+ * is left owned on disk, else -EIO. */
+int lfs_hold_release_all(struct lfs_daemon *d);
+/* Number of leases held here (not lost). */
+uint32_t lfs_hold_count(struct lfs_daemon *d);
+/* Wake the poll handle of fh (call with table_lock held); the handle is
+ * returned for the caller to notify after dropping the lock. */
+struct fuse_pollhandle *lfs_fh_take_ph(struct lfs_fh *fh);
+void lfs_notify_ph(struct fuse_pollhandle *ph);
+
+/* ---- watcher.c ---- */
+void *lfs_watcher_main(void *arg);
+/* Ask the watcher for a pass now (takes table_lock). */
+void lfs_watch_kick(struct lfs_daemon *d);
+void lfs_watch_kick_locked(struct lfs_daemon *d);
+/* Queue a blocking lock open; the watcher replies to req.  0, or -EIO
+ * when waiting is closed (the caller replies then). */
+int lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l,
+    fuse_req_t req, const struct fuse_file_info *fi, struct lfs_fh *fh);
+/* Shutdown: reply err to every waiter and refuse new ones. */
+void lfs_waiters_fail_all(struct lfs_daemon *d, int err);
+/* Reply to an open (fh in fi->fh); if the opener is gone (interrupted),
+ * undo the open as a close would. */
+void lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
+    const struct fuse_file_info *fi, struct lfs_fh *fh);
+/* Register ph on fh (replacing an older one); takes table_lock. */
+void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
+    struct fuse_pollhandle *ph);
+/* Forget fh's poll handle (release); call with table_lock held. */
+void lfs_poll_unregister_locked(struct lfs_fh *fh);
+
+/* ---- render.c ---- */
+/* Read the leader (and for state the request) of l into *s; takes ops_lock. */
+void lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
+    struct lfs_snap *s);
+/* Whether a file of kind (OWNER or STATE) made from a would read the same
+ * as one made from b. */
+int lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b,
+    int kind);
+/* (Re)compute fh's text.  0, -ENOENT (lease gone), -EIO, -ENOMEM. */
+int lfs_render(struct lfs_daemon *d, struct lfs_fh *fh);
+/* Text of a lock/incoming file for state st (static string). */
+const char *lfs_render_hold(enum lfs_fh_state st, uint64_t lver, char *buf,
+    size_t len);
+
+/* ---- view.c ---- */
+const struct fuse_lowlevel_ops *lfs_view_ops(void);
+void lfs_fh_free(struct lfs_fh *fh);
+
+#endif

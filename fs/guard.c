@@ -1,0 +1,600 @@
+/*
+ * guard.c - the guard process: fences this host's lease holders when the
+ * daemon cannot (see guard.h for the contract).
+ *
+ * Sections:
+ *   1. wire format and limits
+ *   2. watchdog device (opened by the daemon side, petted by the guard)
+ *   3. daemon side: lfs_guard_start, _renewed, _ctl_lease, _stop
+ *   4. the guard process: set-up, messages, fencing, main loop
+ *
+ * The daemon forks the guard before it starts any thread, so the child may
+ * call anything (malloc, syslog) without inheriting a lock held by a thread
+ * that does not exist in it.  The guard's states and what moves it:
+ *
+ *   ARMED  -- now >= renewed_ms + renewal_fail: fence_holders --> FENCED
+ *   FENCED -- "R" with a newer ms: handle_msg ------------------> ARMED
+ *   either -- "B": exit_bye ---------> exit 0, watchdog closed with 'V'
+ *   either -- EOF or reset: exit_daemon_died --> fence_holders, exit 0,
+ *             watchdog left armed (guard.h: 'V' only on a clean bye)
+ *
+ * "R" carries the submit time of a good renewal write (CLOCK_MONOTONIC ms,
+ * the same clock in both processes).  Only a newer time re-arms: a stale or
+ * reordered "R" changes nothing, and the guard fences at most once per
+ * deadline.  A newer renewal whose deadline has already passed re-arms and
+ * fences again at once: it came too late to count.  Messages are drained
+ * before every deadline check, so a renewal queued in time is never missed
+ * because the guard was slow to run.
+ *
+ * Reaping: the guard is the daemon's child.  The daemon installs no
+ * SIGCHLD handler for it and reaps it only in lfs_guard_stop(); a guard
+ * that dies early stays a zombie until then, and the daemon learns of its
+ * death from the next send failing with EPIPE (or ECONNREFUSED), which
+ * lfs_guard_renewed() and lfs_guard_ctl_lease() return.
+ *
+ * Watchdog timing: the guard stops petting once a deadline passes, and
+ * fencing then ends by renewed + renewal_fail + kill_grace + kill_settle
+ * = renewed + host_dead.  The device timeout must therefore be at most
+ * kill_grace + kill_settle (WDIOC_SETTIMEOUT, whole seconds, rounded
+ * down): the last pet is before renewed + renewal_fail, so a host too
+ * wedged to kill its holders is reset before any other host may take its
+ * leases.  Below one second of kill_grace + kill_settle (test timeouts
+ * only) the one-second minimum of the device cannot honour this.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/watchdog.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fence.h"
+#include "guard.h"
+#include "log.h"
+#include "names.h"
+#include "ondisk.h"
+
+/* ---- 1. wire format and limits --------------------------------------- */
+
+/*
+ * One SOCK_SEQPACKET datagram per message, ASCII, no terminator:
+ *   "R <ms>"       a renewal submitted at <ms> (decimal) succeeded
+ *   "C+ <lease>"   lease is now held through ctl
+ *   "C- <lease>"   lease is no longer held through ctl
+ *   "B"            bye: the daemon stops cleanly, the guard exits
+ * An empty datagram is never sent, so a zero-length read is EOF.
+ */
+#define GUARD_MSG_MAX 128          /* bytes; longest valid is 3 + 48 */
+
+#define GUARD_MAX_CTL 4096         /* ctl-held leases the guard tracks */
+#define GUARD_MAX_HOLDERS 4096     /* holders fenced per /proc scan */
+#define GUARD_FIND_PASSES 4        /* rescans when more holders than that */
+
+/* lfs_guard_stop: how long the guard may take to exit after "B", in ms.
+ * It exits at once unless it is in the middle of fencing. */
+#define GUARD_STOP_MS 5000u
+/* After SIGKILL, how long to wait for the guard to be reaped, in ms. */
+#define GUARD_REAP_MS 1000u
+/* Reaping poll interval, in ms. */
+#define GUARD_POLL_MS 10u
+/* lfs_guard_stop: how long "B" may wait for socket buffer space, in ms. */
+#define GUARD_BYE_MS 1000u
+/* Longest single poll() sleep, in ms; the loop just recomputes after. */
+#define GUARD_SLEEP_MAX_MS 60000u
+/* Longest time between two watchdog pets, in ms (also at most a quarter
+ * of the device timeout, see watchdog_open). */
+#define GUARD_PET_MAX_MS 1000u
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void
+sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- 2. watchdog device --------------------------------------------- */
+
+/* Disarm with the magic close: the only way the device stops counting. */
+static void
+watchdog_disarm(int wd)
+{
+	if (wd < 0)
+		return;
+	while (write(wd, "V", 1) < 0 && errno == EINTR)
+		;
+	close(wd);
+}
+
+/*
+ * Open the watchdog and set its timeout to (kill_grace + kill_settle) /
+ * 1000 s, at least 1 (see the top of this file).  Done by the daemon
+ * before the fork, so that a missing device or an unsettable timeout is
+ * an error of lfs_guard_start() rather than a silent guard.  Returns the
+ * descriptor and the pet interval, or -errno.
+ */
+static int
+watchdog_open(const struct lfs_guard_config *cfg, uint32_t *pet_ms)
+{
+	int wd, secs, want, r;
+
+	want = (int)(((uint64_t)cfg->kill_grace_ms + cfg->kill_settle_ms) /
+	    1000u);
+	if (want < 1)
+		want = 1;
+	wd = open(cfg->watchdog, O_WRONLY | O_CLOEXEC);
+	if (wd < 0)
+		return -errno;
+	secs = want;
+	if (ioctl(wd, WDIOC_SETTIMEOUT, &secs) < 0) {
+		r = -errno;
+		watchdog_disarm(wd);
+		return r;
+	}
+	if (secs > want || secs < 1) {
+		/* The driver rounded up: it would reset after host_dead. */
+		watchdog_disarm(wd);
+		return -ERANGE;
+	}
+	*pet_ms = (uint32_t)secs * 1000u / 4u;
+	if (*pet_ms > GUARD_PET_MAX_MS)
+		*pet_ms = GUARD_PET_MAX_MS;
+	return wd;
+}
+
+/* ---- 3. daemon side -------------------------------------------------- */
+
+static void __attribute__((noreturn))
+guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
+    uint32_t pet_ms, uint64_t renewed_ms);
+
+int
+lfs_guard_start(struct lfs_guard *g, const struct lfs_guard_config *cfg,
+    uint64_t renewed_ms)
+{
+	uint32_t pet_ms = GUARD_PET_MAX_MS;
+	int sv[2], wd = -1, r;
+	pid_t pid;
+
+	g->pid = 0;
+	g->fd = -1;
+	if (cfg == NULL || cfg->mountpoint == NULL ||
+	    cfg->mountpoint[0] != '/' || cfg->renewal_fail_ms == 0)
+		return -EINVAL;
+	if (cfg->watchdog != NULL && (wd = watchdog_open(cfg, &pet_ms)) < 0)
+		return wd;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = -errno;
+		watchdog_disarm(wd);
+		return r;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		guard_child(cfg, sv[1], wd, pet_ms, renewed_ms);
+	}
+	r = -errno;
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		watchdog_disarm(wd);
+		return r;
+	}
+	if (wd >= 0)
+		close(wd);       /* the guard's copy keeps the device open */
+	g->pid = pid;
+	g->fd = sv[0];
+	return 0;
+}
+
+/* Send one message without blocking; 0 or -errno (-EAGAIN: buffer full,
+ * -EPIPE or -ECONNREFUSED: the guard is gone). */
+static int
+guard_send(struct lfs_guard *g, const char *msg)
+{
+	size_t len = strlen(msg);
+	ssize_t n;
+
+	if (g == NULL || g->pid <= 0 || g->fd < 0)
+		return -ENOTCONN;
+	n = send(g->fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int
+lfs_guard_renewed(struct lfs_guard *g, uint64_t renewed_ms)
+{
+	char msg[GUARD_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "R %" PRIu64, renewed_ms);
+	return guard_send(g, msg);
+}
+
+int
+lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held)
+{
+	char msg[GUARD_MSG_MAX];
+
+	if (lfs_name_check(lease) < 0)
+		return -EINVAL;
+	snprintf(msg, sizeof(msg), "C%c %s", held ? '+' : '-', lease);
+	return guard_send(g, msg);
+}
+
+/* Wait up to wait_ms for pid to exit; 1 and *status when reaped, 0 when
+ * still running, -errno on failure. */
+static int
+reap_within(pid_t pid, uint32_t wait_ms, int *status)
+{
+	uint64_t end = now_ms() + wait_ms;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= end)
+			return 0;
+		sleep_ms(GUARD_POLL_MS);
+	}
+}
+
+/* Send "B", waiting up to GUARD_BYE_MS for buffer space: a lost bye
+ * would look like a daemon crash and fence everything. */
+static int
+send_bye(struct lfs_guard *g)
+{
+	struct pollfd p = { .fd = g->fd, .events = POLLOUT };
+	uint64_t end = now_ms() + GUARD_BYE_MS;
+	int r;
+
+	while ((r = guard_send(g, "B")) == -EAGAIN && now_ms() < end)
+		poll(&p, 1, (int)GUARD_POLL_MS);
+	return r;
+}
+
+int
+lfs_guard_stop(struct lfs_guard *g)
+{
+	int r, w, status = 0;
+
+	if (g == NULL || g->pid <= 0)
+		return 0;
+	r = send_bye(g);
+	close(g->fd);
+	g->fd = -1;
+	w = reap_within(g->pid, GUARD_STOP_MS, &status);
+	if (w == 0) {
+		kill(g->pid, SIGKILL);
+		w = reap_within(g->pid, GUARD_REAP_MS, &status);
+		if (r == 0)
+			r = w == 0 ? -ETIMEDOUT : -EINTR;
+	}
+	if (w < 0 && r == 0)
+		r = w;
+	else if (w > 0 && r == 0 &&
+	    (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		r = -ECHILD;
+	g->pid = 0;
+	return r;
+}
+
+/* ---- 4. the guard process -------------------------------------------- */
+
+struct guard_state {
+	const struct lfs_guard_config *cfg;  /* the daemon's, copied by fork */
+	struct lfs_logger log;
+	int fd;                  /* the guard's end of the socketpair */
+	int wd;                  /* watchdog device, -1 when off */
+	uint32_t pet_ms;         /* longest sleep between two pets */
+	uint64_t renewed_ms;     /* newest renewal submit time reported */
+	int fenced;              /* fenced for the deadline of renewed_ms */
+	char (*ctl)[LFS_NAME_MAX + 1];       /* ctl-held leases */
+	int nctl;
+	struct lfs_holder *holders;          /* GUARD_MAX_HOLDERS, scratch */
+};
+
+static void
+guard_syslog(void *arg, int priority, const char *msg)
+{
+	(void)arg;
+	syslog(priority, "%s", msg);
+}
+
+/* Fence every holder under the mount point and run the kill command for
+ * every ctl-held lease.  Returns how many could not be stopped. */
+static int
+fence_holders(struct guard_state *gs)
+{
+	const struct lfs_guard_config *cfg = gs->cfg;
+	int pass, n = 0, failed = 0, i;
+
+	for (pass = 0; pass < GUARD_FIND_PASSES; pass++) {
+		n = lfs_fence_find(cfg->mountpoint, NULL, gs->holders,
+		    GUARD_MAX_HOLDERS);
+		if (n <= 0)
+			break;
+		lfs_log(&gs->log, LOG_WARNING, "fencing: %d holder(s)", n);
+		failed = lfs_fence_kill(gs->holders,
+		    n < GUARD_MAX_HOLDERS ? n : GUARD_MAX_HOLDERS,
+		    cfg->kill_grace_ms, cfg->kill_settle_ms, &gs->log);
+		if (n <= GUARD_MAX_HOLDERS)
+			break;
+	}
+	if (n < 0) {
+		lfs_log(&gs->log, LOG_ERR, "fencing: cannot scan /proc: %s",
+		    strerror(-n));
+		failed++;
+	} else if (n > GUARD_MAX_HOLDERS) {
+		failed += n - GUARD_MAX_HOLDERS;
+	}
+	/* Sequential, each bounded by kill_grace: a kill command stands in
+	 * for SIGTERM to a holder the guard cannot see. */
+	for (i = 0; i < gs->nctl; i++) {
+		if (cfg->kill_command == NULL) {
+			lfs_log(&gs->log, LOG_ERR, "fencing: no kill command "
+			    "for ctl-held lease %s", gs->ctl[i]);
+			failed++;
+		} else if (lfs_fence_run_command(cfg->kill_command,
+		    gs->ctl[i], cfg->kill_grace_ms, &gs->log) < 0) {
+			failed++;
+		}
+	}
+	return failed;
+}
+
+static void
+ctl_update(struct guard_state *gs, const char *lease, int held)
+{
+	int i;
+
+	for (i = 0; i < gs->nctl; i++)
+		if (strcmp(gs->ctl[i], lease) == 0)
+			break;
+	if (!held) {
+		if (i < gs->nctl)
+			memcpy(gs->ctl[i], gs->ctl[--gs->nctl],
+			    sizeof(gs->ctl[i]));
+		return;
+	}
+	if (i < gs->nctl)
+		return;
+	if (gs->nctl == GUARD_MAX_CTL) {
+		lfs_log(&gs->log, LOG_CRIT, "more than %d ctl-held leases: "
+		    "%s will not be fenced", GUARD_MAX_CTL, lease);
+		return;
+	}
+	strcpy(gs->ctl[gs->nctl++], lease);
+}
+
+/* Act on one message (msg is NUL-terminated).  1 on bye, else 0. */
+static int
+handle_msg(struct guard_state *gs, const char *msg)
+{
+	uint64_t ms;
+	char *end;
+
+	if (strcmp(msg, "B") == 0)
+		return 1;
+	if (msg[0] == 'R' && msg[1] == ' ' && msg[2] >= '0' && msg[2] <= '9') {
+		errno = 0;
+		ms = strtoull(msg + 2, &end, 10);
+		if (errno == 0 && *end == '\0') {
+			if (ms > gs->renewed_ms) {
+				gs->renewed_ms = ms;
+				gs->fenced = 0;
+			}
+			return 0;
+		}
+	} else if (msg[0] == 'C' && (msg[1] == '+' || msg[1] == '-') &&
+	    msg[2] == ' ' && lfs_name_check(msg + 3) == 0) {
+		ctl_update(gs, msg + 3, msg[1] == '+');
+		lfs_log(&gs->log, LOG_DEBUG, "ctl lease %s %s", msg + 3,
+		    msg[1] == '+' ? "held" : "released");
+		return 0;
+	}
+	lfs_log(&gs->log, LOG_ERR, "ignoring a malformed message");
+	return 0;
+}
+
+/* Read every queued message.  0 when the queue is empty, 1 on bye, -1
+ * when the daemon is gone (EOF or a reset connection). */
+static int
+drain(struct guard_state *gs)
+{
+	char buf[GUARD_MSG_MAX + 1];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(gs->fd, buf, GUARD_MSG_MAX, MSG_DONTWAIT);
+		if (n > 0 && n < GUARD_MSG_MAX) {
+			buf[n] = '\0';
+			if (handle_msg(gs, buf))
+				return 1;
+		} else if (n > 0) {
+			lfs_log(&gs->log, LOG_ERR, "ignoring a %zd-byte "
+			    "message", n);
+		} else if (n == 0) {
+			return -1;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			return 0;
+		} else if (errno != EINTR) {
+			lfs_log(&gs->log, LOG_ERR, "recv: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+static void __attribute__((noreturn))
+exit_bye(struct guard_state *gs)
+{
+	lfs_log(&gs->log, LOG_INFO, "daemon said bye: exiting");
+	watchdog_disarm(gs->wd);
+	_exit(0);
+}
+
+static void __attribute__((noreturn))
+exit_daemon_died(struct guard_state *gs)
+{
+	lfs_log(&gs->log, LOG_CRIT, "daemon died: fencing");
+	fence_holders(gs);
+	/* Exiting closes the device without 'V': it keeps counting. */
+	if (gs->wd >= 0)
+		lfs_log(&gs->log, LOG_CRIT, "watchdog left armed: this host "
+		    "will be reset");
+	_exit(0);
+}
+
+/* Sleep in poll() until a message, the deadline or the next pet. */
+static void
+wait_event(struct guard_state *gs, uint64_t now, uint64_t deadline)
+{
+	struct pollfd p = { .fd = gs->fd, .events = POLLIN };
+	uint64_t sleep = GUARD_SLEEP_MAX_MS;
+
+	if (!gs->fenced && deadline - now < sleep)
+		sleep = deadline - now;
+	if (gs->wd >= 0 && now < deadline && gs->pet_ms < sleep)
+		sleep = gs->pet_ms;
+	if (poll(&p, 1, (int)sleep) < 0 && errno != EINTR) {
+		lfs_log(&gs->log, LOG_ERR, "poll: %s", strerror(errno));
+		sleep_ms(GUARD_POLL_MS);
+	}
+}
+
+static void __attribute__((noreturn))
+guard_loop(struct guard_state *gs)
+{
+	uint64_t now, deadline;
+	int r;
+
+	for (;;) {
+		r = drain(gs);
+		if (r > 0)
+			exit_bye(gs);
+		if (r < 0)
+			exit_daemon_died(gs);
+		now = now_ms();
+		deadline = gs->renewed_ms + gs->cfg->renewal_fail_ms;
+		if (!gs->fenced && now >= deadline) {
+			lfs_log(&gs->log, LOG_CRIT, "renewal overdue by %" PRIu64
+			    " ms: fencing", now - deadline);
+			fence_holders(gs);
+			gs->fenced = 1;
+			continue;
+		}
+		/* Any byte but 'V' pets; the write cannot block. */
+		if (gs->wd >= 0 && now < deadline && write(gs->wd, "p", 1) < 0)
+			lfs_log(&gs->log, LOG_ERR, "watchdog: %s",
+			    strerror(errno));
+		wait_event(gs, now, deadline);
+	}
+}
+
+/* Ignore what a terminal or a kill aimed at the daemon would send: the
+ * guard must outlive the daemon.  SIGCHLD stays default, so that the kill
+ * command can be waited for. */
+static void
+guard_signals(void)
+{
+	static const int ign[] = { SIGINT, SIGHUP, SIGTERM, SIGQUIT, SIGPIPE,
+	    SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 };
+	struct sigaction sa;
+	sigset_t none;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	for (i = 0; i < sizeof(ign) / sizeof(ign[0]); i++)
+		sigaction(ign[i], &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Close every inherited descriptor but stdio, fd and wd: a lease file
+ * inherited from the daemon would make the guard a holder itself. */
+static void
+close_other_fds(int fd, int wd)
+{
+	int keep[2] = { fd < wd ? fd : wd, fd < wd ? wd : fd };
+	unsigned int from = 3;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;        /* -1, stdio, or already kept */
+		if ((unsigned int)keep[i] > from)
+			close_range(from, (unsigned int)keep[i] - 1, 0);
+		from = (unsigned int)keep[i] + 1;
+	}
+	close_range(from, ~0u, 0);
+}
+
+static void __attribute__((noreturn))
+guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
+    uint32_t pet_ms, uint64_t renewed_ms)
+{
+	struct guard_state gs;
+
+	memset(&gs, 0, sizeof(gs));
+	gs.cfg = cfg;
+	gs.fd = fd;
+	gs.wd = wd;
+	gs.pet_ms = pet_ms;
+	gs.renewed_ms = renewed_ms;
+	gs.log.fn = cfg->use_syslog ? guard_syslog : lfs_log_stderr;
+	gs.log.arg = cfg->use_syslog ? NULL : (void *)"leasefs-guard";
+	gs.log.max_priority = cfg->debug ? LOG_DEBUG : LOG_INFO;
+	guard_signals();
+	prctl(PR_SET_NAME, "leasefs-guard", 0, 0, 0);
+	if (cfg->use_syslog)
+		closelog();      /* the daemon's connection, if any */
+	close_other_fds(fd, wd);
+	if (cfg->use_syslog)
+		openlog("leasefs-guard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	/* The cwd must never pin a filesystem, least of all the mount. */
+	if (chdir("/") < 0)
+		lfs_log(&gs.log, LOG_WARNING, "chdir /: %s", strerror(errno));
+	gs.ctl = calloc(GUARD_MAX_CTL, sizeof(*gs.ctl));
+	gs.holders = calloc(GUARD_MAX_HOLDERS, sizeof(*gs.holders));
+	if (gs.ctl == NULL || gs.holders == NULL) {
+		lfs_log(&gs.log, LOG_CRIT, "out of memory: guard not running");
+		_exit(1);
+	}
+	/* Locked after allocating, so the tables are resident too: the guard
+	 * must run when the host is short of memory or its swap hangs. */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		lfs_log(&gs.log, LOG_WARNING, "mlockall: %s (running unlocked)",
+		    strerror(errno));
+	lfs_log(&gs.log, LOG_INFO, "started: fencing under %s after %u ms "
+	    "without renewal", cfg->mountpoint, cfg->renewal_fail_ms);
+	guard_loop(&gs);
+}

@@ -1,0 +1,936 @@
+/*
+ * holders.c - the lease table and every lease operation this host does.
+ *
+ * Sections:
+ *   1. the table: entries by slot, created on lookup, never freed early
+ *   2. helpers: error mapping, logging, acquire/release on disk
+ *   3. lock and incoming files: open, close
+ *   4. ctl commands
+ *   5. the watcher's work: requests, arrivals, lost leases
+ *   6. fencing and shutdown: losing and releasing everything
+ *
+ * The local state of a lease (struct lfs_dlease, daemon.h) changes only
+ * here, and only with ops_lock held around the disk operation and
+ * table_lock held around the change itself:
+ *
+ *            lfs_hold_lock / ctl acquire / arrival
+ *   (free) -----------------------------------------> HELD (how FILE|CTL)
+ *     ^  ^                                              |  |  |
+ *     |  +-- release_disk() ok or EPERM <-- lost ---+---+  |  | close, ctl release
+ *     |                                    (fenced, a release failed)
+ *     +----- transfer (the holder file reads "lost") ------+  |
+ *     +----- release_disk() ok --------------------------------+
+ *
+ * "held && lost" means the disk still names us but nobody here may use the
+ * lease: the watcher releases it once renewal is healthy (a lease owned on
+ * disk by this host is never simply forgotten).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+/* Acquire attempts when a concurrent ballot (-EAGAIN) interferes. */
+#define ACQUIRE_TRIES 3
+/* Pause between those attempts, in ms: at most a few ballots' time. */
+#define ACQUIRE_PAUSE_MAX_MS 4u
+
+/* ---- 1. the table ---- */
+
+int
+lfs_table_init(struct lfs_daemon *d)
+{
+	d->slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
+	    sizeof(*d->slots));
+	return d->slots == NULL ? -ENOMEM : 0;
+}
+
+void
+lfs_table_free(struct lfs_daemon *d)
+{
+	struct lfs_dlease *l, *next;
+	struct lfs_waiter *w, *wn;
+
+	for (l = d->leases; l != NULL; l = next) {
+		next = l->next;
+		for (w = l->waiters; w != NULL; w = wn) {
+			wn = w->next;
+			lfs_fh_free(w->fh);
+			free(w);
+		}
+		free(l);
+	}
+	d->leases = NULL;
+	free(d->slots);
+	d->slots = NULL;
+}
+
+struct lfs_dlease *
+lfs_table_slot(struct lfs_daemon *d, uint32_t slot)
+{
+	struct lfs_dlease *l = NULL;
+
+	pthread_mutex_lock(&d->table_lock);
+	if (slot >= 1 && slot <= d->ls.layout.lease_capacity)
+		l = d->slots[slot];
+	pthread_mutex_unlock(&d->table_lock);
+	return l;
+}
+
+/* Enter or refresh the entry of e.  Called with table_lock held. */
+static struct lfs_dlease *
+table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
+{
+	uint32_t slot = e->ref.slot;
+	struct lfs_dlease *l;
+
+	if (slot == 0 || slot > d->ls.layout.lease_capacity)
+		return NULL;
+	l = d->slots[slot];
+	if (l == NULL) {
+		l = calloc(1, sizeof(*l));
+		if (l == NULL)
+			return NULL;
+		l->d = d;
+		l->next = d->leases;
+		d->leases = l;
+		d->slots[slot] = l;
+	}
+	memcpy(l->name, e->name, sizeof(l->name));
+	l->ref = e->ref;
+	l->deleted = 0;
+	return l;
+}
+
+struct lfs_dlease *
+lfs_table_add(struct lfs_daemon *d, const struct lfs_lease_entry *e)
+{
+	struct lfs_dlease *l;
+
+	pthread_mutex_lock(&d->table_lock);
+	l = table_put_locked(d, e);
+	pthread_mutex_unlock(&d->table_lock);
+	return l;
+}
+
+int
+lfs_table_lookup(struct lfs_daemon *d, const char *name,
+    struct lfs_dlease **out)
+{
+	struct lfs_lease_entry e;
+	struct lfs_dlease *l;
+	int r;
+
+	lfs_ops_lock(d);
+	r = lfs_leases_lookup(&d->ls, &d->ops_io, name, &e);
+	lfs_ops_unlock(d);
+	if (r < 0)
+		return lfs_errno_map(d, r, name, "lookup");
+	pthread_mutex_lock(&d->table_lock);
+	l = table_put_locked(d, &e);
+	pthread_mutex_unlock(&d->table_lock);
+	if (l == NULL)
+		return -ENOMEM;
+	*out = l;
+	return 0;
+}
+
+void
+lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
+    uint32_t n)
+{
+	unsigned char *seen;
+	struct lfs_dlease *l;
+	uint32_t i;
+
+	seen = calloc((size_t)d->ls.layout.lease_capacity + 1, 1);
+	pthread_mutex_lock(&d->table_lock);
+	for (i = 0; i < n; i++) {
+		if (table_put_locked(d, &e[i]) != NULL && seen != NULL)
+			seen[e[i].ref.slot] = 1;
+	}
+	/* Entries no longer in the table were deleted by some host. */
+	for (l = d->leases; l != NULL && seen != NULL; l = l->next)
+		if (!seen[l->ref.slot])
+			l->deleted = 1;
+	pthread_mutex_unlock(&d->table_lock);
+	free(seen);
+}
+
+/* ---- 2. helpers ---- */
+
+int
+lfs_errno_map(struct lfs_daemon *d, int r, const char *lease, const char *what)
+{
+	switch (-r) {
+	case 0: case EBUSY: case EAGAIN: case EPERM: case ENOENT:
+	case EHOSTDOWN: case EDESTADDRREQ: case EINVAL: case EEXIST:
+	case ENOSPC: case ENOMEM: case EINTR: case EALREADY:
+		return r;
+	default:
+		/* ETIMEDOUT, EBADE, EBADMSG, EPROTO, ERANGE, ENODATA, EIO...:
+		 * the caller sees a storage error, the log says which. */
+		lfs_log(&d->log, LOG_ERR, "%s: %s failed: %s (reported as EIO)",
+		    lease, what, strerror(-r));
+		return -EIO;
+	}
+}
+
+/* The core logs acquisitions, releases and transfers (LOG_NOTICE); the
+ * daemon adds how the lease is held here, and the changes the core does
+ * not see as such (arrival of a requested lease, loss). */
+static void
+log_leader(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
+    const char *what, const struct lfs_leader *ld, const char *via)
+{
+	lfs_log(&d->log, pri, "%s: %s lver %llu (host %u gen %llu)%s%s",
+	    l->name, what, (unsigned long long)ld->lver, ld->owner_id,
+	    (unsigned long long)ld->owner_gen, via != NULL ? " via " : "",
+	    via != NULL ? via : "");
+}
+
+static int
+leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld)
+{
+	return ld->owner_id == d->ls.host_id &&
+	    ld->owner_gen == d->ls.generation;
+}
+
+/* lfs_paxos_acquire with a few retries of a lost race.  -EALREADY (the
+ * disk already names us, e.g. after a release that failed) counts as
+ * success: *out is then the leader as it stands.  Called with ops_lock. */
+static int
+do_acquire(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_leader *out)
+{
+	int i, r = -EAGAIN;
+
+	for (i = 0; i < ACQUIRE_TRIES && r == -EAGAIN; i++) {
+		if (i > 0)
+			lfs_sleep_ms(1 + (uint32_t)((lfs_now_ms() + d->ls.host_id)
+			    % ACQUIRE_PAUSE_MAX_MS));
+		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, out);
+		if (r == -EALREADY)
+			r = 0;
+	}
+	return r;
+}
+
+/*
+ * Release *held on disk.  Called with ops_lock, the entry already marked
+ * held && lost (so nothing else uses it meanwhile).  On success, or when the
+ * disk shows another owner (-EPERM: nothing of ours to release), the entry
+ * becomes free; on an I/O error it stays lost for the watcher to retry.
+ */
+static int
+release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *held)
+{
+	int r;
+
+	if (atomic_load(&d->stale))
+		return -EIO; /* our host id is gone: we may write nothing */
+	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, held);
+	if (r == 0)
+		lfs_log(&d->log, LOG_INFO, "%s: no longer held here", l->name);
+	else if (r == -EPERM || r == -ENOENT)
+		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk no longer "
+		    "names us (lver %llu); nothing to release", l->name,
+		    (unsigned long long)held->lver);
+	else
+		lfs_log(&d->log, LOG_ERR, "%s: release failed: %s; will retry",
+		    l->name, strerror(-r));
+	pthread_mutex_lock(&d->table_lock);
+	if (r == 0 || r == -EPERM || r == -ENOENT) {
+		l->held = 0;
+		l->lost = 0;
+		r = 0;
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0)
+		lfs_watch_kick(d);
+	return r;
+}
+
+/* Take the lease away from its local holder and mark it lost (pending
+ * release).  Returns the holder's poll handle to notify.  table_lock held. */
+static struct fuse_pollhandle *
+detach_locked(struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph = NULL;
+
+	if (l->holder != NULL) {
+		l->holder->st = LFS_FH_LOST;
+		ph = lfs_fh_take_ph(l->holder);
+	}
+	l->holder = NULL;
+	l->how = LFS_HOW_NONE;
+	l->lost = 1;
+	return ph;
+}
+
+/* Record that we now hold l as ld, for fh (FILE) or ctl.  table_lock held. */
+static struct fuse_pollhandle *
+attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *ld, enum lfs_how how, struct lfs_fh *fh)
+{
+	struct fuse_pollhandle *ph = NULL;
+
+	l->held = 1;
+	l->lost = 0;
+	l->leader = *ld;
+	l->how = how;
+	l->holder = how == LFS_HOW_FILE ? fh : NULL;
+	if (fh != NULL && how == LFS_HOW_FILE) {
+		fh->st = LFS_FH_HELD;
+		fh->lver = ld->lver;
+		ph = lfs_fh_take_ph(fh);
+	}
+	/* Fencing started while we acquired: we may not use it. */
+	if (atomic_load(&d->fenced)) {
+		lfs_notify_ph(ph);
+		ph = detach_locked(l);
+	}
+	return ph;
+}
+
+/* Withdraw our request record; if the lease arrived meanwhile, nobody
+ * wants it any more: release it.  Called with ops_lock. */
+static void
+cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader ld;
+	int r;
+
+	if (atomic_load(&d->stale))
+		return;
+	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
+	if (r < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
+		    l->name, strerror(-r));
+	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	    !leader_is_ours(d, &ld))
+		return;
+	log_leader(d, LOG_NOTICE, l, "arrived as the request was withdrawn; "
+	    "releasing", &ld, NULL);
+	pthread_mutex_lock(&d->table_lock);
+	ph = attach_locked(d, l, &ld, LFS_HOW_NONE, NULL);
+	lfs_notify_ph(detach_locked(l));
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	release_disk(d, l, &ld);
+}
+
+struct fuse_pollhandle *
+lfs_fh_take_ph(struct lfs_fh *fh)
+{
+	struct fuse_pollhandle *ph = fh->ph;
+
+	fh->ph = NULL;
+	return ph;
+}
+
+void
+lfs_notify_ph(struct fuse_pollhandle *ph)
+{
+	if (ph == NULL)
+		return;
+	fuse_lowlevel_notify_poll(ph);
+	fuse_pollhandle_destroy(ph);
+}
+
+/* ---- 3. lock and incoming files ---- */
+
+int
+lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
+    int as_waiter)
+{
+	struct fuse_pollhandle *ph = NULL;
+	struct lfs_leader ld;
+	int r, busy;
+
+	if ((r = lfs_daemon_refuse(d, "lock")) < 0)
+		return r;
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	r = l->deleted ? -ENOENT : 0;
+	busy = l->held || l->req_how != LFS_HOW_NONE ||
+	    (!as_waiter && l->waiters != NULL);
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0 && busy)
+		r = -EWOULDBLOCK;
+	if (r == 0 && (r = do_acquire(d, l, &ld)) == 0) {
+		pthread_mutex_lock(&d->table_lock);
+		ph = attach_locked(d, l, &ld, LFS_HOW_FILE, fh);
+		fh->st_read = fh->st;
+		pthread_mutex_unlock(&d->table_lock);
+		log_leader(d, LOG_INFO, l, "held", &ld, "lock");
+	} else if (r == -EBUSY || r == -EAGAIN) {
+		r = -EWOULDBLOCK;
+	} else if (r != -EWOULDBLOCK) {
+		r = lfs_errno_map(d, r, l->name, "acquire");
+	}
+	lfs_ops_unlock(d);
+	lfs_notify_ph(ph);
+	return r;
+}
+
+int
+lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_fh *fh)
+{
+	int r;
+
+	if ((r = lfs_daemon_refuse(d, "incoming")) < 0)
+		return r;
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	if (l->deleted)
+		r = -ENOENT;
+	else if (l->held || l->req_how != LFS_HOW_NONE)
+		r = -EBUSY;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == -EBUSY)
+		lfs_log(&d->log, LOG_WARNING, "%s: incoming: already held or "
+		    "requested on this host", l->name);
+	if (r == 0)
+		r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
+	if (r == 0) {
+		pthread_mutex_lock(&d->table_lock);
+		l->req_how = LFS_HOW_FILE;
+		l->req_fh = fh;
+		l->next_try_ms = 0;
+		l->last_err = 0;
+		fh->st = fh->st_read = LFS_FH_WAITING;
+		lfs_watch_kick_locked(d);
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_log(&d->log, LOG_NOTICE, "%s: requested via incoming",
+		    l->name);
+	} else if (r != -EBUSY) {
+		r = lfs_errno_map(d, r, l->name, "request");
+	}
+	lfs_ops_unlock(d);
+	return r;
+}
+
+void
+lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
+{
+	struct lfs_dlease *l = fh->lease;
+	struct lfs_leader held;
+	int release = 0, cancel = 0;
+
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	lfs_poll_unregister_locked(fh);
+	if (l->holder == fh && l->held && !l->lost) {
+		held = l->leader;
+		lfs_notify_ph(detach_locked(l)); /* fh's own: nobody polls it */
+		release = 1;
+	}
+	if (l->req_how == LFS_HOW_FILE && l->req_fh == fh) {
+		l->req_how = LFS_HOW_NONE;
+		l->req_fh = NULL;
+		cancel = 1;
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (release)
+		release_disk(d, l, &held);
+	if (cancel) {
+		lfs_log(&d->log, LOG_NOTICE, "%s: incoming closed before the "
+		    "lease arrived; request withdrawn", l->name);
+		cancel_request(d, l);
+	}
+	lfs_ops_unlock(d);
+	lfs_watch_kick(d);
+}
+
+/* ---- 4. ctl commands ---- */
+
+static int
+ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader ld;
+	int r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	if (l->held && !l->lost && l->how == LFS_HOW_CTL)
+		r = 1;
+	else if (l->held || l->req_how != LFS_HOW_NONE)
+		r = -EBUSY;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 1) {
+		lfs_log(&d->log, LOG_INFO, "%s: acquire: already held here "
+		    "via ctl", l->name);
+		return 0;
+	}
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: acquire: held or requested "
+		    "by a file on this host", l->name);
+		return r;
+	}
+	r = do_acquire(d, l, &ld);
+	if (r == -EBUSY || r == -EAGAIN) {
+		lfs_log(&d->log, LOG_WARNING, "%s: acquire: busy", l->name);
+		return -EBUSY;
+	}
+	if (r < 0)
+		return lfs_errno_map(d, r, l->name, "acquire");
+	pthread_mutex_lock(&d->table_lock);
+	ph = attach_locked(d, l, &ld, LFS_HOW_CTL, NULL);
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	lfs_guard_ctl_lease(&d->guard, l->name, 1);
+	log_leader(d, LOG_INFO, l, "held", &ld, "ctl");
+	return 0;
+}
+
+static int
+ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader held;
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	r = l->held && !l->lost && l->how == LFS_HOW_CTL ? 0 : -EPERM;
+	held = l->leader;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
+		    "on this host", l->name);
+		return r;
+	}
+	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
+	if (r < 0 && r != -EPERM)
+		return lfs_errno_map(d, r, l->name, "release");
+	pthread_mutex_lock(&d->table_lock);
+	l->held = 0;
+	l->how = LFS_HOW_NONE;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	if (r == -EPERM)
+		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk names "
+		    "another owner; not held here any more", l->name);
+	lfs_watch_kick(d);
+	return r;
+}
+
+/* The host id a transfer names (by id or display name), or -ENOENT. */
+static int
+resolve_host(struct lfs_daemon *d, const struct lfs_ctl_cmd *cmd)
+{
+	struct lfs_host_view hv;
+	int id;
+
+	if (cmd->host_id != 0 && lfs_host_get(&d->ls, cmd->host_id, &hv) == 0)
+		return (int)cmd->host_id;
+	id = lfs_host_find(&d->ls, cmd->host);
+	return id > 0 ? id : -ENOENT;
+}
+
+/* After a transfer failed half-way the disk may name the target already:
+ * look, and if the lease is no longer ours, the holders lose it. */
+static void
+verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *held)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader ld;
+
+	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	    (leader_is_ours(d, &ld) && ld.lver == held->lver))
+		return;
+	pthread_mutex_lock(&d->table_lock);
+	ph = detach_locked(l);
+	l->held = 0;
+	l->lost = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	log_leader(d, LOG_WARNING, l, "no longer ours after a failed "
+	    "transfer: now", &ld, NULL);
+}
+
+/* Checks of a transfer before any write; fills *to_gen. */
+static int
+transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
+    uint64_t *to_gen)
+{
+	struct lfs_host_view hv;
+	struct lfs_request rq;
+	int r;
+
+	if (lfs_host_get(&d->ls, to, &hv) < 0)
+		return -ENOENT;
+	*to_gen = hv.rec.generation;
+	if (lfs_host_state(&d->ls, to, *to_gen) != LFS_HOST_STATE_LIVE) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u is %s",
+		    l->name, to, lfs_host_state_name(lfs_host_state(&d->ls, to,
+		    *to_gen)));
+		return -EHOSTDOWN;
+	}
+	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref, &rq)) < 0)
+		return lfs_errno_map(d, r, l->name, "read request");
+	if (rq.host_id != to || rq.host_gen != *to_gen) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u (gen %llu) "
+		    "has no pending request (request names %u gen %llu)",
+		    l->name, to, (unsigned long long)*to_gen, rq.host_id,
+		    (unsigned long long)rq.host_gen);
+		return -EDESTADDRREQ;
+	}
+	return 0;
+}
+
+static int
+ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader held, out;
+	enum lfs_how how;
+	uint64_t to_gen;
+	int r, to;
+
+	if ((to = resolve_host(d, cmd)) < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: unknown host '%s'",
+		    l->name, cmd->host);
+		return -ENOENT;
+	}
+	if ((uint32_t)to == d->ls.host_id) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: to ourselves",
+		    l->name);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->table_lock);
+	r = l->held && !l->lost ? 0 : -EPERM;
+	held = l->leader;
+	how = l->how;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: not held here",
+		    l->name);
+		return r;
+	}
+	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen)) < 0)
+		return r;
+	r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, &held,
+	    (uint32_t)to, to_gen, &out);
+	if (r < 0) {
+		verify_still_ours(d, l, &held);
+		return lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, l->name,
+		    "transfer");
+	}
+	pthread_mutex_lock(&d->table_lock);
+	ph = detach_locked(l);
+	l->held = 0;
+	l->lost = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	if (how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	lfs_log(&d->log, LOG_INFO, "%s: local holders lost it to host %d",
+	    l->name, to);
+	return 0;
+}
+
+static int
+ctl_request(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	if ((l->held && !l->lost && l->how == LFS_HOW_CTL) ||
+	    l->req_how == LFS_HOW_CTL)
+		r = 1;
+	else if (l->held || l->req_how != LFS_HOW_NONE)
+		r = -EBUSY;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r != 0) {
+		lfs_log(&d->log, r > 0 ? LOG_INFO : LOG_WARNING, "%s: request: "
+		    "%s", l->name, r > 0 ? "already held or requested via ctl" :
+		    "held or requested by a file on this host");
+		return r > 0 ? 0 : r;
+	}
+	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
+	if (r < 0)
+		return lfs_errno_map(d, r, l->name, "request");
+	pthread_mutex_lock(&d->table_lock);
+	l->req_how = LFS_HOW_CTL;
+	l->req_fh = NULL;
+	l->next_try_ms = 0;
+	l->last_err = 0;
+	lfs_watch_kick_locked(d);
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl", l->name);
+	return 0;
+}
+
+static int
+ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	r = l->req_how == LFS_HOW_CTL ? 0 : -EPERM;
+	if (r == 0)
+		l->req_how = LFS_HOW_NONE;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: cancel: no request via ctl "
+		    "pending", l->name);
+		return r;
+	}
+	cancel_request(d, l);
+	lfs_log(&d->log, LOG_NOTICE, "%s: request withdrawn", l->name);
+	return 0;
+}
+
+int
+lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd)
+{
+	int r;
+
+	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0)
+		return r;
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	r = l->deleted ? -ENOENT : 0;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0) {
+		switch (cmd->op) {
+		case LFS_CTL_ACQUIRE: r = ctl_acquire(d, l); break;
+		case LFS_CTL_RELEASE: r = ctl_release(d, l); break;
+		case LFS_CTL_TRANSFER: r = ctl_transfer(d, l, cmd); break;
+		case LFS_CTL_REQUEST: r = ctl_request(d, l); break;
+		case LFS_CTL_CANCEL: r = ctl_cancel(d, l); break;
+		default: r = -EINVAL; break;
+		}
+	}
+	lfs_ops_unlock(d);
+	return r;
+}
+
+/* ---- 5. the watcher's work ---- */
+
+/* Our request was answered: the leader names us.  Called with ops_lock. */
+static void
+arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
+{
+	struct fuse_pollhandle *ph;
+	enum lfs_how how;
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	how = l->req_how;
+	ph = attach_locked(d, l, ld, how, l->req_fh);
+	if (how == LFS_HOW_FILE)
+		l->req_fh->st_read = LFS_FH_WAITING; /* poll reports the change */
+	l->req_how = LFS_HOW_NONE;
+	l->req_fh = NULL;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	log_leader(d, LOG_NOTICE, l, "received", ld,
+	    how == LFS_HOW_CTL ? "ctl request" : "incoming");
+	if (how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 1);
+	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
+	if (r < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
+		    l->name, strerror(-r));
+}
+
+/* The lease named by our request is gone (rmdir elsewhere). */
+static void
+request_gone(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph = NULL;
+
+	pthread_mutex_lock(&d->table_lock);
+	if (l->req_how == LFS_HOW_FILE) {
+		l->req_fh->st = LFS_FH_LOST;
+		ph = lfs_fh_take_ph(l->req_fh);
+	}
+	l->req_how = LFS_HOW_NONE;
+	l->req_fh = NULL;
+	l->deleted = 1;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	lfs_log(&d->log, LOG_WARNING, "%s: deleted while requested", l->name);
+}
+
+/* A free lease, or one whose owner is dead, is taken rather than waited
+ * for.  Called with ops_lock; 1 when acquired (*ld updated). */
+static int
+request_try_take(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_leader *ld, uint64_t now)
+{
+	enum lfs_host_state st = LFS_HOST_STATE_FREE;
+
+	if (ld->owner_id != 0)
+		st = lfs_host_state(&d->ls, ld->owner_id, ld->owner_gen);
+	if (st == LFS_HOST_STATE_LIVE || st == LFS_HOST_STATE_FAILING ||
+	    now < l->next_try_ms)
+		return 0;
+	l->next_try_ms = now + lfs_retry_ms(d);
+	return do_acquire(d, l, ld) == 0;
+}
+
+void
+lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
+    uint64_t now)
+{
+	struct lfs_leader ld;
+	int r;
+
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	r = l->req_how != LFS_HOW_NONE && !l->held;
+	pthread_mutex_unlock(&d->table_lock);
+	if (!r || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
+	    atomic_load(&d->stopping))
+		goto out;
+	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld);
+	if (r == -ENOENT) {
+		request_gone(d, l);
+	} else if (r < 0) {
+		if (r != l->last_err)
+			lfs_log(&d->log, LOG_WARNING, "%s: watching the request: "
+			    "%s", l->name, strerror(-r));
+		l->last_err = r;
+	} else if (leader_is_ours(d, &ld) || request_try_take(d, l, &ld, now)) {
+		l->last_err = 0;
+		arrive(d, l, &ld);
+	} else {
+		l->last_err = 0;
+	}
+out:
+	lfs_ops_unlock(d);
+}
+
+void
+lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader held;
+	int todo;
+
+	if (atomic_load(&d->fenced) || atomic_load(&d->stale) ||
+	    atomic_load(&d->stopping))
+		return;
+	/* Only with a fresh renewal: a host that may think us dead could be
+	 * taking the lease over right now. */
+	if (lfs_delta_since_renewal_ms(&d->ls) + d->ls.to.io_timeout_ms >=
+	    d->ls.to.renewal_fail_ms)
+		return;
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	todo = l->held && l->lost;
+	held = l->leader;
+	pthread_mutex_unlock(&d->table_lock);
+	if (todo)
+		release_disk(d, l, &held);
+	lfs_ops_unlock(d);
+}
+
+/* ---- 6. fencing and shutdown ---- */
+
+int
+lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
+{
+	struct lfs_dlease *l;
+	int n = 0, cap = 0;
+	char (*v)[LFS_NAME_MAX + 1] = NULL, (*grown)[LFS_NAME_MAX + 1];
+
+	pthread_mutex_lock(&d->table_lock);
+	for (l = d->leases; l != NULL; l = l->next) {
+		if (!l->held || l->lost)
+			continue;
+		if (l->how == LFS_HOW_CTL) {
+			if (n == cap) {
+				cap = cap == 0 ? 16 : 2 * cap;
+				grown = realloc(v, (size_t)cap * sizeof(*v));
+				if (grown != NULL)
+					v = grown;
+			}
+			if (n < cap)
+				memcpy(v[n++], l->name, sizeof(*v));
+		}
+		lfs_notify_ph(detach_locked(l));
+		lfs_log(&d->log, LOG_CRIT, "%s: lost (lver %llu): renewal "
+		    "failed", l->name, (unsigned long long)l->leader.lver);
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	*names = v;
+	return n;
+}
+
+/* Shutdown of one lease: release, withdraw.  -EIO when it stays ours. */
+static int
+release_one(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph = NULL, *ph2 = NULL;
+	struct lfs_leader held;
+	int was_ctl, release, cancel, r = 0;
+
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	release = l->held;
+	held = l->leader;
+	was_ctl = l->held && !l->lost && l->how == LFS_HOW_CTL;
+	if (release)
+		ph = detach_locked(l);
+	cancel = l->req_how != LFS_HOW_NONE;
+	if (l->req_how == LFS_HOW_FILE) {
+		l->req_fh->st = LFS_FH_LOST;
+		ph2 = lfs_fh_take_ph(l->req_fh);
+	}
+	l->req_how = LFS_HOW_NONE;
+	l->req_fh = NULL;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	lfs_notify_ph(ph2);
+	if (release && release_disk(d, l, &held) < 0)
+		r = -EIO;
+	if (cancel)
+		cancel_request(d, l);
+	if (was_ctl)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	pthread_mutex_lock(&d->table_lock);
+	if (l->held)
+		r = -EIO;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_ops_unlock(d);
+	return r;
+}
+
+int
+lfs_hold_release_all(struct lfs_daemon *d)
+{
+	struct lfs_dlease *l;
+	int r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	l = d->leases;
+	pthread_mutex_unlock(&d->table_lock);
+	/* next pointers never change once published (daemon.h) */
+	for (; l != NULL; l = l->next)
+		if (release_one(d, l) < 0)
+			r = -EIO;
+	return r;
+}
+
+uint32_t
+lfs_hold_count(struct lfs_daemon *d)
+{
+	struct lfs_dlease *l;
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	for (l = d->leases; l != NULL; l = l->next)
+		if (l->held && !l->lost)
+			n++;
+	pthread_mutex_unlock(&d->table_lock);
+	return n;
+}

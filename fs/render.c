@@ -1,0 +1,284 @@
+/*
+ * render.c - the text of the read-only files: owner, state, .hosts, .status,
+ * and the one-line contents of lock and incoming files.
+ *
+ * Contents are computed from the disk when a file is opened and again when
+ * it is read from offset 0 (so `lseek(fd, 0) + read` sees fresh data), and
+ * kept in the file handle in between so that reads at other offsets are
+ * consistent.  Each owner/state text remembers the snapshot (struct
+ * lfs_snap) it was made from; the watcher and the poll operation compare
+ * snapshots to decide whether a poller must be woken.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "daemon.h"
+
+#define HOLDERS_MAX 256          /* pids listed in `holders:` */
+
+void
+lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
+    struct lfs_snap *s)
+{
+	struct lfs_lease_ref ref;
+	struct lfs_request rq;
+	struct lfs_leader ld;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	pthread_mutex_lock(&d->table_lock);
+	ref = l->ref;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_ops_lock(d);
+	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
+	if (r == 0 && with_request) {
+		r = lfs_paxos_read_request(&d->ls, &d->ops_io, &ref, &rq);
+		if (r == 0 && rq.host_id != 0) {
+			s->req_id = rq.host_id;
+			s->req_gen = rq.host_gen;
+		}
+	}
+	lfs_ops_unlock(d);
+	if (r < 0) {
+		s->err = r;
+		return;
+	}
+	s->owner_id = ld.owner_id;
+	s->owner_gen = ld.owner_gen;
+	s->lver = ld.lver;
+	s->owner_state = ld.owner_id == 0 ? LFS_HOST_STATE_FREE :
+	    (int)lfs_host_state(&d->ls, ld.owner_id, ld.owner_gen);
+}
+
+int
+lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b, int kind)
+{
+	if (a->err != b->err || a->owner_id != b->owner_id ||
+	    a->owner_gen != b->owner_gen)
+		return 0;
+	if (kind == LFS_K_OWNER)
+		return 1;
+	return a->lver == b->lver && a->owner_state == b->owner_state &&
+	    a->req_id == b->req_id && a->req_gen == b->req_gen;
+}
+
+/* Display name of host id, "-" when unknown or unreadable. */
+static void
+host_name(struct lfs_daemon *d, uint32_t id, char *buf, size_t len)
+{
+	struct lfs_host_view hv;
+
+	if (id == d->ls.host_id)
+		snprintf(buf, len, "%s", d->ls.host_name);
+	else if (lfs_host_get(&d->ls, id, &hv) == 0 && !hv.corrupt &&
+	    hv.rec.name[0] != '\0')
+		snprintf(buf, len, "%s", hv.rec.name);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void
+render_owner(struct lfs_daemon *d, const struct lfs_snap *s, FILE *f)
+{
+	char name[LFS_HOST_NAME_MAX + 1];
+
+	if (s->owner_id == 0) {
+		fputs("free\n", f);
+		return;
+	}
+	host_name(d, s->owner_id, name, sizeof(name));
+	fprintf(f, "%u %s\n", s->owner_id, name);
+}
+
+static const char *
+state_word(struct lfs_daemon *d, const struct lfs_snap *s)
+{
+	if (s->owner_id == 0)
+		return "free";
+	if (s->owner_id == d->ls.host_id && s->owner_gen == d->ls.generation)
+		return "held here";
+	switch (s->owner_state) {
+	case LFS_HOST_STATE_LIVE:
+		return s->req_id != 0 ? "requested" : "held";
+	case LFS_HOST_STATE_FAILING:
+		return "owner failing";
+	default:
+		return "owner dead"; /* DEAD, left, or a newer generation */
+	}
+}
+
+static void
+render_holders(struct lfs_daemon *d, const struct lfs_dlease *l, FILE *f)
+{
+	struct lfs_holder h[HOLDERS_MAX];
+	int i, n;
+
+	n = lfs_fence_find(d->mountpoint, l->name, h, HOLDERS_MAX);
+	fputs("holders:", f);
+	if (n <= 0)
+		fputs(" none", f);
+	for (i = 0; i < n && i < HOLDERS_MAX; i++)
+		fprintf(f, " %ld", (long)h[i].pid);
+	fputc('\n', f);
+}
+
+static void
+render_state(struct lfs_daemon *d, const struct lfs_dlease *l,
+    const struct lfs_snap *s, FILE *f)
+{
+	char name[LFS_HOST_NAME_MAX + 1];
+
+	fprintf(f, "state: %s\n", state_word(d, s));
+	if (s->owner_id != 0) {
+		host_name(d, s->owner_id, name, sizeof(name));
+		fprintf(f, "owner: %u %s\n", s->owner_id, name);
+	} else {
+		fputs("owner: none\n", f);
+	}
+	fprintf(f, "owner_generation: %" PRIu64 "\n", s->owner_gen);
+	fprintf(f, "generation: %" PRIu64 "\n", s->lver);
+	render_holders(d, l, f);
+	if (s->req_id != 0) {
+		host_name(d, s->req_id, name, sizeof(name));
+		fprintf(f, "request: %u %s\n", s->req_id, name);
+	} else {
+		fputs("request: none\n", f);
+	}
+	fprintf(f, "incarnation: %u\n", l->ref.incarnation);
+}
+
+static void
+render_hosts(struct lfs_daemon *d, FILE *f)
+{
+	struct lfs_host_view hv;
+	uint32_t id, hw;
+
+	pthread_mutex_lock(&d->ls.view_lock);
+	hw = d->ls.high_water;
+	pthread_mutex_unlock(&d->ls.view_lock);
+	for (id = 1; id <= hw; id++) {
+		if (lfs_host_get(&d->ls, id, &hv) < 0)
+			continue;
+		fprintf(f, "%u %s %" PRIu64 " %s\n", id,
+		    hv.corrupt || hv.rec.name[0] == '\0' ? "-" : hv.rec.name,
+		    hv.rec.generation,
+		    lfs_host_state_name(lfs_host_state(&d->ls, id, 0)));
+	}
+}
+
+static void
+render_io(FILE *f, const char *prefix, const struct lfs_io_stats *s)
+{
+	fprintf(f, "%s_reads: %" PRIu64 "\n", prefix, s->reads);
+	fprintf(f, "%s_writes: %" PRIu64 "\n", prefix, s->writes);
+	fprintf(f, "%s_bytes_read: %" PRIu64 "\n", prefix, s->bytes_read);
+	fprintf(f, "%s_bytes_written: %" PRIu64 "\n", prefix, s->bytes_written);
+	fprintf(f, "%s_timeouts: %" PRIu64 "\n", prefix, s->timeouts);
+	fprintf(f, "%s_errors: %" PRIu64 "\n", prefix, s->errors);
+	fprintf(f, "%s_abandoned: %u\n", prefix, s->abandoned);
+}
+
+static void
+render_status(struct lfs_daemon *d, FILE *f)
+{
+	static const char *const renewal[] = { "ok", "failing", "lost" };
+	const struct lfs_timeouts *to = &d->ls.to;
+	struct lfs_io_stats ops, ren;
+	char uuid[37];
+
+	pthread_mutex_lock(&d->table_lock);
+	ops = d->ops_stats;
+	ren = d->renew_stats;
+	pthread_mutex_unlock(&d->table_lock);
+	uuid_unparse_lower(d->ls.header.uuid, uuid);
+	fprintf(f, "lockspace: %s\nuuid: %s\n", d->ls.header.name, uuid);
+	fprintf(f, "host_id: %u\nhost_name: %s\n", d->ls.host_id,
+	    d->ls.host_name);
+	fprintf(f, "generation: %" PRIu64 "\n", d->ls.generation);
+	fprintf(f, "renewal: %s\n", renewal[atomic_load(&d->renewal) % 3]);
+	fprintf(f, "last_renewal_ms_ago: %" PRIu64 "\n",
+	    lfs_delta_since_renewal_ms(&d->ls));
+	fprintf(f, "io_timeout_ms: %u\nrenewal_interval_ms: %u\n",
+	    to->io_timeout_ms, to->renewal_interval_ms);
+	fprintf(f, "renewal_fail_ms: %u\nhost_dead_ms: %u\n",
+	    to->renewal_fail_ms, to->host_dead_ms);
+	fprintf(f, "leases_held: %u\n", lfs_hold_count(d));
+	render_io(f, "ops", &ops);
+	render_io(f, "renew", &ren);
+	fprintf(f, "io_timeouts: %" PRIu64 "\n", ops.timeouts + ren.timeouts);
+	fprintf(f, "io_abandoned: %u\n", ops.abandoned + ren.abandoned);
+}
+
+const char *
+lfs_render_hold(enum lfs_fh_state st, uint64_t lver, char *buf, size_t len)
+{
+	switch (st) {
+	case LFS_FH_WAITING:
+		return "waiting\n";
+	case LFS_FH_HELD:
+		snprintf(buf, len, "held %" PRIu64 "\n", lver);
+		return buf;
+	default:
+		return "lost\n";
+	}
+}
+
+/* Compute the text of fh into f; *s gets the snapshot (owner/state). */
+static int
+render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
+    struct lfs_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	switch (fh->kind) {
+	case LFS_K_HOSTS:
+		render_hosts(d, f);
+		return 0;
+	case LFS_K_STATUS:
+		render_status(d, f);
+		return 0;
+	case LFS_K_OWNER:
+	case LFS_K_STATE:
+		lfs_snap_read(d, fh->lease, fh->kind == LFS_K_STATE, s);
+		if (s->err < 0)
+			return lfs_errno_map(d, s->err, fh->lease->name,
+			    "read leader");
+		if (fh->kind == LFS_K_OWNER)
+			render_owner(d, s, f);
+		else
+			render_state(d, fh->lease, s, f);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int
+lfs_render(struct lfs_daemon *d, struct lfs_fh *fh)
+{
+	struct lfs_snap s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return -ENOMEM;
+	r = render_into(d, fh, f, &s);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	pthread_mutex_lock(&d->table_lock);
+	free(fh->text);
+	fh->text = text;
+	fh->len = len;
+	fh->snap = s;
+	pthread_mutex_unlock(&d->table_lock);
+	return 0;
+}

@@ -1,0 +1,648 @@
+/*
+ * view.c - the FUSE low-level operations: one mount is one lockspace.
+ *
+ *   /                 0775 dir: one directory per lease (mkdir, rmdir)
+ *   /.hosts, .status  0444 (hidden from readdir)
+ *   /NAME/            0755 dir: owner 0444, state 0444, ctl 0220,
+ *                     lock 0660, incoming 0660
+ *
+ * Sections:
+ *   1. inodes and attributes
+ *   2. lookup, getattr, setattr
+ *   3. directories: readdir, mkdir, rmdir
+ *   4. open, read, write, release, poll
+ *   5. refusals and the operations table
+ *
+ * Every request is answered exactly once, on every path; errors are
+ * computed first and replied last.  Blocking opens of `lock` are answered
+ * later by the watcher (watcher.c).  All files use direct_io: their contents
+ * change behind the kernel's back, and their size is reported as 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon.h"
+#include "names.h"
+
+static const char *const kind_names[] = {
+	[LFS_K_OWNER] = "owner", [LFS_K_STATE] = "state", [LFS_K_CTL] = "ctl",
+	[LFS_K_LOCK] = "lock", [LFS_K_INCOMING] = "incoming",
+};
+
+/* ---- 1. inodes and attributes ---- */
+
+static struct lfs_daemon *
+daemon_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* Kind and lease of ino; -ENOENT when unknown or deleted. */
+static int
+resolve(struct lfs_daemon *d, fuse_ino_t ino, int *kind, struct lfs_dlease **l)
+{
+	*l = NULL;
+	switch (ino) {
+	case LFS_INO_ROOT: *kind = LFS_K_ROOT; return 0;
+	case LFS_INO_HOSTS: *kind = LFS_K_HOSTS; return 0;
+	case LFS_INO_STATUS: *kind = LFS_K_STATUS; return 0;
+	}
+	*kind = LFS_INO_KIND(ino);
+	if (*kind > LFS_K_INCOMING)
+		return -ENOENT;
+	*l = lfs_table_slot(d, LFS_INO_SLOT(ino));
+	return *l == NULL || (*l)->deleted ? -ENOENT : 0;
+}
+
+static void
+fill_attr(const struct lfs_daemon *d, fuse_ino_t ino, int kind, struct stat *st)
+{
+	static const mode_t modes[] = {
+		[LFS_K_DIR] = S_IFDIR | 0755, [LFS_K_OWNER] = S_IFREG | 0444,
+		[LFS_K_STATE] = S_IFREG | 0444, [LFS_K_CTL] = S_IFREG | 0220,
+		[LFS_K_LOCK] = S_IFREG | 0660, [LFS_K_INCOMING] = S_IFREG | 0660,
+	};
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_uid = 0;
+	st->st_gid = d->gid;
+	st->st_blksize = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = (time_t)d->start_time;
+	if (kind == LFS_K_ROOT)
+		st->st_mode = S_IFDIR | 0775;
+	else if (kind == LFS_K_HOSTS || kind == LFS_K_STATUS)
+		st->st_mode = S_IFREG | 0444;
+	else
+		st->st_mode = modes[kind];
+	st->st_nlink = S_ISDIR(st->st_mode) ? 2 : 1;
+}
+
+static void
+reply_entry(fuse_req_t req, struct lfs_daemon *d, fuse_ino_t ino, int kind,
+    uint32_t generation)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = ino;
+	e.generation = generation;
+	fill_attr(d, ino, kind, &e.attr);
+	e.attr_timeout = LFS_ATTR_TIMEOUT_S;
+	e.entry_timeout = LFS_ATTR_TIMEOUT_S;
+	fuse_reply_entry(req, &e);
+}
+
+/* ---- 2. lookup, getattr, setattr ---- */
+
+static void
+view_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_dlease *l;
+	int kind, k, r;
+
+	if (parent == LFS_INO_ROOT) {
+		if (strcmp(name, ".hosts") == 0)
+			return reply_entry(req, d, LFS_INO_HOSTS, LFS_K_HOSTS, 0);
+		if (strcmp(name, ".status") == 0)
+			return reply_entry(req, d, LFS_INO_STATUS, LFS_K_STATUS, 0);
+		if (lfs_name_check(name) < 0)
+			return (void)fuse_reply_err(req, ENOENT);
+		if ((r = lfs_table_lookup(d, name, &l)) < 0)
+			return (void)fuse_reply_err(req, -r);
+		return reply_entry(req, d, LFS_INO(l->ref.slot, LFS_K_DIR),
+		    LFS_K_DIR, l->ref.incarnation);
+	}
+	if ((r = resolve(d, parent, &kind, &l)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	if (kind != LFS_K_DIR)
+		return (void)fuse_reply_err(req, ENOTDIR);
+	for (k = LFS_K_OWNER; k <= LFS_K_INCOMING; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return reply_entry(req, d, LFS_INO(l->ref.slot, k), k,
+			    l->ref.incarnation);
+	fuse_reply_err(req, ENOENT);
+}
+
+static void
+view_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_dlease *l;
+	struct stat st;
+	int kind, r;
+
+	(void)fi;
+	if ((r = resolve(d, ino, &kind, &l)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	fill_attr(d, ino, kind, &st);
+	fuse_reply_attr(req, &st, LFS_ATTR_TIMEOUT_S);
+}
+
+/* Only truncation to 0 of a writable file is accepted (and ignored): the
+ * shell's `echo acquire > ctl` opens with O_TRUNC, which arrives here.
+ * Time updates (touch) are accepted and ignored too. */
+static void
+view_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+    struct fuse_file_info *fi)
+{
+	const int times = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+	    FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW |
+	    FUSE_SET_ATTR_CTIME;
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_dlease *l;
+	struct stat st;
+	int kind, r;
+
+	(void)fi;
+	if ((r = resolve(d, ino, &kind, &l)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	if (to_set & ~(times | FUSE_SET_ATTR_SIZE))
+		return (void)fuse_reply_err(req, EPERM);
+	if ((to_set & FUSE_SET_ATTR_SIZE) && (attr->st_size != 0 ||
+	    (kind != LFS_K_CTL && kind != LFS_K_LOCK && kind != LFS_K_INCOMING)))
+		return (void)fuse_reply_err(req, EPERM);
+	fill_attr(d, ino, kind, &st);
+	fuse_reply_attr(req, &st, LFS_ATTR_TIMEOUT_S);
+}
+
+/* ---- 3. directories ---- */
+
+static struct lfs_fh *
+fh_new(int kind, struct lfs_dlease *l)
+{
+	struct lfs_fh *fh = calloc(1, sizeof(*fh));
+
+	if (fh != NULL) {
+		fh->kind = kind;
+		fh->lease = l;
+	}
+	return fh;
+}
+
+void
+lfs_fh_free(struct lfs_fh *fh)
+{
+	if (fh == NULL)
+		return;
+	free(fh->text);
+	free(fh->ents);
+	free(fh);
+}
+
+static void
+view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_dlease *l;
+	struct lfs_fh *fh;
+	int kind, r;
+
+	if ((r = resolve(d, ino, &kind, &l)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	if (kind != LFS_K_ROOT && kind != LFS_K_DIR)
+		return (void)fuse_reply_err(req, ENOTDIR);
+	if ((fh = fh_new(kind, l)) == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	fi->fh = (uintptr_t)fh;
+	if (fuse_reply_open(req, fi) < 0)
+		lfs_fh_free(fh);
+}
+
+/* Re-read the name table into the root directory handle. */
+static int
+relist(struct lfs_daemon *d, struct lfs_fh *fh)
+{
+	struct lfs_lease_entry *e;
+	uint32_t n;
+	int r;
+
+	lfs_ops_lock(d);
+	r = lfs_leases_list(&d->ls, &d->ops_io, &e, &n);
+	lfs_ops_unlock(d);
+	if (r < 0)
+		return lfs_errno_map(d, r, "/", "read the name table");
+	lfs_table_update(d, e, n);
+	free(fh->ents);
+	fh->ents = e;
+	fh->n_ents = n;
+	return 0;
+}
+
+/* Name and inode of directory entry i of fh (0 ".", 1 "..", then the rest);
+ * NULL past the end. */
+static const char *
+dir_entry(const struct lfs_fh *fh, fuse_ino_t self, size_t i, fuse_ino_t *ino)
+{
+	if (i < 2) {
+		*ino = i == 0 ? self : LFS_INO_ROOT;
+		return i == 0 ? "." : "..";
+	}
+	i -= 2;
+	if (fh->kind == LFS_K_ROOT) {
+		if (i >= fh->n_ents)
+			return NULL;
+		*ino = LFS_INO(fh->ents[i].ref.slot, LFS_K_DIR);
+		return fh->ents[i].name;
+	}
+	if (i >= LFS_K_INCOMING)
+		return NULL;
+	*ino = self + 1 + i;
+	return kind_names[LFS_K_OWNER + i];
+}
+
+static void
+view_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_fh *fh = (struct lfs_fh *)(uintptr_t)fi->fh;
+	size_t pos = 0, ent;
+	const char *name;
+	struct stat st;
+	fuse_ino_t eino;
+	char *buf;
+	int r;
+
+	if (fh->kind == LFS_K_ROOT && off == 0 && (r = relist(d, fh)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	if ((buf = malloc(size)) == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	memset(&st, 0, sizeof(st));
+	for (ent = (size_t)off; (name = dir_entry(fh, ino, ent, &eino)) != NULL;
+	    ent++) {
+		size_t need;
+
+		st.st_ino = eino;
+		st.st_mode = ent < 2 || fh->kind == LFS_K_ROOT ? S_IFDIR : S_IFREG;
+		need = fuse_add_direntry(req, buf + pos, size - pos, name, &st,
+		    (off_t)ent + 1);
+		if (need > size - pos)
+			break;
+		pos += need;
+	}
+	fuse_reply_buf(req, buf, pos);
+	free(buf);
+}
+
+static void
+view_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	lfs_fh_free((struct lfs_fh *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void
+view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_lease_entry e;
+	struct lfs_dlease *l;
+	int r;
+
+	(void)mode;
+	if (parent != LFS_INO_ROOT)
+		return (void)fuse_reply_err(req, EPERM);
+	if (lfs_name_check(name) < 0) {
+		lfs_log(&d->log, LOG_WARNING, "mkdir: '%s' is not a valid lease "
+		    "name", name);
+		return (void)fuse_reply_err(req, EINVAL);
+	}
+	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0)
+		return (void)fuse_reply_err(req, -r);
+	lfs_ops_lock(d);
+	r = lfs_leases_create(&d->ls, &d->ops_io, name, &e);
+	lfs_ops_unlock(d);
+	if (r == -EAGAIN)
+		r = -EBUSY;
+	if (r < 0) {
+		r = lfs_errno_map(d, r, name, "create");
+		lfs_log(&d->log, LOG_WARNING, "%s: mkdir: %s", name, strerror(-r));
+		return (void)fuse_reply_err(req, -r);
+	}
+	if ((l = lfs_table_add(d, &e)) == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	reply_entry(req, d, LFS_INO(e.ref.slot, LFS_K_DIR), LFS_K_DIR,
+	    e.ref.incarnation);
+}
+
+static void
+view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_dlease *l;
+	int r, busy;
+
+	if (parent != LFS_INO_ROOT)
+		return (void)fuse_reply_err(req, EPERM);
+	if ((r = lfs_daemon_refuse(d, "rmdir")) < 0 ||
+	    (r = lfs_table_lookup(d, name, &l)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	pthread_mutex_lock(&d->table_lock);
+	busy = l->held || l->waiters != NULL || l->req_how != LFS_HOW_NONE;
+	pthread_mutex_unlock(&d->table_lock);
+	if (busy) {
+		lfs_log(&d->log, LOG_WARNING, "%s: rmdir: in use on this host",
+		    name);
+		return (void)fuse_reply_err(req, EBUSY);
+	}
+	lfs_ops_lock(d);
+	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
+	lfs_ops_unlock(d);
+	if (r < 0) {
+		r = lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, name, "delete");
+		lfs_log(&d->log, LOG_WARNING, "%s: rmdir: %s", name, strerror(-r));
+		return (void)fuse_reply_err(req, -r);
+	}
+	pthread_mutex_lock(&d->table_lock);
+	l->deleted = 1;
+	pthread_mutex_unlock(&d->table_lock);
+	fuse_reply_err(req, 0);
+}
+
+/* ---- 4. files ---- */
+
+/* Open of owner, state, .hosts, .status: compute the text now. */
+static void
+open_text(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
+    int kind, struct lfs_dlease *l)
+{
+	struct lfs_fh *fh;
+	int r;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY)
+		return (void)fuse_reply_err(req, EACCES);
+	if ((fh = fh_new(kind, l)) == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	if ((r = lfs_render(d, fh)) < 0) {
+		lfs_fh_free(fh);
+		return (void)fuse_reply_err(req, -r);
+	}
+	fi->fh = (uintptr_t)fh;
+	lfs_reply_open(d, req, fi, fh);
+}
+
+static void
+open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
+    int kind, struct lfs_dlease *l)
+{
+	struct lfs_fh *fh;
+	int r;
+
+	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+		return (void)fuse_reply_err(req, EINVAL);
+	if ((fh = fh_new(kind, l)) == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	fi->fh = (uintptr_t)fh;
+	if (kind == LFS_K_INCOMING)
+		r = lfs_hold_incoming(d, l, fh);
+	else
+		r = lfs_hold_lock(d, l, fh, 0);
+	if (r == -EWOULDBLOCK && !(fi->flags & O_NONBLOCK))
+		r = lfs_waiter_defer(d, l, req, fi, fh);
+	else if (r == 0)
+		return lfs_reply_open(d, req, fi, fh);
+	else if (r == -EWOULDBLOCK)
+		lfs_log(&d->log, LOG_INFO, "%s: non-blocking lock open: busy",
+		    l->name);
+	if (r < 0) {
+		lfs_fh_free(fh);
+		fuse_reply_err(req, -r);
+	}
+	/* r == 0 here: deferred, the watcher replies */
+}
+
+static void
+view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_dlease *l;
+	struct lfs_fh *fh;
+	int kind, r;
+
+	if ((r = resolve(d, ino, &kind, &l)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	switch (kind) {
+	case LFS_K_OWNER: case LFS_K_STATE: case LFS_K_HOSTS: case LFS_K_STATUS:
+		return open_text(req, d, fi, kind, l);
+	case LFS_K_LOCK: case LFS_K_INCOMING:
+		return open_lock(req, d, fi, kind, l);
+	case LFS_K_CTL:
+		if ((fi->flags & O_ACCMODE) != O_WRONLY)
+			return (void)fuse_reply_err(req, EACCES);
+		if ((fh = fh_new(kind, l)) == NULL)
+			return (void)fuse_reply_err(req, ENOMEM);
+		fi->fh = (uintptr_t)fh;
+		return lfs_reply_open(d, req, fi, fh);
+	default:
+		return (void)fuse_reply_err(req, EISDIR);
+	}
+}
+
+static void
+view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_fh *fh = (struct lfs_fh *)(uintptr_t)fi->fh;
+	char small[64], *copy = NULL;
+	const char *text;
+	size_t len, n = 0;
+	int r;
+
+	(void)ino;
+	if (fh->kind == LFS_K_CTL)
+		return (void)fuse_reply_err(req, EBADF);
+	if (fh->kind != LFS_K_LOCK && fh->kind != LFS_K_INCOMING && off == 0 &&
+	    (r = lfs_render(d, fh)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	pthread_mutex_lock(&d->table_lock);
+	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) {
+		text = lfs_render_hold(fh->st, fh->lver, small, sizeof(small));
+		fh->st_read = fh->st;
+	} else {
+		text = fh->text;
+	}
+	len = text != NULL ? strlen(text) : 0;
+	if (fh->text == text)
+		len = fh->len;
+	if (off >= 0 && (size_t)off < len) {
+		n = len - (size_t)off < size ? len - (size_t)off : size;
+		if ((copy = malloc(n)) != NULL)
+			memcpy(copy, text + off, n);
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (n > 0 && copy == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	fuse_reply_buf(req, copy, n);
+	free(copy);
+}
+
+static void
+view_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+    off_t off, struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_fh *fh = (struct lfs_fh *)(uintptr_t)fi->fh;
+	struct lfs_ctl_cmd cmd;
+	int r;
+
+	(void)ino;
+	(void)off;
+	if (fh->kind != LFS_K_CTL)
+		return (void)fuse_reply_err(req, EPERM);
+	if (lfs_ctl_parse(buf, size, &cmd) < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: ctl: malformed command "
+		    "(%zu bytes)", fh->lease->name, size);
+		return (void)fuse_reply_err(req, EINVAL);
+	}
+	if ((r = lfs_hold_ctl(d, fh->lease, &cmd)) < 0)
+		return (void)fuse_reply_err(req, -r);
+	fuse_reply_write(req, size);
+}
+
+static void
+view_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_fh *fh = (struct lfs_fh *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) {
+		lfs_hold_close(d, fh);
+	} else if (fh->lease != NULL) {
+		pthread_mutex_lock(&d->table_lock);
+		lfs_poll_unregister_locked(fh);
+		pthread_mutex_unlock(&d->table_lock);
+	}
+	lfs_fh_free(fh);
+	fuse_reply_err(req, 0);
+}
+
+/*
+ * poll: readable means "changed since you last read".  owner/state compare
+ * the disk now with what their text was made from; lock/incoming compare
+ * their state with the one last read.  Unchanged: keep the handle, and the
+ * watcher (owner/state) or the transition itself (lock/incoming) notifies.
+ */
+static void
+view_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+    struct fuse_pollhandle *ph)
+{
+	const unsigned ready = POLLIN | POLLRDNORM | POLLPRI;
+	struct lfs_daemon *d = daemon_of(req);
+	struct lfs_fh *fh = (struct lfs_fh *)(uintptr_t)fi->fh;
+	unsigned revents = 0;
+	struct lfs_snap now, was;
+
+	(void)ino;
+	if (fh->lease == NULL || fh->kind == LFS_K_CTL) {
+		if (ph != NULL)
+			fuse_pollhandle_destroy(ph);
+		return (void)fuse_reply_poll(req, fh->kind == LFS_K_CTL ?
+		    POLLOUT : ready);
+	}
+	if (fh->kind == LFS_K_OWNER || fh->kind == LFS_K_STATE) {
+		lfs_snap_read(d, fh->lease, fh->kind == LFS_K_STATE, &now);
+		pthread_mutex_lock(&d->table_lock);
+		was = fh->snap;
+		pthread_mutex_unlock(&d->table_lock);
+		if (!lfs_snap_equal(&was, &now, fh->kind))
+			revents = ready;
+	} else {
+		pthread_mutex_lock(&d->table_lock);
+		if (fh->st != fh->st_read)
+			revents = ready;
+		pthread_mutex_unlock(&d->table_lock);
+	}
+	if (ph != NULL && revents == 0)
+		lfs_poll_register(d, fh, ph);
+	else if (ph != NULL)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, revents);
+}
+
+/* ---- 5. refusals and the operations table ---- */
+
+static void
+view_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+    dev_t rdev)
+{
+	(void)parent; (void)name; (void)mode; (void)rdev;
+	fuse_reply_err(req, EPERM);
+}
+
+static void
+view_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+    struct fuse_file_info *fi)
+{
+	(void)parent; (void)name; (void)mode; (void)fi;
+	fuse_reply_err(req, EPERM);
+}
+
+static void
+view_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent; (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void
+view_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+    fuse_ino_t newparent, const char *newname, unsigned int flags)
+{
+	(void)parent; (void)name; (void)newparent; (void)newname; (void)flags;
+	fuse_reply_err(req, EPERM);
+}
+
+static void
+view_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+    const char *name)
+{
+	(void)link; (void)parent; (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void
+view_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+    const char *newname)
+{
+	(void)ino; (void)newparent; (void)newname;
+	fuse_reply_err(req, EPERM);
+}
+
+static const struct fuse_lowlevel_ops view_ops = {
+	.lookup = view_lookup,
+	.getattr = view_getattr,
+	.setattr = view_setattr,
+	.mknod = view_mknod,
+	.mkdir = view_mkdir,
+	.unlink = view_unlink,
+	.rmdir = view_rmdir,
+	.symlink = view_symlink,
+	.rename = view_rename,
+	.link = view_link,
+	.open = view_open,
+	.read = view_read,
+	.write = view_write,
+	.release = view_release,
+	.opendir = view_opendir,
+	.readdir = view_readdir,
+	.releasedir = view_releasedir,
+	.create = view_create,
+	.poll = view_poll,
+};
+
+const struct fuse_lowlevel_ops *
+lfs_view_ops(void)
+{
+	return &view_ops;
+}

@@ -1,0 +1,31 @@
+# mount(8) with type fuse.leasefs (as from /etc/fstab) starts a background daemon that has joined before mount returns, and a failed join is a non-zero exit.
+source "$(dirname "$0")/lib.sh"
+t_setup
+DEV=$WORK/dev.img
+"$LEASEFS" format tab "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 1 || fail "format"
+mkdir -p "$WORK/m4" "$WORK/state4" "$WORK/run4" "$WORK/m5" "$WORK/state5" "$WORK/run5"
+T_MOUNTS+=("$WORK/m4" "$WORK/m5")
+# mount(8) runs helpers with a fixed PATH; when leasefs is not installed in
+# it, the fstab form "PROGRAM#DEVICE" with type fuse names it by full path.
+if command -v leasefs >/dev/null && [ "$(command -v leasefs)" -ef "$LEASEFS" ]; then
+	SRC=$DEV TYPE=fuse.leasefs
+else
+	SRC="$LEASEFS#$DEV" TYPE=fuse
+fi
+mount -t "$TYPE" "$SRC" "$WORK/m4" \
+    -o "host_id=4,name=h4,state_dir=$WORK/state4,run_dir=$WORK/run4" || fail "mount -t fuse.leasefs"
+T_PIDS+=("$(cat "$WORK/run4/pid")")
+# usable on the next line: joined before mount returned
+grep -q '^host_id: 4$' "$WORK/m4/.status" || fail "not joined when mount returned"
+mkdir "$WORK/m4/vm1" && echo acquire >"$WORK/m4/vm1/ctl" || fail "lease ops on the new mount"
+# host id 99 is beyond --hosts 8: the join fails and so does mount
+if mount -t "$TYPE" "$SRC" "$WORK/m5" \
+    -o "host_id=99,state_dir=$WORK/state5,run_dir=$WORK/run5" 2>"$WORK/m5.log"; then
+	fail "mount with a bad host id succeeded"
+fi
+! t_mounted "$WORK/m5" || fail "failed mount left a mount behind"
+pid=$(cat "$WORK/run4/pid")
+kill -TERM "$pid"
+t_wait_for 30 bash -c "! kill -0 $pid 2>/dev/null" || fail "daemon did not stop"
+! t_mounted "$WORK/m4" || fail "still mounted after SIGTERM"
+"$LEASEFS" dump "$DEV" | awk '$1 == "vm1" && $3 != "free" {exit 1}' || fail "vm1 still owned"

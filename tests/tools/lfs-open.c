@@ -1,0 +1,84 @@
+/*
+ * lfs-open.c - open a file the way a lease holder does, and report what
+ * happened, for integration scripts (a shell cannot open with O_NONBLOCK
+ * or tell EAGAIN from EACCES).
+ *
+ *   lfs-open [-n] [-r] PATH [SECONDS]
+ *
+ * Opens PATH for writing (-r: for reading; -n: with O_NONBLOCK).  On
+ * failure prints "ERR <ERRNO_NAME>" and exits 1.  On success prints
+ * "opened <CLOCK_MONOTONIC ms>", keeps the file open for SECONDS (default:
+ * until SIGTERM or SIGINT), prints "closing <ms>", closes and exits 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static unsigned long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int flags = O_WRONLY, c, fd;
+	double seconds = -1;
+
+	while ((c = getopt(argc, argv, "nr")) != -1) {
+		if (c == 'n')
+			flags |= O_NONBLOCK;
+		else if (c == 'r')
+			flags = (flags & ~O_WRONLY) | O_RDONLY;
+		else
+			return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "usage: lfs-open [-n] [-r] PATH [SECONDS]\n");
+		return 2;
+	}
+	if (optind + 1 < argc)
+		seconds = strtod(argv[optind + 1], NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* no SA_RESTART: a signal must interrupt a blocked open */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	fd = open(argv[optind], flags);
+	if (fd < 0) {
+		printf("ERR %s\n", strerrorname_np(errno));
+		return 1;
+	}
+	printf("opened %llu\n", now_ms());
+	if (seconds >= 0) {
+		struct timespec ts = { (time_t)seconds,
+		    (long)((seconds - (double)(time_t)seconds) * 1e9) };
+
+		while (!stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	} else {
+		while (!stop)
+			pause();
+	}
+	printf("closing %llu\n", now_ms());
+	close(fd);
+	return 0;
+}
