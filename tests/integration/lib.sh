@@ -15,6 +15,10 @@ T_NAME=$(basename "$0" .sh)
 T_PIDS=()
 T_MOUNTS=()
 T_LOOPS=()
+# Commands (strings, run with eval, in order) that t_cleanup runs before
+# anything else: e.g. faults.sh un-hangs paused storage here, so that
+# processes blocked on it can be stopped and its mounts undone.
+T_CLEANUP_FIRST=()
 
 t_log() { echo "[$T_NAME] $*" >&2; }
 
@@ -24,7 +28,10 @@ fail() {
 }
 
 t_cleanup() {
-	local rc=$? m p l
+	local rc=$? m p l c
+	for c in "${T_CLEANUP_FIRST[@]}"; do
+		eval "$c"
+	done
 	for m in "${T_MOUNTS[@]}"; do
 		grep -q " $m fuse" /proc/mounts && fusermount3 -u -z "$m" 2>/dev/null
 	done
@@ -128,4 +135,14 @@ expect_fail() {
 	*"$want"*) ;;
 	*) fail "expected '$want' from: $* -- got: $out" ;;
 	esac
+}
+
+# t_peek LOGNAME PID: make an lfs-open holder read its file through its own
+# descriptor; prints what it read (the line after "read ").
+t_peek() {
+	local n
+	n=$(grep -c '^read ' "$WORK/$1.log")
+	kill -USR1 "$2"
+	t_wait_for 5 bash -c "[ \$(grep -c '^read ' $WORK/$1.log) -gt $n ]" || return 1
+	grep '^read ' "$WORK/$1.log" | tail -n 1 | cut -d' ' -f2-
 }

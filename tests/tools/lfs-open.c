@@ -5,10 +5,13 @@
  *
  *   lfs-open [-n] [-r] PATH [SECONDS]
  *
- * Opens PATH for writing (-r: for reading; -n: with O_NONBLOCK).  On
+ * Opens PATH for reading and writing (-r: for reading; -n: with O_NONBLOCK).  On
  * failure prints "ERR <ERRNO_NAME>" and exits 1.  On success prints
  * "opened <CLOCK_MONOTONIC ms>", keeps the file open for SECONDS (default:
  * until SIGTERM or SIGINT), prints "closing <ms>", closes and exits 0.
+ * While open, each SIGUSR1 makes it read the file through its own
+ * descriptor (from offset 0) and print "read <first line>", as a holder
+ * checks whether it still holds the lease.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,13 +22,30 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, peek;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		peek = 1;
+	else
+		stop = 1;
+}
+
+static void
+print_content(int fd)
+{
+	char buf[256];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0) {
+		printf("read ERR %s\n", strerrorname_np(errno));
+		return;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("read %s\n", buf);
 }
 
 static unsigned long long
@@ -41,14 +61,14 @@ int
 main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	int flags = O_WRONLY, c, fd;
+	int flags = O_RDWR, c, fd;
 	double seconds = -1;
 
 	while ((c = getopt(argc, argv, "nr")) != -1) {
 		if (c == 'n')
 			flags |= O_NONBLOCK;
 		else if (c == 'r')
-			flags = (flags & ~O_WRONLY) | O_RDONLY;
+			flags = (flags & ~O_RDWR) | O_RDONLY;
 		else
 			return 2;
 	}
@@ -62,6 +82,7 @@ main(int argc, char **argv)
 	/* no SA_RESTART: a signal must interrupt a blocked open */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	fd = open(argv[optind], flags);
 	if (fd < 0) {
 		printf("ERR %s\n", strerrorname_np(errno));
@@ -73,10 +94,18 @@ main(int argc, char **argv)
 		    (long)((seconds - (double)(time_t)seconds) * 1e9) };
 
 		while (!stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+			if (peek) {
+				peek = 0;
+				print_content(fd);
+			}
 	} else {
-		while (!stop)
+		while (!stop) {
 			pause();
+			if (peek) {
+				peek = 0;
+				print_content(fd);
+			}
+		}
 	}
 	printf("closing %llu\n", now_ms());
 	close(fd);
