@@ -13,7 +13,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # Each runs under a wrapper that writes when the holder is gone: the
 # independent record of the end of its hold.
 t_bg h1 bash -c "$OPEN $MNT_1/vm1/lock; echo \"gone \$(( \$(date +%s%N) / 1000000 ))\""
-t_bg h2 bash -c "trap '' TERM; $OPEN $MNT_1/vm2/lock; echo \"gone \$(( \$(date +%s%N) / 1000000 ))\""
+t_bg h2 bash -c "$OPEN -i $MNT_1/vm2/lock; echo \"gone \$(( \$(date +%s%N) / 1000000 ))\""
 t_wait_for 10 grep -q '^opened' "$WORK/h1.log" || fail "vm1 holder"
 t_wait_for 10 grep -q '^opened' "$WORK/h2.log" || fail "vm2 holder"
 # host 2 waits for both leases

@@ -3,9 +3,10 @@
  * happened, for integration scripts (a shell cannot open with O_NONBLOCK
  * or tell EAGAIN from EACCES).
  *
- *   lfs-open [-n] [-r] PATH [SECONDS]
+ *   lfs-open [-n] [-r] [-i] PATH [SECONDS]
  *
- * Opens PATH for reading and writing (-r: for reading; -n: with O_NONBLOCK).  On
+ * Opens PATH for reading and writing (-r: for reading; -n: with O_NONBLOCK;
+ * -i: ignore SIGTERM, like a holder that only SIGKILL stops).  On
  * failure prints "ERR <ERRNO_NAME>" and exits 1.  On success prints
  * "opened <CLOCK_MONOTONIC ms>", keeps the file open for SECONDS (default:
  * until SIGTERM or SIGINT), prints "closing <ms>", closes and exits 0.
@@ -61,11 +62,13 @@ int
 main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
-	int flags = O_RDWR, c, fd;
+	int flags = O_RDWR, c, fd, ignore_term = 0;
 	double seconds = -1;
 
-	while ((c = getopt(argc, argv, "nr")) != -1) {
-		if (c == 'n')
+	while ((c = getopt(argc, argv, "nri")) != -1) {
+		if (c == 'i')
+			ignore_term = 1;
+		else if (c == 'n')
 			flags |= O_NONBLOCK;
 		else if (c == 'r')
 			flags = (flags & ~O_RDWR) | O_RDONLY;
@@ -73,15 +76,18 @@ main(int argc, char **argv)
 			return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: lfs-open [-n] [-r] PATH [SECONDS]\n");
+		fprintf(stderr, "usage: lfs-open [-n] [-r] [-i] PATH [SECONDS]\n");
 		return 2;
 	}
 	if (optind + 1 < argc)
 		seconds = strtod(argv[optind + 1], NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* no SA_RESTART: a signal must interrupt a blocked open */
-	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	if (ignore_term)
+		signal(SIGTERM, SIG_IGN);
+	else
+		sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	fd = open(argv[optind], flags);
 	if (fd < 0) {
