@@ -1,0 +1,710 @@
+/*
+ * check_delta.c - unit tests of core/delta.c and the host view of
+ * core/lockspace.c, several hosts in one process.
+ *
+ * A "host" is a struct lfs_lockspace opened on a shared temporary file with
+ * its own struct lfs_io, joined with its own host id and identity.  Nothing
+ * renews in the background unless a test starts a renewer thread: a host
+ * that the test stops renewing is, to the others, a host that died.  The
+ * lockspace uses io_timeout 100 ms (the minimum), so renewal_fail is 400 ms,
+ * host_dead 800 ms and a join takes about join_delay = 200 ms.
+ *
+ * Claims:
+ *   - join, renew and leave round trip: the timestamp rises, another host
+ *     sees LIVE, then FREE after the leave;
+ *   - a rejoin with the same identity is immediate and bumps the
+ *     generation, which makes the old generation DEAD to others;
+ *   - a different identity is refused (-EBUSY) on an id whose holder
+ *     renews, and takes over an id whose holder stopped, after host_dead;
+ *   - a host seen to stop renewing goes LIVE -> FAILING -> DEAD, at
+ *     renewal_fail and host_dead after its last renewal, never earlier;
+ *   - of two racing joiners at most one ends up holding the id;
+ *   - (known bug, with LFS_TEST_BUGS=1 only) renewal returns -ESTALE once
+ *     our sector holds another identity or generation.
+ *
+ * Timing assertions are lower bounds from the design plus generous upper
+ * bounds (sanitizer build, busy machine).  The file goes in LFS_TEST_DIR,
+ * else /var/tmp (O_DIRECT needs a real file system; /tmp may be tmpfs).
+ * LFS_TEST_LOG=1 sends the library's log to stderr.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "delta.h"
+#include "lockspace.h"
+
+#define T_IO_MS 100u          /* io_timeout of the test lockspace (minimum) */
+#define T_HOSTS 8u
+#define T_LEASES 16u
+#define T_FILE_SIZE (1u << 20) /* bytes; the lockspace needs ~100 KiB */
+#define T_POLL_MS 50u          /* renew/poll step of the tests */
+#define T_SLACK_MS 3000u       /* generous upper-bound slack */
+
+static char test_path[4096];                 /* set once by main() */
+static const struct lfs_logger *test_log;    /* set once by main() */
+static const struct lfs_logger stderr_log = {
+	lfs_log_stderr, "check_delta", LOG_DEBUG
+};
+
+/* ---- hosts ---------------------------------------------------------------- */
+
+struct host {
+	struct lfs_lockspace ls;
+	struct lfs_io io;
+	uuid_t identity;
+	uint32_t id;
+	char name[16];
+};
+
+static void
+sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void
+format_lockspace(void)
+{
+	struct lfs_format_params p = {
+		.name = "check_delta", .sector_size = 512, .max_hosts = T_HOSTS,
+		.lease_capacity = T_LEASES, .io_timeout_ms = T_IO_MS,
+		.file_size = T_FILE_SIZE, .force = 1,
+	};
+
+	ck_assert_int_eq(lfs_format(test_path, &p, test_log), 0);
+}
+
+/* Open a host that will use id; a new identity unless one is set. */
+static void
+host_open(struct host *h, uint32_t id)
+{
+	ck_assert_int_eq(lfs_lockspace_open(&h->ls, test_path, test_log), 0);
+	ck_assert_int_eq(lfs_io_init(&h->io, &h->ls.disk, h->ls.to.io_timeout_ms,
+	    NULL, test_log), 0);
+	if (uuid_is_null(h->identity))
+		uuid_generate(h->identity);
+	h->id = id;
+	snprintf(h->name, sizeof(h->name), "host%u", id);
+}
+
+static void
+host_close(struct host *h)
+{
+	lfs_io_destroy(&h->io);
+	lfs_lockspace_close(&h->ls);
+}
+
+static int
+host_join(struct host *h)
+{
+	struct lfs_join_params p = { .host_id = h->id, .host_name = h->name };
+
+	uuid_copy(p.identity, h->identity);
+	return lfs_delta_join(&h->ls, &h->io, &p);
+}
+
+static void
+host_renew(struct host *h)
+{
+	ck_assert_int_eq(lfs_delta_renew(&h->ls, &h->io), 0);
+}
+
+/* Renewed_ms of h, under its lock. */
+static uint64_t
+renewed_ms(struct host *h)
+{
+	uint64_t r;
+
+	pthread_mutex_lock(&h->ls.view_lock);
+	r = h->ls.renewed_ms;
+	pthread_mutex_unlock(&h->ls.view_lock);
+	return r;
+}
+
+static void *
+join_thread(void *arg)
+{
+	struct host *h = arg;
+
+	return (void *)(intptr_t)host_join(h);
+}
+
+/* Join hosts in parallel (a join takes join_delay); all must succeed. */
+static void
+hosts_join(struct host **hs, int n)
+{
+	pthread_t t[T_HOSTS];
+	void *rv;
+	int i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, join_thread, hs[i]), 0);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &rv), 0);
+		ck_assert_msg((intptr_t)rv == 0, "join of host %u: %d", hs[i]->id,
+		    (int)(intptr_t)rv);
+	}
+	for (i = 0; i < n; i++)
+		host_renew(hs[i]);
+}
+
+/* A thread renewing one host every T_POLL_MS until told to stop. */
+struct renewer {
+	struct host *h;
+	pthread_t thread;
+	atomic_bool stop;
+	atomic_int errors;       /* renewals that failed */
+	atomic_int count;        /* renewals that succeeded */
+};
+
+static void *
+renewer_main(void *arg)
+{
+	struct renewer *r = arg;
+
+	while (!atomic_load(&r->stop)) {
+		if (lfs_delta_renew(&r->h->ls, &r->h->io) == 0)
+			atomic_fetch_add(&r->count, 1);
+		else
+			atomic_fetch_add(&r->errors, 1);
+		sleep_ms(T_POLL_MS);
+	}
+	return NULL;
+}
+
+static void
+renewer_start(struct renewer *r, struct host *h)
+{
+	r->h = h;
+	atomic_init(&r->stop, false);
+	atomic_init(&r->errors, 0);
+	atomic_init(&r->count, 0);
+	ck_assert_int_eq(pthread_create(&r->thread, NULL, renewer_main, r), 0);
+}
+
+static void
+renewer_stop(struct renewer *r)
+{
+	atomic_store(&r->stop, true);
+	ck_assert_int_eq(pthread_join(r->thread, NULL), 0);
+}
+
+/* Write rec into host id's sector of h's lockspace, through h's io. */
+static void
+write_host_sector(struct host *h, uint32_t id, const struct lfs_host *rec)
+{
+	uint32_t S = h->ls.layout.sector_size;
+	unsigned char buf[4096];
+
+	ck_assert_int_eq(lfs_host_encode(rec, buf, S), 0);
+	ck_assert_int_eq(lfs_io_write(&h->io,
+	    lfs_host_sector(&h->ls.layout, id) * S, buf, S), 0);
+}
+
+/* ---- join, renew, leave ------------------------------------------------- */
+
+START_TEST(test_join_renew_leave)
+{
+	struct host a = { 0 }, b = { 0 };
+	struct host *both[] = { &a, &b };
+	struct lfs_host_view v;
+	uint64_t ts0, gen1;
+
+	format_lockspace();
+	host_open(&a, 1);
+	host_open(&b, 2);
+	hosts_join(both, 2);
+	ck_assert_uint_eq(a.ls.host_id, 1);
+	ck_assert_uint_eq(a.ls.generation, 1); /* fresh lockspace */
+	gen1 = a.ls.generation;
+
+	/* b sees a's record, LIVE */
+	ck_assert_int_eq(lfs_host_get(&b.ls, 1, &v), 0);
+	ck_assert(uuid_compare(v.rec.identity, a.identity) == 0);
+	ck_assert_uint_eq(v.rec.generation, gen1);
+	ck_assert_str_eq(v.rec.name, "host1");
+	ts0 = v.rec.timestamp;
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, gen1), LFS_HOST_STATE_LIVE);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_LIVE);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 3, 0), LFS_HOST_STATE_FREE);
+	ck_assert_int_eq(lfs_host_find(&b.ls, "host1"), 1);
+
+	/* renewals raise the timestamp, as seen from b */
+	host_renew(&a);
+	host_renew(&a);
+	host_renew(&b);
+	ck_assert_int_eq(lfs_host_get(&b.ls, 1, &v), 0);
+	ck_assert_uint_gt(v.rec.timestamp, ts0);
+	ck_assert_uint_eq(v.rec.timestamp, a.ls.renew_count);
+	ck_assert_uint_lt(lfs_delta_since_renewal_ms(&a.ls), T_SLACK_MS);
+
+	/* leave: FREE on disk and in b's view */
+	ck_assert_int_eq(lfs_delta_leave(&a.ls, &a.io), 0);
+	host_renew(&b);
+	ck_assert_int_eq(lfs_host_get(&b.ls, 1, &v), 0);
+	ck_assert(v.rec.flags & LFS_HOST_FREE);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, gen1), LFS_HOST_STATE_FREE);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_FREE);
+
+	host_close(&a);
+	host_close(&b);
+}
+END_TEST
+
+/* A restart with the same identity rejoins at once (no wait for host_dead)
+ * with the next generation, after a clean leave and after a crash alike;
+ * to others, the older generation is then DEAD, the new one LIVE. */
+START_TEST(test_rejoin_same_identity)
+{
+	struct host a = { 0 }, b = { 0 };
+	struct host *both[] = { &a, &b };
+	uint64_t t0, gen1;
+
+	format_lockspace();
+	host_open(&a, 1);
+	host_open(&b, 2);
+	hosts_join(both, 2);
+	gen1 = a.ls.generation;
+
+	/* after a clean leave */
+	ck_assert_int_eq(lfs_delta_leave(&a.ls, &a.io), 0);
+	host_close(&a);
+	host_open(&a, 1);
+	t0 = lfs_now_ms();
+	ck_assert_int_eq(host_join(&a), 0);
+	ck_assert_uint_lt(lfs_now_ms() - t0, a.ls.to.host_dead_ms);
+	ck_assert_uint_eq(a.ls.generation, gen1 + 1);
+
+	/* after a crash: no leave, the record still LIVE */
+	host_renew(&a);
+	host_close(&a);
+	host_renew(&b);
+	host_open(&a, 1);
+	t0 = lfs_now_ms();
+	ck_assert_int_eq(host_join(&a), 0);
+	ck_assert_uint_lt(lfs_now_ms() - t0, a.ls.to.host_dead_ms);
+	ck_assert_uint_eq(a.ls.generation, gen1 + 2);
+
+	host_renew(&b);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, gen1 + 1), LFS_HOST_STATE_DEAD);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, gen1 + 2), LFS_HOST_STATE_LIVE);
+	host_renew(&a);
+
+	host_close(&a);
+	host_close(&b);
+}
+END_TEST
+
+START_TEST(test_join_bad_id)
+{
+	struct host a = { 0 };
+
+	format_lockspace();
+	host_open(&a, 0);
+	ck_assert_int_eq(host_join(&a), -EINVAL);
+	a.id = T_HOSTS + 1;
+	ck_assert_int_eq(host_join(&a), -EINVAL);
+	ck_assert_uint_eq(a.ls.host_id, 0);
+	ck_assert_int_eq(lfs_delta_leave(&a.ls, &a.io), 0); /* not joined: no-op */
+	host_close(&a);
+}
+END_TEST
+
+/* ---- contention for one id ---------------------------------------------- */
+
+/* The holder renews (from a thread) while a stranger tries its id. */
+START_TEST(test_join_busy_while_renewing)
+{
+	struct host a = { 0 }, c = { 0 };
+	struct renewer r;
+	struct lfs_host_view v;
+	uint64_t t0, took;
+	int rv;
+
+	format_lockspace();
+	host_open(&a, 3);
+	ck_assert_int_eq(host_join(&a), 0);
+	renewer_start(&r, &a);
+
+	host_open(&c, 3); /* another identity */
+	t0 = lfs_now_ms();
+	rv = host_join(&c);
+	took = lfs_now_ms() - t0;
+	renewer_stop(&r);
+
+	ck_assert_int_eq(rv, -EBUSY);
+	ck_assert_uint_eq(c.ls.host_id, 0);
+	ck_assert_uint_lt(took, c.ls.to.host_dead_ms); /* saw it renew */
+	ck_assert_int_eq(atomic_load(&r.errors), 0);
+	ck_assert_int_gt(atomic_load(&r.count), 0);
+	/* the holder still holds it */
+	host_renew(&a);
+	ck_assert_int_eq(lfs_host_get(&a.ls, 3, &v), 0);
+	ck_assert(uuid_compare(v.rec.identity, a.identity) == 0);
+
+	host_close(&a);
+	host_close(&c);
+}
+END_TEST
+
+/* The holder stopped renewing: a stranger's join waits host_dead, then
+ * takes the id with the next generation. */
+START_TEST(test_join_takes_over_dead)
+{
+	struct host a = { 0 }, c = { 0 };
+	struct lfs_host_view v;
+	uint64_t t0, took, last, gen_a;
+
+	format_lockspace();
+	host_open(&a, 4);
+	ck_assert_int_eq(host_join(&a), 0);
+	host_renew(&a);
+	last = renewed_ms(&a);
+	gen_a = a.ls.generation;
+
+	host_open(&c, 4);
+	t0 = lfs_now_ms();
+	ck_assert_int_eq(host_join(&c), 0);
+	took = lfs_now_ms() - t0;
+
+	/* waited a full host_dead of silence, measured from a's last renewal
+	 * and from c's own first look alike */
+	ck_assert_uint_ge(lfs_now_ms() - last, c.ls.to.host_dead_ms);
+	ck_assert_uint_ge(took, c.ls.to.host_dead_ms);
+	ck_assert_uint_lt(took, c.ls.to.host_dead_ms + c.ls.to.join_delay_ms +
+	    T_SLACK_MS);
+	ck_assert_uint_eq(c.ls.generation, gen_a + 1);
+
+	/* (a's next renewal should now fail with -ESTALE: known bug, see
+	 * test_bug_renew_after_takeover) */
+	host_renew(&c);
+	ck_assert_int_eq(lfs_host_get(&c.ls, 4, &v), 0);
+	ck_assert(uuid_compare(v.rec.identity, c.identity) == 0);
+
+	host_close(&a);
+	host_close(&c);
+}
+END_TEST
+
+/* Two strangers race for a free id.  Either exactly one joins (the other
+ * lost the race: -EAGAIN, or saw the winner's record: -EBUSY), or, when one
+ * started only after the other's join was complete, the late one took the
+ * id over after host_dead (the winner does not renew here): then its
+ * generation is one higher and its record is the one on disk. */
+struct racer {
+	struct host h;
+	pthread_barrier_t *start;
+	int rv;
+};
+
+static void *
+racer_main(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->start);
+	r->rv = host_join(&r->h);
+	return NULL;
+}
+
+START_TEST(test_join_race)
+{
+	struct racer r[2];
+	struct host obs = { 0 };
+	struct lfs_host_view v;
+	pthread_barrier_t start;
+	pthread_t t[2];
+	int i, joined = 0, last = 0;
+
+	format_lockspace();
+	memset(r, 0, sizeof(r));
+	pthread_barrier_init(&start, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		host_open(&r[i].h, 6);
+		r[i].start = &start;
+		ck_assert_int_eq(pthread_create(&t[i], NULL, racer_main, &r[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&start);
+
+	for (i = 0; i < 2; i++) {
+		if (r[i].rv == 0) {
+			joined++;
+			if (r[i].h.ls.generation > r[last].h.ls.generation ||
+			    r[last].rv != 0)
+				last = i;
+		} else {
+			ck_assert_msg(r[i].rv == -EAGAIN || r[i].rv == -EBUSY,
+			    "racer %d: %d", i, r[i].rv);
+		}
+	}
+	ck_assert_int_ge(joined, 1);
+	host_open(&obs, 7);
+	ck_assert_int_eq(lfs_hosts_refresh(&obs.ls, &obs.io), 0);
+	ck_assert_int_eq(lfs_host_get(&obs.ls, 6, &v), 0);
+	ck_assert(uuid_compare(v.rec.identity, r[last].h.identity) == 0);
+	ck_assert_uint_eq(v.rec.generation, r[last].h.ls.generation);
+	if (joined == 2) /* the takeover case */
+		ck_assert_uint_eq(r[0].h.ls.generation + r[1].h.ls.generation,
+		    2 * r[last].h.ls.generation - 1);
+	for (i = 0; i < 2; i++)
+		host_close(&r[i].h);
+	host_close(&obs);
+}
+END_TEST
+
+/* ---- liveness as seen by another host ----------------------------------- */
+
+/* b renews every T_POLL_MS and watches a, which renewed a few times and then
+ * stopped: LIVE, then FAILING no earlier than renewal_fail after a's last
+ * renewal, then DEAD no earlier than host_dead; never back.  Then a renews
+ * again and is LIVE at once. */
+START_TEST(test_state_transitions)
+{
+	struct host a = { 0 }, b = { 0 };
+	struct host *both[] = { &a, &b };
+	enum lfs_host_state s, prev = LFS_HOST_STATE_LIVE;
+	uint64_t last, now, failing_at = 0, dead_at = 0;
+	int i;
+
+	format_lockspace();
+	host_open(&a, 1);
+	host_open(&b, 2);
+	hosts_join(both, 2);
+	for (i = 0; i < 3; i++) {
+		host_renew(&a);
+		host_renew(&b);
+		sleep_ms(T_POLL_MS);
+	}
+	last = renewed_ms(&a);
+	host_renew(&b);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, a.ls.generation),
+	    LFS_HOST_STATE_LIVE);
+
+	while (dead_at == 0) {
+		host_renew(&b);
+		now = lfs_now_ms();
+		ck_assert_uint_lt(now - last, b.ls.to.host_dead_ms + T_SLACK_MS);
+		s = lfs_host_state(&b.ls, 1, a.ls.generation);
+		ck_assert_int_ge(s, prev); /* LIVE < FAILING < DEAD */
+		ck_assert_int_le(s - prev, 1); /* no state skipped */
+		if (s == LFS_HOST_STATE_FAILING && failing_at == 0)
+			failing_at = now;
+		if (s == LFS_HOST_STATE_DEAD)
+			dead_at = now;
+		prev = s;
+		sleep_ms(T_POLL_MS);
+	}
+	ck_assert_uint_ne(failing_at, 0);
+	ck_assert_uint_ge(failing_at - last, b.ls.to.renewal_fail_ms);
+	ck_assert_uint_lt(failing_at - last, b.ls.to.host_dead_ms);
+	ck_assert_uint_ge(dead_at - last, b.ls.to.host_dead_ms);
+
+	/* a comes back */
+	host_renew(&a);
+	host_renew(&b);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, a.ls.generation),
+	    LFS_HOST_STATE_LIVE);
+
+	host_close(&a);
+	host_close(&b);
+}
+END_TEST
+
+/* A host we never saw change is presumed changed when first seen: a host
+ * that opens a lockspace late does not call a silent host DEAD at once. */
+START_TEST(test_first_sight_not_dead)
+{
+	struct host a = { 0 }, b = { 0 };
+
+	format_lockspace();
+	host_open(&a, 1);
+	ck_assert_int_eq(host_join(&a), 0);
+	host_renew(&a);
+	sleep_ms(a.ls.to.host_dead_ms + T_POLL_MS); /* a silent for host_dead */
+
+	host_open(&b, 2);
+	ck_assert_int_eq(lfs_hosts_refresh(&b.ls, &b.io), 0);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_LIVE);
+
+	host_close(&a);
+	host_close(&b);
+}
+END_TEST
+
+/* ---- losing the id: KNOWN BUG ----------------------------------------------
+ *
+ * lfs_delta_renew() submits the write of our record and the read of the
+ * host area in one batch, and writes in a batch have no order with respect
+ * to the read (diskio.h).  In practice the read runs after the write, so
+ * check_own() sees the record we just wrote: a renewal never notices that
+ * our sector holds another identity or generation, returns 0, and overwrites
+ * the record of the host that took the id.  delta.h promises -ESTALE there,
+ * and fs/daemon.c relies on it to stop and fence.  These tests show it; they
+ * run only with LFS_TEST_BUGS=1 (see main()) so the default suite stays
+ * green until delta.c reads (and checks) its sector before writing it.
+ */
+
+START_TEST(test_bug_renew_estale)
+{
+	struct host a = { 0 }, w = { 0 };
+	struct lfs_host rec = { 0 };
+
+	format_lockspace();
+	host_open(&a, 5);
+	ck_assert_int_eq(host_join(&a), 0);
+	host_renew(&a);
+	host_open(&w, 7); /* only writes raw sectors; never joins */
+
+	/* another identity, same generation */
+	rec.host_id = 5;
+	rec.flags = LFS_HOST_LIVE;
+	rec.generation = a.ls.generation;
+	rec.timestamp = 99;
+	rec.io_timeout_ms = T_IO_MS;
+	uuid_generate(rec.identity);
+	strcpy(rec.name, "intruder");
+	write_host_sector(&w, 5, &rec);
+	ck_assert_int_eq(lfs_delta_renew(&a.ls, &a.io), -ESTALE);
+
+	/* our identity, a newer generation (a restarted instance of us) */
+	uuid_copy(rec.identity, a.identity);
+	rec.generation = a.ls.generation + 1;
+	write_host_sector(&w, 5, &rec);
+	ck_assert_int_eq(lfs_delta_renew(&a.ls, &a.io), -ESTALE);
+
+	host_close(&a);
+	host_close(&w);
+}
+END_TEST
+
+/* The consequence: a host that was silent for host_dead (e.g. its storage
+ * hung) and resumes renewing after another host took its id over gets 0
+ * and overwrites the new holder's record.  Both now "hold" the id, and the
+ * record on disk flips between two generations, so other hosts judge the
+ * old holder's leases DEAD whenever they see the new one's record. */
+START_TEST(test_bug_renew_after_takeover)
+{
+	struct host a = { 0 }, c = { 0 };
+	struct lfs_host_view v;
+	int rv;
+
+	format_lockspace();
+	host_open(&a, 4);
+	ck_assert_int_eq(host_join(&a), 0);
+	host_renew(&a);
+	host_open(&c, 4);
+	ck_assert_int_eq(host_join(&c), 0); /* after host_dead */
+
+	rv = lfs_delta_renew(&a.ls, &a.io);
+	ck_assert_int_eq(lfs_hosts_refresh(&c.ls, &c.io), 0); /* read only */
+	ck_assert_int_eq(lfs_host_get(&c.ls, 4, &v), 0);
+	/* expected: a is told it lost the id, c's record is intact */
+	ck_assert_msg(rv == -ESTALE && uuid_compare(v.rec.identity,
+	    c.identity) == 0, "old holder's renewal returned %d; the record "
+	    "on disk is %s's (generation %llu)", rv,
+	    uuid_compare(v.rec.identity, c.identity) == 0 ? "the new holder" :
+	    "the old holder", (unsigned long long)v.rec.generation);
+
+	host_close(&a);
+	host_close(&c);
+}
+END_TEST
+
+/* ---- runner ---------------------------------------------------------------- */
+
+static int
+make_test_file(void)
+{
+	const char *dirs[] = { getenv("LFS_TEST_DIR"), "/var/tmp", "." };
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (dirs[i] == NULL)
+			continue;
+		snprintf(test_path, sizeof(test_path), "%s/check_delta.XXXXXX",
+		    dirs[i]);
+		fd = mkstemp(test_path);
+		if (fd < 0)
+			continue;
+		close(fd);
+		fd = open(test_path, O_RDWR | O_DIRECT);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		unlink(test_path);
+	}
+	return -1;
+}
+
+static Suite *
+delta_suite(void)
+{
+	Suite *s = suite_create("delta");
+	TCase *basic = tcase_create("basic");
+	TCase *contend = tcase_create("contention");
+	TCase *live = tcase_create("liveness");
+
+	tcase_add_test(basic, test_join_renew_leave);
+	tcase_add_test(basic, test_rejoin_same_identity);
+	tcase_add_test(basic, test_join_bad_id);
+	tcase_add_test(contend, test_join_busy_while_renewing);
+	tcase_add_test(contend, test_join_takes_over_dead);
+	tcase_add_test(contend, test_join_race);
+	tcase_add_test(live, test_state_transitions);
+	tcase_add_test(live, test_first_sight_not_dead);
+	tcase_set_timeout(basic, 20);
+	tcase_set_timeout(contend, 20);
+	tcase_set_timeout(live, 20);
+	suite_add_tcase(s, basic);
+	suite_add_tcase(s, contend);
+	suite_add_tcase(s, live);
+	/* Tests that show known bugs in core (they fail until fixed): only on
+	 * request, so that make check-unit stays green meanwhile. */
+	if (getenv("LFS_TEST_BUGS") != NULL) {
+		TCase *bugs = tcase_create("known_bugs");
+
+		tcase_add_test(bugs, test_bug_renew_estale);
+		tcase_add_test(bugs, test_bug_renew_after_takeover);
+		tcase_set_timeout(bugs, 20);
+		suite_add_tcase(s, bugs);
+	}
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	if (make_test_file() < 0) {
+		fprintf(stderr, "check_delta: no directory supports O_DIRECT "
+		    "(set LFS_TEST_DIR)\n");
+		return 1;
+	}
+	test_log = getenv("LFS_TEST_LOG") != NULL ? &stderr_log : NULL;
+	sr = srunner_create(delta_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	unlink(test_path);
+	return failed == 0 ? 0 : 1;
+}
