@@ -216,48 +216,47 @@ check_own(struct lfs_lockspace *ls, const unsigned char *area)
 	return 0;
 }
 
+/*
+ * Renewal reads before it writes.  A write that went out blind could land
+ * over a host that took our id while we were silent (we would not know,
+ * and it would never see its own record again); reading first, we see the
+ * takeover and stop (-ESTALE).  A joiner whose write lands between our
+ * read and our write reads our record back after its join_delay and gives
+ * up, which is why the write must follow the read within io_timeout, as
+ * in a join.
+ */
 int
 lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
 {
 	uint32_t S = ls->layout.sector_size;
-	struct lfs_io_req req[2];
-	struct lfs_host rec = { .host_id = ls->host_id };
-	unsigned char *own, *area;
-	uint64_t start;
-	int rv = -ENOMEM;
+	unsigned char *area;
+	uint64_t read_ms, write_ms;
+	int rv;
 
-	own = malloc(S);
 	area = malloc(lfs_hosts_area_bytes(ls));
-	if (own == NULL || area == NULL)
-		goto out;
-	rec.flags = LFS_HOST_LIVE;
-	rec.generation = ls->generation;
-	rec.timestamp = ls->renew_count + 1;
-	rec.wall_time = (uint64_t)time(NULL);
-	rec.io_timeout_ms = ls->to.io_timeout_ms;
-	uuid_copy(rec.identity, ls->identity);
-	strcpy(rec.name, ls->host_name);
-	if ((rv = lfs_host_encode(&rec, own, S)) < 0)
-		goto out;
-	/* The write and the read go out together: one round trip. */
-	req[0] = (struct lfs_io_req){ LFS_IO_WRITE,
-	    sector_offset(ls, ls->host_id), own, S };
-	req[1] = (struct lfs_io_req){ LFS_IO_READ,
-	    ls->layout.host_area * S, area, lfs_hosts_area_bytes(ls) };
-	start = lfs_now_ms();
-	if ((rv = lfs_io_batch(io, req, 2)) < 0)
-		goto out;
-	if ((rv = check_own(ls, area)) < 0)
-		goto out;
-	ls->renew_count++;
-	lfs_hosts_apply(ls, area, start, lfs_now_ms());
-	pthread_mutex_lock(&ls->view_lock);
-	ls->renewed_ms = start;
-	pthread_mutex_unlock(&ls->view_lock);
-out:
-	free(own);
+	if (area == NULL)
+		return -ENOMEM;
+	read_ms = lfs_now_ms();
+	rv = lfs_io_read(io, ls->layout.host_area * S, area,
+	    lfs_hosts_area_bytes(ls));
+	if (rv == 0)
+		rv = check_own(ls, area);
+	if (rv == 0) {
+		lfs_hosts_apply(ls, area, read_ms, lfs_now_ms());
+		if (lfs_now_ms() - read_ms >= ls->to.io_timeout_ms)
+			rv = -ETIMEDOUT; /* too slow to write safely now */
+	}
 	free(area);
-	return rv;
+	if (rv < 0)
+		return rv;
+	write_ms = lfs_now_ms();
+	ls->renew_count++;
+	if ((rv = write_record(ls, io, LFS_HOST_LIVE)) < 0)
+		return rv;
+	pthread_mutex_lock(&ls->view_lock);
+	ls->renewed_ms = write_ms;
+	pthread_mutex_unlock(&ls->view_lock);
+	return 0;
 }
 
 int

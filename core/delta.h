@@ -38,9 +38,10 @@ struct lfs_join_params {
 int lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_join_params *p);
 
-/* One renewal: write our record with the next timestamp and read the host
- * area (in one batch).  -ESTALE when our sector holds another identity or
- * generation (we lost the id: fence), -errno from I/O. */
+/* One renewal: read the host area (updating the view), check that our
+ * sector is still ours, then write our record with the next timestamp.
+ * -ESTALE when our sector holds another identity or generation (we lost
+ * the id: fence; nothing written), -errno from I/O. */
 int lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io);
 
 /* Leave cleanly: write our record with LFS_HOST_FREE.  Callers release

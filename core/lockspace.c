@@ -200,7 +200,11 @@ lfs_format(const char *path, const struct lfs_format_params *p,
 		rv = -ENOSPC;
 		goto out_disk;
 	}
-	if ((rv = lfs_io_init(&io, &disk, h.timeouts.io_timeout_ms, NULL, log)) < 0)
+	/* Formatting is offline and writes megabytes at a time: it gets the
+	 * default io_timeout even when the lockspace's own is shorter. */
+	if ((rv = lfs_io_init(&io, &disk, h.timeouts.io_timeout_ms >
+	    LFS_IO_TIMEOUT_DEFAULT_MS ? h.timeouts.io_timeout_ms :
+	    LFS_IO_TIMEOUT_DEFAULT_MS, NULL, log)) < 0)
 		goto out_disk;
 	if (!p->force && (rv = check_not_formatted(&io, h.sector_size)) < 0) {
 		if (rv == -EEXIST)

@@ -203,6 +203,25 @@ write_dblock(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	    enc_dblock, d);
 }
 
+/*
+ * Invariant 6: no lease write while a write of ours may still land.  A
+ * timed-out write stays owned by the kernel and may reach the disk at any
+ * later time; landing in the middle of a later ballot (or over a later
+ * leader) it would undo what that ballot relied on.  Until the kernel has
+ * completed every abandoned I/O of this context, lease operations fail.
+ */
+static int
+io_settled(struct lfs_lockspace *ls, struct lfs_io *io)
+{
+	uint32_t pending = lfs_io_reap(io);
+
+	if (pending == 0)
+		return 0;
+	lfs_log(ls->log, LOG_WARNING, "lease I/O refused: %u timed-out I/O(s) "
+	    "still pending", pending);
+	return -EIO;
+}
+
 /* ---- 2. the ballot ---- */
 
 uint64_t
@@ -412,14 +431,21 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 
 	if (ls->host_id == 0)
 		return -ENOTCONN;
+	if ((rv = io_settled(ls, io)) < 0)
+		return rv;
 	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
 		goto out;
 	n = next_instance(&v, &stale);
-	if (v.leader.owner_id == ls->host_id &&
+	if (!stale && v.leader.owner_id == ls->host_id &&
 	    v.leader.owner_gen == ls->generation) {
 		*out = v.leader;
-		/* stale: our own handover of it is under way */
-		rv = stale ? -EAGAIN : -EALREADY;
+		rv = -EALREADY;
+		goto out;
+	}
+	if (stale && v.leader.owner_id == ls->host_id) {
+		/* a late write of ours put back an old leader: the newer
+		 * instance belongs to whoever runs it, not to us */
+		rv = -EBUSY;
 		goto out;
 	}
 	/*
@@ -474,6 +500,8 @@ ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
 	uint64_t gen = to_gen;
 	int rv, stale;
 
+	if ((rv = io_settled(ls, io)) < 0)
+		return rv;
 	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
 		goto out;
 	if (v.leader.lver == n && v.leader.owner_id == to_id &&
@@ -537,7 +565,8 @@ lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (lfs_delta_since_renewal_ms(ls) + ls->to.io_timeout_ms >=
 	    ls->to.renewal_fail_ms)
 		return ballot_handover_retry(ls, io, ref, held, 0, 0, &ld);
-	if ((rv = lfs_paxos_read_leader(ls, io, ref, &ld)) < 0)
+	if ((rv = io_settled(ls, io)) < 0 ||
+	    (rv = lfs_paxos_read_leader(ls, io, ref, &ld)) < 0)
 		return rv;
 	if (!still_owner(ls, &ld, held)) {
 		lfs_log(ls->log, LOG_ERR, "%s: not released: disk shows lver %llu "
@@ -564,13 +593,18 @@ lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
     uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
 {
+	struct lfs_host_view target;
 	int rv;
 
 	if (to_id == ls->host_id)
 		return -EINVAL;
-	if (to_id == 0 || to_id > ls->layout.max_hosts)
+	if (to_id == 0 || to_id > ls->layout.max_hosts ||
+	    lfs_host_get(ls, to_id, &target) < 0)
 		return -ENOENT;
-	if (lfs_host_state(ls, to_id, to_gen) != LFS_HOST_STATE_LIVE)
+	/* the generation must be the one now renewing: a lease given to a
+	 * generation that does not exist could be used by nobody */
+	if (target.corrupt || target.rec.generation != to_gen ||
+	    lfs_host_state(ls, to_id, to_gen) != LFS_HOST_STATE_LIVE)
 		return -EHOSTDOWN;
 	rv = ballot_handover_retry(ls, io, ref, held, to_id, to_gen, out);
 	if (rv == 0)
@@ -617,7 +651,8 @@ lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
 	struct lfs_leader ld;
 	int rv;
 
-	if ((rv = lfs_paxos_read_request(ls, io, ref, &rq)) < 0)
+	if ((rv = io_settled(ls, io)) < 0 ||
+	    (rv = lfs_paxos_read_request(ls, io, ref, &rq)) < 0)
 		return rv;
 	if (!want) {
 		if (rq.host_id != ls->host_id)

@@ -32,6 +32,10 @@
  *      dblock write (timeouts.c has the timeline).
  *   5. An unreadable or undecodable leader or dblock aborts the operation
  *      with an error: it is never taken for a free lease.
+ *   6. No lease write is issued while a timed-out write of this io context
+ *      may still land (-EIO until the kernel has completed it): a late
+ *      write could undo what a later ballot relied on.  So one host does
+ *      all its lease operations through one context.
  *
  * Transitions of a lease as this host sees it:
  *   FREE --lfs_paxos_acquire()--> OWNED --lfs_paxos_release()--> FREE
@@ -67,8 +71,9 @@ int lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 int lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held);
 
-/* Hand a lease held as *held to (to_id, to_gen), which must be LIVE.
- * -EPERM not the owner, -EHOSTDOWN target not live, -EINVAL target is us;
+/* Hand a lease held as *held to (to_id, to_gen), which must be LIVE with
+ * exactly that generation.  -EPERM not the owner, -EHOSTDOWN target not
+ * live (or another generation), -ENOENT no such host, -EINVAL target is us;
  * 0 with *out the new leader. */
 int lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,

@@ -118,7 +118,8 @@ START_TEST(mopts_all_options)
 
 	lfs_mount_opts_init(&o);
 	ck_assert_int_eq(mparse(&o, "host_id=7,name=vm-host1,state_dir=/s,"
-	    "run_dir=/r,group=kvm,kill_command=/bin/kill\\,it,watchdog=/dev/watchdog"), 0);
+	    "run_dir=/r,group=kvm,kill_command=/bin/kill\\,it,"
+	    "watchdog=/dev/watchdog"), 0);
 	ck_assert_uint_eq(o.host_id, 7);
 	ck_assert_str_eq(o.name, "vm-host1");
 	ck_assert_str_eq(o.state_dir, "/s");

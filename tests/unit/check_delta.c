@@ -19,7 +19,7 @@
  *   - a host seen to stop renewing goes LIVE -> FAILING -> DEAD, at
  *     renewal_fail and host_dead after its last renewal, never earlier;
  *   - of two racing joiners at most one ends up holding the id;
- *   - (known bug, with LFS_TEST_BUGS=1 only) renewal returns -ESTALE once
+ *   - renewal returns -ESTALE once
  *     our sector holds another identity or generation.
  *
  * Timing assertions are lower bounds from the design plus generous upper
@@ -389,8 +389,8 @@ START_TEST(test_join_takes_over_dead)
 	    T_SLACK_MS);
 	ck_assert_uint_eq(c.ls.generation, gen_a + 1);
 
-	/* (a's next renewal should now fail with -ESTALE: known bug, see
-	 * test_bug_renew_after_takeover) */
+	/* (a's next renewal now fails with -ESTALE:
+	 * test_renew_after_takeover) */
 	host_renew(&c);
 	ck_assert_int_eq(lfs_host_get(&c.ls, 4, &v), 0);
 	ck_assert(uuid_compare(v.rec.identity, c.identity) == 0);
@@ -547,20 +547,16 @@ START_TEST(test_first_sight_not_dead)
 }
 END_TEST
 
-/* ---- losing the id: KNOWN BUG ----------------------------------------------
+/* ---- losing the id ----------------------------------------------------------
  *
- * lfs_delta_renew() submits the write of our record and the read of the
- * host area in one batch, and writes in a batch have no order with respect
- * to the read (diskio.h).  In practice the read runs after the write, so
- * check_own() sees the record we just wrote: a renewal never notices that
- * our sector holds another identity or generation, returns 0, and overwrites
- * the record of the host that took the id.  delta.h promises -ESTALE there,
- * and fs/daemon.c relies on it to stop and fence.  These tests show it; they
- * run only with LFS_TEST_BUGS=1 (see main()) so the default suite stays
- * green until delta.c reads (and checks) its sector before writing it.
+ * A renewal must notice that our sector holds another identity or
+ * generation (-ESTALE) and must not overwrite it.  It used to write our
+ * record and read the host area in one batch, with no order between them,
+ * so it read its own write back and never noticed; now it reads, checks,
+ * then writes (delta.c).
  */
 
-START_TEST(test_bug_renew_estale)
+START_TEST(test_renew_estale)
 {
 	struct host a = { 0 }, w = { 0 };
 	struct lfs_host rec = { 0 };
@@ -598,7 +594,7 @@ END_TEST
  * and overwrites the new holder's record.  Both now "hold" the id, and the
  * record on disk flips between two generations, so other hosts judge the
  * old holder's leases DEAD whenever they see the new one's record. */
-START_TEST(test_bug_renew_after_takeover)
+START_TEST(test_renew_after_takeover)
 {
 	struct host a = { 0 }, c = { 0 };
 	struct lfs_host_view v;
@@ -676,16 +672,8 @@ delta_suite(void)
 	suite_add_tcase(s, basic);
 	suite_add_tcase(s, contend);
 	suite_add_tcase(s, live);
-	/* Tests that show known bugs in core (they fail until fixed): only on
-	 * request, so that make check-unit stays green meanwhile. */
-	if (getenv("LFS_TEST_BUGS") != NULL) {
-		TCase *bugs = tcase_create("known_bugs");
-
-		tcase_add_test(bugs, test_bug_renew_estale);
-		tcase_add_test(bugs, test_bug_renew_after_takeover);
-		tcase_set_timeout(bugs, 20);
-		suite_add_tcase(s, bugs);
-	}
+	tcase_add_test(live, test_renew_estale);
+	tcase_add_test(live, test_renew_after_takeover);
 	return s;
 }
 

@@ -27,7 +27,7 @@
  *   6. I/O faults
  *   7. requests
  *   8. the name table
- *   9. known bugs (only with LFS_TEST_BUGS=1, see main())
+ *   9. regressions: bugs these tests found, fixed
  *
  * Timing assertions are lower bounds from the design plus generous upper
  * bounds.  The file goes in LFS_TEST_DIR, else /var/tmp (O_DIRECT needs a
@@ -681,9 +681,9 @@ START_TEST(test_transfer_errors)
 	    T_HOSTS + 1, 1, &out), -ENOENT);
 	ck_assert_int_eq(lfs_paxos_transfer(&a->ls, &a->io, ref, &held, 0, 1,
 	    &out), -ENOENT);
-	/* never joined */
+	/* never joined: no such host */
 	ck_assert_int_eq(lfs_paxos_transfer(&a->ls, &a->io, ref, &held, 5, 1,
-	    &out), -EHOSTDOWN);
+	    &out), -ENOENT);
 	/* left cleanly */
 	gen_c = c->ls.generation;
 	ck_assert_int_eq(lfs_delta_leave(&c->ls, &c->io), 0);
@@ -901,8 +901,7 @@ START_TEST(test_stale_leader)
 	host_renew(c);
 	rv = acquire(a, ref, &out);
 	ck_assert_msg(rv != 0 && rv != -EALREADY, "a got the lease: %d", rv);
-	/* (-EBUSY is what paxos.h promises here: known bug, see
-	 * test_bug_stale_leader_own_name) */
+	/* (exactly -EBUSY: test_stale_leader_own_name) */
 	ck_assert_int_eq(acquire(c, ref, &out), -EBUSY);
 	/* a's old hold matches the stale leader, so a second release of it
 	 * may write (lver n, free): harmless, the dblocks still say b */
@@ -1318,62 +1317,31 @@ START_TEST(test_names_concurrent)
 }
 END_TEST
 
-/* ---- 9. known bugs ---------------------------------------------------------------
+/* ---- 9. regressions ---------------------------------------------------------------
  *
- * These tests show bugs in core and fail until they are fixed.  They run
- * only with LFS_TEST_BUGS=1 (see main()), so that the default suite stays
- * green meanwhile.
+ * Each of these showed a bug in core; they stay as regression tests.
  */
 
 /*
- * BUG: a timed-out dblock write that lands late makes two hosts win the
+ * A timed-out dblock write that lands late must not make two hosts win the
  * same instance.
  *
  * a's first acquire times out on its phase-1 dblock write W1 (mbal 1,
- * bal 0); diskio.h says such a write may still land later.  a retries: its
- * new ballot accepts its own value (dblock bal 1, inp a) and goes to commit.
- * Just before the commit reaches the disk, W1 lands, rewinding a's dblock to
- * bal 0: the acceptance is forgotten.  b, running instance 1 in that window
- * (the leader still reads free, lver 0), sees no accepted value, chooses
- * itself and commits lver 1 for b; then a's commit lands, lver 1 for a.
- * Both acquires return 0 for lver 1, so even the fencing token is shared.
- * Expected: at most one of them succeeds.  paxos.c runs a ballot while its
- * own earlier write to the same dblock is still in flight; it should not
- * (e.g. refuse ballots, -EIO, while lfs_io_reap() leaves abandoned I/O on
- * the context; or track this per host if contexts differ).
+ * bal 0); diskio.h says such a write may still land later.  Had a retried
+ * at once, its new ballot would accept its own value and go to commit; W1
+ * landing just before the commit would rewind a's dblock to bal 0, b could
+ * choose itself for the same instance, and both would commit lver 1.  Now
+ * (paxos.h invariant 6) a's lease operations fail with -EIO while W1 may
+ * still land, so no ballot of a's runs beside it; once W1 has landed, a
+ * acquires normally.
  */
-struct late_land {
-	struct host *b;
-	const struct lfs_lease_ref *ref;
-	uint64_t leader_off;
-	int fired;
-	int rv_b;
-	struct lfs_leader out_b;
-};
-
-static void
-land_then_race(struct fake *f, int write_seq, struct iocb *cb)
-{
-	struct late_land *l = f->hook_arg;
-
-	(void)write_seq;
-	if (l->fired || (uint64_t)cb->u.c.offset != l->leader_off)
-		return;
-	l->fired = 1;
-	fake_land(f, 0);                 /* W1, a's first phase-1 write */
-	host_renew(l->b);
-	l->rv_b = acquire(l->b, l->ref, &l->out_b);
-}
-
-START_TEST(test_bug_late_dblock_write)
+START_TEST(test_late_dblock_write)
 {
 	struct world w;
 	struct host *a = &w.h[0], *b = &w.h[1];
 	const struct lfs_lease_ref *ref = &w.lease.ref;
-	struct late_land l = { 0 };
-	struct lfs_leader out_a;
+	struct lfs_leader out_a, out_b;
 	struct faulty fy;
-	int rv_a;
 
 	world_init(&w, 2, 1);
 	faulty_open(&fy, a);
@@ -1381,31 +1349,39 @@ START_TEST(test_bug_late_dblock_write)
 	host_renew(a);
 	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &out_a),
 	    -ETIMEDOUT);
-
-	l.b = b;
-	l.ref = ref;
-	l.leader_off = leader_offset(a, ref->slot);
-	fy.fake.before_write = land_then_race;
-	fy.fake.hook_arg = &l;
+	/* W1 still pending: refused before any I/O, twice */
 	host_renew(a);
-	rv_a = lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &out_a);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &out_a),
+	    -EIO);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &out_a),
+	    -EIO);
+	ck_assert_int_eq(fy.fake.writes, 1);
+	/* meanwhile b takes the lease; then W1 lands late and completes */
+	host_renew(b);
+	ck_assert_int_eq(acquire(b, ref, &out_b), 0);
+	fake_land(&fy.fake, 0);
+	fake_release(&fy.fake);
+	/* a's ballots run again, and see b's lease */
+	host_renew(a);
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &out_a),
+	    -EBUSY);
+	ck_assert_int_eq(release(b, ref, &out_b), 0);
+	host_renew(a);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &out_a), 0);
+	ck_assert_uint_gt(out_a.lver, out_b.lver);
 	faulty_close(&fy);
-	ck_assert(l.fired);
-	ck_assert_msg(!(rv_a == 0 && l.rv_b == 0), "both acquired: a lver %llu "
-	    "owner %u, b lver %llu owner %u", (unsigned long long)out_a.lver,
-	    out_a.owner_id, (unsigned long long)l.out_b.lver, l.out_b.owner_id);
 	world_fini(&w);
 }
 END_TEST
 
 /*
- * BUG (minor): with a stale leader naming us (test_stale_leader), acquire
- * returns -EAGAIN and fills *out with that leader, as if our own handover
- * were under way, though instance n + 1 was decided for b, which is live.
- * paxos.h promises -EBUSY ("owned by a host that is not dead"); a caller
- * retrying on -EAGAIN spins until b releases.
+ * With a stale leader naming us (test_stale_leader), acquire says -EBUSY:
+ * instance n + 1 was decided for b, which is live.  (It used to say
+ * -EAGAIN, as if our own handover were under way, and a caller retrying on
+ * -EAGAIN spun until b released.)
  */
-START_TEST(test_bug_stale_leader_own_name)
+START_TEST(test_stale_leader_own_name)
 {
 	struct world w;
 	struct host *a = &w.h[0], *b = &w.h[1];
@@ -1429,14 +1405,11 @@ START_TEST(test_bug_stale_leader_own_name)
 END_TEST
 
 /*
- * BUG (minor, API): lfs_paxos_transfer() accepts a target generation that
- * is not the live one: 0 ("any" to lfs_host_state()) or one newer than the
- * target's record.  Both pass the LIVE check, the transfer commits, and the
- * lease is then owned by (id, gen) that no incarnation matches: the target
- * cannot use or release it, and every other host sees a live owner
- * (-EBUSY) for as long as that id renews.  Expected: -EHOSTDOWN (or
- * -EINVAL), nothing written.  fs/holders.c always passes the view's
- * generation, so the daemon does not hit this today.
+ * lfs_paxos_transfer() refuses a target generation that is not the live
+ * one: 0 ("any" to lfs_host_state()) or one newer than the target's record.
+ * Given such a generation the lease would be owned by (id, gen) that no
+ * incarnation matches: the target could not use or release it, and every
+ * other host would see a live owner for as long as that id renews.
  */
 /* Transfer lease `name` (acquired here by a) to b's generation gen;
  * returns the transfer's result and, in *b_rv, b's acquire afterwards. */
@@ -1460,7 +1433,7 @@ transfer_to_gen(struct world *w, const char *name, uint64_t gen, int *b_rv)
 	return rv;
 }
 
-START_TEST(test_bug_transfer_bad_generation)
+START_TEST(test_transfer_bad_generation)
 {
 	struct world w;
 	int rv_future, rv_zero, b_future, b_zero;
@@ -1547,14 +1520,10 @@ paxos_suite(void)
 	tcase_add_test(tc, test_names_delete);
 	tcase_add_test(tc, test_names_full);
 	tcase_add_test(tc, test_names_concurrent);
-	/* Tests that show known bugs in core (they fail until fixed): only on
-	 * request, so that make check-unit stays green meanwhile. */
-	if (getenv("LFS_TEST_BUGS") != NULL) {
-		tc = tcase(s, "known_bugs");
-		tcase_add_test(tc, test_bug_late_dblock_write);
-		tcase_add_test(tc, test_bug_stale_leader_own_name);
-		tcase_add_test(tc, test_bug_transfer_bad_generation);
-	}
+	tc = tcase(s, "regressions");
+	tcase_add_test(tc, test_late_dblock_write);
+	tcase_add_test(tc, test_stale_leader_own_name);
+	tcase_add_test(tc, test_transfer_bad_generation);
 	return s;
 }
 
