@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +68,41 @@ mount_usage(void)
 }
 
 /* 0, or the exit status (2 usage, 1 error). */
+/*
+ * Canonical path of the mount point.  The mount point of a daemon that died
+ * cannot be resolved (ENOTCONN), yet we need its name to find and stop the
+ * holders it left: resolve the parent and append the last component.
+ */
+static int
+mountpoint_path(const char *arg, char out[PATH_MAX])
+{
+	char dir[PATH_MAX], base[PATH_MAX], *slash;
+
+	if (realpath(arg, out) != NULL)
+		return 0;
+	if (errno != ENOTCONN || snprintf(dir, sizeof(dir), "%s", arg) >=
+	    (int)sizeof(dir))
+		return -1;
+	while ((slash = strrchr(dir, '/')) != NULL && slash[1] == '\0' &&
+	    slash != dir)
+		*slash = '\0';
+	slash = strrchr(dir, '/');
+	snprintf(base, sizeof(base), "%s", slash != NULL ? slash + 1 : dir);
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		strcpy(dir, "/");
+	else
+		*slash = '\0';
+	if (realpath(dir, out) == NULL ||
+	    strlen(out) + 1 + strlen(base) >= PATH_MAX) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	strcat(strcmp(out, "/") == 0 ? out : strcat(out, "/"), base);
+	return 0;
+}
+
 static int
 parse_args(struct lfs_daemon *d, int argc, char **argv)
 {
@@ -99,9 +135,11 @@ parse_args(struct lfs_daemon *d, int argc, char **argv)
 		return 2;
 	}
 	d->debug |= d->opts.debug;
+	if (d->debug)
+		d->foreground = 1; /* FUSE's debug output needs a terminal */
 	if (snprintf(d->device, sizeof(d->device), "%s", argv[optind]) >=
-	    (int)sizeof(d->device) || realpath(argv[optind + 1],
-	    d->mountpoint) == NULL) {
+	    (int)sizeof(d->device) ||
+	    mountpoint_path(argv[optind + 1], d->mountpoint) < 0) {
 		fprintf(stderr, "leasefs: mount point %s: %s\n", argv[optind + 1],
 		    strerror(errno));
 		return 1;
@@ -322,6 +360,8 @@ report_ready(struct lfs_daemon *d, int *status_fd)
 
 /* ---- 4. FUSE ---- */
 
+#define FUSE_MAX_THREADS 64      /* FUSE worker threads at most */
+
 static int
 fuse_start(struct lfs_daemon *d)
 {
@@ -373,6 +413,10 @@ fuse_serve(struct lfs_daemon *d)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, 0);
 	fuse_loop_cfg_set_idle_threads(cfg, 10);
+	/* Every lease operation waits for ops_lock; when storage hangs, each
+	 * waits up to io_timeout.  Room for more workers keeps .status and
+	 * .hosts (which never wait for storage) answering meanwhile. */
+	fuse_loop_cfg_set_max_threads(cfg, FUSE_MAX_THREADS);
 	r = fuse_session_loop_mt(d->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	return r;
@@ -388,6 +432,87 @@ should_stop(void *arg)
 	(void)arg;
 	return sigpending(&pending) == 0 && (sigismember(&pending, SIGTERM) ||
 	    sigismember(&pending, SIGINT));
+}
+
+/* 1 when path is a mount point (/proc/self/mountinfo field 5, with the
+ * kernel's octal escapes for blanks and backslashes), else 0. */
+static int
+is_mounted(const char *path)
+{
+	char line[8192], mnt[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line;
+		size_t n = 0;
+		int field;
+
+		for (field = 0; field < 4 && p != NULL; field++)
+			if ((p = strchr(p, ' ')) != NULL)
+				p++;
+		for (; p != NULL && *p != ' ' && *p != '\0' && n + 1 < sizeof(mnt);
+		    n++) {
+			if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3') {
+				mnt[n] = (char)(((p[1] - '0') << 6) |
+				    ((p[2] - '0') << 3) | (p[3] - '0'));
+				p += 4;
+			} else
+				mnt[n] = *p++;
+		}
+		mnt[n] = '\0';
+		found = strcmp(mnt, path) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * Before joining.  A join with our own identity takes a new generation at
+ * once, which lets every other host take the leases of the old one at once
+ * (delta.h): the old generation's holders on this machine must be dead
+ * first.  They are found by their open files under the mount point of the
+ * daemon that died, which stays mounted (ENOTCONN) until unmounted; we stop
+ * them, then refuse to go on until that dead mount is gone.  A live mount
+ * there (another daemon) is refused without touching anything.
+ */
+static int
+check_mountpoint(struct lfs_daemon *d)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	struct lfs_holder h[FENCE_MAX_HOLDERS];
+	struct statfs sfs;
+	struct stat st;
+	int n;
+
+	if (!is_mounted(d->mountpoint)) {
+		if (stat(d->mountpoint, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			mount_err(d, "%s: not a directory", d->mountpoint);
+			return -ENOTDIR;
+		}
+		return 0;
+	}
+	/* statfs always asks the filesystem (no cache): a dead FUSE daemon
+	 * answers ENOTCONN */
+	if (statfs(d->mountpoint, &sfs) == 0 || errno != ENOTCONN) {
+		mount_err(d, "%s: something is mounted there already",
+		    d->mountpoint);
+		return -EBUSY;
+	}
+	n = lfs_fence_find(d->mountpoint, NULL, h, FENCE_MAX_HOLDERS);
+	if (n > 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: stopping %d holder(s) left by "
+		    "a daemon that died", d->mountpoint, n);
+		lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n : FENCE_MAX_HOLDERS,
+		    to->kill_grace_ms, to->host_dead_ms - to->renewal_fail_ms -
+		    to->kill_grace_ms, &d->log);
+	}
+	mount_err(d, "%s: stale mount of a daemon that died%s; unmount it "
+	    "(fusermount3 -u -z %s) and mount again", d->mountpoint,
+	    n > 0 ? " (its lease holders were stopped)" : "", d->mountpoint);
+	return -ENOTCONN;
 }
 
 static int
@@ -491,6 +616,7 @@ serve(struct lfs_daemon *d, int *status_fd)
 	lfs_daemon_join_threads(d);
 	fuse_session_unmount(d->se);
 	fuse_session_destroy(d->se);
+	lfs_fh_free_all(d); /* files still open when the session ended */
 	pid_file(d, 0);
 	lfs_log(&d->log, LOG_NOTICE, "stopped");
 	return 0;
@@ -532,6 +658,10 @@ run(struct lfs_daemon *d)
 	if (resolve_group(d) < 0 || (r = lfs_table_init(d)) < 0 ||
 	    (lock_fd = prepare_dirs(d, identity)) < 0)
 		goto out_ls;
+	if (check_mountpoint(d) < 0) {
+		close(lock_fd);
+		goto out_ls;
+	}
 	block_signals(&old);
 	if (!d->foreground && (rc = daemonize(&status_fd)) >= 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -27,6 +27,7 @@
 #include "commands.h"
 
 #define WAIT_RECHECK_MS 1000     /* longest wait between two reads, in ms */
+#define WAIT_ERROR_MS 100        /* re-read interval when poll fails, in ms */
 #define OWNER_TEXT_MAX 256       /* bytes of an owner file (id, name, \n) */
 
 static uint64_t
@@ -115,7 +116,9 @@ wait_loop(int fd, const char *path, const char *want, uint64_t timeout_ms,
 
 	for (;;) {
 		r = read_owner(fd, text, sizeof(text));
-		if (r == -ENOENT || r == -ESTALE) {
+		/* the lease or the mount is gone: waiting cannot succeed */
+		if (r == -ENOENT || r == -ESTALE || r == -ENOTCONN ||
+		    r == -ENODEV) {
 			fprintf(stderr, "leasefs: %s: %s\n", path, strerror(-r));
 			return 1;
 		}
@@ -130,11 +133,17 @@ wait_loop(int fd, const char *path, const char *want, uint64_t timeout_ms,
 		wait_ms = WAIT_RECHECK_MS;
 		if (have_timeout && deadline - now < (uint64_t)wait_ms)
 			wait_ms = (int)(deadline - now);
+		pfd.revents = 0;
 		if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
 			fprintf(stderr, "leasefs: poll %s: %s\n", path,
 			    strerror(errno));
 			return 1;
 		}
+		/* A file that cannot be polled reports an error at once:
+		 * fall back to re-reading every WAIT_ERROR_MS, never spin. */
+		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+			poll(NULL, 0, wait_ms < WAIT_ERROR_MS ? wait_ms :
+			    WAIT_ERROR_MS);
 	}
 }
 

@@ -10,7 +10,7 @@
  *   acquire             hold the lease through ctl until `release`
  *   release             drop a lease held through ctl
  *   transfer HOST       hand the lease to HOST (a host id or display name)
- *   request             ask the owner for the lease (held through ctl on arrival)
+ *   request             ask the owner for the lease (then held through ctl)
  *   cancel              withdraw our request
  *
  * The parser is pure: no I/O, no allocation, no state; unit-tested.

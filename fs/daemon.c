@@ -34,7 +34,6 @@
 #include "daemon.h"
 
 /* Holders fenced per /proc scan; a larger count is rescanned. */
-#define FENCE_MAX_HOLDERS 1024
 /* How often the signal thread checks whether it should end, in ms. */
 #define SIGNAL_POLL_MS 200u
 /* Interval of SIGUSR1 sent to the main thread until the loop returns, in
@@ -186,25 +185,87 @@ kill_holders(struct lfs_daemon *d)
 	free(h);
 }
 
+/*
+ * The kill command of leases held through ctl (no process holds them) runs
+ * beside the killing of the holders, not after it: both must be done
+ * within kill_grace + kill_settle of the start of fencing, the time left
+ * before other hosts may take the leases (timeouts.h).  Each command gets
+ * what is left of kill_grace from the start.
+ */
+struct kill_job {
+	struct lfs_daemon *d;
+	char (*names)[LFS_NAME_MAX + 1];
+	int n;
+	uint64_t deadline_ms;
+	pthread_t thread;
+	int started;
+};
+
+static void *
+kill_job_main(void *arg)
+{
+	struct kill_job *j = arg;
+	uint64_t now;
+	int i;
+
+	for (i = 0; i < j->n; i++) {
+		now = lfs_now_ms();
+		if (now >= j->deadline_ms) {
+			lfs_log(&j->d->log, LOG_ERR, "%s: no time left for the "
+			    "kill command", j->names[i]);
+			continue;
+		}
+		lfs_fence_run_command(j->d->opts.kill_command, j->names[i],
+		    (uint32_t)(j->deadline_ms - now), &j->d->log);
+	}
+	return NULL;
+}
+
 static void
-fence(struct lfs_daemon *d, const char *why)
+kill_job_start(struct lfs_daemon *d, struct kill_job *j,
+    char (*names)[LFS_NAME_MAX + 1], int n)
+{
+	memset(j, 0, sizeof(*j));
+	j->d = d;
+	j->names = names;
+	j->n = n;
+	j->deadline_ms = lfs_now_ms() + d->ls.to.kill_grace_ms;
+	if (n > 0 && d->opts.kill_command[0] != '\0')
+		j->started = pthread_create(&j->thread, NULL, kill_job_main,
+		    j) == 0;
+	if (n > 0 && d->opts.kill_command[0] != '\0' && !j->started)
+		kill_job_main(j); /* no thread: run them here */
+}
+
+static void
+kill_job_finish(struct kill_job *j)
+{
+	int i;
+
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	for (i = 0; i < j->n; i++)
+		lfs_guard_ctl_lease(&j->d->guard, j->names[i], 0);
+	free(j->names);
+}
+
+/* Fence: every lease held here is lost, its holders die.  gap_ms: time
+ * without a good renewal that led here. */
+static void
+fence(struct lfs_daemon *d, const char *why, uint64_t gap_ms)
 {
 	char (*names)[LFS_NAME_MAX + 1] = NULL;
-	int i, n;
+	struct kill_job job;
+	int n;
 
-	lfs_log(&d->log, LOG_CRIT, "fencing: %s (%llu ms since the last good "
-	    "renewal)", why, (unsigned long long)lfs_delta_since_renewal_ms(&d->ls));
+	lfs_log(&d->log, LOG_CRIT, "fencing: %s (%llu ms without a good "
+	    "renewal)", why, (unsigned long long)gap_ms);
 	atomic_store(&d->fenced_ms, lfs_now_ms());
 	atomic_store(&d->fenced, true);
 	n = lfs_hold_mark_lost(d, &names);
+	kill_job_start(d, &job, names, n);
 	kill_holders(d);
-	for (i = 0; i < n; i++) {
-		if (d->opts.kill_command[0] != '\0')
-			lfs_fence_run_command(d->opts.kill_command, names[i],
-			    d->ls.to.kill_grace_ms, &d->log);
-		lfs_guard_ctl_lease(&d->guard, names[i], 0);
-	}
-	free(names);
+	kill_job_finish(&job);
 }
 
 /* One renewal; returns the time of the next attempt. */
@@ -213,6 +274,7 @@ renew_once(struct lfs_daemon *d)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
 	uint64_t start = lfs_now_ms(), since, retry;
+	uint64_t gap = lfs_delta_since_renewal_ms(&d->ls);
 	int r;
 
 	pthread_mutex_lock(&d->renew_lock);
@@ -221,6 +283,13 @@ renew_once(struct lfs_daemon *d)
 	pthread_mutex_lock(&d->table_lock);
 	d->renew_stats = d->renew_io.stats;
 	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0 && gap >= to->renewal_fail_ms && !atomic_load(&d->fenced)) {
+		/* The whole daemon was stopped or starved past renewal_fail
+		 * (SIGSTOP, swap): the guard has fenced meanwhile and other
+		 * hosts may have taken our leases.  Nothing held may be
+		 * trusted; the watcher releases what is still ours. */
+		fence(d, "a renewal came too late (daemon paused?)", gap);
+	}
 	if (r == 0) {
 		pthread_mutex_lock(&d->ls.view_lock);
 		since = d->ls.renewed_ms;
@@ -241,15 +310,16 @@ renew_once(struct lfs_daemon *d)
 		    "host: no more lease operations", d->ls.host_id);
 		atomic_store(&d->stale, true);
 		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
-		fence(d, "host id lost");
+		fence(d, "host id lost", since);
 		return UINT64_MAX;
 	}
-	lfs_log(&d->log, LOG_WARNING, "renewal failed: %s (%llu ms since the "
-	    "last good renewal)", strerror(-r), (unsigned long long)since);
+	lfs_log(&d->log, LOG_WARNING, "renewal failed: %s (%s), %llu ms since "
+	    "the last good renewal", strerrorname_np(-r) != NULL ?
+	    strerrorname_np(-r) : "?", strerror(-r), (unsigned long long)since);
 	if (since >= to->renewal_fail_ms) {
 		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
 		if (!atomic_load(&d->fenced))
-			fence(d, "renewal failed");
+			fence(d, "renewal failed", since);
 	} else {
 		atomic_store(&d->renewal, LFS_RENEWAL_FAILING);
 	}
@@ -345,6 +415,7 @@ leave(struct lfs_daemon *d, int all_released)
 	    lfs_delta_since_renewal_ms(&d->ls) >= d->ls.to.renewal_fail_ms) {
 		lfs_log(&d->log, LOG_WARNING, "not leaving the lockspace cleanly "
 		    "(%s); other hosts will see host %u dead after %u ms",
+		    atomic_load(&d->stale) ? "our host id was taken" :
 		    !all_released ? "a lease could not be released" :
 		    "renewal is not current", d->ls.host_id,
 		    d->ls.to.host_dead_ms);
@@ -361,7 +432,9 @@ leave(struct lfs_daemon *d, int all_released)
 void
 lfs_daemon_shutdown(struct lfs_daemon *d)
 {
-	int r;
+	char (*names)[LFS_NAME_MAX + 1] = NULL;
+	struct kill_job job;
+	int n, r;
 
 	pthread_mutex_lock(&d->shutdown_lock);
 	if (d->shutdown_done) {
@@ -371,9 +444,13 @@ lfs_daemon_shutdown(struct lfs_daemon *d)
 	atomic_store(&d->stopping, true);
 	lfs_waiters_fail_all(d, EIO);
 	stop_watcher(d);
-	/* Holders die first; their files close and are released through the
-	 * still running FUSE loop. */
+	/* Holders die first (the users of ctl-held leases through the kill
+	 * command); their files close and are released through the still
+	 * running FUSE loop. */
+	n = lfs_hold_ctl_names(d, &names);
+	kill_job_start(d, &job, names, n);
 	kill_holders(d);
+	kill_job_finish(&job);
 	r = lfs_hold_release_all(d);
 	stop_renewal(d);
 	leave(d, r == 0);

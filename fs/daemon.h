@@ -7,7 +7,9 @@
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
  *                 the clean shutdown sequence
  *   holders.c     the lease table and every lease operation this host does
- *                 (acquire, release, transfer, request, arrival, loss)
+ *                 (acquire, release, request, arrival, loss); holders.h
+ *                 has its building blocks
+ *   ctl_exec.c    the commands written to `ctl` (parsed by ctl.c)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
  *                 replies, interrupts), pending requests, poll handles
  *   render.c      the text of owner, state, .hosts, .status
@@ -65,6 +67,9 @@ enum lfs_kind {
 #define LFS_INO_SLOT(ino) ((uint32_t)((ino) >> 3))
 #define LFS_INO_KIND(ino) ((int)((ino) & 7))
 
+/* Buckets of the name hash of the lease table. */
+#define LFS_NAME_BUCKETS 4096u
+
 /* Entry and attribute cache time for everything, in seconds: names and
  * modes change rarely; owner/state contents bypass the cache (direct_io). */
 #define LFS_ATTR_TIMEOUT_S 1.0
@@ -76,6 +81,9 @@ enum lfs_kind {
 /* A pending request reads the leader this often, in ms, so a transfer is
  * noticed about 1 ms after it is committed. */
 #define LFS_REQUEST_POLL_MS 1u
+/* Most lease holders one fencing pass looks for. */
+#define FENCE_MAX_HOLDERS 1024
+
 /* owner/state files with poll handles are re-read this often, in ms. */
 #define LFS_POLL_CHECK_MS 100u
 
@@ -117,6 +125,7 @@ struct lfs_fh {
 	/* root directory listing, owned by the handle (readdir only) */
 	struct lfs_lease_entry *ents;
 	uint32_t n_ents;
+	struct lfs_fh *all_prev, *all_next; /* d->fhs, under table_lock */
 };
 
 /* How this host holds a lease. */
@@ -158,6 +167,8 @@ struct lfs_dlease {
 	int last_err;            /* request polling: last error logged */
 	struct lfs_fh *pollers;  /* handles with a poll handle */
 	struct lfs_dlease *next; /* d->leases; immutable once published */
+	struct lfs_dlease *hash_next; /* d->by_name bucket */
+	int hashed;              /* on d->by_name under `name` */
 };
 
 enum lfs_renewal { LFS_RENEWAL_OK, LFS_RENEWAL_FAILING, LFS_RENEWAL_LOST };
@@ -189,7 +200,9 @@ struct lfs_daemon {
 	pthread_mutex_t table_lock;
 	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC) */
 	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
+	struct lfs_dlease **by_name; /* [LFS_NAME_BUCKETS], by name */
 	struct lfs_dlease *leases;   /* every entry, newest first */
+	struct lfs_fh *fhs;          /* every file handle (lfs_fh_new) */
 	int watch_kick;              /* the watcher should run a pass now */
 	int waiters_closed;          /* shutdown: no more deferred opens */
 	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
@@ -281,6 +294,8 @@ void lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Fencing: every lease held here becomes lost.  Fills *names (malloc'd,
  * caller frees) with the ctl-held ones, returns their number. */
 int lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
+/* Names of the leases held here through ctl (malloc'd; caller frees). */
+int lfs_hold_ctl_names(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
 /* Shutdown: release everything held, withdraw requests.  0 when nothing
  * is left owned on disk, else -EIO. */
 int lfs_hold_release_all(struct lfs_daemon *d);
@@ -328,6 +343,11 @@ const char *lfs_render_hold(enum lfs_fh_state st, uint64_t lver, char *buf,
 
 /* ---- view.c ---- */
 const struct fuse_lowlevel_ops *lfs_view_ops(void);
-void lfs_fh_free(struct lfs_fh *fh);
+/* File handles: every one is on d->fhs until freed, so that those the
+ * kernel still had open when the session ended are freed too. */
+struct lfs_fh *lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l);
+void lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh);
+/* After the FUSE session is destroyed: free every handle left. */
+void lfs_fh_free_all(struct lfs_daemon *d);
 
 #endif

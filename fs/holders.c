@@ -5,21 +5,28 @@
  *   1. the table: entries by slot, created on lookup, never freed early
  *   2. helpers: error mapping, logging, acquire/release on disk
  *   3. lock and incoming files: open, close
- *   4. ctl commands
- *   5. the watcher's work: requests, arrivals, lost leases
- *   6. fencing and shutdown: losing and releasing everything
+ *   4. the watcher's work: requests, arrivals, lost leases
+ *   5. fencing and shutdown: losing and releasing everything
+ * The ctl commands are in ctl_exec.c, on the helpers of section 2
+ * (holders.h).
  *
  * The local state of a lease (struct lfs_dlease, daemon.h) changes only
  * here, and only with ops_lock held around the disk operation and
  * table_lock held around the change itself:
  *
- *            lfs_hold_lock / ctl acquire / arrival
- *   (free) -----------------------------------------> HELD (how FILE|CTL)
- *     ^  ^                                              |  |  |
- *     |  +-- release_disk() ok or EPERM <-- lost ---+---+  |  | close, ctl release
- *     |                                    (fenced, a release failed)
- *     +----- transfer (the holder file reads "lost") ------+  |
- *     +----- release_disk() ok --------------------------------+
+ *                 lfs_hold_lock, ctl acquire, arrival
+ *   FREE --------------------------------------------> HELD (how FILE|CTL)
+ *    ^  ^                                              |    |     |
+ *    |  |      close, ctl release, shutdown            |    |     |
+ *    |  +---- lfs_hold_release_disk() <----------------+    |     |
+ *    |          ok or EPERM; else stays LOST                |     |
+ *    |                                                      |     |
+ *    |   fencing (lfs_hold_mark_lost), a failed release     |     |
+ *    |   LOST (held && lost) <------------------------------+     |
+ *    |     | watcher, once renewal is healthy:                    |
+ *    +-----+ lfs_hold_release_lost()                              |
+ *    |                                                            |
+ *    +---- transfer (the holder file reads "lost") ---------------+
  *
  * "held && lost" means the disk still names us but nobody here may use the
  * lease: the watcher releases it once renewal is healthy (a lease owned on
@@ -31,6 +38,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "holders.h"
 
 /* Acquire attempts when a concurrent ballot (-EAGAIN) interferes. */
 #define ACQUIRE_TRIES 3
@@ -44,7 +52,12 @@ lfs_table_init(struct lfs_daemon *d)
 {
 	d->slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
 	    sizeof(*d->slots));
-	return d->slots == NULL ? -ENOMEM : 0;
+	d->by_name = calloc(LFS_NAME_BUCKETS, sizeof(*d->by_name));
+	if (d->slots == NULL || d->by_name == NULL) {
+		lfs_table_free(d);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void
@@ -55,9 +68,9 @@ lfs_table_free(struct lfs_daemon *d)
 
 	for (l = d->leases; l != NULL; l = next) {
 		next = l->next;
+		/* their file handles are freed by lfs_fh_free_all() */
 		for (w = l->waiters; w != NULL; w = wn) {
 			wn = w->next;
-			lfs_fh_free(w->fh);
 			free(w);
 		}
 		free(l);
@@ -65,6 +78,45 @@ lfs_table_free(struct lfs_daemon *d)
 	d->leases = NULL;
 	free(d->slots);
 	d->slots = NULL;
+	free(d->by_name);
+	d->by_name = NULL;
+}
+
+/* FNV-1a: short names, no adversary (names come from our own disk). */
+static uint32_t
+name_bucket(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % LFS_NAME_BUCKETS;
+}
+
+static void
+hash_unlink_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_dlease **pp;
+
+	for (pp = &d->by_name[name_bucket(l->name)]; *pp != NULL;
+	    pp = &(*pp)->hash_next)
+		if (*pp == l) {
+			*pp = l->hash_next;
+			break;
+		}
+	l->hashed = 0;
+}
+
+/* The entry named name (deleted or not), or NULL.  table_lock held. */
+static struct lfs_dlease *
+hash_find_locked(struct lfs_daemon *d, const char *name)
+{
+	struct lfs_dlease *l;
+
+	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->hash_next)
+		if (strcmp(l->name, name) == 0)
+			return l;
+	return NULL;
 }
 
 struct lfs_dlease *
@@ -98,7 +150,14 @@ table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 		d->leases = l;
 		d->slots[slot] = l;
 	}
-	memcpy(l->name, e->name, sizeof(l->name));
+	if (!l->hashed || strcmp(l->name, e->name) != 0) {
+		if (l->hashed)
+			hash_unlink_locked(d, l);
+		memcpy(l->name, e->name, sizeof(l->name));
+		l->hash_next = d->by_name[name_bucket(l->name)];
+		d->by_name[name_bucket(l->name)] = l;
+		l->hashed = 1;
+	}
 	l->ref = e->ref;
 	l->deleted = 0;
 	return l;
@@ -115,6 +174,48 @@ lfs_table_add(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 	return l;
 }
 
+/*
+ * A name we know is confirmed by its leader alone (one sector: the leader
+ * carries the lease name and incarnation) instead of a read of the whole
+ * name table, which is 64 bytes per lease of capacity.  0 with *out when
+ * confirmed, 1 when the name table must be read, or an I/O error.
+ */
+static int
+lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
+{
+	struct lfs_lease_ref ref;
+	struct lfs_leader ld;
+	struct lfs_dlease *l;
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	l = hash_find_locked(d, name);
+	if (l != NULL)
+		ref = l->ref;
+	pthread_mutex_unlock(&d->table_lock);
+	if (l == NULL)
+		return 1;
+	lfs_ops_lock(d);
+	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
+	lfs_ops_unlock(d);
+	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
+		/* deleted, or the slot was reused: forget this name here */
+		pthread_mutex_lock(&d->table_lock);
+		if (l->hashed && strcmp(l->name, name) == 0)
+			hash_unlink_locked(d, l);
+		l->deleted = 1;
+		pthread_mutex_unlock(&d->table_lock);
+		return 1;
+	}
+	if (r < 0)
+		return lfs_errno_map(d, r, name, "lookup");
+	pthread_mutex_lock(&d->table_lock);
+	l->deleted = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	*out = l;
+	return 0;
+}
+
 int
 lfs_table_lookup(struct lfs_daemon *d, const char *name,
     struct lfs_dlease **out)
@@ -123,6 +224,8 @@ lfs_table_lookup(struct lfs_daemon *d, const char *name,
 	struct lfs_dlease *l;
 	int r;
 
+	if ((r = lookup_known(d, name, out)) <= 0)
+		return r;
 	lfs_ops_lock(d);
 	r = lfs_leases_lookup(&d->ls, &d->ops_io, name, &e);
 	lfs_ops_unlock(d);
@@ -181,8 +284,8 @@ lfs_errno_map(struct lfs_daemon *d, int r, const char *lease, const char *what)
 /* The core logs acquisitions, releases and transfers (LOG_NOTICE); the
  * daemon adds how the lease is held here, and the changes the core does
  * not see as such (arrival of a requested lease, loss). */
-static void
-log_leader(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
+void
+lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
     const char *what, const struct lfs_leader *ld, const char *via)
 {
 	lfs_log(&d->log, pri, "%s: %s lver %llu (host %u gen %llu)%s%s",
@@ -191,8 +294,8 @@ log_leader(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
 	    via != NULL ? via : "");
 }
 
-static int
-leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld)
+int
+lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld)
 {
 	return ld->owner_id == d->ls.host_id &&
 	    ld->owner_gen == d->ls.generation;
@@ -201,8 +304,9 @@ leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld)
 /* lfs_paxos_acquire with a few retries of a lost race.  -EALREADY (the
  * disk already names us, e.g. after a release that failed) counts as
  * success: *out is then the leader as it stands.  Called with ops_lock. */
-static int
-do_acquire(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_leader *out)
+int
+lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_leader *out)
 {
 	int i, r = -EAGAIN;
 
@@ -223,8 +327,8 @@ do_acquire(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_leader *out)
  * disk shows another owner (-EPERM: nothing of ours to release), the entry
  * becomes free; on an I/O error it stays lost for the watcher to retry.
  */
-static int
-release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+int
+lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *held)
 {
 	int r;
@@ -255,8 +359,8 @@ release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 
 /* Take the lease away from its local holder and mark it lost (pending
  * release).  Returns the holder's poll handle to notify.  table_lock held. */
-static struct fuse_pollhandle *
-detach_locked(struct lfs_dlease *l)
+struct fuse_pollhandle *
+lfs_hold_detach_locked(struct lfs_dlease *l)
 {
 	struct fuse_pollhandle *ph = NULL;
 
@@ -271,8 +375,8 @@ detach_locked(struct lfs_dlease *l)
 }
 
 /* Record that we now hold l as ld, for fh (FILE) or ctl.  table_lock held. */
-static struct fuse_pollhandle *
-attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
+struct fuse_pollhandle *
+lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *ld, enum lfs_how how, struct lfs_fh *fh)
 {
 	struct fuse_pollhandle *ph = NULL;
@@ -290,15 +394,15 @@ attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 	/* Fencing started while we acquired: we may not use it. */
 	if (atomic_load(&d->fenced)) {
 		lfs_notify_ph(ph);
-		ph = detach_locked(l);
+		ph = lfs_hold_detach_locked(l);
 	}
 	return ph;
 }
 
 /* Withdraw our request record; if the lease arrived meanwhile, nobody
  * wants it any more: release it.  Called with ops_lock. */
-static void
-cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
+void
+lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	struct fuse_pollhandle *ph;
 	struct lfs_leader ld;
@@ -311,16 +415,16 @@ cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
 		    l->name, strerror(-r));
 	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
-	    !leader_is_ours(d, &ld))
+	    !lfs_leader_is_ours(d, &ld))
 		return;
-	log_leader(d, LOG_NOTICE, l, "arrived as the request was withdrawn; "
+	lfs_hold_log(d, LOG_NOTICE, l, "arrived as the request was withdrawn; "
 	    "releasing", &ld, NULL);
 	pthread_mutex_lock(&d->table_lock);
-	ph = attach_locked(d, l, &ld, LFS_HOW_NONE, NULL);
-	lfs_notify_ph(detach_locked(l));
+	ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_NONE, NULL);
+	lfs_notify_ph(lfs_hold_detach_locked(l));
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
-	release_disk(d, l, &ld);
+	lfs_hold_release_disk(d, l, &ld);
 }
 
 struct fuse_pollhandle *
@@ -361,12 +465,12 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == 0 && busy)
 		r = -EWOULDBLOCK;
-	if (r == 0 && (r = do_acquire(d, l, &ld)) == 0) {
+	if (r == 0 && (r = lfs_hold_acquire_disk(d, l, &ld)) == 0) {
 		pthread_mutex_lock(&d->table_lock);
-		ph = attach_locked(d, l, &ld, LFS_HOW_FILE, fh);
+		ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_FILE, fh);
 		fh->st_read = fh->st;
 		pthread_mutex_unlock(&d->table_lock);
-		log_leader(d, LOG_INFO, l, "held", &ld, "lock");
+		lfs_hold_log(d, LOG_INFO, l, "held", &ld, "lock");
 	} else if (r == -EBUSY || r == -EAGAIN) {
 		r = -EWOULDBLOCK;
 	} else if (r != -EWOULDBLOCK) {
@@ -427,7 +531,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	lfs_poll_unregister_locked(fh);
 	if (l->holder == fh && l->held && !l->lost) {
 		held = l->leader;
-		lfs_notify_ph(detach_locked(l)); /* fh's own: nobody polls it */
+		lfs_notify_ph(lfs_hold_detach_locked(l)); /* fh's own: nobody polls it */
 		release = 1;
 	}
 	if (l->req_how == LFS_HOW_FILE && l->req_fh == fh) {
@@ -437,283 +541,17 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	}
 	pthread_mutex_unlock(&d->table_lock);
 	if (release)
-		release_disk(d, l, &held);
+		lfs_hold_release_disk(d, l, &held);
 	if (cancel) {
 		lfs_log(&d->log, LOG_NOTICE, "%s: incoming closed before the "
 		    "lease arrived; request withdrawn", l->name);
-		cancel_request(d, l);
+		lfs_hold_cancel_request(d, l);
 	}
 	lfs_ops_unlock(d);
 	lfs_watch_kick(d);
 }
 
-/* ---- 4. ctl commands ---- */
-
-static int
-ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l)
-{
-	struct fuse_pollhandle *ph;
-	struct lfs_leader ld;
-	int r = 0;
-
-	pthread_mutex_lock(&d->table_lock);
-	if (l->held && !l->lost && l->how == LFS_HOW_CTL)
-		r = 1;
-	else if (l->held || l->req_how != LFS_HOW_NONE)
-		r = -EBUSY;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r == 1) {
-		lfs_log(&d->log, LOG_INFO, "%s: acquire: already held here "
-		    "via ctl", l->name);
-		return 0;
-	}
-	if (r < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: acquire: held or requested "
-		    "by a file on this host", l->name);
-		return r;
-	}
-	r = do_acquire(d, l, &ld);
-	if (r == -EBUSY || r == -EAGAIN) {
-		lfs_log(&d->log, LOG_WARNING, "%s: acquire: busy", l->name);
-		return -EBUSY;
-	}
-	if (r < 0)
-		return lfs_errno_map(d, r, l->name, "acquire");
-	pthread_mutex_lock(&d->table_lock);
-	ph = attach_locked(d, l, &ld, LFS_HOW_CTL, NULL);
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_notify_ph(ph);
-	lfs_guard_ctl_lease(&d->guard, l->name, 1);
-	log_leader(d, LOG_INFO, l, "held", &ld, "ctl");
-	return 0;
-}
-
-static int
-ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
-{
-	struct lfs_leader held;
-	int r;
-
-	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost && l->how == LFS_HOW_CTL ? 0 : -EPERM;
-	held = l->leader;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
-		    "on this host", l->name);
-		return r;
-	}
-	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
-	if (r < 0 && r != -EPERM)
-		return lfs_errno_map(d, r, l->name, "release");
-	pthread_mutex_lock(&d->table_lock);
-	l->held = 0;
-	l->how = LFS_HOW_NONE;
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_guard_ctl_lease(&d->guard, l->name, 0);
-	if (r == -EPERM)
-		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk names "
-		    "another owner; not held here any more", l->name);
-	lfs_watch_kick(d);
-	return r;
-}
-
-/* The host id a transfer names (by id or display name), or -ENOENT. */
-static int
-resolve_host(struct lfs_daemon *d, const struct lfs_ctl_cmd *cmd)
-{
-	struct lfs_host_view hv;
-	int id;
-
-	if (cmd->host_id != 0 && lfs_host_get(&d->ls, cmd->host_id, &hv) == 0)
-		return (int)cmd->host_id;
-	id = lfs_host_find(&d->ls, cmd->host);
-	return id > 0 ? id : -ENOENT;
-}
-
-/* After a transfer failed half-way the disk may name the target already:
- * look, and if the lease is no longer ours, the holders lose it. */
-static void
-verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
-    const struct lfs_leader *held)
-{
-	struct fuse_pollhandle *ph;
-	struct lfs_leader ld;
-
-	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
-	    (leader_is_ours(d, &ld) && ld.lver == held->lver))
-		return;
-	pthread_mutex_lock(&d->table_lock);
-	ph = detach_locked(l);
-	l->held = 0;
-	l->lost = 0;
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_notify_ph(ph);
-	log_leader(d, LOG_WARNING, l, "no longer ours after a failed "
-	    "transfer: now", &ld, NULL);
-}
-
-/* Checks of a transfer before any write; fills *to_gen. */
-static int
-transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
-    uint64_t *to_gen)
-{
-	struct lfs_host_view hv;
-	struct lfs_request rq;
-	int r;
-
-	if (lfs_host_get(&d->ls, to, &hv) < 0)
-		return -ENOENT;
-	*to_gen = hv.rec.generation;
-	if (lfs_host_state(&d->ls, to, *to_gen) != LFS_HOST_STATE_LIVE) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u is %s",
-		    l->name, to, lfs_host_state_name(lfs_host_state(&d->ls, to,
-		    *to_gen)));
-		return -EHOSTDOWN;
-	}
-	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref, &rq)) < 0)
-		return lfs_errno_map(d, r, l->name, "read request");
-	if (rq.host_id != to || rq.host_gen != *to_gen) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u (gen %llu) "
-		    "has no pending request (request names %u gen %llu)",
-		    l->name, to, (unsigned long long)*to_gen, rq.host_id,
-		    (unsigned long long)rq.host_gen);
-		return -EDESTADDRREQ;
-	}
-	return 0;
-}
-
-static int
-ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
-    const struct lfs_ctl_cmd *cmd)
-{
-	struct fuse_pollhandle *ph;
-	struct lfs_leader held, out;
-	enum lfs_how how;
-	uint64_t to_gen;
-	int r, to;
-
-	if ((to = resolve_host(d, cmd)) < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: unknown host '%s'",
-		    l->name, cmd->host);
-		return -ENOENT;
-	}
-	if ((uint32_t)to == d->ls.host_id) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: to ourselves",
-		    l->name);
-		return -EINVAL;
-	}
-	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost ? 0 : -EPERM;
-	held = l->leader;
-	how = l->how;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: not held here",
-		    l->name);
-		return r;
-	}
-	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen)) < 0)
-		return r;
-	r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, &held,
-	    (uint32_t)to, to_gen, &out);
-	if (r < 0) {
-		verify_still_ours(d, l, &held);
-		return lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, l->name,
-		    "transfer");
-	}
-	pthread_mutex_lock(&d->table_lock);
-	ph = detach_locked(l);
-	l->held = 0;
-	l->lost = 0;
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_notify_ph(ph);
-	if (how == LFS_HOW_CTL)
-		lfs_guard_ctl_lease(&d->guard, l->name, 0);
-	lfs_log(&d->log, LOG_INFO, "%s: local holders lost it to host %d",
-	    l->name, to);
-	return 0;
-}
-
-static int
-ctl_request(struct lfs_daemon *d, struct lfs_dlease *l)
-{
-	int r = 0;
-
-	pthread_mutex_lock(&d->table_lock);
-	if ((l->held && !l->lost && l->how == LFS_HOW_CTL) ||
-	    l->req_how == LFS_HOW_CTL)
-		r = 1;
-	else if (l->held || l->req_how != LFS_HOW_NONE)
-		r = -EBUSY;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r != 0) {
-		lfs_log(&d->log, r > 0 ? LOG_INFO : LOG_WARNING, "%s: request: "
-		    "%s", l->name, r > 0 ? "already held or requested via ctl" :
-		    "held or requested by a file on this host");
-		return r > 0 ? 0 : r;
-	}
-	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
-	if (r < 0)
-		return lfs_errno_map(d, r, l->name, "request");
-	pthread_mutex_lock(&d->table_lock);
-	l->req_how = LFS_HOW_CTL;
-	l->req_fh = NULL;
-	l->next_try_ms = 0;
-	l->last_err = 0;
-	lfs_watch_kick_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl", l->name);
-	return 0;
-}
-
-static int
-ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
-{
-	int r;
-
-	pthread_mutex_lock(&d->table_lock);
-	r = l->req_how == LFS_HOW_CTL ? 0 : -EPERM;
-	if (r == 0)
-		l->req_how = LFS_HOW_NONE;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: cancel: no request via ctl "
-		    "pending", l->name);
-		return r;
-	}
-	cancel_request(d, l);
-	lfs_log(&d->log, LOG_NOTICE, "%s: request withdrawn", l->name);
-	return 0;
-}
-
-int
-lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
-    const struct lfs_ctl_cmd *cmd)
-{
-	int r;
-
-	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0)
-		return r;
-	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
-	r = l->deleted ? -ENOENT : 0;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r == 0) {
-		switch (cmd->op) {
-		case LFS_CTL_ACQUIRE: r = ctl_acquire(d, l); break;
-		case LFS_CTL_RELEASE: r = ctl_release(d, l); break;
-		case LFS_CTL_TRANSFER: r = ctl_transfer(d, l, cmd); break;
-		case LFS_CTL_REQUEST: r = ctl_request(d, l); break;
-		case LFS_CTL_CANCEL: r = ctl_cancel(d, l); break;
-		default: r = -EINVAL; break;
-		}
-	}
-	lfs_ops_unlock(d);
-	return r;
-}
-
-/* ---- 5. the watcher's work ---- */
+/* ---- 4. the watcher's work ---- */
 
 /* Our request was answered: the leader names us.  Called with ops_lock. */
 static void
@@ -725,14 +563,14 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 
 	pthread_mutex_lock(&d->table_lock);
 	how = l->req_how;
-	ph = attach_locked(d, l, ld, how, l->req_fh);
+	ph = lfs_hold_attach_locked(d, l, ld, how, l->req_fh);
 	if (how == LFS_HOW_FILE)
 		l->req_fh->st_read = LFS_FH_WAITING; /* poll reports the change */
 	l->req_how = LFS_HOW_NONE;
 	l->req_fh = NULL;
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
-	log_leader(d, LOG_NOTICE, l, "received", ld,
+	lfs_hold_log(d, LOG_NOTICE, l, "received", ld,
 	    how == LFS_HOW_CTL ? "ctl request" : "incoming");
 	if (how == LFS_HOW_CTL)
 		lfs_guard_ctl_lease(&d->guard, l->name, 1);
@@ -775,7 +613,7 @@ request_try_take(struct lfs_daemon *d, struct lfs_dlease *l,
 	    now < l->next_try_ms)
 		return 0;
 	l->next_try_ms = now + lfs_retry_ms(d);
-	return do_acquire(d, l, ld) == 0;
+	return lfs_hold_acquire_disk(d, l, ld) == 0;
 }
 
 void
@@ -800,7 +638,7 @@ lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
 			lfs_log(&d->log, LOG_WARNING, "%s: watching the request: "
 			    "%s", l->name, strerror(-r));
 		l->last_err = r;
-	} else if (leader_is_ours(d, &ld) || request_try_take(d, l, &ld, now)) {
+	} else if (lfs_leader_is_ours(d, &ld) || request_try_take(d, l, &ld, now)) {
 		l->last_err = 0;
 		arrive(d, l, &ld);
 	} else {
@@ -830,14 +668,16 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	held = l->leader;
 	pthread_mutex_unlock(&d->table_lock);
 	if (todo)
-		release_disk(d, l, &held);
+		lfs_hold_release_disk(d, l, &held);
 	lfs_ops_unlock(d);
 }
 
-/* ---- 6. fencing and shutdown ---- */
+/* ---- 5. fencing and shutdown ---- */
 
-int
-lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
+/* Names of the leases held here through ctl (their users are stopped by
+ * the kill command); with mark, every lease held here becomes LOST. */
+static int
+collect_ctl(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1], int mark)
 {
 	struct lfs_dlease *l;
 	int n = 0, cap = 0;
@@ -857,13 +697,27 @@ lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
 			if (n < cap)
 				memcpy(v[n++], l->name, sizeof(*v));
 		}
-		lfs_notify_ph(detach_locked(l));
+		if (!mark)
+			continue;
+		lfs_notify_ph(lfs_hold_detach_locked(l));
 		lfs_log(&d->log, LOG_CRIT, "%s: lost (lver %llu): renewal "
 		    "failed", l->name, (unsigned long long)l->leader.lver);
 	}
 	pthread_mutex_unlock(&d->table_lock);
 	*names = v;
 	return n;
+}
+
+int
+lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
+{
+	return collect_ctl(d, names, 1);
+}
+
+int
+lfs_hold_ctl_names(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
+{
+	return collect_ctl(d, names, 0);
 }
 
 /* Shutdown of one lease: release, withdraw.  -EIO when it stays ours. */
@@ -880,7 +734,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l)
 	held = l->leader;
 	was_ctl = l->held && !l->lost && l->how == LFS_HOW_CTL;
 	if (release)
-		ph = detach_locked(l);
+		ph = lfs_hold_detach_locked(l);
 	cancel = l->req_how != LFS_HOW_NONE;
 	if (l->req_how == LFS_HOW_FILE) {
 		l->req_fh->st = LFS_FH_LOST;
@@ -891,10 +745,10 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l)
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
 	lfs_notify_ph(ph2);
-	if (release && release_disk(d, l, &held) < 0)
+	if (release && lfs_hold_release_disk(d, l, &held) < 0)
 		r = -EIO;
 	if (cancel)
-		cancel_request(d, l);
+		lfs_hold_cancel_request(d, l);
 	if (was_ctl)
 		lfs_guard_ctl_lease(&d->guard, l->name, 0);
 	pthread_mutex_lock(&d->table_lock);

@@ -173,26 +173,52 @@ view_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 
 /* ---- 3. directories ---- */
 
-static struct lfs_fh *
-fh_new(int kind, struct lfs_dlease *l)
+struct lfs_fh *
+lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
 {
 	struct lfs_fh *fh = calloc(1, sizeof(*fh));
 
-	if (fh != NULL) {
-		fh->kind = kind;
-		fh->lease = l;
-	}
+	if (fh == NULL)
+		return NULL;
+	fh->kind = kind;
+	fh->lease = l;
+	pthread_mutex_lock(&d->table_lock);
+	fh->all_next = d->fhs;
+	if (d->fhs != NULL)
+		d->fhs->all_prev = fh;
+	d->fhs = fh;
+	pthread_mutex_unlock(&d->table_lock);
 	return fh;
 }
 
 void
-lfs_fh_free(struct lfs_fh *fh)
+lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
 {
 	if (fh == NULL)
 		return;
+	pthread_mutex_lock(&d->table_lock);
+	if (fh->all_prev != NULL)
+		fh->all_prev->all_next = fh->all_next;
+	else
+		d->fhs = fh->all_next;
+	if (fh->all_next != NULL)
+		fh->all_next->all_prev = fh->all_prev;
+	pthread_mutex_unlock(&d->table_lock);
 	free(fh->text);
 	free(fh->ents);
 	free(fh);
+}
+
+void
+lfs_fh_free_all(struct lfs_daemon *d)
+{
+	struct lfs_fh *fh;
+
+	while ((fh = d->fhs) != NULL) {
+		if (fh->ph != NULL)
+			fuse_pollhandle_destroy(fh->ph);
+		lfs_fh_free(d, fh);
+	}
 }
 
 static void
@@ -207,11 +233,11 @@ view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return (void)fuse_reply_err(req, -r);
 	if (kind != LFS_K_ROOT && kind != LFS_K_DIR)
 		return (void)fuse_reply_err(req, ENOTDIR);
-	if ((fh = fh_new(kind, l)) == NULL)
+	if ((fh = lfs_fh_new(d, kind, l)) == NULL)
 		return (void)fuse_reply_err(req, ENOMEM);
 	fi->fh = (uintptr_t)fh;
 	if (fuse_reply_open(req, fi) < 0)
-		lfs_fh_free(fh);
+		lfs_fh_free(d, fh);
 }
 
 /* Re-read the name table into the root directory handle. */
@@ -293,8 +319,10 @@ view_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void
 view_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct lfs_daemon *d = daemon_of(req);
+
 	(void)ino;
-	lfs_fh_free((struct lfs_fh *)(uintptr_t)fi->fh);
+	lfs_fh_free(d, (struct lfs_fh *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -378,10 +406,10 @@ open_text(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 
 	if ((fi->flags & O_ACCMODE) != O_RDONLY)
 		return (void)fuse_reply_err(req, EACCES);
-	if ((fh = fh_new(kind, l)) == NULL)
+	if ((fh = lfs_fh_new(d, kind, l)) == NULL)
 		return (void)fuse_reply_err(req, ENOMEM);
 	if ((r = lfs_render(d, fh)) < 0) {
-		lfs_fh_free(fh);
+		lfs_fh_free(d, fh);
 		return (void)fuse_reply_err(req, -r);
 	}
 	fi->fh = (uintptr_t)fh;
@@ -397,7 +425,7 @@ open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 
 	if ((fi->flags & O_ACCMODE) == O_RDONLY)
 		return (void)fuse_reply_err(req, EINVAL);
-	if ((fh = fh_new(kind, l)) == NULL)
+	if ((fh = lfs_fh_new(d, kind, l)) == NULL)
 		return (void)fuse_reply_err(req, ENOMEM);
 	fi->fh = (uintptr_t)fh;
 	if (kind == LFS_K_INCOMING)
@@ -412,7 +440,7 @@ open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 		lfs_log(&d->log, LOG_INFO, "%s: non-blocking lock open: busy",
 		    l->name);
 	if (r < 0) {
-		lfs_fh_free(fh);
+		lfs_fh_free(d, fh);
 		fuse_reply_err(req, -r);
 	}
 	/* r == 0 here: deferred, the watcher replies */
@@ -438,7 +466,7 @@ view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	case LFS_K_CTL:
 		if ((fi->flags & O_ACCMODE) != O_WRONLY)
 			return (void)fuse_reply_err(req, EACCES);
-		if ((fh = fh_new(kind, l)) == NULL)
+		if ((fh = lfs_fh_new(d, kind, l)) == NULL)
 			return (void)fuse_reply_err(req, ENOMEM);
 		fi->fh = (uintptr_t)fh;
 		return lfs_reply_open(d, req, fi, fh);
@@ -523,7 +551,7 @@ view_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		lfs_poll_unregister_locked(fh);
 		pthread_mutex_unlock(&d->table_lock);
 	}
-	lfs_fh_free(fh);
+	lfs_fh_free(d, fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -128,7 +128,7 @@ lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
 	    fh->lease != NULL ? fh->lease->name : "-");
 	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING)
 		lfs_hold_close(d, fh);
-	lfs_fh_free(fh);
+	lfs_fh_free(d, fh);
 }
 
 /* Answer interrupted waiters of l with EINTR. */
@@ -152,7 +152,7 @@ watch_interrupts(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_log(&d->log, LOG_INFO, "%s: blocked lock open interrupted",
 		    l->name);
 		fuse_reply_err(w->req, EINTR);
-		lfs_fh_free(w->fh);
+		lfs_fh_free(d, w->fh);
 		free(w);
 	}
 }
@@ -197,7 +197,7 @@ watch_waiter(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_reply_open(d, w->req, &w->fi, w->fh);
 	} else {
 		fuse_reply_err(w->req, -r);
-		lfs_fh_free(w->fh);
+		lfs_fh_free(d, w->fh);
 	}
 	free(w);
 }
@@ -225,7 +225,7 @@ lfs_waiters_fail_all(struct lfs_daemon *d, int err)
 	for (w = done; w != NULL; w = next) {
 		next = w->next;
 		fuse_reply_err(w->req, err);
-		lfs_fh_free(w->fh);
+		lfs_fh_free(d, w->fh);
 		free(w);
 	}
 }

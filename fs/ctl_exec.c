@@ -1,0 +1,280 @@
+/*
+ * ctl_exec.c - executing the commands written to a lease's `ctl` file
+ * (parsed by ctl.c): acquire, release, transfer, request, cancel.
+ *
+ * Each runs with ops_lock held (lfs_hold_ctl takes it), checks the local
+ * state first so that an error changes nothing, then does its disk
+ * operation, then records the result (holders.c explains the states).
+ * Every refusal is logged with its reason, since the writer only sees an
+ * errno.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "holders.h"
+
+static int
+ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader ld;
+	int r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	if (l->held && !l->lost && l->how == LFS_HOW_CTL)
+		r = 1;
+	else if (l->held || l->req_how != LFS_HOW_NONE)
+		r = -EBUSY;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 1) {
+		lfs_log(&d->log, LOG_INFO, "%s: acquire: already held here "
+		    "via ctl", l->name);
+		return 0;
+	}
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: acquire: held or requested "
+		    "by a file on this host", l->name);
+		return r;
+	}
+	r = lfs_hold_acquire_disk(d, l, &ld);
+	if (r == -EBUSY || r == -EAGAIN) {
+		lfs_log(&d->log, LOG_WARNING, "%s: acquire: busy", l->name);
+		return -EBUSY;
+	}
+	if (r < 0)
+		return lfs_errno_map(d, r, l->name, "acquire");
+	pthread_mutex_lock(&d->table_lock);
+	ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_CTL, NULL);
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	lfs_guard_ctl_lease(&d->guard, l->name, 1);
+	lfs_hold_log(d, LOG_INFO, l, "held", &ld, "ctl");
+	return 0;
+}
+
+static int
+ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader held;
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	r = l->held && !l->lost && l->how == LFS_HOW_CTL ? 0 : -EPERM;
+	held = l->leader;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
+		    "on this host", l->name);
+		return r;
+	}
+	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
+	if (r < 0 && r != -EPERM)
+		return lfs_errno_map(d, r, l->name, "release");
+	pthread_mutex_lock(&d->table_lock);
+	l->held = 0;
+	l->how = LFS_HOW_NONE;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	if (r == -EPERM)
+		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk names "
+		    "another owner; not held here any more", l->name);
+	lfs_watch_kick(d);
+	return r;
+}
+
+/* The host id a transfer names (by id or display name), or -ENOENT. */
+static int
+resolve_host(struct lfs_daemon *d, const struct lfs_ctl_cmd *cmd)
+{
+	struct lfs_host_view hv;
+	int id;
+
+	if (cmd->host_id != 0 && lfs_host_get(&d->ls, cmd->host_id, &hv) == 0)
+		return (int)cmd->host_id;
+	id = lfs_host_find(&d->ls, cmd->host);
+	return id > 0 ? id : -ENOENT;
+}
+
+/* After a transfer failed half-way the disk may name the target already:
+ * look, and if the lease is no longer ours, the holders lose it. */
+static void
+verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *held)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader ld;
+
+	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	    (lfs_leader_is_ours(d, &ld) && ld.lver == held->lver))
+		return;
+	pthread_mutex_lock(&d->table_lock);
+	ph = lfs_hold_detach_locked(l);
+	l->held = 0;
+	l->lost = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	lfs_hold_log(d, LOG_WARNING, l, "no longer ours after a failed "
+	    "transfer: now", &ld, NULL);
+}
+
+/* Checks of a transfer before any write; fills *to_gen. */
+static int
+transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
+    uint64_t *to_gen)
+{
+	struct lfs_host_view hv;
+	struct lfs_request rq;
+	int r;
+
+	if (lfs_host_get(&d->ls, to, &hv) < 0)
+		return -ENOENT;
+	*to_gen = hv.rec.generation;
+	if (lfs_host_state(&d->ls, to, *to_gen) != LFS_HOST_STATE_LIVE) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u is %s",
+		    l->name, to, lfs_host_state_name(lfs_host_state(&d->ls, to,
+		    *to_gen)));
+		return -EHOSTDOWN;
+	}
+	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref, &rq)) < 0)
+		return lfs_errno_map(d, r, l->name, "read request");
+	if (rq.host_id != to || rq.host_gen != *to_gen) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u (gen %llu) "
+		    "has no pending request (request names %u gen %llu)",
+		    l->name, to, (unsigned long long)*to_gen, rq.host_id,
+		    (unsigned long long)rq.host_gen);
+		return -EDESTADDRREQ;
+	}
+	return 0;
+}
+
+static int
+ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd)
+{
+	struct fuse_pollhandle *ph;
+	struct lfs_leader held, out;
+	enum lfs_how how;
+	uint64_t to_gen;
+	int r, to;
+
+	if ((to = resolve_host(d, cmd)) < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: unknown host '%s'",
+		    l->name, cmd->host);
+		return -ENOENT;
+	}
+	if ((uint32_t)to == d->ls.host_id) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: to ourselves",
+		    l->name);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&d->table_lock);
+	r = l->held && !l->lost ? 0 : -EPERM;
+	held = l->leader;
+	how = l->how;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: transfer: not held here",
+		    l->name);
+		return r;
+	}
+	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen)) < 0)
+		return r;
+	r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, &held,
+	    (uint32_t)to, to_gen, &out);
+	if (r < 0) {
+		verify_still_ours(d, l, &held);
+		return lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, l->name,
+		    "transfer");
+	}
+	pthread_mutex_lock(&d->table_lock);
+	ph = lfs_hold_detach_locked(l);
+	l->held = 0;
+	l->lost = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	if (how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	lfs_log(&d->log, LOG_INFO, "%s: local holders lost it to host %d",
+	    l->name, to);
+	return 0;
+}
+
+static int
+ctl_request(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	if ((l->held && !l->lost && l->how == LFS_HOW_CTL) ||
+	    l->req_how == LFS_HOW_CTL)
+		r = 1;
+	else if (l->held || l->req_how != LFS_HOW_NONE)
+		r = -EBUSY;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r != 0) {
+		lfs_log(&d->log, r > 0 ? LOG_INFO : LOG_WARNING, "%s: request: "
+		    "%s", l->name, r > 0 ? "already held or requested via ctl" :
+		    "held or requested by a file on this host");
+		return r > 0 ? 0 : r;
+	}
+	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
+	if (r < 0)
+		return lfs_errno_map(d, r, l->name, "request");
+	pthread_mutex_lock(&d->table_lock);
+	l->req_how = LFS_HOW_CTL;
+	l->req_fh = NULL;
+	l->next_try_ms = 0;
+	l->last_err = 0;
+	lfs_watch_kick_locked(d);
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl", l->name);
+	return 0;
+}
+
+static int
+ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	r = l->req_how == LFS_HOW_CTL ? 0 : -EPERM;
+	if (r == 0)
+		l->req_how = LFS_HOW_NONE;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: cancel: no request via ctl "
+		    "pending", l->name);
+		return r;
+	}
+	lfs_hold_cancel_request(d, l);
+	lfs_log(&d->log, LOG_NOTICE, "%s: request withdrawn", l->name);
+	return 0;
+}
+
+int
+lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd)
+{
+	int r;
+
+	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0)
+		return r;
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	r = l->deleted ? -ENOENT : 0;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0) {
+		switch (cmd->op) {
+		case LFS_CTL_ACQUIRE: r = ctl_acquire(d, l); break;
+		case LFS_CTL_RELEASE: r = ctl_release(d, l); break;
+		case LFS_CTL_TRANSFER: r = ctl_transfer(d, l, cmd); break;
+		case LFS_CTL_REQUEST: r = ctl_request(d, l); break;
+		case LFS_CTL_CANCEL: r = ctl_cancel(d, l); break;
+		default: r = -EINVAL; break;
+		}
+	}
+	lfs_ops_unlock(d);
+	return r;
+}

@@ -1,0 +1,47 @@
+/*
+ * holders.h - the building blocks of lease operations, shared by holders.c
+ * (lock and incoming files, the watcher's work, fencing, shutdown) and
+ * ctl_exec.c (ctl commands).  Not for anyone else: view.c and watcher.c use
+ * the lfs_hold_* operations of daemon.h.
+ *
+ * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and
+ * need ops_lock; *_locked need table_lock; the others need nothing.
+ */
+#ifndef LEASEFS_HOLDERS_H
+#define LEASEFS_HOLDERS_H
+
+#include "daemon.h"
+
+/* A lease change worth a log line, with leader ld, held `via` (or NULL). */
+void lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
+    const char *what, const struct lfs_leader *ld, const char *via);
+
+/* Whether ld names this host (id and generation) as owner. */
+int lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld);
+
+/* lfs_paxos_acquire with a few retries of a lost race; -EALREADY (the disk
+ * already names us) counts as success.  0, -EBUSY, -EAGAIN, -errno. */
+int lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_leader *out);
+
+/* Release *held on disk; the entry must be marked held && lost.  0 (the
+ * entry is free: released, or the disk names another owner), or -errno
+ * (it stays lost; the watcher retries). */
+int lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *held);
+
+/* Record that this host holds l as ld, through fh (how FILE) or ctl.
+ * Returns a poll handle to notify (lfs_notify_ph) after unlocking. */
+struct fuse_pollhandle *lfs_hold_attach_locked(struct lfs_daemon *d,
+    struct lfs_dlease *l, const struct lfs_leader *ld, enum lfs_how how,
+    struct lfs_fh *fh);
+
+/* Take l from its local holder (which then reads "lost") and mark it
+ * lost, pending release.  Returns the holder's poll handle to notify. */
+struct fuse_pollhandle *lfs_hold_detach_locked(struct lfs_dlease *l);
+
+/* Withdraw our request record; a lease that arrived meanwhile is
+ * released, since nobody here wants it any more. */
+void lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l);
+
+#endif
