@@ -82,15 +82,6 @@ read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t host_id,
 	return rv;
 }
 
-static void
-sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Sleep ms in short steps, asking should_stop between them. */
 static int
 wait_ms(const struct lfs_join_params *p, uint32_t ms)
@@ -102,7 +93,7 @@ wait_ms(const struct lfs_join_params *p, uint32_t ms)
 
 		if (p->should_stop != NULL && p->should_stop(p->arg))
 			return -EINTR;
-		sleep_ms(n);
+		lfs_sleep_ms(n);
 		ms -= n;
 	}
 	return 0;

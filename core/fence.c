@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fence.h"
 #include "names.h"
 
@@ -62,24 +63,6 @@
 extern char **environ;
 
 /* ---- 1. clock and /proc/PID/stat ------------------------------------- */
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /*
  * Read the state (field 3) and start time (field 22) of pid.  comm (field
@@ -342,11 +325,11 @@ count_alive(const struct lfs_holder *h, int n)
 static int
 wait_gone(const struct lfs_holder *h, int n, uint32_t wait_ms)
 {
-	uint64_t end = now_ms() + wait_ms;
+	uint64_t end = lfs_now_ms() + wait_ms;
 	int alive;
 
-	while ((alive = count_alive(h, n)) > 0 && now_ms() < end)
-		sleep_ms(FENCE_POLL_MS);
+	while ((alive = count_alive(h, n)) > 0 && lfs_now_ms() < end)
+		lfs_sleep_ms(FENCE_POLL_MS);
 	return alive;
 }
 
@@ -433,7 +416,7 @@ command_child(const char *command, char **env)
 static int
 reap_within(pid_t pid, uint32_t wait_ms, int *status)
 {
-	uint64_t end = now_ms() + wait_ms;
+	uint64_t end = lfs_now_ms() + wait_ms;
 	pid_t r;
 
 	for (;;) {
@@ -442,9 +425,9 @@ reap_within(pid_t pid, uint32_t wait_ms, int *status)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (now_ms() >= end)
+		if (lfs_now_ms() >= end)
 			return 0;
-		sleep_ms(FENCE_POLL_MS);
+		lfs_sleep_ms(FENCE_POLL_MS);
 	}
 }
 

@@ -136,14 +136,6 @@ lfs_leases_lookup(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
-static void
-pause_ms(uint32_t ms)
-{
-	struct timespec ts = { 0, (long)ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Take the table lease, waiting out short holds by other hosts. */
 static int
 table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
@@ -156,7 +148,7 @@ table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
 			return 0;
 		if (rv != -EBUSY && rv != -EAGAIN)
 			return rv;
-		pause_ms(TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
+		lfs_sleep_ms(TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
 	}
 	return rv;
 }

@@ -2,10 +2,9 @@
  * lockspace.c - formatting, opening, and the host view (see lockspace.h).
  *
  * Sections:
- *   1. clocks
- *   2. format
- *   3. open / close
- *   4. host view: refresh from disk, liveness judgement
+ *   1. format
+ *   2. open / close
+ *   3. host view: refresh from disk, liveness judgement
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,18 +19,7 @@
 #include "lockspace.h"
 #include "names.h"
 
-/* ---- 1. clocks ---- */
-
-uint64_t
-lfs_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* ---- 2. format ---- */
+/* ---- 1. format ---- */
 
 /* Make a regular file at path at least size bytes long (sparse).  Block
  * devices and existing large-enough files are left as they are. */
@@ -225,7 +213,7 @@ out_disk:
 	return rv;
 }
 
-/* ---- 3. open / close ---- */
+/* ---- 2. open / close ---- */
 
 static int
 read_header(struct lfs_lockspace *ls)
@@ -301,7 +289,7 @@ lfs_lockspace_close(struct lfs_lockspace *ls)
 	lfs_disk_close(&ls->disk);
 }
 
-/* ---- 4. host view ---- */
+/* ---- 3. host view ---- */
 
 /*
  * Record one host-area sector read by a read that completed at done_ms.

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <uuid/uuid.h>
 
+#include "clock.h"
 #include "diskio.h"
 #include "log.h"
 #include "ondisk.h"
@@ -78,8 +79,6 @@ struct lfs_format_params {
 #define LFS_DEFAULT_MAX_HOSTS 64u
 #define LFS_DEFAULT_LEASES 1024u
 
-/* Monotonic milliseconds (CLOCK_MONOTONIC). */
-uint64_t lfs_now_ms(void);
 
 /* Write a new lockspace on path.  -EEXIST when one is there and !force;
  * -ENOSPC when the device is too small; nothing written on any error. */

@@ -61,15 +61,6 @@ lfs_daemon_log_setup(struct lfs_daemon *d)
 	d->log.max_priority = d->debug ? LOG_DEBUG : LOG_INFO;
 }
 
-void
-lfs_sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 uint32_t
 lfs_retry_ms(const struct lfs_daemon *d)
 {

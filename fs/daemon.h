@@ -249,8 +249,6 @@ uint32_t lfs_retry_ms(const struct lfs_daemon *d);
 /* Take/drop ops_lock; dropping copies the I/O counters for .status. */
 void lfs_ops_lock(struct lfs_daemon *d);
 void lfs_ops_unlock(struct lfs_daemon *d);
-/* Sleep ms milliseconds (restarting after signals). */
-void lfs_sleep_ms(uint32_t ms);
 
 /* ---- holders.c ---- */
 int lfs_table_init(struct lfs_daemon *d);

@@ -60,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fence.h"
 #include "guard.h"
 #include "log.h"
@@ -96,24 +97,6 @@
 /* Longest time between two watchdog pets, in ms (also at most a quarter
  * of the device timeout, see watchdog_open). */
 #define GUARD_PET_MAX_MS 1000u
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* ---- 2. watchdog device --------------------------------------------- */
 
@@ -250,7 +233,7 @@ lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held)
 static int
 reap_within(pid_t pid, uint32_t wait_ms, int *status)
 {
-	uint64_t end = now_ms() + wait_ms;
+	uint64_t end = lfs_now_ms() + wait_ms;
 	pid_t r;
 
 	for (;;) {
@@ -259,9 +242,9 @@ reap_within(pid_t pid, uint32_t wait_ms, int *status)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		if (now_ms() >= end)
+		if (lfs_now_ms() >= end)
 			return 0;
-		sleep_ms(GUARD_POLL_MS);
+		lfs_sleep_ms(GUARD_POLL_MS);
 	}
 }
 
@@ -271,10 +254,10 @@ static int
 send_bye(struct lfs_guard *g)
 {
 	struct pollfd p = { .fd = g->fd, .events = POLLOUT };
-	uint64_t end = now_ms() + GUARD_BYE_MS;
+	uint64_t end = lfs_now_ms() + GUARD_BYE_MS;
 	int r;
 
-	while ((r = guard_send(g, "B")) == -EAGAIN && now_ms() < end)
+	while ((r = guard_send(g, "B")) == -EAGAIN && lfs_now_ms() < end)
 		poll(&p, 1, (int)GUARD_POLL_MS);
 	return r;
 }
@@ -484,7 +467,7 @@ wait_event(struct guard_state *gs, uint64_t now, uint64_t deadline)
 		sleep = gs->pet_ms;
 	if (poll(&p, 1, (int)sleep) < 0 && errno != EINTR) {
 		lfs_log(&gs->log, LOG_ERR, "poll: %s", strerror(errno));
-		sleep_ms(GUARD_POLL_MS);
+		lfs_sleep_ms(GUARD_POLL_MS);
 	}
 }
 
@@ -500,7 +483,7 @@ guard_loop(struct guard_state *gs)
 			exit_bye(gs);
 		if (r < 0)
 			exit_daemon_died(gs);
-		now = now_ms();
+		now = lfs_now_ms();
 		deadline = gs->renewed_ms + gs->cfg->renewal_fail_ms;
 		if (!gs->fenced && now >= deadline) {
 			lfs_log(&gs->log, LOG_CRIT, "renewal overdue by %" PRIu64

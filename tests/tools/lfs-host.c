@@ -49,14 +49,6 @@ struct host {
 	FILE *renew_log;             /* may be NULL */
 };
 
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static void *
 renew_main(void *arg)
 {
@@ -69,12 +61,12 @@ renew_main(void *arg)
 		uint64_t since = lfs_delta_since_renewal_ms(&h->ls);
 
 		if (since < h->ls.to.renewal_interval_ms)
-			sleep_ms((unsigned)(h->ls.to.renewal_interval_ms - since));
+			lfs_sleep_ms((unsigned)(h->ls.to.renewal_interval_ms - since));
 		rv = lfs_delta_renew(&h->ls, &h->renew_io);
 		if (rv < 0) {
 			fprintf(stderr, "lfs-host %u: renewal failed: %s\n",
 			    h->ls.host_id, strerror(-rv));
-			sleep_ms(h->ls.to.io_timeout_ms / 4);
+			lfs_sleep_ms(h->ls.to.io_timeout_ms / 4);
 			continue;
 		}
 		if (h->renew_log != NULL) {
@@ -173,7 +165,7 @@ acquire_wait(struct host *h, const struct lfs_lease_entry *e,
 			return 0; /* an earlier ballot of ours was chosen */
 		if (rv != -EBUSY && rv != -EAGAIN)
 			return rv;
-		sleep_ms(pause_ms + (unsigned)(rand() % (int)(pause_ms + 1)));
+		lfs_sleep_ms(pause_ms + (unsigned)(rand() % (int)(pause_ms + 1)));
 	}
 }
 
@@ -236,7 +228,7 @@ run(struct host *h, int argc, char **argv)
 		printf("joined %llu\n", (unsigned long long)h->ls.generation);
 		/* keep the id for two renewals: a racer that lost must see it
 		 * renewed, and say busy, rather than join after we left */
-		sleep_ms(2 * h->ls.to.renewal_interval_ms + 1000);
+		lfs_sleep_ms(2 * h->ls.to.renewal_interval_ms + 1000);
 		return 0;
 	}
 	if (argc < 5)

@@ -187,12 +187,12 @@ child_exited(pid_t pid, uint32_t ms, int *status)
 static int
 proc_gone_within(pid_t pid, uint32_t ms)
 {
-	uint64_t end = now_ms() + ms;
+	uint64_t end = lfs_now_ms() + ms;
 
 	while (!proc_gone(pid)) {
-		if (now_ms() >= end)
+		if (lfs_now_ms() >= end)
 			return 0;
-		sleep_ms(10);
+		lfs_sleep_ms(10);
 	}
 	return 1;
 }
@@ -333,10 +333,10 @@ START_TEST(test_find_grandchild)
 	ck_assert_int_eq(n, 2);
 	ck_assert_int_eq(holder_listed(out, n, a.pid), 1);
 	ck_assert_int_eq(holder_listed(out, n, a.grandchild), 1);
-	t0 = now_ms();
+	t0 = lfs_now_ms();
 	ck_assert_int_eq(lfs_fence_kill(out, n, T_GRACE_MS, T_SETTLE_MS,
 	    &test_log), 0);
-	ck_assert_uint_lt(now_ms() - t0, T_BOUND_MS);
+	ck_assert_uint_lt(lfs_now_ms() - t0, T_BOUND_MS);
 	ck_assert(!lfs_fence_alive(&out[0]));
 	ck_assert(!lfs_fence_alive(&out[1]));
 	ck_assert(proc_gone_within(a.grandchild, T_BOUND_MS));
@@ -385,10 +385,10 @@ fence_one(int flags, int *status)
 	tree_make(&t);
 	a = holder_spawn(flags, tree_file(&t, "vm1/lock"), NULL);
 	ck_assert_int_eq(lfs_fence_find(t.mp, NULL, out, 2), 1);
-	t0 = now_ms();
+	t0 = lfs_now_ms();
 	ck_assert_int_eq(lfs_fence_kill(out, 1, T_GRACE_MS, T_SETTLE_MS,
 	    &test_log), 0);
-	took = now_ms() - t0;
+	took = lfs_now_ms() - t0;
 	ck_assert(!lfs_fence_alive(&out[0]));
 	ck_assert(child_exited(a.pid, T_BOUND_MS, status));
 	a.pid = 0;
@@ -466,10 +466,10 @@ START_TEST(test_run_command)
 	/* A hanging command is killed with what it started. */
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s; wait",
 	    tree_file(&t, "vm1/other"));
-	t0 = now_ms();
+	t0 = lfs_now_ms();
 	ck_assert_int_eq(lfs_fence_run_command(cmd, "vm1", 300, &test_log),
 	    -ETIMEDOUT);
-	ck_assert_uint_lt(now_ms() - t0, T_BOUND_MS);
+	ck_assert_uint_lt(lfs_now_ms() - t0, T_BOUND_MS);
 	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
 	bg = (pid_t)atol(out);
 	ck_assert_int_gt(bg, 0);
@@ -502,12 +502,12 @@ guard_cfg(const struct tree *t, const char *kill_command)
 static uint64_t
 renew_for(struct lfs_guard *g, uint32_t ms)
 {
-	uint64_t end = now_ms() + ms, last = 0;
+	uint64_t end = lfs_now_ms() + ms, last = 0;
 
-	while (now_ms() < end) {
-		last = now_ms();
+	while (lfs_now_ms() < end) {
+		last = lfs_now_ms();
 		ck_assert_int_eq(lfs_guard_renewed(g, last), 0);
-		sleep_ms(50);
+		lfs_sleep_ms(50);
 	}
 	return last;
 }
@@ -524,7 +524,7 @@ START_TEST(test_guard_overdue)
 	tree_make(&t);
 	c = guard_cfg(&t, NULL);
 	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
 	ck_assert_int_gt(g.pid, 0);
 
 	last = renew_for(&g, 1000);
@@ -533,9 +533,9 @@ START_TEST(test_guard_overdue)
 	/* Renewals stop: fenced at renewal_fail after the last one. */
 	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
-	ck_assert_uint_ge(now_ms() - last, T_RENEWAL_FAIL_MS);
+	ck_assert_uint_ge(lfs_now_ms() - last, T_RENEWAL_FAIL_MS);
 	fprintf(stderr, "check_fence: holder gone %" PRIu64 " ms after the "
-	    "last renewal (renewal_fail %u)\n", now_ms() - last,
+	    "last renewal (renewal_fail %u)\n", lfs_now_ms() - last,
 	    T_RENEWAL_FAIL_MS);
 	a.pid = 0;
 
@@ -564,26 +564,26 @@ START_TEST(test_guard_ctl_command)
 	snprintf(cmd, sizeof(cmd), "echo \"$LEASEFS_LEASE\" >> %s",
 	    tree_file(&t, "vm1/other"));
 	c = guard_cfg(&t, cmd);
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmA", 1), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmB", 1), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmA", 1), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmB", 0), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "../x", 1), -EINVAL);
 	/* No renewals: the guard fences after renewal_fail, once. */
-	end = now_ms() + T_BOUND_MS;
+	end = lfs_now_ms() + T_BOUND_MS;
 	do {
-		sleep_ms(20);
+		lfs_sleep_ms(20);
 		read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
-	} while (out[0] == '\0' && now_ms() < end);
-	sleep_ms(T_RENEWAL_FAIL_MS);
+	} while (out[0] == '\0' && lfs_now_ms() < end);
+	lfs_sleep_ms(T_RENEWAL_FAIL_MS);
 	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
 	ck_assert_str_eq(out, "vmA\n");
 	/* The guard survives what is aimed at the daemon. */
 	kill(g.pid, SIGTERM);
 	kill(g.pid, SIGINT);
 	kill(g.pid, SIGHUP);
-	sleep_ms(50);
+	lfs_sleep_ms(50);
 	ck_assert_int_eq(waitpid(g.pid, &status, WNOHANG), 0);
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);
 	tree_remove(&t);
@@ -603,18 +603,18 @@ START_TEST(test_guard_daemon_died)
 	c = guard_cfg(&t, NULL);
 	c.renewal_fail_ms = 60000;   /* only the EOF may fence */
 	a = holder_spawn(H_IGNORE_TERM, tree_file(&t, "vm1/lock"), NULL);
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
-	ck_assert_int_eq(lfs_guard_renewed(&g, now_ms()), 0);
-	sleep_ms(50);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_renewed(&g, lfs_now_ms()), 0);
+	lfs_sleep_ms(50);
 	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
 
 	/* The daemon dies: its end of the socket closes without a bye. */
-	t0 = now_ms();
+	t0 = lfs_now_ms();
 	close(g.fd);
 	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	fprintf(stderr, "check_fence: holder gone %" PRIu64 " ms after the "
-	    "daemon died (grace %u)\n", now_ms() - t0, T_GRACE_MS);
+	    "daemon died (grace %u)\n", lfs_now_ms() - t0, T_GRACE_MS);
 	a.pid = 0;
 	ck_assert(child_exited(g.pid, T_BOUND_MS, &status));
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -634,16 +634,16 @@ START_TEST(test_guard_bye)
 	tree_make(&t);
 	c = guard_cfg(&t, NULL);
 	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
-	ck_assert_int_eq(lfs_guard_renewed(&g, now_ms()), 0);
-	t0 = now_ms();
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_renewed(&g, lfs_now_ms()), 0);
+	t0 = lfs_now_ms();
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);
-	ck_assert_uint_lt(now_ms() - t0, 1000);
+	ck_assert_uint_lt(lfs_now_ms() - t0, 1000);
 	ck_assert_int_eq(g.pid, 0);
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);     /* idempotent */
-	ck_assert_int_eq(lfs_guard_renewed(&g, now_ms()), -ENOTCONN);
+	ck_assert_int_eq(lfs_guard_renewed(&g, lfs_now_ms()), -ENOTCONN);
 	/* Well past renewal_fail: nothing fenced the holder. */
-	sleep_ms(2 * T_RENEWAL_FAIL_MS);
+	lfs_sleep_ms(2 * T_RENEWAL_FAIL_MS);
 	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
 	holder_cleanup(&a);
 	tree_remove(&t);
@@ -659,11 +659,11 @@ START_TEST(test_guard_died)
 
 	tree_make(&t);
 	c = guard_cfg(&t, NULL);
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), 0);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
 	kill(g.pid, SIGKILL);
 	ck_assert(proc_gone_within(g.pid, T_BOUND_MS));
 	/* The daemon notices at its next report. */
-	r = lfs_guard_renewed(&g, now_ms());
+	r = lfs_guard_renewed(&g, lfs_now_ms());
 	ck_assert(r == -EPIPE || r == -ECONNREFUSED || r == -ECONNRESET);
 	ck_assert_int_lt(lfs_guard_stop(&g), 0);
 	ck_assert_int_eq(g.pid, 0);
@@ -680,11 +680,11 @@ START_TEST(test_guard_invalid)
 	tree_make(&t);
 	c = guard_cfg(&t, NULL);
 	c.mountpoint = "relative";
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), -EINVAL);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), -EINVAL);
 	ck_assert_int_eq(g.pid, 0);
 	c = guard_cfg(&t, NULL);
 	c.watchdog = tree_file(&t, "vm1/other");   /* not a watchdog */
-	ck_assert_int_eq(lfs_guard_start(&g, &c, now_ms()), -ENOTTY);
+	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), -ENOTTY);
 	ck_assert_int_eq(g.pid, 0);
 	tree_remove(&t);
 }
