@@ -100,3 +100,10 @@ clean:
 
 .PHONY: all san check check-unit check-integration bench bench-deps valgrind install clean
 .DEFAULT_GOAL := all
+
+# ---- bench/ programs that link the core library (owned by bench/) ----
+# The generic build/bench/% rule above compiles a bench/*.c file alone;
+# these need core/*.h and build/libleasefs.a as well.
+BENCH_LIB_PROGS := lfs-joiner lfs-core
+$(addprefix build/bench/,$(BENCH_LIB_PROGS)): build/bench/%: bench/%.c build/libleasefs.a $(wildcard core/*.h) | build/bench
+	$(CC) $(STD) $(WARN) $(OPT) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread

@@ -141,9 +141,10 @@ check_ref(const struct lfs_leader *ld, const struct lfs_lease_ref *ref)
 	return 0;
 }
 
-int
-lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
-    const struct lfs_lease_ref *ref, struct lfs_leader *out)
+/* Read one sector at offset and decode it into rec. */
+static int
+read_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
+    int (*decode)(void *, const void *, size_t), void *rec)
 {
 	uint32_t S = ls->layout.sector_size;
 	unsigned char *buf;
@@ -152,15 +153,28 @@ lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
 	buf = malloc(S);
 	if (buf == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read(io, slot_offset(ls, ref->slot, 0), buf, S);
+	rv = lfs_io_read(io, offset, buf, S);
 	if (rv == 0)
-		rv = lfs_leader_decode(out, buf, S);
-	if (rv == -ENODATA)
-		rv = -ENOENT;
-	if (rv == 0)
-		rv = check_ref(out, ref);
+		rv = decode(rec, buf, S);
 	free(buf);
 	return rv;
+}
+
+static int
+dec_leader(void *r, const void *b, size_t s) { return lfs_leader_decode(r, b, s); }
+static int
+dec_request(void *r, const void *b, size_t s) { return lfs_request_decode(r, b, s); }
+
+int
+lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_leader *out)
+{
+	int rv;
+
+	rv = read_sector(ls, io, slot_offset(ls, ref->slot, 0), dec_leader, out);
+	if (rv == -ENODATA)
+		return -ENOENT; /* never initialized: no lease there */
+	return rv < 0 ? rv : check_ref(out, ref);
 }
 
 static int
@@ -620,21 +634,13 @@ int
 lfs_paxos_read_request(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_request *out)
 {
-	uint32_t S = ls->layout.sector_size;
-	unsigned char *buf;
 	int rv;
 
-	buf = malloc(S);
-	if (buf == NULL)
-		return -ENOMEM;
-	rv = lfs_io_read(io, slot_offset(ls, ref->slot, 1), buf, S);
-	if (rv == 0)
-		rv = lfs_request_decode(out, buf, S);
+	rv = read_sector(ls, io, slot_offset(ls, ref->slot, 1), dec_request, out);
 	if (rv == -ENODATA) {
-		memset(out, 0, sizeof(*out));
+		memset(out, 0, sizeof(*out)); /* no request ever written */
 		rv = 0;
 	}
-	free(buf);
 	return rv;
 }
 
