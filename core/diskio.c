@@ -115,7 +115,10 @@ lfs_disk_open(struct lfs_disk *d, const char *path)
 		return -ENAMETOOLONG;
 	memcpy(d->path, path, plen + 1);
 
-	d->fd = open(path, O_RDWR | O_DIRECT | O_CLOEXEC);
+	/* O_DSYNC: a write completes only once it is on stable storage (FUA
+	 * or a cache flush), so a lease write that other hosts were told
+	 * about cannot vanish from a volatile write cache at a power loss. */
+	d->fd = open(path, O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC);
 	if (d->fd < 0)
 		return -errno;
 	if (fstat(d->fd, &st) < 0) {

@@ -3,7 +3,8 @@
  *
  * This module owns the device file descriptor and every I/O on it.  Its
  * promises:
- *   - every read and write is O_DIRECT, sector aligned in offset and length,
+ *   - every read and write is O_DIRECT (writes also O_DSYNC: complete only
+ *     once stable), sector aligned in offset and length,
  *     submitted with io_submit(2) and waited for at most io_timeout;
  *   - the caller's buffer needs no alignment and is never touched after the
  *     call returns: each I/O runs on a bounce buffer owned by this module;
@@ -38,7 +39,7 @@
 #define LFS_IO_MAX_BATCH 8      /* I/Os submitted together by lfs_io_batch() */
 
 struct lfs_disk {
-	int fd;                  /* O_RDWR | O_DIRECT | O_CLOEXEC */
+	int fd;                  /* O_RDWR | O_DIRECT | O_DSYNC | O_CLOEXEC */
 	uint32_t sector_size;    /* from BLKSSZGET; 0 for a regular file */
 	uint64_t size;           /* bytes */
 	int is_blockdev;

@@ -84,8 +84,10 @@ enum lfs_kind {
 /* Most lease holders one fencing pass looks for. */
 #define FENCE_MAX_HOLDERS 1024
 
-/* owner/state files with poll handles are re-read this often, in ms. */
-#define LFS_POLL_CHECK_MS 100u
+/* owner/state files with poll handles are re-read this often, in ms: a
+ * change made by another host wakes poll(2) within this (one leader read
+ * per polled lease each time, only while someone polls). */
+#define LFS_POLL_CHECK_MS 20u
 
 /* ---- what owner/state text was made from (for poll) ---- */
 struct lfs_snap {
@@ -115,6 +117,8 @@ struct lfs_fh {
 	/* protected by table_lock: */
 	char *text;              /* owner, state, .hosts, .status */
 	size_t len;
+	int fresh;               /* text rendered at open, not yet read: the
+	                            first read at offset 0 needs no re-read */
 	struct lfs_snap snap;    /* owner/state: what text shows */
 	enum lfs_fh_state st;    /* lock/incoming */
 	enum lfs_fh_state st_read; /* st when last read (poll compares) */

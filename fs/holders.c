@@ -561,6 +561,12 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 	enum lfs_how how;
 	int r;
 
+	/* Clear our request before anyone learns of the arrival: a host that
+	 * reacts by filing its own request must not have it wiped by ours. */
+	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
+	if (r < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
+		    l->name, strerror(-r));
 	pthread_mutex_lock(&d->table_lock);
 	how = l->req_how;
 	ph = lfs_hold_attach_locked(d, l, ld, how, l->req_fh);
@@ -574,10 +580,6 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 	    how == LFS_HOW_CTL ? "ctl request" : "incoming");
 	if (how == LFS_HOW_CTL)
 		lfs_guard_ctl_lease(&d->guard, l->name, 1);
-	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
-	if (r < 0)
-		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
-		    l->name, strerror(-r));
 }
 
 /* The lease named by our request is gone (rmdir elsewhere). */

@@ -412,6 +412,7 @@ open_text(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 		lfs_fh_free(d, fh);
 		return (void)fuse_reply_err(req, -r);
 	}
+	fh->fresh = 1;
 	fi->fh = (uintptr_t)fh;
 	lfs_reply_open(d, req, fi, fh);
 }
@@ -484,13 +485,20 @@ view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	char small[64], *copy = NULL;
 	const char *text;
 	size_t len, n = 0;
-	int r;
+	int r, fresh;
 
 	(void)ino;
 	if (fh->kind == LFS_K_CTL)
 		return (void)fuse_reply_err(req, EBADF);
+	/* A read from the start shows the disk as it is now (after poll(2)
+	 * said it changed, say), except right after open, which just read it:
+	 * `cat owner` costs one leader read, not two. */
+	pthread_mutex_lock(&d->table_lock);
+	fresh = fh->fresh;
+	fh->fresh = 0;
+	pthread_mutex_unlock(&d->table_lock);
 	if (fh->kind != LFS_K_LOCK && fh->kind != LFS_K_INCOMING && off == 0 &&
-	    (r = lfs_render(d, fh)) < 0)
+	    !fresh && (r = lfs_render(d, fh)) < 0)
 		return (void)fuse_reply_err(req, -r);
 	pthread_mutex_lock(&d->table_lock);
 	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) {

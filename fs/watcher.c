@@ -356,7 +356,7 @@ static void
 watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 {
 	struct lfs_dlease *l;
-	int lost;
+	int lost, requested;
 
 	pthread_mutex_lock(&d->table_lock);
 	l = d->leases;
@@ -372,9 +372,18 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 			if (lost)
 				lfs_hold_release_lost(d, l);
 		}
-		if (due & DUE_REQUEST)
+		requested = 0;
+		if (due & DUE_REQUEST) {
+			pthread_mutex_lock(&d->table_lock);
+			requested = l->req_how != LFS_HOW_NONE && !l->held;
+			pthread_mutex_unlock(&d->table_lock);
+		}
+		if (requested) {
+			/* a lease we asked for: its pollers (a script waiting
+			 * for the handover) learn of the arrival at once */
 			lfs_hold_check_request(d, l, now);
-		if (due & DUE_POLL)
+			watch_pollers(d, l);
+		} else if (due & DUE_POLL)
 			watch_pollers(d, l);
 	}
 }
