@@ -249,10 +249,11 @@ fence(struct lfs_daemon *d, const char *why, uint64_t gap_ms)
 	struct kill_job job;
 	int n;
 
+	if (atomic_exchange(&d->fenced, true))
+		return; /* the other thread that watches the deadline did */
 	lfs_log(&d->log, LOG_CRIT, "fencing: %s (%llu ms without a good "
 	    "renewal)", why, (unsigned long long)gap_ms);
 	atomic_store(&d->fenced_ms, lfs_now_ms());
-	atomic_store(&d->fenced, true);
 	n = lfs_hold_mark_lost(d, &names);
 	kill_job_start(d, &job, names, n);
 	kill_holders(d);
@@ -286,7 +287,11 @@ renew_once(struct lfs_daemon *d)
 		since = d->ls.renewed_ms;
 		pthread_mutex_unlock(&d->ls.view_lock);
 		lfs_guard_renewed(&d->guard, since);
-		atomic_store(&d->renewal, LFS_RENEWAL_OK);
+		if (atomic_exchange(&d->renewal, LFS_RENEWAL_OK) ==
+		    LFS_RENEWAL_FAILING)
+			lfs_log(&d->log, LOG_NOTICE, "renewal recovered after %llu "
+			    "ms without a good renewal; nothing was fenced",
+			    (unsigned long long)gap);
 		if (atomic_exchange(&d->fenced, false)) {
 			lfs_log(&d->log, LOG_NOTICE, "renewal recovered after "
 			    "%llu ms", (unsigned long long)(lfs_now_ms() -
@@ -318,6 +323,36 @@ renew_once(struct lfs_daemon *d)
 	 * renewal_fail without hammering a sick device */
 	retry = to->io_timeout_ms / 4;
 	return lfs_now_ms() + (retry > 10 ? retry : 10);
+}
+
+/*
+ * The deadline thread fences at renewed_ms + renewal_fail even while the
+ * renewal thread is stuck in an I/O that has not timed out yet (a hung
+ * device: a renewal attempt returns only after io_timeout).  Without it
+ * the daemon would fence up to io_timeout late, and its holders could
+ * outlive host_dead; the guard keeps the same deadline from outside.
+ */
+static void *
+deadline_main(void *arg)
+{
+	struct lfs_daemon *d = arg;
+	uint64_t renewed, due;
+
+	while (!atomic_load(&d->threads_stop)) {
+		pthread_mutex_lock(&d->ls.view_lock);
+		renewed = d->ls.renewed_ms;
+		pthread_mutex_unlock(&d->ls.view_lock);
+		due = renewed + d->ls.to.renewal_fail_ms;
+		if (lfs_now_ms() >= due && !atomic_load(&d->fenced) &&
+		    !atomic_load(&d->stale)) {
+			atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+			fence(d, "renewal overdue", lfs_now_ms() - renewed);
+		}
+		/* wake at the deadline, or every io_timeout to see renewals */
+		renew_sleep_until(d, lfs_now_ms() >= due ? lfs_now_ms() +
+		    d->ls.to.io_timeout_ms : due);
+	}
+	return NULL;
 }
 
 static void *
@@ -390,7 +425,10 @@ stop_renewal(struct lfs_daemon *d)
 	pthread_cond_broadcast(&d->sleep_cond);
 	pthread_mutex_unlock(&d->sleep_lock);
 	pthread_join(d->renew_thread, NULL);
+	if (d->deadline_started)
+		pthread_join(d->deadline_thread, NULL);
 	d->renew_started = 0;
+	d->deadline_started = 0;
 }
 
 /* Leave the lockspace, unless that could hurt: with a lease still ours on
@@ -471,6 +509,10 @@ lfs_daemon_start_threads(struct lfs_daemon *d)
 	if ((r = pthread_create(&d->renew_thread, NULL, renew_main, d)) != 0)
 		goto fail;
 	d->renew_started = 1;
+	if ((r = pthread_create(&d->deadline_thread, NULL, deadline_main,
+	    d)) != 0)
+		goto fail;
+	d->deadline_started = 1;
 	if ((r = pthread_create(&d->watch_thread, NULL, lfs_watcher_main, d)) != 0)
 		goto fail;
 	d->watch_started = 1;

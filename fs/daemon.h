@@ -226,8 +226,8 @@ struct lfs_daemon {
 	int shutdown_done;           /* protected by shutdown_lock */
 	pthread_mutex_t sleep_lock;  /* renewal thread's sleep */
 	pthread_cond_t sleep_cond;
-	pthread_t renew_thread, watch_thread, signal_thread;
-	int renew_started, watch_started, signal_started;
+	pthread_t renew_thread, watch_thread, signal_thread, deadline_thread;
+	int renew_started, watch_started, signal_started, deadline_started;
 };
 
 /* ---- daemon.c ---- */
