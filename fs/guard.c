@@ -310,13 +310,37 @@ guard_syslog(void *arg, int priority, const char *msg)
 	syslog(priority, "%s", msg);
 }
 
-/* Fence every holder under the mount point and run the kill command for
- * every ctl-held lease.  Returns how many could not be stopped. */
+/* Run the kill command for every ctl-held lease, all within kill_grace of
+ * the start: a kill command stands in for SIGTERM to a holder the guard
+ * cannot see.  Returns how many failed. */
 static int
-fence_holders(struct guard_state *gs)
+run_kill_commands(struct guard_state *gs, uint64_t deadline_ms)
 {
 	const struct lfs_guard_config *cfg = gs->cfg;
-	int pass, n = 0, failed = 0, i;
+	int i, failed = 0;
+	uint64_t now;
+
+	for (i = 0; i < gs->nctl; i++) {
+		now = lfs_now_ms();
+		if (cfg->kill_command == NULL) {
+			lfs_log(&gs->log, LOG_ERR, "fencing: no kill command "
+			    "for ctl-held lease %s", gs->ctl[i]);
+			failed++;
+		} else if (now >= deadline_ms || lfs_fence_run_command(
+		    cfg->kill_command, gs->ctl[i],
+		    (uint32_t)(deadline_ms - now), &gs->log) < 0) {
+			failed++;
+		}
+	}
+	return failed;
+}
+
+/* Kill every holder under the mount point.  Returns how many survived. */
+static int
+kill_holders(struct guard_state *gs)
+{
+	const struct lfs_guard_config *cfg = gs->cfg;
+	int pass, n = 0, failed = 0;
 
 	for (pass = 0; pass < GUARD_FIND_PASSES; pass++) {
 		n = lfs_fence_find(cfg->mountpoint, NULL, gs->holders,
@@ -337,17 +361,34 @@ fence_holders(struct guard_state *gs)
 	} else if (n > GUARD_MAX_HOLDERS) {
 		failed += n - GUARD_MAX_HOLDERS;
 	}
-	/* Sequential, each bounded by kill_grace: a kill command stands in
-	 * for SIGTERM to a holder the guard cannot see. */
-	for (i = 0; i < gs->nctl; i++) {
-		if (cfg->kill_command == NULL) {
-			lfs_log(&gs->log, LOG_ERR, "fencing: no kill command "
-			    "for ctl-held lease %s", gs->ctl[i]);
+	return failed;
+}
+
+/*
+ * Fence every holder under the mount point and run the kill command for
+ * every ctl-held lease.  The commands run in a child process beside the
+ * killing of the holders, not after it: both must be done within
+ * kill_grace + kill_settle of now, the time left before other hosts may
+ * take the leases.  Returns how many could not be stopped.
+ */
+static int
+fence_holders(struct guard_state *gs)
+{
+	uint64_t deadline = lfs_now_ms() + gs->cfg->kill_grace_ms;
+	int failed, status = 0;
+	pid_t child = -1;
+
+	if (gs->nctl > 0 && (child = fork()) == 0)
+		_exit(run_kill_commands(gs, deadline) > 0 ? 1 : 0);
+	failed = kill_holders(gs);
+	if (gs->nctl > 0 && child < 0)
+		return failed + run_kill_commands(gs, deadline); /* no fork */
+	if (child > 0) {
+		while (waitpid(child, &status, 0) < 0)
+			if (errno != EINTR)
+				return failed; /* reaped elsewhere: no status */
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			failed++;
-		} else if (lfs_fence_run_command(cfg->kill_command,
-		    gs->ctl[i], cfg->kill_grace_ms, &gs->log) < 0) {
-			failed++;
-		}
 	}
 	return failed;
 }
