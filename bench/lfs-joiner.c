@@ -1,0 +1,188 @@
+/*
+ * lfs-joiner.c - many idle hosts in one process, for the scaling figures
+ * of bench/run: each joins the lockspace, renews its host id, holds no
+ * lease, and leaves cleanly at the end.
+ *
+ *   lfs-joiner DEVICE FIRST_ID COUNT
+ *
+ * Joins host ids FIRST_ID .. FIRST_ID + COUNT - 1, one thread each (joins
+ * run in parallel: each waits join_delay), prints "joined COUNT" once all
+ * have joined (or "failed K" and exits 1 if any failed), then renews every
+ * renewal_interval until SIGTERM or SIGINT, and leaves.
+ *
+ * Unlike tests/tools/lfs-host, a host here uses one I/O context for its
+ * join, renewals and leave, all from its own thread.  The signals are
+ * blocked in every thread and taken by main with sigtimedwait(2), so there
+ * is no signal handler at all.
+ *
+ * Built with the core library (the rule is at the end of the Makefile).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "delta.h"
+
+#define STOP_CHECK_MS 100u       /* how often a sleeping host looks at stop */
+
+struct joiner {
+	uint32_t id;
+	struct lfs_lockspace ls;
+	struct lfs_io io;
+	int opened, io_ready;
+	atomic_int *joined, *failed;
+	atomic_bool *stop;
+	struct lfs_logger log;
+};
+
+static void
+sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+should_stop(void *arg)
+{
+	return atomic_load((atomic_bool *)arg);
+}
+
+/* Sleep ms in slices, returning early once stop is set. */
+static void
+nap(struct joiner *j, uint64_t ms)
+{
+	while (ms > 0 && !atomic_load(j->stop)) {
+		uint32_t slice = ms < STOP_CHECK_MS ? (uint32_t)ms : STOP_CHECK_MS;
+
+		sleep_ms(slice);
+		ms -= slice;
+	}
+}
+
+static int
+join_one(struct joiner *j, const char *dev)
+{
+	struct lfs_join_params p = { .host_id = j->id,
+	    .should_stop = should_stop, .arg = j->stop };
+	char name[32];
+	int rv;
+
+	if ((rv = lfs_lockspace_open(&j->ls, dev, &j->log)) < 0)
+		return rv;
+	j->opened = 1;
+	if ((rv = lfs_io_init(&j->io, &j->ls.disk, j->ls.to.io_timeout_ms,
+	    NULL, &j->log)) < 0)
+		return rv;
+	j->io_ready = 1;
+	uuid_generate(p.identity);
+	snprintf(name, sizeof(name), "idle%u", j->id);
+	p.host_name = name;
+	return lfs_delta_join(&j->ls, &j->io, &p);
+}
+
+static const char *device;
+
+static void *
+host_main(void *arg)
+{
+	struct joiner *j = arg;
+	int rv = join_one(j, device);
+
+	if (rv < 0) {
+		fprintf(stderr, "lfs-joiner: host %u: join: %s\n", j->id,
+		    strerror(-rv));
+		atomic_fetch_add(j->failed, 1);
+		return NULL;
+	}
+	atomic_fetch_add(j->joined, 1);
+	while (!atomic_load(j->stop)) {
+		uint64_t since = lfs_delta_since_renewal_ms(&j->ls);
+
+		if (since < j->ls.to.renewal_interval_ms) {
+			nap(j, j->ls.to.renewal_interval_ms - since);
+			continue;
+		}
+		if ((rv = lfs_delta_renew(&j->ls, &j->io)) < 0) {
+			fprintf(stderr, "lfs-joiner: host %u: renewal: %s\n",
+			    j->id, strerror(-rv));
+			nap(j, j->ls.to.io_timeout_ms / 4);
+		}
+	}
+	if ((rv = lfs_delta_leave(&j->ls, &j->io)) < 0)
+		fprintf(stderr, "lfs-joiner: host %u: leave: %s\n", j->id,
+		    strerror(-rv));
+	return NULL;
+}
+
+/* Wait for every join to end, taking a stop signal meanwhile. */
+static void
+wait_joins(const sigset_t *sigs, atomic_int *joined, atomic_int *failed,
+    int count, atomic_bool *stop)
+{
+	struct timespec slice = { 0, (long)STOP_CHECK_MS * 1000000L };
+
+	while (atomic_load(joined) + atomic_load(failed) < count) {
+		if (sigtimedwait(sigs, NULL, &slice) > 0)
+			atomic_store(stop, true);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	atomic_int joined = 0, failed = 0;
+	atomic_bool stop = false;
+	struct joiner *js;
+	pthread_t *th;
+	sigset_t sigs;
+	int count, i, sig, started = 0;
+
+	if (argc != 4 || (count = atoi(argv[3])) <= 0) {
+		fputs("usage: lfs-joiner DEVICE FIRST_ID COUNT\n", stderr);
+		return 2;
+	}
+	device = argv[1];
+	js = calloc((size_t)count, sizeof(*js));
+	th = calloc((size_t)count, sizeof(*th));
+	if (js == NULL || th == NULL)
+		return 1;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by the threads */
+	for (i = 0; i < count; i++, started++) {
+		js[i] = (struct joiner){ .id = (uint32_t)(atoi(argv[2]) + i),
+		    .joined = &joined, .failed = &failed, .stop = &stop,
+		    .log = { lfs_log_stderr, "lfs-joiner", LOG_WARNING } };
+		if (pthread_create(&th[i], NULL, host_main, &js[i]) != 0)
+			break;
+	}
+	wait_joins(&sigs, &joined, &failed, started, &stop);
+	if (started == count && atomic_load(&failed) == 0)
+		printf("joined %d\n", count);
+	else
+		printf("failed %d\n", count - atomic_load(&joined));
+	fflush(stdout);
+	if (started == count && atomic_load(&failed) == 0 && !atomic_load(&stop))
+		while (sigwait(&sigs, &sig) != 0)
+			;
+	atomic_store(&stop, true);
+	for (i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		if (js[i].io_ready)
+			lfs_io_destroy(&js[i].io);
+		if (js[i].opened)
+			lfs_lockspace_close(&js[i].ls);
+	}
+	free(th);
+	free(js);
+	return atomic_load(&failed) == 0 && started == count ? 0 : 1;
+}

@@ -1,0 +1,323 @@
+#!/usr/bin/python3
+"""sanlock_bench.py - the sanlock side of bench/run, through python3-sanlock.
+
+    sanlock_bench.py run OUTDIR FILE LOOPDEV RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3
+    sanlock_bench.py agent          (internal: one client of one daemon)
+
+`run` drives three sanlock daemons that bench/run started (one per
+simulated host, each with its own SANLOCK_RUN_DIR; PIDn is daemon n's pid,
+used only to SIGKILL daemon 3 for the takeover figure).  The python3-sanlock
+library binds a process to the first run directory it talks to, so `run`
+talks to each daemon through an `agent` child process that has that
+daemon's SANLOCK_RUN_DIR: one JSON command a line on its stdin, one JSON
+answer a line on its stdout.  `run` itself never imports sanlock.
+
+Layout (sanlock's default 1 MiB align, 512 B sectors):
+    FILE     lockspace "bfile" at 0; resources r1 (acquire/release, owner
+             reads), r2 (handover), r3 (takeover) at 1, 2, 3 MiB
+    LOOPDEV  lockspace "bloop" at 0; resource r1 at 1 MiB (I/O counts from
+             /sys/block/<loop>/stat)
+
+Writes into OUTDIR: sanlock-<figure>.txt, one sample a line (microseconds,
+or milliseconds for join and takeover), and sanlock-io.txt, "key value"
+lines of I/O per operation.  Must run under /usr/bin/python3: that is the
+interpreter python3-sanlock is built for.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+IO_TIMEOUT = 1           # s, as for leasefs
+MIB = 1 << 20
+N_ACQREL = 200           # acquire + release cycles
+N_OWNERS = 500           # read_resource_owners calls
+N_HANDOVER = 100         # release on one host, acquire on the other
+N_IOCYCLES = 60          # acquire + release cycles counted at the block layer
+IDLE_S = 10.0            # s of idle renewals counted at the block layer
+N_REJOIN = 2             # extra join samples (host 3 leaves and joins again)
+TAKE_RETRY_S = 0.5       # the taker retries this often (sanlock cannot wait)
+TAKE_LIMIT_S = 240.0     # give up on the takeover after this long
+
+
+# ---- agent: one client process per daemon ----
+
+def agent_op(sanlock, fd, cmd):
+    op = cmd["op"]
+    disks = [(cmd["path"], cmd.get("off", 0))] if "path" in cmd else None
+    ls = cmd.get("ls", "").encode()
+    res = cmd.get("res", "").encode()
+    if op == "write_lockspace":
+        sanlock.write_lockspace(ls, cmd["path"], offset=0, iotimeout=IO_TIMEOUT)
+        return {}
+    if op == "write_resource":
+        sanlock.write_resource(ls, res, disks)
+        return {}
+    if op == "add_lockspace":
+        t = time.monotonic_ns()
+        sanlock.add_lockspace(ls, cmd["host_id"], cmd["path"], offset=0,
+                              iotimeout=IO_TIMEOUT)
+        return {"ms": (time.monotonic_ns() - t) / 1e6}
+    if op == "rem_lockspace":
+        sanlock.rem_lockspace(ls, cmd["host_id"], cmd["path"], offset=0)
+        return {}
+    if op == "acqrel":
+        out = []
+        for _ in range(cmd["n"]):
+            t = time.monotonic_ns()
+            sanlock.acquire(ls, res, disks, slkfd=fd)
+            sanlock.release(ls, res, disks, slkfd=fd)
+            out.append((time.monotonic_ns() - t) / 1e3)
+        return {"us": out}
+    if op == "owners":
+        out = []
+        for _ in range(cmd["n"]):
+            t = time.monotonic_ns()
+            sanlock.read_resource_owners(ls, res, disks)
+            out.append((time.monotonic_ns() - t) / 1e3)
+        return {"us": out}
+    if op == "acquire":
+        sanlock.acquire(ls, res, disks, slkfd=fd)
+        return {"t_end": time.monotonic_ns()}
+    if op == "release":
+        t = time.monotonic_ns()
+        sanlock.release(ls, res, disks, slkfd=fd)
+        return {"t_start": t}
+    if op == "take":
+        return agent_take(sanlock, fd, ls, res, disks)
+    raise ValueError("unknown op " + op)
+
+
+def agent_take(sanlock, fd, ls, res, disks):
+    """Retry acquiring until it works: sanlock offers no way to wait."""
+    tries = 0
+    limit = time.monotonic() + TAKE_LIMIT_S
+    while True:
+        tries += 1
+        try:
+            sanlock.acquire(ls, res, disks, slkfd=fd)
+            return {"t_end": time.monotonic_ns(), "tries": tries}
+        except sanlock.SanlockException:
+            if time.monotonic() > limit:
+                raise
+            time.sleep(TAKE_RETRY_S)
+
+
+def agent_main():
+    import sanlock
+    fd = sanlock.register()
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["op"] == "exit":
+            break
+        try:
+            reply = agent_op(sanlock, fd, cmd)
+            reply["ok"] = True
+        except Exception as e:  # reported to the coordinator, which stops
+            reply = {"ok": False, "err": "%s: %s" % (cmd["op"], e)}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+# ---- coordinator ----
+
+class Agent:
+    def __init__(self, host_id, run_dir, pid):
+        env = dict(os.environ, SANLOCK_RUN_DIR=run_dir)
+        self.host_id = host_id
+        self.daemon_pid = pid
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "agent"], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def send(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+
+    def recv(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("agent %d died" % self.host_id)
+        reply = json.loads(line)
+        if not reply["ok"]:
+            raise RuntimeError("host %d: %s" % (self.host_id, reply["err"]))
+        return reply
+
+    def call(self, **cmd):
+        self.send(**cmd)
+        return self.recv()
+
+    def close(self):
+        try:
+            self.send(op="exit")
+        except (BrokenPipeError, ValueError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def write_samples(outdir, name, samples):
+    with open(os.path.join(outdir, "sanlock-%s.txt" % name), "w") as f:
+        for s in samples:
+            f.write("%.1f\n" % s)
+
+
+def block_stat(loop):
+    """Reads, read bytes, writes, write bytes, flushes of a block device."""
+    with open("/sys/block/%s/stat" % os.path.basename(loop)) as f:
+        v = [int(x) for x in f.read().split()]
+    return [v[0], v[2] * 512, v[4], v[6] * 512, v[15] if len(v) > 15 else 0]
+
+
+def join_all(agents, ls, path):
+    """All hosts join at once (each join waits 2 io_timeouts); ms each."""
+    for a in agents:
+        a.send(op="add_lockspace", ls=ls, host_id=a.host_id, path=path)
+    return [a.recv()["ms"] for a in agents]
+
+
+def setup(agents, f, loop):
+    a1 = agents[0]
+    a1.call(op="write_lockspace", ls="bfile", path=f)
+    a1.call(op="write_lockspace", ls="bloop", path=loop)
+    for i, res in enumerate(["r1", "r2", "r3"]):
+        a1.call(op="write_resource", ls="bfile", res=res, path=f,
+                off=(i + 1) * MIB)
+    a1.call(op="write_resource", ls="bloop", res="r1", path=loop, off=MIB)
+    joins = join_all(agents, "bfile", f)
+    join_all(agents, "bloop", loop)
+    return joins
+
+
+def rejoin(a3, f, joins):
+    for _ in range(N_REJOIN):
+        a3.call(op="rem_lockspace", ls="bfile", host_id=3, path=f)
+        joins.append(a3.call(op="add_lockspace", ls="bfile", host_id=3,
+                             path=f)["ms"])
+    return joins
+
+
+def handover(agents, f):
+    """r2 goes back and forth between hosts 1 and 2: release, then acquire."""
+    out = []
+    r2 = dict(ls="bfile", res="r2", path=f, off=2 * MIB)
+    agents[0].call(op="acquire", **r2)
+    for i in range(N_HANDOVER + 2):
+        s, d = agents[i % 2], agents[(i + 1) % 2]
+        t0 = s.call(op="release", **r2)["t_start"]
+        t1 = d.call(op="acquire", **r2)["t_end"]
+        if i >= 2:
+            out.append((t1 - t0) / 1e3)
+    agents[N_HANDOVER % 2].call(op="release", **r2)
+    return out
+
+
+def io_counts(agents, loop, outdir):
+    """Renewal and acquire + release I/O of sanlock at the block layer."""
+    r1 = dict(ls="bloop", res="r1", path=loop, off=MIB)
+    agents[0].call(op="acqrel", n=3, **r1)  # warm up
+    s0, t0 = block_stat(loop), time.monotonic()
+    time.sleep(IDLE_S)
+    s1, t1 = block_stat(loop), time.monotonic()
+    idle = [b - a for a, b in zip(s0, s1)]
+    idle_s = t1 - t0
+    rate = [x / idle_s for x in idle]
+    s0, t0 = block_stat(loop), time.monotonic()
+    agents[0].call(op="acqrel", n=N_IOCYCLES, **r1)
+    s1, t1 = block_stat(loop), time.monotonic()
+    cyc = [(b - a - r * (t1 - t0)) / N_IOCYCLES
+           for a, b, r in zip(s0, s1, rate)]
+    renewals = max(idle[2], 1)  # one 512 B write per renewal of one host
+    keys = ["reads", "bytes_read", "writes", "bytes_written", "flushes"]
+    with open(os.path.join(outdir, "sanlock-io.txt"), "w") as f:
+        for k, v in zip(keys, cyc):
+            f.write("acqrel_%s %.2f\n" % (k, max(v, 0.0)))
+        for k, v in zip(keys, idle):
+            f.write("renew_%s %.2f\n" % (k, v / renewals))
+        f.write("renewals_per_host_per_s %.3f\n" % (renewals / 3 / idle_s))
+
+
+def takeover(agents, f):
+    """Host 3 holds r3; its daemon is SIGKILLed; host 2 retries until it
+    gets r3.  ms from the kill to host 2's acquire returning."""
+    r3 = dict(ls="bfile", res="r3", path=f, off=3 * MIB)
+    agents[2].call(op="acquire", **r3)
+    time.sleep(1)
+    t0 = time.monotonic_ns()
+    os.kill(agents[2].daemon_pid, signal.SIGKILL)
+    got = agents[1].call(op="take", **r3)
+    agents[1].call(op="release", **r3)
+    return (got["t_end"] - t0) / 1e6, got["tries"]
+
+
+def leave_all(agents, name, path):
+    for a in agents:
+        a.send(op="rem_lockspace", ls=name, host_id=a.host_id, path=path)
+    for a in agents:
+        try:
+            a.recv()
+        except RuntimeError as e:
+            print("sanlock_bench: %s" % e, file=sys.stderr)
+
+
+def step(what):
+    print("  sanlock: %s" % what, file=sys.stderr, flush=True)
+
+
+def run(outdir, f, loop, hosts):
+    agents = [Agent(i + 1, rd, pid) for i, (rd, pid) in enumerate(hosts)]
+    try:
+        step("joining 3 hosts to two lockspaces (file and loop device)")
+        joins = setup(agents, f, loop)
+        r1 = dict(ls="bfile", res="r1", path=f, off=MIB)
+        step("acquire + release x %d" % N_ACQREL)
+        agents[0].call(op="acqrel", n=5, **r1)
+        write_samples(outdir, "acqrel",
+                      agents[0].call(op="acqrel", n=N_ACQREL, **r1)["us"])
+        step("read_resource_owners x %d (held by host 2)" % N_OWNERS)
+        agents[1].call(op="acquire", **r1)
+        write_samples(outdir, "owner",
+                      agents[0].call(op="owners", n=N_OWNERS, **r1)["us"])
+        agents[1].call(op="release", **r1)
+        step("handover (release + acquire) x %d" % N_HANDOVER)
+        write_samples(outdir, "handover", handover(agents, f))
+        step("I/O at the block layer: %.0f s idle, %d cycles" %
+             (IDLE_S, N_IOCYCLES))
+        io_counts(agents, loop, outdir)
+        leave_all(agents, "bloop", loop)
+        step("join again x %d" % N_REJOIN)
+        write_samples(outdir, "join", rejoin(agents[2], f, joins))
+        step("takeover after SIGKILL of the owner's daemon (about 70 s)")
+        ms, tries = takeover(agents, f)
+        write_samples(outdir, "takeover", [ms])
+        step("took over after %.1f s, %d tries" % (ms / 1e3, tries))
+        leave_all(agents[:2], "bfile", f)
+    finally:
+        for a in agents:
+            a.close()
+
+
+def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "agent":
+        agent_main()
+        return 0
+    if len(sys.argv) != 11 or sys.argv[1] != "run":
+        print(__doc__, file=sys.stderr)
+        return 2
+    a = sys.argv[5:]
+    hosts = [(a[0], int(a[1])), (a[2], int(a[3])), (a[4], int(a[5]))]
+    try:
+        run(sys.argv[2], sys.argv[3], sys.argv[4], hosts)
+    except RuntimeError as e:
+        print("sanlock_bench: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
