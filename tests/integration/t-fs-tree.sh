@@ -1,4 +1,4 @@
-# Three daemons on one device: a lease made on host 1 shows on hosts 2 and 3, and every host's owner file follows acquire, transfer and release on any host.
+# Three daemons on one device: a lease made on host 1 shows on hosts 2 and 3, every host's owner file follows acquire, transfer and release on any host, and fusermount3 -u releases and leaves.
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
@@ -40,5 +40,12 @@ rmdir "$MNT_2/db" || fail "rmdir db"
 # the hidden entries
 grep -q '^host_id: 2$' "$MNT_2/.status" || fail ".status"
 [ "$(awk '$4 == "live"' "$MNT_1/.hosts" | wc -l)" -eq 3 ] || fail ".hosts: $(cat "$MNT_1/.hosts")"
-for id in 1 2 3; do t_umount "$id"; done
+# fusermount3 -u (nothing open) stops host 3 as SIGTERM would: releases, leaves
+echo acquire >"$MNT_3/vm1/ctl" || fail "acquire on host 3"
+fusermount3 -u "$MNT_3" || fail "fusermount3 -u"
+t_wait_for 30 bash -c "! kill -0 $PID_3 2>/dev/null" || fail "host 3 daemon did not exit after unmount"
+[ "$(cat "$MNT_1/vm1/owner")" = free ] || fail "vm1 not released by the unmount"
+t_wait_for 10 bash -c "awk '\$1 == 3 && \$4 == \"free\"' $MNT_1/.hosts | grep -q ." ||
+    fail "host 3 did not leave: $(cat "$MNT_1/.hosts")"
+for id in 1 2; do t_umount "$id"; done
 "$LEASEFS" dump "$DEV" | awk '$1 == "vm1" && $3 != "free" {exit 1}' || fail "vm1 owned after unmount"
