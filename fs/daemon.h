@@ -169,6 +169,8 @@ struct lfs_dlease {
 	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
 	uint64_t next_try_ms;    /* request: next acquire attempt of a free lease */
 	int last_err;            /* request polling: last error logged */
+	int unsettled;           /* an acquire of ours gave up after an
+	                            aborted ballot (lfs_hold_settle) */
 	struct lfs_fh *pollers;  /* handles with a poll handle */
 	struct lfs_dlease *next; /* d->leases; immutable once published */
 	struct lfs_dlease *hash_next; /* d->by_name bucket */
@@ -296,6 +298,8 @@ void lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Fencing: every lease held here becomes lost.  Fills *names (malloc'd,
  * caller frees) with the ctl-held ones, returns their number. */
 int lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
+/* Resolve a lease an aborted acquire of ours may have won (watcher). */
+void lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Names of the leases held here through ctl (malloc'd; caller frees). */
 int lfs_hold_ctl_names(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
 /* Shutdown: release everything held, withdraw requests.  0 when nothing

@@ -318,7 +318,50 @@ lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 		if (r == -EALREADY)
 			r = 0;
 	}
+	if (r == -EAGAIN) {
+		pthread_mutex_lock(&d->table_lock);
+		l->unsettled = 1;
+		lfs_watch_kick_locked(d);
+		pthread_mutex_unlock(&d->table_lock);
+	}
 	return r;
+}
+
+/*
+ * An acquire that gave up after an aborted ballot may still have had its
+ * value chosen: a later ballot of another host carries our accepted value
+ * to the end but, not being its proposer, commits nothing (paxos.h,
+ * invariant 2).  The lease would then be ours on disk, busy for every
+ * other host, with nobody here holding it.  Once nobody here wants it, we
+ * run acquire once more, which completes such an instance, and release
+ * what it gives us.  Called by the watcher, without locks.
+ */
+void
+lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader ld;
+	int r = 0, idle;
+
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	idle = l->unsettled && !l->held && !l->deleted && l->waiters == NULL &&
+	    l->req_how == LFS_HOW_NONE;
+	if (!idle)
+		l->unsettled = 0; /* someone here takes care of it */
+	pthread_mutex_unlock(&d->table_lock);
+	if (idle && !atomic_load(&d->fenced) && !atomic_load(&d->stale)) {
+		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &ld);
+		if (r == 0 || r == -EALREADY) {
+			lfs_log(&d->log, LOG_NOTICE, "%s: settling an aborted "
+			    "acquire: releasing lver %llu", l->name,
+			    (unsigned long long)ld.lver);
+			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+		}
+		pthread_mutex_lock(&d->table_lock);
+		l->unsettled = r == -EAGAIN || r == -EIO || r == -ETIMEDOUT;
+		pthread_mutex_unlock(&d->table_lock);
+	}
+	lfs_ops_unlock(d);
 }
 
 /*

@@ -341,7 +341,7 @@ work_locked(struct lfs_daemon *d)
 			if (w->interrupted)
 				kinds |= DUE_INTR;
 		}
-		if (l->held && l->lost)
+		if ((l->held && l->lost) || l->unsettled)
 			kinds |= DUE_RETRY;
 		if (l->req_how != LFS_HOW_NONE && !l->held)
 			kinds |= DUE_REQUEST;
@@ -356,7 +356,7 @@ static void
 watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 {
 	struct lfs_dlease *l;
-	int lost, requested;
+	int lost, requested, unsettled;
 
 	pthread_mutex_lock(&d->table_lock);
 	l = d->leases;
@@ -368,9 +368,12 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 			watch_waiter(d, l);
 			pthread_mutex_lock(&d->table_lock);
 			lost = l->held && l->lost;
+			unsettled = l->unsettled && l->waiters == NULL;
 			pthread_mutex_unlock(&d->table_lock);
 			if (lost)
 				lfs_hold_release_lost(d, l);
+			if (unsettled)
+				lfs_hold_settle(d, l);
 		}
 		requested = 0;
 		if (due & DUE_REQUEST) {
