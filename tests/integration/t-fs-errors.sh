@@ -27,6 +27,12 @@ expect_fail "No such file or directory" ctl "$MNT_1" "transfer 7"
 expect_fail "No such file or directory" ctl "$MNT_1" "transfer nosuchhost"
 expect_fail "Invalid argument" ctl "$MNT_1" "transfer 1"
 expect_fail "Destination address required" ctl "$MNT_1" "transfer 2"
+# a host that has left the lockspace
+t_mount 3 "$DEV"
+t_umount 3
+t_wait_for 10 bash -c "awk '\$1 == 3 && \$4 == \"free\"' $MNT_1/.hosts | grep -q ." ||
+    fail "host 1 does not see host 3 gone"
+expect_fail "Host is down" ctl "$MNT_1" "transfer 3"
 expect_fail "Device or resource busy" rmdir "$MNT_2/vm1"
 [ "$(cat "$MNT_2/vm1/owner")" = "1 h1" ] || fail "owner changed"
 echo release >"$MNT_1/vm1/ctl" || fail "release"

@@ -1,0 +1,28 @@
+# On a 4096-byte-sector loop device: two hosts joining with one id at once never both win, and a SIGKILLed holder's lease is taken over only after host-dead time.
+source "$(dirname "$0")/lib.sh"
+t_setup
+truncate -s 64M "$WORK/backing.img"
+DEV=$(t_loop "$WORK/backing.img" 4096)
+"$LEASEFS" format big "$DEV" --hosts 8 --leases 16 --io-timeout 1 || fail "format"
+host_dead=$("$LEASEFS" dump "$DEV" | awk '/^host_dead_ms:/ {print $2}')
+for round in 1 2; do
+	t_bg "a$round" "$TOOLS/lfs-host" "$DEV" 5 join
+	a=$T_LAST_PID
+	t_bg "b$round" "$TOOLS/lfs-host" "$DEV" 5 join
+	b=$T_LAST_PID
+	wait "$a"; ra=$?
+	wait "$b"; rb=$?
+	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] && fail "round $round: both joined as host 5"
+	for r in $ra $rb; do [ "$r" -eq 0 ] || [ "$r" -eq 4 ] || fail "round $round: exit $r"; done
+done
+"$TOOLS/lfs-host" "$DEV" 1 create vm1 || fail "create"
+t_bg holder "$TOOLS/lfs-host" "$DEV" 1 hold vm1 "$WORK/renewals"
+holder=$T_LAST_PID
+t_wait_for 20 grep -q '^acquired' "$WORK/holder.log" || fail "holder did not acquire"
+sleep 2
+kill -KILL "$holder"
+wait "$holder" 2>/dev/null
+out=$("$TOOLS/lfs-host" "$DEV" 2 take vm1) || fail "taker failed"
+took=$(echo "$out" | awk '{print $3}')
+last=$(tail -n 1 "$WORK/renewals")
+[ $((took - last)) -ge "$host_dead" ] || fail "taken $((took - last)) ms after the last renewal < host_dead"
