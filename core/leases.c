@@ -306,11 +306,37 @@ lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+/* Mark the leader of a slot DELETED (and free): stale name -> slot
+ * mappings elsewhere then read -ENOENT from it. */
+static int
+write_deleted_leader(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot, const struct lfs_leader *lease)
+{
+	uint32_t S = ls->layout.sector_size;
+	struct lfs_leader ld = *lease;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc(S);
+	if (buf == NULL)
+		return -ENOMEM;
+	ld.flags |= LFS_LEADER_DELETED;
+	ld.owner_id = 0;
+	ld.owner_gen = 0;
+	ld.writer_id = ls->host_id;
+	ld.wall_time = (uint64_t)time(NULL);
+	rv = lfs_leader_encode(&ld, buf, S);
+	if (rv == 0)
+		rv = lfs_io_write(io, lfs_slot_sector(&ls->layout, slot) * S,
+		    buf, S);
+	free(buf);
+	return rv;
+}
+
 static int
 delete_locked(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_entry *e, const struct lfs_leader *lease)
 {
-	struct lfs_leader ld = *lease;
 	unsigned char *table;
 	uint32_t k = 0;
 	int64_t free_k;
@@ -326,15 +352,7 @@ delete_locked(struct lfs_lockspace *ls, struct lfs_io *io,
 	memset(table + lfs_name_entry_offset(k), 0, LFS_NAME_ENTRY_SIZE);
 	if ((rv = write_table_sector(ls, io, table, k)) < 0)
 		goto out;
-	ld.flags |= LFS_LEADER_DELETED;
-	ld.owner_id = 0;
-	ld.owner_gen = 0;
-	ld.writer_id = ls->host_id;
-	ld.wall_time = (uint64_t)time(NULL);
-	rv = lfs_leader_encode(&ld, table, ls->layout.sector_size);
-	if (rv == 0)
-		rv = lfs_io_write(io, lfs_slot_sector(&ls->layout, e->ref.slot) *
-		    ls->layout.sector_size, table, ls->layout.sector_size);
+	rv = write_deleted_leader(ls, io, e->ref.slot, lease);
 out:
 	free(table);
 	return rv;
