@@ -411,10 +411,8 @@ command_child(const char *command, char **env)
 	_exit(127);
 }
 
-/* Wait up to wait_ms for pid; 1 and *status when reaped, 0 when not yet,
- * -errno on failure. */
-static int
-reap_within(pid_t pid, uint32_t wait_ms, int *status)
+int
+lfs_fence_reap(pid_t pid, uint32_t wait_ms, int *status)
 {
 	uint64_t end = lfs_now_ms() + wait_ms;
 	pid_t r;
@@ -475,13 +473,13 @@ lfs_fence_run_command(const char *command, const char *lease,
 		lfs_log(log, LOG_ERR, "fencing: fork: %s", strerror(-r));
 		return r;
 	}
-	r = reap_within(pid, timeout_ms, &status);
+	r = lfs_fence_reap(pid, timeout_ms, &status);
 	if (r == 0) {
 		lfs_log(log, LOG_ERR, "fencing: kill command for %s timed out "
 		    "after %u ms: SIGKILL", lease, timeout_ms);
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
-		r = reap_within(pid, FENCE_REAP_MS, &status);
+		r = lfs_fence_reap(pid, FENCE_REAP_MS, &status);
 		return r < 0 ? r : -ETIMEDOUT;
 	}
 	if (r < 0) {

@@ -37,6 +37,10 @@ int lfs_fence_alive(const struct lfs_holder *h);
 int lfs_fence_kill(const struct lfs_holder *h, int n, uint32_t grace_ms,
     uint32_t settle_ms, const struct lfs_logger *log);
 
+/* Wait up to wait_ms for our child pid to exit: 1 and *status when reaped,
+ * 0 when still running, -errno on failure. */
+int lfs_fence_reap(pid_t pid, uint32_t wait_ms, int *status);
+
 /* Run a shell command (the kill command for leases held through ctl) with
  * LEASEFS_LEASE set to lease; waits at most timeout_ms.  0 or -errno. */
 int lfs_fence_run_command(const char *command, const char *lease,

@@ -228,26 +228,6 @@ lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held)
 	return guard_send(g, msg);
 }
 
-/* Wait up to wait_ms for pid to exit; 1 and *status when reaped, 0 when
- * still running, -errno on failure. */
-static int
-reap_within(pid_t pid, uint32_t wait_ms, int *status)
-{
-	uint64_t end = lfs_now_ms() + wait_ms;
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 1;
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (lfs_now_ms() >= end)
-			return 0;
-		lfs_sleep_ms(GUARD_POLL_MS);
-	}
-}
-
 /* Send "B", waiting up to GUARD_BYE_MS for buffer space: a lost bye
  * would look like a daemon crash and fence everything. */
 static int
@@ -272,10 +252,10 @@ lfs_guard_stop(struct lfs_guard *g)
 	r = send_bye(g);
 	close(g->fd);
 	g->fd = -1;
-	w = reap_within(g->pid, GUARD_STOP_MS, &status);
+	w = lfs_fence_reap(g->pid, GUARD_STOP_MS, &status);
 	if (w == 0) {
 		kill(g->pid, SIGKILL);
-		w = reap_within(g->pid, GUARD_REAP_MS, &status);
+		w = lfs_fence_reap(g->pid, GUARD_REAP_MS, &status);
 		if (r == 0)
 			r = w == 0 ? -ETIMEDOUT : -EINTR;
 	}

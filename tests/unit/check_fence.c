@@ -180,7 +180,7 @@ proc_gone(pid_t pid)
 static int
 child_exited(pid_t pid, uint32_t ms, int *status)
 {
-	return reap_within(pid, ms, status) == 1;
+	return lfs_fence_reap(pid, ms, status) == 1;
 }
 
 /* Wait up to ms for any pid (not necessarily ours) to stop running. */
