@@ -77,13 +77,13 @@ t_bg() {
 	T_PIDS+=("$T_LAST_PID")
 }
 
-# t_loop FILE [SECTOR_SIZE]: attach a loop device with direct I/O; prints it.
+# t_loop FILE [SECTOR_SIZE]: attach a loop device with direct I/O and set
+# T_LOOP_DEV to it.  (Not through $(...): the device must be registered in
+# this shell, for t_cleanup to detach it.)
 t_loop() {
-	local dev
-	dev=$(losetup -f --show --direct-io=on ${2:+--sector-size "$2"} "$1") ||
+	T_LOOP_DEV=$(losetup -f --show --direct-io=on ${2:+--sector-size "$2"} "$1") ||
 	    fail "losetup $1"
-	T_LOOPS+=("$dev")
-	echo "$dev"
+	T_LOOPS+=("$T_LOOP_DEV")
 }
 
 # t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.

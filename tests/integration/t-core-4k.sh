@@ -2,7 +2,8 @@
 source "$(dirname "$0")/lib.sh"
 t_setup
 truncate -s 64M "$WORK/backing.img"
-DEV=$(t_loop "$WORK/backing.img" 4096)
+t_loop "$WORK/backing.img" 4096
+DEV=$T_LOOP_DEV
 "$LEASEFS" format big "$DEV" --hosts 8 --leases 16 --io-timeout 1 || fail "format"
 host_dead=$("$LEASEFS" dump "$DEV" | awk '/^host_dead_ms:/ {print $2}')
 for round in 1 2; do

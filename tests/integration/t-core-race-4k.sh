@@ -2,7 +2,8 @@
 source "$(dirname "$0")/lib.sh"
 t_setup
 truncate -s 64M "$WORK/backing.img"
-DEV=$(t_loop "$WORK/backing.img" 4096)
+t_loop "$WORK/backing.img" 4096
+DEV=$T_LOOP_DEV
 [ "$(blockdev --getss "$DEV")" = 4096 ] || fail "loop device is not 4K"
 expect_fail "Invalid argument" "$LEASEFS" format big "$DEV" --sector-size 512
 "$LEASEFS" format big "$DEV" --hosts 8 --leases 16 --io-timeout 1 || fail "format"
