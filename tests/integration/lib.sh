@@ -35,11 +35,14 @@ t_cleanup() {
 	for m in "${T_MOUNTS[@]}"; do
 		grep -q " $m fuse" /proc/mounts && fusermount3 -u -z "$m" 2>/dev/null
 	done
+	# each background command leads its own process group (t_bg): the
+	# group takes its children with it (a holder under a bash wrapper)
 	for p in "${T_PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
+		kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null
 	done
 	for p in "${T_PIDS[@]}"; do
 		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL -- "-$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
@@ -67,12 +70,12 @@ t_setup() {
 	trap 'exit 130' INT TERM
 }
 
-# t_bg LOGNAME CMD...: run CMD in the background, output to $WORK/LOGNAME.log;
-# sets T_LAST_PID.
+# t_bg LOGNAME CMD...: run CMD in the background, output to $WORK/LOGNAME.log,
+# as the leader of a process group of its own; sets T_LAST_PID.
 t_bg() {
 	local name=$1
 	shift
-	"$@" >"$WORK/$name.log" 2>&1 &
+	setsid "$@" >"$WORK/$name.log" 2>&1 &
 	T_LAST_PID=$!
 	T_PIDS+=("$T_LAST_PID")
 }
