@@ -46,7 +46,7 @@ $(1)/libleasefs.a: $(patsubst core/%.c,$(1)/core/%.o,$(CORE_SRC))
 	$$(AR) rcs $$@ $$^
 $(1)/leasefs: $(patsubst fs/%.c,$(1)/fs/%.o,$(FS_SRC)) $(1)/libleasefs.a
 	$$(CC) $(2) -o $$@ $$^ $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread -lm
-$(1)/tests/%: tests/unit/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tests
+$(1)/tests/%: tests/unit/%.c $(1)/libleasefs.a $(wildcard core/*.h tests/unit/*.h) | $(1)/tests
 	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(CHECK_CFLAGS) $$(UUID_CFLAGS) -Icore -o $$@ $$< $(1)/libleasefs.a $$(CHECK_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/tools/%: tests/tools/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tools
 	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(UUID_CFLAGS) -Icore -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread

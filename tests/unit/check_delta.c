@@ -3,11 +3,12 @@
  * core/lockspace.c, several hosts in one process.
  *
  * A "host" is a struct lfs_lockspace opened on a shared temporary file with
- * its own struct lfs_io, joined with its own host id and identity.  Nothing
- * renews in the background unless a test starts a renewer thread: a host
- * that the test stops renewing is, to the others, a host that died.  The
- * lockspace uses io_timeout 100 ms (the minimum), so renewal_fail is 400 ms,
- * host_dead 800 ms and a join takes about join_delay = 200 ms.
+ * its own struct lfs_io, joined with its own host id and identity
+ * (lfs_test.h).  Nothing renews in the background unless a test starts a
+ * renewer thread: a host that the test stops renewing is, to the others, a
+ * host that died.  The lockspace uses io_timeout 100 ms (the minimum), so
+ * renewal_fail is 400 ms, host_dead 800 ms and a join takes about
+ * join_delay = 200 ms.
  *
  * Claims:
  *   - join, renew and leave round trip: the timestamp rises, another host
@@ -23,105 +24,12 @@
  *     our sector holds another identity or generation.
  *
  * Timing assertions are lower bounds from the design plus generous upper
- * bounds (sanitizer build, busy machine).  The file goes in LFS_TEST_DIR,
- * else /var/tmp (O_DIRECT needs a real file system; /tmp may be tmpfs).
- * LFS_TEST_LOG=1 sends the library's log to stderr.
+ * bounds (sanitizer build, busy machine).  Where the file goes and
+ * LFS_TEST_LOG: lfs_test.h.
  */
-#include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <uuid/uuid.h>
+#include "lfs_test.h"
 
-#include "delta.h"
-#include "lockspace.h"
-
-#define T_IO_MS 100u          /* io_timeout of the test lockspace (minimum) */
-#define T_HOSTS 8u
-#define T_LEASES 16u
-#define T_FILE_SIZE (1u << 20) /* bytes; the lockspace needs ~100 KiB */
-#define T_POLL_MS 50u          /* renew/poll step of the tests */
-#define T_SLACK_MS 3000u       /* generous upper-bound slack */
-
-static char test_path[4096];                 /* set once by main() */
-static const struct lfs_logger *test_log;    /* set once by main() */
-static const struct lfs_logger stderr_log = {
-	lfs_log_stderr, "check_delta", LOG_DEBUG
-};
-
-/* ---- hosts ---------------------------------------------------------------- */
-
-struct host {
-	struct lfs_lockspace ls;
-	struct lfs_io io;
-	uuid_t identity;
-	uint32_t id;
-	char name[16];
-};
-
-static void
-sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void
-format_lockspace(void)
-{
-	struct lfs_format_params p = {
-		.name = "check_delta", .sector_size = 512, .max_hosts = T_HOSTS,
-		.lease_capacity = T_LEASES, .io_timeout_ms = T_IO_MS,
-		.file_size = T_FILE_SIZE, .force = 1,
-	};
-
-	ck_assert_int_eq(lfs_format(test_path, &p, test_log), 0);
-}
-
-/* Open a host that will use id; a new identity unless one is set. */
-static void
-host_open(struct host *h, uint32_t id)
-{
-	ck_assert_int_eq(lfs_lockspace_open(&h->ls, test_path, test_log), 0);
-	ck_assert_int_eq(lfs_io_init(&h->io, &h->ls.disk, h->ls.to.io_timeout_ms,
-	    NULL, test_log), 0);
-	if (uuid_is_null(h->identity))
-		uuid_generate(h->identity);
-	h->id = id;
-	snprintf(h->name, sizeof(h->name), "host%u", id);
-}
-
-static void
-host_close(struct host *h)
-{
-	lfs_io_destroy(&h->io);
-	lfs_lockspace_close(&h->ls);
-}
-
-static int
-host_join(struct host *h)
-{
-	struct lfs_join_params p = { .host_id = h->id, .host_name = h->name };
-
-	uuid_copy(p.identity, h->identity);
-	return lfs_delta_join(&h->ls, &h->io, &p);
-}
-
-static void
-host_renew(struct host *h)
-{
-	ck_assert_int_eq(lfs_delta_renew(&h->ls, &h->io), 0);
-}
+/* ---- host helpers ------------------------------------------------------- */
 
 /* Renewed_ms of h, under its lock. */
 static uint64_t
@@ -133,74 +41,6 @@ renewed_ms(struct host *h)
 	r = h->ls.renewed_ms;
 	pthread_mutex_unlock(&h->ls.view_lock);
 	return r;
-}
-
-static void *
-join_thread(void *arg)
-{
-	struct host *h = arg;
-
-	return (void *)(intptr_t)host_join(h);
-}
-
-/* Join hosts in parallel (a join takes join_delay); all must succeed. */
-static void
-hosts_join(struct host **hs, int n)
-{
-	pthread_t t[T_HOSTS];
-	void *rv;
-	int i;
-
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, join_thread, hs[i]), 0);
-	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(pthread_join(t[i], &rv), 0);
-		ck_assert_msg((intptr_t)rv == 0, "join of host %u: %d", hs[i]->id,
-		    (int)(intptr_t)rv);
-	}
-	for (i = 0; i < n; i++)
-		host_renew(hs[i]);
-}
-
-/* A thread renewing one host every T_POLL_MS until told to stop. */
-struct renewer {
-	struct host *h;
-	pthread_t thread;
-	atomic_bool stop;
-	atomic_int errors;       /* renewals that failed */
-	atomic_int count;        /* renewals that succeeded */
-};
-
-static void *
-renewer_main(void *arg)
-{
-	struct renewer *r = arg;
-
-	while (!atomic_load(&r->stop)) {
-		if (lfs_delta_renew(&r->h->ls, &r->h->io) == 0)
-			atomic_fetch_add(&r->count, 1);
-		else
-			atomic_fetch_add(&r->errors, 1);
-		sleep_ms(T_POLL_MS);
-	}
-	return NULL;
-}
-
-static void
-renewer_start(struct renewer *r, struct host *h)
-{
-	r->h = h;
-	atomic_init(&r->stop, false);
-	atomic_init(&r->errors, 0);
-	atomic_init(&r->count, 0);
-	ck_assert_int_eq(pthread_create(&r->thread, NULL, renewer_main, r), 0);
-}
-
-static void
-renewer_stop(struct renewer *r)
-{
-	atomic_store(&r->stop, true);
-	ck_assert_int_eq(pthread_join(r->thread, NULL), 0);
 }
 
 /* Write rec into host id's sector of h's lockspace, through h's io. */
@@ -624,39 +464,13 @@ END_TEST
 
 /* ---- runner ---------------------------------------------------------------- */
 
-static int
-make_test_file(void)
-{
-	const char *dirs[] = { getenv("LFS_TEST_DIR"), "/var/tmp", "." };
-	size_t i;
-	int fd;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (dirs[i] == NULL)
-			continue;
-		snprintf(test_path, sizeof(test_path), "%s/check_delta.XXXXXX",
-		    dirs[i]);
-		fd = mkstemp(test_path);
-		if (fd < 0)
-			continue;
-		close(fd);
-		fd = open(test_path, O_RDWR | O_DIRECT);
-		if (fd >= 0) {
-			close(fd);
-			return 0;
-		}
-		unlink(test_path);
-	}
-	return -1;
-}
-
 static Suite *
 delta_suite(void)
 {
 	Suite *s = suite_create("delta");
-	TCase *basic = tcase_create("basic");
-	TCase *contend = tcase_create("contention");
-	TCase *live = tcase_create("liveness");
+	TCase *basic = lt_tcase(s, "basic");
+	TCase *contend = lt_tcase(s, "contention");
+	TCase *live = lt_tcase(s, "liveness");
 
 	tcase_add_test(basic, test_join_renew_leave);
 	tcase_add_test(basic, test_rejoin_same_identity);
@@ -666,12 +480,6 @@ delta_suite(void)
 	tcase_add_test(contend, test_join_race);
 	tcase_add_test(live, test_state_transitions);
 	tcase_add_test(live, test_first_sight_not_dead);
-	tcase_set_timeout(basic, 20);
-	tcase_set_timeout(contend, 20);
-	tcase_set_timeout(live, 20);
-	suite_add_tcase(s, basic);
-	suite_add_tcase(s, contend);
-	suite_add_tcase(s, live);
 	tcase_add_test(live, test_renew_estale);
 	tcase_add_test(live, test_renew_after_takeover);
 	return s;
@@ -680,19 +488,5 @@ delta_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (make_test_file() < 0) {
-		fprintf(stderr, "check_delta: no directory supports O_DIRECT "
-		    "(set LFS_TEST_DIR)\n");
-		return 1;
-	}
-	test_log = getenv("LFS_TEST_LOG") != NULL ? &stderr_log : NULL;
-	sr = srunner_create(delta_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	unlink(test_path);
-	return failed == 0 ? 0 : 1;
+	return lt_main("check_delta", delta_suite, 0);
 }

@@ -11,26 +11,16 @@
  * report the use after free.  The fake also records the bounce buffer of every
  * iocb, so tests can see which buffer each I/O ran on (spares are reused).
  *
- * Set LFS_TEST_DIR to choose where the temporary file goes.
+ * The completion queue and table plumbing of the fake, the test file and
+ * the runner are shared (lfs_test.h); set LFS_TEST_DIR to choose where the
+ * temporary file goes.
  */
-#include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "diskio.h"
+#include "lfs_test.h"
 
 #define TEST_FILE_SIZE (4u << 20) /* bytes; room for every test's offsets */
 #define TEST_TIMEOUT_MS 200u      /* ms; long enough for an idle local disk */
-#define FAKE_MAX 128              /* iocbs a fake can script or hold */
-
-static char test_path[4096];      /* set once by main(), read by the tests */
 
 /* ---- a logger that counts what it is told ------------------------------- */
 
@@ -69,32 +59,8 @@ struct fake {
 	void *buf[FAKE_MAX];           /* bounce buffer, by sequence number */
 	struct iocb *held[FAKE_MAX];
 	int nheld;
-	struct io_event ready[FAKE_MAX];
-	int nready;
+	struct fake_queue q;           /* completions for the next getevents */
 };
-
-static void
-fake_ready(struct fake *f, struct iocb *cb, long res)
-{
-	ck_assert_int_lt(f->nready, FAKE_MAX);
-	f->ready[f->nready].data = cb->data;
-	f->ready[f->nready].obj = cb;
-	f->ready[f->nready].res = (unsigned long)res;
-	f->ready[f->nready].res2 = 0;
-	f->nready++;
-}
-
-static int
-fake_setup(int maxevents, io_context_t *ctx)
-{
-	return io_setup(maxevents, ctx);
-}
-
-static int
-fake_destroy(io_context_t ctx)
-{
-	return io_destroy(ctx);
-}
 
 static int
 fake_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
@@ -118,7 +84,7 @@ fake_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 			f->held[f->nheld++] = iocbs[i];
 			break;
 		case ACT_RESULT:
-			fake_ready(f, iocbs[i], f->res[seq]);
+			fake_queue_push(&f->q, iocbs[i], f->res[seq]);
 			break;
 		case ACT_REJECT:
 			return i > 0 ? (int)i : (int)f->res[seq];
@@ -151,7 +117,7 @@ fake_complete_held(struct fake *f)
 			free(copy);
 			n = (ssize_t)len; /* a hung write is dropped, not landed */
 		}
-		fake_ready(f, cb, n < 0 ? -errno : (long)n);
+		fake_queue_push(&f->q, cb, n < 0 ? -errno : (long)n);
 	}
 	f->nheld = 0;
 }
@@ -161,8 +127,6 @@ fake_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
     struct io_event *events, struct timespec *timeout)
 {
 	struct fake *f = arg;
-	struct timespec zero = { 0, 0 };
-	long k = 0;
 	int r;
 
 	f->getevents_calls++;
@@ -175,30 +139,7 @@ fake_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
 		f->release = 1;
 	if (f->release)
 		fake_complete_held(f);
-	while (k < nr && k < f->nready)
-		events[k] = f->ready[k], k++;
-	memmove(f->ready, f->ready + k, (size_t)(f->nready - k) * sizeof(f->ready[0]));
-	f->nready -= (int)k;
-	if (k == nr)
-		return (int)k;
-	if (k >= min_nr)
-		r = io_getevents(ctx, 0, nr - k, events + k, &zero);
-	else
-		r = io_getevents(ctx, min_nr - k, nr - k, events + k, timeout);
-	if (r < 0)
-		return k > 0 ? (int)k : r;
-	return (int)k + r;
-}
-
-static struct lfs_io_syscalls
-fake_table(struct fake *f)
-{
-	struct lfs_io_syscalls s = {
-		.setup = fake_setup, .destroy = fake_destroy,
-		.submit = fake_submit, .getevents = fake_getevents, .arg = f,
-	};
-
-	return s;
+	return fake_queue_getevents(&f->q, ctx, min_nr, nr, events, timeout);
 }
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -249,7 +190,7 @@ env_open(struct env *e, uint32_t timeout_ms, int use_fake)
 {
 	memset(e, 0, sizeof(*e));
 	ck_assert_int_eq(lfs_disk_open(&e->disk, test_path), 0);
-	e->sys = fake_table(&e->fake);
+	e->sys = fake_table_of(fake_submit, fake_getevents, &e->fake);
 	e->log.fn = capture_fn;
 	e->log.arg = &e->cap;
 	e->log.max_priority = LOG_DEBUG;
@@ -832,43 +773,6 @@ END_TEST
 
 /* ---- main ------------------------------------------------------------------ */
 
-/* Create the test file in the first directory where O_DIRECT I/O works. */
-static int
-make_test_file(void)
-{
-	const char *dirs[] = { getenv("LFS_TEST_DIR"), "/var/tmp", ".", "/tmp" };
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		void *buf = NULL;
-		int fd, dfd, ok;
-
-		if (dirs[i] == NULL)
-			continue;
-		snprintf(test_path, sizeof(test_path), "%s/check_diskio.XXXXXX",
-		    dirs[i]);
-		fd = mkstemp(test_path);
-		if (fd < 0)
-			continue;
-		ok = ftruncate(fd, TEST_FILE_SIZE) == 0;
-		dfd = open(test_path, O_RDWR | O_DIRECT);
-		if (ok && dfd >= 0 && posix_memalign(&buf, 4096, 4096) == 0) {
-			memset(buf, 0, 4096);
-			ok = pwrite(dfd, buf, 4096, 0) == 4096;
-		} else {
-			ok = 0;
-		}
-		free(buf);
-		if (dfd >= 0)
-			close(dfd);
-		close(fd);
-		if (ok)
-			return 0;
-		unlink(test_path);
-	}
-	return -1;
-}
-
 static Suite *
 diskio_suite(void)
 {
@@ -906,18 +810,5 @@ diskio_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (make_test_file() < 0) {
-		fprintf(stderr, "check_diskio: no directory supports O_DIRECT "
-		    "(set LFS_TEST_DIR)\n");
-		return 1;
-	}
-	sr = srunner_create(diskio_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	unlink(test_path);
-	return failed == 0 ? 0 : 1;
+	return lt_main("check_diskio", diskio_suite, TEST_FILE_SIZE);
 }

@@ -1,12 +1,13 @@
 /*
- * check_paxos.c - unit tests of core/paxos.c (Disk Paxos leases) and
- * core/leases.c (the name table), several hosts in one process.
+ * check_paxos.c - unit tests of core/paxos.c (Disk Paxos leases), several
+ * hosts in one process.  The name table (core/leases.c) is tested in
+ * check_leases.c.
  *
  * A "host" is a struct lfs_lockspace opened on a shared temporary file with
- * its own struct lfs_io, joined with its own id and identity.  Nothing renews
- * in the background unless a test says so: a host the test stops renewing
- * is, to the others, a host that died.  The lockspace uses io_timeout 100 ms
- * (the minimum): hosts_fresh 100 ms, renewal_fail 400 ms, host_dead 800 ms.
+ * its own struct lfs_io, joined with its own id and identity (lfs_test.h).
+ * Nothing renews in the background: a host the test stops renewing is, to
+ * the others, a host that died.  The lockspace uses io_timeout 100 ms (the
+ * minimum): hosts_fresh 100 ms, renewal_fail 400 ms, host_dead 800 ms.
  * Tests renew by hand before operations whose outcome depends on freshness
  * (a release more than renewal_fail - io after our last renewal runs a
  * ballot, which raises lver).
@@ -20,52 +21,18 @@
  *
  * Sections:
  *   1. the fake system call table
- *   2. hosts and worlds (a formatted file, hosts joined, a lease created)
+ *   2. faulty contexts and sectors of a lease
  *   3. ballot numbers
  *   4. acquire, release, transfer, takeover, restarts
  *   5. corruption and the stale leader
  *   6. I/O faults
  *   7. requests
- *   8. the name table
- *   9. regressions: bugs these tests found, fixed
+ *   8. regressions: bugs these tests found, fixed
  *
  * Timing assertions are lower bounds from the design plus generous upper
- * bounds.  The file goes in LFS_TEST_DIR, else /var/tmp (O_DIRECT needs a
- * real file system; /tmp may be tmpfs).  LFS_TEST_LOG=1 sends the library's
- * log to stderr.
+ * bounds.  Where the file goes and LFS_TEST_LOG: lfs_test.h.
  */
-#include <check.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <uuid/uuid.h>
-
-#include "delta.h"
-#include "leases.h"
-#include "paxos.h"
-
-#define T_IO_MS 100u           /* io_timeout of the test lockspace (minimum) */
-#define T_HOSTS 8u
-#define T_LEASES 16u
-#define T_FILE_SIZE (1u << 20) /* bytes; the lockspace needs ~100 KiB */
-#define T_POLL_MS 50u          /* renew/poll step of the tests */
-#define T_SLACK_MS 3000u       /* generous upper-bound slack */
-#define T_MAX_WORLD 4          /* hosts in one test */
-#define FAKE_MAX 128           /* I/Os a fake can script or hold */
-
-static char test_path[4096];                 /* set once by main() */
-static const struct lfs_logger *test_log;    /* set once by main() */
-static const struct lfs_logger stderr_log = {
-	lfs_log_stderr, "check_paxos", LOG_DEBUG
-};
+#include "lfs_test.h"
 
 /* ---- 1. the fake system call table ---------------------------------------- */
 
@@ -89,20 +56,8 @@ struct fake {
 	struct iocb *held[FAKE_MAX];
 	int held_wseq[FAKE_MAX];       /* write sequence number, -1 for reads */
 	int nheld;
-	struct io_event ready[FAKE_MAX];
-	int nready;
+	struct fake_queue q;           /* completions for the next getevents */
 };
-
-static void
-fake_ready(struct fake *f, struct iocb *cb, long res)
-{
-	ck_assert_int_lt(f->nready, FAKE_MAX);
-	f->ready[f->nready].data = cb->data;
-	f->ready[f->nready].obj = cb;
-	f->ready[f->nready].res = (unsigned long)res;
-	f->ready[f->nready].res2 = 0;
-	f->nready++;
-}
 
 static enum fake_act
 fake_pick(struct fake *f, int is_write, int *seq)
@@ -114,18 +69,6 @@ fake_pick(struct fake *f, int is_write, int *seq)
 	if (a == ACT_DEFAULT)
 		a = is_write ? f->wall : f->rall;
 	return a == ACT_DEFAULT ? ACT_REAL : a;
-}
-
-static int
-fake_setup(int maxevents, io_context_t *ctx)
-{
-	return io_setup(maxevents, ctx);
-}
-
-static int
-fake_destroy(io_context_t ctx)
-{
-	return io_destroy(ctx);
 }
 
 static int
@@ -150,7 +93,7 @@ fake_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 			f->held[f->nheld++] = cb;
 			break;
 		case ACT_EIO:
-			fake_ready(f, cb, -EIO);
+			fake_queue_push(&f->q, cb, -EIO);
 			break;
 		default:
 			r = io_submit(ctx, 1, &iocbs[i]);
@@ -162,44 +105,13 @@ fake_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 	return (int)nr;
 }
 
-/* Scripted completions first, then the kernel's (which waits out the
- * timeout when nothing real is in flight: a hung device). */
 static int
 fake_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
     struct io_event *events, struct timespec *timeout)
 {
 	struct fake *f = arg;
-	struct timespec zero = { 0, 0 };
-	long k = 0;
-	int r;
 
-	while (k < nr && k < f->nready) {
-		events[k] = f->ready[k];
-		k++;
-	}
-	memmove(f->ready, f->ready + k, (size_t)(f->nready - k) *
-	    sizeof(f->ready[0]));
-	f->nready -= (int)k;
-	if (k == nr)
-		return (int)k;
-	if (k >= min_nr)
-		r = io_getevents(ctx, 0, nr - k, events + k, &zero);
-	else
-		r = io_getevents(ctx, min_nr - k, nr - k, events + k, timeout);
-	if (r < 0)
-		return k > 0 ? (int)k : r;
-	return (int)k + r;
-}
-
-static struct lfs_io_syscalls
-fake_table(struct fake *f)
-{
-	struct lfs_io_syscalls s = {
-		.setup = fake_setup, .destroy = fake_destroy,
-		.submit = fake_submit, .getevents = fake_getevents, .arg = f,
-	};
-
-	return s;
+	return fake_queue_getevents(&f->q, ctx, min_nr, nr, events, timeout);
 }
 
 /* The held write number wseq reaches the disk now, late (it stays held). */
@@ -228,20 +140,11 @@ fake_release(struct fake *f)
 	int i;
 
 	for (i = 0; i < f->nheld; i++)
-		fake_ready(f, f->held[i], (long)f->held[i]->u.c.nbytes);
+		fake_queue_push(&f->q, f->held[i], (long)f->held[i]->u.c.nbytes);
 	f->nheld = 0;
 }
 
-/* ---- 2. hosts and worlds ----------------------------------------------------- */
-
-struct host {
-	struct lfs_lockspace ls;
-	struct lfs_io io;
-	uuid_t identity;
-	uint32_t id;
-	char name[16];
-	int open;
-};
+/* ---- 2. faulty contexts and sectors of a lease ------------------------------ */
 
 /* A faulty extra context on a host's disk. */
 struct faulty {
@@ -250,136 +153,11 @@ struct faulty {
 	struct lfs_io io;
 };
 
-struct world {
-	struct host h[T_MAX_WORLD];
-	int n;
-	struct lfs_lease_entry lease;    /* "vm1", when created */
-};
-
-static void
-sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void
-format_lockspace(void)
-{
-	struct lfs_format_params p = {
-		.name = "check_paxos", .sector_size = 512, .max_hosts = T_HOSTS,
-		.lease_capacity = T_LEASES, .io_timeout_ms = T_IO_MS,
-		.file_size = T_FILE_SIZE, .force = 1,
-	};
-
-	ck_assert_int_eq(lfs_format(test_path, &p, test_log), 0);
-}
-
-/* Open a host that will use id; a new identity unless one is set. */
-static void
-host_open(struct host *h, uint32_t id)
-{
-	ck_assert_int_eq(lfs_lockspace_open(&h->ls, test_path, test_log), 0);
-	ck_assert_int_eq(lfs_io_init(&h->io, &h->ls.disk, h->ls.to.io_timeout_ms,
-	    NULL, test_log), 0);
-	if (uuid_is_null(h->identity))
-		uuid_generate(h->identity);
-	h->id = id;
-	snprintf(h->name, sizeof(h->name), "host%u", id);
-	h->open = 1;
-}
-
-static void
-host_close(struct host *h)
-{
-	if (!h->open)
-		return;
-	lfs_io_destroy(&h->io);
-	lfs_lockspace_close(&h->ls);
-	h->open = 0;
-}
-
-static int
-host_join(struct host *h)
-{
-	struct lfs_join_params p = { .host_id = h->id, .host_name = h->name };
-
-	uuid_copy(p.identity, h->identity);
-	return lfs_delta_join(&h->ls, &h->io, &p);
-}
-
-static void
-host_renew(struct host *h)
-{
-	ck_assert_int_eq(lfs_delta_renew(&h->ls, &h->io), 0);
-}
-
-/* Close h and start it again with the same identity: generation + 1. */
-static void
-host_restart(struct host *h)
-{
-	uint64_t gen = h->ls.generation;
-
-	host_close(h);
-	host_open(h, h->id);
-	ck_assert_int_eq(host_join(h), 0);
-	ck_assert_uint_eq(h->ls.generation, gen + 1);
-	host_renew(h);
-}
-
-static void *
-join_thread(void *arg)
-{
-	return (void *)(intptr_t)host_join(arg);
-}
-
-/* Format, open n hosts (ids 1..n), join them in parallel, renew them all;
- * with_lease: host 1 creates the lease "vm1". */
-static void
-world_init(struct world *w, int n, int with_lease)
-{
-	pthread_t t[T_MAX_WORLD];
-	void *rv;
-	int i;
-
-	memset(w, 0, sizeof(*w));
-	w->n = n;
-	format_lockspace();
-	for (i = 0; i < n; i++)
-		host_open(&w->h[i], (uint32_t)i + 1);
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, join_thread,
-		    &w->h[i]), 0);
-	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(pthread_join(t[i], &rv), 0);
-		ck_assert_msg((intptr_t)rv == 0, "join of host %d: %d", i + 1,
-		    (int)(intptr_t)rv);
-	}
-	for (i = 0; i < n; i++)
-		host_renew(&w->h[i]);
-	if (with_lease)
-		ck_assert_int_eq(lfs_leases_create(&w->h[0].ls, &w->h[0].io,
-		    "vm1", &w->lease), 0);
-	for (i = 0; i < n; i++)
-		host_renew(&w->h[i]);
-}
-
-static void
-world_fini(struct world *w)
-{
-	int i;
-
-	for (i = 0; i < w->n; i++)
-		host_close(&w->h[i]);
-}
-
 static void
 faulty_open(struct faulty *fy, struct host *h)
 {
 	memset(fy, 0, sizeof(*fy));
-	fy->sys = fake_table(&fy->fake);
+	fy->sys = fake_table_of(fake_submit, fake_getevents, &fy->fake);
 	ck_assert_int_eq(lfs_io_init(&fy->io, &h->ls.disk, h->ls.to.io_timeout_ms,
 	    &fy->sys, test_log), 0);
 }
@@ -389,28 +167,6 @@ faulty_close(struct faulty *fy)
 {
 	fake_release(&fy->fake);
 	lfs_io_destroy(&fy->io);
-}
-
-static int
-acquire(struct host *h, const struct lfs_lease_ref *ref, struct lfs_leader *out)
-{
-	return lfs_paxos_acquire(&h->ls, &h->io, ref, "vm1", out);
-}
-
-static int
-release(struct host *h, const struct lfs_lease_ref *ref,
-    const struct lfs_leader *held)
-{
-	return lfs_paxos_release(&h->ls, &h->io, ref, held);
-}
-
-static struct lfs_leader
-read_leader(struct host *h, const struct lfs_lease_ref *ref)
-{
-	struct lfs_leader ld;
-
-	ck_assert_int_eq(lfs_paxos_read_leader(&h->ls, &h->io, ref, &ld), 0);
-	return ld;
 }
 
 /* Byte offsets of a slot's leader and of host id's dblock in it. */
@@ -1063,261 +819,7 @@ START_TEST(test_requests)
 }
 END_TEST
 
-/* ---- 8. the name table ------------------------------------------------------- */
-
-static void
-check_list(struct host *h, const char *const *names, const uint32_t *slots,
-    uint32_t n)
-{
-	struct lfs_lease_entry *v;
-	uint32_t i, got;
-
-	ck_assert_int_eq(lfs_leases_list(&h->ls, &h->io, &v, &got), 0);
-	ck_assert_uint_eq(got, n);
-	for (i = 0; i < n; i++) {
-		ck_assert_str_eq(v[i].name, names[i]);
-		ck_assert_uint_eq(v[i].ref.slot, slots[i]);
-	}
-	free(v);
-}
-
-START_TEST(test_names_create_list)
-{
-	static const char *const bad[] = {
-		"", ".hidden", "..", "a/b", "sp ace",
-		"0123456789012345678901234567890123456789012345678", /* 49 */
-	};
-	static const char *const order1[] = {
-		"alpha", "beta", "gamma",
-		"012345678901234567890123456789012345678901234567",
-	};
-	static const char *const order2[] = {
-		"alpha", "delta", "gamma",
-		"012345678901234567890123456789012345678901234567",
-	};
-	static const uint32_t slots[] = { 1, 2, 3, 4 };
-	struct world w;
-	struct host *a = &w.h[0];
-	struct lfs_lease_entry e, f;
-	size_t i;
-
-	world_init(&w, 1, 0);
-	check_list(a, NULL, NULL, 0);
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "alpha", &e), 0);
-	ck_assert_str_eq(e.name, "alpha");
-	ck_assert_uint_eq(e.ref.slot, 1);
-	ck_assert_uint_ge(e.ref.incarnation, 1);
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "alpha", &f), -EEXIST);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(lfs_leases_create(&a->ls, &a->io, bad[i], &f) ==
-		    -EINVAL, "name \"%s\" accepted", bad[i]);
-	for (i = 1; i < 4; i++)
-		ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, order1[i], &f),
-		    0);
-	check_list(a, order1, slots, 4);
-
-	/* a freed entry is reused first; the list stays in slot order */
-	host_renew(a);
-	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "beta"), 0);
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "delta", &f), 0);
-	ck_assert_uint_eq(f.ref.slot, 2);
-	check_list(a, order2, slots, 4);
-
-	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "gamma", &f), 0);
-	ck_assert_uint_eq(f.ref.slot, 3);
-	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "beta", &f), -ENOENT);
-	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "a/b", &f), -ENOENT);
-	world_fini(&w);
-}
-END_TEST
-
-START_TEST(test_names_delete)
-{
-	struct world w;
-	struct host *a = &w.h[0], *b = &w.h[1];
-	struct lfs_lease_ref old;
-	struct lfs_lease_entry e;
-	struct lfs_leader held, out;
-
-	world_init(&w, 2, 1);
-	old = w.lease.ref;
-	ck_assert_int_eq(acquire(a, &old, &held), 0);
-	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), -EBUSY);
-	ck_assert_int_eq(lfs_leases_delete(&b->ls, &b->io, "vm1"), -EBUSY);
-	ck_assert_int_eq(lfs_leases_lookup(&b->ls, &b->io, "vm1", &e), 0);
-	ck_assert_int_eq(acquire(a, &old, &out), -EALREADY);
-	ck_assert_uint_eq(out.lver, held.lver);
-
-	host_renew(a);
-	ck_assert_int_eq(release(a, &old, &held), 0);
-	host_renew(b);
-	ck_assert_int_eq(lfs_leases_delete(&b->ls, &b->io, "vm1"), 0);
-	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "vm1", &e), -ENOENT);
-	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), -ENOENT);
-	host_renew(a);
-	ck_assert_int_eq(acquire(a, &old, &out), -ENOENT);
-	ck_assert_int_eq(lfs_paxos_read_leader(&a->ls, &a->io, &old, &out),
-	    -ENOENT);
-
-	/* re-created: same slot, a new incarnation; the old ref stays dead */
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &e), 0);
-	ck_assert_uint_eq(e.ref.slot, old.slot);
-	ck_assert_uint_gt(e.ref.incarnation, old.incarnation);
-	host_renew(a);
-	ck_assert_int_eq(acquire(a, &old, &out), -ENOENT);
-	ck_assert_int_eq(release(a, &old, &held), -ENOENT);
-	ck_assert_int_eq(acquire(a, &e.ref, &out), 0);
-	ck_assert_uint_eq(out.lver, 1);
-	world_fini(&w);
-}
-END_TEST
-
-START_TEST(test_names_full)
-{
-	struct world w;
-	struct host *a = &w.h[0];
-	struct lfs_lease_entry e, *v;
-	char name[16];
-	uint32_t i, n;
-
-	world_init(&w, 1, 0);
-	for (i = 0; i < T_LEASES; i++) {
-		snprintf(name, sizeof(name), "l%u", i);
-		host_renew(a);
-		ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, name, &e), 0);
-		ck_assert_uint_eq(e.ref.slot, i + 1);
-	}
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "one-more", &e),
-	    -ENOSPC);
-	ck_assert_int_eq(lfs_leases_list(&a->ls, &a->io, &v, &n), 0);
-	ck_assert_uint_eq(n, T_LEASES);
-	free(v);
-	world_fini(&w);
-}
-END_TEST
-
-/* Two hosts create different names at the same time, each from its own
- * thread (its own lockspace and io); a third thread per host renews it on
- * a context of its own, as the daemon does.  All creations succeed and
- * the table ends with every name exactly once. */
-struct creator {
-	struct host *h;
-	char prefix;
-	int count;
-	int rv[T_LEASES];
-	pthread_barrier_t *start;
-};
-
-struct renewer {
-	struct host *h;
-	struct lfs_io io;
-	pthread_t thread;
-	atomic_bool stop;
-	atomic_int errors;
-};
-
-static void *
-renewer_main(void *arg)
-{
-	struct renewer *r = arg;
-
-	while (!atomic_load(&r->stop)) {
-		if (lfs_delta_renew(&r->h->ls, &r->io) != 0)
-			atomic_fetch_add(&r->errors, 1);
-		sleep_ms(T_POLL_MS);
-	}
-	return NULL;
-}
-
-static void
-renewer_start(struct renewer *r, struct host *h)
-{
-	r->h = h;
-	atomic_init(&r->stop, false);
-	atomic_init(&r->errors, 0);
-	ck_assert_int_eq(lfs_io_init(&r->io, &h->ls.disk, h->ls.to.io_timeout_ms,
-	    NULL, test_log), 0);
-	ck_assert_int_eq(pthread_create(&r->thread, NULL, renewer_main, r), 0);
-}
-
-static void
-renewer_stop(struct renewer *r)
-{
-	atomic_store(&r->stop, true);
-	ck_assert_int_eq(pthread_join(r->thread, NULL), 0);
-	lfs_io_destroy(&r->io);
-}
-
-static void *
-creator_main(void *arg)
-{
-	struct creator *c = arg;
-	struct lfs_lease_entry e;
-	char name[16];
-	int i;
-
-	pthread_barrier_wait(c->start);
-	for (i = 0; i < c->count; i++) {
-		snprintf(name, sizeof(name), "%c%d", c->prefix, i);
-		c->rv[i] = lfs_leases_create(&c->h->ls, &c->h->io, name, &e);
-	}
-	return NULL;
-}
-
-START_TEST(test_names_concurrent)
-{
-	struct world w;
-	struct creator cr[2];
-	struct renewer rn[2];
-	pthread_barrier_t start;
-	pthread_t t[2];
-	struct lfs_lease_entry e;
-	char name[16];
-	int i, k;
-
-	world_init(&w, 2, 0);
-	pthread_barrier_init(&start, NULL, 2);
-	for (i = 0; i < 2; i++) {
-		memset(&cr[i], 0, sizeof(cr[i]));
-		cr[i].h = &w.h[i];
-		cr[i].prefix = (char)('a' + i);
-		cr[i].count = T_LEASES / 2;
-		cr[i].start = &start;
-		renewer_start(&rn[i], &w.h[i]);
-	}
-	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, creator_main,
-		    &cr[i]), 0);
-	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
-	for (i = 0; i < 2; i++) {
-		renewer_stop(&rn[i]);
-		ck_assert_int_eq(atomic_load(&rn[i].errors), 0);
-	}
-	pthread_barrier_destroy(&start);
-
-	for (i = 0; i < 2; i++)
-		for (k = 0; k < cr[i].count; k++) {
-			snprintf(name, sizeof(name), "%c%d", cr[i].prefix, k);
-			ck_assert_msg(cr[i].rv[k] == 0, "create %s: %d", name,
-			    cr[i].rv[k]);
-			ck_assert_int_eq(lfs_leases_lookup(&w.h[0].ls,
-			    &w.h[0].io, name, &e), 0);
-		}
-	{
-		struct lfs_lease_entry *v;
-		uint32_t n;
-
-		ck_assert_int_eq(lfs_leases_list(&w.h[1].ls, &w.h[1].io, &v,
-		    &n), 0);
-		ck_assert_uint_eq(n, T_LEASES);
-		free(v);
-	}
-	world_fini(&w);
-}
-END_TEST
-
-/* ---- 9. regressions ---------------------------------------------------------------
+/* ---- 8. regressions ---------------------------------------------------------------
  *
  * Each of these showed a bug in core; they stay as regression tests.
  */
@@ -1452,52 +954,16 @@ END_TEST
 
 /* ---- runner ------------------------------------------------------------------- */
 
-static int
-make_test_file(void)
-{
-	const char *dirs[] = { getenv("LFS_TEST_DIR"), "/var/tmp", "." };
-	size_t i;
-	int fd;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if (dirs[i] == NULL)
-			continue;
-		snprintf(test_path, sizeof(test_path), "%s/check_paxos.XXXXXX",
-		    dirs[i]);
-		fd = mkstemp(test_path);
-		if (fd < 0)
-			continue;
-		close(fd);
-		fd = open(test_path, O_RDWR | O_DIRECT);
-		if (fd >= 0) {
-			close(fd);
-			return 0;
-		}
-		unlink(test_path);
-	}
-	return -1;
-}
-
-static TCase *
-tcase(Suite *s, const char *name)
-{
-	TCase *tc = tcase_create(name);
-
-	tcase_set_timeout(tc, 20);
-	suite_add_tcase(s, tc);
-	return tc;
-}
-
 static Suite *
 paxos_suite(void)
 {
 	Suite *s = suite_create("paxos");
 	TCase *tc;
 
-	tc = tcase(s, "ballot");
+	tc = lt_tcase(s, "ballot");
 	tcase_add_test(tc, test_ballot_next);
 	tcase_add_test(tc, test_ballot_unique);
-	tc = tcase(s, "lease");
+	tc = lt_tcase(s, "lease");
 	tcase_add_test(tc, test_acquire_release);
 	tcase_add_test(tc, test_release_not_owner);
 	tcase_add_test(tc, test_transfer);
@@ -1505,22 +971,17 @@ paxos_suite(void)
 	tcase_add_test(tc, test_takeover_after_host_dead);
 	tcase_add_test(tc, test_newer_generation_other);
 	tcase_add_test(tc, test_newer_generation_self);
-	tc = tcase(s, "damage");
+	tc = lt_tcase(s, "damage");
 	tcase_add_test(tc, test_corrupt_leader);
 	tcase_add_test(tc, test_corrupt_dblock);
 	tcase_add_test(tc, test_stale_leader);
-	tc = tcase(s, "faults");
+	tc = lt_tcase(s, "faults");
 	tcase_add_test(tc, test_fault_eio);
 	tcase_add_test(tc, test_fault_hang);
 	tcase_add_test(tc, test_fault_commit_lost);
-	tc = tcase(s, "requests");
+	tc = lt_tcase(s, "requests");
 	tcase_add_test(tc, test_requests);
-	tc = tcase(s, "names");
-	tcase_add_test(tc, test_names_create_list);
-	tcase_add_test(tc, test_names_delete);
-	tcase_add_test(tc, test_names_full);
-	tcase_add_test(tc, test_names_concurrent);
-	tc = tcase(s, "regressions");
+	tc = lt_tcase(s, "regressions");
 	tcase_add_test(tc, test_late_dblock_write);
 	tcase_add_test(tc, test_stale_leader_own_name);
 	tcase_add_test(tc, test_transfer_bad_generation);
@@ -1530,19 +991,5 @@ paxos_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
-	if (make_test_file() < 0) {
-		fprintf(stderr, "check_paxos: no directory supports O_DIRECT "
-		    "(set LFS_TEST_DIR)\n");
-		return 1;
-	}
-	test_log = getenv("LFS_TEST_LOG") != NULL ? &stderr_log : NULL;
-	sr = srunner_create(paxos_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	unlink(test_path);
-	return failed == 0 ? 0 : 1;
+	return lt_main("check_paxos", paxos_suite, 0);
 }

@@ -1,0 +1,256 @@
+/*
+ * check_leases.c - unit tests of core/leases.c (the name table), several
+ * hosts in one process (lfs_test.h).  The rules for names themselves are
+ * check_names.c's.
+ *
+ * Claims:
+ *   - create, list and lookup: valid names get the lowest free slot and an
+ *     incarnation; duplicates are -EEXIST, bad names -EINVAL; the list is
+ *     in slot order, and a freed slot is reused first;
+ *   - delete: refused (-EBUSY) while the lease is held, by its owner and by
+ *     others alike; once deleted, the old reference is dead (-ENOENT) even
+ *     after the name is created again in the same slot;
+ *   - a full table refuses one more (-ENOSPC);
+ *   - two hosts creating names at once, each renewing from a thread of its
+ *     own, both succeed, and the table holds every name once.
+ *
+ * Nothing renews in the background unless a test starts a renewer; tests
+ * renew by hand before operations that need a fresh renewal.
+ */
+#include "lfs_test.h"
+
+/* ---- the name table --------------------------------------------------------- */
+
+static void
+check_list(struct host *h, const char *const *names, const uint32_t *slots,
+    uint32_t n)
+{
+	struct lfs_lease_entry *v;
+	uint32_t i, got;
+
+	ck_assert_int_eq(lfs_leases_list(&h->ls, &h->io, &v, &got), 0);
+	ck_assert_uint_eq(got, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(v[i].name, names[i]);
+		ck_assert_uint_eq(v[i].ref.slot, slots[i]);
+	}
+	free(v);
+}
+
+START_TEST(test_names_create_list)
+{
+	static const char *const bad[] = {
+		"", ".hidden", "..", "a/b", "sp ace",
+		"0123456789012345678901234567890123456789012345678", /* 49 */
+	};
+	static const char *const order1[] = {
+		"alpha", "beta", "gamma",
+		"012345678901234567890123456789012345678901234567",
+	};
+	static const char *const order2[] = {
+		"alpha", "delta", "gamma",
+		"012345678901234567890123456789012345678901234567",
+	};
+	static const uint32_t slots[] = { 1, 2, 3, 4 };
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry e, f;
+	size_t i;
+
+	world_init(&w, 1, 0);
+	check_list(a, NULL, NULL, 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "alpha", &e), 0);
+	ck_assert_str_eq(e.name, "alpha");
+	ck_assert_uint_eq(e.ref.slot, 1);
+	ck_assert_uint_ge(e.ref.incarnation, 1);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "alpha", &f), -EEXIST);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(lfs_leases_create(&a->ls, &a->io, bad[i], &f) ==
+		    -EINVAL, "name \"%s\" accepted", bad[i]);
+	for (i = 1; i < 4; i++)
+		ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, order1[i], &f),
+		    0);
+	check_list(a, order1, slots, 4);
+
+	/* a freed entry is reused first; the list stays in slot order */
+	host_renew(a);
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "beta"), 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "delta", &f), 0);
+	ck_assert_uint_eq(f.ref.slot, 2);
+	check_list(a, order2, slots, 4);
+
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "gamma", &f), 0);
+	ck_assert_uint_eq(f.ref.slot, 3);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "beta", &f), -ENOENT);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "a/b", &f), -ENOENT);
+	world_fini(&w);
+}
+END_TEST
+
+START_TEST(test_names_delete)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct lfs_lease_ref old;
+	struct lfs_lease_entry e;
+	struct lfs_leader held, out;
+
+	world_init(&w, 2, 1);
+	old = w.lease.ref;
+	ck_assert_int_eq(acquire(a, &old, &held), 0);
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), -EBUSY);
+	ck_assert_int_eq(lfs_leases_delete(&b->ls, &b->io, "vm1"), -EBUSY);
+	ck_assert_int_eq(lfs_leases_lookup(&b->ls, &b->io, "vm1", &e), 0);
+	ck_assert_int_eq(acquire(a, &old, &out), -EALREADY);
+	ck_assert_uint_eq(out.lver, held.lver);
+
+	host_renew(a);
+	ck_assert_int_eq(release(a, &old, &held), 0);
+	host_renew(b);
+	ck_assert_int_eq(lfs_leases_delete(&b->ls, &b->io, "vm1"), 0);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "vm1", &e), -ENOENT);
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), -ENOENT);
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, &old, &out), -ENOENT);
+	ck_assert_int_eq(lfs_paxos_read_leader(&a->ls, &a->io, &old, &out),
+	    -ENOENT);
+
+	/* re-created: same slot, a new incarnation; the old ref stays dead */
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &e), 0);
+	ck_assert_uint_eq(e.ref.slot, old.slot);
+	ck_assert_uint_gt(e.ref.incarnation, old.incarnation);
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, &old, &out), -ENOENT);
+	ck_assert_int_eq(release(a, &old, &held), -ENOENT);
+	ck_assert_int_eq(acquire(a, &e.ref, &out), 0);
+	ck_assert_uint_eq(out.lver, 1);
+	world_fini(&w);
+}
+END_TEST
+
+START_TEST(test_names_full)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry e, *v;
+	char name[16];
+	uint32_t i, n;
+
+	world_init(&w, 1, 0);
+	for (i = 0; i < T_LEASES; i++) {
+		snprintf(name, sizeof(name), "l%u", i);
+		host_renew(a);
+		ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, name, &e), 0);
+		ck_assert_uint_eq(e.ref.slot, i + 1);
+	}
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "one-more", &e),
+	    -ENOSPC);
+	ck_assert_int_eq(lfs_leases_list(&a->ls, &a->io, &v, &n), 0);
+	ck_assert_uint_eq(n, T_LEASES);
+	free(v);
+	world_fini(&w);
+}
+END_TEST
+
+/* Two hosts create different names at the same time, each from its own
+ * thread (its own lockspace and io); a third thread per host renews it on
+ * a context of its own, as the daemon does.  All creations succeed and
+ * the table ends with every name exactly once. */
+struct creator {
+	struct host *h;
+	char prefix;
+	int count;
+	int rv[T_LEASES];
+	pthread_barrier_t *start;
+};
+
+static void *
+creator_main(void *arg)
+{
+	struct creator *c = arg;
+	struct lfs_lease_entry e;
+	char name[16];
+	int i;
+
+	pthread_barrier_wait(c->start);
+	for (i = 0; i < c->count; i++) {
+		snprintf(name, sizeof(name), "%c%d", c->prefix, i);
+		c->rv[i] = lfs_leases_create(&c->h->ls, &c->h->io, name, &e);
+	}
+	return NULL;
+}
+
+START_TEST(test_names_concurrent)
+{
+	struct world w;
+	struct creator cr[2];
+	struct renewer rn[2];
+	pthread_barrier_t start;
+	pthread_t t[2];
+	struct lfs_lease_entry e;
+	char name[16];
+	int i, k;
+
+	world_init(&w, 2, 0);
+	pthread_barrier_init(&start, NULL, 2);
+	for (i = 0; i < 2; i++) {
+		memset(&cr[i], 0, sizeof(cr[i]));
+		cr[i].h = &w.h[i];
+		cr[i].prefix = (char)('a' + i);
+		cr[i].count = T_LEASES / 2;
+		cr[i].start = &start;
+		renewer_start(&rn[i], &w.h[i]);
+	}
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, creator_main,
+		    &cr[i]), 0);
+	for (i = 0; i < 2; i++)
+		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	for (i = 0; i < 2; i++) {
+		renewer_stop(&rn[i]);
+		ck_assert_int_eq(atomic_load(&rn[i].errors), 0);
+	}
+	pthread_barrier_destroy(&start);
+
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < cr[i].count; k++) {
+			snprintf(name, sizeof(name), "%c%d", cr[i].prefix, k);
+			ck_assert_msg(cr[i].rv[k] == 0, "create %s: %d", name,
+			    cr[i].rv[k]);
+			ck_assert_int_eq(lfs_leases_lookup(&w.h[0].ls,
+			    &w.h[0].io, name, &e), 0);
+		}
+	{
+		struct lfs_lease_entry *v;
+		uint32_t n;
+
+		ck_assert_int_eq(lfs_leases_list(&w.h[1].ls, &w.h[1].io, &v,
+		    &n), 0);
+		ck_assert_uint_eq(n, T_LEASES);
+		free(v);
+	}
+	world_fini(&w);
+}
+END_TEST
+
+/* ---- runner ------------------------------------------------------------------- */
+
+static Suite *
+leases_suite(void)
+{
+	Suite *s = suite_create("leases");
+	TCase *tc;
+
+	tc = lt_tcase(s, "names");
+	tcase_add_test(tc, test_names_create_list);
+	tcase_add_test(tc, test_names_delete);
+	tcase_add_test(tc, test_names_full);
+	tcase_add_test(tc, test_names_concurrent);
+	return s;
+}
+
+int
+main(void)
+{
+	return lt_main("check_leases", leases_suite, 0);
+}
