@@ -9,7 +9,7 @@ mkdir "$MNT_1/vm1" || fail "mkdir"
 # each host: 400 tries of open (non-blocking), hold 5 ms, close
 for id in 1 2 3; do
 	eval "m=\$MNT_$id"
-	t_bg "race$id" bash -c "for i in \$(seq 400); do $OPEN -n $m/vm1/lock 0.005; done"
+	t_bg "race$id" bash -c "for i in \$(seq 400); do $OPEN -n $m/vm1/lock 0.005; done; exit 0"
 	pids+=("$T_LAST_PID")
 done
 for p in "${pids[@]}"; do wait "$p" || fail "a racer failed"; done
