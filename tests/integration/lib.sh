@@ -89,6 +89,25 @@ t_loop() {
 	T_LOOPS+=("$T_LOOP_DEV")
 }
 
+# t_timing DEVICE KEY: a timing value of the lockspace on DEVICE, in ms, as
+# `leasefs dump` shows it (KEY: io_timeout_ms, renewal_interval_ms, ...).
+t_timing() {
+	"$LEASEFS" dump "$1" | awk -v k="$2:" '$1 == k {print $2}'
+}
+
+# t_kill_recorder: write $WORK/killcmd.sh, a kill command that only records
+# "killcmd LEASE MS" (CLOCK_MONOTONIC ms, the clock of lfs-open and the
+# tools) in $WORK/killcmd.out.  Given as a file: an -o value holds no comma.
+t_kill_recorder() {
+	cat >"$WORK/killcmd.sh" <<EOF
+#!/bin/sh
+exec perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e \
+    'printf "killcmd %s %d\n", \$ENV{LEASEFS_LEASE}, clock_gettime(CLOCK_MONOTONIC) * 1000' \
+    >>"$WORK/killcmd.out"
+EOF
+	chmod +x "$WORK/killcmd.sh"
+}
+
 # t_wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
 t_wait_for() {
 	local deadline=$((SECONDS + $1))

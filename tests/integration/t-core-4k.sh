@@ -5,7 +5,7 @@ truncate -s 64M "$WORK/backing.img"
 t_loop "$WORK/backing.img" 4096
 DEV=$T_LOOP_DEV
 "$LEASEFS" format big "$DEV" --hosts 8 --leases 16 --io-timeout 1 || fail "format"
-host_dead=$("$LEASEFS" dump "$DEV" | awk '/^host_dead_ms:/ {print $2}')
+host_dead=$(t_timing "$DEV" host_dead_ms)
 for round in 1 2; do
 	t_bg "a$round" "$TOOLS/lfs-host" "$DEV" 5 join
 	a=$T_LAST_PID

@@ -3,7 +3,7 @@ source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
 "$LEASEFS" format take "$DEV" --size 16M --hosts 8 --leases 4 --io-timeout 1 || fail "format"
-host_dead=$("$LEASEFS" dump "$DEV" | awk '/^host_dead_ms:/ {print $2}')
+host_dead=$(t_timing "$DEV" host_dead_ms)
 "$TOOLS/lfs-host" "$DEV" 1 create vm1 || fail "create"
 t_bg holder "$TOOLS/lfs-host" "$DEV" 1 hold vm1 "$WORK/renewals"
 holder=$T_LAST_PID

@@ -5,10 +5,9 @@ t_setup
 FAULT_MS=2500 # errors last this long: at least one renewal falls inside
 "$LEASEFS" format heal "$WORK/backing.img" --size 16M --hosts 8 --leases 4 \
     --io-timeout 1 || fail "format"
-timing() { "$LEASEFS" dump "$WORK/backing.img" | awk -v k="$1:" '$1 == k {print $2}'; }
-interval=$(timing renewal_interval_ms)
-renewal_fail=$(timing renewal_fail_ms)
-host_dead=$(timing host_dead_ms)
+interval=$(t_timing "$WORK/backing.img" renewal_interval_ms)
+renewal_fail=$(t_timing "$WORK/backing.img" renewal_fail_ms)
+host_dead=$(t_timing "$WORK/backing.img" host_dead_ms)
 [ "$FAULT_MS" -gt "$interval" ] && [ "$FAULT_MS" -lt "$renewal_fail" ] ||
     fail "fault of $FAULT_MS ms does not fit renewal_interval $interval, renewal_fail $renewal_fail"
 f_host_dev 1 >/dev/null

@@ -4,9 +4,8 @@ source "$(dirname "$0")/faults.sh"
 t_setup
 "$LEASEFS" format hang "$WORK/backing.img" --size 16M --hosts 8 --leases 4 \
     --io-timeout 1 || fail "format"
-timing() { "$LEASEFS" dump "$WORK/backing.img" | awk -v k="$1:" '$1 == k {print $2}'; }
-interval=$(timing renewal_interval_ms)
-host_dead=$(timing host_dead_ms)
+interval=$(t_timing "$WORK/backing.img" renewal_interval_ms)
+host_dead=$(t_timing "$WORK/backing.img" host_dead_ms)
 f_host_dev 1 >/dev/null
 f_host_dev 2 >/dev/null
 f_check_coherent 1 2

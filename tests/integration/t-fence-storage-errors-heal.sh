@@ -6,10 +6,9 @@ OPEN=$TOOLS/lfs-open
 FAULT_MS=2200 # errors last this long: the renewal due inside them fails
 "$LEASEFS" format heal "$WORK/backing.img" --size 16M --hosts 8 --leases 8 \
     --io-timeout 1 || fail "format"
-timing() { "$LEASEFS" dump "$WORK/backing.img" | awk -v k="$1:" '$1 == k {print $2}'; }
-interval=$(timing renewal_interval_ms)
-renewal_fail=$(timing renewal_fail_ms)
-host_dead=$(timing host_dead_ms)
+interval=$(t_timing "$WORK/backing.img" renewal_interval_ms)
+renewal_fail=$(t_timing "$WORK/backing.img" renewal_fail_ms)
+host_dead=$(t_timing "$WORK/backing.img" host_dead_ms)
 # with errors starting just after a good renewal, the gap is the fault plus
 # one retry (io/4), under renewal_fail; and the renewal due inside fails
 [ "$FAULT_MS" -gt "$interval" ] && [ $((FAULT_MS + 1000)) -lt "$renewal_fail" ] ||
@@ -18,12 +17,7 @@ f_host_dev 1 >/dev/null
 f_host_dev 2 >/dev/null
 f_check_coherent 1 2
 
-# a kill command that only records that it ran: it must not
-cat >"$WORK/killcmd.sh" <<EOF
-#!/bin/sh
-echo "killcmd \$LEASEFS_LEASE" >>"$WORK/killcmd.out"
-EOF
-chmod +x "$WORK/killcmd.sh"
+t_kill_recorder
 t_mount 1 "${F_DEV[1]}" "kill_command=$WORK/killcmd.sh"
 t_mount 2 "${F_DEV[2]}"
 mkdir "$MNT_1/vm1" "$MNT_1/vm2" || fail "mkdir"

@@ -5,25 +5,15 @@ t_setup
 OPEN=$TOOLS/lfs-open
 "$LEASEFS" format hang "$WORK/backing.img" --size 16M --hosts 8 --leases 8 \
     --io-timeout 1 || fail "format"
-timing() { "$LEASEFS" dump "$WORK/backing.img" | awk -v k="$1:" '$1 == k {print $2}'; }
-interval=$(timing renewal_interval_ms)
-renewal_fail=$(timing renewal_fail_ms)
-kill_grace=$(timing kill_grace_ms)
-host_dead=$(timing host_dead_ms)
+interval=$(t_timing "$WORK/backing.img" renewal_interval_ms)
+renewal_fail=$(t_timing "$WORK/backing.img" renewal_fail_ms)
+kill_grace=$(t_timing "$WORK/backing.img" kill_grace_ms)
+host_dead=$(t_timing "$WORK/backing.img" host_dead_ms)
 f_host_dev 1 >/dev/null
 f_host_dev 2 >/dev/null
 f_check_coherent 1 2
 
-# The kill command for leases held through ctl records when it ran, on the
-# monotonic clock of every other time here (a file: the option value may
-# not hold a comma).
-cat >"$WORK/killcmd.sh" <<EOF
-#!/bin/sh
-exec perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e \
-    'printf "killcmd %s %d\n", \$ENV{LEASEFS_LEASE}, clock_gettime(CLOCK_MONOTONIC) * 1000' \
-    >>"$WORK/killcmd.out"
-EOF
-chmod +x "$WORK/killcmd.sh"
+t_kill_recorder
 t_mount 1 "${F_DEV[1]}" "kill_command=$WORK/killcmd.sh"
 t_mount 2 "${F_DEV[2]}"
 mkdir "$MNT_1/vm1" "$MNT_1/vm2" || fail "mkdir"

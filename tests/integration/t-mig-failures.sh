@@ -4,8 +4,8 @@ t_setup
 DEV=$WORK/dev.img
 OPEN=$TOOLS/lfs-open
 "$LEASEFS" format fail "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 1 || fail "format"
-host_dead=$("$LEASEFS" dump "$DEV" | awk '/^host_dead_ms:/ {print $2}')
-interval=$("$LEASEFS" dump "$DEV" | awk '/^renewal_interval_ms:/ {print $2}')
+host_dead=$(t_timing "$DEV" host_dead_ms)
+interval=$(t_timing "$DEV" renewal_interval_ms)
 for id in 1 2 3; do t_mount "$id" "$DEV"; done
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 mkdir "$MNT_1/vm1" "$MNT_1/vm2" || fail "mkdir"
