@@ -84,7 +84,7 @@ read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t host_id,
 
 /* Sleep ms in short steps, asking should_stop between them. */
 static int
-wait_ms(const struct lfs_join_params *p, uint32_t ms)
+wait_ms(struct lfs_lockspace *ls, const struct lfs_join_params *p, uint32_t ms)
 {
 	const uint32_t step = 100;
 
@@ -93,7 +93,7 @@ wait_ms(const struct lfs_join_params *p, uint32_t ms)
 
 		if (p->should_stop != NULL && p->should_stop(p->arg))
 			return -EINTR;
-		lfs_sleep_ms(n);
+		lfs_clock_sleep(ls->clock, n);
 		ms -= n;
 	}
 	return 0;
@@ -113,7 +113,7 @@ wait_takeable(struct lfs_lockspace *ls, struct lfs_io *io,
 	int rv;
 
 	for (;;) {
-		*read_ms = lfs_now_ms();
+		*read_ms = lfs_clock_ms(ls->clock);
 		if ((rv = lfs_hosts_refresh(ls, io)) < 0)
 			return rv;
 		if (lfs_host_get(ls, p->host_id, prev) < 0) {
@@ -135,7 +135,7 @@ wait_takeable(struct lfs_lockspace *ls, struct lfs_io *io,
 		lfs_log(ls->log, LOG_INFO, "host id %u belongs to %s; waiting "
 		    "to see whether it is alive", p->host_id,
 		    prev->corrupt ? "an unreadable record" : prev->rec.name);
-		if ((rv = wait_ms(p, ls->to.renewal_interval_ms)) < 0)
+		if ((rv = wait_ms(ls, p, ls->to.renewal_interval_ms)) < 0)
 			return rv;
 	}
 }
@@ -156,17 +156,17 @@ lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
 		if (rv < 0)
 			return rv;
 		/* the write must follow the read within io_timeout (step 2) */
-	} while (lfs_now_ms() - read_ms >= ls->to.io_timeout_ms);
+	} while (lfs_clock_ms(ls->clock) - read_ms >= ls->to.io_timeout_ms);
 
 	ls->host_id = p->host_id;
 	ls->generation = prev.valid && !prev.corrupt ? prev.rec.generation + 1 : 1;
 	ls->renew_count = 1;
 	uuid_copy(ls->identity, p->identity);
 	snprintf(ls->host_name, sizeof(ls->host_name), "%s", p->host_name);
-	submit_ms = lfs_now_ms();
+	submit_ms = lfs_clock_ms(ls->clock);
 	if ((rv = write_record(ls, io, LFS_HOST_LIVE)) < 0)
 		goto fail;
-	if ((rv = wait_ms(p, ls->to.join_delay_ms)) < 0)
+	if ((rv = wait_ms(ls, p, ls->to.join_delay_ms)) < 0)
 		goto fail;
 	rv = read_own(ls, io, p->host_id, &check);
 	if (rv == 0 && (uuid_compare(check.identity, p->identity) != 0 ||
@@ -227,20 +227,20 @@ lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
 	area = malloc(lfs_hosts_area_bytes(ls));
 	if (area == NULL)
 		return -ENOMEM;
-	read_ms = lfs_now_ms();
+	read_ms = lfs_clock_ms(ls->clock);
 	rv = lfs_io_read(io, ls->layout.host_area * S, area,
 	    lfs_hosts_area_bytes(ls));
 	if (rv == 0)
 		rv = check_own(ls, area);
 	if (rv == 0) {
-		lfs_hosts_apply(ls, area, read_ms, lfs_now_ms());
-		if (lfs_now_ms() - read_ms >= ls->to.io_timeout_ms)
+		lfs_hosts_apply(ls, area, read_ms, lfs_clock_ms(ls->clock));
+		if (lfs_clock_ms(ls->clock) - read_ms >= ls->to.io_timeout_ms)
 			rv = -ETIMEDOUT; /* too slow to write safely now */
 	}
 	free(area);
 	if (rv < 0)
 		return rv;
-	write_ms = lfs_now_ms();
+	write_ms = lfs_clock_ms(ls->clock);
 	ls->renew_count++;
 	if ((rv = write_record(ls, io, LFS_HOST_LIVE)) < 0)
 		return rv;
@@ -274,5 +274,5 @@ lfs_delta_since_renewal_ms(struct lfs_lockspace *ls)
 	pthread_mutex_lock(&ls->view_lock);
 	r = ls->renewed_ms;
 	pthread_mutex_unlock(&ls->view_lock);
-	return lfs_now_ms() - r;
+	return lfs_clock_ms(ls->clock) - r;
 }

@@ -188,6 +188,7 @@ const struct lfs_io_syscalls lfs_io_syscalls_default = {
 	.submit = sys_submit,
 	.getevents = sys_getevents,
 	.arg = NULL,
+	.clock = NULL,
 };
 
 /* ---- 3. bounce buffers -------------------------------------------------- */
@@ -315,15 +316,6 @@ struct lfs_io_pending {
 	int result;                   /* 0 or -errno once done */
 };
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Only for an I/O the kernel does not hold: never submitted, or reaped.
  * Its buffer goes back to the spares. */
 static void
@@ -410,7 +402,8 @@ abandoned_unlink(struct lfs_io *io, struct lfs_io_pending *p)
 static void
 reap_late(struct lfs_io *io, struct lfs_io_pending *p, const struct io_event *ev)
 {
-	uint64_t late_ms = (mono_ns() - p->submitted_ns) / 1000000u;
+	uint64_t late_ms = (lfs_clock_ns(io->clock) - p->submitted_ns) /
+	    1000000u;
 	int result = event_result(p, ev);
 
 	abandoned_unlink(io, p);
@@ -520,7 +513,7 @@ static void
 batch_submit(struct lfs_io *io, struct lfs_io_pending **cur, int n)
 {
 	struct iocb *iocbs[LFS_IO_MAX_BATCH];
-	uint64_t now = mono_ns();
+	uint64_t now = lfs_clock_ns(io->clock);
 	int i, at = 0, r;
 
 	for (i = 0; i < n; i++) {
@@ -572,7 +565,7 @@ batch_wait(struct lfs_io *io, struct lfs_io_pending **cur, int n,
 	int left, got, i;
 
 	while ((left = batch_outstanding(cur, n)) > 0) {
-		now = mono_ns();
+		now = lfs_clock_ns(io->clock);
 		if (now >= deadline_ns)
 			return 0;
 		left_ns = deadline_ns - now;
@@ -671,7 +664,8 @@ lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n)
 			return rv;
 		}
 	}
-	deadline_ns = mono_ns() + (uint64_t)io->timeout_ms * 1000000u;
+	deadline_ns = lfs_clock_ns(io->clock) +
+	    (uint64_t)io->timeout_ms * 1000000u;
 	batch_submit(io, cur, n);
 	wait_rv = batch_wait(io, cur, n, deadline_ns);
 	batch_abandon(io, cur, n);
@@ -715,6 +709,7 @@ lfs_io_init(struct lfs_io *io, struct lfs_disk *disk, uint32_t timeout_ms,
 	io->disk = disk;
 	io->timeout_ms = timeout_ms;
 	io->sys = sys != NULL ? sys : &lfs_io_syscalls_default;
+	io->clock = io->sys->clock != NULL ? io->sys->clock : &lfs_clock_real;
 	io->log = log;
 	io->next_tag = 1;
 	io->ctx = 0; /* io_setup(2) requires a zeroed context */
@@ -735,7 +730,7 @@ static int
 destroy_wait(struct lfs_io *io)
 {
 	struct io_event ev[LFS_IO_RING_EVENTS];
-	uint64_t start = mono_ns();
+	uint64_t start = lfs_clock_ns(io->clock);
 	struct timespec ts;
 	int got, i;
 
@@ -754,7 +749,7 @@ destroy_wait(struct lfs_io *io)
 			lfs_log(io->log, LOG_WARNING, "%s: still waiting for %"
 			    PRIu32 " abandoned I/Os after %" PRIu64 " s",
 			    io->disk->path, io->stats.abandoned,
-			    (mono_ns() - start) / 1000000000u);
+			    (lfs_clock_ns(io->clock) - start) / 1000000000u);
 	}
 	return 0;
 }

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define LFS_IO_MAX_ABANDONED 32 /* timed-out I/Os a context may leave pending */
@@ -50,7 +51,10 @@ struct lfs_disk {
 int lfs_disk_open(struct lfs_disk *d, const char *path);
 void lfs_disk_close(struct lfs_disk *d);
 
-/* The system calls behind a context; tests replace them. */
+/* The system calls behind a context, and the clock its deadlines are
+ * measured on; tests replace them.  A fake getevents that decides an I/O
+ * hangs advances its fake clock to the timeout it was given and returns 0,
+ * which is exactly what the kernel's does in real time. */
 struct lfs_io_syscalls {
 	int (*setup)(int maxevents, io_context_t *ctx);
 	int (*destroy)(io_context_t ctx);
@@ -58,6 +62,7 @@ struct lfs_io_syscalls {
 	int (*getevents)(void *arg, io_context_t ctx, long min_nr, long nr,
 	    struct io_event *events, struct timespec *timeout);
 	void *arg;               /* handed to submit and getevents */
+	const struct lfs_clock *clock; /* deadlines; NULL: lfs_clock_real */
 };
 extern const struct lfs_io_syscalls lfs_io_syscalls_default;
 
@@ -79,6 +84,7 @@ struct lfs_io {
 	io_context_t ctx;
 	uint32_t timeout_ms;
 	const struct lfs_io_syscalls *sys;
+	const struct lfs_clock *clock; /* sys->clock, or lfs_clock_real */
 	const struct lfs_logger *log;
 	struct lfs_io_pending *abandoned; /* list, owned by this context */
 	struct lfs_io_stats stats;

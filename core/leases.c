@@ -148,7 +148,8 @@ table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
 			return 0;
 		if (rv != -EBUSY && rv != -EAGAIN)
 			return rv;
-		lfs_sleep_ms(TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
+		lfs_clock_sleep(ls->clock,
+		    TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
 	}
 	return rv;
 }

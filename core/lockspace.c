@@ -247,6 +247,7 @@ lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
 
 	memset(ls, 0, sizeof(*ls));
 	ls->log = log;
+	ls->clock = &lfs_clock_real;
 	if ((rv = lfs_disk_open(&ls->disk, path)) < 0)
 		return rv;
 	rv = read_header(ls);
@@ -362,11 +363,11 @@ lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 	buf = malloc(len);
 	if (buf == NULL)
 		return -ENOMEM;
-	start = lfs_now_ms();
+	start = lfs_clock_ms(ls->clock);
 	rv = lfs_io_read(io, ls->layout.host_area * ls->layout.sector_size,
 	    buf, len);
 	if (rv == 0)
-		lfs_hosts_apply(ls, buf, start, lfs_now_ms());
+		lfs_hosts_apply(ls, buf, start, lfs_clock_ms(ls->clock));
 	free(buf);
 	return rv;
 }

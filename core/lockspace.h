@@ -50,6 +50,10 @@ struct lfs_lockspace {
 	struct lfs_layout layout;
 	struct lfs_timeouts to;      /* == header.timeouts */
 	const struct lfs_logger *log;
+	/* every duration of the host view, joins, renewals and ballots is
+	 * measured on this clock; lfs_lockspace_open() sets lfs_clock_real,
+	 * a test may replace it before any other call */
+	const struct lfs_clock *clock;
 
 	/* this host; set by lfs_delta_join() */
 	uint32_t host_id;

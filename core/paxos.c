@@ -257,7 +257,7 @@ hosts_fresh(struct lfs_lockspace *ls)
 	pthread_mutex_lock(&ls->view_lock);
 	at = ls->hosts_read_ms;
 	pthread_mutex_unlock(&ls->view_lock);
-	return lfs_now_ms() - at <= ls->to.hosts_fresh_ms;
+	return lfs_clock_ms(ls->clock) - at <= ls->to.hosts_fresh_ms;
 }
 
 /* Re-read dblocks; -EAGAIN when some host of instance n has mbal > ours. */

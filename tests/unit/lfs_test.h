@@ -64,6 +64,57 @@ static char test_path[4096];              /* set once by lt_main() */
 static const char *test_name;             /* set once by lt_main() */
 static const struct lfs_logger *test_log; /* set once by lt_main() */
 
+/* ---- 0. the test clock ---------------------------------------------------- */
+
+/*
+ * The test clock: time moves only when a test (or a sleep inside the code
+ * under test) moves it, so "timed out after exactly io_timeout" and "DEAD at
+ * host_dead, not before" are exact assertions, whatever the machine's load.
+ * Sleeping on it advances it at once; it is atomic, so several threads may
+ * share it (each sleep then adds its own time: time passes "at least").
+ */
+struct test_clock {
+	_Atomic uint64_t ns;
+	struct lfs_clock clock;  /* the ops table to hand to the code */
+};
+
+/* The clock of every host (section 3); lt_main() starts it. */
+static struct test_clock test_clk;
+
+static inline uint64_t
+tclock_now_ns(void *arg)
+{
+	return atomic_load(&((struct test_clock *)arg)->ns);
+}
+
+static inline void
+tclock_sleep_ms(void *arg, uint32_t ms)
+{
+	atomic_fetch_add(&((struct test_clock *)arg)->ns, (uint64_t)ms * 1000000u);
+}
+
+/* Start at an arbitrary, non-zero time (1000 s), like a real clock. */
+static inline void
+tclock_init(struct test_clock *c)
+{
+	atomic_init(&c->ns, 1000ull * 1000000000u);
+	c->clock.now_ns = tclock_now_ns;
+	c->clock.sleep_ms = tclock_sleep_ms;
+	c->clock.arg = c;
+}
+
+static inline void
+tclock_advance(struct test_clock *c, uint64_t ms)
+{
+	atomic_fetch_add(&c->ns, ms * 1000000u);
+}
+
+static inline uint64_t
+tclock_ms(struct test_clock *c)
+{
+	return atomic_load(&c->ns) / 1000000u;
+}
+
 /* ---- 1. the test file and the runner ----------------------------------- */
 
 /* Create test_path as name.XXXXXX in the first directory where an O_DIRECT
@@ -133,6 +184,7 @@ lt_main(const char *name, Suite *(*make_suite)(void), uint64_t file_size)
 		return 1;
 	}
 	test_name = name;
+	tclock_init(&test_clk);
 	test_log = getenv("LFS_TEST_LOG") != NULL ? &log : NULL;
 	sr = srunner_create(make_suite());
 	srunner_run_all(sr, CK_NORMAL);
@@ -218,11 +270,168 @@ fake_table_of(int (*submit)(void *, io_context_t, long, struct iocb **),
 	return s;
 }
 
+/* ---- 2b. an instant disk ------------------------------------------------- */
+
+/*
+ * The instant disk: a system call table for one struct lfs_io whose I/O is
+ * done synchronously at submit (pread/pwrite on the iocb's descriptor and
+ * bounce buffer, so O_DIRECT alignment is still exercised), with its
+ * completion queued for the next getevents.  The kernel's ring is set up
+ * and destroyed, but no aio is ever submitted, so no I/O can be slower than
+ * the test clock says: time does not pass during an I/O unless a rule says
+ * so.
+ *
+ * A rule (tpath.rule, optional) decides each I/O at submit, by the
+ * iocb and a per-path sequence number:
+ *   TP_NOW     do it now, complete it at the next getevents
+ *   TP_HANG    keep it, undone; tpath_land() performs it later (a write
+ *              that lands after its timeout), tpath_release() completes
+ *              it so that the context can reap it
+ *   TP_RESULT  complete it at once with *res (-errno, or a short count),
+ *              not performed
+ *   TP_REJECT  refuse it at submit with *res (< 0)
+ * When getevents is asked for more completions than are queued, the I/Os
+ * it waits for are hung: it advances the clock by the timeout it was given
+ * and returns what it has, which is what the kernel does in real time.
+ *
+ * A path belongs to one context (one thread at a time, like the context).
+ */
+enum tp_act { TP_NOW = 0, TP_HANG, TP_RESULT, TP_REJECT };
+
+struct tpath {
+	struct test_clock *clk;
+	enum tp_act (*rule)(void *arg, int seq, const struct iocb *cb, long *res);
+	void *rule_arg;
+	int seq;                       /* I/Os seen by submit, refused too */
+	int writes, reads;             /* performed (at submit or landed) */
+	struct iocb *held[FAKE_MAX];
+	int nheld;
+	struct fake_queue q;
+	struct lfs_io_syscalls sys;    /* the table to give lfs_io_init() */
+};
+
+/* Perform cb's I/O on its descriptor now; the byte count or -errno. */
+static inline long
+tpath_do(struct tpath *tp, struct iocb *cb)
+{
+	ssize_t n;
+
+	if (cb->aio_lio_opcode == IO_CMD_PREAD) {
+		n = pread(cb->aio_fildes, cb->u.c.buf, cb->u.c.nbytes,
+		    cb->u.c.offset);
+		tp->reads++;
+	} else {
+		n = pwrite(cb->aio_fildes, cb->u.c.buf, cb->u.c.nbytes,
+		    cb->u.c.offset);
+		tp->writes++;
+	}
+	return n < 0 ? -errno : (long)n;
+}
+
+static inline int
+tpath_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
+{
+	struct tpath *tp = arg;
+	long i, res;
+	int seq;
+
+	(void)ctx;
+	for (i = 0; i < nr; i++) {
+		enum tp_act act = TP_NOW;
+
+		seq = tp->seq++;
+		res = 0;
+		if (tp->rule != NULL)
+			act = tp->rule(tp->rule_arg, seq, iocbs[i], &res);
+		switch (act) {
+		case TP_NOW:
+			fake_queue_push(&tp->q, iocbs[i], tpath_do(tp, iocbs[i]));
+			break;
+		case TP_HANG:
+			ck_assert_int_lt(tp->nheld, FAKE_MAX);
+			tp->held[tp->nheld++] = iocbs[i];
+			break;
+		case TP_RESULT:
+			fake_queue_push(&tp->q, iocbs[i], res);
+			break;
+		case TP_REJECT:
+			return i > 0 ? (int)i : (int)res;
+		}
+	}
+	return (int)nr;
+}
+
+static inline int
+tpath_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
+    struct io_event *events, struct timespec *timeout)
+{
+	struct tpath *tp = arg;
+	long k = 0;
+
+	(void)ctx;
+	while (k < nr && k < tp->q.n) {
+		events[k] = tp->q.ev[k];
+		k++;
+	}
+	memmove(tp->q.ev, tp->q.ev + k, (size_t)(tp->q.n - k) *
+	    sizeof(tp->q.ev[0]));
+	tp->q.n -= (int)k;
+	if (k < min_nr && timeout != NULL)
+		tclock_advance(tp->clk, ((uint64_t)timeout->tv_sec * 1000000000u +
+		    (uint64_t)timeout->tv_nsec + 999999u) / 1000000u);
+	return (int)k;
+}
+
+/* Set tp up on clk; hand &tp->sys to lfs_io_init(). */
+static inline void
+tpath_init(struct tpath *tp, struct test_clock *clk)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->clk = clk;
+	tp->sys = fake_table_of(tpath_submit, tpath_getevents, tp);
+	tp->sys.clock = &clk->clock;
+}
+
+/* Perform the i-th held I/O (in order of submission) now: a write lands
+ * late, after its caller was told -ETIMEDOUT.  It stays held (the kernel
+ * still owns its buffer) until tpath_release(). */
+static inline void
+tpath_land(struct tpath *tp, int i)
+{
+	ck_assert_int_lt(i, tp->nheld);
+	ck_assert_int_ge(tpath_do(tp, tp->held[i]), 0);
+}
+
+/* Land every held write. */
+static inline void
+tpath_land_writes(struct tpath *tp)
+{
+	int i;
+
+	for (i = 0; i < tp->nheld; i++)
+		if (tp->held[i]->aio_lio_opcode == IO_CMD_PWRITE)
+			tpath_land(tp, i);
+}
+
+/* Complete every held I/O, undone (a hung write that never lands), so
+ * that the context reaps them at its next call or at destroy. */
+static inline void
+tpath_release(struct tpath *tp)
+{
+	int i;
+
+	for (i = 0; i < tp->nheld; i++)
+		fake_queue_push(&tp->q, tp->held[i],
+		    (long)tp->held[i]->u.c.nbytes);
+	tp->nheld = 0;
+}
+
 /* ---- 3. hosts ------------------------------------------------------------ */
 
 struct host {
 	struct lfs_lockspace ls;
 	struct lfs_io io;
+	struct tpath path;       /* io's instant disk, on test_clk */
 	uuid_t identity;
 	uint32_t id;
 	char name[16];
@@ -250,13 +459,17 @@ format_lockspace(void)
 	ck_assert_int_eq(lfs_format(test_path, &p, test_log), 0);
 }
 
-/* Open a host that will use id; a new identity unless one is set. */
+/* Open a host that will use id; a new identity unless one is set.  Its
+ * lockspace measures time on test_clk and its I/O runs on an instant disk
+ * (h->path) on the same clock. */
 static inline void
 host_open(struct host *h, uint32_t id)
 {
 	ck_assert_int_eq(lfs_lockspace_open(&h->ls, test_path, test_log), 0);
+	h->ls.clock = &test_clk.clock;
+	tpath_init(&h->path, &test_clk);
 	ck_assert_int_eq(lfs_io_init(&h->io, &h->ls.disk, h->ls.to.io_timeout_ms,
-	    NULL, test_log), 0);
+	    &h->path.sys, test_log), 0);
 	if (uuid_is_null(h->identity))
 		uuid_generate(h->identity);
 	h->id = id;
@@ -269,6 +482,7 @@ host_close(struct host *h)
 {
 	if (!h->open)
 		return;
+	tpath_release(&h->path);
 	lfs_io_destroy(&h->io);
 	lfs_lockspace_close(&h->ls);
 	h->open = 0;
@@ -302,27 +516,16 @@ host_restart(struct host *h)
 	host_renew(h);
 }
 
-static inline void *
-join_thread(void *arg)
-{
-	return (void *)(intptr_t)host_join(arg);
-}
-
-/* Join hosts in parallel (a join takes join_delay); all must succeed.
- * Then renew each. */
+/* Join hosts one after the other (each waits join_delay on the test
+ * clock, which costs no real time); all must succeed.  Then renew each. */
 static inline void
 hosts_join(struct host **hs, int n)
 {
-	pthread_t t[T_HOSTS];
-	void *rv;
-	int i;
+	int i, rv;
 
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(pthread_create(&t[i], NULL, join_thread, hs[i]), 0);
 	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(pthread_join(t[i], &rv), 0);
-		ck_assert_msg((intptr_t)rv == 0, "join of host %u: %d", hs[i]->id,
-		    (int)(intptr_t)rv);
+		rv = host_join(hs[i]);
+		ck_assert_msg(rv == 0, "join of host %u: %d", hs[i]->id, rv);
 	}
 	for (i = 0; i < n; i++)
 		host_renew(hs[i]);
