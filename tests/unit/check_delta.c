@@ -23,25 +23,13 @@
  *   - renewal returns -ESTALE once
  *     our sector holds another identity or generation.
  *
- * Timing assertions are lower bounds from the design plus generous upper
- * bounds (sanitizer build, busy machine).  Where the file goes and
+ * Time is each host's test clock (lfs_test.h): timing assertions are exact
+ * (at the first look at or past a bound), whatever the machine's load.  Where the file goes and
  * LFS_TEST_LOG: lfs_test.h.
  */
 #include "lfs_test.h"
 
 /* ---- host helpers ------------------------------------------------------- */
-
-/* Renewed_ms of h, under its lock. */
-static uint64_t
-renewed_ms(struct host *h)
-{
-	uint64_t r;
-
-	pthread_mutex_lock(&h->ls.view_lock);
-	r = h->ls.renewed_ms;
-	pthread_mutex_unlock(&h->ls.view_lock);
-	return r;
-}
 
 /* Write rec into host id's sector of h's lockspace, through h's io. */
 static void
@@ -90,7 +78,7 @@ START_TEST(test_join_renew_leave)
 	ck_assert_int_eq(lfs_host_get(&b.ls, 1, &v), 0);
 	ck_assert_uint_gt(v.rec.timestamp, ts0);
 	ck_assert_uint_eq(v.rec.timestamp, a.ls.renew_count);
-	ck_assert_uint_lt(lfs_delta_since_renewal_ms(&a.ls), T_SLACK_MS);
+	ck_assert_uint_eq(lfs_delta_since_renewal_ms(&a.ls), 0); /* no time passed */
 
 	/* leave: FREE on disk and in b's view */
 	ck_assert_int_eq(lfs_delta_leave(&a.ls, &a.io), 0);
@@ -124,9 +112,9 @@ START_TEST(test_rejoin_same_identity)
 	ck_assert_int_eq(lfs_delta_leave(&a.ls, &a.io), 0);
 	host_close(&a);
 	host_open(&a, 1);
-	t0 = lfs_now_ms();
+	t0 = tclock_ms(&test_clk);
 	ck_assert_int_eq(host_join(&a), 0);
-	ck_assert_uint_lt(lfs_now_ms() - t0, a.ls.to.host_dead_ms);
+	ck_assert_uint_eq(tclock_ms(&test_clk) - t0, a.ls.to.join_delay_ms);
 	ck_assert_uint_eq(a.ls.generation, gen1 + 1);
 
 	/* after a crash: no leave, the record still LIVE */
@@ -134,9 +122,9 @@ START_TEST(test_rejoin_same_identity)
 	host_close(&a);
 	host_renew(&b);
 	host_open(&a, 1);
-	t0 = lfs_now_ms();
+	t0 = tclock_ms(&test_clk);
 	ck_assert_int_eq(host_join(&a), 0);
-	ck_assert_uint_lt(lfs_now_ms() - t0, a.ls.to.host_dead_ms);
+	ck_assert_uint_eq(tclock_ms(&test_clk) - t0, a.ls.to.join_delay_ms);
 	ck_assert_uint_eq(a.ls.generation, gen1 + 2);
 
 	host_renew(&b);
@@ -166,31 +154,41 @@ END_TEST
 
 /* ---- contention for one id ---------------------------------------------- */
 
-/* The holder renews (from a thread) while a stranger tries its id. */
+/* The holder renews while a stranger tries its id: the joiner's wait
+ * between two looks (join_params.should_stop, called at every step of it)
+ * is where the holder renews, once per step, as a live holder would. */
+static int
+renew_holder(void *arg)
+{
+	host_renew(arg);
+	return 0;
+}
+
 START_TEST(test_join_busy_while_renewing)
 {
 	struct host a = { 0 }, c = { 0 };
-	struct renewer r;
+	struct lfs_join_params p = { .host_id = 3, .host_name = "c",
+	    .should_stop = renew_holder, .arg = &a };
 	struct lfs_host_view v;
-	uint64_t t0, took;
+	uint64_t t0, took, count0;
 	int rv;
 
 	format_lockspace();
 	host_open(&a, 3);
 	ck_assert_int_eq(host_join(&a), 0);
-	renewer_start(&r, &a);
+	count0 = a.ls.renew_count;
 
 	host_open(&c, 3); /* another identity */
-	t0 = lfs_now_ms();
-	rv = host_join(&c);
-	took = lfs_now_ms() - t0;
-	renewer_stop(&r);
+	uuid_copy(p.identity, c.identity);
+	t0 = tclock_ms(&test_clk);
+	rv = lfs_delta_join(&c.ls, &c.io, &p);
+	took = tclock_ms(&test_clk) - t0;
 
 	ck_assert_int_eq(rv, -EBUSY);
 	ck_assert_uint_eq(c.ls.host_id, 0);
-	ck_assert_uint_lt(took, c.ls.to.host_dead_ms); /* saw it renew */
-	ck_assert_int_eq(atomic_load(&r.errors), 0);
-	ck_assert_int_gt(atomic_load(&r.count), 0);
+	/* saw it renew at its second look, one renewal_interval later */
+	ck_assert_uint_eq(took, c.ls.to.renewal_interval_ms);
+	ck_assert_uint_gt(a.ls.renew_count, count0);
 	/* the holder still holds it */
 	host_renew(&a);
 	ck_assert_int_eq(lfs_host_get(&a.ls, 3, &v), 0);
@@ -207,26 +205,25 @@ START_TEST(test_join_takes_over_dead)
 {
 	struct host a = { 0 }, c = { 0 };
 	struct lfs_host_view v;
-	uint64_t t0, took, last, gen_a;
+	uint64_t t0, took, gen_a;
 
 	format_lockspace();
 	host_open(&a, 4);
 	ck_assert_int_eq(host_join(&a), 0);
 	host_renew(&a);
-	last = renewed_ms(&a);
 	gen_a = a.ls.generation;
 
 	host_open(&c, 4);
-	t0 = lfs_now_ms();
+	t0 = tclock_ms(&test_clk);
 	ck_assert_int_eq(host_join(&c), 0);
-	took = lfs_now_ms() - t0;
+	took = tclock_ms(&test_clk) - t0;
 
-	/* waited a full host_dead of silence, measured from a's last renewal
-	 * and from c's own first look alike */
-	ck_assert_uint_ge(lfs_now_ms() - last, c.ls.to.host_dead_ms);
-	ck_assert_uint_ge(took, c.ls.to.host_dead_ms);
-	ck_assert_uint_lt(took, c.ls.to.host_dead_ms + c.ls.to.join_delay_ms +
-	    T_SLACK_MS);
+	/* waited a full host_dead of silence from c's own first look (the
+	 * first sight counts as a change), then join_delay; looks come every
+	 * renewal_interval, so at most one interval more */
+	ck_assert_uint_ge(took, c.ls.to.host_dead_ms + c.ls.to.join_delay_ms);
+	ck_assert_uint_le(took, c.ls.to.host_dead_ms + c.ls.to.join_delay_ms +
+	    c.ls.to.renewal_interval_ms);
 	ck_assert_uint_eq(c.ls.generation, gen_a + 1);
 
 	/* (a's next renewal now fails with -ESTALE:
@@ -240,71 +237,138 @@ START_TEST(test_join_takes_over_dead)
 }
 END_TEST
 
-/* Two strangers race for a free id.  Either exactly one joins (the other
- * lost the race: -EAGAIN, or saw the winner's record: -EBUSY), or, when one
- * started only after the other's join was complete, the late one took the
- * id over after host_dead (the winner does not renew here): then its
- * generation is one higher and its record is the one on disk. */
-struct racer {
-	struct host h;
-	pthread_barrier_t *start;
-	int rv;
+/*
+ * Two strangers race for a free id: at most one may end up holding it.
+ * The race is played out deterministically, every way the hooks allow: b's
+ * whole join runs inside a's, at a's k-th I/O (before that I/O is done, so
+ * that a's I/O lands after b's join and, if b's join took longer than
+ * io_timeout, a is told it timed out), or at the k-th step of a's waits.
+ * Either exactly one joins (the other lost the race: -EAGAIN, saw the
+ * winner alive: -EBUSY, or timed out), or the late one took the id over
+ * after host_dead (the winner does not renew here): then its generation is
+ * higher, its record is the one on disk, and the older one's next renewal
+ * is -ESTALE.  One more outcome is real: a's record write is slower than
+ * io_timeout (b's whole join fits in it), a gives up with -ETIMEDOUT, and
+ * the write lands later over b's record; b's next renewal is -ESTALE.
+ */
+struct race {
+	struct host *a, *b;
+	int at;                  /* a's I/O or wait step at which b joins */
+	int steps;               /* a's wait steps so far */
+	int fired;
+	int b_rv;
 };
 
-static void *
-racer_main(void *arg)
+static void
+race_fire(struct race *r, int n)
 {
-	struct racer *r = arg;
+	if (n != r->at || r->fired)
+		return;
+	r->fired = 1;
+	r->b_rv = host_join(r->b);
+}
 
-	pthread_barrier_wait(r->start);
-	r->rv = host_join(&r->h);
-	return NULL;
+static enum tp_act
+race_at_io(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	(void)cb;
+	(void)res;
+	race_fire(arg, seq);
+	return TP_NOW;
+}
+
+static int
+race_step(void *arg)
+{
+	struct race *r = arg;
+
+	race_fire(r, r->steps++);
+	return 0;
+}
+
+static void
+race_check(struct host *a, int a_rv, struct host *b, int b_rv, const char *how,
+    int k)
+{
+	struct host obs = { 0 };
+	struct lfs_host_view v;
+	struct host *win, *lose;
+
+	host_open(&obs, 7);
+	ck_assert_int_eq(lfs_hosts_refresh(&obs.ls, &obs.io), 0);
+	ck_assert_int_eq(lfs_host_get(&obs.ls, 6, &v), 0);
+	ck_assert_msg(a_rv == 0 || b_rv == 0, "%s %d: nobody joined (%d, %d)",
+	    how, k, a_rv, b_rv);
+	if (a_rv == 0 && b_rv == 0) {
+		ck_assert_msg(a->ls.generation != b->ls.generation,
+		    "%s %d: both joined with generation %llu", how, k,
+		    (unsigned long long)a->ls.generation);
+		win = a->ls.generation > b->ls.generation ? a : b;
+		lose = win == a ? b : a;
+		ck_assert_int_eq(lfs_delta_renew(&lose->ls, &lose->io), -ESTALE);
+	} else {
+		win = a_rv == 0 ? a : b;
+		lose = win == a ? b : a;
+		ck_assert_uint_eq(lose->ls.host_id, 0);
+	}
+	if (uuid_compare(v.rec.identity, win->identity) != 0) {
+		/* the loser's write timed out, landed late, over the winner's
+		 * record: the winner learns it at its next renewal and must
+		 * fence (the generation collision of the core-safety issue) */
+		ck_assert_msg((lose == a ? a_rv : b_rv) == -ETIMEDOUT,
+		    "%s %d: the record on disk is the loser's, which was not "
+		    "told its write timed out", how, k);
+		ck_assert_int_eq(lfs_delta_renew(&win->ls, &win->io), -ESTALE);
+		host_close(&obs);
+		return;
+	}
+	ck_assert_uint_eq(v.rec.generation, win->ls.generation);
+	host_renew(win);
+	host_close(&obs);
 }
 
 START_TEST(test_join_race)
 {
-	struct racer r[2];
-	struct host obs = { 0 };
-	struct lfs_host_view v;
-	pthread_barrier_t start;
-	pthread_t t[2];
-	int i, joined = 0, last = 0;
+	int k, mode, a_rv, runs = 0;
 
-	format_lockspace();
-	memset(r, 0, sizeof(r));
-	pthread_barrier_init(&start, NULL, 2);
-	for (i = 0; i < 2; i++) {
-		host_open(&r[i].h, 6);
-		r[i].start = &start;
-		ck_assert_int_eq(pthread_create(&t[i], NULL, racer_main, &r[i]), 0);
-	}
-	for (i = 0; i < 2; i++)
-		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
-	pthread_barrier_destroy(&start);
+	for (mode = 0; mode < 2; mode++) {
+		for (k = 0; k < 64; k++) {
+			struct host a = { 0 }, b = { 0 };
+			struct race r = { .a = &a, .b = &b, .at = k };
+			struct lfs_join_params p = { .host_id = 6,
+			    .host_name = "a" };
 
-	for (i = 0; i < 2; i++) {
-		if (r[i].rv == 0) {
-			joined++;
-			if (r[i].h.ls.generation > r[last].h.ls.generation ||
-			    r[last].rv != 0)
-				last = i;
-		} else {
-			ck_assert_msg(r[i].rv == -EAGAIN || r[i].rv == -EBUSY,
-			    "racer %d: %d", i, r[i].rv);
+			format_lockspace();
+			host_open(&a, 6);
+			host_open(&b, 6);
+			uuid_copy(p.identity, a.identity);
+			if (mode == 0) {
+				a.path.rule = race_at_io;
+				a.path.rule_arg = &r;
+			} else {
+				p.should_stop = race_step;
+				p.arg = &r;
+			}
+			a_rv = lfs_delta_join(&a.ls, &a.io, &p);
+			if (!r.fired) { /* k is past a's whole join */
+				host_close(&a);
+				host_close(&b);
+				break;
+			}
+			ck_assert_msg(a_rv == 0 || a_rv == -EAGAIN ||
+			    a_rv == -EBUSY || a_rv == -ETIMEDOUT,
+			    "a at %d: %d", k, a_rv);
+			ck_assert_msg(r.b_rv == 0 || r.b_rv == -EAGAIN ||
+			    r.b_rv == -EBUSY, "b at %d: %d", k, r.b_rv);
+			race_check(&a, a_rv, &b, r.b_rv, mode == 0 ? "io" :
+			    "step", k);
+			runs++;
+			host_close(&a);
+			host_close(&b);
 		}
+		ck_assert_int_gt(k, 1); /* the hook fired at least twice */
 	}
-	ck_assert_int_ge(joined, 1);
-	host_open(&obs, 7);
-	ck_assert_int_eq(lfs_hosts_refresh(&obs.ls, &obs.io), 0);
-	ck_assert_int_eq(lfs_host_get(&obs.ls, 6, &v), 0);
-	ck_assert(uuid_compare(v.rec.identity, r[last].h.identity) == 0);
-	ck_assert_uint_eq(v.rec.generation, r[last].h.ls.generation);
-	if (joined == 2) /* the takeover case */
-		ck_assert_uint_eq(r[0].h.ls.generation + r[1].h.ls.generation,
-		    2 * r[last].h.ls.generation - 1);
-	for (i = 0; i < 2; i++)
-		host_close(&r[i].h);
-	host_close(&obs);
+	fprintf(stderr, "check_delta: join race played out %d ways\n", runs);
 }
 END_TEST
 
@@ -329,17 +393,19 @@ START_TEST(test_state_transitions)
 	for (i = 0; i < 3; i++) {
 		host_renew(&a);
 		host_renew(&b);
-		sleep_ms(T_POLL_MS);
+		tclock_advance(&test_clk, T_POLL_MS);
 	}
-	last = renewed_ms(&a);
+	/* b's read right after a's last renewal is where b saw it change */
+	host_renew(&a);
+	last = tclock_ms(&test_clk);
 	host_renew(&b);
 	ck_assert_int_eq(lfs_host_state(&b.ls, 1, a.ls.generation),
 	    LFS_HOST_STATE_LIVE);
 
 	while (dead_at == 0) {
 		host_renew(&b);
-		now = lfs_now_ms();
-		ck_assert_uint_lt(now - last, b.ls.to.host_dead_ms + T_SLACK_MS);
+		now = tclock_ms(&test_clk);
+		ck_assert_uint_le(now - last, b.ls.to.host_dead_ms);
 		s = lfs_host_state(&b.ls, 1, a.ls.generation);
 		ck_assert_int_ge(s, prev); /* LIVE < FAILING < DEAD */
 		ck_assert_int_le(s - prev, 1); /* no state skipped */
@@ -348,12 +414,14 @@ START_TEST(test_state_transitions)
 		if (s == LFS_HOST_STATE_DEAD)
 			dead_at = now;
 		prev = s;
-		sleep_ms(T_POLL_MS);
+		tclock_advance(&test_clk, T_POLL_MS);
 	}
+	/* exactly at the first look at or past each bound */
 	ck_assert_uint_ne(failing_at, 0);
 	ck_assert_uint_ge(failing_at - last, b.ls.to.renewal_fail_ms);
-	ck_assert_uint_lt(failing_at - last, b.ls.to.host_dead_ms);
+	ck_assert_uint_lt(failing_at - last, b.ls.to.renewal_fail_ms + T_POLL_MS);
 	ck_assert_uint_ge(dead_at - last, b.ls.to.host_dead_ms);
+	ck_assert_uint_lt(dead_at - last, b.ls.to.host_dead_ms + T_POLL_MS);
 
 	/* a comes back */
 	host_renew(&a);
@@ -376,11 +444,20 @@ START_TEST(test_first_sight_not_dead)
 	host_open(&a, 1);
 	ck_assert_int_eq(host_join(&a), 0);
 	host_renew(&a);
-	sleep_ms(a.ls.to.host_dead_ms + T_POLL_MS); /* a silent for host_dead */
+	tclock_advance(&test_clk, a.ls.to.host_dead_ms + T_POLL_MS); /* silent */
 
 	host_open(&b, 2);
 	ck_assert_int_eq(lfs_hosts_refresh(&b.ls, &b.io), 0);
 	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_LIVE);
+	/* ... and DEAD exactly host_dead after b's first look, judged by
+	 * the start of b's latest read (nothing is known after it) */
+	tclock_advance(&test_clk, b.ls.to.host_dead_ms - 1);
+	ck_assert_int_eq(lfs_hosts_refresh(&b.ls, &b.io), 0);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_FAILING);
+	tclock_advance(&test_clk, 1);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_FAILING);
+	ck_assert_int_eq(lfs_hosts_refresh(&b.ls, &b.io), 0);
+	ck_assert_int_eq(lfs_host_state(&b.ls, 1, 0), LFS_HOST_STATE_DEAD);
 
 	host_close(&a);
 	host_close(&b);

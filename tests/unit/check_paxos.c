@@ -13,8 +13,8 @@
  * ballot, which raises lver).
  *
  * Faults come from a fake system call table (struct fake) on an extra
- * struct lfs_io: per write or read, by sequence number, pass to the kernel,
- * hang (held until released; a released write is dropped unless the test
+ * struct lfs_io: per write or read, by sequence number, do it now (on the
+ * instant disk of lfs_test.h), hang (held until released; a released write is dropped unless the test
  * "lands" it, i.e. writes it to disk late), or fail with -EIO.  A hook runs
  * just before a write is submitted, to put another host's actions into the
  * window between two I/Os.
@@ -29,8 +29,9 @@
  *   7. requests
  *   8. regressions: bugs these tests found, fixed
  *
- * Timing assertions are lower bounds from the design plus generous upper
- * bounds.  Where the file goes and LFS_TEST_LOG: lfs_test.h.
+ * Time is each host's test clock; a hung I/O advances it by exactly the
+ * timeout it was waited for, so timing assertions are exact.  Where the
+ * file goes and LFS_TEST_LOG: lfs_test.h.
  */
 #include "lfs_test.h"
 
@@ -57,6 +58,7 @@ struct fake {
 	int held_wseq[FAKE_MAX];       /* write sequence number, -1 for reads */
 	int nheld;
 	struct fake_queue q;           /* completions for the next getevents */
+	struct test_clock *clk;        /* test_clk; hangs advance it */
 };
 
 static enum fake_act
@@ -76,8 +78,9 @@ fake_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 {
 	struct fake *f = arg;
 	long i;
-	int r, seq, w;
+	int seq, w;
 
+	(void)ctx;
 	for (i = 0; i < nr; i++) {
 		struct iocb *cb = iocbs[i];
 		enum fake_act a;
@@ -95,10 +98,8 @@ fake_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 		case ACT_EIO:
 			fake_queue_push(&f->q, cb, -EIO);
 			break;
-		default:
-			r = io_submit(ctx, 1, &iocbs[i]);
-			if (r != 1)
-				return i > 0 ? (int)i : r;
+		default: /* done now: an instant disk (lfs_test.h) */
+			fake_queue_push(&f->q, cb, fake_do_io(cb));
 			break;
 		}
 	}
@@ -111,7 +112,9 @@ fake_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
 {
 	struct fake *f = arg;
 
-	return fake_queue_getevents(&f->q, ctx, min_nr, nr, events, timeout);
+	(void)ctx;
+	return fake_queue_getevents_on(&f->q, f->clk, min_nr, nr, events,
+	    timeout);
 }
 
 /* The held write number wseq reaches the disk now, late (it stays held). */
@@ -157,7 +160,9 @@ static void
 faulty_open(struct faulty *fy, struct host *h)
 {
 	memset(fy, 0, sizeof(*fy));
+	fy->fake.clk = &test_clk;
 	fy->sys = fake_table_of(fake_submit, fake_getevents, &fy->fake);
+	fy->sys.clock = &test_clk.clock;
 	ck_assert_int_eq(lfs_io_init(&fy->io, &h->ls.disk, h->ls.to.io_timeout_ms,
 	    &fy->sys, test_log), 0);
 }
@@ -362,7 +367,7 @@ START_TEST(test_release_not_owner)
 	ck_assert_int_eq(release(b, ref, &fake), -EPERM);
 	ck_assert_int_eq(release(b, ref, &held), -EPERM); /* a's, not ours */
 
-	sleep_ms(b->ls.to.renewal_fail_ms - b->ls.to.io_timeout_ms);
+	tclock_advance(&test_clk, b->ls.to.renewal_fail_ms - b->ls.to.io_timeout_ms);
 	host_renew(a);                      /* a stays live; b goes stale */
 	ck_assert_int_eq(release(b, ref, &fake), -EPERM);
 
@@ -472,22 +477,24 @@ START_TEST(test_takeover_after_host_dead)
 
 	world_init(&w, 2, 1);
 	ck_assert_int_eq(acquire(a, ref, &held), 0);
-	host_renew(a);
-	last = a->ls.renewed_ms;            /* a's last renewal */
+	host_renew(a);                      /* a's last renewal ... */
+	last = tclock_ms(&test_clk);          /* ... seen by b's next read */
 
 	for (;;) {
 		host_renew(b);
 		rv = acquire(b, ref, &out);
-		done = lfs_now_ms();
+		done = tclock_ms(&test_clk);
 		if (rv == 0)
 			break;
 		ck_assert_int_eq(rv, -EBUSY);
 		busy++;
-		ck_assert_uint_lt(done - last, b->ls.to.host_dead_ms + T_SLACK_MS);
-		sleep_ms(T_POLL_MS);
+		ck_assert_uint_lt(done - last, b->ls.to.host_dead_ms);
+		tclock_advance(&test_clk, T_POLL_MS);
 	}
+	/* at b's first attempt at or past host_dead, on b's clock */
 	ck_assert_int_gt(busy, 0);
 	ck_assert_uint_ge(done - last, b->ls.to.host_dead_ms);
+	ck_assert_uint_lt(done - last, b->ls.to.host_dead_ms + T_POLL_MS);
 	ck_assert_uint_eq(out.lver, held.lver + 1);
 	ck_assert_uint_eq(out.owner_id, b->id);
 	/* a, waking up, cannot release what it lost */
@@ -725,10 +732,11 @@ START_TEST(test_fault_hang)
 		else
 			fy.fake.rall = ACT_HANG;
 		host_renew(a);
-		t0 = lfs_now_ms();
+		t0 = tclock_ms(&test_clk);
 		ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1",
 		    &out), -ETIMEDOUT);
-		ck_assert_uint_lt(lfs_now_ms() - t0, T_SLACK_MS);
+		/* exactly one io_timeout: the first hung I/O ends the ballot */
+		ck_assert_uint_eq(tclock_ms(&test_clk) - t0, a->ls.to.io_timeout_ms);
 		faulty_close(&fy);
 		ck_assert_uint_eq(read_leader(b, ref).lver, 0);
 		ck_assert(sector_is_zero(a, dblock_offset(a, ref->slot, a->id)));

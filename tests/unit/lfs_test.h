@@ -15,14 +15,20 @@
  *      fake decided itself, handed out ahead of the kernel's.  What to
  *      hang or fail stays with each test file: its own struct fake and
  *      submit function hold the script
+ *   2b. the instant disk: I/O done at submit, hangs and late writes on
+ *      the test clock
+ *   0. the test clock
  *   3. hosts: a struct lfs_lockspace opened on the shared file with its
- *      own struct lfs_io, joined with its own id and identity; renewers
+ *      own struct lfs_io, clock and instant disk, joined with its own id
+ *      and identity
  *   4. worlds: a formatted lockspace with n hosts joined and renewed, and
  *      optionally the lease "vm1"; shorthands for the Paxos calls
  *
  * The lockspace uses io_timeout 100 ms (the minimum): renewal_fail is
- * 400 ms, host_dead 800 ms, a join takes about join_delay = 200 ms.  Nothing
- * renews in the background unless a test starts a renewer.
+ * 400 ms, host_dead 800 ms, a join waits join_delay = 200 ms, all on the
+ * test clock: no test of the lockspace sleeps in real time or
+ * depends on how fast the disk or the machine is.  Nothing renews unless
+ * the test renews.
  *
  * The file goes in LFS_TEST_DIR, else the first of /var/tmp, ., /tmp where
  * an O_DIRECT write works (/tmp may be tmpfs).  LFS_TEST_LOG=1 sends the
@@ -55,8 +61,7 @@
 #define T_HOSTS 8u
 #define T_LEASES 16u
 #define T_FILE_SIZE (1u << 20) /* bytes; the lockspace needs ~100 KiB */
-#define T_POLL_MS 50u          /* renew/poll step of the tests */
-#define T_SLACK_MS 3000u       /* generous upper-bound slack */
+#define T_POLL_MS 50u          /* renew/poll step of the tests, test clock */
 #define T_MAX_WORLD 4          /* hosts in one world */
 #define FAKE_MAX 128           /* I/Os a fake can script, hold or queue */
 
@@ -71,14 +76,27 @@ static const struct lfs_logger *test_log; /* set once by lt_main() */
  * under test) moves it, so "timed out after exactly io_timeout" and "DEAD at
  * host_dead, not before" are exact assertions, whatever the machine's load.
  * Sleeping on it advances it at once; it is atomic, so several threads may
- * share it (each sleep then adds its own time: time passes "at least").
+ * share it (each sleep then adds its own time: time passes "at least").  A
+ * frozen clock stands still: sleeps only yield, so a test of concurrency in
+ * real threads (the name table) is not also a test of liveness.
  */
 struct test_clock {
 	_Atomic uint64_t ns;
+	atomic_bool frozen;      /* sleeps yield in real time, add nothing */
 	struct lfs_clock clock;  /* the ops table to hand to the code */
 };
 
-/* The clock of every host (section 3); lt_main() starts it. */
+/*
+ * The one clock of every host in a test (section 3), as real time is one
+ * for real hosts: the delta-lease and Paxos timing arguments compare
+ * durations measured by different hosts, which holds only when their clocks
+ * run at one rate.  A test drives the hosts from one thread, one call at a
+ * time; a sleep inside a call (a join's join_delay) is time that passes for
+ * every host while the others do nothing, which is one of the interleavings
+ * the real world allows.  Two hosts "at once" are interleaved by a hook run
+ * inside the other's call (a tpath rule, join_params.should_stop).
+ * lt_main() starts it.
+ */
 static struct test_clock test_clk;
 
 static inline uint64_t
@@ -90,7 +108,13 @@ tclock_now_ns(void *arg)
 static inline void
 tclock_sleep_ms(void *arg, uint32_t ms)
 {
-	atomic_fetch_add(&((struct test_clock *)arg)->ns, (uint64_t)ms * 1000000u);
+	struct test_clock *c = arg;
+	struct timespec ts = { 0, 1000000L };
+
+	if (atomic_load(&c->frozen))
+		nanosleep(&ts, NULL); /* let the other threads run */
+	else
+		atomic_fetch_add(&c->ns, (uint64_t)ms * 1000000u);
 }
 
 /* Start at an arbitrary, non-zero time (1000 s), like a real clock. */
@@ -98,6 +122,7 @@ static inline void
 tclock_init(struct test_clock *c)
 {
 	atomic_init(&c->ns, 1000ull * 1000000000u);
+	atomic_init(&c->frozen, false);
 	c->clock.now_ns = tclock_now_ns;
 	c->clock.sleep_ms = tclock_sleep_ms;
 	c->clock.arg = c;
@@ -270,6 +295,44 @@ fake_table_of(int (*submit)(void *, io_context_t, long, struct iocb **),
 	return s;
 }
 
+/* getevents on a test clock: the queued completions, and when fewer than
+ * min_nr are queued, the I/Os waited for are hung: the clock advances by
+ * the timeout given and what there is comes back, as the kernel's does in
+ * real time.  The kernel's ring is never asked. */
+static inline int
+fake_queue_getevents_on(struct fake_queue *q, struct test_clock *clk,
+    long min_nr, long nr, struct io_event *events, struct timespec *timeout)
+{
+	long k = 0;
+
+	while (k < nr && k < q->n) {
+		events[k] = q->ev[k];
+		k++;
+	}
+	memmove(q->ev, q->ev + k, (size_t)(q->n - k) * sizeof(q->ev[0]));
+	q->n -= (int)k;
+	if (k < min_nr && timeout != NULL)
+		tclock_advance(clk, ((uint64_t)timeout->tv_sec * 1000000000u +
+		    (uint64_t)timeout->tv_nsec + 999999u) / 1000000u);
+	return (int)k;
+}
+
+/* Perform cb's I/O on its descriptor and bounce buffer now; the byte count
+ * or -errno. */
+static inline long
+fake_do_io(struct iocb *cb)
+{
+	ssize_t n;
+
+	if (cb->aio_lio_opcode == IO_CMD_PREAD)
+		n = pread(cb->aio_fildes, cb->u.c.buf, cb->u.c.nbytes,
+		    cb->u.c.offset);
+	else
+		n = pwrite(cb->aio_fildes, cb->u.c.buf, cb->u.c.nbytes,
+		    cb->u.c.offset);
+	return n < 0 ? -errno : (long)n;
+}
+
 /* ---- 2b. an instant disk ------------------------------------------------- */
 
 /*
@@ -310,22 +373,15 @@ struct tpath {
 	struct lfs_io_syscalls sys;    /* the table to give lfs_io_init() */
 };
 
-/* Perform cb's I/O on its descriptor now; the byte count or -errno. */
+/* Perform cb's I/O now, counted. */
 static inline long
 tpath_do(struct tpath *tp, struct iocb *cb)
 {
-	ssize_t n;
-
-	if (cb->aio_lio_opcode == IO_CMD_PREAD) {
-		n = pread(cb->aio_fildes, cb->u.c.buf, cb->u.c.nbytes,
-		    cb->u.c.offset);
+	if (cb->aio_lio_opcode == IO_CMD_PREAD)
 		tp->reads++;
-	} else {
-		n = pwrite(cb->aio_fildes, cb->u.c.buf, cb->u.c.nbytes,
-		    cb->u.c.offset);
+	else
 		tp->writes++;
-	}
-	return n < 0 ? -errno : (long)n;
+	return fake_do_io(cb);
 }
 
 static inline int
@@ -366,20 +422,10 @@ tpath_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
     struct io_event *events, struct timespec *timeout)
 {
 	struct tpath *tp = arg;
-	long k = 0;
 
 	(void)ctx;
-	while (k < nr && k < tp->q.n) {
-		events[k] = tp->q.ev[k];
-		k++;
-	}
-	memmove(tp->q.ev, tp->q.ev + k, (size_t)(tp->q.n - k) *
-	    sizeof(tp->q.ev[0]));
-	tp->q.n -= (int)k;
-	if (k < min_nr && timeout != NULL)
-		tclock_advance(tp->clk, ((uint64_t)timeout->tv_sec * 1000000000u +
-		    (uint64_t)timeout->tv_nsec + 999999u) / 1000000u);
-	return (int)k;
+	return fake_queue_getevents_on(&tp->q, tp->clk, min_nr, nr, events,
+	    timeout);
 }
 
 /* Set tp up on clk; hand &tp->sys to lfs_io_init(). */
@@ -439,15 +485,6 @@ struct host {
 };
 
 static inline void
-sleep_ms(uint32_t ms)
-{
-	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static inline void
 format_lockspace(void)
 {
 	struct lfs_format_params p = {
@@ -460,7 +497,7 @@ format_lockspace(void)
 }
 
 /* Open a host that will use id; a new identity unless one is set.  Its
- * lockspace measures time on test_clk and its I/O runs on an instant disk
+ * lockspace measures time on test_clk, and its I/O runs on an instant disk
  * (h->path) on the same clock. */
 static inline void
 host_open(struct host *h, uint32_t id)
@@ -529,53 +566,6 @@ hosts_join(struct host **hs, int n)
 	}
 	for (i = 0; i < n; i++)
 		host_renew(hs[i]);
-}
-
-/* A thread renewing one host every T_POLL_MS until told to stop, on an
- * I/O context of its own (one context belongs to one thread: diskio.h), as
- * the daemon does, so the test may use the host's own meanwhile. */
-struct renewer {
-	struct host *h;
-	struct lfs_io io;
-	pthread_t thread;
-	atomic_bool stop;
-	atomic_int errors;       /* renewals that failed */
-	atomic_int count;        /* renewals that succeeded */
-};
-
-static inline void *
-renewer_main(void *arg)
-{
-	struct renewer *r = arg;
-
-	while (!atomic_load(&r->stop)) {
-		if (lfs_delta_renew(&r->h->ls, &r->io) == 0)
-			atomic_fetch_add(&r->count, 1);
-		else
-			atomic_fetch_add(&r->errors, 1);
-		sleep_ms(T_POLL_MS);
-	}
-	return NULL;
-}
-
-static inline void
-renewer_start(struct renewer *r, struct host *h)
-{
-	r->h = h;
-	atomic_init(&r->stop, false);
-	atomic_init(&r->errors, 0);
-	atomic_init(&r->count, 0);
-	ck_assert_int_eq(lfs_io_init(&r->io, &h->ls.disk, h->ls.to.io_timeout_ms,
-	    NULL, test_log), 0);
-	ck_assert_int_eq(pthread_create(&r->thread, NULL, renewer_main, r), 0);
-}
-
-static inline void
-renewer_stop(struct renewer *r)
-{
-	atomic_store(&r->stop, true);
-	ck_assert_int_eq(pthread_join(r->thread, NULL), 0);
-	lfs_io_destroy(&r->io);
 }
 
 /* ---- 4. worlds ----------------------------------------------------------- */
