@@ -43,6 +43,8 @@
 /* A buffer holding sectors [0, 2 + hw) of one slot, decoded. */
 struct slot_view {
 	uint32_t hw;                 /* dblocks 1 .. hw were read */
+	uint64_t view_ms;            /* start of the host-area read hw is
+	                                from (paxos.h invariant 4) */
 	struct lfs_leader leader;
 	struct lfs_dblock *dblocks;  /* [0 .. hw], index = host id */
 	unsigned char *buf;          /* (2 + hw) sectors */
@@ -63,16 +65,19 @@ slot_view_free(struct slot_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-/* hw for a ballot: our own id and every id ever seen in the host area. */
-static uint32_t
-ballot_high_water(struct lfs_lockspace *ls)
+/* hw for a ballot: our own id and every id ever seen in the host area,
+ * and the start of the host-area read that showed them, taken together:
+ * a later refresh of the view (by the renewal thread) must not make an
+ * older hw look fresh. */
+static void
+ballot_high_water(struct lfs_lockspace *ls, struct slot_view *v)
 {
-	uint32_t hw;
-
 	pthread_mutex_lock(&ls->view_lock);
-	hw = ls->high_water;
+	v->hw = ls->high_water;
+	v->view_ms = ls->hosts_read_ms;
 	pthread_mutex_unlock(&ls->view_lock);
-	return hw > ls->host_id ? hw : ls->host_id;
+	if (v->hw < ls->host_id)
+		v->hw = ls->host_id;
 }
 
 static int
@@ -123,7 +128,7 @@ static int
 slot_view_init(struct lfs_lockspace *ls, struct slot_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->hw = ballot_high_water(ls);
+	ballot_high_water(ls, v);
 	v->dblocks = calloc(v->hw + 1u, sizeof(*v->dblocks));
 	v->buf = calloc(2u + v->hw, ls->layout.sector_size);
 	if (v->dblocks == NULL || v->buf == NULL) {
@@ -247,8 +252,7 @@ lfs_ballot_next(uint64_t above, uint32_t max_hosts, uint32_t host_id)
 	return b > above ? b : b + max_hosts;
 }
 
-/* paxos.h invariant 4: the host view a phase read relies on must have been
- * read no longer than hosts_fresh ago, else the ballot gives up. */
+/* Whether the host view is recent enough to start a ballot on. */
 static int
 hosts_fresh(struct lfs_lockspace *ls)
 {
@@ -260,7 +264,18 @@ hosts_fresh(struct lfs_lockspace *ls)
 	return lfs_clock_ms(ls->clock) - at <= ls->to.hosts_fresh_ms;
 }
 
-/* Re-read dblocks; -EAGAIN when some host of instance n has mbal > ours. */
+/* paxos.h invariant 4: a phase read counts only if it completed within
+ * hosts_fresh of the start of the host-area read that v->hw came from.  It
+ * is checked after the read, so that a stall anywhere before it (between
+ * the check and io_submit, in the queue) cannot slip a late read through. */
+static int
+phase_read_in_time(struct lfs_lockspace *ls, const struct slot_view *v)
+{
+	return lfs_clock_ms(ls->clock) - v->view_ms <= ls->to.hosts_fresh_ms;
+}
+
+/* Re-read dblocks; -EAGAIN when some host of instance n has mbal > ours,
+ * or when the read came too late for v->hw to cover every writer. */
 static int
 phase_read(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     struct slot_view *v, uint64_t n, uint64_t mbal)
@@ -268,10 +283,12 @@ phase_read(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	uint32_t id;
 	int rv;
 
-	if (!hosts_fresh(ls))
-		return -EAGAIN;
+	if (!phase_read_in_time(ls, v))
+		return -EAGAIN; /* no use reading: it would be too late */
 	if ((rv = read_slot(ls, io, slot, v, 0)) < 0)
 		return rv;
+	if (!phase_read_in_time(ls, v))
+		return -EAGAIN;
 	for (id = 1; id <= v->hw; id++) {
 		if (id == ls->host_id)
 			continue;

@@ -24,12 +24,27 @@
  *   3. A lease whose owner (id, gen) is LIVE or FAILING in the host view is
  *      busy; it may be taken only when the owner is DEAD, or the owner's
  *      record shows a newer generation or a clean leave.
- *   4. A ballot reads the dblocks of hosts 1 .. high_water only.  Safe since
- *      a joining host waits join_delay before its first ballot, and a ballot
- *      uses a host-area read started at most hosts_fresh ago, with
- *      hosts_fresh + io_timeout <= join_delay: any ballot that did not see
- *      the new host's record finished reading before the new host's first
- *      dblock write (timeouts.c has the timeline).
+ *   4. A ballot reads the dblocks of hosts 1 .. hw only, where hw is the
+ *      highest host id in the host view when the ballot starts, and it
+ *      counts a phase read only if that read completed within hosts_fresh
+ *      of the start h of the host-area read that hw came from (hw and h are
+ *      taken together: a later refresh of the view, by the renewal
+ *      thread, does not make an old hw fresh).  Timeline, J a host that
+ *      the view missed (units: io = io_timeout, hosts_fresh = 1 io,
+ *      join_delay = 2 io):
+ *        h        our host-area read starts; it samples J's sector at or
+ *                 after h and finds it empty, so J's join write lands
+ *                 after h, and J's join write completes after h;
+ *        > h+2io  J waits join_delay after that completion before its
+ *                 first ballot: its first dblock write is not submitted,
+ *                 so cannot land, before h + 2 io;
+ *        <= h+io  every phase read we count has completed (checked after
+ *                 the read, so a stall before or during it cannot slip a
+ *                 late read through).
+ *      So every dblock of J lands after all our counted reads: J's own
+ *      phase reads then see our dblock, and Disk Paxos's usual argument
+ *      holds.  Slack: 1 io (join_delay - hosts_fresh), for clock
+ *      granularity and rate differences between hosts' clocks.
  *   5. An unreadable or undecodable leader or dblock aborts the operation
  *      with an error: it is never taken for a free lease.
  *   6. No lease write is issued while a timed-out write of this io context

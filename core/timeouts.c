@@ -61,11 +61,12 @@ lfs_timeouts_from_io(uint32_t io, struct lfs_timeouts *t)
 	 * at most io later, so 2 io after our write completed every racer's
 	 * write has landed and our re-read sees it. */
 	t->join_delay_ms = 2 * io;
-	/* A ballot may use a host-area read started at most io ago.  With
-	 * the read itself taking up to io, hosts_fresh + io_timeout <=
-	 * join_delay, which is what paxos.h invariant 4 needs: a ballot that
-	 * missed a new host finished reading before that host's first
-	 * dblock write. */
+	/* A ballot counts a phase read only if it completed at most
+	 * hosts_fresh = io after the start of the host-area read its high
+	 * water came from (checked after the read).  A host that read missed
+	 * submits its first dblock write more than join_delay = 2 io after
+	 * that start, so paxos.h invariant 4 holds with a slack of
+	 * join_delay - hosts_fresh = 1 io. */
 	t->hosts_fresh_ms = io;
 	return 0;
 }

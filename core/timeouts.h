@@ -43,7 +43,8 @@ struct lfs_timeouts {
 	uint32_t kill_grace_ms;       /* SIGTERM to SIGKILL */
 	uint32_t host_dead_ms;        /* unchanged this long: host is dead */
 	uint32_t join_delay_ms;       /* wait after a join write before trusting it */
-	uint32_t hosts_fresh_ms;      /* oldest host-area read a ballot may use */
+	uint32_t hosts_fresh_ms;      /* a ballot's reads complete within this of
+	                                 its host-area read (paxos.h inv. 4) */
 };
 
 /* Fill *t from io_timeout_ms.  Returns 0, or -EINVAL when io_timeout_ms is

@@ -365,6 +365,12 @@ struct tpath {
 	struct test_clock *clk;
 	enum tp_act (*rule)(void *arg, int seq, const struct iocb *cb, long *res);
 	void *rule_arg;
+	/* called (if set) after getevents handed out completions: the caller's
+	 * I/O completed in time, and what the hook does (other hosts' actions,
+	 * time passing) happens in the gap before its next step, as when a
+	 * thread stalls after an I/O returned */
+	void (*after)(void *arg);
+	void *after_arg;
 	int seq;                       /* I/Os seen by submit, refused too */
 	int writes, reads;             /* performed (at submit or landed) */
 	struct iocb *held[FAKE_MAX];
@@ -422,10 +428,14 @@ tpath_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
     struct io_event *events, struct timespec *timeout)
 {
 	struct tpath *tp = arg;
+	int got;
 
 	(void)ctx;
-	return fake_queue_getevents_on(&tp->q, tp->clk, min_nr, nr, events,
+	got = fake_queue_getevents_on(&tp->q, tp->clk, min_nr, nr, events,
 	    timeout);
+	if (got > 0 && tp->after != NULL)
+		tp->after(tp->after_arg);
+	return got;
 }
 
 /* Set tp up on clk; hand &tp->sys to lfs_io_init(). */
