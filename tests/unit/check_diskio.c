@@ -177,7 +177,6 @@ fake_advance_to(struct fake *f, uint64_t when_ns)
 /* No kernel ring: the fake never submits aio, and io_destroy(2) of a real
  * ring costs some 40 ms (an RCU grace period) per context.  The context is
  * a token that submit and getevents ignore. */
-static char fake_ring;
 
 static int
 ring_setup(int maxevents, io_context_t *ctx)
