@@ -9,9 +9,10 @@
  * Until 3 lands no one knows the slot; after it, the slot is ready.
  *
  * Deleting: take the lease itself (so it is free and stays so), then under
- * the table lease clear the entry and mark the leader DELETED.  A host with
+ * the table lease mark the leader DELETED, then clear the entry.  A host with
  * a stale name -> slot mapping then reads DELETED or a new incarnation in
- * the leader and gets -ENOENT.
+ * the leader and gets -ENOENT.  The order is what keeps a failure half-way
+ * harmless: a slot is never live without its entry (delete_locked()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -334,28 +335,86 @@ write_deleted_leader(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+/* Clear entry k of the table (read as table), which must still name e. */
 static int
-delete_locked(struct lfs_lockspace *ls, struct lfs_io *io,
-    const struct lfs_lease_entry *e, const struct lfs_leader *lease)
+clear_entry_locked(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_entry *e)
 {
+	struct lfs_lease_entry cur;
 	unsigned char *table;
-	uint32_t k = 0;
-	int64_t free_k;
+	uint32_t k = e->ref.slot - 1;
 	int rv;
 
 	if ((rv = read_table(ls, io, &table)) < 0)
 		return rv;
-	rv = table_scan(ls, table, e->name, &k, &free_k);
-	if (rv == 0 && k + 1 != e->ref.slot)
-		rv = -ENOENT; /* deleted and re-created meanwhile */
-	if (rv < 0)
-		goto out;
-	memset(table + lfs_name_entry_offset(k), 0, LFS_NAME_ENTRY_SIZE);
-	if ((rv = write_table_sector(ls, io, table, k)) < 0)
-		goto out;
-	rv = write_deleted_leader(ls, io, e->ref.slot, lease);
-out:
+	rv = table_entry(ls, table, k, &cur);
+	if (rv == -ENODATA || (rv == 0 && (strcmp(cur.name, e->name) != 0 ||
+	    cur.ref.incarnation != e->ref.incarnation)))
+		rv = -ENOENT; /* cleared, or deleted and re-created meanwhile */
+	if (rv == 0) {
+		memset(table + lfs_name_entry_offset(k), 0, LFS_NAME_ENTRY_SIZE);
+		rv = write_table_sector(ls, io, table, k);
+	}
 	free(table);
+	return rv;
+}
+
+/* Under the table lease, with the lease itself held as *lease: mark its
+ * leader DELETED, then clear its entry.  In that order, so that no failure
+ * leaves a live slot that the table no longer lists: if the leader write
+ * fails nothing changed (the caller releases the lease); once it is
+ * written the slot answers -ENOENT to every holder of the old reference,
+ * and a failed entry write leaves only a listed name whose slot is deleted,
+ * which the next delete of that name clears (delete_finish()). */
+static int
+delete_locked(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_entry *e, const struct lfs_leader *lease,
+    int *leader_deleted)
+{
+	struct lfs_lease_entry cur;
+	unsigned char *table;
+	int rv;
+
+	*leader_deleted = 0;
+	if ((rv = read_table(ls, io, &table)) < 0)
+		return rv;
+	rv = table_entry(ls, table, e->ref.slot - 1, &cur);
+	free(table);
+	if (rv == -ENODATA || (rv == 0 && (strcmp(cur.name, e->name) != 0 ||
+	    cur.ref.incarnation != e->ref.incarnation)))
+		return -ENOENT; /* deleted and re-created meanwhile */
+	if (rv < 0)
+		return rv;
+	if ((rv = write_deleted_leader(ls, io, e->ref.slot, lease)) < 0)
+		return rv;
+	*leader_deleted = 1;
+	return clear_entry_locked(ls, io, e);
+}
+
+/* The lease of entry e answers -ENOENT: if its leader is this incarnation's
+ * DELETED one, an earlier delete stopped after marking it; clear the entry
+ * it left.  Else -ENOENT stands. */
+static int
+delete_finish(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_entry *e)
+{
+	struct lfs_leader ld, table_held;
+	int rv;
+
+	memset(&ld, 0, sizeof(ld));
+	rv = lfs_paxos_read_leader(ls, io, &e->ref, &ld); /* fills ld on -ENOENT */
+	if (rv != -ENOENT)
+		return rv < 0 ? rv : -EBUSY; /* it is a live lease again */
+	if (!(ld.flags & LFS_LEADER_DELETED) ||
+	    ld.incarnation != e->ref.incarnation)
+		return -ENOENT;
+	if ((rv = table_lock(ls, io, &table_held)) < 0)
+		return rv;
+	rv = clear_entry_locked(ls, io, e);
+	table_unlock(ls, io, &table_held);
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "%s: deleted (finished an earlier "
+		    "delete)", e->name);
 	return rv;
 }
 
@@ -365,11 +424,13 @@ lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
 {
 	struct lfs_lease_entry e;
 	struct lfs_leader lease, table_held;
-	int rv;
+	int rv, leader_deleted;
 
 	if ((rv = lfs_leases_lookup(ls, io, name, &e)) < 0)
 		return rv;
 	rv = lfs_paxos_acquire(ls, io, &e.ref, name, &lease);
+	if (rv == -ENOENT)
+		return delete_finish(ls, io, &e);
 	if (rv == -EALREADY || rv == -EAGAIN)
 		rv = -EBUSY; /* held here, or someone is taking it right now */
 	if (rv < 0)
@@ -378,11 +439,15 @@ lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
 		lfs_paxos_release(ls, io, &e.ref, &lease);
 		return rv;
 	}
-	rv = delete_locked(ls, io, &e, &lease);
+	rv = delete_locked(ls, io, &e, &lease, &leader_deleted);
 	table_unlock(ls, io, &table_held);
-	if (rv < 0)
+	if (rv < 0 && !leader_deleted)
 		lfs_paxos_release(ls, io, &e.ref, &lease);
-	else
+	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "%s: deleted", name);
+	else if (leader_deleted)
+		lfs_log(ls->log, LOG_ERR, "%s: deleted, but its name-table "
+		    "entry could not be cleared (%s); deleting it again "
+		    "finishes", name, strerror(-rv));
 	return rv;
 }

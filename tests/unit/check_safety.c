@@ -99,6 +99,134 @@ START_TEST(test_ballot_sees_every_writer)
 }
 END_TEST
 
+/* ---- case 3: a delete that fails half-way -------------------------------------
+ *
+ * Deleting cleared the table entry first and then wrote the DELETED leader;
+ * when that write failed, the slot kept a valid leader named vm1 that no
+ * table entry listed.  A host that had cached vm1 -> slot could still hold
+ * it, while a new mkdir vm1 made a second lease vm1 in another slot.
+ * Property: no failure at any step of a delete leaves two slots answering
+ * to one name, or a slot answering to a name the table does not list; a
+ * failed delete can be completed by deleting again.
+ */
+struct fail_write {
+	uint64_t offset;         /* fail writes to this byte offset ... */
+	int deleted_leader;      /* ... only of a DELETED leader */
+	int failed;
+};
+
+static enum tp_act
+fail_write_rule(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct fail_write *f = arg;
+	struct lfs_leader ld;
+
+	(void)seq;
+	if (cb->aio_lio_opcode != IO_CMD_PWRITE ||
+	    (uint64_t)cb->u.c.offset != f->offset)
+		return TP_NOW;
+	if (f->deleted_leader && (lfs_leader_decode(&ld, cb->u.c.buf, 512) < 0 ||
+	    !(ld.flags & LFS_LEADER_DELETED)))
+		return TP_NOW;
+	f->failed++;
+	*res = -EIO;
+	return TP_RESULT;
+}
+
+/* pad (slot 1) and vm1 (slot 2), then pad deleted: slot 1 is free, so a new
+ * vm1 would go there. */
+static struct lfs_lease_entry
+two_slots(struct world *w)
+{
+	struct host *a = &w->h[0];
+	struct lfs_lease_entry pad, vm1;
+
+	world_init(w, 2, 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "pad", &pad), 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &vm1), 0);
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "pad"), 0);
+	ck_assert_uint_eq(vm1.ref.slot, 2);
+	return vm1;
+}
+
+/* After a failed delete of vm1 (old: its entry before), at most one slot
+ * answers to vm1, and a second delete completes the first. */
+static void
+check_one_vm1(struct world *w, const struct lfs_lease_entry *old)
+{
+	struct host *a = &w->h[0], *b = &w->h[1];
+	struct lfs_lease_entry now, again;
+	struct lfs_leader held;
+	int listed, rv;
+
+	host_renew(a);
+	host_renew(b);
+	listed = lfs_leases_lookup(&a->ls, &a->io, "vm1", &now) == 0;
+	rv = lfs_paxos_acquire(&b->ls, &b->io, &old->ref, "vm1", &held);
+	if (rv == 0) { /* the old slot still answers: it must be the listed one */
+		ck_assert_msg(listed && now.ref.slot == old->ref.slot &&
+		    now.ref.incarnation == old->ref.incarnation, "the old slot "
+		    "of vm1 answers, but the table does not list it");
+		ck_assert_int_eq(release(b, &old->ref, &held), 0);
+		ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1",
+		    &again), -EEXIST);
+	} else {
+		ck_assert_int_eq(rv, -ENOENT);
+	}
+	/* deleting again finishes the job; then vm1 can be made anew */
+	rv = lfs_leases_delete(&a->ls, &a->io, "vm1");
+	ck_assert_msg(rv == 0 || (!listed && rv == -ENOENT), "second delete: %d",
+	    rv);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "vm1", &now), -ENOENT);
+	ck_assert_int_eq(lfs_paxos_acquire(&b->ls, &b->io, &old->ref, "vm1",
+	    &held), -ENOENT);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &again), 0);
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_acquire(&b->ls, &b->io, &old->ref, "vm1",
+	    &held), -ENOENT);
+}
+
+START_TEST(test_delete_fails_deleted_leader)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry vm1 = two_slots(&w);
+	struct fail_write f = { .deleted_leader = 1 };
+	struct ctx ops;
+
+	f.offset = lfs_slot_sector(&a->ls.layout, vm1.ref.slot) *
+	    a->ls.layout.sector_size;
+	ctx_open(&ops, a);
+	ops.path.rule = fail_write_rule;
+	ops.path.rule_arg = &f;
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &ops.io, "vm1"), -EIO);
+	ck_assert_int_eq(f.failed, 1);
+	ctx_close(&ops);
+	check_one_vm1(&w, &vm1);
+	world_fini(&w);
+}
+END_TEST
+
+START_TEST(test_delete_fails_table_write)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry vm1 = two_slots(&w);
+	struct fail_write f = { 0 };
+	struct ctx ops;
+
+	f.offset = a->ls.layout.name_table * a->ls.layout.sector_size;
+	ctx_open(&ops, a);
+	ops.path.rule = fail_write_rule;
+	ops.path.rule_arg = &f;
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &ops.io, "vm1"), -EIO);
+	ck_assert_int_eq(f.failed, 1);
+	ctx_close(&ops);
+	check_one_vm1(&w, &vm1);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -109,6 +237,9 @@ safety_suite(void)
 
 	tc = lt_tcase(s, "paxos");
 	tcase_add_test(tc, test_ballot_sees_every_writer);
+	tc = lt_tcase(s, "names");
+	tcase_add_test(tc, test_delete_fails_deleted_leader);
+	tcase_add_test(tc, test_delete_fails_table_write);
 	return s;
 }
 
