@@ -556,8 +556,23 @@ ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
 		    "gen %llu", v.leader.name, (unsigned long long)n, id,
 		    (unsigned long long)gen);
 		rv = -EPERM; /* a host that took us for dead won instance n */
-	} else
-		rv = commit(ls, io, ref->slot, &v.leader, n, id, gen, out);
+	} else if ((rv = commit(ls, io, ref->slot, &v.leader, n, id, gen,
+	    out)) < 0) {
+		/*
+		 * Instance n chose (to_id, to_gen): that is final, whatever
+		 * became of the leader write (it may still land).  We are not
+		 * the owner any more; only the leader, which the target waits
+		 * for, is missing, and only we may write it (invariant 2).
+		 * Calling again runs instance n again, which can only choose
+		 * the same value, and commits it.
+		 */
+		lfs_log(ls->log, LOG_WARNING, "%s: instance %llu chose host %u "
+		    "gen %llu, but its leader write failed (%s): no longer "
+		    "ours, commit pending", v.leader.name,
+		    (unsigned long long)n, id, (unsigned long long)gen,
+		    strerror(-rv));
+		rv = -EINPROGRESS;
+	}
 out:
 	slot_view_free(&v);
 	return rv;

@@ -82,14 +82,23 @@ int lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out);
 
 /* Release a lease held as *held.  -EPERM when the disk shows another owner
- * or lver (nothing written). */
+ * or lver (nothing written); -EINPROGRESS as for lfs_paxos_transfer() (to
+ * nobody) when the release had to run a ballot. */
 int lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held);
 
 /* Hand a lease held as *held to (to_id, to_gen), which must be LIVE with
  * exactly that generation.  -EPERM not the owner, -EHOSTDOWN target not
  * live (or another generation), -ENOENT no such host, -EINVAL target is us;
- * 0 with *out the new leader. */
+ * 0 with *out the new leader.
+ *   -EINPROGRESS  the ballot chose the target, but the leader write failed
+ *              or timed out (it may still land): the lease is the target's
+ *              and no longer ours (stop every local holder now), *out is
+ *              the leader to be written.  Only this host may write it
+ *              (invariant 2) and the target waits for it: call again with
+ *              the same arguments, once the context has settled (-EIO
+ *              until then), until it returns 0.  Calling again is safe:
+ *              the instance can only choose the same value again. */
 int lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
     uint32_t to_id, uint64_t to_gen, struct lfs_leader *out);

@@ -70,12 +70,23 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 		return r;
 	}
 	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
-	if (r < 0 && r != -EPERM)
+	if (r < 0 && r != -EPERM && r != -EINPROGRESS)
 		return lfs_errno_map(d, r, l->name, "release");
 	pthread_mutex_lock(&d->table_lock);
-	l->held = 0;
+	if (r == -EINPROGRESS) {
+		/* freed by the ballot, leader not written: the watcher
+		 * writes it (held && lost, as for a lost lease) */
+		l->lost = 1;
+	} else {
+		l->held = 0;
+	}
 	l->how = LFS_HOW_NONE;
 	pthread_mutex_unlock(&d->table_lock);
+	if (r == -EINPROGRESS) {
+		lfs_log(&d->log, LOG_WARNING, "%s: released; its leader write "
+		    "failed and will be retried", l->name);
+		r = 0;
+	}
 	lfs_guard_ctl_lease(&d->guard, l->name, 0);
 	if (r == -EPERM)
 		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk names "
@@ -149,11 +160,61 @@ transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
 	return 0;
 }
 
+/* The lease went to host `to`: every local holder loses it. */
+static void
+lose_to_target(struct lfs_daemon *d, struct lfs_dlease *l, enum lfs_how how,
+    int to)
+{
+	struct fuse_pollhandle *ph;
+
+	pthread_mutex_lock(&d->table_lock);
+	ph = lfs_hold_detach_locked(l);
+	l->held = 0;
+	l->lost = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	if (how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	lfs_log(&d->log, LOG_INFO, "%s: local holders lost it to host %d",
+	    l->name, to);
+}
+
+/*
+ * A transfer whose ballot chose the target but whose leader write failed
+ * (-EINPROGRESS): write it now.  Only we may (paxos.h invariant 2), and the
+ * target waits for it.  Each try waits for the context to settle (a
+ * timed-out write still pending refuses new writes); we give up at
+ * renewal_fail, when the storage has been unusable long enough that this
+ * host fences anyway.  Called with ops_lock, like the transfer.
+ */
+static int
+transfer_finish(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *held, uint32_t to, uint64_t to_gen)
+{
+	uint64_t end = lfs_now_ms() + d->ls.to.renewal_fail_ms;
+	struct lfs_leader out;
+	int r;
+
+	do {
+		lfs_sleep_ms(d->ls.to.io_timeout_ms / 4 + 1);
+		r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, held, to,
+		    to_gen, &out);
+	} while ((r == -EINPROGRESS || r == -EIO || r == -ETIMEDOUT ||
+	    r == -EAGAIN) && lfs_now_ms() < end);
+	if (r == 0) {
+		lfs_log(&d->log, LOG_NOTICE, "%s: transfer to host %u "
+		    "committed after a failed leader write", l->name, to);
+		return 0;
+	}
+	lfs_log(&d->log, LOG_ERR, "%s: transferred to host %u, but its leader "
+	    "could not be written: %s", l->name, to, strerror(-r));
+	return -EIO;
+}
+
 static int
 ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_ctl_cmd *cmd)
 {
-	struct fuse_pollhandle *ph;
 	struct lfs_leader held, out;
 	enum lfs_how how;
 	uint64_t to_gen;
@@ -183,23 +244,21 @@ ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
 		return r;
 	r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, &held,
 	    (uint32_t)to, to_gen, &out);
+	if (r == -EINPROGRESS) {
+		/* chosen for the target: our holders lose it now, then we
+		 * write the leader the target waits for */
+		lose_to_target(d, l, how, to);
+		return transfer_finish(d, l, &held, (uint32_t)to, to_gen);
+	}
 	if (r < 0) {
 		verify_still_ours(d, l, &held);
 		return lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, l->name,
 		    "transfer");
 	}
-	pthread_mutex_lock(&d->table_lock);
-	ph = lfs_hold_detach_locked(l);
-	l->held = 0;
-	l->lost = 0;
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_notify_ph(ph);
-	if (how == LFS_HOW_CTL)
-		lfs_guard_ctl_lease(&d->guard, l->name, 0);
-	lfs_log(&d->log, LOG_INFO, "%s: local holders lost it to host %d",
-	    l->name, to);
+	lose_to_target(d, l, how, to);
 	return 0;
 }
+
 
 static int
 ctl_request(struct lfs_daemon *d, struct lfs_dlease *l)

@@ -358,7 +358,8 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
 		}
 		pthread_mutex_lock(&d->table_lock);
-		l->unsettled = r == -EAGAIN || r == -EIO || r == -ETIMEDOUT;
+		l->unsettled = r == -EAGAIN || r == -EIO || r == -ETIMEDOUT ||
+		    r == -EINPROGRESS;
 		pthread_mutex_unlock(&d->table_lock);
 	}
 	lfs_ops_unlock(d);

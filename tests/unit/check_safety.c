@@ -227,6 +227,81 @@ START_TEST(test_delete_fails_table_write)
 }
 END_TEST
 
+/* ---- case 2: a transfer whose commit write times out ----------------------------
+ *
+ * The ballot has chosen the target; the leader write times out (it is held:
+ * it may land later).  The source used to get a plain error, read the
+ * leader (still its own, the write has not landed) and keep holding; the
+ * write then lands and the target holds too.  Property: once a ballot has
+ * chosen a value, the local host acts on that value whatever happens to
+ * the commit write: the call says so (-EINPROGRESS: no longer ours), and
+ * calling again once the context has settled finishes the commit.
+ */
+struct hang_leader {
+	uint64_t offset;
+	int hung;
+};
+
+static enum tp_act
+hang_leader_rule(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct hang_leader *h = arg;
+
+	(void)seq;
+	(void)res;
+	if (cb->aio_lio_opcode == IO_CMD_PWRITE &&
+	    (uint64_t)cb->u.c.offset == h->offset && h->hung == 0) {
+		h->hung = 1;
+		return TP_HANG;
+	}
+	return TP_NOW;
+}
+
+START_TEST(test_transfer_commit_times_out)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct hang_leader hl = { 0 };
+	struct lfs_leader held, out, ld;
+	struct ctx ops;
+	int rv;
+
+	world_init(&w, 2, 1);
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	hl.offset = lfs_slot_sector(&a->ls.layout, ref->slot) *
+	    a->ls.layout.sector_size;
+	ctx_open(&ops, a);
+	ops.path.rule = hang_leader_rule;
+	ops.path.rule_arg = &hl;
+	host_renew(a);
+	host_renew(b);
+	rv = lfs_paxos_transfer(&a->ls, &ops.io, ref, &held, b->id,
+	    b->ls.generation, &out);
+	ck_assert_int_eq(hl.hung, 1);
+	ck_assert_msg(rv == -EINPROGRESS, "transfer whose commit timed out "
+	    "returned %d: the source would keep holding a lease chosen for "
+	    "the target", rv);
+	ck_assert_uint_eq(out.owner_id, b->id);       /* what was chosen */
+	/* while the write is pending, the context refuses lease writes */
+	ck_assert_int_eq(lfs_paxos_transfer(&a->ls, &ops.io, ref, &held, b->id,
+	    b->ls.generation, &out), -EIO);
+	/* the write is dropped (never lands); once settled, again: done */
+	tpath_release(&ops.path);
+	host_renew(a);
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_transfer(&a->ls, &ops.io, ref, &held, b->id,
+	    b->ls.generation, &out), 0);
+	ld = read_leader(b, ref);
+	ck_assert_uint_eq(ld.owner_id, b->id);
+	ck_assert_uint_eq(ld.lver, held.lver + 1);
+	/* and a, asked again, knows it is not the owner */
+	ck_assert_int_eq(release(a, ref, &held), -EPERM);
+	ctx_close(&ops);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -237,6 +312,7 @@ safety_suite(void)
 
 	tc = lt_tcase(s, "paxos");
 	tcase_add_test(tc, test_ballot_sees_every_writer);
+	tcase_add_test(tc, test_transfer_commit_times_out);
 	tc = lt_tcase(s, "names");
 	tcase_add_test(tc, test_delete_fails_deleted_leader);
 	tcase_add_test(tc, test_delete_fails_table_write);
