@@ -137,6 +137,43 @@ lfs_leases_lookup(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+/*
+ * The table lease may be left decided for us, or held, by an error: an
+ * acquire whose ballot chose us but whose commit failed, or a release that
+ * failed.  Every other host's mkdir and rmdir would wait on it while we live
+ * (only we may run its next instance), so we settle it at once: commit
+ * what was chosen (the next acquire does) and release.  Each try first lets
+ * a timed-out write of ours complete (the context refuses writes until
+ * then); we give up after renewal_fail, when the storage has been out long
+ * enough that this host fences, and others take the lease over at
+ * host_dead.
+ */
+static void
+table_settle(struct lfs_lockspace *ls, struct lfs_io *io)
+{
+	uint64_t end = lfs_clock_ms(ls->clock) + ls->to.renewal_fail_ms;
+	struct lfs_leader held;
+	int rv;
+
+	do {
+		lfs_clock_sleep(ls->clock, ls->to.io_timeout_ms / 4 + 1);
+		if (lfs_io_reap(io) > 0)
+			continue;
+		rv = lfs_paxos_acquire(ls, io, &table_ref, "_table", &held);
+		if (rv == -EBUSY || rv == -ENOENT)
+			return; /* not ours: another host holds or runs it */
+		if (rv == 0 || rv == -EALREADY)
+			rv = lfs_paxos_release(ls, io, &table_ref, &held);
+		if (rv == 0) {
+			lfs_log(ls->log, LOG_NOTICE, "name table lease: settled "
+			    "after an error");
+			return;
+		}
+	} while (lfs_clock_ms(ls->clock) < end);
+	lfs_log(ls->log, LOG_ERR, "name table lease: could not be settled "
+	    "after an error; other hosts take it over at host_dead");
+}
+
 /* Take the table lease, waiting out short holds by other hosts. */
 static int
 table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
@@ -147,8 +184,11 @@ table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
 		rv = lfs_paxos_acquire(ls, io, &table_ref, "_table", held);
 		if (rv == 0 || rv == -EALREADY)
 			return 0;
-		if (rv != -EBUSY && rv != -EAGAIN)
+		if (rv != -EBUSY && rv != -EAGAIN) {
+			/* an I/O error may come after our ballot chose us */
+			table_settle(ls, io);
 			return rv;
+		}
 		lfs_clock_sleep(ls->clock,
 		    TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
 	}
@@ -161,9 +201,11 @@ table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
 {
 	int rv = lfs_paxos_release(ls, io, &table_ref, held);
 
-	if (rv < 0)
-		lfs_log(ls->log, LOG_ERR, "name table lease: release failed: %s",
-		    strerror(-rv));
+	if (rv < 0 && rv != -EPERM) {
+		lfs_log(ls->log, LOG_ERR, "name table lease: release failed: "
+		    "%s; settling it", strerror(-rv));
+		table_settle(ls, io);
+	}
 }
 
 /* Write the table sector that holds entry k, from the table image. */

@@ -302,6 +302,86 @@ START_TEST(test_transfer_commit_times_out)
 }
 END_TEST
 
+/* ---- case 6: the table lease left decided or held after an error ----------------
+ *
+ * table_unlock() only logged a failed release, and an acquire of the table
+ * lease that failed after its ballot had chosen us left a value decided for
+ * us and never committed: either way every other host's mkdir and rmdir got
+ * -EBUSY until this host's next one.  Property: a value decided for this
+ * host is always eventually committed and released, on every error path of
+ * the table lease.
+ */
+struct fail_table_leader {
+	uint64_t offset;         /* the table lease's leader */
+	uint32_t owner;          /* fail a leader write naming this owner */
+	int failed;
+};
+
+static enum tp_act
+fail_table_leader_rule(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct fail_table_leader *f = arg;
+	struct lfs_leader ld;
+
+	(void)seq;
+	if (cb->aio_lio_opcode != IO_CMD_PWRITE ||
+	    (uint64_t)cb->u.c.offset != f->offset || f->failed ||
+	    lfs_leader_decode(&ld, cb->u.c.buf, 512) < 0 ||
+	    ld.owner_id != f->owner)
+		return TP_NOW;
+	f->failed = 1;
+	*res = -EIO;
+	return TP_RESULT;
+}
+
+static void
+table_lease_case(int fail_release)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct fail_table_leader f = { 0 };
+	const struct lfs_lease_ref table = { 0, 0 };
+	struct lfs_lease_entry e;
+	struct lfs_leader held;
+	struct ctx ops;
+	int rv;
+
+	world_init(&w, 2, 0);
+	f.offset = lfs_slot_sector(&a->ls.layout, 0) * a->ls.layout.sector_size;
+	f.owner = fail_release ? 0 : a->id;
+	ctx_open(&ops, a);
+	ops.path.rule = fail_table_leader_rule;
+	ops.path.rule_arg = &f;
+	rv = lfs_leases_create(&a->ls, &ops.io, "x", &e);
+	ck_assert_int_eq(f.failed, 1);
+	ck_assert_msg(rv == 0 || rv == -EIO, "create: %d", rv);
+	ctx_close(&ops);
+	/* the table lease is free now, while a lives (a single try: the
+	 * retries of lfs_leases_create() would outlast host_dead and take
+	 * it over, which is not the point) */
+	host_renew(a);
+	host_renew(b);
+	rv = lfs_paxos_acquire(&b->ls, &b->io, &table, "_table", &held);
+	ck_assert_msg(rv == 0, "the table lease after a failed %s: %d "
+	    "(every other host's mkdir waits)", fail_release ? "release" :
+	    "commit", rv);
+	ck_assert_int_eq(release(b, &table, &held), 0);
+	ck_assert_int_eq(lfs_leases_create(&b->ls, &b->io, "y", &e), 0);
+	world_fini(&w);
+}
+
+START_TEST(test_table_release_fails)
+{
+	table_lease_case(1);
+}
+END_TEST
+
+START_TEST(test_table_commit_fails)
+{
+	table_lease_case(0);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -316,6 +396,8 @@ safety_suite(void)
 	tc = lt_tcase(s, "names");
 	tcase_add_test(tc, test_delete_fails_deleted_leader);
 	tcase_add_test(tc, test_delete_fails_table_write);
+	tcase_add_test(tc, test_table_release_fails);
+	tcase_add_test(tc, test_table_commit_fails);
 	return s;
 }
 
