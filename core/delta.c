@@ -208,6 +208,67 @@ check_own(struct lfs_lockspace *ls, const unsigned char *area)
 }
 
 /*
+ * Our clock may have missed time: a suspend that CLOCK_BOOTTIME does not see
+ * (a paused VM guest), a frozen process whose renewal thread runs first on
+ * waking.  Another host's renewal counter tells.  Between our previous
+ * host-area read (started at p) and this one (started at r, E = r - p on our
+ * clock), host X's timestamp rose by dc.  X starts a renewal no sooner than
+ * renewal_interval after the start of its previous one, and submits its
+ * write within io of that start, so its writes of old + 1 and new are at
+ * least (dc - 1) * interval - io apart in real time.  The first landed after
+ * our previous read sampled X (after p), the last before this read
+ * completed (before r + io).  So in real time r - p >= (dc - 1) * interval
+ * - 2 io.  We call the generation lost (-ESTALE: fence) when
+ *     (dc - 1) * interval > E + io + interval,
+ * which an unfrozen clock never meets (it would need 0 > interval - io =
+ * io: that is the slack), and which a freeze of about 3 intervals (6 io) or
+ * more meets: other hosts may judge us dead from 8 io on.  A peer's retries
+ * after failed renewals come io/4 apart and can trip it: a needless fence,
+ * never a missed one.  It cannot help holders frozen with us (a paused VM):
+ * they run again the moment we do, which only a watchdog outside the guest
+ * can prevent.
+ */
+static int
+check_peers_clock(struct lfs_lockspace *ls, const unsigned char *area,
+    uint64_t read_ms)
+{
+	uint32_t id, S = ls->layout.sector_size;
+	const struct lfs_host_view *v;
+	uint64_t elapsed, dc, worst = 0;
+	uint32_t worst_id = 0;
+	struct lfs_host rec;
+	int rv = 0;
+
+	pthread_mutex_lock(&ls->view_lock);
+	elapsed = read_ms - ls->hosts_read_ms;
+	for (id = 1; id <= ls->layout.max_hosts && ls->hosts_read_ms != 0; id++) {
+		v = &ls->hosts[id];
+		if (id == ls->host_id || !v->valid || v->corrupt ||
+		    lfs_host_decode(&rec, area + (size_t)(id - 1) * S, S) < 0 ||
+		    uuid_compare(rec.identity, v->rec.identity) != 0 ||
+		    rec.generation != v->rec.generation ||
+		    rec.timestamp <= v->rec.timestamp)
+			continue;
+		dc = rec.timestamp - v->rec.timestamp;
+		if (dc > worst) {
+			worst = dc;
+			worst_id = id;
+		}
+	}
+	if (worst >= 2 && (worst - 1) * ls->to.renewal_interval_ms >
+	    elapsed + ls->to.io_timeout_ms + ls->to.renewal_interval_ms)
+		rv = -ESTALE;
+	pthread_mutex_unlock(&ls->view_lock);
+	if (rv < 0)
+		lfs_log(ls->log, LOG_CRIT, "host %u renewed %llu times while our "
+		    "clock measured %llu ms: this host was frozen or suspended "
+		    "longer than it knows; generation %llu is lost", worst_id,
+		    (unsigned long long)worst, (unsigned long long)elapsed,
+		    (unsigned long long)ls->generation);
+	return rv;
+}
+
+/*
  * Renewal reads before it writes.  A write that went out blind could land
  * over a host that took our id while we were silent (we would not know,
  * and it would never see its own record again); reading first, we see the
@@ -232,6 +293,8 @@ lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
 	    lfs_hosts_area_bytes(ls));
 	if (rv == 0)
 		rv = check_own(ls, area);
+	if (rv == 0)
+		rv = check_peers_clock(ls, area, read_ms);
 	if (rv == 0) {
 		lfs_hosts_apply(ls, area, read_ms, lfs_clock_ms(ls->clock));
 		if (lfs_clock_ms(ls->clock) - read_ms >= ls->to.io_timeout_ms)

@@ -382,6 +382,77 @@ START_TEST(test_table_commit_fails)
 }
 END_TEST
 
+/* ---- case 4: a host whose clock missed time ----------------------------------------
+ *
+ * A host suspended (or a VM guest paused) sees no time pass on a clock that
+ * does not count it, and so never fences, while the others take its leases
+ * after host_dead.  Its first renewal on waking must notice from another
+ * host's renewal counter that far more time passed than it measured, and
+ * treat its generation as lost (-ESTALE).  Host a gets a clock of its own
+ * here, which the test stops.
+ */
+static void
+host_own_clock(struct host *h, struct test_clock *c)
+{
+	tclock_init(c);
+	atomic_store(&c->ns, atomic_load(&test_clk.ns));
+	h->ls.clock = &c->clock;
+	h->path.clk = c;
+	h->io.clock = &c->clock;
+}
+
+START_TEST(test_frozen_clock_loses_generation)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct test_clock aclk;
+	uint32_t ri;
+	int i;
+
+	world_init(&w, 2, 1);
+	host_own_clock(a, &aclk);
+	ri = a->ls.to.renewal_interval_ms;
+	/* both renew on schedule: nothing is wrong */
+	for (i = 0; i < 10; i++) {
+		tclock_advance(&test_clk, ri);
+		tclock_advance(&aclk, ri);
+		host_renew(b);
+		host_renew(a);
+	}
+	/* a is frozen for host_dead and more; b renews on schedule */
+	for (i = 0; i < 5; i++) {
+		tclock_advance(&test_clk, ri);
+		host_renew(b);
+	}
+	tclock_advance(&aclk, 1); /* a measured almost nothing */
+	ck_assert_int_eq(lfs_delta_renew(&a->ls, &a->io), -ESTALE);
+	world_fini(&w);
+}
+END_TEST
+
+/* A freeze shorter than the detection bound (one renewal interval missed)
+ * is not taken for one: no false alarm from a peer's normal schedule. */
+START_TEST(test_short_freeze_no_false_alarm)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct test_clock aclk;
+	uint32_t ri;
+	int i;
+
+	world_init(&w, 2, 1);
+	host_own_clock(a, &aclk);
+	ri = a->ls.to.renewal_interval_ms;
+	for (i = 0; i < 2; i++) {
+		tclock_advance(&test_clk, ri);
+		host_renew(b);
+	}
+	tclock_advance(&aclk, ri);
+	ck_assert_int_eq(lfs_delta_renew(&a->ls, &a->io), 0);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -393,6 +464,9 @@ safety_suite(void)
 	tc = lt_tcase(s, "paxos");
 	tcase_add_test(tc, test_ballot_sees_every_writer);
 	tcase_add_test(tc, test_transfer_commit_times_out);
+	tc = lt_tcase(s, "clock");
+	tcase_add_test(tc, test_frozen_clock_loses_generation);
+	tcase_add_test(tc, test_short_freeze_no_false_alarm);
 	tc = lt_tcase(s, "names");
 	tcase_add_test(tc, test_delete_fails_deleted_leader);
 	tcase_add_test(tc, test_delete_fails_table_write);
