@@ -159,7 +159,10 @@ lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
 	} while (lfs_clock_ms(ls->clock) - read_ms >= ls->to.io_timeout_ms);
 
 	ls->host_id = p->host_id;
+	/* one past what the disk shows, and never below what we remember */
 	ls->generation = prev.valid && !prev.corrupt ? prev.rec.generation + 1 : 1;
+	if (ls->generation < p->min_generation)
+		ls->generation = p->min_generation;
 	ls->renew_count = 1;
 	uuid_copy(ls->identity, p->identity);
 	snprintf(ls->host_name, sizeof(ls->host_name), "%s", p->host_name);

@@ -23,6 +23,11 @@ struct lfs_join_params {
 	uint32_t host_id;
 	uuid_t identity;             /* stable across restarts (state file) */
 	const char *host_name;
+	/* The lowest generation this host may join with: one past the last
+	 * it joined with, as its state file remembers (0: none known).  The
+	 * disk alone cannot promise that a generation never repeats or goes
+	 * back: our record may be corrupt, or overwritten by a late write. */
+	uint64_t min_generation;
 	/* Called while waiting, so a daemon can stop a join; may be NULL.
 	 * A non-zero return aborts the join with -EINTR. */
 	int (*should_stop)(void *arg);

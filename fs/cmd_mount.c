@@ -204,31 +204,18 @@ make_dirs(const char *path, mode_t mode)
 	return 0;
 }
 
-/* Read state_dir/identity, or make one (kept forever: it tells a restart
- * of this host from another host using the same id). */
+/* Write text to dir/name atomically: a temporary file, fsync, rename. */
 static int
-load_identity(const char *dir, uuid_t id)
+write_state_file(const char *dir, const char *name, const char *text)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], text[64];
+	char path[PATH_MAX], tmp[PATH_MAX], tname[64];
 	ssize_t n;
 	int fd;
 
-	if (dir_file(path, sizeof(path), dir, "identity") < 0 ||
-	    dir_file(tmp, sizeof(tmp), dir, "identity.tmp") < 0)
+	snprintf(tname, sizeof(tname), "%s.tmp", name);
+	if (dir_file(path, sizeof(path), dir, name) < 0 ||
+	    dir_file(tmp, sizeof(tmp), dir, tname) < 0)
 		return -ENAMETOOLONG;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, text, sizeof(text) - 1);
-		close(fd);
-		if (n < 36)
-			return -EINVAL;
-		text[36] = '\0';
-		return uuid_parse(text, id) == 0 ? 0 : -EINVAL;
-	}
-	if (errno != ENOENT)
-		return -errno;
-	uuid_generate(id);
-	uuid_unparse_lower(id, text);
-	strcat(text, "\n");
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return -errno;
 	n = write(fd, text, strlen(text));
@@ -239,6 +226,85 @@ load_identity(const char *dir, uuid_t id)
 	}
 	close(fd);
 	return rename(tmp, path) < 0 ? -errno : 0;
+}
+
+/* Read up to len - 1 bytes of dir/name into text; -ENOENT when absent. */
+static int
+read_state_file(const char *dir, const char *name, char *text, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	if (dir_file(path, sizeof(path), dir, name) < 0)
+		return -ENAMETOOLONG;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, text, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	text[n] = '\0';
+	return 0;
+}
+
+/* Read state_dir/identity, or make one (kept forever: it tells a restart
+ * of this host from another host using the same id). */
+static int
+load_identity(const char *dir, uuid_t id)
+{
+	char text[64];
+	int r;
+
+	r = read_state_file(dir, "identity", text, sizeof(text));
+	if (r == 0) {
+		if (strlen(text) < 36)
+			return -EINVAL;
+		text[36] = '\0';
+		return uuid_parse(text, id) == 0 ? 0 : -EINVAL;
+	}
+	if (r != -ENOENT)
+		return r;
+	uuid_generate(id);
+	uuid_unparse_lower(id, text);
+	strcat(text, "\n");
+	return write_state_file(dir, "identity", text);
+}
+
+/*
+ * state_dir/generation: the generation of our last join.  A join takes at
+ * least one more (delta.h: min_generation), so that a generation never
+ * repeats or goes back even when our record on disk is corrupt or was
+ * overwritten by a late write.  It is written after the join and before
+ * any lease is served.  0 when there is none; -EINVAL when unreadable
+ * (never guessed: remove it only if the disk record is known good).
+ */
+static int
+load_generation(const char *dir, uint64_t *gen)
+{
+	char text[32], *end;
+	int r;
+
+	*gen = 0;
+	r = read_state_file(dir, "generation", text, sizeof(text));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	errno = 0;
+	*gen = strtoull(text, &end, 10);
+	if (errno != 0 || end == text || (*end != '\n' && *end != '\0'))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+save_generation(const char *dir, uint64_t gen)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)gen);
+	return write_state_file(dir, "generation", text);
 }
 
 /* Create the directories, load the identity, lock the state directory.
@@ -539,10 +605,23 @@ join(struct lfs_daemon *d, const uuid_t identity)
 		p.host_name = host;
 	}
 	p.should_stop = should_stop;
-	if ((r = lfs_delta_join(&d->ls, &d->renew_io, &p)) < 0)
+	if ((r = load_generation(d->opts.state_dir, &p.min_generation)) < 0) {
+		mount_err(d, "%s/generation: %s", d->opts.state_dir, r == -EINVAL ?
+		    "not a number" : strerror(-r));
+		return r;
+	}
+	if (p.min_generation > 0)
+		p.min_generation++;
+	if ((r = lfs_delta_join(&d->ls, &d->renew_io, &p)) < 0) {
 		mount_err(d, "join as host %u: %s", p.host_id, r == -EBUSY ?
 		    "the host id is in use by another live host" :
 		    r == -EINTR ? "interrupted" : strerror(-r));
+		return r;
+	}
+	if ((r = save_generation(d->opts.state_dir, d->ls.generation)) < 0) {
+		mount_err(d, "%s/generation: %s", d->opts.state_dir, strerror(-r));
+		lfs_delta_leave(&d->ls, &d->renew_io);
+	}
 	return r;
 }
 

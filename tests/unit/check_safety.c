@@ -453,6 +453,52 @@ START_TEST(test_short_freeze_no_false_alarm)
 }
 END_TEST
 
+/* ---- case 8: generations never repeat, never go back ------------------------------
+ *
+ * A corrupt own host record made the next join start again at generation
+ * 1, so leases of the old generation g > 1 looked live forever (their
+ * owner's record renews, with a smaller generation).  Property: a host's
+ * generation never repeats and never goes back: the daemon keeps it in its
+ * state file too and joins with the maximum (join_params.min_generation).
+ */
+START_TEST(test_generation_never_goes_back)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct lfs_join_params p = { .host_id = 1, .host_name = "host1" };
+	unsigned char junk[512];
+	struct lfs_leader held, out;
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	uint64_t gen;
+
+	world_init(&w, 2, 1);
+	host_restart(a);            /* generation 2 */
+	gen = a->ls.generation;
+	ck_assert_uint_eq(gen, 2);
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	/* a crashes; its record is then damaged on disk */
+	memset(junk, 0x5a, sizeof(junk));
+	ck_assert_int_eq(lfs_io_write(&b->io, lfs_host_sector(&b->ls.layout, 1) *
+	    b->ls.layout.sector_size, junk, sizeof(junk)), 0);
+	host_close(a);
+	host_open(a, 1);
+	uuid_copy(p.identity, a->identity);
+	p.min_generation = gen + 1;   /* what a's state file remembers */
+	/* the damaged record is another host's for all a knows: it waits to
+	 * see it unchanged for host_dead, then takes it */
+	ck_assert_int_eq(lfs_delta_join(&a->ls, &a->io, &p), 0);
+	ck_assert_msg(a->ls.generation > gen, "rejoined with generation %llu "
+	    "after %llu", (unsigned long long)a->ls.generation,
+	    (unsigned long long)gen);
+	/* so the lease of generation 2 is dead to everyone, and usable */
+	host_renew(a);
+	host_renew(b);
+	ck_assert_int_eq(acquire(b, ref, &out), 0);
+	ck_assert_uint_eq(out.owner_id, b->id);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -467,6 +513,7 @@ safety_suite(void)
 	tc = lt_tcase(s, "clock");
 	tcase_add_test(tc, test_frozen_clock_loses_generation);
 	tcase_add_test(tc, test_short_freeze_no_false_alarm);
+	tcase_add_test(tc, test_generation_never_goes_back);
 	tc = lt_tcase(s, "names");
 	tcase_add_test(tc, test_delete_fails_deleted_leader);
 	tcase_add_test(tc, test_delete_fails_table_write);
