@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "delta.h"
 #include "leases.h"
 #include "names.h"
 
@@ -208,6 +209,49 @@ table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
 	}
 }
 
+/*
+ * Writes outside Disk Paxos: the name-table sector, a slot's initial image,
+ * a DELETED leader.  A ballot is safe whenever its writes land; these are
+ * not: one that lands after another host took the table lease over would
+ * undo that host's work (reset a slot it reused, drop an entry it wrote).
+ * They are made under the table lease, which others take over only after
+ * host_dead of silence from us, so such a write is issued only while our
+ * last renewal is fresh enough that it is done or given up (io_timeout)
+ * before renewal_fail, when we fence:
+ *
+ *   r              our last good renewal write submitted
+ *   <= r+fail-io   the write is submitted (checked here, just before)
+ *   <= r+fail      its I/O timeout ends
+ *   >= r+host_dead others may take the table lease over
+ *
+ * A write the storage still completes after its timeout is harmless only
+ * if it lands within host_dead - renewal_fail + io = 5 io of its
+ * submission; that bound is a requirement on the storage stack (SCSI and
+ * multipath queueing), stated in leasefs(8).
+ */
+static int
+fresh_for_unguarded_write(struct lfs_lockspace *ls)
+{
+	uint64_t since = lfs_delta_since_renewal_ms(ls);
+
+	if (since + ls->to.io_timeout_ms < ls->to.renewal_fail_ms)
+		return 0;
+	lfs_log(ls->log, LOG_ERR, "name table: refusing a write %llu ms after "
+	    "our last renewal (renewal_fail %u ms): it could land after "
+	    "other hosts take over", (unsigned long long)since,
+	    ls->to.renewal_fail_ms);
+	return -EIO;
+}
+
+static int
+unguarded_write(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
+    const void *buf, size_t len)
+{
+	int rv = fresh_for_unguarded_write(ls);
+
+	return rv < 0 ? rv : lfs_io_write(io, offset, buf, len);
+}
+
 /* Write the table sector that holds entry k, from the table image. */
 static int
 write_table_sector(struct lfs_lockspace *ls, struct lfs_io *io,
@@ -216,7 +260,7 @@ write_table_sector(struct lfs_lockspace *ls, struct lfs_io *io,
 	uint32_t S = ls->layout.sector_size;
 	uint64_t sec = lfs_name_entry_offset(k) / S;
 
-	return lfs_io_write(io, (ls->layout.name_table + sec) * S,
+	return unguarded_write(ls, io, (ls->layout.name_table + sec) * S,
 	    table + sec * S, S);
 }
 
@@ -261,7 +305,7 @@ init_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	snprintf(ld.name, sizeof(ld.name), "%s", name);
 	rv = lfs_leader_encode(&ld, buf, ls->layout.sector_size);
 	if (rv == 0)
-		rv = lfs_io_write(io, lfs_slot_sector(&ls->layout, slot) *
+		rv = unguarded_write(ls, io, lfs_slot_sector(&ls->layout, slot) *
 		    ls->layout.sector_size, buf, len);
 	free(buf);
 	return rv;
@@ -371,8 +415,8 @@ write_deleted_leader(struct lfs_lockspace *ls, struct lfs_io *io,
 	ld.wall_time = (uint64_t)time(NULL);
 	rv = lfs_leader_encode(&ld, buf, S);
 	if (rv == 0)
-		rv = lfs_io_write(io, lfs_slot_sector(&ls->layout, slot) * S,
-		    buf, S);
+		rv = unguarded_write(ls, io, lfs_slot_sector(&ls->layout, slot) *
+		    S, buf, S);
 	free(buf);
 	return rv;
 }

@@ -499,6 +499,40 @@ START_TEST(test_generation_never_goes_back)
 }
 END_TEST
 
+/* ---- case 5: writes outside Paxos that could land late ------------------------
+ *
+ * The name-table sector, a slot's initial image and a DELETED leader are
+ * plain writes: one queued on a hung path and landing after other hosts took
+ * the table lease over would reset a slot they reused.  Property: such a
+ * write is issued only while our renewal is fresh enough that its I/O
+ * timeout ends before we would fence (leases.c has the timeline); else the
+ * operation fails (-EIO) and writes nothing.
+ */
+START_TEST(test_unguarded_write_needs_fresh_renewal)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry e;
+	struct ctx ops;
+
+	world_init(&w, 2, 0);
+	ctx_open(&ops, a);
+	/* the table lease can still be taken (a ballot is safe at any time),
+	 * but the table write would come too close to renewal_fail */
+	host_renew(a);
+	tclock_advance(&test_clk, a->ls.to.renewal_fail_ms -
+	    a->ls.to.io_timeout_ms);
+	ops.path.writes = 0;
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &ops.io, "vm1", &e), -EIO);
+	host_renew(a);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "vm1", &e), -ENOENT);
+	/* fresh again: it works */
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &ops.io, "vm1", &e), 0);
+	ctx_close(&ops);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -519,6 +553,7 @@ safety_suite(void)
 	tcase_add_test(tc, test_delete_fails_table_write);
 	tcase_add_test(tc, test_table_release_fails);
 	tcase_add_test(tc, test_table_commit_fails);
+	tcase_add_test(tc, test_unguarded_write_needs_fresh_renewal);
 	return s;
 }
 
