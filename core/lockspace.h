@@ -64,6 +64,12 @@ struct lfs_lockspace {
 
 	pthread_mutex_t view_lock;
 	/* protected by view_lock: */
+	struct lfs_stale_seen {      /* paxos.c: stale leases seen, by slot */
+		uint32_t slot;           /* 0: unused entry */
+		uint64_t lver;           /* the newest instance then */
+		uint32_t crc;            /* of the slot's dblocks then */
+		uint64_t since_ms;       /* first seen so */
+	} stale_seen[8];
 	struct lfs_host_view *hosts; /* [0 .. max_hosts], index = host id */
 	uint32_t high_water;         /* highest host id ever used, seen */
 	uint64_t hosts_read_ms;      /* when the last host-area read started */

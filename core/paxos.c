@@ -20,9 +20,10 @@
  * leftovers of earlier instances and read as empty.
  *
  * Departures from the paper, and why:
- *   - only the proposer of the chosen value commits it (commit());
+ *   - only a host whose own ballot chose a value commits it (commit());
  *   - the leader is a cache; dblocks newer than it are the truth
- *     (next_instance());
+ *     (next_instance()), and a release is a ballot too, so that they stay
+ *     the truth after a late leader write (lfs_paxos_release());
  *   - a proposer whose ballot chose another value steps on to the next
  *     instance when that value names a free or dead owner
  *     (acquire_ballots()).
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crc32c.h"
 #include "delta.h"
 #include "paxos.h"
 
@@ -396,6 +398,60 @@ next_instance(const struct slot_view *v, int *stale)
 	return *stale ? m : v->leader.lver + 1;
 }
 
+/* Whether some host accepted a value (bal > 0) in instance n. */
+static int
+instance_accepted(const struct slot_view *v, uint64_t n)
+{
+	uint32_t q;
+
+	for (q = 1; q <= v->hw; q++)
+		if (v->dblocks[q].lver == n && v->dblocks[q].bal > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether slot has shown this stale state (newest instance n, the same
+ * dblocks) for io_timeout or more, as seen by our calls.  A live owner's
+ * handover commits within io_timeout of its accepting write: its commit is
+ * the write right after its phase 2 read, each given up after io_timeout.
+ * Remembered per slot in a few entries of the lockspace; a slot that falls
+ * out just waits again.
+ */
+static int
+stale_for_long(struct lfs_lockspace *ls, uint32_t slot,
+    const struct slot_view *v, uint64_t n)
+{
+	uint32_t S = ls->layout.sector_size;
+	uint32_t crc = lfs_crc32c(v->buf + 2 * (size_t)S, (size_t)v->hw * S);
+	uint64_t now = lfs_clock_ms(ls->clock);
+	struct lfs_stale_seen *e, *pick = NULL;
+	size_t i;
+	int rv = 0;
+
+	pthread_mutex_lock(&ls->view_lock);
+	for (i = 0; i < sizeof(ls->stale_seen) / sizeof(ls->stale_seen[0]); i++) {
+		e = &ls->stale_seen[i];
+		if (e->slot == slot) {
+			pick = e;
+			break;
+		}
+		if (pick == NULL || e->slot == 0 ||
+		    (pick->slot != 0 && e->since_ms < pick->since_ms))
+			pick = e;
+	}
+	if (pick->slot == slot && pick->lver == n && pick->crc == crc)
+		rv = now - pick->since_ms >= ls->to.io_timeout_ms;
+	else {
+		pick->slot = slot;
+		pick->lver = n;
+		pick->crc = crc;
+		pick->since_ms = now;
+	}
+	pthread_mutex_unlock(&ls->view_lock);
+	return rv;
+}
+
 /* ---- 3. acquire, release, transfer ---- */
 
 /* Read the slot (refreshing the host view first when it is too old for a
@@ -445,9 +501,17 @@ acquire_ballots(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 			return rv;
 		if (id == ls->host_id && gen == ls->generation)
 			return commit(ls, io, slot, &v->leader, n, id, gen, out);
-		if (owner_busy(ls, id, gen))
-			return -EBUSY; /* its proposer commits it */
+		if (owner_busy(ls, id, gen)) {
+			/* we proposed it in our ballot: commit it, so that a
+			 * leader that was stale or regressed is right again
+			 * (invariant 2); a failure here changes nothing */
+			commit(ls, io, slot, &v->leader, n, id, gen, out);
+			return -EBUSY;
+		}
 		/* decided for a free or dead value: go on to the next one */
+		v->leader.lver = n;
+		v->leader.owner_id = id;
+		v->leader.owner_gen = gen;
 	}
 	return -EAGAIN;
 }
@@ -473,19 +537,29 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = -EALREADY;
 		goto out;
 	}
-	if (stale && v.leader.owner_id == ls->host_id) {
-		/* a late write of ours put back an old leader: the newer
-		 * instance belongs to whoever runs it, not to us */
-		rv = -EBUSY;
-		goto out;
-	}
 	/*
-	 * While the leader names a live owner, only that owner may run the
+	 * While the leader names a live owner, only that owner may start the
 	 * next instance (a handover), even when a newer dblock shows one under
-	 * way: that dblock is most likely the owner's own transfer or release.
-	 * Its proposer commits whatever it chose.
+	 * way: that dblock may be the owner's own transfer or release, and a
+	 * ballot of ours could otherwise choose us while its holders still
+	 * run.  But once some host accepted a value for that newer instance
+	 * (a bal), any ballot of it can only choose an accepted value, never
+	 * us unless we are it: then it may be run to its end and committed,
+	 * which is what mends a leader regressed by a late write (invariant
+	 * 2a).  The owner named by such a leader runs it at once (it knows it
+	 * holds nothing, or it would not acquire); anyone else waits until the
+	 * same stale state has lasted io_timeout (stale_for_long()), so as not
+	 * to duel with a live owner's handover, whose commit lands within that.
 	 */
-	if (owner_busy(ls, v.leader.owner_id, v.leader.owner_gen)) {
+	if (stale && instance_accepted(&v, n) &&
+	    (v.leader.owner_id == ls->host_id ||
+	    !owner_busy(ls, v.leader.owner_id, v.leader.owner_gen) ||
+	    stale_for_long(ls, ref->slot, &v, n)))
+		;
+	else if (stale && v.leader.owner_id == ls->host_id) {
+		rv = -EBUSY; /* our own unfinished ballot, or another's phase 1 */
+		goto out;
+	} else if (owner_busy(ls, v.leader.owner_id, v.leader.owner_gen)) {
 		rv = -EBUSY;
 		goto out;
 	}
@@ -523,7 +597,7 @@ still_owner(struct lfs_lockspace *ls, const struct lfs_leader *disk,
 static int
 ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
-    uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
+    uint32_t to_id, uint64_t to_gen, int retry, struct lfs_leader *out)
 {
 	struct slot_view v = { 0 };
 	uint64_t n = held->lver + 1;
@@ -538,6 +612,25 @@ ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (v.leader.lver == n && v.leader.owner_id == to_id &&
 	    v.leader.owner_gen == to_gen) {
 		*out = v.leader; /* our previous try was chosen and committed */
+		goto out;
+	}
+	if (retry && to_id == 0 && held->owner_id == ls->host_id &&
+	    held->owner_gen == ls->generation &&
+	    v.dblocks[ls->host_id].lver == n && v.dblocks[ls->host_id].bal > 0 &&
+	    v.dblocks[ls->host_id].inp_id == 0 &&
+	    (v.leader.lver >= n || next_instance(&v, &stale) > n)) {
+		/*
+		 * A release whose instance was run to its end by another host:
+		 * we had accepted "nobody" in it in an earlier try of this
+		 * call, and the lease has moved on since, so the instance is
+		 * over and what we held is let go, whichever host finished it
+		 * (invariant 2a).
+		 */
+		lfs_log(ls->log, LOG_INFO, "%s: release of lver %llu completed "
+		    "by another host (now lver %llu)", v.leader.name,
+		    (unsigned long long)held->lver,
+		    (unsigned long long)v.leader.lver);
+		*out = v.leader;
 		goto out;
 	}
 	if (!still_owner(ls, &v.leader, held) || next_instance(&v, &stale) > n) {
@@ -591,11 +684,21 @@ ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
 	for (i = 0; i < HANDOVER_TRIES && rv == -EAGAIN; i++) {
 		if (i > 0)
 			nanosleep(&pause, NULL);
-		rv = ballot_handover(ls, io, ref, held, to_id, to_gen, out);
+		rv = ballot_handover(ls, io, ref, held, to_id, to_gen, i > 0,
+		    out);
 	}
 	return rv;
 }
 
+/*
+ * A release is a ballot of the next instance choosing nobody, like a
+ * transfer to nobody.  A plain leader write (the fast way) left no trace in
+ * the dblocks: had a late write of an older leader then landed over it, the
+ * dblocks would still name us as the owner of our last instance, a live host
+ * that holds nothing, and the lease would be busy for good.  With the
+ * release in the dblocks, such a regressed leader is stale, and the next
+ * acquire runs the release's instance to its end (invariant 2a).
+ */
 int
 lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held)
@@ -603,33 +706,10 @@ lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
 	struct lfs_leader ld;
 	int rv;
 
-	/*
-	 * A plain leader write is safe only while no other host can think us
-	 * dead: they need host_dead of silence, we fence at renewal_fail.  The
-	 * write must land before renewal_fail, hence the io_timeout margin.
-	 */
-	if (lfs_delta_since_renewal_ms(ls) + ls->to.io_timeout_ms >=
-	    ls->to.renewal_fail_ms)
-		return ballot_handover_retry(ls, io, ref, held, 0, 0, &ld);
-	if ((rv = io_settled(ls, io)) < 0 ||
-	    (rv = lfs_paxos_read_leader(ls, io, ref, &ld)) < 0)
-		return rv;
-	if (!still_owner(ls, &ld, held)) {
-		lfs_log(ls->log, LOG_ERR, "%s: not released: disk shows lver %llu "
-		    "owner %u gen %llu (writer %u), we hold lver %llu", ld.name,
-		    (unsigned long long)ld.lver, ld.owner_id,
-		    (unsigned long long)ld.owner_gen, ld.writer_id,
-		    (unsigned long long)held->lver);
-		return -EPERM;
-	}
-	ld = *held;
-	ld.owner_id = 0;
-	ld.owner_gen = 0;
-	ld.writer_id = ls->host_id;
-	ld.wall_time = (uint64_t)time(NULL);
-	rv = write_leader(ls, io, ref->slot, &ld);
+	rv = ballot_handover_retry(ls, io, ref, held, 0, 0, &ld);
 	if (rv == 0)
-		lfs_log(ls->log, LOG_NOTICE, "%s: released lver %llu", ld.name,
+		lfs_log(ls->log, LOG_NOTICE, "%s: released lver %llu (now %llu)",
+		    ld.name, (unsigned long long)held->lver,
 		    (unsigned long long)ld.lver);
 	return rv;
 }

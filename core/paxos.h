@@ -9,18 +9,24 @@
  * The owner's delta lease keeps the lease: there is no per-lease renewal.
  *
  * Invariants:
- *   1. lver only rises; every committed owner change raises it by one, so it
- *      serves as a fencing token.
- *   2. Only the proposer of the value chosen for instance n writes a leader
- *      with lver n (the winner of an acquire; the old owner in a transfer);
- *      afterwards only that owner writes the leader of lver n (release).  A
- *      host that carried another's value through phase 2 commits nothing:
- *      its write could land late over a newer leader.
+ *   1. lver only rises; every committed change -- an owner change or a
+ *      release -- raises it by one, so it serves as a fencing token.
+ *   2. A leader with lver n is written only by a host whose ballot of
+ *      instance n chose its value: the proposer (the winner of an acquire,
+ *      the old owner in a transfer or release), or a host that ran
+ *      instance n again and so proposed the same value.  Any leader write
+ *      may land late, over a newer leader; 2a makes that harmless.
  *   2a. The leader is a cache: a dblock of an instance newer than the leader
  *      means that instance is under way or decided; it is run again before
  *      anything else, and the leader is trusted only when no dblock is newer.
- *      While the leader names a live owner, only that owner runs the next
- *      instance, so a transfer or release in progress is never overtaken.
+ *      While the leader names a live owner, only that owner starts the next
+ *      instance, so a transfer or release in progress is never overtaken;
+ *      but once a value is accepted (bal > 0) in the newer instance, any
+ *      host may run it to its end, since it can only choose an accepted
+ *      value, and commit what it chose.  Every change of owner, a release
+ *      included, is a ballot, so the dblocks always show the newest
+ *      instance: a leader put back by a late write is stale, never a
+ *      live owner's lasting claim on a lease it no longer holds.
  *   3. A lease whose owner (id, gen) is LIVE or FAILING in the host view is
  *      busy; it may be taken only when the owner is DEAD, or the owner's
  *      record shows a newer generation or a clean leave.

@@ -331,11 +331,11 @@ START_TEST(test_acquire_release)
 	ck_assert_int_eq(release(a, ref, &held), 0);
 	ld = read_leader(b, ref);
 	ck_assert_uint_eq(ld.owner_id, 0);
-	ck_assert_uint_eq(ld.lver, 1);
+	ck_assert_uint_eq(ld.lver, 2); /* a release is an instance too */
 
 	host_renew(b);
 	ck_assert_int_eq(acquire(b, ref, &out), 0);
-	ck_assert_uint_eq(out.lver, 2);
+	ck_assert_uint_eq(out.lver, 3);
 	ck_assert_uint_eq(out.owner_id, b->id);
 	/* a's old hold is gone */
 	host_renew(a);
@@ -418,7 +418,7 @@ START_TEST(test_transfer)
 	ck_assert_int_eq(release(b, ref, &held_b), 0);
 	host_renew(a);
 	ck_assert_int_eq(acquire(a, ref, &out), 0);
-	ck_assert_uint_eq(out.lver, 3);
+	ck_assert_uint_eq(out.lver, 4); /* transfer 2, release 3 */
 	world_fini(&w);
 }
 END_TEST
@@ -610,10 +610,10 @@ START_TEST(test_corrupt_leader)
 	host_renew(a);
 	ck_assert_int_eq(release(a, ref, &held), 0);
 	check_corruption_refused(&w, leader_offset(a, ref->slot), 1);
-	/* repaired: usable again */
+	/* repaired: usable again (the release was instance 2) */
 	host_renew(b);
 	ck_assert_int_eq(acquire(b, ref, &out), 0);
-	ck_assert_uint_eq(out.lver, 2);
+	ck_assert_uint_eq(out.lver, 3);
 	world_fini(&w);
 }
 END_TEST
@@ -632,15 +632,16 @@ START_TEST(test_corrupt_dblock)
 	check_corruption_refused(&w, dblock_offset(a, ref->slot, a->id), 0);
 	host_renew(b);
 	ck_assert_int_eq(acquire(b, ref, &out), 0);
-	ck_assert_uint_eq(out.lver, 2);
+	ck_assert_uint_eq(out.lver, 3); /* the release was instance 2 */
 	world_fini(&w);
 }
 END_TEST
 
 /* A late write puts back an old leader (a's commit of lver n) over b's
- * commit of lver n + 1.  The dblocks still say n + 1 was decided for b:
- * a must not get the lease while b is live, b can still release, and
- * afterwards the lease moves on above n + 1. */
+ * commit of lver n + 2.  The dblocks still say n + 2 was decided for b:
+ * a must not get the lease while b is live (its ballot of n + 2 chooses b
+ * again, and commits it: the leader is mended), b can still release, and
+ * afterwards the lease moves on above n + 2. */
 START_TEST(test_stale_leader)
 {
 	struct world w;
@@ -659,7 +660,7 @@ START_TEST(test_stale_leader)
 	ck_assert_int_eq(release(a, ref, &held_a), 0);
 	host_renew(b);
 	ck_assert_int_eq(acquire(b, ref, &held_b), 0);
-	ck_assert_uint_eq(held_b.lver, n + 1);
+	ck_assert_uint_eq(held_b.lver, n + 2); /* the release was n + 1 */
 
 	sector_write(a, leader_offset(a, ref->slot), old); /* the late write */
 	host_renew(a);
@@ -681,7 +682,7 @@ START_TEST(test_stale_leader)
 	ck_assert_int_eq(release(b, ref, &held_b), 0);
 	host_renew(a);
 	ck_assert_int_eq(acquire(a, ref, &out), 0);
-	ck_assert_uint_gt(out.lver, n + 1);
+	ck_assert_uint_gt(out.lver, n + 2);
 	world_fini(&w);
 }
 END_TEST
@@ -755,10 +756,10 @@ END_TEST
 /*
  * The commit write hangs (it is dropped): a's acquire fails, but instance 1
  * was decided for a in the dblocks.  The leader still reads free, yet b
- * cannot take the lease while a lives (only a, the proposer, may commit a's
- * value: paxos.h invariant 2); a's next acquire commits it.  This is the
- * designed behaviour, and why a caller must retry (or acquire and release)
- * after an acquire that failed with an I/O error.
+ * cannot take the lease while a lives: b's ballot of instance 1 can only
+ * choose a again, and b commits that (paxos.h invariant 2a).  a then holds
+ * it without knowing: why a caller must settle (acquire and release) after
+ * an acquire that failed with an I/O error.
  */
 START_TEST(test_fault_commit_lost)
 {
@@ -780,11 +781,16 @@ START_TEST(test_fault_commit_lost)
 	ld = read_leader(b, ref);
 	ck_assert_uint_eq(ld.lver, 0);
 	ck_assert_uint_eq(ld.owner_id, 0);
+	/* b runs instance 1 to its end: it chooses a (a live host), and b
+	 * commits it, so the leader tells the truth */
 	host_renew(b);
 	ck_assert_int_eq(acquire(b, ref, &out), -EBUSY);
+	ld = read_leader(b, ref);
+	ck_assert_uint_eq(ld.lver, 1);
+	ck_assert_uint_eq(ld.owner_id, a->id);
 
 	host_renew(a);
-	ck_assert_int_eq(acquire(a, ref, &out), 0);
+	ck_assert_int_eq(acquire(a, ref, &out), -EALREADY);
 	ck_assert_uint_eq(out.lver, 1);
 	ck_assert_uint_eq(out.owner_id, a->id);
 	world_fini(&w);

@@ -533,6 +533,61 @@ START_TEST(test_unguarded_write_needs_fresh_renewal)
 }
 END_TEST
 
+/* ---- case 7: a late leader write ------------------------------------------------
+ *
+ * A release was only a leader write.  A leader write of an older instance
+ * that lands late (here: a's commit of instance 1, put back on disk after
+ * the lease moved on) regresses the leader, so that it names a live host
+ * that no longer holds the lease, while the dblocks show newer instances:
+ * every host then got EBUSY forever (only the leader's live owner may run
+ * the next instance, and it refused because the leader was its own old
+ * one).  Property: a late write of any leader record never makes a lease
+ * unusable: the owner it names mends it at once, anyone else once the
+ * stale state has lasted io_timeout (a live owner's handover is done by
+ * then).
+ */
+START_TEST(test_late_leader_write_harmless)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	unsigned char old[512];
+	struct lfs_leader held, out;
+	uint64_t off;
+	int rv_a, rv_b;
+
+	world_init(&w, 2, 1);
+	off = lfs_slot_sector(&a->ls.layout, ref->slot) * a->ls.layout.sector_size;
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	ck_assert_int_eq(lfs_io_read(&a->io, off, old, sizeof(old)), 0);
+	ck_assert_int_eq(release(a, ref, &held), 0);
+	ck_assert_int_eq(acquire(b, ref, &held), 0);
+	ck_assert_int_eq(release(b, ref, &held), 0);
+	/* a's commit of instance 1 lands now, late */
+	ck_assert_int_eq(lfs_io_write(&a->io, off, old, sizeof(old)), 0);
+	ck_assert_uint_eq(read_leader(b, ref).owner_id, a->id);
+	host_renew(a);
+	host_renew(b);
+	/* b first gives a live owner's handover its time (io_timeout), then
+	 * runs the stale instance to its end */
+	ck_assert_int_eq(acquire(b, ref, &out), -EBUSY);
+	tclock_advance(&test_clk, b->ls.to.io_timeout_ms);
+	host_renew(a);
+	rv_b = acquire(b, ref, &out);
+	ck_assert_msg(rv_b == 0, "after a late leader write, b's acquire: %d", rv_b);
+	ck_assert_uint_eq(out.owner_id, b->id);
+	ck_assert_uint_gt(out.lver, held.lver);
+	ck_assert_int_eq(release(b, ref, &out), 0);
+	/* and the same for a, whose old leader it was */
+	ck_assert_int_eq(lfs_io_write(&a->io, off, old, sizeof(old)), 0);
+	rv_a = acquire(a, ref, &out);
+	ck_assert_msg(rv_a == 0, "after a late leader write of its own, a's "
+	    "acquire: %d", rv_a);
+	ck_assert_uint_eq(out.owner_id, a->id);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -544,6 +599,7 @@ safety_suite(void)
 	tc = lt_tcase(s, "paxos");
 	tcase_add_test(tc, test_ballot_sees_every_writer);
 	tcase_add_test(tc, test_transfer_commit_times_out);
+	tcase_add_test(tc, test_late_leader_write_harmless);
 	tc = lt_tcase(s, "clock");
 	tcase_add_test(tc, test_frozen_clock_loses_generation);
 	tcase_add_test(tc, test_short_freeze_no_false_alarm);
