@@ -12,5 +12,6 @@ int cmd_format(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_mount(int argc, char **argv);
 int cmd_wait(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 
 #endif

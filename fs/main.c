@@ -5,6 +5,7 @@
  *   leasefs dump DEVICE                      show a lockspace, no daemon
  *   leasefs mount [options] DEVICE MOUNTPOINT
  *   leasefs wait LEASEDIR --owner HOST|free [--timeout S]
+ *   leasefs repair DEVICE LEASE              rewrite corrupt records, if safe
  *
  * mount.fuse3 (fstab type fuse.leasefs) runs "leasefs DEVICE MOUNTPOINT -o
  * OPTS": a first argument that is no subcommand means mount.
@@ -23,6 +24,7 @@ usage(FILE *out)
 	    "       leasefs dump DEVICE\n"
 	    "       leasefs mount [-f] [-d] -o host_id=N[,name=HOST,...] DEVICE MOUNTPOINT\n"
 	    "       leasefs wait LEASEDIR --owner HOST|free [--timeout S]\n"
+	    "       leasefs repair DEVICE LEASE\n"
 	    "See leasefs(8).\n", out);
 }
 
@@ -35,6 +37,7 @@ main(int argc, char **argv)
 	} cmds[] = {
 		{ "format", cmd_format }, { "dump", cmd_dump },
 		{ "mount", cmd_mount }, { "wait", cmd_wait },
+		{ "repair", cmd_repair },
 	};
 	size_t i;
 

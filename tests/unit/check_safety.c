@@ -9,6 +9,7 @@
  * under test, at the point of the timeline where the others act.
  */
 #include "lfs_test.h"
+#include "repair.h"
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -588,6 +589,106 @@ START_TEST(test_late_leader_write_harmless)
 }
 END_TEST
 
+/* ---- case 9: a corrupt record, and the way back -----------------------------------
+ *
+ * A corrupt dblock or leader made its lease unusable forever, even for that
+ * dblock's owner, with no way out.  Corrupt stays never free; repair
+ * (repair.h) rewrites a record only when that is safe: a dblock once its
+ * host is free or dead, a leader once no ballot of its newest instance can
+ * be under way.  While a host involved is alive it refuses and writes
+ * nothing.
+ */
+static int
+renew_b(void *arg)
+{
+	host_renew(arg);
+	return 0;
+}
+
+START_TEST(test_repair_dblock)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *r = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_repair_result res;
+	unsigned char junk[512];
+	struct lfs_leader held, out;
+	uint64_t off;
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(acquire(b, ref, &held), 0);
+	ck_assert_int_eq(release(b, ref, &held), 0);
+	off = (lfs_slot_sector(&a->ls.layout, ref->slot) + 1 + b->id) *
+	    a->ls.layout.sector_size;
+	memset(junk, 0x3c, sizeof(junk));
+	ck_assert_int_eq(lfs_io_write(&a->io, off, junk, sizeof(junk)), 0);
+	host_renew(a);
+	ck_assert_int_lt(acquire(a, ref, &out), 0);   /* corrupt is never free */
+
+	/* b renews while repair watches: refused, nothing written */
+	ck_assert_int_eq(lfs_repair_lease(&r->ls, &r->io, &w.lease, renew_b, b,
+	    &res), -EBUSY);
+	ck_assert_uint_eq(res.busy_host, b->id);
+	ck_assert_uint_eq(res.dblocks_rewritten, 0);
+	host_renew(a);
+	ck_assert_int_lt(acquire(a, ref, &out), 0);
+
+	/* b leaves cleanly: repaired at once, the lease usable again */
+	ck_assert_int_eq(lfs_delta_leave(&b->ls, &b->io), 0);
+	ck_assert_int_eq(lfs_repair_lease(&r->ls, &r->io, &w.lease, NULL, NULL,
+	    &res), 0);
+	ck_assert_uint_eq(res.dblocks_rewritten, 1);
+	ck_assert_int_eq(res.leader_rewritten, 0);
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, ref, &out), 0);
+	ck_assert_uint_eq(out.owner_id, a->id);
+	world_fini(&w);
+}
+END_TEST
+
+START_TEST(test_repair_leader)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *r = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_repair_result res;
+	unsigned char junk[512];
+	struct lfs_leader held, out;
+	uint64_t off;
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	off = lfs_slot_sector(&a->ls.layout, ref->slot) * a->ls.layout.sector_size;
+	memset(junk, 0x7e, sizeof(junk));
+	ck_assert_int_eq(lfs_io_write(&b->io, off, junk, sizeof(junk)), 0);
+	host_renew(b);
+	ck_assert_int_lt(acquire(b, ref, &out), 0);
+
+	/* a, whose ballot made the newest instance, is alive: refused */
+	ck_assert_int_eq(lfs_repair_lease(&r->ls, &r->io, &w.lease, renew_b, a,
+	    &res), -EBUSY);
+	ck_assert_int_eq(res.leader_rewritten, 0);
+
+	/* a stops renewing (crashed): after host_dead the leader is rebuilt
+	 * naming a, its chosen owner; a is dead, so b may take it over */
+	ck_assert_int_eq(lfs_repair_lease(&r->ls, &r->io, &w.lease, NULL, NULL,
+	    &res), 0);
+	ck_assert_int_eq(res.leader_rewritten, 1);
+	ck_assert_uint_eq(res.leader.owner_id, a->id);
+	ck_assert_uint_eq(res.leader.lver, held.lver);
+	/* b judges a dead by its own watch: a's last change it saw came
+	 * late (a renewed during the first repair) */
+	ck_assert_int_eq(lfs_hosts_refresh(&b->ls, &b->io), 0);
+	ck_assert_int_eq(acquire(b, ref, &out), -EBUSY);
+	tclock_advance(&test_clk, b->ls.to.host_dead_ms);
+	ck_assert_int_eq(lfs_hosts_refresh(&b->ls, &b->io), 0);
+	ck_assert_int_eq(acquire(b, ref, &out), 0);
+	ck_assert_uint_eq(out.owner_id, b->id);
+	ck_assert_uint_gt(out.lver, held.lver);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -604,6 +705,9 @@ safety_suite(void)
 	tcase_add_test(tc, test_frozen_clock_loses_generation);
 	tcase_add_test(tc, test_short_freeze_no_false_alarm);
 	tcase_add_test(tc, test_generation_never_goes_back);
+	tc = lt_tcase(s, "repair");
+	tcase_add_test(tc, test_repair_dblock);
+	tcase_add_test(tc, test_repair_leader);
 	tc = lt_tcase(s, "names");
 	tcase_add_test(tc, test_delete_fails_deleted_leader);
 	tcase_add_test(tc, test_delete_fails_table_write);
