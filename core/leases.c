@@ -23,36 +23,12 @@
 #include "delta.h"
 #include "leases.h"
 #include "names.h"
+#include "tablecache.h"
 
 #define TABLE_LOCK_TRIES 200     /* each a ballot or a busy read */
 #define TABLE_LOCK_PAUSE_MS 5    /* table changes take a few ms */
 
 static const struct lfs_lease_ref table_ref = { 0, 0 };
-
-static size_t
-table_bytes(const struct lfs_lockspace *ls)
-{
-	return (size_t)ls->layout.name_sectors * ls->layout.sector_size;
-}
-
-static int
-read_table(struct lfs_lockspace *ls, struct lfs_io *io, unsigned char **out)
-{
-	unsigned char *buf;
-	int rv;
-
-	buf = malloc(table_bytes(ls));
-	if (buf == NULL)
-		return -ENOMEM;
-	rv = lfs_io_read(io, ls->layout.name_table * ls->layout.sector_size,
-	    buf, table_bytes(ls));
-	if (rv < 0) {
-		free(buf);
-		return rv;
-	}
-	*out = buf;
-	return 0;
-}
 
 /* Decode entry k: 0, -ENODATA when empty, or a decoder error. */
 static int
@@ -76,43 +52,56 @@ table_entry(struct lfs_lockspace *ls, const unsigned char *table, uint32_t k,
 	return 0;
 }
 
-int
-lfs_leases_list(struct lfs_lockspace *ls, struct lfs_io *io,
+/* The entries of table, in slot order, into *out (malloc'd) and *n. */
+static int
+list_entries(struct lfs_lockspace *ls, const unsigned char *table,
     struct lfs_lease_entry **out, uint32_t *n)
 {
 	struct lfs_lease_entry *v = NULL, *grown;
-	unsigned char *table;
 	uint32_t k, count = 0, cap = 0;
 	int rv;
 
-	if ((rv = read_table(ls, io, &table)) < 0)
-		return rv;
 	for (k = 0; k < ls->layout.lease_capacity; k++) {
 		struct lfs_lease_entry e;
 
 		rv = table_entry(ls, table, k, &e);
 		if (rv == -ENODATA)
 			continue;
-		if (rv < 0)
-			goto fail;
+		if (rv < 0) {
+			free(v);
+			return rv;
+		}
 		if (count == cap) {
 			cap = cap ? cap * 2 : 64;
 			grown = realloc(v, cap * sizeof(*v));
 			if (grown == NULL) {
-				rv = -ENOMEM;
-				goto fail;
+				free(v);
+				return -ENOMEM;
 			}
 			v = grown;
 		}
 		v[count++] = e;
 	}
-	free(table);
 	*out = v;
 	*n = count;
 	return 0;
-fail:
-	free(table);
-	free(v);
+}
+
+int
+lfs_leases_list(struct lfs_lockspace *ls, struct lfs_io *io,
+    struct lfs_lease_entry **out, uint32_t *n)
+{
+	struct lfs_tcache *c = lfs_tcache_of(ls);
+	unsigned char *table;
+	int rv;
+
+	if (c == NULL)
+		return -ENOMEM;
+	lfs_tcache_lock(c);
+	rv = lfs_tcache_read(ls, io, c, &table);
+	if (rv == 0)
+		rv = list_entries(ls, table, out, n);
+	lfs_tcache_unlock(c);
 	return rv;
 }
 
@@ -120,21 +109,22 @@ int
 lfs_leases_lookup(struct lfs_lockspace *ls, struct lfs_io *io,
     const char *name, struct lfs_lease_entry *out)
 {
-	struct lfs_lease_entry *v;
-	uint32_t i, n;
+	struct lfs_tcache *c = lfs_tcache_of(ls);
+	unsigned char *table;
+	uint32_t k;
 	int rv;
 
 	if (lfs_name_check(name) < 0)
 		return -ENOENT;
-	if ((rv = lfs_leases_list(ls, io, &v, &n)) < 0)
-		return rv;
-	rv = -ENOENT;
-	for (i = 0; i < n && rv < 0; i++)
-		if (strcmp(v[i].name, name) == 0) {
-			*out = v[i];
-			rv = 0;
-		}
-	free(v);
+	if (c == NULL)
+		return -ENOMEM;
+	lfs_tcache_lock(c);
+	rv = lfs_tcache_read(ls, io, c, &table);
+	if (rv == 0)
+		rv = lfs_tcache_find(c, name, &k);
+	if (rv == 0)
+		rv = table_entry(ls, table, k, out);
+	lfs_tcache_unlock(c);
 	return rv;
 }
 
@@ -196,10 +186,13 @@ table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
 	return rv;
 }
 
-static void
+/* Release the table lease held as *held; 0 when released as instance
+ * held->lver + 1 (the name-table cache may then keep its image). */
+static int
 table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_leader *held)
 {
+	struct lfs_tcache *c = ls->names_cache;
 	int rv = lfs_paxos_release(ls, io, &table_ref, held);
 
 	if (rv < 0 && rv != -EPERM) {
@@ -207,6 +200,11 @@ table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
 		    "%s; settling it", strerror(-rv));
 		table_settle(ls, io);
 	}
+	if (c != NULL && rv == 0)
+		lfs_tcache_released(c, held->lver + 1);
+	else if (c != NULL)
+		lfs_tcache_invalidate(c);
+	return rv;
 }
 
 /*
@@ -311,46 +309,35 @@ init_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	return rv;
 }
 
-/* Find name's entry (-ENOENT) and a free entry (*free_k, or -1). */
+/* Find name's entry (*found_k; -ENOENT when absent) and the first free
+ * entry (*free_k, or -1), through the cache's index: O(1) sectors and
+ * about O(1) work however large the table. */
 static int
-table_scan(struct lfs_lockspace *ls, const unsigned char *table,
-    const char *name, uint32_t *found_k, int64_t *free_k)
+table_scan(struct lfs_tcache *c, const char *name, uint32_t *found_k,
+    int64_t *free_k)
 {
-	struct lfs_lease_entry e;
 	uint32_t k;
-	int rv, found = -ENOENT;
+	int rv;
 
-	*free_k = -1;
-	for (k = 0; k < ls->layout.lease_capacity; k++) {
-		rv = table_entry(ls, table, k, &e);
-		if (rv == -ENODATA) {
-			if (*free_k < 0)
-				*free_k = k;
-			continue;
-		}
-		if (rv < 0)
-			return rv;
-		if (strcmp(e.name, name) == 0) {
-			*found_k = k;
-			found = 0;
-		}
-	}
-	return found;
+	*free_k = lfs_tcache_first_free(c, &k) == 0 ? (int64_t)k : -1;
+	rv = lfs_tcache_find(c, name, found_k);
+	return rv;
 }
 
 static int
 create_locked(struct lfs_lockspace *ls, struct lfs_io *io, const char *name,
-    struct lfs_lease_entry *out)
+    const struct lfs_leader *held, struct lfs_lease_entry *out)
 {
+	struct lfs_tcache *c = ls->names_cache;
 	struct lfs_name_entry ne = { 0 };
 	unsigned char *table;
 	uint32_t k = 0;
 	int64_t free_k;
 	int rv;
 
-	if ((rv = read_table(ls, io, &table)) < 0)
+	if ((rv = lfs_tcache_read_locked(ls, io, c, held->lver, &table)) < 0)
 		return rv;
-	rv = table_scan(ls, table, name, &k, &free_k);
+	rv = table_scan(c, name, &k, &free_k);
 	if (rv == 0)
 		rv = -EEXIST;
 	else if (rv == -ENOENT)
@@ -365,13 +352,18 @@ create_locked(struct lfs_lockspace *ls, struct lfs_io *io, const char *name,
 	rv = lfs_name_entry_encode(&ne, table + lfs_name_entry_offset(k));
 	if (rv == 0)
 		rv = write_table_sector(ls, io, table, k);
-	if (rv == 0 && out != NULL) {
+	if (rv < 0) {
+		lfs_tcache_invalidate(c); /* the image has our entry, the disk
+		                             may not */
+		return rv;
+	}
+	lfs_tcache_entry_changed(c, k);
+	if (out != NULL) {
 		snprintf(out->name, sizeof(out->name), "%s", name);
 		out->ref.slot = k + 1;
 		out->ref.incarnation = ne.incarnation;
 	}
 out:
-	free(table);
 	return rv;
 }
 
@@ -379,15 +371,22 @@ int
 lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
     const char *name, struct lfs_lease_entry *out)
 {
+	struct lfs_tcache *c;
 	struct lfs_leader held;
 	int rv;
 
 	if (lfs_name_check(name) < 0)
 		return -EINVAL;
-	if ((rv = table_lock(ls, io, &held)) < 0)
+	if ((c = lfs_tcache_of(ls)) == NULL)
+		return -ENOMEM;
+	lfs_tcache_lock(c);
+	if ((rv = table_lock(ls, io, &held)) < 0) {
+		lfs_tcache_unlock(c);
 		return rv;
-	rv = create_locked(ls, io, name, out);
+	}
+	rv = create_locked(ls, io, name, &held, out);
 	table_unlock(ls, io, &held);
+	lfs_tcache_unlock(c);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "%s: created (slot %u)", name,
 		    out != NULL ? out->ref.slot : 0);
@@ -421,27 +420,40 @@ write_deleted_leader(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
-/* Clear entry k of the table (read as table), which must still name e. */
+/* Whether entry k of table still names e: 0, -ENOENT (cleared, or deleted
+ * and re-created meanwhile), or a decoder error. */
 static int
-clear_entry_locked(struct lfs_lockspace *ls, struct lfs_io *io,
+entry_is(struct lfs_lockspace *ls, const unsigned char *table,
     const struct lfs_lease_entry *e)
 {
 	struct lfs_lease_entry cur;
-	unsigned char *table;
-	uint32_t k = e->ref.slot - 1;
-	int rv;
+	int rv = table_entry(ls, table, e->ref.slot - 1, &cur);
 
-	if ((rv = read_table(ls, io, &table)) < 0)
-		return rv;
-	rv = table_entry(ls, table, k, &cur);
 	if (rv == -ENODATA || (rv == 0 && (strcmp(cur.name, e->name) != 0 ||
 	    cur.ref.incarnation != e->ref.incarnation)))
-		rv = -ENOENT; /* cleared, or deleted and re-created meanwhile */
-	if (rv == 0) {
-		memset(table + lfs_name_entry_offset(k), 0, LFS_NAME_ENTRY_SIZE);
-		rv = write_table_sector(ls, io, table, k);
-	}
-	free(table);
+		return -ENOENT;
+	return rv;
+}
+
+/* Clear the entry of e, holding the table lease as *held (and the cache). */
+static int
+clear_entry_locked(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_entry *e, const struct lfs_leader *held)
+{
+	struct lfs_tcache *c = ls->names_cache;
+	uint32_t k = e->ref.slot - 1;
+	unsigned char *table;
+	int rv;
+
+	if ((rv = lfs_tcache_read_locked(ls, io, c, held->lver, &table)) < 0 ||
+	    (rv = entry_is(ls, table, e)) < 0)
+		return rv;
+	memset(table + lfs_name_entry_offset(k), 0, LFS_NAME_ENTRY_SIZE);
+	rv = write_table_sector(ls, io, table, k);
+	if (rv < 0)
+		lfs_tcache_invalidate(c);
+	else
+		lfs_tcache_entry_changed(c, k);
 	return rv;
 }
 
@@ -455,26 +467,19 @@ clear_entry_locked(struct lfs_lockspace *ls, struct lfs_io *io,
 static int
 delete_locked(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_entry *e, const struct lfs_leader *lease,
-    int *leader_deleted)
+    const struct lfs_leader *held, int *leader_deleted)
 {
-	struct lfs_lease_entry cur;
 	unsigned char *table;
 	int rv;
 
 	*leader_deleted = 0;
-	if ((rv = read_table(ls, io, &table)) < 0)
-		return rv;
-	rv = table_entry(ls, table, e->ref.slot - 1, &cur);
-	free(table);
-	if (rv == -ENODATA || (rv == 0 && (strcmp(cur.name, e->name) != 0 ||
-	    cur.ref.incarnation != e->ref.incarnation)))
-		return -ENOENT; /* deleted and re-created meanwhile */
-	if (rv < 0)
+	if ((rv = lfs_tcache_read_locked(ls, io, ls->names_cache, held->lver,
+	    &table)) < 0 || (rv = entry_is(ls, table, e)) < 0)
 		return rv;
 	if ((rv = write_deleted_leader(ls, io, e->ref.slot, lease)) < 0)
 		return rv;
 	*leader_deleted = 1;
-	return clear_entry_locked(ls, io, e);
+	return clear_entry_locked(ls, io, e, held);
 }
 
 /* The lease of entry e answers -ENOENT: if its leader is this incarnation's
@@ -485,6 +490,7 @@ delete_finish(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_entry *e)
 {
 	struct lfs_leader ld, table_held;
+	struct lfs_tcache *c;
 	int rv;
 
 	memset(&ld, 0, sizeof(ld));
@@ -494,10 +500,16 @@ delete_finish(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (!(ld.flags & LFS_LEADER_DELETED) ||
 	    ld.incarnation != e->ref.incarnation)
 		return -ENOENT;
-	if ((rv = table_lock(ls, io, &table_held)) < 0)
+	if ((c = lfs_tcache_of(ls)) == NULL)
+		return -ENOMEM;
+	lfs_tcache_lock(c);
+	if ((rv = table_lock(ls, io, &table_held)) == 0) {
+		rv = clear_entry_locked(ls, io, e, &table_held);
+		table_unlock(ls, io, &table_held);
+	}
+	lfs_tcache_unlock(c);
+	if (rv < 0)
 		return rv;
-	rv = clear_entry_locked(ls, io, e);
-	table_unlock(ls, io, &table_held);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "%s: deleted (finished an earlier "
 		    "delete)", e->name);
@@ -510,6 +522,7 @@ lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
 {
 	struct lfs_lease_entry e;
 	struct lfs_leader lease, table_held;
+	struct lfs_tcache *c;
 	int rv, leader_deleted;
 
 	if ((rv = lfs_leases_lookup(ls, io, name, &e)) < 0)
@@ -521,12 +534,19 @@ lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = -EBUSY; /* held here, or someone is taking it right now */
 	if (rv < 0)
 		return rv;
+	if ((c = lfs_tcache_of(ls)) == NULL) {
+		lfs_paxos_release(ls, io, &e.ref, &lease);
+		return -ENOMEM;
+	}
+	lfs_tcache_lock(c);
 	if ((rv = table_lock(ls, io, &table_held)) < 0) {
+		lfs_tcache_unlock(c);
 		lfs_paxos_release(ls, io, &e.ref, &lease);
 		return rv;
 	}
-	rv = delete_locked(ls, io, &e, &lease, &leader_deleted);
+	rv = delete_locked(ls, io, &e, &lease, &table_held, &leader_deleted);
 	table_unlock(ls, io, &table_held);
+	lfs_tcache_unlock(c);
 	if (rv < 0 && !leader_deleted)
 		lfs_paxos_release(ls, io, &e.ref, &lease);
 	if (rv == 0)

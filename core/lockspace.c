@@ -282,6 +282,9 @@ fail:
 void
 lfs_lockspace_close(struct lfs_lockspace *ls)
 {
+	if (ls->names_cache != NULL && ls->names_cache_free != NULL)
+		ls->names_cache_free(ls->names_cache);
+	ls->names_cache = NULL;
 	if (ls->hosts != NULL) {
 		pthread_mutex_destroy(&ls->view_lock);
 		free(ls->hosts);

@@ -62,6 +62,11 @@ struct lfs_lockspace {
 	char host_name[LFS_HOST_NAME_MAX + 1];
 	uint64_t renew_count;        /* last timestamp written */
 
+	/* a cache kept by a module above (the name table's, leases.c), which
+	 * registers how to free it; lfs_lockspace_close() calls that */
+	void *names_cache;
+	void (*names_cache_free)(void *cache);
+
 	pthread_mutex_t view_lock;
 	/* protected by view_lock: */
 	struct lfs_stale_seen {      /* paxos.c: stale leases seen, by slot */

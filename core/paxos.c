@@ -410,6 +410,29 @@ instance_accepted(const struct slot_view *v, uint64_t n)
 	return 0;
 }
 
+int
+lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_leader *leader,
+    uint64_t *newest)
+{
+	struct slot_view v = { 0 };
+	int rv, stale;
+
+	if ((rv = slot_view_init(ls, &v)) < 0)
+		return rv;
+	rv = read_slot(ls, io, ref->slot, &v, 1);
+	if (rv == 0)
+		rv = check_ref(&v.leader, ref);
+	if (rv == 0) {
+		uint64_t n = next_instance(&v, &stale);
+
+		*leader = v.leader;
+		*newest = stale ? n : v.leader.lver;
+	}
+	slot_view_free(&v);
+	return rv;
+}
+
 /*
  * Whether slot has shown this stale state (newest instance n, the same
  * dblocks) for io_timeout or more, as seen by our calls.  A live owner's

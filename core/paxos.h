@@ -73,6 +73,13 @@ struct lfs_lease_ref {
 	uint32_t incarnation;        /* from the name table */
 };
 
+/* The leader of a slot and the newest instance any dblock of hosts 1 ..
+ * high water shows, in one read: a cheap token of "nothing changed" (the
+ * name-table cache).  Errors as lfs_paxos_read_leader(). */
+int lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_leader *leader,
+    uint64_t *newest);
+
 /* Read the leader of a slot.  -ENOENT when deleted or of another
  * incarnation, decoder errors as in ondisk.h, -errno from I/O. */
 int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,

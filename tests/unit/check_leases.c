@@ -230,6 +230,72 @@ START_TEST(test_names_concurrent)
 }
 END_TEST
 
+/* ---- the cache of the name table ---------------------------------------------
+ *
+ * A lookup costs no read of the table when nothing changed (one read of the
+ * table lease's slot validates the cache), a change by another host is
+ * seen at once, and a create holding a warm cache reads no table sector.
+ */
+struct table_reads {
+	uint64_t lo, hi;          /* the name table, bytes */
+	int n;
+};
+
+static enum tp_act
+count_table_reads(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct table_reads *t = arg;
+	uint64_t off = (uint64_t)cb->u.c.offset;
+
+	(void)seq;
+	(void)res;
+	if (cb->aio_lio_opcode == IO_CMD_PREAD && off < t->hi &&
+	    off + cb->u.c.nbytes > t->lo)
+		t->n++;
+	return TP_NOW;
+}
+
+START_TEST(test_names_cached)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct table_reads t = { 0 };
+	struct lfs_lease_entry e, e2;
+	struct lfs_leader held;
+	int i;
+
+	world_init(&w, 2, 0);
+	t.lo = a->ls.layout.name_table * a->ls.layout.sector_size;
+	t.hi = t.lo + a->ls.layout.name_sectors * a->ls.layout.sector_size;
+	a->path.rule = count_table_reads;
+	a->path.rule_arg = &t;
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "x1", &e), 0);
+	ck_assert_int_eq(t.n, 1);   /* the first use reads the table once */
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "x1", &e2), 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "x2", &e2), 0);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "nosuch", &e2),
+	    -ENOENT);
+	ck_assert_int_eq(t.n, 1);   /* and nothing else did */
+
+	/* b changes the table: a sees it at its next lookup */
+	ck_assert_int_eq(lfs_leases_create(&b->ls, &b->io, "y1", &e2), 0);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "y1", &e), 0);
+	ck_assert_uint_eq(e.ref.slot, e2.ref.slot);
+	ck_assert_int_eq(t.n, 2);
+	ck_assert_int_eq(lfs_leases_delete(&b->ls, &b->io, "x1"), 0);
+	ck_assert_int_eq(lfs_leases_lookup(&a->ls, &a->io, "x1", &e), -ENOENT);
+	/* a cache that missed a change would have reused x1's slot wrongly:
+	 * the new lease gets the freed slot with a new incarnation */
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "x3", &e), 0);
+	ck_assert_uint_eq(e.ref.slot, 1);
+	ck_assert_int_eq(acquire(a, &e.ref, &held), 0);
+	ck_assert_int_eq(lfs_leases_lookup(&b->ls, &b->io, "x3", &e2), 0);
+	ck_assert_uint_eq(e2.ref.incarnation, e.ref.incarnation);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -243,6 +309,7 @@ leases_suite(void)
 	tcase_add_test(tc, test_names_delete);
 	tcase_add_test(tc, test_names_full);
 	tcase_add_test(tc, test_names_concurrent);
+	tcase_add_test(tc, test_names_cached);
 	return s;
 }
 
