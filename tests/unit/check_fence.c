@@ -4,9 +4,49 @@
  * Holders are real processes: children of the test that open files under a
  * temporary directory standing in for a leasefs mount point (regular
  * files named like the FUSE view: MOUNT/vm1/lock).  Each reports through a
- * pipe once its files are open, so no test depends on sleeping.  Timing
- * assertions use generous upper bounds only: the sanitizer build and a
- * busy machine are slow, and what matters is that fencing ends, not when.
+ * pipe once its files are open, so no test sleeps for a holder to start.
+ *
+ * Timing.  Fencing deals with real processes on CLOCK_MONOTONIC, so these
+ * tests cannot run on a fake clock.  They must pass on a loaded machine all
+ * the same: the sanitizer build, make check beside stress-ng --cpu 2 --io 1
+ * on two cores, where a loop sleeping 10 ms at a time was measured to see
+ * at most 35 ms between two wake-ups.  The rules they follow:
+ *
+ *  1. What must happen is waited for as an event: a holder's exit through
+ *     waitpid, a file's content, the return of the call that does it, the
+ *     guard's exit; never by a fixed sleep and then a look.  Each wait is
+ *     bounded by the time the event is due plus T_BOUND_MS, so a slow
+ *     machine makes a test slower, never failed; only an event that does
+ *     not come at all (or comes seconds late) fails it.
+ *  2. Lower bounds that come from the design hold on any machine and are
+ *     asserted: fenced no earlier than renewal_fail after the last renewal,
+ *     SIGKILL no earlier than kill_grace after SIGTERM, a timed-out kill
+ *     command not back before its timeout.
+ *  3. "X does not happen while Y goes on" is asserted only with a margin no
+ *     stall reaches, or is made a matter of order instead of time:
+ *     - The guard fences a holder early only if this process goes a whole
+ *       renewal_fail without reporting a renewal (the guard's own delays do
+ *       not count: it reads every queued message before it looks at its
+ *       deadline).  Where holders must survive while renewals go on, or
+ *       until a bye is sent, renewal_fail is T_SAFE_FAIL_MS (2 s) and
+ *       renewals are reported every T_RENEW_EVERY_MS (20 ms): 100 reports
+ *       per renewal_fail, so only a stall of almost 2 s, some 50 times the
+ *       worst measured, could fence early.
+ *     - Messages that must reach the guard before it fences are ordered
+ *       instead: sent before a renewal that arrives too late, whose deadline
+ *       has already passed, they are all handled before the guard sees it
+ *       and fences (test_guard_ctl_command).
+ *     - What correct code never does (run the kill command twice, fence
+ *       after a bye) cannot fail on a slow machine either.  How long such
+ *       a check watches is stated; what the guard did is looked at only
+ *       after its exit (reaped), when all of it is known.
+ *     T_RENEWAL_FAIL_MS (300 ms) stays where no renewal has to keep a
+ *     holder alive.
+ *
+ * Upper limits given to the code under test (kill_settle, a kill command's
+ * time limit) are T_BOUND_MS: they end as soon as what they wait for
+ * happens, so they cost nothing when it does.  kill_grace stays short
+ * (T_GRACE_MS) where a holder ignoring SIGTERM must wait it out.
  *
  * guard.c is part of the leasefs program, not of the core library the
  * tests link with, so it is compiled in here.
@@ -17,12 +57,18 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
-/* Fencing parameters for the tests, in ms: small, so the SIGKILL path
- * runs in well under a second. */
+/* Fencing parameters for the tests, in ms.  Grace is waited out in full
+ * by holders that ignore SIGTERM, so it is short; settle only bounds the
+ * wait for SIGKILLed holders to be gone, so it is generous. */
 #define T_GRACE_MS 200u
-#define T_SETTLE_MS 200u
+#define T_SETTLE_MS 5000u
+/* renewal_fail where no renewal has to keep a holder alive (rule 3). */
 #define T_RENEWAL_FAIL_MS 300u
-/* Generous bound for "promptly", in ms (sanitizers, loaded machine). */
+/* renewal_fail where holders must survive while renewals are reported
+ * every T_RENEW_EVERY_MS, or until a bye is sent (rule 3). */
+#define T_SAFE_FAIL_MS 2000u
+#define T_RENEW_EVERY_MS 20u
+/* How late an event may come before its test fails, in ms (rule 1). */
 #define T_BOUND_MS 5000u
 
 /* A fake mount point with vm1/{lock,other,incoming}, vm3/incoming and a
@@ -416,8 +462,8 @@ START_TEST(test_kill_sigkill)
 
 	took = fence_one(H_IGNORE_TERM, &status);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	ck_assert_uint_ge(took, T_GRACE_MS);
-	ck_assert_uint_lt(took, T_BOUND_MS);
+	ck_assert_uint_ge(took, T_GRACE_MS);            /* rule 2 */
+	ck_assert_uint_lt(took, T_GRACE_MS + T_BOUND_MS);
 	fprintf(stderr, "check_fence: SIGKILL fencing took %" PRIu64 " ms "
 	    "(grace %u)\n", took, T_GRACE_MS);
 }
@@ -443,14 +489,17 @@ START_TEST(test_run_command)
 {
 	char cmd[PATH_MAX + 64], out[64];
 	struct tree t;
-	uint64_t t0;
+	uint32_t limit;
+	uint64_t t0, took;
 	pid_t bg;
 	int r;
 
 	tree_make(&t);
-	ck_assert_int_eq(lfs_fence_run_command("exit 0", "vm1", 2000,
+	/* The time limit only bounds the wait for a command that ends by
+	 * itself: generous. */
+	ck_assert_int_eq(lfs_fence_run_command("exit 0", "vm1", T_BOUND_MS,
 	    &test_log), 0);
-	r = lfs_fence_run_command("exit 3", "vm1", 2000, &test_log);
+	r = lfs_fence_run_command("exit 3", "vm1", T_BOUND_MS, &test_log);
 	ck_assert_int_lt(r, 0);
 	ck_assert_int_ne(r, -ETIMEDOUT);
 
@@ -458,19 +507,33 @@ START_TEST(test_run_command)
 	setenv("LEASEFS_LEASE", "stale", 1);
 	snprintf(cmd, sizeof(cmd), "printf %%s \"$LEASEFS_LEASE\" > %s",
 	    tree_file(&t, "vm1/other"));
-	ck_assert_int_eq(lfs_fence_run_command(cmd, "vm7", 2000, &test_log), 0);
+	ck_assert_int_eq(lfs_fence_run_command(cmd, "vm7", T_BOUND_MS,
+	    &test_log), 0);
 	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
 	ck_assert_str_eq(out, "vm7");
 	unsetenv("LEASEFS_LEASE");
 
-	/* A hanging command is killed with what it started. */
+	/* A hanging command is killed with what it started.  It writes the
+	 * pid of what it started before it hangs; a shell too slow to get
+	 * that far within the time limit (a loaded machine) proves nothing
+	 * about the background child, so the limit doubles until one does.
+	 * Each try must time out, no sooner than its limit (rule 2). */
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s; wait",
 	    tree_file(&t, "vm1/other"));
-	t0 = lfs_now_ms();
-	ck_assert_int_eq(lfs_fence_run_command(cmd, "vm1", 300, &test_log),
-	    -ETIMEDOUT);
-	ck_assert_uint_lt(lfs_now_ms() - t0, T_BOUND_MS);
-	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	for (limit = 300;; limit *= 2) {
+		ck_assert_int_eq(truncate(tree_file(&t, "vm1/other"), 0), 0);
+		t0 = lfs_now_ms();
+		ck_assert_int_eq(lfs_fence_run_command(cmd, "vm1", limit,
+		    &test_log), -ETIMEDOUT);
+		took = lfs_now_ms() - t0;
+		ck_assert_uint_ge(took, limit);
+		ck_assert_uint_lt(took, limit + T_BOUND_MS);
+		read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+		if (out[0] != '\0')
+			break;
+		ck_assert_msg(2 * limit <= T_BOUND_MS, "the command never got to "
+		    "start its child (last limit %u ms)", limit);
+	}
 	bg = (pid_t)atol(out);
 	ck_assert_int_gt(bg, 0);
 	ck_assert(proc_gone_within(bg, T_BOUND_MS));
@@ -497,8 +560,9 @@ guard_cfg(const struct tree *t, const char *kill_command)
 	return c;
 }
 
-/* Report renewals every 50 ms for ms; each must be accepted.  Returns
- * the time of the last one. */
+/* Report a renewal every T_RENEW_EVERY_MS for ms; each must be accepted
+ * (the socket holds some 270 reports: the guard would have to stall for
+ * over 5 s to fill it).  Returns the time of the last one. */
 static uint64_t
 renew_for(struct lfs_guard *g, uint32_t ms)
 {
@@ -507,9 +571,25 @@ renew_for(struct lfs_guard *g, uint32_t ms)
 	while (lfs_now_ms() < end) {
 		last = lfs_now_ms();
 		ck_assert_int_eq(lfs_guard_renewed(g, last), 0);
-		lfs_sleep_ms(50);
+		lfs_sleep_ms(T_RENEW_EVERY_MS);
 	}
 	return last;
+}
+
+/* Wait up to ms for path to have content; 1 when it has. */
+static int
+file_filled_within(const char *path, char *buf, size_t size, uint32_t ms)
+{
+	uint64_t end = lfs_now_ms() + ms;
+
+	for (;;) {
+		read_file(path, buf, size);
+		if (buf[0] != '\0')
+			return 1;
+		if (lfs_now_ms() >= end)
+			return 0;
+		lfs_sleep_ms(10);
+	}
 }
 
 START_TEST(test_guard_overdue)
@@ -522,26 +602,32 @@ START_TEST(test_guard_overdue)
 	int status;
 
 	tree_make(&t);
+	/* Holders must survive while renewals go on: T_SAFE_FAIL_MS against a
+	 * report every T_RENEW_EVERY_MS (rule 3). */
 	c = guard_cfg(&t, NULL);
+	c.renewal_fail_ms = T_SAFE_FAIL_MS;
 	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
 	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
 	ck_assert_int_gt(g.pid, 0);
 
-	last = renew_for(&g, 1000);
+	/* Renewals re-arm: the holder outlives the first deadline. */
+	last = renew_for(&g, T_SAFE_FAIL_MS + T_RENEWAL_FAIL_MS);
 	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
 
-	/* Renewals stop: fenced at renewal_fail after the last one. */
-	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
+	/* Renewals stop: fenced at renewal_fail after the last one, not
+	 * before (rule 2). */
+	ck_assert(child_exited(a.pid, T_SAFE_FAIL_MS + T_BOUND_MS, &status));
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
-	ck_assert_uint_ge(lfs_now_ms() - last, T_RENEWAL_FAIL_MS);
+	ck_assert_uint_ge(lfs_now_ms() - last, T_SAFE_FAIL_MS);
 	fprintf(stderr, "check_fence: holder gone %" PRIu64 " ms after the "
 	    "last renewal (renewal_fail %u)\n", lfs_now_ms() - last,
-	    T_RENEWAL_FAIL_MS);
+	    T_SAFE_FAIL_MS);
 	a.pid = 0;
 
-	/* A newer renewal re-arms; no second fencing while they continue. */
+	/* A newer renewal re-arms; no second fencing while they continue,
+	 * past the deadline of the first of them. */
 	b = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
-	renew_for(&g, 800);
+	renew_for(&g, T_SAFE_FAIL_MS + T_RENEWAL_FAIL_MS);
 	ck_assert_int_eq(waitpid(b.pid, &status, WNOHANG), 0);
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);
 	ck_assert_int_eq(g.pid, 0);
@@ -556,36 +642,60 @@ START_TEST(test_guard_ctl_command)
 	char cmd[PATH_MAX + 64], out[64];
 	struct lfs_guard_config c;
 	struct lfs_guard g;
+	struct holder h;
 	struct tree t;
-	uint64_t end;
+	uint64_t t0;
 	int status;
 
 	tree_make(&t);
 	snprintf(cmd, sizeof(cmd), "echo \"$LEASEFS_LEASE\" >> %s",
 	    tree_file(&t, "vm1/other"));
 	c = guard_cfg(&t, cmd);
-	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
+	/* kill_grace is the kill command's time limit.  Generous: it ends as
+	 * soon as the command does, and no holder here ignores SIGTERM. */
+	c.kill_grace_ms = T_BOUND_MS;
+	h = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+	t0 = lfs_now_ms();
+	ck_assert_int_eq(lfs_guard_start(&g, &c, t0), 0);
+
+	/* No renewals: fenced at renewal_fail, not before (rule 2).  No ctl
+	 * lease has been reported yet, so no kill command runs. */
+	ck_assert(child_exited(h.pid, T_RENEWAL_FAIL_MS + T_BOUND_MS, &status));
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert_uint_ge(lfs_now_ms() - t0, T_RENEWAL_FAIL_MS);
+	h.pid = 0;
+	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	ck_assert_str_eq(out, "");
+
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmA", 1), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmB", 1), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmA", 1), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "vmB", 0), 0);
 	ck_assert_int_eq(lfs_guard_ctl_lease(&g, "../x", 1), -EINVAL);
-	/* No renewals: the guard fences after renewal_fail, once. */
-	end = lfs_now_ms() + T_BOUND_MS;
-	do {
-		lfs_sleep_ms(20);
-		read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
-	} while (out[0] == '\0' && lfs_now_ms() < end);
-	lfs_sleep_ms(T_RENEWAL_FAIL_MS);
-	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
-	ck_assert_str_eq(out, "vmA\n");
-	/* The guard survives what is aimed at the daemon. */
+	/* A renewal submitted at t0 + 1 and reported only now, its deadline
+	 * long passed: it re-arms the guard, which fences again at once.  The
+	 * guard handles every queued message before it looks at the deadline
+	 * (rule 3), so it knows the ctl leases above when it does: the
+	 * command runs for vmA, held twice, and not for vmB, released. */
+	ck_assert_int_eq(lfs_guard_renewed(&g, t0 + 1), 0);
+	ck_assert(file_filled_within(tree_file(&t, "vm1/other"), out,
+	    sizeof(out), T_BOUND_MS));
+
+	/* Once: without a newer renewal there is no other deadline.  A guard
+	 * that fenced again anyway would do it at once, or renewal_fail after
+	 * this fencing if it re-armed itself: watch twice that long.  The
+	 * guard takes the bye only between fencings, so once it has exited
+	 * every command it ran is in the file. */
+	lfs_sleep_ms(2 * T_RENEWAL_FAIL_MS);
+	/* The guard survives what is aimed at the daemon: it is still there
+	 * to take the bye and exits 0 (lfs_guard_stop fails if a signal
+	 * killed it, before the bye or after). */
 	kill(g.pid, SIGTERM);
 	kill(g.pid, SIGINT);
 	kill(g.pid, SIGHUP);
-	lfs_sleep_ms(50);
-	ck_assert_int_eq(waitpid(g.pid, &status, WNOHANG), 0);
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);
+	read_file(tree_file(&t, "vm1/other"), out, sizeof(out));
+	ck_assert_str_eq(out, "vmA\n");
 	tree_remove(&t);
 }
 END_TEST
@@ -596,7 +706,7 @@ START_TEST(test_guard_daemon_died)
 	struct lfs_guard g;
 	struct holder a;
 	struct tree t;
-	uint64_t t0;
+	uint64_t t0, took;
 	int status;
 
 	tree_make(&t);
@@ -608,13 +718,16 @@ START_TEST(test_guard_daemon_died)
 	lfs_sleep_ms(50);
 	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
 
-	/* The daemon dies: its end of the socket closes without a bye. */
+	/* The daemon dies: its end of the socket closes without a bye.  The
+	 * holder ignores SIGTERM: SIGKILLed after the grace, not before. */
 	t0 = lfs_now_ms();
 	close(g.fd);
-	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
+	ck_assert(child_exited(a.pid, T_GRACE_MS + T_BOUND_MS, &status));
+	took = lfs_now_ms() - t0;
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_uint_ge(took, T_GRACE_MS);              /* rule 2 */
 	fprintf(stderr, "check_fence: holder gone %" PRIu64 " ms after the "
-	    "daemon died (grace %u)\n", lfs_now_ms() - t0, T_GRACE_MS);
+	    "daemon died (grace %u)\n", took, T_GRACE_MS);
 	a.pid = 0;
 	ck_assert(child_exited(g.pid, T_BOUND_MS, &status));
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -632,18 +745,36 @@ START_TEST(test_guard_bye)
 	int status;
 
 	tree_make(&t);
-	c = guard_cfg(&t, NULL);
 	a = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
+
+	/* The bye wakes the guard: its deadline is a minute away, so a stop
+	 * within T_BOUND_MS did not wait for it.  The guard is given time to
+	 * start and go to sleep first, so that the bye has to wake it (on a
+	 * machine too slow for that, it finds the bye already queued when it
+	 * first looks: this proves less, and still passes). */
+	c = guard_cfg(&t, NULL);
+	c.renewal_fail_ms = 60000;
 	ck_assert_int_eq(lfs_guard_start(&g, &c, lfs_now_ms()), 0);
 	ck_assert_int_eq(lfs_guard_renewed(&g, lfs_now_ms()), 0);
+	lfs_sleep_ms(300);
 	t0 = lfs_now_ms();
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);
-	ck_assert_uint_lt(lfs_now_ms() - t0, 1000);
+	ck_assert_uint_lt(lfs_now_ms() - t0, T_BOUND_MS);
 	ck_assert_int_eq(g.pid, 0);
 	ck_assert_int_eq(lfs_guard_stop(&g), 0);     /* idempotent */
 	ck_assert_int_eq(lfs_guard_renewed(&g, lfs_now_ms()), -ENOTCONN);
-	/* Well past renewal_fail: nothing fenced the holder. */
-	lfs_sleep_ms(2 * T_RENEWAL_FAIL_MS);
+	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
+
+	/* A guard that took the bye fences nothing when its deadline passes.
+	 * The bye must reach it before that deadline, so renewal_fail is
+	 * T_SAFE_FAIL_MS (rule 3); then well past it, the holder lives. */
+	c.renewal_fail_ms = T_SAFE_FAIL_MS;
+	t0 = lfs_now_ms();
+	ck_assert_int_eq(lfs_guard_start(&g, &c, t0), 0);
+	ck_assert_int_eq(lfs_guard_renewed(&g, t0), 0);
+	ck_assert_int_eq(lfs_guard_stop(&g), 0);
+	while (lfs_now_ms() < t0 + T_SAFE_FAIL_MS + T_RENEWAL_FAIL_MS)
+		lfs_sleep_ms(50);
 	ck_assert_int_eq(waitpid(a.pid, &status, WNOHANG), 0);
 	holder_cleanup(&a);
 	tree_remove(&t);
