@@ -18,7 +18,7 @@ t_wait_for 10 grep -q '^opened' "$WORK/s1.log" || fail "S did not acquire vm1"
 echo request >"$MNT_2/vm1/ctl" || fail "D request"
 killed=$(now_ms)
 kill -KILL "$PID_1"
-t_wait_for 10 bash -c "! kill -0 $s1 2>/dev/null" || fail "S's holder survived its daemon"
+t_wait_for 10 t_gone "$s1" || fail "S's holder survived its daemon"
 t_wait_for 60 bash -c "[ \"\$(cat $MNT_3/vm1/owner)\" = '2 h2' ]" || fail "D never took vm1 over"
 took=$(( $(now_ms) - killed ))
 t_log "vm1 taken over $took ms after S was killed (host_dead $host_dead ms)"
@@ -38,7 +38,7 @@ case "$(t_peek d2 "$d2")" in held*) ;; *) fail "D's incoming does not say held" 
 t_bg t2 "$OPEN" "$MNT_3/vm2/lock"
 killed=$(now_ms)
 kill -KILL "$PID_2"
-t_wait_for 10 bash -c "! kill -0 $d2 2>/dev/null" || fail "D's holder survived its daemon"
+t_wait_for 10 t_gone "$d2" || fail "D's holder survived its daemon"
 t_wait_for 60 grep -q '^opened' "$WORK/t2.log" || fail "T never took vm2 over"
 took=$(( $(now_ms) - killed ))
 t_log "vm2 taken over $took ms after D was killed"
