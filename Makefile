@@ -4,6 +4,8 @@
 #   make check           unit tests and integration tests, on a sanitizer
 #                        build (ASan + UBSan) in build-san/
 #   make check-unit      unit tests only
+#   make check-stress N=10   make check N times beside CPU and I/O load
+#                        (stress-ng), with failure counts per test; not CI
 #   make bench           benchmarks (prints a table, writes bench/out/)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -68,14 +70,19 @@ all: build/leasefs $(addprefix build/tools/,$(TOOLS))
 
 san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS))
 
+# every binary runs, also after one failed; the target fails if any did
 check-unit: $(addprefix build-san/tests/,$(UNITS))
-	@set -e; for t in $^; do echo "== $$t"; $$t; done
+	@rc=0; for t in $^; do echo "== $$t"; $$t || rc=1; done; exit $$rc
 
 check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
 check: check-unit check-integration
+
+N ?= 10
+check-stress:
+	bash tests/stress-run $(N)
 
 bench: all $(addprefix build/bench/,$(BENCHES))
 	LEASEFS=$(CURDIR)/build/leasefs TOOLS=$(CURDIR)/build/tools \
@@ -98,7 +105,7 @@ install: build/leasefs
 clean:
 	rm -rf build build-san leasefs bench/out
 
-.PHONY: all san check check-unit check-integration bench bench-deps valgrind install clean
+.PHONY: all san check check-unit check-integration check-stress bench bench-deps valgrind install clean
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----

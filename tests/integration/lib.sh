@@ -120,6 +120,70 @@ t_wait_for() {
 
 t_mounted() { grep -q " $1 fuse" /proc/mounts; }
 
+# t_now_ms: CLOCK_MONOTONIC in ms, the clock of lfs-open's and lfs-host's
+# timestamps (exported: wrappers started with bash -c can use it).
+t_now_ms() {
+	perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC \
+	    -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1000'
+}
+export -f t_now_ms
+
+# t_holder LOGNAME CMD...: run CMD (a lease holder, e.g. lfs-open) under a
+# wrapper that prints "child PID" first and "gone MS" (t_now_ms) once CMD
+# has exited and been reaped: an independent record of the end of its
+# hold.  Both are registered for cleanup; sets T_LAST_PID to CMD's PID.
+t_holder() {
+	local name=$1 c
+	shift
+	t_bg "$name" bash -c '"$@" & echo "child $!"; wait $!; echo "gone $(t_now_ms)"' _ "$@"
+	t_wait_for 10 grep -q '^child' "$WORK/$name.log" || fail "$name: no child"
+	c=$(awk '/^child/ {print $2}' "$WORK/$name.log")
+	T_PIDS+=("$c")
+	T_LAST_PID=$c
+}
+
+# t_lines FILE N: true once FILE has at least N lines (for t_wait_for).
+t_lines() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
+
+# t_gone PID: true once PID has exited: no such process, or a zombie not
+# reaped yet (for t_wait_for; PID need not be a child of this shell).
+t_gone() {
+	local st
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	st=${st##*) }
+	[ "${st%% *}" = Z ]
+}
+
+# t_in_syscall PID NAME: true while PID sleeps inside system call NAME
+# (openat, read, ...), as /proc/PID/syscall and /proc/PID/stat show it: e.g.
+# a blocking open of a lock file that waits for the lease.  An event to wait
+# for instead of sleeping "long enough" before sending a signal or freeing
+# a lease: under load a fixed sleep may end before the call even started.
+declare -A T_SYSNO=()
+t_in_syscall() {
+	local pid=$1 name=$2 nr sc st
+	nr=${T_SYSNO[$name]:-}
+	if [ -z "$nr" ]; then
+		nr=$(perl -e 'require "syscall.ph"; print &{"SYS_$ARGV[0]"}()' "$name") ||
+		    fail "t_in_syscall: no number for system call $name"
+		T_SYSNO[$name]=$nr
+	fi
+	read -r sc _ 2>/dev/null <"/proc/$pid/syscall" || return 1
+	[ "$sc" = "$nr" ] || return 1
+	st=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+	st=${st##*) }
+	case ${st%% *} in S | D) return 0 ;; esac
+	return 1
+}
+
+# t_child PID: print the PID of the (only, or first) child of PID, e.g. the
+# holder a bash wrapper started; fails while it has none.
+t_child() {
+	local c
+	c=$(ps -o pid= --ppid "$1" | head -n 1 | tr -d ' ')
+	[ -n "$c" ] && echo "$c"
+}
+
 # t_mount ID DEVICE [EXTRA_OPTS]: start a foreground daemon as host ID with
 # its own mount point $WORK/mID, state and run dirs; waits until mounted.
 # Sets MNT_<ID> and PID_<ID>.
@@ -141,7 +205,7 @@ t_umount() {
 	local id=$1 mnt pid
 	eval "mnt=\$MNT_$id pid=\$PID_$id"
 	kill -TERM "$pid"
-	t_wait_for 30 bash -c "! kill -0 $pid 2>/dev/null" || fail "host $id did not stop"
+	t_wait_for 30 t_gone "$pid" || fail "host $id did not stop"
 	wait "$pid" 2>/dev/null
 	! t_mounted "$mnt" || fail "host $id still mounted"
 }
@@ -165,6 +229,6 @@ t_peek() {
 	local n
 	n=$(grep -c '^read ' "$WORK/$1.log")
 	kill -USR1 "$2"
-	t_wait_for 5 bash -c "[ \$(grep -c '^read ' $WORK/$1.log) -gt $n ]" || return 1
+	t_wait_for 10 bash -c "[ \$(grep -c '^read ' $WORK/$1.log) -gt $n ]" || return 1
 	grep '^read ' "$WORK/$1.log" | tail -n 1 | cut -d' ' -f2-
 }

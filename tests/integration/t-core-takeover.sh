@@ -7,8 +7,11 @@ host_dead=$(t_timing "$DEV" host_dead_ms)
 "$TOOLS/lfs-host" "$DEV" 1 create vm1 || fail "create"
 t_bg holder "$TOOLS/lfs-host" "$DEV" 1 hold vm1 "$WORK/renewals"
 holder=$T_LAST_PID
-t_wait_for 20 grep -q '^acquired' "$WORK/holder.log" || fail "holder did not acquire"
-sleep 3 # let it renew at least once
+t_wait_for 30 grep -q '^acquired' "$WORK/holder.log" || fail "holder did not acquire"
+# let it renew at least once: the join is the first line of the renewal log
+interval=$(t_timing "$DEV" renewal_interval_ms)
+t_wait_for $((3 * interval / 1000 + 10)) t_lines "$WORK/renewals" 2 ||
+    fail "holder is not renewing"
 kill -KILL "$holder"
 wait "$holder" 2>/dev/null
 start=$SECONDS

@@ -1,9 +1,11 @@
 # The libvirt qemu hook example drives a start, a refused second start, an incoming migration with a switchover transfer, and releases, on two hosts.
+# io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
+# loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
 HOOK=$TOP/examples/libvirt-qemu-hook
-"$LEASEFS" format hook "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 1 || fail "format"
+"$LEASEFS" format hook "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 2 || fail "format"
 t_mount 1 "$DEV"
 t_mount 2 "$DEV"
 on() { local id=$1; shift; eval "LEASEFS_MOUNT=\$MNT_$id" "$HOOK" "$@" </dev/null; }

@@ -44,8 +44,14 @@ grep -q 'renewal failed' "$WORK/holder.log" ||
 # SIGKILL host 1: with aio in flight on the hung path its exit waits for it,
 # so it ends only once the path is resumed (its queued writes then land)
 kill -KILL "$holder"
-sleep 0.5
-if kill -0 "$holder" 2>/dev/null; then
+# the kill has taken effect once the holder is gone or none of its threads
+# runs or sleeps interruptibly any more (exiting: D, or zombie)
+killed() {
+	t_gone "$holder" ||
+	    ! cat "/proc/$holder"/task/*/stat 2>/dev/null | awk '{print $3}' | grep -q '[RS]'
+}
+t_wait_for 10 killed || t_log "host 1 still running 10 s after SIGKILL"
+if ! t_gone "$holder"; then
 	states=$(cat "/proc/$holder"/task/*/stat 2>/dev/null | awk '{printf "%s", $3}')
 	t_log "host 1 after SIGKILL, storage still paused: alive, thread states ${states:-?}"
 else
@@ -53,7 +59,7 @@ else
 fi
 resume_ms=$(f_now_ms)
 f_resume 1
-t_wait_for 10 eval '! kill -0 "$holder" 2>/dev/null' ||
+t_wait_for 10 t_gone "$holder" ||
     fail "host 1 still alive after SIGKILL and resume"
 t_log "host 1 gone $(($(f_now_ms) - resume_ms)) ms after the resume"
 wait "$holder" 2>/dev/null

@@ -24,9 +24,13 @@ f__direct_read "$d1" 0 >/dev/null || fail "host 1 still failing after f_fail_off
 f_pause 1
 t_bg hung dd if="$d1" of=/dev/null bs=4096 count=1 iflag=direct status=none
 hung=$T_LAST_PID
-sleep 1
-kill -0 "$hung" 2>/dev/null || fail "a read through paused host 1 did not hang"
+t_wait_for 10 t_in_syscall "$hung" read || {
+	t_gone "$hung" && fail "a read through paused host 1 did not hang"
+	fail "dd never got to its read"
+}
 f__direct_read "$d2" 0 >/dev/null || fail "host 1's pause reached host 2"
+# still in that read after host 2's went through
+t_in_syscall "$hung" read || fail "a read through paused host 1 did not hang"
 t0=$(f_now_ms)
 f_resume 1
 wait "$hung" || fail "the hung read failed after resume"

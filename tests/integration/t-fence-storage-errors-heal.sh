@@ -1,18 +1,13 @@
-# Host 1's storage returns EIO for 2.2 s (< renewal_fail), then heals: nothing is killed, host 1 keeps its leases (lock and ctl), host 2 is refused throughout, and host 1's log says renewal failed and then recovered.
+# Host 1's storage returns EIO from just after a good renewal until the next one due has failed (about renewal_interval, < renewal_fail), then heals: nothing is killed, host 1 keeps its leases (lock and ctl), host 2 is refused throughout, and host 1's log says renewal failed and then recovered.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup
 OPEN=$TOOLS/lfs-open
-FAULT_MS=2200 # errors last this long: the renewal due inside them fails
 "$LEASEFS" format heal "$WORK/backing.img" --size 16M --hosts 8 --leases 8 \
     --io-timeout 1 || fail "format"
 interval=$(t_timing "$WORK/backing.img" renewal_interval_ms)
 renewal_fail=$(t_timing "$WORK/backing.img" renewal_fail_ms)
 host_dead=$(t_timing "$WORK/backing.img" host_dead_ms)
-# with errors starting just after a good renewal, the gap is the fault plus
-# one retry (io/4), under renewal_fail; and the renewal due inside fails
-[ "$FAULT_MS" -gt "$interval" ] && [ $((FAULT_MS + 1000)) -lt "$renewal_fail" ] ||
-    fail "fault of $FAULT_MS ms does not fit renewal_interval $interval, renewal_fail $renewal_fail"
 f_host_dev 1 >/dev/null
 f_host_dev 2 >/dev/null
 f_check_coherent 1 2
@@ -45,8 +40,11 @@ t_bg tries bash -c '
 tries=$T_LAST_PID
 t_wait_for 10 grep -q '^ctl' "$WORK/tries.log" 2>/dev/null || fail "host 2 is not trying"
 
-# start the errors just after a good renewal: wait for last_renewal_ms_ago
-# to drop
+# Start the errors just after a good renewal L (wait for last_renewal_ms_ago
+# to drop) and end them once the renewal due at L + renewal_interval has
+# failed: an event, not a fixed length, which on a loaded machine could end
+# before that renewal or run into renewal_fail.  The gap is then about
+# renewal_interval + one retry (io/4), well under renewal_fail.
 ago() { awk '$1 == "last_renewal_ms_ago:" {print $2}' "$MNT_1/.status"; }
 prev=$(ago)
 deadline=$((SECONDS + interval / 1000 + 5))
@@ -57,21 +55,23 @@ while :; do
 	[ "$SECONDS" -lt "$deadline" ] || fail "host 1 is not renewing"
 	sleep 0.05
 done
+renewal_eio() { grep -c 'renewal failed: EIO' "$WORK/host1.log"; }
+n_eio=$(renewal_eio)
 f_fail_on 1
 on_ms=$(f_now_ms)
 t_log "errors on host 1's path from $on_ms ms, $now ms after its last good renewal"
+t_wait_for $((interval / 1000 + 5)) eval '[ "$(renewal_eio)" -gt "$n_eio" ]' ||
+    fail "no renewal of host 1 failed during the errors"
 # .status says failing once the due renewal has failed, with no fencing
-t_wait_for $((interval / 1000 + 2)) grep -q '^renewal: failing$' "$MNT_1/.status" ||
+grep -q '^renewal: failing$' "$MNT_1/.status" ||
     fail "status during the errors: $(grep '^renewal' "$MNT_1/.status")"
 [ "$(t_peek h1 "$holder")" = "held 1" ] || fail "vm1 holder does not read held during the errors"
-elapsed=$(($(f_now_ms) - on_ms))
-[ "$elapsed" -lt "$FAULT_MS" ] && f_sleep_ms $((FAULT_MS - elapsed))
 f_fail_off 1
 off_ms=$(f_now_ms)
 t_log "errors off after $((off_ms - on_ms)) ms"
 
 # renewal resumes within one retry or so
-t_wait_for 3 grep -q '^renewal: ok$' "$MNT_1/.status" ||
+t_wait_for $((interval / 1000 + 3)) grep -q '^renewal: ok$' "$MNT_1/.status" ||
     fail "host 1's renewal did not resume: $(grep '^renewal' "$MNT_1/.status")"
 ok_ms=$(f_now_ms)
 failed=$(grep -c 'renewal failed: EIO' "$WORK/host1.log")
@@ -82,7 +82,7 @@ t_log "renewal ok again $((ok_ms - off_ms)) ms after the errors ended; $failed r
 # began: had host 2 seen host 1 silent, it would have acquired by then
 while [ $(($(f_now_ms) - on_ms)) -lt $((host_dead + interval)) ]; do sleep 0.2; done
 : >"$WORK/stop-tries"
-t_wait_for 5 eval '! kill -0 "$tries" 2>/dev/null' || fail "host 2's tries did not stop"
+t_wait_for 5 t_gone "$tries" || fail "host 2's tries did not stop"
 wait "$tries"
 n_lock=$(grep -c '^lock ' "$WORK/tries.log")
 n_ctl=$(grep -c '^ctl ' "$WORK/tries.log")
@@ -95,7 +95,7 @@ bad=$(grep -v -e '^lock [0-9]* ERR EAGAIN$' -e '^ctl [0-9]* Device or resource b
 
 # nothing was killed or lost
 ! grep -q '^gone' "$WORK/h1.log" || fail "the vm1 holder died: $(cat "$WORK/h1.log")"
-kill -0 "$holder" || fail "the vm1 holder is gone"
+! t_gone "$holder" || fail "the vm1 holder is gone"
 [ "$(t_peek h1 "$holder")" = "held 1" ] || fail "vm1 holder does not read held after the errors"
 [ ! -e "$WORK/killcmd.out" ] || fail "the kill command ran: $(cat "$WORK/killcmd.out")"
 ! grep -E -q 'fencing:|lost \(lver' "$WORK/host1.log" || fail "host 1 fenced: $(grep -E 'fencing:|lost' "$WORK/host1.log")"

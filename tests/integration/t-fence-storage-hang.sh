@@ -23,11 +23,9 @@ echo acquire >"$MNT_1/vm2/ctl" || fail "ctl acquire of vm2"
 # when it is gone (reaped: every file of it closed), the independent record
 # of the end of its hold; its own PID is registered for cleanup too.
 export -f f_now_ms
-t_bg h1 bash -c '"$@" & echo "child $!"; wait $!; echo "gone $(f_now_ms)"' _ \
-    "$OPEN" -i "$MNT_1/vm1/lock"
+t_holder h1 "$OPEN" -i "$MNT_1/vm1/lock"
+h1=$T_LAST_PID
 t_wait_for 10 grep -q '^opened' "$WORK/h1.log" 2>/dev/null || fail "vm1 holder: $(cat "$WORK/h1.log")"
-h1=$(awk '/^child/ {print $2}' "$WORK/h1.log")
-T_PIDS+=("$h1")
 [ "$(t_peek h1 "$h1")" = "held 1" ] || fail "vm1 holder does not read held"
 # host 2 waits for both leases with blocking opens; "opened" is when it
 # acquired, on the same clock
@@ -35,7 +33,10 @@ t_bg w1 "$OPEN" "$MNT_2/vm1/lock"
 w1=$T_LAST_PID
 t_bg w2 "$OPEN" "$MNT_2/vm2/lock"
 w2=$T_LAST_PID
-sleep 0.5
+for w in "$w1" "$w2"; do
+	t_wait_for 20 t_in_syscall "$w" openat ||
+	    fail "a waiter on host 2 is not waiting: $(cat "$WORK/w1.log" "$WORK/w2.log")"
+done
 ! grep -q '^opened' "$WORK/w1.log" "$WORK/w2.log" || fail "host 2 acquired a held lease"
 
 # Hang host 1's path.  The last good renewal L of host 1 is the one .status
@@ -44,20 +45,26 @@ ago() { awk '$1 == "last_renewal_ms_ago:" {print $2}' "$1"; }
 before=$(f_now_ms)
 cat "$MNT_1/.status" >"$WORK/status-before" || fail ".status before the pause"
 l_low=$((before - $(ago "$WORK/status-before")))
+renewal_failed() { grep -c 'renewal failed\|fencing:' "$WORK/host1.log"; }
 f_pause 1
 pause_ms=$(f_now_ms)
+n_failed=$(renewal_failed)
 t_log "host 1's storage paused at $pause_ms ms"
 [ $((pause_ms - l_low)) -le $((interval + 1000)) ] ||
     fail "last renewal $((pause_ms - l_low)) ms before the pause: host 1 was not renewing"
 
 # .status must still answer while the storage hangs (no disk I/O behind it);
-# read in the background all the same, a hung read must not hang the script
-sleep 0.3
+# read in the background all the same, a hung read must not hang the script.
+# Read once a renewal has failed on the hung path: L is final then (the
+# completion of a renewal that got through before the pause may still have
+# been on its way into the daemon just after it).
+t_wait_for $((renewal_fail / 1000 + 3)) eval '[ "$(renewal_failed)" -gt "$n_failed" ]' ||
+    fail "no renewal of host 1 failed while its storage hung"
 # the reader records its own start and end, so the bracket is the read's
 t_bg status-hung bash -c 'echo "start $(f_now_ms)"; cat "$1" && echo "end $(f_now_ms)"' _ \
     "$MNT_1/.status"
 st=$T_LAST_PID
-if t_wait_for 5 eval '! kill -0 "$st" 2>/dev/null'; then
+if t_wait_for 5 t_gone "$st"; then
 	wait "$st" || fail ".status read failed while hung: $(cat "$WORK/status-hung.log")"
 	s_start=$(awk '/^start/ {print $2}' "$WORK/status-hung.log")
 	s_end=$(awk '/^end/ {print $2}' "$WORK/status-hung.log")
@@ -84,7 +91,7 @@ t_log "vm1 holder gone at L + $((gone - l_high))..$((gone - l_low)) ms (renewal_
 # the status says lost once fenced, and now surely answers
 t_bg status-fenced cat "$MNT_1/.status"
 st=$T_LAST_PID
-t_wait_for 5 eval '! kill -0 "$st" 2>/dev/null' || fail ".status hangs after fencing"
+t_wait_for 5 t_gone "$st" || fail ".status hangs after fencing"
 grep -q '^renewal: lost$' "$WORK/status-fenced.log" ||
     fail "status after fencing: $(grep renewal "$WORK/status-fenced.log")"
 
@@ -132,7 +139,7 @@ for n in 1 2; do
 	[ "$(cat "$MNT_1/vm$n/owner")" = "2 h2" ] || fail "vm$n owner seen by host 1: $(cat "$MNT_1/vm$n/owner")"
 done
 [ "$(t_peek w1 "$w1")" = "$got" ] || fail "host 2 lost vm1 after host 1 recovered"
-grep -q '^renewal: ok$' "$MNT_1/.status" || fail "host 1's status after recovery"
+t_wait_for 10 grep -q '^renewal: ok$' "$MNT_1/.status" || fail "host 1's status after recovery"
 kill -TERM "$w1" "$w2"
 wait "$w1" "$w2"
 t_umount 2

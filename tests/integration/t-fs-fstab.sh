@@ -1,8 +1,10 @@
 # mount(8) with type fuse.leasefs (as from /etc/fstab) starts a background daemon that has joined before mount returns, and a failed join is a non-zero exit.
+# io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
+# loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
-"$LEASEFS" format tab "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 1 || fail "format"
+"$LEASEFS" format tab "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 2 || fail "format"
 mkdir -p "$WORK/m4" "$WORK/state4" "$WORK/run4" "$WORK/m5" "$WORK/state5" "$WORK/run5"
 T_MOUNTS+=("$WORK/m4" "$WORK/m5")
 # mount(8) runs helpers with a fixed PATH; when leasefs is not installed in
@@ -26,6 +28,6 @@ fi
 ! t_mounted "$WORK/m5" || fail "failed mount left a mount behind"
 pid=$(cat "$WORK/run4/pid")
 kill -TERM "$pid"
-t_wait_for 30 bash -c "! kill -0 $pid 2>/dev/null" || fail "daemon did not stop"
+t_wait_for 30 t_gone "$pid" || fail "daemon did not stop"
 ! t_mounted "$WORK/m4" || fail "still mounted after SIGTERM"
 "$LEASEFS" dump "$DEV" | awk '$1 == "vm1" && $3 != "free" {exit 1}' || fail "vm1 still owned"

@@ -1,10 +1,12 @@
 # Reading owner and state is open to all; ctl and lock need root or the mount's group.
+# io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
+# loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"
 t_setup
 chmod 755 "$WORK"
 DEV=$WORK/dev.img
 GID=4242
-"$LEASEFS" format perms "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 1 || fail "format"
+"$LEASEFS" format perms "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 2 || fail "format"
 t_mount 1 "$DEV" "group=$GID"
 chmod 755 "$MNT_1"
 mkdir "$MNT_1/vm1" || fail "mkdir"

@@ -1,9 +1,11 @@
 # Three daemons race for one lease through non-blocking lock opens, hundreds of times: no two hold it at once, and when the race ends nobody is left owning it.
+# io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
+# loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
 OPEN=$TOOLS/lfs-open
-"$LEASEFS" format race "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 1 || fail "format"
+"$LEASEFS" format race "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 2 || fail "format"
 for id in 1 2 3; do t_mount "$id" "$DEV"; done
 mkdir "$MNT_1/vm1" || fail "mkdir"
 # each host: 400 tries of open (non-blocking), hold 5 ms, close

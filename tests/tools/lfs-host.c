@@ -49,6 +49,20 @@ struct host {
 	FILE *renew_log;             /* may be NULL */
 };
 
+/* Sleep ms, in short steps, until h->stop: leaving need not wait for a
+ * whole renewal interval.  Returns false when stopped. */
+static bool
+renew_sleep(struct host *h, uint64_t ms)
+{
+	while (ms > 0 && !atomic_load(&h->stop)) {
+		unsigned n = ms < 50 ? (unsigned)ms : 50;
+
+		lfs_sleep_ms(n);
+		ms -= n;
+	}
+	return !atomic_load(&h->stop);
+}
+
 static void *
 renew_main(void *arg)
 {
@@ -60,13 +74,14 @@ renew_main(void *arg)
 		 * the first is due at once, as the join wrote long ago */
 		uint64_t since = lfs_delta_since_renewal_ms(&h->ls);
 
-		if (since < h->ls.to.renewal_interval_ms)
-			lfs_sleep_ms((unsigned)(h->ls.to.renewal_interval_ms - since));
+		if (since < h->ls.to.renewal_interval_ms &&
+		    !renew_sleep(h, h->ls.to.renewal_interval_ms - since))
+			break;
 		rv = lfs_delta_renew(&h->ls, &h->renew_io);
 		if (rv < 0) {
 			fprintf(stderr, "lfs-host %u: renewal failed: %s\n",
 			    h->ls.host_id, strerror(-rv));
-			lfs_sleep_ms(h->ls.to.io_timeout_ms / 4);
+			renew_sleep(h, h->ls.to.io_timeout_ms / 4);
 			continue;
 		}
 		if (h->renew_log != NULL) {

@@ -3,7 +3,7 @@
  * happened, for integration scripts (a shell cannot open with O_NONBLOCK
  * or tell EAGAIN from EACCES).
  *
- *   lfs-open [-n] [-r] [-i] PATH [SECONDS]
+ *   lfs-open [-n] [-r] [-i] [-w MS] PATH [SECONDS]
  *
  * Opens PATH for reading and writing (-r: for reading; -n: with O_NONBLOCK;
  * -i: ignore SIGTERM, like a holder that only SIGKILL stops).  On
@@ -12,7 +12,10 @@
  * until SIGTERM or SIGINT), prints "closing <ms>", closes and exits 0.
  * While open, each SIGUSR1 makes it read the file through its own
  * descriptor (from offset 0) and print "read <first line>", as a holder
- * checks whether it still holds the lease.
+ * checks whether it still holds the lease.  With -w MS it also reads the
+ * file every MS milliseconds and prints "saw <first line> <ms>" whenever
+ * the line differs from the previous read: a holder that watches its lease
+ * itself, so that what it saw does not depend on when a script asks.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,21 +37,6 @@ on_signal(int sig)
 		stop = 1;
 }
 
-static void
-print_content(int fd)
-{
-	char buf[256];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (n < 0) {
-		printf("read ERR %s\n", strerrorname_np(errno));
-		return;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	printf("read %s\n", buf);
-}
-
 static unsigned long long
 now_ms(void)
 {
@@ -58,25 +46,68 @@ now_ms(void)
 	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 
+/* The first line of the file through fd into line (empty on EOF). */
+static void
+read_line(int fd, char *line, size_t len)
+{
+	ssize_t n = pread(fd, line, len - 1, 0);
+
+	if (n < 0) {
+		snprintf(line, len, "ERR %s", strerrorname_np(errno));
+		return;
+	}
+	line[n] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+}
+
+static void
+print_content(int fd)
+{
+	char buf[256];
+
+	read_line(fd, buf, sizeof(buf));
+	printf("read %s\n", buf);
+}
+
+/* -w: read fd and print the line if it changed since the last call. */
+static void
+watch_content(int fd)
+{
+	static char last[256];
+	static int seen;
+	char buf[256];
+
+	read_line(fd, buf, sizeof(buf));
+	if (seen && strcmp(buf, last) == 0)
+		return;
+	seen = 1;
+	snprintf(last, sizeof(last), "%s", buf);
+	printf("saw %s %llu\n", buf, now_ms());
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	int flags = O_RDWR, c, fd, ignore_term = 0;
 	double seconds = -1;
+	long watch_ms = 0;
+	unsigned long long end_ms = 0;
 
-	while ((c = getopt(argc, argv, "nri")) != -1) {
+	while ((c = getopt(argc, argv, "nriw:")) != -1) {
 		if (c == 'i')
 			ignore_term = 1;
 		else if (c == 'n')
 			flags |= O_NONBLOCK;
 		else if (c == 'r')
 			flags = (flags & ~O_RDWR) | O_RDONLY;
+		else if (c == 'w' && (watch_ms = strtol(optarg, NULL, 10)) > 0)
+			;
 		else
 			return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: lfs-open [-n] [-r] [-i] PATH [SECONDS]\n");
+		fprintf(stderr, "usage: lfs-open [-n] [-r] [-i] [-w MS] PATH [SECONDS]\n");
 		return 2;
 	}
 	if (optind + 1 < argc)
@@ -95,7 +126,24 @@ main(int argc, char **argv)
 		return 1;
 	}
 	printf("opened %llu\n", now_ms());
-	if (seconds >= 0) {
+	if (watch_ms > 0) {
+		/* one loop for both: wake every watch_ms, until SECONDS */
+		if (seconds >= 0)
+			end_ms = now_ms() + (unsigned long long)(seconds * 1000);
+		watch_content(fd);
+		while (!stop && (seconds < 0 || now_ms() < end_ms)) {
+			struct timespec ts = { watch_ms / 1000,
+			    (watch_ms % 1000) * 1000000 };
+
+			nanosleep(&ts, NULL);
+			if (peek) {
+				peek = 0;
+				print_content(fd);
+			}
+			if (!stop)
+				watch_content(fd);
+		}
+	} else if (seconds >= 0) {
 		struct timespec ts = { (time_t)seconds,
 		    (long)((seconds - (double)(time_t)seconds) * 1e9) };
 
