@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "names.h"
 
 /* Error message of the mount command, err(3)-style, also logged. */

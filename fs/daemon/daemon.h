@@ -1,25 +1,38 @@
 /*
  * daemon.h - the leasefs daemon: its context and the interfaces between
- * its files.
+ * its files.  The daemon lives in fs/daemon/; fs/cmd_mount.c, the `mount`
+ * subcommand, starts and stops it.
  *
- *   cmd_mount.c   command line, state and run directories, start-up and
+ *   ../cmd_mount.c  command line, state and run directories, start-up and
  *                 tear-down (owns the order of everything below)
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
- *                 the clean shutdown sequence
+ *                 rejoining under a new generation, the clean shutdown
  *   holders.c     the lease table and every lease operation this host does
  *                 (acquire, release, request, arrival, loss); holders.h
  *                 has its building blocks
- *   ctl_exec.c    the commands written to `ctl` (parsed by ctl.c)
+ *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
  *                 replies, interrupts), pending requests, poll handles
  *   render.c      the text of owner, state, .hosts, .status
  *   view.c        the FUSE low-level operations (the tree)
+ *   guard.c       the guard process (guard.h)
+ *
+ * This host's generation (daemon.c):
+ *
+ *   SERVING --renewal gap >= renewal_fail: fence()--> FINISHED (fenced)
+ *   FINISHED --every holder proven gone: recover_once(), rejoin()-->
+ *             SERVING under generation + 1
+ *   either --our id taken (-ESTALE)--> STALE (for good)
+ *
+ * A finished generation's leases are never written again (holders.c).
  *
  * Locks, in the order they may be taken (never the other way round):
  *
  *   shutdown_lock  ->  ops_lock  ->  table_lock  ->  ls.view_lock
  *   renew_lock (renewal thread only; never with another of ours held
- *                except table_lock for its stats copy)
+ *                except table_lock for its stats copy, and ops_lock, taken
+ *                before it, while rejoining: no lease operation may run
+ *                while the generation changes)
  *
  * ops_lock serializes every lease disk operation and owns ops_io: a lease
  * operation checks the local state, does its I/O and records the result
