@@ -6,6 +6,7 @@
 #   make check-unit      unit tests only
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
+#   make check-tsan      ThreadSanitizer build, the threaded scenarios
 #   make bench           benchmarks (prints a table, writes bench/out/)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -23,6 +24,7 @@ OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD      = -std=c11 -D_GNU_SOURCE
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TSAN     = -fsanitize=thread -fno-omit-frame-pointer
 
 FUSE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags fuse3)
 FUSE_LIBS    := $(shell $(PKG_CONFIG) --libs fuse3)
@@ -33,7 +35,10 @@ CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check)
 AIO_LIBS     := -laio
 
 CORE_SRC  := $(wildcard core/*.c)
-FS_SRC    := $(wildcard fs/*.c)
+# fs/: the program.  fs/*.c are the subcommands and what they share (the
+# ctl parser, mount options); fs/daemon/ is the daemon that cmd_mount runs.
+FS_SRC    := $(wildcard fs/*.c fs/daemon/*.c)
+FS_HDR    := $(wildcard fs/*.h fs/daemon/*.h)
 UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -42,7 +47,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 define build_rules
 $(1)/core/%.o: core/%.c $(wildcard core/*.h) | $(1)/core
 	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(UUID_CFLAGS) -Icore -c -o $$@ $$<
-$(1)/fs/%.o: fs/%.c $(wildcard core/*.h fs/*.h) | $(1)/fs
+$(1)/fs/%.o: fs/%.c $(wildcard core/*.h) $(FS_HDR) | $(1)/fs $(1)/fs/daemon
 	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(FUSE_CFLAGS) $$(UUID_CFLAGS) -Icore -Ifs -c -o $$@ $$<
 $(1)/libleasefs.a: $(patsubst core/%.c,$(1)/core/%.o,$(CORE_SRC))
 	$$(AR) rcs $$@ $$^
@@ -54,12 +59,13 @@ $(1)/tools/%: tests/tools/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tool
 	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(UUID_CFLAGS) -Icore -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/bench/%: bench/%.c | $(1)/bench
 	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) -o $$@ $$<
-$(1)/core $(1)/fs $(1)/tests $(1)/tools $(1)/bench:
+$(1)/core $(1)/fs $(1)/fs/daemon $(1)/tests $(1)/tools $(1)/bench:
 	mkdir -p $$@
 endef
 
 $(eval $(call build_rules,build,))
 $(eval $(call build_rules,build-san,$(SAN)))
+$(eval $(call build_rules,build-tsan,$(TSAN)))
 
 UNITS      = $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOLS      = $(patsubst tests/tools/%.c,%,$(TOOL_SRC))
@@ -83,6 +89,17 @@ check: check-unit check-integration
 N ?= 10
 check-stress:
 	bash tests/stress-run $(N)
+# ThreadSanitizer build of the daemon, and the scenarios whose daemons run
+# many threads at once (blocked opens, races, handovers, fencing, pauses);
+# the first report ends the daemon, which fails its scenario.
+TSAN_SCENARIOS ?= fs-lock fs-race mig-handover fence-open-during fence-heal-in-grace fence-sigstop
+tsan: build-tsan/leasefs $(addprefix build-tsan/tools/,$(TOOLS))
+
+check-tsan: tsan
+	@set -e; for s in $(TSAN_SCENARIOS); do \
+	    TSAN_OPTIONS="halt_on_error=1 exitcode=66 $${TSAN_OPTIONS:-}" \
+	    LEASEFS=$(CURDIR)/build-tsan/leasefs TOOLS=$(CURDIR)/build-tsan/tools \
+	    bash tests/integration/run-all $$s; done
 
 bench: all $(addprefix build/bench/,$(BENCHES))
 	LEASEFS=$(CURDIR)/build/leasefs TOOLS=$(CURDIR)/build/tools \
@@ -103,9 +120,9 @@ install: build/leasefs
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf build build-san leasefs bench/out
+	rm -rf build build-san build-tsan leasefs bench/out
 
-.PHONY: all san check check-unit check-integration check-stress bench bench-deps valgrind install clean
+.PHONY: all san tsan check check-unit check-integration check-stress check-tsan bench bench-deps valgrind install clean
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----

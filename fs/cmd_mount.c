@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "daemon.h"
+#include "daemon/daemon.h"
 #include "names.h"
 
 /* Error message of the mount command, err(3)-style, also logged. */
@@ -711,6 +711,7 @@ block_signals(sigset_t *old)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, old);
 	signal(SIGPIPE, SIG_IGN);
@@ -751,6 +752,7 @@ run(struct lfs_daemon *d)
 	if (start_io(d) < 0)
 		goto out_lock;
 	if (join(d, identity) == 0) {
+		atomic_store(&d->generation, d->ls.generation);
 		rc = serve(d, &status_fd);
 		if (!d->shutdown_done)
 			lfs_delta_leave(&d->ls, &d->renew_io); /* never served */
@@ -782,6 +784,9 @@ cmd_mount(int argc, char **argv)
 		atomic_store(&d->log_stderr, true);
 		d->start_time = (uint64_t)time(NULL);
 		d->main_thread = pthread_self();
+		if (getenv("LEASEFS_TEST_ACQUIRED_DELAY_MS") != NULL)
+			d->test_acquired_delay_ms = (uint32_t)strtoul(
+			    getenv("LEASEFS_TEST_ACQUIRED_DELAY_MS"), NULL, 10);
 		if (d->use_syslog)
 			openlog("leasefs", LOG_PID, LOG_DAEMON);
 		lfs_daemon_log_setup(d);

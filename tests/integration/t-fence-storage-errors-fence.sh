@@ -1,4 +1,4 @@
-# Host 1's storage fails past renewal_fail: it fences (holders killed, also one ignoring SIGTERM; lock reads lost; kill command for the ctl lease; status lost; acquire refused), and once storage heals renewal recovers, the lost leases are released on disk, a waiter on host 2 gets its lease only after the holder was gone, and acquire works again.
+# Host 1's storage fails past renewal_fail: it fences (holders killed, also one ignoring SIGTERM; lock reads lost; kill command for the ctl lease; status lost; acquire refused), and once storage heals it rejoins under a new generation, the lost leases stay owned by the finished one on disk (never written free), a waiter on host 2 gets its lease only after the holder was gone, and acquire works again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup
@@ -89,20 +89,23 @@ for t in "$gone1" "$gone3" "$killcmd"; do
 	[ $((t - l_low)) -lt "$host_dead" ] || fail "fencing took until L + $((t - l_low)) ms"
 done
 
-# heal: renewal recovers, the lost leases are released on disk
+# heal: host 1 rejoins under a new generation; the lost leases stay
+# owned by the finished one on disk, dead for every host
 exec 5>&-
 f_fail_off 1
 off_ms=$(f_now_ms)
-t_wait_for 10 grep -q 'renewal recovered after' "$WORK/host1.log" ||
-    fail "host 1's renewal did not recover"
-t_log "errors lasted $((off_ms - on_ms)) ms; $(grep -o 'renewal recovered after.*' "$WORK/host1.log"), seen $(($(f_now_ms) - off_ms)) ms after the errors ended"
+t_wait_for 15 grep -q 'rejoined as generation' "$WORK/host1.log" ||
+    fail "host 1 did not rejoin"
+t_log "errors lasted $((off_ms - on_ms)) ms; $(grep -o 'rejoined as generation.*' "$WORK/host1.log"), seen $(($(f_now_ms) - off_ms)) ms after the errors ended"
 for n in 1 2; do
-	t_wait_for 10 eval '[ "$(cat "$MNT_2/vm$n/owner")" = free ]' ||
-	    fail "vm$n not released on disk: $(cat "$MNT_2/vm$n/owner")"
+	t_wait_for 10 grep -q '^state: owner dead$' "$MNT_2/vm$n/state" ||
+	    fail "vm$n: $(cat "$MNT_2/vm$n/state")"
+	grep -q '^owner_generation: 1$' "$MNT_2/vm$n/state" ||
+	    fail "vm$n not owned by the finished generation: $(cat "$MNT_2/vm$n/state")"
 done
-t_log "lost leases free $(($(f_now_ms) - off_ms)) ms after the errors ended"
 t_wait_for 10 grep -q '^renewal: ok$' "$MNT_1/.status" ||
     fail "status after recovery: $(grep '^renewal' "$MNT_1/.status")"
+grep -q '^generation: 2$' "$MNT_1/.status" || fail "generation after recovery: $(grep '^generation' "$MNT_1/.status")"
 t_wait_for 10 grep -q '^leases_held: 0$' "$MNT_1/.status" ||
     fail "host 1 still holds: $(grep leases_held "$MNT_1/.status")"
 

@@ -14,8 +14,9 @@ if command -v leasefs >/dev/null && [ "$(command -v leasefs)" -ef "$LEASEFS" ]; 
 else
 	SRC="$LEASEFS#$DEV" TYPE=fuse
 fi
+# a kill command (that does nothing), so SIGTERM may free the ctl lease
 mount -t "$TYPE" "$SRC" "$WORK/m4" \
-    -o "host_id=4,name=h4,state_dir=$WORK/state4,run_dir=$WORK/run4" || fail "mount -t fuse.leasefs"
+    -o "host_id=4,name=h4,state_dir=$WORK/state4,run_dir=$WORK/run4,kill_command=/bin/true" || fail "mount -t fuse.leasefs"
 T_PIDS+=("$(cat "$WORK/run4/pid")")
 # usable on the next line: joined before mount returned
 grep -q '^host_id: 4$' "$WORK/m4/.status" || fail "not joined when mount returned"

@@ -5,7 +5,11 @@ source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
 "$LEASEFS" format tree "$DEV" --size 64M --hosts 8 --leases 32 --io-timeout 2 || fail "format"
-for id in 1 2 3; do t_mount "$id" "$DEV"; done
+# host 3 has a kill command (that does nothing): with it, a stop may free
+# what host 3 holds through ctl (leasefs(8), SHUTDOWN)
+t_mount 1 "$DEV"
+t_mount 2 "$DEV"
+t_mount 3 "$DEV" kill_command=/bin/true
 
 owners() { cat "$MNT_1/$1/owner" "$MNT_2/$1/owner" "$MNT_3/$1/owner" | sort -u; }
 
@@ -42,7 +46,8 @@ rmdir "$MNT_2/db" || fail "rmdir db"
 # the hidden entries
 grep -q '^host_id: 2$' "$MNT_2/.status" || fail ".status"
 [ "$(awk '$4 == "live"' "$MNT_1/.hosts" | wc -l)" -eq 3 ] || fail ".hosts: $(cat "$MNT_1/.hosts")"
-# fusermount3 -u (nothing open) stops host 3 as SIGTERM would: releases, leaves
+# fusermount3 -u (nothing open) stops host 3 as SIGTERM would: kill command,
+# releases, leaves
 echo acquire >"$MNT_3/vm1/ctl" || fail "acquire on host 3"
 fusermount3 -u "$MNT_3" || fail "fusermount3 -u"
 t_wait_for 30 t_gone "$PID_3" || fail "host 3 daemon did not exit after unmount"

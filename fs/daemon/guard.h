@@ -49,5 +49,9 @@ int lfs_guard_renewed(struct lfs_guard *g, uint64_t renewed_ms);
 int lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held);
 /* Clean stop: send bye, wait for the guard to exit.  0 or -errno. */
 int lfs_guard_stop(struct lfs_guard *g);
+/* Stop with holders that may still run: close the socket without a bye,
+ * so the guard fences as for a daemon that died and leaves the watchdog
+ * armed; the guard is not waited for. */
+void lfs_guard_abandon(struct lfs_guard *g);
 
 #endif

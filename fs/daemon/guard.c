@@ -268,6 +268,19 @@ lfs_guard_stop(struct lfs_guard *g)
 	return r;
 }
 
+void
+lfs_guard_abandon(struct lfs_guard *g)
+{
+	int status;
+
+	if (g == NULL || g->pid <= 0)
+		return;
+	close(g->fd);
+	g->fd = -1;
+	lfs_fence_reap(g->pid, 0, &status);
+	g->pid = 0;
+}
+
 /* ---- 4. the guard process -------------------------------------------- */
 
 struct guard_state {
@@ -278,6 +291,14 @@ struct guard_state {
 	uint32_t pet_ms;         /* longest sleep between two pets */
 	uint64_t renewed_ms;     /* newest renewal submit time reported */
 	int fenced;              /* fenced for the deadline of renewed_ms */
+	int survivors;           /* holders (or ctl users) the last fencing
+	                            could not prove stopped: fencing goes on,
+	                            and the watchdog is not petted */
+	int ctl_failed;          /* ctl leases whose kill command failed (or
+	                            none): cleared by a newer renewal only,
+	                            which the daemon sends once it proved
+	                            their users gone */
+	uint64_t rescan_ms;      /* next look for survivors */
 	char (*ctl)[LFS_NAME_MAX + 1];       /* ctl-held leases */
 	int nctl;
 	struct lfs_holder *holders;          /* GUARD_MAX_HOLDERS, scratch */
@@ -349,7 +370,8 @@ kill_holders(struct guard_state *gs)
  * every ctl-held lease.  The commands run in a child process beside the
  * killing of the holders, not after it: both must be done within
  * kill_grace + kill_settle of now, the time left before other hosts may
- * take the leases.  Returns how many could not be stopped.
+ * take the leases.  Returns how many holders survived; gs->ctl_failed
+ * gets how many kill commands failed.
  */
 static int
 fence_holders(struct guard_state *gs)
@@ -358,19 +380,43 @@ fence_holders(struct guard_state *gs)
 	int failed, status = 0;
 	pid_t child = -1;
 
+	gs->ctl_failed = 0;
 	if (gs->nctl > 0 && (child = fork()) == 0)
 		_exit(run_kill_commands(gs, deadline) > 0 ? 1 : 0);
 	failed = kill_holders(gs);
-	if (gs->nctl > 0 && child < 0)
-		return failed + run_kill_commands(gs, deadline); /* no fork */
+	if (gs->nctl > 0 && child < 0) {
+		gs->ctl_failed = run_kill_commands(gs, deadline); /* no fork */
+		return failed;
+	}
 	if (child > 0) {
 		while (waitpid(child, &status, 0) < 0)
 			if (errno != EINTR)
 				return failed; /* reaped elsewhere: no status */
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			failed++;
+			gs->ctl_failed = 1;
 	}
 	return failed;
+}
+
+/* Look again for holders after a fencing left survivors: kill what is
+ * found at once (the grace is over).  Returns how many are alive. */
+static int
+rescan(struct guard_state *gs)
+{
+	int n, alive;
+
+	n = lfs_fence_find(gs->cfg->mountpoint, NULL, gs->holders,
+	    GUARD_MAX_HOLDERS);
+	if (n < 0)
+		return gs->survivors;
+	alive = n == 0 ? 0 : lfs_fence_kill(gs->holders, n < GUARD_MAX_HOLDERS ?
+	    n : GUARD_MAX_HOLDERS, 0, gs->cfg->kill_settle_ms, &gs->log);
+	if (alive > 0)
+		lfs_log(&gs->log, LOG_CRIT, "fencing: %d holder(s) still alive; "
+		    "the watchdog is not petted", alive);
+	else if (gs->fenced)
+		lfs_log(&gs->log, LOG_NOTICE, "fencing: no holder left");
+	return alive;
 }
 
 static void
@@ -411,8 +457,12 @@ handle_msg(struct guard_state *gs, const char *msg)
 		ms = strtoull(msg + 2, &end, 10);
 		if (errno == 0 && *end == '\0') {
 			if (ms > gs->renewed_ms) {
+				/* a new deadline; survivors of the last
+				 * fencing stay survivors until a rescan
+				 * finds none */
 				gs->renewed_ms = ms;
 				gs->fenced = 0;
+				gs->ctl_failed = 0;
 			}
 			return 0;
 		}
@@ -484,7 +534,7 @@ wait_event(struct guard_state *gs, uint64_t now, uint64_t deadline)
 
 	if (!gs->fenced && deadline - now < sleep)
 		sleep = deadline - now;
-	if (gs->wd >= 0 && now < deadline && gs->pet_ms < sleep)
+	if ((gs->wd >= 0 || gs->survivors > 0) && gs->pet_ms < sleep)
 		sleep = gs->pet_ms;
 	if (poll(&p, 1, (int)sleep) < 0 && errno != EINTR) {
 		lfs_log(&gs->log, LOG_ERR, "poll: %s", strerror(errno));
@@ -509,12 +559,21 @@ guard_loop(struct guard_state *gs)
 		if (!gs->fenced && now >= deadline) {
 			lfs_log(&gs->log, LOG_CRIT, "renewal overdue by %" PRIu64
 			    " ms: fencing", now - deadline);
-			fence_holders(gs);
+			gs->survivors = fence_holders(gs);
 			gs->fenced = 1;
+			gs->rescan_ms = lfs_now_ms() + gs->pet_ms;
 			continue;
 		}
-		/* Any byte but 'V' pets; the write cannot block. */
-		if (gs->wd >= 0 && now < deadline && write(gs->wd, "p", 1) < 0)
+		if (gs->survivors > 0 && now >= gs->rescan_ms) {
+			gs->survivors = rescan(gs);
+			gs->rescan_ms = lfs_now_ms() + gs->pet_ms;
+		}
+		/* Any byte but 'V' pets; the write cannot block.  Past the
+		 * deadline only once fencing proved every holder gone: a
+		 * survivor means the host must be reset before host_dead. */
+		if (gs->wd >= 0 && gs->survivors == 0 && gs->ctl_failed == 0 &&
+		    (now < deadline ||
+		    gs->fenced) && write(gs->wd, "p", 1) < 0)
 			lfs_log(&gs->log, LOG_ERR, "watchdog: %s",
 			    strerror(errno));
 		wait_event(gs, now, deadline);

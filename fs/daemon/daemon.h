@@ -1,25 +1,38 @@
 /*
  * daemon.h - the leasefs daemon: its context and the interfaces between
- * its files.
+ * its files.  The daemon lives in fs/daemon/; fs/cmd_mount.c, the `mount`
+ * subcommand, starts and stops it.
  *
- *   cmd_mount.c   command line, state and run directories, start-up and
+ *   ../cmd_mount.c  command line, state and run directories, start-up and
  *                 tear-down (owns the order of everything below)
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
- *                 the clean shutdown sequence
+ *                 rejoining under a new generation, the clean shutdown
  *   holders.c     the lease table and every lease operation this host does
  *                 (acquire, release, request, arrival, loss); holders.h
  *                 has its building blocks
- *   ctl_exec.c    the commands written to `ctl` (parsed by ctl.c)
+ *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
  *                 replies, interrupts), pending requests, poll handles
  *   render.c      the text of owner, state, .hosts, .status
  *   view.c        the FUSE low-level operations (the tree)
+ *   guard.c       the guard process (guard.h)
+ *
+ * This host's generation (daemon.c):
+ *
+ *   SERVING --renewal gap >= renewal_fail: fence()--> FINISHED (fenced)
+ *   FINISHED --every holder proven gone: recover_once(), rejoin()-->
+ *             SERVING under generation + 1
+ *   either --our id taken (-ESTALE)--> STALE (for good)
+ *
+ * A finished generation's leases are never written again (holders.c).
  *
  * Locks, in the order they may be taken (never the other way round):
  *
  *   shutdown_lock  ->  ops_lock  ->  table_lock  ->  ls.view_lock
  *   renew_lock (renewal thread only; never with another of ours held
- *                except table_lock for its stats copy)
+ *                except table_lock for its stats copy, and ops_lock, taken
+ *                before it, while rejoining: no lease operation may run
+ *                while the generation changes)
  *
  * ops_lock serializes every lease disk operation and owns ops_io: a lease
  * operation checks the local state, does its I/O and records the result
@@ -123,6 +136,9 @@ struct lfs_fh {
 	enum lfs_fh_state st;    /* lock/incoming */
 	enum lfs_fh_state st_read; /* st when last read (poll compares) */
 	uint64_t lver;           /* lver held, when st == HELD or LOST */
+	int fenced;              /* held its lease when fencing began: its
+	                            opener may still run until it is released
+	                            (d->fenced_fhs counts these) */
 	struct fuse_pollhandle *ph; /* kernel waits for a change */
 	int polling;             /* on lease->pollers */
 	struct lfs_fh *poll_next;
@@ -169,6 +185,9 @@ struct lfs_dlease {
 	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
 	uint64_t next_try_ms;    /* request: next acquire attempt of a free lease */
 	int last_err;            /* request polling: last error logged */
+	int finished;            /* lost with a finished generation: never
+	                            written by this host again; forgotten when
+	                            a new generation joins */
 	int unsettled;           /* an acquire of ours gave up after an
 	                            aborted ballot (lfs_hold_settle) */
 	struct lfs_fh *pollers;  /* handles with a poll handle */
@@ -195,6 +214,10 @@ struct lfs_daemon {
 	struct fuse_session *se;
 	struct lfs_guard guard;
 	pthread_t main_thread;
+	/* tests only (LEASEFS_TEST_ACQUIRED_DELAY_MS): a lock open waits this
+	 * long between winning the lease on disk and recording it, so a test
+	 * can make fencing begin inside an open */
+	uint32_t test_acquired_delay_ms;
 
 	/* ---- I/O contexts ---- */
 	pthread_mutex_t renew_lock;  /* held by the renewal thread per renewal */
@@ -211,11 +234,24 @@ struct lfs_daemon {
 	struct lfs_fh *fhs;          /* every file handle (lfs_fh_new) */
 	int watch_kick;              /* the watcher should run a pass now */
 	int waiters_closed;          /* shutdown: no more deferred opens */
+	int opens_closed;            /* fencing or shutdown began: no open of
+	                                lock/incoming may succeed any more */
+	int replying;                /* successful lock/incoming open replies
+	                                under way (fencing waits for them) */
+	pthread_cond_t reply_cond;   /* replying dropped to 0 */
+	int fenced_fhs;              /* lock/incoming files that held a lease
+	                                when fencing began, not yet released */
+	int ctl_unproven;            /* ctl-held leases at fencing whose kill
+	                                command did not succeed (or none) */
 	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
 
 	/* ---- health, read anywhere ---- */
 	_Atomic int renewal;         /* enum lfs_renewal */
-	atomic_bool fenced;          /* held leases were marked lost */
+	atomic_bool fenced;          /* this generation is finished: its
+	                                leases are lost; cleared by a rejoin */
+	atomic_bool fence_done;      /* the fencing pass of it has run */
+	atomic_bool guard_lost;      /* the guard died: no fencing from outside */
+	_Atomic uint64_t generation; /* copy of ls.generation for readers */
 	atomic_bool stale;           /* our host id was taken: no more I/O */
 	atomic_bool stopping;        /* shutdown started: refuse lease ops */
 	atomic_bool threads_stop;    /* the renewal and watcher threads end */
@@ -255,6 +291,9 @@ uint32_t lfs_retry_ms(const struct lfs_daemon *d);
 /* Take/drop ops_lock; dropping copies the I/O counters for .status. */
 void lfs_ops_lock(struct lfs_daemon *d);
 void lfs_ops_unlock(struct lfs_daemon *d);
+/* Take ops_lock unless lease operations must be refused now (checked
+ * again under it): 0 with ops_lock held, or -EIO without. */
+int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what);
 
 /* ---- holders.c ---- */
 int lfs_table_init(struct lfs_daemon *d);
@@ -295,16 +334,37 @@ void lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
     uint64_t now);
 /* Watcher: release a lost lease on disk if renewal allows.  */
 void lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
-/* Fencing: every lease held here becomes lost.  Fills *names (malloc'd,
- * caller frees) with the ctl-held ones, returns their number. */
-int lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
+/* Fencing began: no lock/incoming open may succeed from now on (waits
+ * for the replies under way), every lease held here becomes lost with
+ * this generation, every file that held one is counted until released.
+ * Fills *names (malloc'd, caller frees) with the ctl-held ones, returns
+ * their number. */
+int lfs_hold_fence_all(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
+/* Shutdown began: no lock/incoming open may succeed from now on. */
+void lfs_hold_close_opens(struct lfs_daemon *d);
+/* Before replying success to a lock/incoming open: -EIO once fencing or
+ * shutdown began (the caller undoes the open), else 0 and the reply
+ * counts as under way until lfs_hold_reply_end(). */
+int lfs_hold_reply_begin(struct lfs_daemon *d);
+void lfs_hold_reply_end(struct lfs_daemon *d);
+/* Holders of the finished generation that may still run: files not yet
+ * released, ctl leases whose users were not proven stopped. */
+int lfs_hold_survivors(struct lfs_daemon *d);
+/* A new generation joined: forget the leases lost with the old one (the
+ * disk names a dead generation; any host may take them). */
+void lfs_hold_forget_finished(struct lfs_daemon *d);
 /* Resolve a lease an aborted acquire of ours may have won (watcher). */
 void lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Names of the leases held here through ctl (malloc'd; caller frees). */
 int lfs_hold_ctl_names(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1]);
-/* Shutdown: release everything held, withdraw requests.  0 when nothing
- * is left owned on disk, else -EIO. */
-int lfs_hold_release_all(struct lfs_daemon *d);
+/* Shutdown, after the holders were killed: release every lease whose
+ * holders are gone, withdraw requests.  A lease whose lock file is still
+ * open, or (keep_ctl) held through ctl, stays owned on disk.  0 when
+ * nothing is left owned on disk, else -EIO. */
+int lfs_hold_release_all(struct lfs_daemon *d, int keep_ctl);
+/* Wait up to wait_ms for the lock files of held leases to be released
+ * (killed holders' files close a little after they die). */
+void lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms);
 /* Number of leases held here (not lost). */
 uint32_t lfs_hold_count(struct lfs_daemon *d);
 /* Wake the poll handle of fh (call with table_lock held); the handle is

@@ -198,7 +198,7 @@ render_status(struct lfs_daemon *d, FILE *f)
 	fprintf(f, "lockspace: %s\nuuid: %s\n", d->ls.header.name, uuid);
 	fprintf(f, "host_id: %u\nhost_name: %s\n", d->ls.host_id,
 	    d->ls.host_name);
-	fprintf(f, "generation: %" PRIu64 "\n", d->ls.generation);
+	fprintf(f, "generation: %" PRIu64 "\n", atomic_load(&d->generation));
 	fprintf(f, "renewal: %s\n", renewal[atomic_load(&d->renewal) % 3]);
 	fprintf(f, "last_renewal_ms_ago: %" PRIu64 "\n",
 	    lfs_delta_since_renewal_ms(&d->ls));

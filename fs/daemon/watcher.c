@@ -120,9 +120,25 @@ void
 lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
     const struct fuse_file_info *fi, struct lfs_fh *fh)
 {
+	int hold = fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING;
+	int r;
+
+	/* Once fencing or shutdown began no lease file may reach a process:
+	 * the scan for holders could miss it. */
+	if (hold && lfs_hold_reply_begin(d) < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: open refused: fencing or "
+		    "shutdown began", fh->lease->name);
+		lfs_hold_close(d, fh);
+		lfs_fh_free(d, fh);
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	r = fuse_reply_open(req, fi);
+	if (hold)
+		lfs_hold_reply_end(d);
 	/* -ENOENT: the opener is gone (interrupted, killed) and the kernel
 	 * will never send a release for this handle: undo the open here. */
-	if (fuse_reply_open(req, fi) != -ENOENT)
+	if (r != -ENOENT)
 		return;
 	lfs_log(&d->log, LOG_INFO, "%s: opener gone before the reply; closing",
 	    fh->lease != NULL ? fh->lease->name : "-");

@@ -342,9 +342,9 @@ view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		    "name", name);
 		return (void)fuse_reply_err(req, EINVAL);
 	}
-	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0)
+	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0 ||
+	    (r = lfs_ops_lock_serving(d, "mkdir")) < 0)
 		return (void)fuse_reply_err(req, -r);
-	lfs_ops_lock(d);
 	r = lfs_leases_create(&d->ls, &d->ops_io, name, &e);
 	lfs_ops_unlock(d);
 	if (r == -EAGAIN)
@@ -380,7 +380,8 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		    name);
 		return (void)fuse_reply_err(req, EBUSY);
 	}
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock_serving(d, "rmdir")) < 0)
+		return (void)fuse_reply_err(req, -r);
 	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
 	lfs_ops_unlock(d);
 	if (r < 0) {

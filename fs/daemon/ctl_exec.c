@@ -47,8 +47,14 @@ ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l)
 		return lfs_errno_map(d, r, l->name, "acquire");
 	pthread_mutex_lock(&d->table_lock);
 	ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_CTL, NULL);
+	r = l->lost ? -EIO : 0;
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
+	if (r < 0) {
+		lfs_hold_log(d, LOG_WARNING, l, "won as fencing began; lost at "
+		    "once", &ld, "ctl");
+		return r;
+	}
 	lfs_guard_ctl_lease(&d->guard, l->name, 1);
 	lfs_hold_log(d, LOG_INFO, l, "held", &ld, "ctl");
 	return 0;
@@ -318,9 +324,9 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 {
 	int r;
 
-	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0)
+	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0 ||
+	    (r = lfs_ops_lock_serving(d, lfs_ctl_op_name(cmd->op))) < 0)
 		return r;
-	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
 	r = l->deleted ? -ENOENT : 0;
 	pthread_mutex_unlock(&d->table_lock);

@@ -21,7 +21,7 @@
  *    |  +---- lfs_hold_release_disk() <----------------+    |     |
  *    |          ok or EPERM; else stays LOST                |     |
  *    |                                                      |     |
- *    |   fencing (lfs_hold_mark_lost), a failed release     |     |
+ *    |   fencing (lfs_hold_fence_all), a failed release     |     |
  *    |   LOST (held && lost) <------------------------------+     |
  *    |     | watcher, once renewal is healthy:                    |
  *    +-----+ lfs_hold_release_lost()                              |
@@ -435,10 +435,12 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 		fh->lver = ld->lver;
 		ph = lfs_fh_take_ph(fh);
 	}
-	/* Fencing started while we acquired: we may not use it. */
+	/* Fencing started while we acquired: we may not use it, and nobody
+	 * may learn that we won it (the caller answers EIO). */
 	if (atomic_load(&d->fenced)) {
 		lfs_notify_ph(ph);
 		ph = lfs_hold_detach_locked(l);
+		l->finished = 1;
 	}
 	return ph;
 }
@@ -499,9 +501,9 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	struct lfs_leader ld;
 	int r, busy;
 
-	if ((r = lfs_daemon_refuse(d, "lock")) < 0)
+	if ((r = lfs_daemon_refuse(d, "lock")) < 0 ||
+	    (r = lfs_ops_lock_serving(d, "lock")) < 0)
 		return r;
-	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
 	r = l->deleted ? -ENOENT : 0;
 	busy = l->held || l->req_how != LFS_HOW_NONE ||
@@ -510,11 +512,19 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	if (r == 0 && busy)
 		r = -EWOULDBLOCK;
 	if (r == 0 && (r = lfs_hold_acquire_disk(d, l, &ld)) == 0) {
+		if (d->test_acquired_delay_ms > 0)
+			lfs_sleep_ms(d->test_acquired_delay_ms);
 		pthread_mutex_lock(&d->table_lock);
 		ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_FILE, fh);
 		fh->st_read = fh->st;
+		if (fh->st != LFS_FH_HELD)
+			r = -EIO;
 		pthread_mutex_unlock(&d->table_lock);
-		lfs_hold_log(d, LOG_INFO, l, "held", &ld, "lock");
+		if (r == 0)
+			lfs_hold_log(d, LOG_INFO, l, "held", &ld, "lock");
+		else
+			lfs_hold_log(d, LOG_WARNING, l, "won as fencing began; "
+			    "lost at once", &ld, "lock");
 	} else if (r == -EBUSY || r == -EAGAIN) {
 		r = -EWOULDBLOCK;
 	} else if (r != -EWOULDBLOCK) {
@@ -531,9 +541,9 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 {
 	int r;
 
-	if ((r = lfs_daemon_refuse(d, "incoming")) < 0)
+	if ((r = lfs_daemon_refuse(d, "incoming")) < 0 ||
+	    (r = lfs_ops_lock_serving(d, "incoming")) < 0)
 		return r;
-	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
 	if (l->deleted)
 		r = -ENOENT;
@@ -573,6 +583,12 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
 	lfs_poll_unregister_locked(fh);
+	if (fh->fenced) {
+		/* the last process that had this file open is gone */
+		fh->fenced = 0;
+		d->fenced_fhs--;
+		lfs_watch_kick_locked(d);
+	}
 	if (l->holder == fh && l->held && !l->lost) {
 		held = l->leader;
 		lfs_notify_ph(lfs_hold_detach_locked(l)); /* fh's own: nobody polls it */
@@ -597,6 +613,22 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 
 /* ---- 4. the watcher's work ---- */
 
+/* Forget our pending request here (its incoming file reads "lost");
+ * returns the file's poll handle to notify.  table_lock held. */
+static struct fuse_pollhandle *
+request_drop_locked(struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph = NULL;
+
+	if (l->req_how == LFS_HOW_FILE) {
+		l->req_fh->st = LFS_FH_LOST;
+		ph = lfs_fh_take_ph(l->req_fh);
+	}
+	l->req_how = LFS_HOW_NONE;
+	l->req_fh = NULL;
+	return ph;
+}
+
 /* Our request was answered: the leader names us.  Called with ops_lock. */
 static void
 arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
@@ -614,13 +646,16 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 	pthread_mutex_lock(&d->table_lock);
 	how = l->req_how;
 	ph = lfs_hold_attach_locked(d, l, ld, how, l->req_fh);
+	if (l->lost)
+		how = LFS_HOW_NONE; /* fencing began: not ours to use */
 	if (how == LFS_HOW_FILE)
 		l->req_fh->st_read = LFS_FH_WAITING; /* poll reports the change */
 	l->req_how = LFS_HOW_NONE;
 	l->req_fh = NULL;
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
-	lfs_hold_log(d, LOG_NOTICE, l, "received", ld,
+	lfs_hold_log(d, LOG_NOTICE, l, how == LFS_HOW_NONE ? "received as "
+	    "fencing began; lost at once" : "received", ld,
 	    how == LFS_HOW_CTL ? "ctl request" : "incoming");
 	if (how == LFS_HOW_CTL)
 		lfs_guard_ctl_lease(&d->guard, l->name, 1);
@@ -630,15 +665,10 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 static void
 request_gone(struct lfs_daemon *d, struct lfs_dlease *l)
 {
-	struct fuse_pollhandle *ph = NULL;
+	struct fuse_pollhandle *ph;
 
 	pthread_mutex_lock(&d->table_lock);
-	if (l->req_how == LFS_HOW_FILE) {
-		l->req_fh->st = LFS_FH_LOST;
-		ph = lfs_fh_take_ph(l->req_fh);
-	}
-	l->req_how = LFS_HOW_NONE;
-	l->req_fh = NULL;
+	ph = request_drop_locked(l);
 	l->deleted = 1;
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
@@ -710,7 +740,7 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 		return;
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
-	todo = l->held && l->lost;
+	todo = l->held && l->lost && !l->finished;
 	held = l->leader;
 	pthread_mutex_unlock(&d->table_lock);
 	if (todo)
@@ -721,16 +751,23 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 /* ---- 5. fencing and shutdown ---- */
 
 /* Names of the leases held here through ctl (their users are stopped by
- * the kill command); with mark, every lease held here becomes LOST. */
+ * the kill command); with fence, every lease held here becomes LOST with
+ * the finished generation.  table_lock held. */
 static int
-collect_ctl(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1], int mark)
+collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
+    int fence)
 {
 	struct lfs_dlease *l;
 	int n = 0, cap = 0;
 	char (*v)[LFS_NAME_MAX + 1] = NULL, (*grown)[LFS_NAME_MAX + 1];
 
-	pthread_mutex_lock(&d->table_lock);
 	for (l = d->leases; l != NULL; l = l->next) {
+		if (fence && l->req_how != LFS_HOW_NONE)
+			lfs_notify_ph(request_drop_locked(l));
+		if (fence)
+			l->unsettled = 0; /* dies with the generation */
+		if (fence && l->held && l->lost)
+			l->finished = 1; /* a failed release: no retry now */
 		if (!l->held || l->lost)
 			continue;
 		if (l->how == LFS_HOW_CTL) {
@@ -743,59 +780,148 @@ collect_ctl(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1], int mark)
 			if (n < cap)
 				memcpy(v[n++], l->name, sizeof(*v));
 		}
-		if (!mark)
+		if (!fence)
 			continue;
+		if (l->holder != NULL && !l->holder->fenced) {
+			l->holder->fenced = 1;
+			d->fenced_fhs++;
+		}
 		lfs_notify_ph(lfs_hold_detach_locked(l));
+		l->finished = 1;
 		lfs_log(&d->log, LOG_CRIT, "%s: lost (lver %llu): renewal "
 		    "failed", l->name, (unsigned long long)l->leader.lver);
 	}
-	pthread_mutex_unlock(&d->table_lock);
 	*names = v;
 	return n;
 }
 
-int
-lfs_hold_mark_lost(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
+/* No open of lock/incoming succeeds from now on; wait for the replies
+ * already under way, so that every file that will ever hold a lease is
+ * open (or being installed) before the caller scans for holders. */
+static void
+close_opens_locked(struct lfs_daemon *d)
 {
-	return collect_ctl(d, names, 1);
+	d->opens_closed = 1;
+	while (d->replying > 0)
+		pthread_cond_wait(&d->reply_cond, &d->table_lock);
+}
+
+int
+lfs_hold_fence_all(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
+{
+	int n;
+
+	pthread_mutex_lock(&d->table_lock);
+	close_opens_locked(d);
+	n = collect_ctl_locked(d, names, 1);
+	pthread_mutex_unlock(&d->table_lock);
+	return n;
+}
+
+void
+lfs_hold_close_opens(struct lfs_daemon *d)
+{
+	pthread_mutex_lock(&d->table_lock);
+	close_opens_locked(d);
+	pthread_mutex_unlock(&d->table_lock);
+}
+
+int
+lfs_hold_reply_begin(struct lfs_daemon *d)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	if (d->opens_closed)
+		r = -EIO;
+	else
+		d->replying++;
+	pthread_mutex_unlock(&d->table_lock);
+	return r;
+}
+
+void
+lfs_hold_reply_end(struct lfs_daemon *d)
+{
+	pthread_mutex_lock(&d->table_lock);
+	if (--d->replying == 0)
+		pthread_cond_broadcast(&d->reply_cond);
+	pthread_mutex_unlock(&d->table_lock);
+}
+
+int
+lfs_hold_survivors(struct lfs_daemon *d)
+{
+	int n;
+
+	pthread_mutex_lock(&d->table_lock);
+	n = d->fenced_fhs + d->ctl_unproven;
+	pthread_mutex_unlock(&d->table_lock);
+	return n;
+}
+
+void
+lfs_hold_forget_finished(struct lfs_daemon *d)
+{
+	struct lfs_dlease *l;
+
+	pthread_mutex_lock(&d->table_lock);
+	for (l = d->leases; l != NULL; l = l->next)
+		if (l->finished) {
+			l->held = 0;
+			l->lost = 0;
+			l->finished = 0;
+		}
+	d->opens_closed = 0;
+	pthread_mutex_unlock(&d->table_lock);
 }
 
 int
 lfs_hold_ctl_names(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
 {
-	return collect_ctl(d, names, 0);
+	int n;
+
+	pthread_mutex_lock(&d->table_lock);
+	n = collect_ctl_locked(d, names, 0);
+	pthread_mutex_unlock(&d->table_lock);
+	return n;
 }
 
 /* Shutdown of one lease: release, withdraw.  -EIO when it stays ours. */
 static int
-release_one(struct lfs_daemon *d, struct lfs_dlease *l)
+release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 {
 	struct fuse_pollhandle *ph = NULL, *ph2 = NULL;
 	struct lfs_leader held;
-	int was_ctl, release, cancel, r = 0;
+	int was_ctl, release, cancel, keep = 0, r = 0;
 
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
-	release = l->held;
-	held = l->leader;
 	was_ctl = l->held && !l->lost && l->how == LFS_HOW_CTL;
+	/* a holder file still open after the kill, an unproven ctl user, a
+	 * lease of a finished generation: never written free */
+	if (l->held && ((!l->lost && l->how == LFS_HOW_FILE) ||
+	    (was_ctl && keep_ctl) || l->finished))
+		keep = 1;
+	release = l->held && !keep;
+	held = l->leader;
 	if (release)
 		ph = lfs_hold_detach_locked(l);
 	cancel = l->req_how != LFS_HOW_NONE;
-	if (l->req_how == LFS_HOW_FILE) {
-		l->req_fh->st = LFS_FH_LOST;
-		ph2 = lfs_fh_take_ph(l->req_fh);
-	}
-	l->req_how = LFS_HOW_NONE;
-	l->req_fh = NULL;
+	ph2 = request_drop_locked(l);
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
 	lfs_notify_ph(ph2);
+	if (keep && !l->finished)
+		lfs_log(&d->log, LOG_CRIT, "%s: %s; left owned on disk (other "
+		    "hosts may take it at host_dead)", l->name, was_ctl ?
+		    "the user of this ctl lease was not proven stopped" :
+		    "a holder of its lock file survived");
 	if (release && lfs_hold_release_disk(d, l, &held) < 0)
 		r = -EIO;
 	if (cancel)
 		lfs_hold_cancel_request(d, l);
-	if (was_ctl)
+	if (was_ctl && !keep)
 		lfs_guard_ctl_lease(&d->guard, l->name, 0);
 	pthread_mutex_lock(&d->table_lock);
 	if (l->held)
@@ -806,7 +932,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l)
 }
 
 int
-lfs_hold_release_all(struct lfs_daemon *d)
+lfs_hold_release_all(struct lfs_daemon *d, int keep_ctl)
 {
 	struct lfs_dlease *l;
 	int r = 0;
@@ -816,9 +942,29 @@ lfs_hold_release_all(struct lfs_daemon *d)
 	pthread_mutex_unlock(&d->table_lock);
 	/* next pointers never change once published (daemon.h) */
 	for (; l != NULL; l = l->next)
-		if (release_one(d, l) < 0)
+		if (release_one(d, l, keep_ctl) < 0)
 			r = -EIO;
 	return r;
+}
+
+void
+lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
+{
+	uint64_t end = lfs_now_ms() + wait_ms;
+	struct lfs_dlease *l;
+	int open_files;
+
+	do {
+		open_files = 0;
+		pthread_mutex_lock(&d->table_lock);
+		for (l = d->leases; l != NULL; l = l->next)
+			open_files += l->held && !l->lost &&
+			    l->how == LFS_HOW_FILE;
+		open_files += d->fenced_fhs;
+		pthread_mutex_unlock(&d->table_lock);
+		if (open_files > 0)
+			lfs_sleep_ms(10);
+	} while (open_files > 0 && lfs_now_ms() < end);
 }
 
 uint32_t

@@ -1,0 +1,796 @@
+/*
+ * daemon.c - the daemon's own threads and its life cycle after start-up:
+ * logging, the signal thread, the renewal thread with fencing, and the
+ * clean shutdown sequence.
+ *
+ * Sections:
+ *   1. logging, small helpers, refusing lease operations
+ *   2. the renewal thread and fencing
+ *   3. the signal thread, shutdown, ending the FUSE loop
+ *   4. starting and joining threads
+ *
+ * Signals: SIGTERM, SIGINT, SIGQUIT and SIGHUP are blocked in every thread (cmd_mount
+ * blocks them before anything else); the signal thread takes them with
+ * sigtimedwait(), so no handler runs anywhere and no system call of a
+ * worker or of the aio code is ever interrupted by them.  SIGUSR1 has an
+ * empty handler and is sent only to the main thread, to wake it from the
+ * FUSE loop once fuse_session_exit() was called (cmd_mount.c).
+ *
+ * Renewal timeline (core/timeouts.h has the full one): renew every
+ * renewal_interval; after a failure retry every io_timeout/4; at
+ * renewal_fail without a good renewal, fence: mark every lease lost, kill
+ * the holders (the guard does the same independently), run the kill
+ * command for ctl-held leases; keep renewing; when a renewal works again,
+ * the watcher releases the lost leases.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "daemon.h"
+
+/* Holders fenced per /proc scan; a larger count is rescanned. */
+/* How often the signal thread checks whether it should end, in ms. */
+#define SIGNAL_POLL_MS 200u
+/* Interval of SIGUSR1 sent to the main thread until the loop returns, in
+ * ms: the first one may land before the loop starts waiting. */
+#define END_LOOP_KICK_MS 50u
+
+/* ---- 1. logging and helpers ---- */
+
+static void
+daemon_log(void *arg, int priority, const char *msg)
+{
+	struct lfs_daemon *d = arg;
+
+	if (d->use_syslog)
+		syslog(priority, "%s", msg);
+	if (atomic_load(&d->log_stderr))
+		lfs_log_stderr(NULL, priority, msg);
+}
+
+void
+lfs_daemon_log_setup(struct lfs_daemon *d)
+{
+	d->log.fn = daemon_log;
+	d->log.arg = d;
+	d->log.max_priority = d->debug ? LOG_DEBUG : LOG_INFO;
+}
+
+uint32_t
+lfs_retry_ms(const struct lfs_daemon *d)
+{
+	uint32_t r = d->ls.to.io_timeout_ms / 20;
+
+	return r > LFS_RETRY_MIN_MS ? r : LFS_RETRY_MIN_MS;
+}
+
+void
+lfs_ops_lock(struct lfs_daemon *d)
+{
+	pthread_mutex_lock(&d->ops_lock);
+}
+
+int
+lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
+{
+	int r;
+
+	lfs_ops_lock(d);
+	/* again under ops_lock: a rejoin or fencing may have begun since
+	 * the caller's first check, and no lease operation may run on
+	 * either side of one */
+	if ((r = lfs_daemon_refuse(d, what)) < 0)
+		lfs_ops_unlock(d);
+	return r;
+}
+
+void
+lfs_ops_unlock(struct lfs_daemon *d)
+{
+	struct lfs_io_stats s = d->ops_io.stats;
+
+	pthread_mutex_unlock(&d->ops_lock);
+	pthread_mutex_lock(&d->table_lock);
+	d->ops_stats = s;
+	pthread_mutex_unlock(&d->table_lock);
+}
+
+int
+lfs_daemon_refuse(struct lfs_daemon *d, const char *what)
+{
+	const char *why = NULL;
+
+	if (atomic_load(&d->stopping))
+		why = "the daemon is stopping";
+	else if (atomic_load(&d->stale))
+		why = "this host lost its host id";
+	else if (atomic_load(&d->fenced))
+		why = "renewal failed; leases are fenced";
+	else if (atomic_load(&d->guard_lost))
+		why = "the guard died; nothing would fence a holder";
+	else if (lfs_delta_since_renewal_ms(&d->ls) >= d->ls.to.renewal_fail_ms)
+		why = "renewal is overdue";
+	if (why == NULL)
+		return 0;
+	lfs_log(&d->log, LOG_WARNING, "%s refused: %s", what, why);
+	return -EIO;
+}
+
+int
+lfs_daemon_init_sync(struct lfs_daemon *d)
+{
+	pthread_condattr_t ca;
+	int r;
+
+	if ((r = pthread_condattr_init(&ca)) != 0)
+		return -r;
+	/* timed waits are computed on CLOCK_MONOTONIC, like lfs_now_ms() */
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&d->renew_lock, NULL);
+	pthread_mutex_init(&d->ops_lock, NULL);
+	pthread_mutex_init(&d->table_lock, NULL);
+	pthread_mutex_init(&d->shutdown_lock, NULL);
+	pthread_mutex_init(&d->sleep_lock, NULL);
+	pthread_cond_init(&d->watch_cond, &ca);
+	pthread_cond_init(&d->sleep_cond, &ca);
+	pthread_cond_init(&d->reply_cond, NULL);
+	pthread_condattr_destroy(&ca);
+	return 0;
+}
+
+/* ---- 2. renewal and fencing ---- */
+
+/* Sleep until when_ms (monotonic) or until threads_stop. */
+static void
+renew_sleep_until(struct lfs_daemon *d, uint64_t when_ms)
+{
+	struct timespec ts;
+	uint64_t now, ns;
+
+	pthread_mutex_lock(&d->sleep_lock);
+	while (!atomic_load(&d->threads_stop) && (now = lfs_now_ms()) < when_ms) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ns = (uint64_t)ts.tv_nsec + (when_ms - now) * 1000000ull;
+		ts.tv_sec += (time_t)(ns / 1000000000ull);
+		ts.tv_nsec = (long)(ns % 1000000000ull);
+		pthread_cond_timedwait(&d->sleep_cond, &d->sleep_lock, &ts);
+	}
+	pthread_mutex_unlock(&d->sleep_lock);
+}
+
+/* A send to the guard failed: if the guard is gone, so is the fencing
+ * from outside the daemon; refuse new leases (lfs_daemon_refuse). */
+static void
+guard_check(struct lfs_daemon *d, int r)
+{
+	if (r != -EPIPE && r != -ECONNREFUSED && r != -ECONNRESET &&
+	    r != -ENOTCONN)
+		return;
+	if (!atomic_exchange(&d->guard_lost, true))
+		lfs_log(&d->log, LOG_CRIT, "the guard is gone (%s): no new "
+		    "leases; holders would not be fenced if this daemon died",
+		    strerror(-r));
+}
+
+/*
+ * Kill every local holder under the mount point (fence.h): SIGTERM, up to
+ * grace_ms, SIGKILL, up to settle_ms; rescan while a scan finds more than
+ * one batch.  Returns how many are still alive (or unknown).
+ */
+static int
+kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	uint32_t settle = to->host_dead_ms - to->renewal_fail_ms -
+	    to->kill_grace_ms;
+	struct lfs_holder *h;
+	int n, pass, alive = 0;
+
+	h = malloc(FENCE_MAX_HOLDERS * sizeof(*h));
+	if (h == NULL)
+		return 1;
+	for (pass = 0; pass < 4; pass++) {
+		n = lfs_fence_find(d->mountpoint, NULL, h, FENCE_MAX_HOLDERS);
+		if (n < 0) {
+			lfs_log(&d->log, LOG_ERR, "finding lease holders: %s",
+			    strerror(-n));
+			alive = 1;
+		}
+		if (n <= 0)
+			break;
+		alive = lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
+		    FENCE_MAX_HOLDERS, grace_ms, settle, &d->log);
+		if (alive > 0)
+			lfs_log(&d->log, LOG_CRIT, "%d lease holder(s) survived "
+			    "SIGKILL", alive);
+		if (n <= FENCE_MAX_HOLDERS)
+			break; /* else: more than one batch, look again */
+		grace_ms = 0;
+	}
+	free(h);
+	return alive;
+}
+
+/*
+ * The kill command of leases held through ctl (no process holds them) runs
+ * beside the killing of the holders, not after it: both must be done
+ * within kill_grace + kill_settle of the start of fencing, the time left
+ * before other hosts may take the leases (timeouts.h).  Each command gets
+ * what is left of the grace.  A lease counts as proven stopped only when
+ * its command exited 0.
+ */
+struct kill_job {
+	struct lfs_daemon *d;
+	char (*names)[LFS_NAME_MAX + 1];
+	int n;
+	int failed;              /* commands that did not succeed (or none) */
+	uint64_t deadline_ms;
+	pthread_t thread;
+	int started;
+};
+
+static void *
+kill_job_main(void *arg)
+{
+	struct kill_job *j = arg;
+	uint64_t now;
+	int i;
+
+	for (i = 0; i < j->n; i++) {
+		now = lfs_now_ms();
+		if (j->d->opts.kill_command[0] == '\0') {
+			lfs_log(&j->d->log, LOG_CRIT, "%s: held through ctl and "
+			    "no kill command: its user may still run", j->names[i]);
+			j->failed++;
+		} else if (now >= j->deadline_ms) {
+			lfs_log(&j->d->log, LOG_ERR, "%s: no time left for the "
+			    "kill command", j->names[i]);
+			j->failed++;
+		} else if (lfs_fence_run_command(j->d->opts.kill_command,
+		    j->names[i], (uint32_t)(j->deadline_ms - now),
+		    &j->d->log) < 0) {
+			j->failed++;
+		}
+	}
+	return NULL;
+}
+
+/* Fencing or shutdown: run the kill commands of names[0..n) beside the
+ * killing of every holder, the grace ending at deadline_ms.  Frees names.
+ * Returns the holders that survived; *ctl_failed gets the ctl leases
+ * whose users were not proven stopped. */
+static int
+stop_everything(struct lfs_daemon *d, char (*names)[LFS_NAME_MAX + 1], int n,
+    uint64_t deadline_ms, int *ctl_failed)
+{
+	struct kill_job j;
+	uint64_t now = lfs_now_ms();
+	int i, alive;
+
+	memset(&j, 0, sizeof(j));
+	j.d = d;
+	j.names = names;
+	j.n = n;
+	j.deadline_ms = deadline_ms;
+	if (n > 0)
+		j.started = pthread_create(&j.thread, NULL, kill_job_main,
+		    &j) == 0;
+	if (n > 0 && !j.started)
+		kill_job_main(&j); /* no thread: run them here */
+	alive = kill_holders(d, deadline_ms > now ?
+	    (uint32_t)(deadline_ms - now) : 0);
+	if (j.started)
+		pthread_join(j.thread, NULL);
+	for (i = 0; i < n; i++)
+		guard_check(d, lfs_guard_ctl_lease(&d->guard, names[i], 0));
+	free(names);
+	*ctl_failed = j.failed;
+	return alive;
+}
+
+/*
+ * This generation is finished: every lease held here is lost with it and
+ * its holders die.  renewed_ms: the submit time of the last good renewal
+ * before the gap, so that the grace ends when the guard's does, at
+ * renewed + renewal_fail + kill_grace (however late we start).  The
+ * generation is never used again: the renewal thread rejoins under a new
+ * one once every holder is proven gone (recover_once).
+ */
+static void
+fence(struct lfs_daemon *d, const char *why, uint64_t renewed_ms)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	char (*names)[LFS_NAME_MAX + 1] = NULL;
+	int n, alive, ctl_failed;
+
+	if (atomic_exchange(&d->fenced, true))
+		return; /* the other thread that watches the deadline did */
+	lfs_log(&d->log, LOG_CRIT, "fencing: %s (%llu ms without a good "
+	    "renewal): generation %llu is finished", why,
+	    (unsigned long long)(lfs_now_ms() - renewed_ms),
+	    (unsigned long long)atomic_load(&d->generation));
+	atomic_store(&d->fenced_ms, lfs_now_ms());
+	n = lfs_hold_fence_all(d, &names);
+	alive = stop_everything(d, names, n, renewed_ms + to->renewal_fail_ms +
+	    to->kill_grace_ms, &ctl_failed);
+	pthread_mutex_lock(&d->table_lock);
+	d->ctl_unproven = ctl_failed;
+	pthread_mutex_unlock(&d->table_lock);
+	if (alive > 0)
+		lfs_log(&d->log, LOG_CRIT, "fencing: %d holder(s) still alive",
+		    alive);
+	atomic_store(&d->fence_done, true);
+	pthread_mutex_lock(&d->sleep_lock);
+	pthread_cond_broadcast(&d->sleep_cond); /* the renewal thread */
+	pthread_mutex_unlock(&d->sleep_lock);
+}
+
+static uint64_t
+renewed_ms(struct lfs_daemon *d)
+{
+	uint64_t r;
+
+	pthread_mutex_lock(&d->ls.view_lock);
+	r = d->ls.renewed_ms;
+	pthread_mutex_unlock(&d->ls.view_lock);
+	return r;
+}
+
+/* One renewal; returns the time of the next attempt. */
+static uint64_t
+renew_once(struct lfs_daemon *d)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	uint64_t start = lfs_now_ms(), since, retry;
+	uint64_t before = renewed_ms(d), after;
+	int r;
+
+	if (start - before >= to->renewal_fail_ms) {
+		/* overdue before we even tried (the thread was stopped or
+		 * starved): a renewal now would come too late to count */
+		fence(d, "renewal overdue", before);
+		return lfs_now_ms();
+	}
+	pthread_mutex_lock(&d->renew_lock);
+	r = lfs_delta_renew(&d->ls, &d->renew_io);
+	pthread_mutex_unlock(&d->renew_lock);
+	pthread_mutex_lock(&d->table_lock);
+	d->renew_stats = d->renew_io.stats;
+	pthread_mutex_unlock(&d->table_lock);
+	after = renewed_ms(d);
+	if (r == 0 && after - before >= to->renewal_fail_ms) {
+		/* The whole daemon was stopped or starved past renewal_fail
+		 * (SIGSTOP, swap) inside the renewal: the guard has fenced
+		 * meanwhile and other hosts may judge us dead by their views
+		 * and take our leases.  Nothing of this generation may be
+		 * trusted any more. */
+		fence(d, "a renewal came too late (daemon paused?)", before);
+		return lfs_now_ms();
+	}
+	if (r == 0) {
+		guard_check(d, lfs_guard_renewed(&d->guard, after));
+		if (atomic_exchange(&d->renewal, LFS_RENEWAL_OK) ==
+		    LFS_RENEWAL_FAILING)
+			lfs_log(&d->log, LOG_NOTICE, "renewal recovered after %llu "
+			    "ms without a good renewal; nothing was fenced",
+			    (unsigned long long)(after - before));
+		return start + to->renewal_interval_ms;
+	}
+	since = lfs_delta_since_renewal_ms(&d->ls);
+	if (r == -ESTALE) {
+		lfs_log(&d->log, LOG_CRIT, "our host id %u was taken by another "
+		    "host: no more lease operations", d->ls.host_id);
+		atomic_store(&d->stale, true);
+		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+		fence(d, "host id lost", before);
+		return UINT64_MAX;
+	}
+	lfs_log(&d->log, LOG_WARNING, "renewal failed: %s (%s), %llu ms since "
+	    "the last good renewal", strerrorname_np(-r) != NULL ?
+	    strerrorname_np(-r) : "?", strerror(-r), (unsigned long long)since);
+	if (since >= to->renewal_fail_ms) {
+		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+		fence(d, "renewal failed", before);
+		return lfs_now_ms();
+	}
+	atomic_store(&d->renewal, LFS_RENEWAL_FAILING);
+	/* retry soon: a quarter io_timeout leaves several attempts before
+	 * renewal_fail without hammering a sick device */
+	retry = to->io_timeout_ms / 4;
+	return lfs_now_ms() + (retry > 10 ? retry : 10);
+}
+
+/*
+ * Join again under a new generation (the old one is finished and every
+ * holder of it is proven gone).  Our own identity takes the id at once;
+ * the join writes the record, waits join_delay and reads it back.
+ *
+ * Timeline (io = io_timeout), c the completion of our join write:
+ *   < c          another host's view may still show the old generation,
+ *                silent: it judges every owner (id, any generation) dead;
+ *   c + 2 io     the join returns (join_delay);
+ *   c + 3 io     we renew once more and serve: a ballot of another host judges an owner from
+ *                a host-area read at most hosts_fresh (1 io) older than
+ *                its leader read (paxos.h, invariant 4), and a leader
+ *                naming our new generation exists only after we serve, so
+ *                that read started after c and shows the new record, just
+ *                changed: LIVE.  The extra hosts_fresh is slack on top of
+ *                join_delay's own.
+ * 0, or -errno (the caller retries, or gives up on -EBUSY/-EAGAIN: the
+ * id is someone else's now).
+ */
+static int
+rejoin(struct lfs_daemon *d)
+{
+	struct lfs_join_params p;
+	char name[LFS_HOST_NAME_MAX + 1];
+	uint64_t old = atomic_load(&d->generation), ready, before, after;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.host_id = d->opts.host_id;
+	uuid_copy(p.identity, d->ls.identity);
+	snprintf(name, sizeof(name), "%s", d->ls.host_name);
+	p.host_name = name;
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->renew_lock);
+	r = lfs_delta_join(&d->ls, &d->renew_io, &p);
+	pthread_mutex_unlock(&d->renew_lock);
+	if (r == 0) {
+		atomic_store(&d->generation, d->ls.generation);
+		lfs_hold_forget_finished(d);
+	}
+	lfs_ops_unlock(d);
+	if (r < 0)
+		return r;
+	ready = lfs_now_ms() + d->ls.to.hosts_fresh_ms;
+	while (lfs_now_ms() < ready && !atomic_load(&d->threads_stop))
+		lfs_sleep_ms(10);
+	/* A renewal before serving: the join may itself have been stopped
+	 * or starved (its write is then as old as the pause), and serving
+	 * starts with a full renewal_fail ahead. */
+	before = renewed_ms(d);
+	pthread_mutex_lock(&d->renew_lock);
+	r = lfs_delta_renew(&d->ls, &d->renew_io);
+	pthread_mutex_unlock(&d->renew_lock);
+	after = renewed_ms(d);
+	if (r == 0 && after - before >= d->ls.to.renewal_fail_ms)
+		r = -ETIMEDOUT;
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "generation %llu finished before "
+		    "it served: %s", (unsigned long long)d->ls.generation,
+		    strerror(-r));
+		return r == -ESTALE ? -EAGAIN : r;
+	}
+	guard_check(d, lfs_guard_renewed(&d->guard, after));
+	pthread_mutex_lock(&d->table_lock);
+	d->ctl_unproven = 0;
+	pthread_mutex_unlock(&d->table_lock);
+	atomic_store(&d->renewal, LFS_RENEWAL_OK);
+	atomic_store(&d->fence_done, false);
+	atomic_store(&d->fenced, false);
+	lfs_log(&d->log, LOG_NOTICE, "rejoined as generation %llu after "
+	    "generation %llu was finished %llu ms ago; serving again",
+	    (unsigned long long)d->ls.generation, (unsigned long long)old,
+	    (unsigned long long)(lfs_now_ms() - atomic_load(&d->fenced_ms)));
+	lfs_watch_kick(d);
+	return 0;
+}
+
+/*
+ * While this generation is finished: wait until no holder of it may run,
+ * killing again what a rescan finds, then rejoin.  A file still open (its
+ * holder survived SIGKILL, or is stuck in D state) blocks the rejoin for
+ * good: the leases stay owned by the old generation on disk, and other
+ * hosts take them over at host_dead (we renew no more).  A ctl lease
+ * whose user was not proven stopped blocks it until host_dead after our
+ * last renewal: from then on other hosts may take the lease anyway, and
+ * a new generation exposes nothing more.  Returns the next attempt time.
+ */
+static uint64_t
+recover_once(struct lfs_daemon *d)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	uint64_t now = lfs_now_ms(), retry = to->io_timeout_ms / 4;
+	int files, ctl, r;
+
+	if (atomic_load(&d->stale))
+		return UINT64_MAX;
+	if (!atomic_load(&d->fence_done))
+		return now + 10;
+	pthread_mutex_lock(&d->table_lock);
+	if (d->ctl_unproven > 0 && now >= renewed_ms(d) + to->host_dead_ms) {
+		lfs_log(&d->log, LOG_WARNING, "%d ctl lease(s) of the finished "
+		    "generation: host_dead has passed, other hosts may take "
+		    "them now", d->ctl_unproven);
+		d->ctl_unproven = 0;
+	}
+	files = d->fenced_fhs;
+	ctl = d->ctl_unproven;
+	pthread_mutex_unlock(&d->table_lock);
+	if (files > 0) {
+		kill_holders(d, 0);
+		if (now - atomic_load(&d->fenced_ms) >= to->host_dead_ms)
+			lfs_log(&d->log, LOG_CRIT, "%d lease file(s) of the "
+			    "finished generation are still open: their holders "
+			    "may run; not rejoining", files);
+		return now + to->io_timeout_ms;
+	}
+	if (ctl > 0)
+		return now + to->io_timeout_ms;
+	if ((r = rejoin(d)) == 0)
+		return renewed_ms(d) + to->renewal_interval_ms;
+	lfs_log(&d->log, LOG_ERR, "rejoining: %s", strerror(-r));
+	if (r == -EBUSY || r == -EAGAIN) {
+		lfs_log(&d->log, LOG_CRIT, "host id %u is another host's now: "
+		    "no more lease operations", d->opts.host_id);
+		atomic_store(&d->stale, true);
+		return UINT64_MAX;
+	}
+	return lfs_now_ms() + (retry > 10 ? retry : 10);
+}
+
+/*
+ * The deadline thread fences at renewed_ms + renewal_fail even while the
+ * renewal thread is stuck in an I/O that has not timed out yet (a hung
+ * device: a renewal attempt returns only after io_timeout).  Without it
+ * the daemon would fence up to io_timeout late, and its holders could
+ * outlive host_dead; the guard keeps the same deadline from outside.
+ */
+static void *
+deadline_main(void *arg)
+{
+	struct lfs_daemon *d = arg;
+	uint64_t renewed, due;
+
+	while (!atomic_load(&d->threads_stop)) {
+		pthread_mutex_lock(&d->ls.view_lock);
+		renewed = d->ls.renewed_ms;
+		pthread_mutex_unlock(&d->ls.view_lock);
+		due = renewed + d->ls.to.renewal_fail_ms;
+		if (lfs_now_ms() >= due && !atomic_load(&d->fenced) &&
+		    !atomic_load(&d->stale)) {
+			atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+			fence(d, "renewal overdue", renewed);
+		}
+		/* wake at the deadline, or every io_timeout to see renewals */
+		renew_sleep_until(d, lfs_now_ms() >= due ? lfs_now_ms() +
+		    d->ls.to.io_timeout_ms : due);
+	}
+	return NULL;
+}
+
+static void *
+renew_main(void *arg)
+{
+	struct lfs_daemon *d = arg;
+	uint64_t next;
+
+	pthread_mutex_lock(&d->ls.view_lock);
+	next = d->ls.renewed_ms + d->ls.to.renewal_interval_ms;
+	pthread_mutex_unlock(&d->ls.view_lock);
+	while (!atomic_load(&d->threads_stop) && next != UINT64_MAX) {
+		renew_sleep_until(d, next);
+		if (atomic_load(&d->threads_stop))
+			break;
+		next = atomic_load(&d->fenced) ? recover_once(d) :
+		    renew_once(d);
+	}
+	return NULL;
+}
+
+/* ---- 3. signals and shutdown ---- */
+
+/*
+ * A stop would have to leave a lease held through ctl owned on disk: with
+ * no kill command, nothing proves its user stopped, so the lease may not
+ * be written free.  SIGTERM and SIGINT are refused then (the log names the
+ * leases); SIGQUIT stops anyway and leaves them owned (other hosts take
+ * them at host_dead).  1 when refused.
+ */
+static int
+stop_refused(struct lfs_daemon *d)
+{
+	char (*names)[LFS_NAME_MAX + 1] = NULL, list[512];
+	size_t len = 0;
+	int i, n;
+
+	if (d->opts.kill_command[0] != '\0')
+		return 0;
+	n = lfs_hold_ctl_names(d, &names);
+	list[0] = '\0';
+	for (i = 0; i < n && len + 2 < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+		    i > 0 ? " " : "", names[i]);
+	free(names);
+	if (n == 0)
+		return 0;
+	lfs_log(&d->log, LOG_WARNING, "stop refused (EBUSY): %d lease(s) held "
+	    "through ctl and no kill_command to stop their users: %s; release "
+	    "them, or stop with SIGQUIT to leave them owned on disk", n, list);
+	return 1;
+}
+
+static void *
+signal_main(void *arg)
+{
+	struct lfs_daemon *d = arg;
+	struct timespec ts = { 0, (long)SIGNAL_POLL_MS * 1000000L };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	while (!atomic_load(&d->loop_done)) {
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGHUP) {
+			lfs_log(&d->log, LOG_INFO, "SIGHUP ignored");
+		} else if ((sig == SIGTERM || sig == SIGINT) &&
+		    stop_refused(d)) {
+			continue;
+		} else if (sig > 0) {
+			lfs_log(&d->log, LOG_NOTICE, "%s: shutting down",
+			    strsignal(sig));
+			lfs_daemon_shutdown(d);
+			lfs_daemon_end_loop(d);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void
+stop_watcher(struct lfs_daemon *d)
+{
+	if (!d->watch_started)
+		return;
+	atomic_store(&d->watcher_stop, true);
+	pthread_mutex_lock(&d->table_lock);
+	pthread_cond_broadcast(&d->watch_cond);
+	pthread_mutex_unlock(&d->table_lock);
+	pthread_join(d->watch_thread, NULL);
+	d->watch_started = 0;
+}
+
+static void
+stop_renewal(struct lfs_daemon *d)
+{
+	if (!d->renew_started)
+		return;
+	atomic_store(&d->threads_stop, true);
+	pthread_mutex_lock(&d->sleep_lock);
+	pthread_cond_broadcast(&d->sleep_cond);
+	pthread_mutex_unlock(&d->sleep_lock);
+	pthread_join(d->renew_thread, NULL);
+	if (d->deadline_started)
+		pthread_join(d->deadline_thread, NULL);
+	d->renew_started = 0;
+	d->deadline_started = 0;
+}
+
+/* Leave the lockspace, unless that could hurt: with a lease still ours on
+ * disk (LFS_HOST_FREE promises there is none), or when renewal is so old
+ * that another host may have taken our id over (our write would clobber
+ * its record).  Not leaving is always safe: others wait host_dead. */
+static void
+leave(struct lfs_daemon *d, int all_released)
+{
+	int r;
+
+	if (atomic_load(&d->stale) || !all_released ||
+	    lfs_delta_since_renewal_ms(&d->ls) >= d->ls.to.renewal_fail_ms) {
+		lfs_log(&d->log, LOG_WARNING, "not leaving the lockspace cleanly "
+		    "(%s); other hosts will see host %u dead after %u ms",
+		    atomic_load(&d->stale) ? "our host id was taken" :
+		    !all_released ? "a lease could not be released" :
+		    "renewal is not current", d->ls.host_id,
+		    d->ls.to.host_dead_ms);
+		return;
+	}
+	pthread_mutex_lock(&d->renew_lock);
+	r = lfs_delta_leave(&d->ls, &d->renew_io);
+	pthread_mutex_unlock(&d->renew_lock);
+	if (r < 0)
+		lfs_log(&d->log, LOG_ERR, "leaving the lockspace: %s",
+		    strerror(-r));
+}
+
+void
+lfs_daemon_shutdown(struct lfs_daemon *d)
+{
+	const struct lfs_timeouts *to = &d->ls.to;
+	char (*names)[LFS_NAME_MAX + 1] = NULL;
+	int n, r, alive = 0, ctl_failed = 0, keep_ctl;
+
+	pthread_mutex_lock(&d->shutdown_lock);
+	if (d->shutdown_done) {
+		pthread_mutex_unlock(&d->shutdown_lock);
+		return;
+	}
+	atomic_store(&d->stopping, true);
+	lfs_hold_close_opens(d);
+	lfs_waiters_fail_all(d, EIO);
+	stop_watcher(d);
+	/* Holders die first (the users of ctl-held leases through the kill
+	 * command); their files close and are released through the still
+	 * running FUSE loop, which releases their leases: only a lease whose
+	 * holders are gone is ever written free. */
+	n = lfs_hold_ctl_names(d, &names);
+	/* with no kill command, kill_job_main counts every ctl lease as
+	 * failed: unproven, so kept (SIGQUIT, an unmount; SIGTERM refused) */
+	alive = stop_everything(d, names, n, lfs_now_ms() + to->kill_grace_ms,
+	    &ctl_failed);
+	keep_ctl = ctl_failed > 0;
+	lfs_hold_wait_files(d, to->host_dead_ms - to->renewal_fail_ms -
+	    to->kill_grace_ms);
+	r = lfs_hold_release_all(d, keep_ctl);
+	stop_renewal(d);
+	leave(d, r == 0);
+	if (d->guard.pid > 0 && (alive > 0 || r < 0)) {
+		/* a holder may still run: the guard keeps fencing (it sees
+		 * the daemon die) and the watchdog stays armed */
+		lfs_log(&d->log, LOG_CRIT, "stopping with lease holders that "
+		    "may still run: the guard fences on");
+		lfs_guard_abandon(&d->guard);
+	} else if (d->guard.pid > 0 && (r = lfs_guard_stop(&d->guard)) < 0)
+		lfs_log(&d->log, LOG_ERR, "stopping the guard: %s", strerror(-r));
+	d->shutdown_done = 1;
+	pthread_mutex_unlock(&d->shutdown_lock);
+}
+
+void
+lfs_daemon_end_loop(struct lfs_daemon *d)
+{
+	fuse_session_exit(d->se);
+	while (!atomic_load(&d->loop_done)) {
+		pthread_kill(d->main_thread, SIGUSR1);
+		lfs_sleep_ms(END_LOOP_KICK_MS);
+	}
+}
+
+/* ---- 4. threads ---- */
+
+int
+lfs_daemon_start_threads(struct lfs_daemon *d)
+{
+	int r;
+
+	if ((r = pthread_create(&d->renew_thread, NULL, renew_main, d)) != 0)
+		goto fail;
+	d->renew_started = 1;
+	if ((r = pthread_create(&d->deadline_thread, NULL, deadline_main,
+	    d)) != 0)
+		goto fail;
+	d->deadline_started = 1;
+	if ((r = pthread_create(&d->watch_thread, NULL, lfs_watcher_main, d)) != 0)
+		goto fail;
+	d->watch_started = 1;
+	if ((r = pthread_create(&d->signal_thread, NULL, signal_main, d)) != 0)
+		goto fail;
+	d->signal_started = 1;
+	return 0;
+fail:
+	stop_watcher(d);
+	stop_renewal(d);
+	return -r;
+}
+
+void
+lfs_daemon_join_threads(struct lfs_daemon *d)
+{
+	atomic_store(&d->loop_done, true);
+	if (d->signal_started) {
+		pthread_join(d->signal_thread, NULL);
+		d->signal_started = 0;
+	}
+	stop_watcher(d);
+	stop_renewal(d);
+}
