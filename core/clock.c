@@ -1,5 +1,14 @@
 /*
  * clock.c - the real clock and sleeping (clock.h).
+ *
+ * CLOCK_BOOTTIME, not CLOCK_MONOTONIC: monotonic time stops while the
+ * machine is suspended, so a suspended host (and its guard) would see no
+ * time pass and never fence, while the other hosts, whose clocks ran on,
+ * take its leases after host_dead.  Boot time counts the suspend, so on
+ * resume every deadline that passed meanwhile is seen as passed.  Sleeping
+ * is on the same clock (clock_nanosleep(2) takes CLOCK_BOOTTIME).  What no
+ * clock inside a guest can see is a VM paused by its hypervisor: delta.c
+ * detects that from the other hosts' renewal counters.
  */
 #include <errno.h>
 #include <time.h>
@@ -12,7 +21,7 @@ real_now_ns(void *arg)
 	struct timespec ts;
 
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -22,7 +31,7 @@ real_sleep_ms(void *arg, uint32_t ms)
 	struct timespec ts = { ms / 1000u, (long)(ms % 1000u) * 1000000L };
 
 	(void)arg;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+	while (clock_nanosleep(CLOCK_BOOTTIME, 0, &ts, &ts) == EINTR)
 		;
 }
 

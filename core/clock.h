@@ -1,8 +1,8 @@
 /*
  * clock.h - the clocks leasefs measures durations with, and sleeping.
  *
- * Every duration is measured on a local monotonic clock, never on the wall
- * clock: a host's liveness is judged from seeing its timestamp change on our
+ * Every duration is measured on a local monotonic clock that counts time
+ * spent suspended (CLOCK_BOOTTIME), never on the wall clock: a host's liveness is judged from seeing its timestamp change on our
  * own clock (no clock sync between hosts), and the guard and the daemon
  * compare deadlines on the same system-wide clock.
  *
@@ -28,7 +28,8 @@ struct lfs_clock {
 	void *arg;
 };
 
-/* The system's monotonic clock (CLOCK_MONOTONIC) and nanosleep(2). */
+/* The system's boot-time clock (CLOCK_BOOTTIME: monotonic, and counting
+ * suspended time) and clock_nanosleep(2) on it. */
 extern const struct lfs_clock lfs_clock_real;
 
 static inline uint64_t

@@ -618,6 +618,7 @@ join(struct lfs_daemon *d, const uuid_t identity)
 		    r == -EINTR ? "interrupted" : strerror(-r));
 		return r;
 	}
+	d->save_generation = save_generation;
 	if ((r = save_generation(d->opts.state_dir, d->ls.generation)) < 0) {
 		mount_err(d, "%s/generation: %s", d->opts.state_dir, strerror(-r));
 		lfs_delta_leave(&d->ls, &d->renew_io);

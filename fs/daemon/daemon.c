@@ -129,7 +129,9 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 
 	if ((r = pthread_condattr_init(&ca)) != 0)
 		return -r;
-	/* timed waits are computed on CLOCK_MONOTONIC, like lfs_now_ms() */
+	/* timed waits run on CLOCK_MONOTONIC (a condition variable takes no
+	 * other monotonic clock); their deadlines come from lfs_now_ms()
+	 * (CLOCK_BOOTTIME) as relative times, in slices (renew_sleep_until) */
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&d->renew_lock, NULL);
 	pthread_mutex_init(&d->ops_lock, NULL);
@@ -154,8 +156,13 @@ renew_sleep_until(struct lfs_daemon *d, uint64_t when_ms)
 
 	pthread_mutex_lock(&d->sleep_lock);
 	while (!atomic_load(&d->threads_stop) && (now = lfs_now_ms()) < when_ms) {
+		/* the condition variable's clock is CLOCK_MONOTONIC, which
+		 * stops in a suspend while lfs_now_ms() (CLOCK_BOOTTIME) does
+		 * not: wait in slices, so that a deadline passed during a
+		 * suspend is seen within LFS_SLEEP_SLICE_MS of the resume */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ns = (uint64_t)ts.tv_nsec + (when_ms - now) * 1000000ull;
+		ns = (uint64_t)ts.tv_nsec + (when_ms - now < LFS_SLEEP_SLICE_MS ?
+		    when_ms - now : LFS_SLEEP_SLICE_MS) * 1000000ull;
 		ts.tv_sec += (time_t)(ns / 1000000000ull);
 		ts.tv_nsec = (long)(ns % 1000000000ull);
 		pthread_cond_timedwait(&d->sleep_cond, &d->sleep_lock, &ts);
@@ -437,6 +444,7 @@ rejoin(struct lfs_daemon *d)
 	uuid_copy(p.identity, d->ls.identity);
 	snprintf(name, sizeof(name), "%s", d->ls.host_name);
 	p.host_name = name;
+	p.min_generation = old + 1;  /* never back, whatever the disk shows */
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->renew_lock);
 	r = lfs_delta_join(&d->ls, &d->renew_io, &p);
@@ -448,6 +456,13 @@ rejoin(struct lfs_daemon *d)
 	lfs_ops_unlock(d);
 	if (r < 0)
 		return r;
+	if (d->save_generation != NULL &&
+	    (r = d->save_generation(d->opts.state_dir, d->ls.generation)) < 0) {
+		lfs_log(&d->log, LOG_ERR, "%s/generation: %s; not serving "
+		    "generation %llu", d->opts.state_dir, strerror(-r),
+		    (unsigned long long)d->ls.generation);
+		return -EIO;
+	}
 	ready = lfs_now_ms() + d->ls.to.hosts_fresh_ms;
 	while (lfs_now_ms() < ready && !atomic_load(&d->threads_stop))
 		lfs_sleep_ms(10);

@@ -88,6 +88,10 @@ enum lfs_kind {
 #define LFS_ATTR_TIMEOUT_S 1.0
 
 /* ---- timing of the daemon's own loops ---- */
+/* Longest single timed wait, in ms: waits run on CLOCK_MONOTONIC, which a
+ * suspend stops, and deadlines on CLOCK_BOOTTIME, which it does not; a
+ * deadline passed during a suspend is seen within this of the resume. */
+#define LFS_SLEEP_SLICE_MS 100u
 /* Blocked lock opens retry at most this often, in ms (or io_timeout/20 if
  * larger): each retry of a busy lease costs one leader read. */
 #define LFS_RETRY_MIN_MS 20u
@@ -218,6 +222,10 @@ struct lfs_daemon {
 	 * long between winning the lease on disk and recording it, so a test
 	 * can make fencing begin inside an open */
 	uint32_t test_acquired_delay_ms;
+	/* records the generation of each join in the state directory (the
+	 * next join takes more: delta.h min_generation); registered by
+	 * cmd_mount.c, called by a rejoin */
+	int (*save_generation)(const char *state_dir, uint64_t gen);
 
 	/* ---- I/O contexts ---- */
 	pthread_mutex_t renew_lock;  /* held by the renewal thread per renewal */
@@ -227,7 +235,8 @@ struct lfs_daemon {
 
 	/* ---- lease table, protected by table_lock ---- */
 	pthread_mutex_t table_lock;
-	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC) */
+	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC
+	                                waits, in slices: daemon.h) */
 	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
 	struct lfs_dlease **by_name; /* [LFS_NAME_BUCKETS], by name */
 	struct lfs_dlease *leases;   /* every entry, newest first */

@@ -18,7 +18,7 @@
  *   either -- EOF or reset: exit_daemon_died --> fence_holders, exit 0,
  *             watchdog left armed (guard.h: 'V' only on a clean bye)
  *
- * "R" carries the submit time of a good renewal write (CLOCK_MONOTONIC ms,
+ * "R" carries the submit time of a good renewal write (CLOCK_BOOTTIME ms,
  * the same clock in both processes).  Only a newer time re-arms: a stale or
  * reordered "R" changes nothing, and the guard fences at most once per
  * deadline.  A newer renewal whose deadline has already passed re-arms and
@@ -92,8 +92,11 @@
 #define GUARD_POLL_MS 10u
 /* lfs_guard_stop: how long "B" may wait for socket buffer space, in ms. */
 #define GUARD_BYE_MS 1000u
-/* Longest single poll() sleep, in ms; the loop just recomputes after. */
-#define GUARD_SLEEP_MAX_MS 60000u
+/* Longest single poll() sleep, in ms; the loop just recomputes after.
+ * poll() sleeps on CLOCK_MONOTONIC, which a suspend stops, while deadlines
+ * are CLOCK_BOOTTIME (core/clock.c): short sleeps see a deadline that passed
+ * during a suspend within this of the resume, at ten wake-ups a second. */
+#define GUARD_SLEEP_MAX_MS 100u
 /* Longest time between two watchdog pets, in ms (also at most a quarter
  * of the device timeout, see watchdog_open). */
 #define GUARD_PET_MAX_MS 1000u

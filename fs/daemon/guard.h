@@ -5,7 +5,7 @@
  * The daemon forks the guard at start-up, before it starts any thread.  The
  * guard shares nothing with the daemon but a socketpair: it locks its memory,
  * ignores job-control and terminal signals, and does one thing.  The daemon
- * tells it the submit time (CLOCK_MONOTONIC ms, a system-wide clock) of every
+ * tells it the submit time (CLOCK_BOOTTIME ms, a system-wide clock) of every
  * good renewal, and which leases are held through ctl.  The guard fences (see
  * core/fence.h: SIGTERM, kill_grace, SIGKILL; kill command for ctl leases):
  *   - at renewed_ms + renewal_fail_ms when no newer renewal has arrived;

@@ -411,15 +411,20 @@ static void
 wait_until_locked(struct lfs_daemon *d, uint64_t when_ms)
 {
 	struct timespec ts;
-	uint64_t ns;
+	uint64_t ns, now, rel;
 
 	if (when_ms == UINT64_MAX) {
 		pthread_cond_wait(&d->watch_cond, &d->table_lock);
 		return;
 	}
-	/* watch_cond runs on CLOCK_MONOTONIC, the clock of lfs_now_ms() */
+	/* watch_cond runs on CLOCK_MONOTONIC, lfs_now_ms() on CLOCK_BOOTTIME:
+	 * a relative wait, at most a slice (the caller loops) */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ns = (uint64_t)ts.tv_nsec + (when_ms - lfs_now_ms()) * 1000000ull;
+	now = lfs_now_ms();
+	rel = when_ms > now ? when_ms - now : 0;
+	if (rel > LFS_SLEEP_SLICE_MS)
+		rel = LFS_SLEEP_SLICE_MS;
+	ns = (uint64_t)ts.tv_nsec + rel * 1000000ull;
 	ts.tv_sec += (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
 	pthread_cond_timedwait(&d->watch_cond, &d->table_lock, &ts);

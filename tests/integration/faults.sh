@@ -20,7 +20,7 @@
 #   f_fail_on I, f_fail_off I   every request on the path fails with EIO / not
 #   f_pause I, f_resume I    every request on the path hangs / goes on
 #   f_stall I MS             hang for MS ms, then resume
-#   f_now_ms                 CLOCK_MONOTONIC ms, the clock lfs-host logs in
+#   f_now_ms                 CLOCK_BOOTTIME ms, the clock lfs-host logs in
 # There is no f_delay I MS: nbdkit 1.32's delay filter is fixed when nbdkit
 # starts and a restart would break nbdfuse's connection, so a delay is
 # chosen per path at f_host_dev time; f_stall gives a timed hang instead.
@@ -95,11 +95,11 @@ f__direct_write() {
 	    conv=notrunc,nocreat status=none
 }
 
-# f_now_ms: print CLOCK_MONOTONIC in milliseconds, the clock of lfs-host's
+# f_now_ms: print CLOCK_BOOTTIME in milliseconds, the clock of lfs-host's
 # timestamps, so that scripts can compare their own times with them.
 f_now_ms() {
-	perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC \
-	    -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1000'
+	perl -MTime::HiRes=clock_gettime,CLOCK_BOOTTIME \
+	    -e 'printf "%d\n", clock_gettime(CLOCK_BOOTTIME) * 1000'
 }
 
 # f_dev I: print host I's device file (no side effects; fine in $( )).

@@ -96,13 +96,13 @@ t_timing() {
 }
 
 # t_kill_recorder: write $WORK/killcmd.sh, a kill command that only records
-# "killcmd LEASE MS" (CLOCK_MONOTONIC ms, the clock of lfs-open and the
+# "killcmd LEASE MS" (CLOCK_BOOTTIME ms, the clock of lfs-open and the
 # tools) in $WORK/killcmd.out.  Given as a file: an -o value holds no comma.
 t_kill_recorder() {
 	cat >"$WORK/killcmd.sh" <<EOF
 #!/bin/sh
-exec perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e \
-    'printf "killcmd %s %d\n", \$ENV{LEASEFS_LEASE}, clock_gettime(CLOCK_MONOTONIC) * 1000' \
+exec perl -MTime::HiRes=clock_gettime,CLOCK_BOOTTIME -e \
+    'printf "killcmd %s %d\n", \$ENV{LEASEFS_LEASE}, clock_gettime(CLOCK_BOOTTIME) * 1000' \
     >>"$WORK/killcmd.out"
 EOF
 	chmod +x "$WORK/killcmd.sh"
@@ -120,11 +120,11 @@ t_wait_for() {
 
 t_mounted() { grep -q " $1 fuse" /proc/mounts; }
 
-# t_now_ms: CLOCK_MONOTONIC in ms, the clock of lfs-open's and lfs-host's
+# t_now_ms: CLOCK_BOOTTIME in ms, the clock of lfs-open's and lfs-host's
 # timestamps (exported: wrappers started with bash -c can use it).
 t_now_ms() {
-	perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC \
-	    -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1000'
+	perl -MTime::HiRes=clock_gettime,CLOCK_BOOTTIME \
+	    -e 'printf "%d\n", clock_gettime(CLOCK_BOOTTIME) * 1000'
 }
 export -f t_now_ms
 

@@ -10,7 +10,7 @@ mkdir "$MNT_1/vm1" "$MNT_1/vm2" || fail "mkdir"
 
 # holder of vm1 exits on SIGTERM; holder of vm2 ignores it and needs SIGKILL.
 # Each runs under a wrapper that writes when the holder is gone: the
-# independent record of the end of its hold (CLOCK_MONOTONIC, lfs-open's
+# independent record of the end of its hold (CLOCK_BOOTTIME, lfs-open's
 # clock).
 t_holder h1 "$OPEN" "$MNT_1/vm1/lock"
 t_holder h2 "$OPEN" -i "$MNT_1/vm2/lock"

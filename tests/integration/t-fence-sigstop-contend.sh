@@ -14,7 +14,7 @@ for id in 1 2 3; do
 	t_bg "race$id" bash -c "while [ ! -e $WORK/stop ]; do $OPEN $m/vm1/lock 0.03; done; exit 0"
 	pids+=("$T_LAST_PID")
 done
-now_ms() { perl -MTime::HiRes=clock_gettime,CLOCK_MONOTONIC -e 'printf "%d\n", clock_gettime(CLOCK_MONOTONIC) * 1000'; }
+now_ms() { perl -MTime::HiRes=clock_gettime,CLOCK_BOOTTIME -e 'printf "%d\n", clock_gettime(CLOCK_BOOTTIME) * 1000'; }
 stop_s=$((host_dead / 1000 + 4))
 # the second stop comes while host 1 is still rejoining after the first
 for gap in 2 2 6; do

@@ -7,7 +7,7 @@ OPEN=$TOOLS/lfs-open
 host_dead=$(t_timing "$DEV" host_dead_ms)
 for id in 1 2 3; do t_mount "$id" "$DEV"; done
 mkdir "$MNT_1/vm1" "$MNT_1/vm2" || fail "mkdir"
-# last_renewal ID: L_LOW..L_HIGH (CLOCK_MONOTONIC ms) bracket host ID's last
+# last_renewal ID: L_LOW..L_HIGH (CLOCK_BOOTTIME ms) bracket host ID's last
 # good renewal L, from its .status (no disk I/O behind it), read just
 # before that host is killed.  Another host may take its leases from
 # L + host_dead on: checked against L itself, not against the kill (which may

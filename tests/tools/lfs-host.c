@@ -12,7 +12,7 @@
  *   lfs-host DEVICE HOST_ID hold LEASE RENEWLOG
  *       acquire LEASE (waiting while busy), print "acquired LVER", then keep
  *       renewing forever, appending the submit time of each good renewal
- *       (CLOCK_MONOTONIC ms) to RENEWLOG.
+ *       (CLOCK_BOOTTIME ms) to RENEWLOG.
  *   lfs-host DEVICE HOST_ID take LEASE
  *       wait until LEASE can be acquired, print "acquired LVER AT_MS".
  *

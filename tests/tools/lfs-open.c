@@ -8,7 +8,7 @@
  * Opens PATH for reading and writing (-r: for reading; -n: with O_NONBLOCK;
  * -i: ignore SIGTERM, like a holder that only SIGKILL stops).  On
  * failure prints "ERR <ERRNO_NAME>" and exits 1.  On success prints
- * "opened <CLOCK_MONOTONIC ms>", keeps the file open for SECONDS (default:
+ * "opened <CLOCK_BOOTTIME ms>", keeps the file open for SECONDS (default:
  * until SIGTERM or SIGINT), prints "closing <ms>", closes and exits 0.
  * While open, each SIGUSR1 makes it read the file through its own
  * descriptor (from offset 0) and print "read <first line>", as a holder
@@ -42,7 +42,7 @@ now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (unsigned long long)ts.tv_sec * 1000 + (unsigned long long)ts.tv_nsec / 1000000;
 }
 

@@ -51,7 +51,7 @@
  * guard.c is part of the leasefs program, not of the core library the
  * tests link with, so it is compiled in here.
  */
-#include "../../fs/guard.c"
+#include "../../fs/daemon/guard.c"
 
 #include <check.h>
 #include <stdarg.h>
