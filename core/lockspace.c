@@ -386,6 +386,9 @@ state_locked(struct lfs_lockspace *ls, uint32_t id, uint64_t gen)
 		return LFS_HOST_STATE_FREE;
 	if (gen != 0 && !v->corrupt && v->rec.generation > gen)
 		return LFS_HOST_STATE_DEAD; /* rejoined: that incarnation is gone */
+	if (gen != 0 && !v->corrupt && v->rec.generation < gen)
+		return LFS_HOST_STATE_LIVE; /* newer than our view: the silence
+		                               we saw was another incarnation's */
 	if (v->rec.flags & LFS_HOST_FREE)
 		return LFS_HOST_STATE_FREE;
 	/* Unchanged from changed_ms up to at least the start of the last

@@ -15,7 +15,9 @@
  * A host seen for the first time is presumed to have changed at that moment,
  * so a host that just joined waits a full host_dead before it may call any
  * host DEAD.  A lease owned by (id, gen) is also dead when the record of id
- * shows a generation newer than gen.
+ * shows a generation newer than gen, and LIVE when it shows an older one:
+ * our view predates that incarnation, and the silence we saw was another
+ * incarnation's.
  *
  * Thread safety: the host view is protected by ls->view_lock; the other
  * fields are set before any thread starts and only read afterwards.

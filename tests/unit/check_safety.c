@@ -454,6 +454,32 @@ START_TEST(test_short_freeze_no_false_alarm)
 }
 END_TEST
 
+/* ---- a view older than the owner it judges --------------------------------------
+ *
+ * From the daemon review: a view that still shows (id, g) silent for
+ * host_dead judged (id, g + 1) DEAD as well, although that incarnation is
+ * newer than anything the view saw.  The ballot's own freshness rule keeps
+ * such a view away from a lease of g + 1 (join_delay), but the host state
+ * must not lean on it: a generation newer than the view's is LIVE.
+ */
+START_TEST(test_newer_generation_than_view_is_live)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	uint64_t g;
+
+	world_init(&w, 2, 0);
+	g = b->ls.generation;
+	ck_assert_int_eq(lfs_hosts_refresh(&a->ls, &a->io), 0); /* b's last */
+	tclock_advance(&test_clk, a->ls.to.host_dead_ms);
+	ck_assert_int_eq(lfs_hosts_refresh(&a->ls, &a->io), 0);
+	ck_assert_int_eq(lfs_host_state(&a->ls, b->id, g), LFS_HOST_STATE_DEAD);
+	ck_assert_int_ne(lfs_host_state(&a->ls, b->id, g + 1),
+	    LFS_HOST_STATE_DEAD);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- case 8: generations never repeat, never go back ------------------------------
  *
  * A corrupt own host record made the next join start again at generation
@@ -705,6 +731,7 @@ safety_suite(void)
 	tcase_add_test(tc, test_frozen_clock_loses_generation);
 	tcase_add_test(tc, test_short_freeze_no_false_alarm);
 	tcase_add_test(tc, test_generation_never_goes_back);
+	tcase_add_test(tc, test_newer_generation_than_view_is_live);
 	tc = lt_tcase(s, "repair");
 	tcase_add_test(tc, test_repair_dblock);
 	tcase_add_test(tc, test_repair_leader);
