@@ -66,8 +66,8 @@ $(1)/libleasefs.a: $(patsubst core/%.c,$(1)/core/%.o,$(CORE_SRC))
 	$$(AR) rcs $$@ $$^
 $(1)/leasefs: $(patsubst fs/%.c,$(1)/fs/%.o,$(FS_SRC)) $(1)/libleasefs.a
 	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread -lm
-$(1)/tests/%: tests/unit/%.c $(1)/libleasefs.a $(wildcard core/*.h fs/*.h fs/*.c tests/unit/*.h) | $(1)/tests
-	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(CHECK_CFLAGS) $$(FUSE_CFLAGS) $$(UUID_CFLAGS) -Icore -Ifs $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(CHECK_LIBS) $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
+$(1)/tests/%: tests/unit/%.c $(1)/libleasefs.a $(wildcard core/*.h tests/unit/*.h) | $(1)/tests
+	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(CHECK_CFLAGS) $$(FUSE_CFLAGS) $$(UUID_CFLAGS) -Icore -Ifs -MMD -MP $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(CHECK_LIBS) $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/tools/%: tests/tools/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tools
 	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(UUID_CFLAGS) -Icore $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/bench/%: bench/%.c | $(1)/bench
@@ -78,6 +78,9 @@ endef
 
 $(eval $(call build_rules,build,$(CFLAGS)))
 $(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN)))
+# a unit test that compiles fs/ sources in (check_mountopts.c) is remade when
+# they change: the compiler lists what each test included
+-include $(wildcard build/tests/*.d build-san/tests/*.d)
 
 UNITS      = $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOLS      = $(patsubst tests/tools/%.c,%,$(TOOL_SRC))
@@ -97,6 +100,10 @@ check-integration: san
 
 check: check-unit check-integration
 
+# the unit tests on the optimized build with the caller's flags (packaging)
+check-unit-release: $(addprefix build/tests/,$(UNITS))
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
+
 bench: all $(addprefix build/bench/,$(BENCHES))
 	LEASEFS=$(CURDIR)/build/leasefs TOOLS=$(CURDIR)/build/tools \
 	    BENCHBIN=$(CURDIR)/build/bench bash bench/run
@@ -115,10 +122,15 @@ SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 MANPAGES = build/man/leasefs.8 build/man/leasefs.5
 GENERATED = $(MANPAGES) build/systemd/leasefs@.service
 
-build/man/%: man/% fs/version.h
+# remade when a substituted value changes (make, then make install PREFIX=)
+build/subst.stamp: FORCE
+	@mkdir -p build
+	@echo '$(VERSION) $(SBINDIR) $(SYSCONFDIR)' | cmp -s - $@ || \
+	    echo '$(VERSION) $(SBINDIR) $(SYSCONFDIR)' >$@
+build/man/%: man/% build/subst.stamp
 	@mkdir -p $(@D)
 	$(SUBST) $< >$@
-build/systemd/%: systemd/%.in fs/version.h
+build/systemd/%: systemd/%.in build/subst.stamp
 	@mkdir -p $(@D)
 	$(SUBST) $< >$@
 
@@ -165,11 +177,14 @@ check-version:
 deb:
 	dpkg-buildpackage -us -uc -b
 
+FORCE:
+
 clean:
 	rm -rf build build-san leasefs bench/out
 
 .PHONY: all san check check-unit check-integration bench bench-deps valgrind \
-	dist-files install uninstall check-version deb clean
+	dist-files install uninstall check-version check-unit-release deb \
+	clean FORCE
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----
