@@ -42,8 +42,12 @@ trap pkg_cleanup EXIT
 start=$SECONDS
 SRC=$WORK/src/leasefs-$version
 mkdir -p "$SRC"
-(cd "$TOP" && git ls-files -co --exclude-standard | tar -cf - -T -) | tar -xf - -C "$SRC" ||
-    fail "copying the source"
+if git -C "$TOP" rev-parse --git-dir >/dev/null 2>&1; then
+	(cd "$TOP" && git ls-files -co --exclude-standard | tar -cf - -T -)
+else
+	tar -C "$TOP" --exclude=./build --exclude=./build-san --exclude=./bench/out -cf - .
+fi | tar -xf - -C "$SRC" || fail "copying the source"
+[ -f "$SRC/debian/rules" ] || fail "copying the source: no debian/rules"
 (cd "$SRC" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
     >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; fail "dpkg-buildpackage"; }
 DEB=$(ls "$WORK"/src/leasefs_"$version"_*.deb) || fail "no .deb"
@@ -53,9 +57,10 @@ t_log "built $(basename "$DEB") in $((SECONDS - start)) s"
 dpkg -i "$DEB" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "dpkg -i"; }
 [ "$(/usr/sbin/leasefs -V | head -n 1)" = "leasefs $version" ] || fail "installed -V"
 [ "$(readlink -f /sbin/mount.leasefs)" = "$(readlink -f /usr/sbin/leasefs)" ] || fail "mount.leasefs"
-man -w leasefs >/dev/null && man -w 5 leasefs >/dev/null && man -w mount.leasefs >/dev/null ||
-    fail "man pages"
-zcat "$(man -w 8 leasefs)" | grep -q "leasefs $version" || fail "man page shows no version"
+for m in man8/leasefs.8 man8/mount.leasefs.8 man5/leasefs.5; do
+	[ -e "/usr/share/man/$m.gz" ] || fail "no man page $m"
+done
+zcat /usr/share/man/man8/leasefs.8.gz | grep -q "leasefs $version" || fail "man page shows no version"
 UNIT=/lib/systemd/system/leasefs@.service
 [ -f "$UNIT" ] || fail "no $UNIT"
 grep -q '^ExecStart=/usr/sbin/leasefs mount -f ' "$UNIT" || fail "unit's ExecStart"
