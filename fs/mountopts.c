@@ -433,21 +433,27 @@ static const char helper_usage[] =
     "  -V, --version   versions of leasefs and libfuse\n"
     "See leasefs(8).\n";
 
-/* o->fsname = device as an absolute path (not resolved further: a
- * /dev/mapper name stays that name, as fstab gives it). */
+/* o->fsname = device as an absolute path: as given when absolute (a
+ * /dev/mapper name stays that name, as fstab has it), else resolved
+ * (mount -a compares canonical paths), or joined to the working directory
+ * when it does not resolve (the open fails later, with its own message). */
 static int
 absolute_device(struct lfs_mount_opts *o, const char *device)
 {
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], *real;
 	int n;
 
-	if (device[0] == '/')
+	if (device[0] == '/') {
 		n = snprintf(o->fsname, sizeof(o->fsname), "%s", device);
-	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+	} else if ((real = realpath(device, NULL)) != NULL) {
+		n = snprintf(o->fsname, sizeof(o->fsname), "%s", real);
+		free(real);
+	} else if (getcwd(cwd, sizeof(cwd)) == NULL) {
 		return -errno;
-	else
+	} else {
 		n = snprintf(o->fsname, sizeof(o->fsname), "%s/%s",
 		    strcmp(cwd, "/") == 0 ? "" : cwd, device);
+	}
 	return n < 0 || (size_t)n >= sizeof(o->fsname) ? -ENAMETOOLONG : 0;
 }
 
