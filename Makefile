@@ -98,7 +98,7 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-unit check-integration
+check: check-version check-unit check-integration
 
 # the unit tests on the optimized build with the caller's flags (packaging)
 check-unit-release: $(addprefix build/tests/,$(UNITS))
