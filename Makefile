@@ -1,30 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # leasefs - lease manager for hosts that share storage.
 #
-#   make                 build ./leasefs (optimized) into build/
-#   make check           unit tests and integration tests, on a sanitizer
-#                        build (ASan + UBSan) in build-san/
+#   make                 build ./leasefs (optimized) into build/, with the
+#                        caller's CFLAGS, CPPFLAGS and LDFLAGS
+#   make san             the developers' build: ASan + UBSan, -Werror, in
+#                        build-san/ (with the unit tests and test tools)
+#   make check           unit tests and integration tests, on build-san/
 #   make check-unit      unit tests only
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
 #   make check-tsan      ThreadSanitizer build, the threaded scenarios
 #   make bench           benchmarks (prints a table, writes bench/out/)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR=; also uninstall
+#   make deb             the Debian package, into ../ (dpkg-buildpackage)
 #   make clean
 #
 # Libraries come from pkg-config, except libaio, which ships no .pc file.
+# The version is written once, in fs/version.h.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/leasefs
+# mount(8) looks for mount.TYPE helpers in /sbin only: with PREFIX=/usr/local,
+# `mount -t leasefs` works once MOUNTHELPERDIR=/sbin (fstab type fuse.leasefs
+# needs no helper of ours: mount.fuse3 finds leasefs on the default PATH)
+MOUNTHELPERDIR ?= $(SBINDIR)
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+SYSCONFDIR ?= /etc
 PKG_CONFIG ?= pkg-config
 
 CC      ?= gcc
-OPT     ?= -O2 -g
-WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
+# the developers' and CI's builds (build-san/) stop at any warning; the
+# build for users and packagers (build/) does not
+DEVFLAGS = -O2 -g -Werror
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD      = -std=c11 -D_GNU_SOURCE
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TSAN     = -fsanitize=thread -fno-omit-frame-pointer
+VERSION := $(shell sed -n 's/^\#define LEASEFS_VERSION "\(.*\)"$$/\1/p' fs/version.h)
 
 FUSE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags fuse3)
 FUSE_LIBS    := $(shell $(PKG_CONFIG) --libs fuse3)
@@ -43,29 +62,32 @@ UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-# $(call build_rules,DIR,EXTRA_CFLAGS)
+# $(call build_rules,DIR,CFLAGS)
 define build_rules
 $(1)/core/%.o: core/%.c $(wildcard core/*.h) | $(1)/core
-	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(UUID_CFLAGS) -Icore -c -o $$@ $$<
+	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(UUID_CFLAGS) -Icore -c -o $$@ $$<
 $(1)/fs/%.o: fs/%.c $(wildcard core/*.h) $(FS_HDR) | $(1)/fs $(1)/fs/daemon
-	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(FUSE_CFLAGS) $$(UUID_CFLAGS) -Icore -Ifs -c -o $$@ $$<
+	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(FUSE_CFLAGS) $$(UUID_CFLAGS) -Icore -Ifs -c -o $$@ $$<
 $(1)/libleasefs.a: $(patsubst core/%.c,$(1)/core/%.o,$(CORE_SRC))
 	$$(AR) rcs $$@ $$^
 $(1)/leasefs: $(patsubst fs/%.c,$(1)/fs/%.o,$(FS_SRC)) $(1)/libleasefs.a
-	$$(CC) $(2) -o $$@ $$^ $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread -lm
+	$$(CC) $(2) $$(LDFLAGS) -o $$@ $$^ $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread -lm
 $(1)/tests/%: tests/unit/%.c $(1)/libleasefs.a $(wildcard core/*.h tests/unit/*.h) | $(1)/tests
-	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(CHECK_CFLAGS) $$(UUID_CFLAGS) -Icore -o $$@ $$< $(1)/libleasefs.a $$(CHECK_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
+	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(CHECK_CFLAGS) $$(FUSE_CFLAGS) $$(UUID_CFLAGS) -Icore -Ifs -MMD -MP $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(CHECK_LIBS) $$(FUSE_LIBS) $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/tools/%: tests/tools/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tools
-	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) $$(UUID_CFLAGS) -Icore -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
+	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(UUID_CFLAGS) -Icore $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/bench/%: bench/%.c | $(1)/bench
-	$$(CC) $$(STD) $$(WARN) $$(OPT) $(2) -o $$@ $$<
+	$$(CC) $$(STD) $$(WARN) $(2) -o $$@ $$<
 $(1)/core $(1)/fs $(1)/fs/daemon $(1)/tests $(1)/tools $(1)/bench:
 	mkdir -p $$@
 endef
 
-$(eval $(call build_rules,build,))
-$(eval $(call build_rules,build-san,$(SAN)))
-$(eval $(call build_rules,build-tsan,$(TSAN)))
+$(eval $(call build_rules,build,$(CFLAGS)))
+$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN)))
+$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN)))
+# a unit test that compiles fs/ sources in (check_mountopts.c) is remade when
+# they change: the compiler lists what each test included
+-include $(wildcard build/tests/*.d build-san/tests/*.d)
 
 UNITS      = $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOLS      = $(patsubst tests/tools/%.c,%,$(TOOL_SRC))
@@ -84,7 +106,11 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-unit check-integration
+check: check-version check-unit check-integration
+
+# the unit tests on the optimized build with the caller's flags (packaging)
+check-unit-release: $(addprefix build/tests/,$(UNITS))
+	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
 N ?= 10
 check-stress:
@@ -112,17 +138,76 @@ valgrind: build/leasefs $(addprefix build/tests/,$(UNITS))
 	@set -e; for t in $(addprefix build/tests/,$(UNITS)); do \
 	    CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full $$t; done
 
-install: build/leasefs
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+# ---- installing ----
+# Files made from a .in template: @VERSION@, @SBINDIR@, @SYSCONFDIR@.
+SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+MANPAGES = build/man/leasefs.8 build/man/leasefs.5
+GENERATED = $(MANPAGES) build/systemd/leasefs@.service
+
+# remade when a substituted value changes (make, then make install PREFIX=)
+build/subst.stamp: FORCE
+	@mkdir -p build
+	@echo '$(VERSION) $(SBINDIR) $(SYSCONFDIR)' | cmp -s - $@ || \
+	    echo '$(VERSION) $(SBINDIR) $(SYSCONFDIR)' >$@
+build/man/%: man/% build/subst.stamp
+	@mkdir -p $(@D)
+	$(SUBST) $< >$@
+build/systemd/%: systemd/%.in build/subst.stamp
+	@mkdir -p $(@D)
+	$(SUBST) $< >$@
+
+# make all, and the files install needs
+dist-files: build/leasefs $(GENERATED)
+
+# The helper's link: relative within one directory, else absolute (Debian
+# policy 10.5: /sbin/mount.leasefs -> /usr/sbin/leasefs).
+HELPER_TARGET = $(if $(filter $(SBINDIR),$(MOUNTHELPERDIR)),leasefs,$(SBINDIR)/leasefs)
+
+install: dist-files
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MOUNTHELPERDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples
 	install -m 755 build/leasefs $(DESTDIR)$(SBINDIR)/leasefs
-	ln -sf leasefs $(DESTDIR)$(SBINDIR)/mount.leasefs
-	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	ln -sf $(HELPER_TARGET) $(DESTDIR)$(MOUNTHELPERDIR)/mount.leasefs
+	install -m 644 build/man/leasefs.8 $(DESTDIR)$(MANDIR)/man8/leasefs.8
+	ln -sf leasefs.8 $(DESTDIR)$(MANDIR)/man8/mount.leasefs.8
+	install -m 644 build/man/leasefs.5 $(DESTDIR)$(MANDIR)/man5/leasefs.5
+	install -m 644 build/systemd/leasefs@.service $(DESTDIR)$(UNITDIR)/
+	install -m 644 systemd/leasefs.tmpfiles $(DESTDIR)$(TMPFILESDIR)/leasefs.conf
+	install -m 644 examples/leasefs.conf examples/demo.sh \
+	    examples/migrate-demo.sh examples/libvirt-qemu-hook \
+	    $(DESTDIR)$(DOCDIR)/examples/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/leasefs $(DESTDIR)$(MOUNTHELPERDIR)/mount.leasefs \
+	    $(DESTDIR)$(MANDIR)/man8/leasefs.8 $(DESTDIR)$(MANDIR)/man8/mount.leasefs.8 \
+	    $(DESTDIR)$(MANDIR)/man5/leasefs.5 \
+	    $(DESTDIR)$(UNITDIR)/leasefs@.service \
+	    $(DESTDIR)$(TMPFILESDIR)/leasefs.conf \
+	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,leasefs.conf demo.sh \
+	        migrate-demo.sh libvirt-qemu-hook)
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# debian/changelog must name the version fs/version.h holds
+check-version:
+	@v=$$(dpkg-parsechangelog -S Version 2>/dev/null || \
+	    sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog); \
+	if [ "$${v%-*}" != "$(VERSION)" ]; then \
+	    echo "debian/changelog has $$v, fs/version.h $(VERSION)" >&2; exit 1; fi
+
+deb:
+	dpkg-buildpackage -us -uc -b
+
+FORCE:
 
 clean:
 	rm -rf build build-san build-tsan leasefs bench/out
 
-.PHONY: all san tsan check check-unit check-integration check-stress check-tsan bench bench-deps valgrind install clean
+.PHONY: all san tsan check check-unit check-integration check-stress check-tsan \
+	bench bench-deps valgrind dist-files install uninstall check-version \
+	check-unit-release deb clean FORCE
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----
@@ -130,4 +215,4 @@ clean:
 # these need core/*.h and build/libleasefs.a as well.
 BENCH_LIB_PROGS := lfs-joiner lfs-core
 $(addprefix build/bench/,$(BENCH_LIB_PROGS)): build/bench/%: bench/%.c build/libleasefs.a $(wildcard core/*.h) | build/bench
-	$(CC) $(STD) $(WARN) $(OPT) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread

@@ -58,16 +58,6 @@ mount_err(struct lfs_daemon *d, const char *fmt, ...)
 
 /* ---- 1. command line ---- */
 
-static void
-mount_usage(void)
-{
-	fputs("usage: leasefs mount [-f] [-d] -o host_id=N[,name=HOST]"
-	    "[,state_dir=DIR][,run_dir=DIR]\n"
-	    "           [,group=G][,kill_command=CMD][,watchdog=PATH] "
-	    "DEVICE MOUNTPOINT\n", stderr);
-}
-
-/* 0, or the exit status (2 usage, 1 error). */
 /*
  * Canonical path of the mount point.  The mount point of a daemon that died
  * cannot be resolved (ENOTCONN), yet we need its name to find and stop the
@@ -103,48 +93,25 @@ mountpoint_path(const char *arg, char out[PATH_MAX])
 	return 0;
 }
 
+/* -1 to go on, else the exit status (mountopts.h: lfs_mount_cmdline). */
 static int
 parse_args(struct lfs_daemon *d, int argc, char **argv)
 {
-	char err[512];
-	int c;
+	struct lfs_mount_cmd c;
+	int rc;
 
-	lfs_mount_opts_init(&d->opts);
-	optind = 1;
-	while ((c = getopt(argc, argv, "fdo:h")) != -1) {
-		switch (c) {
-		case 'f': d->foreground = 1; break;
-		case 'd': d->debug = 1; break;
-		case 'o':
-			if (lfs_mount_opts_parse(&d->opts, optarg, err,
-			    sizeof(err)) < 0) {
-				fprintf(stderr, "leasefs: -o: %s\n", err);
-				return 2;
-			}
-			break;
-		case 'h': mount_usage(); return 2;
-		default: mount_usage(); return 2;
-		}
-	}
-	if (argc - optind != 2) {
-		mount_usage();
-		return 2;
-	}
-	if (lfs_mount_opts_finish(&d->opts, err, sizeof(err)) < 0) {
-		fprintf(stderr, "leasefs: -o: %s\n", err);
-		return 2;
-	}
-	d->debug |= d->opts.debug;
-	if (d->debug)
-		d->foreground = 1; /* FUSE's debug output needs a terminal */
-	if (snprintf(d->device, sizeof(d->device), "%s", argv[optind]) >=
+	if ((rc = lfs_mount_cmdline(argc, argv, &d->opts, &c)) >= 0)
+		return rc;
+	d->foreground = c.foreground;
+	d->debug = c.debug;
+	if (snprintf(d->device, sizeof(d->device), "%s", c.device) >=
 	    (int)sizeof(d->device) ||
-	    mountpoint_path(argv[optind + 1], d->mountpoint) < 0) {
-		fprintf(stderr, "leasefs: mount point %s: %s\n", argv[optind + 1],
+	    mountpoint_path(c.mountpoint, d->mountpoint) < 0) {
+		fprintf(stderr, "leasefs: mount point %s: %s\n", c.mountpoint,
 		    strerror(errno));
 		return 1;
 	}
-	return 0;
+	return -1;
 }
 
 static int
@@ -431,12 +398,12 @@ report_ready(struct lfs_daemon *d, int *status_fd)
 static int
 fuse_start(struct lfs_daemon *d)
 {
-	char opts[256], prog[] = "leasefs", dash_o[] = "-o", dash_d[] = "-d";
-	char *av[] = { prog, dash_o, opts, dash_d, NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(d->debug ? 4 : 3, av);
+	struct fuse_args args;
 
-	snprintf(opts, sizeof(opts), "fsname=leasefs:%s,subtype=leasefs,"
-	    "default_permissions,allow_other", d->ls.header.name);
+	if (lfs_mount_opts_fuse_args(&d->opts, d->debug, &args) < 0) {
+		mount_err(d, "out of memory");
+		return -ENOMEM;
+	}
 	d->se = fuse_session_new(&args, lfs_view_ops(),
 	    sizeof(struct fuse_lowlevel_ops), d);
 	fuse_opt_free_args(&args);
@@ -736,6 +703,7 @@ run(struct lfs_daemon *d)
 		    d->opts.host_id, d->ls.layout.max_hosts);
 		goto out_ls;
 	}
+	lfs_mount_opts_dirs(&d->opts, d->ls.header.name);
 	if (resolve_group(d) < 0 || (r = lfs_table_init(d)) < 0 ||
 	    (lock_fd = prepare_dirs(d, identity)) < 0)
 		goto out_ls;
@@ -780,7 +748,7 @@ cmd_mount(int argc, char **argv)
 		fprintf(stderr, "leasefs: out of memory\n");
 		return 1;
 	}
-	if ((rc = parse_args(d, argc, argv)) == 0) {
+	if ((rc = parse_args(d, argc, argv)) < 0) {
 		d->use_syslog = !d->foreground;
 		atomic_store(&d->log_stderr, true);
 		d->start_time = (uint64_t)time(NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cmd_wait.c - `leasefs wait LEASEDIR --owner HOST|free [--timeout S]`:
  * wait until a lease has the given owner.
@@ -6,7 +7,7 @@
  * owner line ("<id> <name>"), `free` matches "free".  While it does not
  * match, poll(2)s the open file: the daemon reports it readable when the
  * owner changed since the last read (its watcher re-reads polled leases
- * every 100 ms and notifies).  Each re-read is a read from offset 0, which
+ * every 20 ms and notifies).  Each re-read is a read from offset 0, which
  * makes the daemon compute the content afresh.  As a safety net against a
  * lost notification the file is re-read at least every second anyway.
  *
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "commands.h"
 
 #define WAIT_RECHECK_MS 1000     /* longest wait between two reads, in ms */
@@ -39,12 +41,18 @@ wait_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void
-wait_usage(void)
-{
-	fputs("usage: leasefs wait LEASEDIR --owner HOST|free [--timeout S]\n",
-	    stderr);
-}
+#define WAIT "leasefs wait"
+
+static const char wait_usage[] =
+    "usage: leasefs wait LEASEDIR --owner HOST|free [--timeout S]\n"
+    "Wait until the lease LEASEDIR (a directory in a leasefs mount) has the\n"
+    "given owner: a host id, a host name, or free.\n"
+    "  -o, --owner HOST|free   the owner to wait for (required)\n"
+    "  -t, --timeout S         give up after S seconds (fractions allowed;\n"
+    "                          0 checks once); exit 1 then\n"
+    "  -h, --help              this text\n"
+    "  -V, --version           versions of leasefs and libfuse\n"
+    "See leasefs(8).\n";
 
 /* Read the whole owner file from offset 0 into buf (NUL-terminated,
  * trailing newline removed).  0 or -errno. */
@@ -154,6 +162,7 @@ cmd_wait(int argc, char **argv)
 		{ "owner", required_argument, NULL, 'o' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *want = NULL;
@@ -162,24 +171,27 @@ cmd_wait(int argc, char **argv)
 	int c, fd, rc, have_timeout = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:t:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:t:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': want = optarg; break;
 		case 't':
-			if (parse_timeout(optarg, &timeout_ms) < 0) {
-				fprintf(stderr, "leasefs: --timeout: '%s' is not "
-				    "a number of seconds\n", optarg);
-				return 2;
-			}
+			if (parse_timeout(optarg, &timeout_ms) < 0)
+				return lfs_cli_usage_error(WAIT, "--timeout: '%s' "
+				    "is not a number of seconds", optarg);
 			have_timeout = 1;
 			break;
-		default: wait_usage(); return 2;
+		case 'h': fputs(wait_usage, stdout); return LFS_EXIT_OK;
+		case 'V': return lfs_cli_version();
+		default: return lfs_cli_bad_option(WAIT, c, argv, longopts);
 		}
 	}
-	if (want == NULL || want[0] == '\0' || argc - optind != 1) {
-		wait_usage();
-		return 2;
-	}
+	if (argc - optind != 1)
+		return lfs_cli_operands(WAIT, argv + optind, argc - optind, 1,
+		    "LEASEDIR");
+	if (want == NULL || want[0] == '\0')
+		return lfs_cli_usage_error(WAIT, want == NULL ? "missing --owner "
+		    "HOST|free" : "--owner: the value is empty");
 	if (snprintf(path, sizeof(path), "%s/owner", argv[optind]) >=
 	    (int)sizeof(path)) {
 		fprintf(stderr, "leasefs: %s: path too long\n", argv[optind]);

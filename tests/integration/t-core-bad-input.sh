@@ -5,8 +5,8 @@ cd "$WORK" || exit 1
 expect_fail "too small" "$LEASEFS" format small small.img --size 64K --hosts 64 --leases 1024
 expect_fail "bad lockspace name" "$LEASEFS" format .hidden x.img --size 16M
 expect_fail "bad lockspace name" "$LEASEFS" format "$(printf 'a%.0s' $(seq 49))" x.img --size 16M
-expect_fail "usage" "$LEASEFS" format ls x.img --sector-size 1024
-expect_fail "usage" "$LEASEFS" format ls x.img --io-timeout -1
+expect_fail "--sector-size: '1024'" "$LEASEFS" format ls x.img --sector-size 1024
+expect_fail "--io-timeout: '-1'" "$LEASEFS" format ls x.img --io-timeout -1
 head -c 1M /dev/urandom >foreign.img
 expect_fail "not a leasefs lockspace" "$LEASEFS" dump foreign.img
 "$LEASEFS" format ok ok.img --size 64M --io-timeout 1 || fail "format"

@@ -1,9 +1,9 @@
 /*
- * check_ctl.c - unit tests of the pure parsers of the FUSE daemon: `ctl`
- * commands (fs/ctl.c) and `-o` mount options (fs/mountopts.c).
+ * check_ctl.c - unit tests of the pure parser of the FUSE daemon's `ctl`
+ * commands (fs/ctl.c); the `-o` options are in check_mountopts.c.
  *
- * Both parsers live in fs/ and are not part of the core library, so their
- * sources are compiled in here directly.
+ * The parser lives in fs/ and is not part of the core library, so its
+ * source is compiled in here directly.
  */
 #include <check.h>
 #include <errno.h>
@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "../../fs/ctl.c"
-#include "../../fs/mountopts.c"
 
 static int
 parse(const char *s, struct lfs_ctl_cmd *c)
@@ -103,96 +102,6 @@ START_TEST(ctl_embedded_nul_and_length)
 }
 END_TEST
 
-static int
-mparse(struct lfs_mount_opts *o, const char *s)
-{
-	char err[256];
-
-	return lfs_mount_opts_parse(o, s, err, sizeof(err));
-}
-
-START_TEST(mopts_all_options)
-{
-	struct lfs_mount_opts o;
-	char err[256];
-
-	lfs_mount_opts_init(&o);
-	ck_assert_int_eq(mparse(&o, "host_id=7,name=vm-host1,state_dir=/s,"
-	    "run_dir=/r,group=kvm,kill_command=/bin/kill\\,it,"
-	    "watchdog=/dev/watchdog"), 0);
-	ck_assert_uint_eq(o.host_id, 7);
-	ck_assert_str_eq(o.name, "vm-host1");
-	ck_assert_str_eq(o.state_dir, "/s");
-	ck_assert_str_eq(o.run_dir, "/r");
-	ck_assert_str_eq(o.group, "kvm");
-	ck_assert_str_eq(o.kill_command, "/bin/kill,it");
-	ck_assert_str_eq(o.watchdog, "/dev/watchdog");
-	ck_assert_int_eq(o.debug, 0);
-	ck_assert_int_eq(lfs_mount_opts_finish(&o, err, sizeof(err)), 0);
-	ck_assert_str_eq(o.state_dir, "/s");
-}
-END_TEST
-
-START_TEST(mopts_defaults_and_generic)
-{
-	struct lfs_mount_opts o;
-	char err[256];
-
-	lfs_mount_opts_init(&o);
-	ck_assert_int_eq(lfs_mount_opts_finish(&o, err, sizeof(err)), -EINVAL);
-	ck_assert(strstr(err, "host_id") != NULL);
-	ck_assert_int_eq(mparse(&o, "rw,nosuid,nodev,noauto,_netdev,defaults,"
-	    "x-systemd.automount,nofail,user,exec,atime,,debug"), 0);
-	ck_assert_int_eq(mparse(&o, "host_id=12"), 0);
-	ck_assert_int_eq(o.debug, 1);
-	ck_assert_int_eq(lfs_mount_opts_finish(&o, err, sizeof(err)), 0);
-	ck_assert_str_eq(o.state_dir, "/var/lib/leasefs/12");
-	ck_assert_str_eq(o.run_dir, "/run/leasefs/12");
-	ck_assert_str_eq(o.name, "");
-	/* several -o lists accumulate, later ones override */
-	ck_assert_int_eq(mparse(&o, "host_id=3"), 0);
-	ck_assert_uint_eq(o.host_id, 3);
-}
-END_TEST
-
-START_TEST(mopts_bad)
-{
-	static const char *const bad[] = {
-		"ro", "host_id=0", "host_id=2001", "host_id=", "host_id=x",
-		"host_id=3x", "host_id=-1", "host_id=99999999999", "name=",
-		"name=.x", "name=a b", "state_dir=relative", "run_dir=",
-		"watchdog=dev/watchdog", "bogus", "bogus=1", "kill_command=",
-	};
-	struct lfs_mount_opts o;
-	char err[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		lfs_mount_opts_init(&o);
-		err[0] = '\0';
-		ck_assert_msg(lfs_mount_opts_parse(&o, bad[i], err, sizeof(err))
-		    == -EINVAL, "accepted '%s'", bad[i]);
-		ck_assert_msg(err[0] != '\0', "no reason for '%s'", bad[i]);
-	}
-}
-END_TEST
-
-START_TEST(mopts_too_long)
-{
-	struct lfs_mount_opts o;
-	char *s = malloc(PATH_MAX + 32);
-
-	ck_assert_ptr_nonnull(s);
-	strcpy(s, "state_dir=/");
-	memset(s + 11, 'd', PATH_MAX);
-	s[11 + PATH_MAX] = '\0';
-	lfs_mount_opts_init(&o);
-	ck_assert_int_eq(mparse(&o, s), -EINVAL);
-	ck_assert_str_eq(o.state_dir, "");
-	free(s);
-}
-END_TEST
-
 static Suite *
 ctl_suite(void)
 {
@@ -203,12 +112,6 @@ ctl_suite(void)
 	tcase_add_test(tc, ctl_transfer);
 	tcase_add_test(tc, ctl_bad_commands);
 	tcase_add_test(tc, ctl_embedded_nul_and_length);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("mountopts");
-	tcase_add_test(tc, mopts_all_options);
-	tcase_add_test(tc, mopts_defaults_and_generic);
-	tcase_add_test(tc, mopts_bad);
-	tcase_add_test(tc, mopts_too_long);
 	suite_add_tcase(s, tc);
 	return s;
 }
