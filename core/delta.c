@@ -225,7 +225,9 @@ check_own(struct lfs_lockspace *ls, const unsigned char *area)
  *     (dc - 1) * interval > E + io + interval,
  * which an unfrozen clock never meets (it would need 0 > interval - io =
  * io: that is the slack), and which a freeze of about 3 intervals (6 io) or
- * more meets: other hosts may judge us dead from 8 io on.  A peer's retries
+ * more meets: other hosts may judge us dead from 8 io on.  The answer is
+ * -ETIME (nothing written), which the daemon takes as a renewal that came
+ * too late: the generation is finished, fence, rejoin.  A peer's retries
  * after failed renewals come io/4 apart and can trip it: a needless fence,
  * never a missed one.  It cannot help holders frozen with us (a paused VM):
  * they run again the moment we do, which only a watchdog outside the guest
@@ -260,7 +262,7 @@ check_peers_clock(struct lfs_lockspace *ls, const unsigned char *area,
 	}
 	if (worst >= 2 && (worst - 1) * ls->to.renewal_interval_ms >
 	    elapsed + ls->to.io_timeout_ms + ls->to.renewal_interval_ms)
-		rv = -ESTALE;
+		rv = -ETIME;
 	pthread_mutex_unlock(&ls->view_lock);
 	if (rv < 0)
 		lfs_log(ls->log, LOG_CRIT, "host %u renewed %llu times while our "

@@ -46,7 +46,10 @@ int lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
 /* One renewal: read the host area (updating the view), check that our
  * sector is still ours, then write our record with the next timestamp.
  * -ESTALE when our sector holds another identity or generation (we lost
- * the id: fence; nothing written), -errno from I/O. */
+ * the id: fence; nothing written); -ETIME when another host's renewal
+ * counter shows that far more time passed than our clock measured (we
+ * were frozen or suspended: this generation is finished, fence and rejoin;
+ * nothing written); -errno from I/O. */
 int lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io);
 
 /* Leave cleanly: write our record with LFS_HOST_FREE.  Callers release

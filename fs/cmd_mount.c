@@ -37,6 +37,7 @@
 #include "commands.h"
 #include "daemon/daemon.h"
 #include "names.h"
+#include "notify.h"
 
 /* Error message of the mount command, err(3)-style, also logged. */
 #if defined(__GNUC__)
@@ -653,8 +654,11 @@ serve(struct lfs_daemon *d, int *status_fd)
 	lfs_log(&d->log, LOG_NOTICE, "serving lockspace %s on %s as host %u "
 	    "(%s) generation %llu", d->ls.header.name, d->mountpoint,
 	    d->ls.host_id, d->ls.host_name, (unsigned long long)d->ls.generation);
+	pid_file(d, 1);         /* before `mount` returns */
 	report_ready(d, status_fd);
-	pid_file(d, 1);
+	lfs_notifyf("READY=1\nSTATUS=serving lockspace %s as host %u (%s) "
+	    "generation %llu; renewal ok", d->ls.header.name, d->ls.host_id,
+	    d->ls.host_name, (unsigned long long)d->ls.generation);
 	r = fuse_serve(d);
 	atomic_store(&d->loop_done, true);
 	if (r < 0)

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "notify.h"
 
 /* Holders fenced per /proc scan; a larger count is rescanned. */
 /* How often the signal thread checks whether it should end, in ms. */
@@ -355,7 +356,7 @@ renew_once(struct lfs_daemon *d)
 	const struct lfs_timeouts *to = &d->ls.to;
 	uint64_t start = lfs_now_ms(), since, retry;
 	uint64_t before = renewed_ms(d), after;
-	int r;
+	int r, prev;
 
 	if (start - before >= to->renewal_fail_ms) {
 		/* overdue before we even tried (the thread was stopped or
@@ -370,6 +371,13 @@ renew_once(struct lfs_daemon *d)
 	d->renew_stats = d->renew_io.stats;
 	pthread_mutex_unlock(&d->table_lock);
 	after = renewed_ms(d);
+	if (r == -ETIME) {
+		/* another host's counter ran far ahead of our clock: we were
+		 * frozen or suspended longer than we measured (core/delta.c);
+		 * like a renewal that came too late */
+		fence(d, "our clock missed time (suspended or paused?)", before);
+		return lfs_now_ms();
+	}
 	if (r == 0 && after - before >= to->renewal_fail_ms) {
 		/* The whole daemon was stopped or starved past renewal_fail
 		 * (SIGSTOP, swap) inside the renewal: the guard has fenced
@@ -381,8 +389,10 @@ renew_once(struct lfs_daemon *d)
 	}
 	if (r == 0) {
 		guard_check(d, lfs_guard_renewed(&d->guard, after));
-		if (atomic_exchange(&d->renewal, LFS_RENEWAL_OK) ==
-		    LFS_RENEWAL_FAILING)
+		prev = atomic_exchange(&d->renewal, LFS_RENEWAL_OK);
+		if (prev != LFS_RENEWAL_OK)
+			lfs_notify("STATUS=renewal ok");
+		if (prev == LFS_RENEWAL_FAILING)
 			lfs_log(&d->log, LOG_NOTICE, "renewal recovered after %llu "
 			    "ms without a good renewal; nothing was fenced",
 			    (unsigned long long)(after - before));
@@ -394,6 +404,8 @@ renew_once(struct lfs_daemon *d)
 		    "host: no more lease operations", d->ls.host_id);
 		atomic_store(&d->stale, true);
 		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+		lfs_notify("STATUS=host id taken by another host: no lease "
+		    "operations until restarted");
 		fence(d, "host id lost", before);
 		return UINT64_MAX;
 	}
@@ -401,11 +413,17 @@ renew_once(struct lfs_daemon *d)
 	    "the last good renewal", strerrorname_np(-r) != NULL ?
 	    strerrorname_np(-r) : "?", strerror(-r), (unsigned long long)since);
 	if (since >= to->renewal_fail_ms) {
-		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+		if (atomic_exchange(&d->renewal, LFS_RENEWAL_LOST) !=
+		    LFS_RENEWAL_LOST)
+			lfs_notifyf("STATUS=renewal lost: none good for %llu ms; "
+			    "fenced", (unsigned long long)since);
 		fence(d, "renewal failed", before);
 		return lfs_now_ms();
 	}
-	atomic_store(&d->renewal, LFS_RENEWAL_FAILING);
+	if (atomic_exchange(&d->renewal, LFS_RENEWAL_FAILING) !=
+	    LFS_RENEWAL_FAILING)
+		lfs_notifyf("STATUS=renewal failing: %s, %llu ms since the last "
+		    "good one", strerror(-r), (unsigned long long)since);
 	/* retry soon: a quarter io_timeout leaves several attempts before
 	 * renewal_fail without hammering a sick device */
 	retry = to->io_timeout_ms / 4;
@@ -730,7 +748,8 @@ lfs_daemon_shutdown(struct lfs_daemon *d)
 		pthread_mutex_unlock(&d->shutdown_lock);
 		return;
 	}
-	atomic_store(&d->stopping, true);
+	if (!atomic_exchange(&d->stopping, true))
+		lfs_notify("STOPPING=1\nSTATUS=stopping: releasing leases");
 	lfs_hold_close_opens(d);
 	lfs_waiters_fail_all(d, EIO);
 	stop_watcher(d);

@@ -17,6 +17,7 @@
 #include <uuid/uuid.h>
 
 #include "daemon.h"
+#include "version.h"
 
 #define HOLDERS_MAX 256          /* pids listed in `holders:` */
 
@@ -195,6 +196,7 @@ render_status(struct lfs_daemon *d, FILE *f)
 	ren = d->renew_stats;
 	pthread_mutex_unlock(&d->table_lock);
 	uuid_unparse_lower(d->ls.header.uuid, uuid);
+	fprintf(f, "version: %s\n", LEASEFS_VERSION);
 	fprintf(f, "lockspace: %s\nuuid: %s\n", d->ls.header.name, uuid);
 	fprintf(f, "host_id: %u\nhost_name: %s\n", d->ls.host_id,
 	    d->ls.host_name);
