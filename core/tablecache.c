@@ -60,6 +60,10 @@ lfs_tcache_of(struct lfs_lockspace *ls)
 		return c;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	if (pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
 	c->capacity = ls->layout.lease_capacity;
 	c->bytes = (size_t)ls->layout.name_sectors * ls->layout.sector_size;
 	c->nbuckets = 1;
@@ -71,14 +75,8 @@ lfs_tcache_of(struct lfs_lockspace *ls)
 	c->ehash = calloc(c->capacity, sizeof(*c->ehash));
 	c->indexed = calloc(c->capacity, 1);
 	if (c->table == NULL || c->bucket == NULL || c->next == NULL ||
-	    c->ehash == NULL || c->indexed == NULL ||
-	    pthread_mutex_init(&c->lock, NULL) != 0) {
-		free(c->table);
-		free(c->bucket);
-		free(c->next);
-		free(c->ehash);
-		free(c->indexed);
-		free(c);
+	    c->ehash == NULL || c->indexed == NULL) {
+		tcache_free(c);
 		return NULL;
 	}
 	ls->names_cache = c;
