@@ -341,9 +341,13 @@ lfs_fence_kill(const struct lfs_holder *h, int n, uint32_t grace_ms,
 
 	if (n <= 0 || h == NULL)
 		return 0;
-	signal_all(h, n, SIGTERM, log);
-	if (wait_gone(h, n, grace_ms) == 0)
-		return 0;
+	/* no grace: SIGKILL at once (a rescan after the grace was spent; a
+	 * SIGTERM first would only give a forking handler another go) */
+	if (grace_ms > 0) {
+		signal_all(h, n, SIGTERM, log);
+		if (wait_gone(h, n, grace_ms) == 0)
+			return 0;
+	}
 	signal_all(h, n, SIGKILL, log);
 	alive = wait_gone(h, n, settle_ms);
 	if (alive > 0)

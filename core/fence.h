@@ -32,8 +32,10 @@ int lfs_fence_find(const char *mountpoint, const char *lease,
 int lfs_fence_alive(const struct lfs_holder *h);
 
 /* SIGTERM the holders, wait up to grace_ms, SIGKILL the rest, wait up to
- * settle_ms for them to be gone.  Logs each step.  Returns the number
- * still alive at the end (0 on success). */
+ * settle_ms for them to be gone; grace_ms 0 sends SIGKILL at once.  Logs
+ * each step.  Returns the number still alive at the end (0 on success).
+ * Only the holders given are signalled: a caller that must prove the
+ * lease files closed scans again (a holder may fork meanwhile). */
 int lfs_fence_kill(const struct lfs_holder *h, int n, uint32_t grace_ms,
     uint32_t settle_ms, const struct lfs_logger *log);
 

@@ -202,22 +202,24 @@ kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
 	h = malloc(FENCE_MAX_HOLDERS * sizeof(*h));
 	if (h == NULL)
 		return 1;
-	for (pass = 0; pass < 4; pass++) {
+	/* kill, then scan again until a scan finds nobody: a holder may fork
+	 * between a scan and its kill (its child keeps the file open); after
+	 * the first pass the grace is spent, and SIGKILL comes at once */
+	for (pass = 0; pass <= 4; pass++) {
 		n = lfs_fence_find(d->mountpoint, NULL, h, FENCE_MAX_HOLDERS);
 		if (n < 0) {
 			lfs_log(&d->log, LOG_ERR, "finding lease holders: %s",
 			    strerror(-n));
 			alive = 1;
-		}
-		if (n <= 0)
 			break;
-		alive = lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
-		    FENCE_MAX_HOLDERS, grace_ms, settle, &d->log);
-		if (alive > 0)
-			lfs_log(&d->log, LOG_CRIT, "%d lease holder(s) survived "
-			    "SIGKILL", alive);
-		if (n <= FENCE_MAX_HOLDERS)
-			break; /* else: more than one batch, look again */
+		}
+		alive = n;
+		if (n == 0 || pass == 4)
+			break;
+		if (lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
+		    FENCE_MAX_HOLDERS, grace_ms, settle, &d->log) > 0)
+			lfs_log(&d->log, LOG_CRIT, "lease holder(s) survived "
+			    "SIGKILL");
 		grace_ms = 0;
 	}
 	free(h);

@@ -81,7 +81,8 @@
 
 #define GUARD_MAX_CTL 4096         /* ctl-held leases the guard tracks */
 #define GUARD_MAX_HOLDERS 4096     /* holders fenced per /proc scan */
-#define GUARD_FIND_PASSES 4        /* rescans when more holders than that */
+#define GUARD_FIND_PASSES 4        /* kills before the last scan (more holders
+                                      than fit, or forked meanwhile) */
 
 /* lfs_guard_stop: how long the guard may take to exit after "B", in ms.
  * It exits at once unless it is in the middle of fencing. */
@@ -346,24 +347,30 @@ kill_holders(struct guard_state *gs)
 	const struct lfs_guard_config *cfg = gs->cfg;
 	int pass, n = 0, failed = 0;
 
-	for (pass = 0; pass < GUARD_FIND_PASSES; pass++) {
+	/*
+	 * Scan, kill, and scan again until a scan finds nobody: a holder may
+	 * fork between a scan and its kill (a SIGTERM handler, a wrapper
+	 * script), and the child keeps the lease file open.  The grace is
+	 * spent once, on the first pass; later passes SIGKILL at once, so the
+	 * whole stays within kill_grace + a few kill_settle.
+	 */
+	for (pass = 0; pass <= GUARD_FIND_PASSES; pass++) {
 		n = lfs_fence_find(cfg->mountpoint, NULL, gs->holders,
 		    GUARD_MAX_HOLDERS);
-		if (n <= 0)
-			break;
-		lfs_log(&gs->log, LOG_WARNING, "fencing: %d holder(s)", n);
-		failed = lfs_fence_kill(gs->holders,
+		failed = n > 0 ? n : 0;
+		if (n <= 0 || pass == GUARD_FIND_PASSES)
+			break; /* all gone, or out of passes: n survive */
+		lfs_log(&gs->log, LOG_WARNING, "fencing: %d holder(s)%s", n,
+		    pass > 0 ? " (found again)" : "");
+		lfs_fence_kill(gs->holders,
 		    n < GUARD_MAX_HOLDERS ? n : GUARD_MAX_HOLDERS,
-		    cfg->kill_grace_ms, cfg->kill_settle_ms, &gs->log);
-		if (n <= GUARD_MAX_HOLDERS)
-			break;
+		    pass == 0 ? cfg->kill_grace_ms : 0, cfg->kill_settle_ms,
+		    &gs->log);
 	}
 	if (n < 0) {
 		lfs_log(&gs->log, LOG_ERR, "fencing: cannot scan /proc: %s",
 		    strerror(-n));
 		failed++;
-	} else if (n > GUARD_MAX_HOLDERS) {
-		failed += n - GUARD_MAX_HOLDERS;
 	}
 	return failed;
 }

@@ -158,6 +158,22 @@ struct holder {
 
 #define H_IGNORE_TERM 1          /* ignores SIGTERM: needs SIGKILL */
 #define H_GRANDCHILD 2           /* forks a child sharing its files */
+#define H_FORK_ON_TERM 4         /* on SIGTERM, forks a child that keeps its
+                                    files, and exits */
+
+/* SIGTERM handler of an H_FORK_ON_TERM holder (fork and _exit are
+ * async-signal-safe): the child lives on with the lease files. */
+static void
+fork_on_term(int sig)
+{
+	(void)sig;
+	if (fork() == 0) {
+		signal(SIGTERM, fork_on_term);
+		for (;;)
+			pause();
+	}
+	_exit(0);
+}
 
 /* Fork a child that opens the NULL-terminated list of files and sleeps;
  * returns once they are open. */
@@ -176,7 +192,8 @@ holder_spawn(int flags, ...)
 	if (h.pid == 0) {
 		close(p[0]);
 		/* Not Check's handler, which signals the whole group. */
-		signal(SIGTERM, (flags & H_IGNORE_TERM) ? SIG_IGN : SIG_DFL);
+		signal(SIGTERM, (flags & H_IGNORE_TERM) ? SIG_IGN :
+		    (flags & H_FORK_ON_TERM) ? fork_on_term : SIG_DFL);
 		va_start(ap, flags);
 		while ((path = va_arg(ap, const char *)) != NULL)
 			if (open(path, O_RDONLY) < 0)
@@ -592,6 +609,65 @@ file_filled_within(const char *path, char *buf, size_t size, uint32_t ms)
 	}
 }
 
+/* Whether process pid sleeps in poll(2) (x86-64 poll or ppoll), as the
+ * guard does between fencings; waits up to ms for it. */
+static int
+guard_idle(pid_t pid, uint32_t ms)
+{
+	uint64_t end = lfs_now_ms() + ms;
+	char path[64], buf[64];
+	FILE *f;
+	long nr;
+
+	snprintf(path, sizeof(path), "/proc/%ld/syscall", (long)pid);
+	do {
+		nr = -1;
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL)
+				nr = strtol(buf, NULL, 10);
+			fclose(f);
+		}
+		if (nr == 7 || nr == 271)
+			return 1;
+		lfs_sleep_ms(5);
+	} while (lfs_now_ms() < end);
+	return 0;
+}
+
+/* A holder whose SIGTERM handler forks a child that keeps the lease file
+ * open, then exits: the scan that found the holder did not find the child.
+ * The guard's fencing (kill_holders) must scan again until nobody holds a
+ * lease file, or it would report success while the child still holds one
+ * past host_dead.  Failed before the rescan (the child survived). */
+START_TEST(test_fence_holder_forks_on_term)
+{
+	struct lfs_guard_config c;
+	struct guard_state gs;
+	struct lfs_holder left[4];
+	struct holder a;
+	struct tree t;
+	int status, failed, n, i;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	memset(&gs, 0, sizeof(gs));
+	gs.cfg = &c;
+	gs.holders = calloc(GUARD_MAX_HOLDERS, sizeof(*gs.holders));
+	ck_assert_ptr_nonnull(gs.holders);
+	a = holder_spawn(H_FORK_ON_TERM, tree_file(&t, "vm1/lock"), NULL);
+	failed = kill_holders(&gs);
+	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
+	a.pid = 0;
+	n = lfs_fence_find(t.mp, NULL, left, 4);
+	for (i = 0; i < n && i < 4; i++)
+		kill(left[i].pid, SIGKILL); /* not ours to reap */
+	ck_assert_msg(n == 0, "%d holder(s) left after fencing", n);
+	ck_assert_int_eq(failed, 0);
+	free(gs.holders);
+	tree_remove(&t);
+}
+END_TEST
+
 START_TEST(test_guard_overdue)
 {
 	struct lfs_guard_config c;
@@ -625,7 +701,11 @@ START_TEST(test_guard_overdue)
 	a.pid = 0;
 
 	/* A newer renewal re-arms; no second fencing while they continue,
-	 * past the deadline of the first of them. */
+	 * past the deadline of the first of them.  b opens its file only once
+	 * the guard's fencing is over (it scans again until nobody holds a
+	 * lease file, and would rightly take b for a holder of the fenced
+	 * generation): the guard is back in its poll(). */
+	ck_assert(guard_idle(g.pid, T_BOUND_MS));
 	b = holder_spawn(0, tree_file(&t, "vm1/lock"), NULL);
 	renew_for(&g, T_SAFE_FAIL_MS + T_RENEWAL_FAIL_MS);
 	ck_assert_int_eq(waitpid(b.pid, &status, WNOHANG), 0);
@@ -838,6 +918,7 @@ fence_suite(void)
 	tcase_add_test(tk, test_kill_sigterm);
 	tcase_add_test(tk, test_kill_sigkill);
 	tcase_add_test(tk, test_run_command);
+	tcase_add_test(tg, test_fence_holder_forks_on_term);
 	tcase_add_test(tg, test_guard_overdue);
 	tcase_add_test(tg, test_guard_ctl_command);
 	tcase_add_test(tg, test_guard_daemon_died);
