@@ -327,7 +327,8 @@ pick_value(const struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen)
  */
 static int
 run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
-    struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen)
+    struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen,
+    int *accepting)
 {
 	struct lfs_dblock mine = { .lver = n };
 	uint64_t max_mbal = 0;
@@ -348,10 +349,13 @@ run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 		return rv;
 	pick_value(v, n, id, gen);
 
-	/* phase 2 */
+	/* phase 2: from here on the value may be accepted on disk, whatever
+	 * the calls below return (a write that fails or times out may land) */
 	mine.bal = mine.mbal;
 	mine.inp_id = *id;
 	mine.inp_gen = *gen;
+	if (accepting != NULL)
+		*accepting = 1;
 	if ((rv = write_dblock(ls, io, slot, &mine)) < 0)
 		return rv;
 	return phase_read(ls, io, slot, v, n, mine.mbal);
@@ -520,7 +524,7 @@ acquire_ballots(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	for (i = 0; i < ACQUIRE_INSTANCES; i++, n++) {
 		id = ls->host_id;
 		gen = ls->generation;
-		if ((rv = run_ballot(ls, io, slot, v, n, &id, &gen)) < 0)
+		if ((rv = run_ballot(ls, io, slot, v, n, &id, &gen, NULL)) < 0)
 			return rv;
 		if (id == ls->host_id && gen == ls->generation)
 			return commit(ls, io, slot, &v->leader, n, id, gen, out);
@@ -569,18 +573,22 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 	 * (a bal), any ballot of it can only choose an accepted value, never
 	 * us unless we are it: then it may be run to its end and committed,
 	 * which is what mends a leader regressed by a late write (invariant
-	 * 2a).  The owner named by such a leader runs it at once (it knows it
-	 * holds nothing, or it would not acquire); anyone else waits until the
+	 * 2a).  The owner named by such a leader runs it at once, accepted
+	 * value or not (it knows it holds nothing, or it would not acquire:
+	 * the dblock is a handover of its own that stopped); anyone else,
+	 * only with an accepted value, waits until the
 	 * same stale state has lasted io_timeout (stale_for_long()), so as not
 	 * to duel with a live owner's handover, whose commit lands within that.
 	 */
-	if (stale && instance_accepted(&v, n) &&
-	    (v.leader.owner_id == ls->host_id ||
-	    !owner_busy(ls, v.leader.owner_id, v.leader.owner_gen) ||
+	if (stale && v.leader.owner_id == ls->host_id &&
+	    v.leader.owner_gen == ls->generation)
+		; /* ours: an unfinished handover of ours, run to its end */
+	else if (stale && instance_accepted(&v, n) &&
+	    (!owner_busy(ls, v.leader.owner_id, v.leader.owner_gen) ||
 	    stale_for_long(ls, ref->slot, &v, n)))
 		;
 	else if (stale && v.leader.owner_id == ls->host_id) {
-		rv = -EBUSY; /* our own unfinished ballot, or another's phase 1 */
+		rv = -EBUSY; /* an older generation of ours: not ours to run */
 		goto out;
 	} else if (owner_busy(ls, v.leader.owner_id, v.leader.owner_gen)) {
 		rv = -EBUSY;
@@ -620,7 +628,8 @@ still_owner(struct lfs_lockspace *ls, const struct lfs_leader *disk,
 static int
 ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
-    uint32_t to_id, uint64_t to_gen, int retry, struct lfs_leader *out)
+    uint32_t to_id, uint64_t to_gen, int retry, int *accepting,
+    struct lfs_leader *out)
 {
 	struct slot_view v = { 0 };
 	uint64_t n = held->lver + 1;
@@ -665,9 +674,15 @@ ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = -EPERM;
 		goto out;
 	}
-	if ((rv = run_ballot(ls, io, ref->slot, &v, n, &id, &gen)) < 0)
+	if (v.dblocks[ls->host_id].lver == n && v.dblocks[ls->host_id].bal > 0 &&
+	    v.dblocks[ls->host_id].inp_id == to_id &&
+	    v.dblocks[ls->host_id].inp_gen == to_gen)
+		*accepting = 1; /* an earlier try accepted it already */
+	if ((rv = run_ballot(ls, io, ref->slot, &v, n, &id, &gen,
+	    accepting)) < 0)
 		goto out;
 	if (id != to_id || gen != to_gen) {
+		*accepting = 0; /* chosen otherwise: not ours, not the target's */
 		lfs_log(ls->log, LOG_ERR, "%s: lost: instance %llu chose host %u "
 		    "gen %llu", v.leader.name, (unsigned long long)n, id,
 		    (unsigned long long)gen);
@@ -702,13 +717,31 @@ ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
     uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
 {
 	struct timespec pause = { 0, 2 * 1000000L };
-	int i, rv = -EAGAIN;
+	int i, rv = -EAGAIN, accepting = 0;
 
 	for (i = 0; i < HANDOVER_TRIES && rv == -EAGAIN; i++) {
 		if (i > 0)
 			nanosleep(&pause, NULL);
 		rv = ballot_handover(ls, io, ref, held, to_id, to_gen, i > 0,
-		    out);
+		    &accepting, out);
+	}
+	/*
+	 * A transfer that failed after the target was accepted in instance n
+	 * may still be chosen: another host may run n to its end (invariant
+	 * 2a) and commit it, and the target then holds.  So it is not ours
+	 * any more (-EINPROGRESS: stop the holders), until a later call
+	 * finishes it.
+	 */
+	if (rv < 0 && rv != -EINPROGRESS && to_id != 0 &&
+	    accepting) {
+		lfs_log(ls->log, LOG_WARNING, "transfer to host %u failed after "
+		    "it was accepted (%s): the lease may be the target's; "
+		    "treated as gone, to be finished", to_id, strerror(-rv));
+		*out = *held;
+		out->lver = held->lver + 1;
+		out->owner_id = to_id;
+		out->owner_gen = to_gen;
+		rv = -EINPROGRESS;
 	}
 	return rv;
 }

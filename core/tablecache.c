@@ -261,7 +261,7 @@ int
 lfs_tcache_read(struct lfs_lockspace *ls, struct lfs_io *io,
     struct lfs_tcache *c, unsigned char **table)
 {
-	uint64_t t1, t2;
+	uint64_t t1 = 0, t2 = 0;
 	int rv, tok;
 
 	assert(!c->locked);
