@@ -4,6 +4,14 @@
 #   make check           unit tests and integration tests, on a sanitizer
 #                        build (ASan + UBSan) in build-san/
 #   make check-unit      unit tests only
+#   make check-sim       a bounded batch of the deterministic simulator
+#   make sim             the simulator: SEEDS=n FIRST=s HOSTS=lo-hi STEPS=n
+#                        TIME=ms, or SEED=s to replay one run with its trace
+#                        (IO=1: every I/O too); REVERT=name / PROPOSE=a,b
+#                        build it on a scratch copy of core/ with
+#                        tests/sim/{reverts,proposals}/*.patch applied; FIX=
+#                        turns on proposed fixes of the daemon's decisions
+#                        (tests/sim/README)
 #   make bench           benchmarks (prints a table, writes bench/out/)
 #   make install         PREFIX=/usr/local DESTDIR=
 #   make clean
@@ -66,7 +74,8 @@ BENCHES    = $(patsubst bench/%.c,%,$(BENCH_SRC))
 all: build/leasefs $(addprefix build/tools/,$(TOOLS))
 	ln -sf build/leasefs leasefs
 
-san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS))
+san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS)) \
+    build-san/sim/leasefs-sim build/sim/leasefs-sim
 
 check-unit: $(addprefix build-san/tests/,$(UNITS))
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
@@ -75,7 +84,7 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-unit check-integration
+check: check-unit check-sim check-integration
 
 bench: all $(addprefix build/bench/,$(BENCHES))
 	LEASEFS=$(CURDIR)/build/leasefs TOOLS=$(CURDIR)/build/tools \
@@ -98,7 +107,7 @@ install: build/leasefs
 clean:
 	rm -rf build build-san leasefs bench/out
 
-.PHONY: all san check check-unit check-integration bench bench-deps valgrind install clean
+.PHONY: all san check check-unit check-integration check-sim sim FORCE bench bench-deps valgrind install clean
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----
@@ -107,3 +116,49 @@ clean:
 BENCH_LIB_PROGS := lfs-joiner lfs-core
 $(addprefix build/bench/,$(BENCH_LIB_PROGS)): build/bench/%: bench/%.c build/libleasefs.a $(wildcard core/*.h) | build/bench
 	$(CC) $(STD) $(WARN) $(OPT) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread
+
+# ---- the deterministic simulator (tests/sim/, issue 12) ----
+# One process runs every simulated host on the real core, linked statically
+# (tests/sim/interpose.c replaces time() and nanosleep() in it).  build/ is
+# the fast one (batches); build-san/ checks the simulator itself under ASan.
+SIM_SRC := $(wildcard tests/sim/*.c)
+SIM_HDR := $(wildcard tests/sim/*.h)
+SIM_LIBS = $(UUID_LIBS) $(AIO_LIBS) -lpthread
+CHECK_SIM_SEEDS ?= 2000
+CHECK_SIM_SAN_SEEDS ?= 20
+
+build/sim/leasefs-sim: $(SIM_SRC) $(SIM_HDR) build/libleasefs.a $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(UUID_CFLAGS) -Icore -Itests/sim -o $@ $(SIM_SRC) build/libleasefs.a $(SIM_LIBS)
+build-san/sim/leasefs-sim: $(SIM_SRC) $(SIM_HDR) build-san/libleasefs.a $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(SAN) $(UUID_CFLAGS) -Icore -Itests/sim -o $@ $(SIM_SRC) build-san/libleasefs.a $(SIM_LIBS)
+
+# REVERT=name (tests/sim/reverts/name.patch: a known safety fix undone)
+# and PROPOSE=a,b (tests/sim/proposals/*.patch: core fixes proposed from
+# the simulator's findings) build it on a patched scratch copy of core/.
+comma := ,
+SIM_PATCHES = $(if $(REVERT),tests/sim/reverts/$(REVERT).patch) \
+	$(foreach p,$(subst $(comma), ,$(PROPOSE)),tests/sim/proposals/$(p).patch)
+empty :=
+space := $(empty) $(empty)
+SIM_TAG = $(subst $(space),+,$(strip $(if $(REVERT),revert-$(REVERT)) $(subst $(comma), ,$(PROPOSE))))
+SIM_BIN = $(if $(strip $(SIM_PATCHES)),build/sim-$(SIM_TAG)/leasefs-sim,build/sim/leasefs-sim)
+
+build/sim-%/leasefs-sim: FORCE
+	@mkdir -p $(@D)
+	CC="$(CC)" CFLAGS="$(STD) $(WARN) $(OPT) $(UUID_CFLAGS)" LIBS="$(SIM_LIBS)" \
+	    REVERT="$(REVERT)" PROPOSE="$(PROPOSE)" \
+	    sh tests/sim/build-patched.sh $@ $(SIM_PATCHES)
+FORCE:
+
+SIM_ARGS = $(if $(SEED),--seed $(SEED),--seeds $(or $(SEEDS),1000) $(if $(FIRST),--first $(FIRST))) \
+	$(if $(HOSTS),--hosts $(HOSTS)) $(if $(STEPS),--steps $(STEPS)) \
+	$(if $(TIME),--time $(TIME)) $(if $(IO),--io) $(if $(FIX),--fix $(FIX)) $(SIMFLAGS)
+
+sim: $(SIM_BIN)
+	$(SIM_BIN) $(SIM_ARGS)
+
+check-sim: build/sim/leasefs-sim build-san/sim/leasefs-sim
+	build/sim/leasefs-sim --seeds $(CHECK_SIM_SEEDS) --quiet
+	build-san/sim/leasefs-sim --seeds $(CHECK_SIM_SAN_SEEDS) --first 100001 --quiet
