@@ -96,10 +96,10 @@ tr_io(const struct req *r, const char *what)
 
 	if (W->trace < TR_IO)
 		return;
-	tr(r->path->m, "  io#%llu %s %s %s x%zu (%s)%s", (unsigned long long)r->id,
+	tr(r->m, "  io#%llu %s %s %s x%zu (%s)%s", (unsigned long long)r->id,
 	    what, r->write ? "W" : "R", disk_where(r->off, where, sizeof(where)),
-	    r->len / sector_size(), r->path->kind == P_RENEW ? "renew" : "ops",
-	    r->path->inc->ghost ? " ghost" : "");
+	    r->len / sector_size(), r->kind == P_RENEW ? "renew" : "ops",
+	    r->orphan ? " orphan" : "");
 }
 
 /* ---- req life ---- */
@@ -201,13 +201,14 @@ ready_push(struct path *p, struct req *r)
 void
 disk_complete_ev(struct req *r)
 {
-	struct path *p = r->path;
+	struct path *p;
 
 	r->completed = 1;
 	if (r->orphan) {
 		req_maybe_free(r);
 		return;
 	}
+	p = r->path;
 	ready_push(p, r);
 	if (W->trace >= TR_IO) {
 		char what[40];
@@ -248,8 +249,8 @@ static void
 fate(struct req *r)
 {
 	const struct config *c = &W->cfg;
-	struct machine *m = r->path->m;
-	int k = r->path->kind, eio, late;
+	struct machine *m = r->m;
+	int k = r->kind, eio, late;
 	uint64_t io = (uint64_t)W->to.io_timeout_ms * MS, lat;
 
 	if (W->now < m->hang_until[k]) {
@@ -297,7 +298,7 @@ disk_unhang(struct machine *m, int kind)
 	if (W->now < m->hang_until[kind])
 		return; /* extended meanwhile */
 	while ((r = *pp) != NULL) {
-		if (r->path->kind != kind) {
+		if (r->kind != kind) {
 			pp = &r->hnext;
 			continue;
 		}
@@ -341,6 +342,8 @@ sim_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 		if (r == NULL)
 			abort();
 		r->path = p;
+		r->m = p->m;
+		r->kind = p->kind;
 		r->cb = cb;
 		r->id = W->next_req++;
 		r->write = cb->aio_lio_opcode == IO_CMD_PWRITE;

@@ -672,6 +672,13 @@ transfer(struct inc *i, struct dlease *d)
 		d->lost = 0;
 		return 0;
 	}
+	if ((W->fix & FIX_XFER) && lfs_io_reap(&i->io[P_OPS]) > 0) {
+		/* proposed: a write of the transfer may still land (it timed
+		 * out): whatever the leader says now, the lease may be gone */
+		tr(i->m, "%s: the transfer's outcome is unknown: lost", d->name);
+		d->lost = 1;
+		return 0;
+	}
 	/* verify_still_ours: a read that fails leaves it held */
 	r = lfs_paxos_read_leader(&i->ls, &i->io[P_OPS], &d->ref, &ld);
 	if (i->ghost)

@@ -247,10 +247,13 @@ draw_config(const struct opts *o)
 	c->probe_ns = 6ull * W->to.host_dead_ms * MS;
 }
 
+static struct config cfg0; /* the seed's config as drawn (healing zeroes
+                               the fault rates of W->cfg) */
+
 static void
 print_config(FILE *f)
 {
-	const struct config *c = &W->cfg;
+	const struct config *c = &cfg0;
 	int k, any = 0;
 
 	fprintf(f, "world: %d hosts + %d spares, %d leases, drift %d ppm, "
@@ -306,6 +309,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	W = &world;
 	rng_seed(&world.rng, seed);
 	draw_config(o);
+	cfg0 = world.cfg;
 	check_reset();
 	for (k = 0; k <= SIM_LEASE_CAP; k++) {
 		struct lfs_leader ld;
@@ -347,7 +351,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 
 static const struct { const char *name; uint32_t bit; } fixes[] = {
 	{ "dead-gap", FIX_DEAD_GAP }, { "grant", FIX_GRANT },
-	{ "killed", FIX_KILLED },
+	{ "killed", FIX_KILLED }, { "transfer", FIX_XFER },
 };
 
 static uint32_t
@@ -407,6 +411,8 @@ report_failure(const struct opts *o, uint64_t seed)
 	printf("FAIL seed %llu: %s\n", (unsigned long long)seed, why);
 	print_config(stdout);
 	replay_hint(o, seed);
+	if (o->tail <= 0)
+		return;
 	/* run it again with the trace on: the same run, by construction */
 	printf("  last %d trace lines:\n", o->tail);
 	run_seed(o, seed, o->io ? TR_IO : TR_EVENTS, o->tail, NULL);

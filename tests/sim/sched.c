@@ -166,9 +166,47 @@ ev_pop(void)
 	return top;
 }
 
-/* ---- coroutines ---- */
+/* ---- coroutines ----
+ *
+ * On x86-64 a context switch is six callee-saved registers and the stack
+ * pointer (sim_ctx_switch below): no system call, and nothing for ASan to
+ * intercept (its swapcontext interceptor clears the shadow of the whole
+ * stack at every switch).  Elsewhere, or with -DSIM_UCONTEXT, ucontext.
+ * Either way ASan is told about every switch (its fiber interface). */
 
+#if defined(__x86_64__) && !defined(SIM_UCONTEXT)
+#define SIM_ASM_SWITCH 1
+void sim_ctx_switch(void **save_sp, void *load_sp);
+__asm__(
+	".text\n"
+	".globl sim_ctx_switch\n"
+	".type sim_ctx_switch, @function\n"
+	"sim_ctx_switch:\n"
+	"	pushq %rbp\n"
+	"	pushq %rbx\n"
+	"	pushq %r12\n"
+	"	pushq %r13\n"
+	"	pushq %r14\n"
+	"	pushq %r15\n"
+	"	movq %rsp, (%rdi)\n"
+	"	movq %rsi, %rsp\n"
+	"	popq %r15\n"
+	"	popq %r14\n"
+	"	popq %r13\n"
+	"	popq %r12\n"
+	"	popq %rbx\n"
+	"	popq %rbp\n"
+	"	ret\n"
+	".size sim_ctx_switch, .-sim_ctx_switch\n");
+static void *sched_sp;
+#define SWITCH_IN(c) sim_ctx_switch(&sched_sp, (c)->sp)
+#define SWITCH_OUT(c) sim_ctx_switch(&(c)->sp, sched_sp)
+#else
+#define SIM_ASM_SWITCH 0
 static ucontext_t sched_uc;
+#define SWITCH_IN(c) swapcontext(&sched_uc, &(c)->uc)
+#define SWITCH_OUT(c) swapcontext(&(c)->uc, &sched_uc)
+#endif
 static void *stack_pool[256];
 static int nstack_pool;
 #if SIM_ASAN
@@ -232,7 +270,7 @@ coro_trampoline(void)
 	c->fn(c->arg);
 	c->done = 1;
 	asan_leave(c, 1);
-	swapcontext(&c->uc, &sched_uc);
+	SWITCH_OUT(c);
 	abort(); /* never resumed */
 }
 
@@ -250,11 +288,27 @@ coro_new(void (*fn)(void *), void *arg, struct inc *inc, const char *name)
 	c->name = name;
 	c->stack = stack_get();
 	c->stack_size = STACK_SIZE;
+#if SIM_ASM_SWITCH
+	{
+		/* what sim_ctx_switch pops: six registers, then it returns
+		 * into the trampoline with the stack as right after a call */
+		uint64_t *sp = (uint64_t *)(((uintptr_t)c->stack +
+		    c->stack_size) & ~(uintptr_t)15);
+		int k;
+
+		*--sp = 0;                          /* the trampoline's return */
+		*--sp = (uint64_t)(uintptr_t)coro_trampoline;
+		for (k = 0; k < 6; k++)
+			*--sp = 0;
+		c->sp = sp;
+	}
+#else
 	getcontext(&c->uc);
 	c->uc.uc_stack.ss_sp = c->stack;
 	c->uc.uc_stack.ss_size = c->stack_size;
 	c->uc.uc_link = NULL;
 	makecontext(&c->uc, coro_trampoline, 0);
+#endif
 	c->next_all = W->coros;
 	W->coros = c;
 	if (inc != NULL)
@@ -274,9 +328,15 @@ coro_free(struct coro *c)
 			break;
 		}
 	stack_put(c->stack);
+	c->stack = NULL;
 	if (c->inc != NULL)
 		inc_coro_exit(c->inc);
-	free(c);
+	c->inc = NULL;
+	c->m = NULL;
+	/* superseded wakes of it may still be in the heap: the struct lives
+	 * until the seed ends (done is set, so they are dropped) */
+	c->next_all = W->dead_coros;
+	W->dead_coros = c;
 }
 
 static void
@@ -288,7 +348,7 @@ coro_resume(struct coro *c)
 	__sanitizer_start_switch_fiber(&fake, c->stack, c->stack_size);
 #endif
 	sim_cur = c;
-	swapcontext(&sched_uc, &c->uc);
+	SWITCH_IN(c);
 	sim_cur = NULL;
 #if SIM_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
@@ -305,7 +365,7 @@ coro_block(void)
 	if (c == NULL)
 		abort(); /* the scheduler itself cannot wait */
 	asan_leave(c, 0);
-	swapcontext(&c->uc, &sched_uc);
+	SWITCH_OUT(c);
 	asan_enter(c);
 }
 
@@ -456,6 +516,7 @@ sched_run(void)
 void
 sched_drain_coros(void)
 {
+	struct coro *c;
 	struct ev e;
 
 	while (W->coros != NULL && W->nheap > 0) {
@@ -477,4 +538,8 @@ sched_drain_coros(void)
 		abort();
 	}
 	W->nheap = 0;
+	while ((c = W->dead_coros) != NULL) {
+		W->dead_coros = c->next_all;
+		free(c);
+	}
 }

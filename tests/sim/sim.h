@@ -10,7 +10,7 @@
  *             monotonic clock derived from it (offset, rate drift); nothing
  *             sleeps in real time
  *   threads   every daemon thread (renewal, deadline, ops/watcher) is a
- *             coroutine (ucontext) with its own stack; a coroutine runs
+ *             coroutine with its own stack; a coroutine runs
  *             until it waits (an I/O, a sleep), then the scheduler picks the
  *             next event
  *   disk      an array of sectors in memory; each host reaches it through
@@ -135,7 +135,8 @@ struct ev {
 struct inc;
 struct machine;
 struct coro {
-	ucontext_t uc;
+	ucontext_t uc;               /* without the x86-64 switch (sched.c) */
+	void *sp;                    /* with it: the saved stack pointer */
 	void *stack;
 	size_t stack_size;
 	void (*fn)(void *);
@@ -160,7 +161,10 @@ void coro_sleep_ns(uint64_t ns);     /* global ns; returns early only for ghosts
 enum { P_RENEW = 0, P_OPS = 1, P_NPATH = 2 };
 
 struct req {
-	struct path *path;
+	struct path *path;           /* until handed out (its daemon may be
+	                                gone after that) */
+	struct machine *m;
+	int kind;                    /* P_RENEW, P_OPS */
 	struct iocb *cb;             /* the caller's, valid until handed out */
 	uint64_t id;
 	int write;
@@ -313,6 +317,8 @@ enum {
 	                                lease operations are allowed */
 	FIX_KILLED = 4,              /* release lost leases only once the holders
 	                                our fencing killed are gone */
+	FIX_XFER = 8,                /* after a failed transfer whose write may
+	                                still land, the lease is lost */
 };
 
 /* ---- the world ---- */
@@ -353,7 +359,8 @@ struct world {
 	int tearing_down;
 	int setup;                   /* instant disk, no coroutines */
 	uint32_t fix;                /* FIX_* */
-	struct coro *coros;          /* every coroutine not yet freed */
+	struct coro *coros;          /* every coroutine still running */
+	struct coro *dead_coros;     /* finished, freed at the seed's end */
 };
 extern struct world *W;
 
