@@ -226,18 +226,18 @@ check_holder_end(struct machine *m, struct inc *i, uint32_t slot, uint64_t end)
 	}
 }
 
-/* Machine m is gone at once (crash, reset): every holder of it, also one
- * still dying from an earlier kill. */
+/* Machine m is gone at time t (crash, watchdog reset): every holder of it,
+ * also one still dying from an earlier kill. */
 void
-check_machine_dead(struct machine *m)
+check_machine_dead_at(struct machine *m, uint64_t t)
 {
 	uint32_t slot;
 	int k;
 
 	for (slot = 0; slot <= SIM_LEASE_CAP; slot++)
 		for (k = 0; k < nhr[slot]; k++)
-			if (hr[slot][k].m == m->idx && hr[slot][k].end > W->now)
-				hr[slot][k].end = W->now;
+			if (hr[slot][k].m == m->idx && hr[slot][k].end > t)
+				hr[slot][k].end = t;
 }
 
 /* ---- 2. one value per instance ---- */

@@ -243,6 +243,8 @@ schedule(struct req *r, uint64_t lat)
 		}
 	}
 	ev_push(W->now + lat, EV_COMPLETE, r, 0);
+	if (W->now + lat > W->io_horizon)
+		W->io_horizon = W->now + lat; /* nothing lands after this */
 }
 
 static void

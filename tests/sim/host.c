@@ -329,7 +329,7 @@ host_crash(struct machine *m, int why)
 		return;
 	tr(m, "%s", why == F_WATCHDOG ? "host reset" : "host crashes");
 	holders_die_now(i);
-	check_machine_dead(m);
+	check_machine_dead_at(m, W->now);
 	if (m->holders_dead_at > W->now)
 		m->holders_dead_at = W->now;
 	m->g_active = 0;
@@ -344,15 +344,31 @@ daemon_crash(struct machine *m)
 	struct inc *i = m->inc;
 
 	tr(m, "daemon killed (kill -9)");
-	/* the guard sees EOF: it fences now and exits; with a watchdog the
-	 * host is reset one watchdog timeout later (nobody pets it) */
+	/* the guard sees EOF: it fences now and exits */
 	guard_fence(m, "the daemon died");
 	m->g_active = 0;
 	kill_daemon(i);
 	if (W->cfg.kinds & (1u << F_WATCHDOG)) {
-		/* the holders die before the reset; the machine then reboots:
-		 * the same as a restart after holders_dead_at */
+		/* nobody pets the watchdog any more (the guard pets it only
+		 * until renewed + renewal_fail): the host is reset one
+		 * watchdog timeout (kill_grace + kill_settle) after the last
+		 * pet at the latest; every holder is gone then, and the
+		 * machine reboots */
+		uint64_t wd = W->to.host_dead_ms - W->to.renewal_fail_ms;
+		uint64_t last = m_local_ms(m);
+		uint64_t reset;
+
+		if (last > m->g_renewed + W->to.renewal_fail_ms)
+			last = m->g_renewed + W->to.renewal_fail_ms;
+		reset = m_global_at_local(m, (last + wd) * MS);
+		if (reset < W->now)
+			reset = W->now;
+		check_machine_dead_at(m, reset);
+		if (m->holders_dead_at > reset)
+			m->holders_dead_at = reset;
 		W->faults[F_WATCHDOG]++;
+		tr(m, "watchdog resets the host at %.3f ms", (double)reset /
+		    (double)MS);
 	}
 	schedule_start(m, rng_logu(&W->rng, 10 * MS, 3000 * MS));
 }
@@ -403,6 +419,29 @@ ensure_ref(struct inc *i, struct dlease *d)
 	return 0;
 }
 
+/* The host view of i, for the I/O trace. */
+static void
+tr_view(struct inc *i)
+{
+	struct lfs_host_view v;
+	char buf[600];
+	size_t n = 0;
+	uint32_t id;
+
+	for (id = 1; id <= i->ls.layout.max_hosts && n < sizeof(buf) - 80; id++) {
+		if (lfs_host_get(&i->ls, id, &v) < 0)
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " h%u:g%llu/%llu@%llu"
+		    "%s", id, (unsigned long long)v.rec.generation,
+		    (unsigned long long)v.rec.timestamp,
+		    (unsigned long long)v.changed_ms % 100000,
+		    lfs_host_state_name(lfs_host_state(&i->ls, id,
+		    v.rec.generation)));
+	}
+	tr(i->m, "  view (read at %llu):%s", (unsigned long long)
+	    i->ls.hosts_read_ms % 100000, n ? buf : " empty");
+}
+
 /* fs lfs_hold_acquire_disk */
 static int
 acquire_disk(struct inc *i, struct dlease *d, struct lfs_leader *out,
@@ -422,9 +461,12 @@ acquire_disk(struct inc *i, struct dlease *d, struct lfs_leader *out,
 			return -EIO;
 		tr(i->m, "acquire %s (%s) -> %d%s lver %llu", d->name, why, r,
 		    r == 0 ? "" : r == -EALREADY ? " (EALREADY)" : "",
-		    (unsigned long long)out->lver);
+		    r == 0 || r == -EALREADY ? (unsigned long long)out->lver :
+		    0ull);
 		if (r == 0) {
 			W->acquires++;
+			if (W->trace >= TR_IO)
+				tr_view(i);
 			check_chosen(i->m, i, slot_of(d), out, i->ls.host_id,
 			    i->ls.generation, "acquire");
 		} else if (r == -EALREADY) {
@@ -434,8 +476,10 @@ acquire_disk(struct inc *i, struct dlease *d, struct lfs_leader *out,
 	}
 	if (r == -ENOENT)
 		d->known = 0;
-	if (lfs_hp_acquire_unsettled(r))
-		d->unsettled = 1;
+	if (lfs_hp_acquire_unsettled(r) ||
+	    ((W->fix & FIX_SETTLE) && (r == -EIO || r == -ETIMEDOUT)))
+		d->unsettled = 1; /* proposed: an I/O error after phase 2 may
+		                     have chosen our value as well */
 	return r;
 }
 
@@ -620,7 +664,7 @@ settle(struct inc *i, struct dlease *d)
 	if (i->ghost)
 		return;
 	tr(i->m, "settle %s: acquire -> %d lver %llu", d->name, r,
-	    (unsigned long long)ld.lver);
+	    r == 0 || r == -EALREADY ? (unsigned long long)ld.lver : 0ull);
 	if (r == 0)
 		check_chosen(i->m, i, slot_of(d), &ld, i->ls.host_id,
 		    i->ls.generation, "settle");
@@ -645,25 +689,29 @@ transfer(struct inc *i, struct dlease *d)
 	uint32_t to_id;
 	int r;
 
+	/* the user (a migration) pauses the VM first, then asks for the
+	 * transfer; if the transfer fails and the lease is still held here,
+	 * the VM resumes here (below) */
+	holder_stop(i, d);
 	r = lfs_paxos_read_request(&i->ls, &i->io[P_OPS], &d->ref, &rq);
 	if (i->ghost)
 		return 0;
 	if (r < 0 || rq.host_id == 0 || rq.host_id == i->ls.host_id)
-		return 1;
+		goto resume;
 	to_id = rq.host_id;
 	if (lfs_host_get(&i->ls, to_id, &hv) < 0)
-		return 1;
+		goto resume;
 	to_gen = hv.rec.generation;
 	if (lfs_host_state(&i->ls, to_id, to_gen) != LFS_HOST_STATE_LIVE ||
 	    rq.host_gen != to_gen)
-		return 1;
-	holder_stop(i, d); /* the VM pauses for the migration */
+		goto resume;
 	r = lfs_paxos_transfer(&i->ls, &i->io[P_OPS], &d->ref, &d->leader,
 	    to_id, to_gen, &out);
 	if (i->ghost)
 		return 0;
 	tr(i->m, "transfer %s to host %u gen %llu -> %d lver %llu", d->name,
-	    to_id, (unsigned long long)to_gen, r, (unsigned long long)out.lver);
+	    to_id, (unsigned long long)to_gen, r, r == 0 ?
+	    (unsigned long long)out.lver : 0ull);
 	if (r == 0) {
 		W->transfers++;
 		check_chosen(i->m, i, slot_of(d), &out, to_id, to_gen,
@@ -697,6 +745,23 @@ transfer(struct inc *i, struct dlease *d)
 	d->held = 0;
 	d->lost = 0;
 	return 0;
+resume:
+	return 1; /* nobody to give it to: the caller releases it */
+}
+
+/* The probe is over once every lease (and the name table, when used) was
+ * taken by someone: the run ends. */
+static void
+probe_done(void)
+{
+	int k;
+
+	for (k = 0; k < W->cfg.leases; k++)
+		if (!W->probe_ok[k])
+			return;
+	if (W->cfg.p_names > 0 && !W->probe_table_ok)
+		return;
+	ev_push(W->now, EV_PHASE, NULL, PH_END);
 }
 
 /* ---- the name table ---- */
@@ -723,8 +788,10 @@ name_op(struct inc *i, struct dlease *d)
 					    "which vm%d has", d->name, e.ref.slot,
 					    k + 1);
 		/* the table lease could be taken: the name table is usable */
-		if (W->phase == PH_PROBE && (r == 0 || r == -EEXIST))
+		if (W->phase == PH_PROBE && (r == 0 || r == -EEXIST)) {
 			W->probe_table_ok = 1;
+			probe_done();
+		}
 	} else {
 		r = lfs_leases_delete(&i->ls, &i->io[P_OPS], d->name);
 		if (i->ghost)
@@ -817,6 +884,7 @@ drain_step(struct inc *i)
 			W->probe_ok[k] = 1;
 			attach(i, d, &ld, "probe");
 			close_holder(i, d);
+			probe_done();
 		}
 	}
 	if (W->cfg.p_names > 0 && !W->probe_table_ok && !i->ghost)
@@ -1162,7 +1230,8 @@ host_fault_ev(void)
 		    "the ops path", (unsigned long long)(dur / MS));
 		break;
 	case F_PAUSE:
-		if (m->inc == NULL || m->inc->ghost)
+		if (m->inc == NULL || m->inc->ghost ||
+		    W->now < m->suspended_until)
 			return;
 		if (m->inc->paused_until < W->now + dur)
 			m->inc->paused_until = W->now + dur;
@@ -1179,8 +1248,8 @@ host_fault_ev(void)
 		    (unsigned long long)(dur / MS));
 		break;
 	case F_DCRASH:
-		if (m->inc == NULL)
-			return;
+		if (m->inc == NULL || W->now < m->suspended_until)
+			return; /* a frozen host's processes do not die */
 		daemon_crash(m);
 		break;
 	case F_HCRASH:
@@ -1189,7 +1258,8 @@ host_fault_ev(void)
 		host_crash(m, F_HCRASH);
 		break;
 	case F_RESTART:
-		if (m->inc == NULL || !m->inc->joined || m->inc->stop_req)
+		if (m->inc == NULL || !m->inc->joined || m->inc->stop_req ||
+		    W->now < m->suspended_until)
 			return;
 		tr(m, "fault: clean restart of the daemon");
 		m->inc->stop_req = 1;
@@ -1264,7 +1334,18 @@ host_phase_ev(int phase)
 			if (m->g_active)
 				guard_arm(m);
 		}
-		ev_push(W->now + W->cfg.drain_ns, EV_PHASE, NULL, PH_PROBE);
+		/* the probe starts once every I/O from the faulty time has
+		 * landed (a late write could still break a lease) and a
+		 * host_dead has passed; drain_ns at the latest */
+		{
+			uint64_t at = W->now + (uint64_t)W->to.host_dead_ms * MS;
+
+			if (W->io_horizon > at)
+				at = W->io_horizon;
+			if (at > W->now + W->cfg.drain_ns)
+				at = W->now + W->cfg.drain_ns;
+			ev_push(at, EV_PHASE, NULL, PH_PROBE);
+		}
 	} else if (phase == PH_PROBE && W->phase == PH_DRAIN) {
 		W->phase = PH_PROBE;
 		tr(NULL, "liveness probe: every lease must be acquired by someone");
@@ -1322,7 +1403,13 @@ host_setup_machines(void)
 		m->drift_ppm = c->drift_ppm > 0 ? (int)rng_range(&W->rng, 0,
 		    2 * (uint64_t)c->drift_ppm) - c->drift_ppm : 0;
 		m->start_pending = 1;
-		m->restart_at = rng_below(&W->rng, c->start_spread_ns);
+		/* staggered: machines come up one after the other in id
+		 * order, each a new highest id for the hosts already up (the
+		 * host view's high water, paxos.h invariant 4) */
+		m->restart_at = c->staggered ? (uint64_t)idx *
+		    c->start_spread_ns / (uint64_t)W->nm +
+		    rng_below(&W->rng, c->start_spread_ns / (uint64_t)W->nm / 4 + 1) :
+		    rng_below(&W->rng, c->start_spread_ns);
 		ev_push(m->restart_at, EV_START, m, 0);
 	}
 }

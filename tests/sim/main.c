@@ -12,6 +12,9 @@
  *     --tail N         trace lines kept for a failure of a batch (150)
  *     --until-fail     stop at the first failing seed
  *     --quiet          only the summary
+ *     --fix LIST       proposed fixes of the daemon's decisions (all,
+ *                      dead-gap, grant, killed, transfer, settle)
+ *     --no-names       no name-table create/delete in the workload
  *
  * Every seed draws its own world from the PRNG (swarm testing): number of
  * hosts and spares (machines reusing an id), leases, which fault kinds are
@@ -58,6 +61,7 @@ struct opts {
 	int replay, hosts_lo, hosts_hi, io, tail, until_fail, quiet;
 	uint64_t steps, time_ms;
 	uint32_t fix;
+	int profile, no_names;
 };
 
 static struct world world;
@@ -242,7 +246,47 @@ draw_config(const struct opts *o)
 	c->p_transfer = PICK(r, 0, 500, 1000);
 	c->p_names = PICK(r, 0, 0, 30);
 	c->start_spread_ns = rng_logu(r, MS, 4000 * MS);
+	c->staggered = (int)rng_below(r, 2);
 	c->fault_ns = o->time_ms * MS;
+	if (rng_below(r, 4) == 0) {
+		/* stall mode: hosts come up one by one while threads stall
+		 * for up to 6 io and little else goes wrong (the ballot's
+		 * view of the hosts, paxos.h invariant 4, needs exactly this) */
+		c->staggered = 1;
+		c->leases = (int)rng_range(r, 1, 2);
+		c->p_stall = PICK(r, 20000, 50000);
+		c->stall_max_ns = 6 * io;
+		c->p_late = c->p_eio = c->p_eio_lands = c->p_lost = 0;
+		c->kinds &= (1u << F_PAUSE) | (1u << F_RESTART);
+		c->think_max_ns = rng_logu(r, MS, 5 * MS);
+		c->start_spread_ns = rng_logu(r, 1000 * MS, 4000 * MS);
+	} else if (rng_below(r, 3) == 0) {
+		/* takeover mode: spare machines reuse host ids while the
+		 * hosts holding them stop for longer than host_dead and come
+		 * back (delta leases: renewal reads before it writes) */
+		c->spares = (int)rng_range(r, 1, 2);
+		if (c->hosts > 5 && o->hosts_lo <= 5)
+			c->hosts = (int)rng_range(r, (uint64_t)o->hosts_lo, 5);
+		c->kinds |= (1u << F_PAUSE) | (1u << F_HANG);
+		c->span_max_ns = 15 * io;
+		c->fault_mean_ns = rng_logu(r, 50 * MS, 400 * MS);
+	}
+	if (o->no_names)
+		c->p_names = 0;
+	if (o->profile == 1) {
+		/* experiment: joins in id order and long thread stalls, no
+		 * other fault */
+		c->staggered = 1;
+		c->leases = 1;
+		c->p_late = c->p_eio = c->p_eio_lands = c->p_lost = 0;
+		c->p_submit_err = 0;
+		c->p_stall = 50000;
+		c->stall_max_ns = 6 * io;
+		c->kinds = 0;
+		c->think_max_ns = 2 * MS;
+		c->start_spread_ns = 4000 * MS;
+		c->spares = 0;
+	}
 	c->drain_ns = 4ull * W->to.host_dead_ms * MS;
 	c->probe_ns = 6ull * W->to.host_dead_ms * MS;
 }
@@ -257,8 +301,10 @@ print_config(FILE *f)
 	int k, any = 0;
 
 	fprintf(f, "world: %d hosts + %d spares, %d leases, drift %d ppm, "
-	    "watchdog %s\n", c->hosts, c->spares, c->leases, c->drift_ppm,
-	    (c->kinds & (1u << F_WATCHDOG)) ? "on" : "off");
+	    "watchdog %s, start over %llu ms%s\n", c->hosts, c->spares,
+	    c->leases, c->drift_ppm, (c->kinds & (1u << F_WATCHDOG)) ? "on" :
+	    "off", (unsigned long long)(c->start_spread_ns / MS),
+	    c->staggered ? " in id order" : "");
 	fprintf(f, "  per I/O (ppm): late %u eio %u (landed %u) lost %u split %u "
 	    "stall %u submit-err %u; latency <= %llu ms, stall <= %llu ms\n",
 	    c->p_late, c->p_eio, c->p_eio_lands, c->p_lost, c->p_split,
@@ -352,6 +398,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 static const struct { const char *name; uint32_t bit; } fixes[] = {
 	{ "dead-gap", FIX_DEAD_GAP }, { "grant", FIX_GRANT },
 	{ "killed", FIX_KILLED }, { "transfer", FIX_XFER },
+	{ "settle", FIX_SETTLE },
 };
 
 static uint32_t
@@ -394,12 +441,18 @@ replay_hint(const struct opts *o, uint64_t seed)
 {
 	char fx[128];
 
+	char flags[64] = "";
+
+	if (o->no_names || o->profile)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%.0d'",
+		    o->no_names ? "--no-names" : "", o->profile ? (o->no_names ?
+		    " --profile " : "--profile ") : "", o->profile);
 	printf("  replay: make sim SEED=%llu HOSTS=%d-%d STEPS=%llu TIME=%llu%s%s%s%s%s\n",
 	    (unsigned long long)seed, o->hosts_lo, o->hosts_hi,
 	    (unsigned long long)o->steps, (unsigned long long)o->time_ms,
 	    SIM_REVERT[0] ? " REVERT=" SIM_REVERT : "",
 	    SIM_PROPOSE[0] ? " PROPOSE=" SIM_PROPOSE : "",
-	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), "");
+	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), flags);
 }
 
 static void
@@ -449,7 +502,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: leasefs-sim [--seeds N] [--first S] [--seed S] "
 	    "[--hosts LO-HI] [--steps N] [--time MS] [--io] [--tail N] "
-	    "[--until-fail] [--quiet]\n");
+	    "[--until-fail] [--quiet] [--fix LIST] [--no-names]\n");
 	exit(2);
 }
 
@@ -468,6 +521,8 @@ main(int argc, char **argv)
 		{ "until-fail", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "fix", required_argument, NULL, 'x' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "no-names", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -493,6 +548,8 @@ main(int argc, char **argv)
 		case 'u': o.until_fail = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'x': o.fix = parse_fix(optarg); break;
+		case 'P': o.profile = atoi(optarg); break;
+		case 'N': o.no_names = 1; break;
 		default: usage();
 		}
 	}

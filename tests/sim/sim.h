@@ -116,6 +116,7 @@ struct config {
 	uint32_t p_transfer;         /* per mille of releases that transfer */
 	uint32_t p_names;            /* per mille of loop passes that create/delete */
 	uint64_t start_spread_ns;    /* machines start in [0, this) */
+	int staggered;               /* ... in id order, evenly spread */
 	/* phases */
 	uint64_t fault_ns;           /* faults until then (or max_steps) */
 	uint64_t drain_ns, probe_ns;
@@ -290,7 +291,7 @@ void check_holder_start(struct machine *m, struct inc *i, uint32_t slot,
     const struct lfs_leader *ld, const char *how);
 void check_holder_end(struct machine *m, struct inc *i, uint32_t slot,
     uint64_t end);
-void check_machine_dead(struct machine *m);
+void check_machine_dead_at(struct machine *m, uint64_t t);
 void check_chosen(struct machine *m, struct inc *i, uint32_t slot,
     const struct lfs_leader *ld, uint32_t id, uint64_t gen, const char *how);
 void check_leader_landed(uint32_t slot, const struct lfs_leader *ld);
@@ -319,6 +320,8 @@ enum {
 	                                our fencing killed are gone */
 	FIX_XFER = 8,                /* after a failed transfer whose write may
 	                                still land, the lease is lost */
+	FIX_SETTLE = 16,             /* an acquire that failed with EIO or
+	                                ETIMEDOUT is settled like -EAGAIN */
 };
 
 /* ---- the world ---- */
@@ -352,6 +355,7 @@ struct world {
 	/* counters */
 	uint64_t ios, faults[F_NK], acquires, transfers, releases, joins;
 	uint64_t ghost_steps;
+	uint64_t io_horizon;         /* every scheduled I/O is done by then */
 	/* outcome */
 	int failed;
 	char why[1024];
