@@ -330,8 +330,14 @@ sim_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 
 	(void)ctx;
 	if (!instant && !inc->ghost && rng_ppm(&W->rng, c->p_stall)) {
+		uint64_t ns = rng_logu(&W->rng, 10000, c->stall_max_ns);
+
 		W->faults[F_STALL]++;
-		coro_sleep_ns(rng_logu(&W->rng, 10000, c->stall_max_ns));
+		if (ns >= MS)
+			tr(p->m, "thread stalls %.1f ms before a submit (%s)",
+			    (double)ns / (double)MS, p->kind == P_RENEW ?
+			    "renewal" : "ops");
+		coro_sleep_ns(ns);
 	}
 	if (!instant && !inc->ghost && rng_ppm(&W->rng, c->p_submit_err)) {
 		W->faults[F_SUBMIT_ERR]++;
@@ -467,8 +473,15 @@ sim_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
 		if (inc->ghost)
 			return ghost_events(p, nr, events);
 		if (deadline != W->now && rng_ppm(&W->rng, W->cfg.p_stall)) {
+			uint64_t ns = rng_logu(&W->rng, 10000,
+			    W->cfg.stall_max_ns);
+
 			W->faults[F_STALL]++;
-			coro_sleep_ns(rng_logu(&W->rng, 10000, W->cfg.stall_max_ns));
+			if (ns >= MS)
+				tr(m, "thread stalls %.1f ms after an I/O returned "
+				    "(%s)", (double)ns / (double)MS,
+				    p->kind == P_RENEW ? "renewal" : "ops");
+			coro_sleep_ns(ns);
 			if (inc->ghost)
 				return ghost_events(p, nr, events);
 		}

@@ -606,6 +606,14 @@ check_request(struct inc *i, struct dlease *d)
 	if (r < 0)
 		return;
 	check_view(i->m, slot_of(d), &ld, "read_leader");
+	if (ours(i, &ld) && (W->fix & FIX_ARRIVE)) {
+		/* proposed: a leader naming us may be an old commit of ours
+		 * put back by a late write, with a newer instance decided for
+		 * someone else; the acquire looks at the dblocks (-EALREADY
+		 * only when the leader is current) */
+		if (acquire_disk(i, d, &ld, "confirm arrival") != 0 || i->ghost)
+			return;
+	}
 	if (ours(i, &ld)) {
 		tr(i->m, "%s arrived (lver %llu)", d->name,
 		    (unsigned long long)ld.lver);

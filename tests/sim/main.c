@@ -13,7 +13,7 @@
  *     --until-fail     stop at the first failing seed
  *     --quiet          only the summary
  *     --fix LIST       proposed fixes of the daemon's decisions (all,
- *                      dead-gap, grant, killed, transfer, settle)
+ *                      dead-gap, grant, killed, transfer, settle, arrive)
  *     --no-names       no name-table create/delete in the workload
  *
  * Every seed draws its own world from the PRNG (swarm testing): number of
@@ -398,7 +398,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 static const struct { const char *name; uint32_t bit; } fixes[] = {
 	{ "dead-gap", FIX_DEAD_GAP }, { "grant", FIX_GRANT },
 	{ "killed", FIX_KILLED }, { "transfer", FIX_XFER },
-	{ "settle", FIX_SETTLE },
+	{ "settle", FIX_SETTLE }, { "arrive", FIX_ARRIVE },
 };
 
 static uint32_t

@@ -322,6 +322,8 @@ enum {
 	                                still land, the lease is lost */
 	FIX_SETTLE = 16,             /* an acquire that failed with EIO or
 	                                ETIMEDOUT is settled like -EAGAIN */
+	FIX_ARRIVE = 32,             /* a requested lease arrives only when an
+	                                acquire confirms the leader is current */
 };
 
 /* ---- the world ---- */
