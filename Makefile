@@ -10,6 +10,15 @@
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
 #   make check-tsan      ThreadSanitizer build, the threaded scenarios
+#   make check-sim       a bounded batch of the deterministic simulator (not
+#                        yet part of make check: see tests/sim/README.md)
+#   make sim             the simulator: SEEDS=n FIRST=s HOSTS=lo-hi STEPS=n
+#                        TIME=ms, or SEED=s to replay one run with its trace
+#                        (IO=1: every I/O too); REVERT=name / PROPOSE=a,b
+#                        build it on a scratch copy of core/ with
+#                        tests/sim/{reverts,proposals}/*.patch applied; FIX=
+#                        turns on proposed fixes of the daemon's decisions
+#                        (tests/sim/README)
 #   make bench           benchmarks (prints a table, writes bench/out/)
 #   make install         PREFIX=/usr/local DESTDIR=; also uninstall
 #   make deb             the Debian package, into ../ (dpkg-buildpackage)
@@ -96,7 +105,8 @@ BENCHES    = $(patsubst bench/%.c,%,$(BENCH_SRC))
 all: build/leasefs $(addprefix build/tools/,$(TOOLS))
 	ln -sf build/leasefs leasefs
 
-san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS))
+san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS)) \
+    build-san/sim/leasefs-sim build/sim/leasefs-sim
 
 # every binary runs, also after one failed; the target fails if any did
 check-unit: $(addprefix build-san/tests/,$(UNITS))
@@ -216,3 +226,53 @@ clean:
 BENCH_LIB_PROGS := lfs-joiner lfs-core
 $(addprefix build/bench/,$(BENCH_LIB_PROGS)): build/bench/%: bench/%.c build/libleasefs.a $(wildcard core/*.h) | build/bench
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread
+
+# ---- the deterministic simulator (tests/sim/, issue 12) ----
+# One process runs every simulated host on the real core, linked statically
+# (tests/sim/interpose.c replaces time() and nanosleep() in it).  build/ is
+# the fast one (batches); build-san/ checks the simulator itself under ASan.
+SIM_SRC := $(wildcard tests/sim/*.c)
+SIM_HDR := $(wildcard tests/sim/*.h)
+SIM_LIBS = $(UUID_LIBS) $(AIO_LIBS) -lpthread
+CHECK_SIM_SEEDS ?= 2000
+CHECK_SIM_SAN_SEEDS ?= 100
+
+build/sim/leasefs-sim: $(SIM_SRC) $(SIM_HDR) build/libleasefs.a $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS) -Icore -Itests/sim -o $@ $(SIM_SRC) build/libleasefs.a $(SIM_LIBS)
+build-san/sim/leasefs-sim: $(SIM_SRC) $(SIM_HDR) build-san/libleasefs.a $(wildcard core/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(DEVFLAGS) $(SAN) $(UUID_CFLAGS) -Icore -Itests/sim -o $@ $(SIM_SRC) build-san/libleasefs.a $(SIM_LIBS)
+
+# REVERT=name (tests/sim/reverts/name.patch: a known safety fix undone)
+# and PROPOSE=a,b (tests/sim/proposals/*.patch: core fixes proposed from
+# the simulator's findings) build it on a patched scratch copy of core/.
+comma := ,
+SIM_PATCHES = $(if $(REVERT),tests/sim/reverts/$(REVERT).patch) \
+	$(foreach p,$(subst $(comma), ,$(PROPOSE)),tests/sim/proposals/$(p).patch)
+empty :=
+space := $(empty) $(empty)
+SIM_TAG = $(subst $(space),+,$(strip $(if $(REVERT),revert-$(REVERT)) $(subst $(comma), ,$(PROPOSE))))
+SIM_BIN = $(if $(strip $(SIM_PATCHES)),build/sim-$(SIM_TAG)/leasefs-sim,build/sim/leasefs-sim)
+
+build/sim-%/leasefs-sim: FORCE
+	@mkdir -p $(@D)
+	CC="$(CC)" CFLAGS="$(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS)" LIBS="$(SIM_LIBS)" \
+	    REVERT="$(REVERT)" PROPOSE="$(PROPOSE)" \
+	    sh tests/sim/build-patched.sh $@ $(SIM_PATCHES)
+FORCE:
+
+SIM_ARGS = $(if $(SEED),--seed $(SEED),--seeds $(or $(SEEDS),1000) $(if $(FIRST),--first $(FIRST))) \
+	$(if $(HOSTS),--hosts $(HOSTS)) $(if $(STEPS),--steps $(STEPS)) \
+	$(if $(TIME),--time $(TIME)) $(if $(IO),--io) $(if $(FIX),--fix $(FIX)) $(SIMFLAGS)
+
+sim: $(SIM_BIN)
+	$(SIM_BIN) $(SIM_ARGS)
+
+# The bounded batch of `make check` (tests/sim/check-sim.sh says what).
+check-sim:
+	@mkdir -p build/sim-check build-san/sim-check
+	CC="$(CC)" CFLAGS="$(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS)" SANFLAGS="$(SAN)" \
+	    LIBS="$(SIM_LIBS)" SEEDS=$(CHECK_SIM_SEEDS) SAN_SEEDS=$(CHECK_SIM_SAN_SEEDS) \
+	    sh tests/sim/check-sim.sh
