@@ -39,6 +39,7 @@
 #include "paxos.h"
 
 #define HANDOVER_TRIES 20 /* ballots before a release or transfer gives up */
+#define HANDOVER_PAUSE_MS 2 /* between two of them */
 
 /* ---- 1. slot I/O ---- */
 
@@ -716,12 +717,11 @@ ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
     uint32_t to_id, uint64_t to_gen, struct lfs_leader *out)
 {
-	struct timespec pause = { 0, 2 * 1000000L };
 	int i, rv = -EAGAIN, accepting = 0;
 
 	for (i = 0; i < HANDOVER_TRIES && rv == -EAGAIN; i++) {
-		if (i > 0)
-			nanosleep(&pause, NULL);
+		if (i > 0) /* on the lockspace's clock, like every wait of core */
+			lfs_clock_sleep(ls->clock, HANDOVER_PAUSE_MS);
 		rv = ballot_handover(ls, io, ref, held, to_id, to_gen, i > 0,
 		    &accepting, out);
 	}
