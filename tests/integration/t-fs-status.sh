@@ -1,4 +1,4 @@
-# leasefs status shows each lease's state, owner, generations, request and holders exactly as its state file does, from the device and through the mount, in text and JSON; 10,000 leases print in under a second.
+# leasefs status shows each lease's state, owner, generations, request and holders exactly as its state file does, from the device and through the mount, in text and JSON; 10,000 leases print in well under 5 s (the target is 1 s; the figure is logged).
 # SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
@@ -53,7 +53,10 @@ PY
 done
 expect_fail "not a leasefs mount" "$LEASEFS" status "$WORK"
 kill -TERM "$HOLDER"
-# a stop refuses while a ctl lease's user may run (leasefs(8), SHUTDOWN)
+# a stop refuses while a ctl lease's user may run (leasefs(8), SHUTDOWN):
+# host 2 withdraws its request (else the release hands vm1 to it), host 1
+# releases
+echo cancel >"$MNT_2/vm1/ctl" || fail "cancel the request of vm1"
 echo release >"$MNT_1/vm1/ctl" || fail "release vm1"
 t_umount 2
 t_umount 1
