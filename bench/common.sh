@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # common.sh - helpers of bench/run (sourced, not run): cleanup of whatever
 # the run starts, daemons, statistics, and the results table.
 #

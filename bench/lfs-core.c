@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs-core.c - acquire + release of one lease straight through the core
  * library, with no FUSE and no daemon, for bench/run: the part of a `lock`

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs-handover.c - handover latency between two leasefs mounts of one
  * lockspace (two hosts on one machine), for bench/run.

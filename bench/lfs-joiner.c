@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs-joiner.c - many idle hosts in one process, for the scaling figures
  * of bench/run: each joins the lockspace, renews its host id, holds no

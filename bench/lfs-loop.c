@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs-loop.c - tight loops over a leasefs mount, one timed sample per
  * iteration, for bench/run.

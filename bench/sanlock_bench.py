@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """sanlock_bench.py - the sanlock side of bench/run, through python3-sanlock.
 
     sanlock_bench.py run OUTDIR FILE LOOPDEV RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * clock.h - the clocks leasefs measures durations with, and sleeping.
  *

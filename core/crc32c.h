@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * crc32c.h - CRC-32C (Castagnoli), the checksum of every on-disk record.
  *

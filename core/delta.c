@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * delta.c - delta leases: joining, renewing and leaving a host id (delta.h).
  *

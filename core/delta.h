@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * delta.h - delta leases (Chockler and Malkhi): holding a host id.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * diskio.h - sector I/O on the shared device: O_DIRECT, libaio, timeouts.
  *

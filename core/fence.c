@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fence.c - finding and stopping the local processes that hold leases.
  *

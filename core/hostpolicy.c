@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hostpolicy.c - the daemon's decisions about its own host (hostpolicy.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hostpolicy.h - the daemon's decisions about its own host, as pure
  * functions: when to fence, when lease operations are refused, when a lost

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * leases.h - the lease name table: creating, deleting and listing leases.
  *

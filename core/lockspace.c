@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lockspace.c - formatting, opening, and the host view (see lockspace.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lockspace.h - one lockspace as seen by one host: geometry, this host's
  * identity, and its view of every other host's liveness.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ondisk.c - encoders and decoders of every leasefs on-disk record, and the
  * lockspace layout arithmetic (see ondisk.h for the format overview).

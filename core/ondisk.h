@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ondisk.h - the leasefs on-disk format: layout and every record.
  *

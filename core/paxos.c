@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * paxos.c - Disk Paxos leases: acquire, release, transfer (paxos.h).
  *

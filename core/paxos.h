@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * paxos.h - Disk Paxos leases (Gafni and Lamport): acquire, release,
  * transfer, inspect.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * repair.c - rewriting a corrupt leader or dblock when it is safe (repair.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * repair.h - a safe way back from a corrupt leader or dblock.
  *

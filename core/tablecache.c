@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tablecache.c - the name table cached in memory (tablecache.h).
  *

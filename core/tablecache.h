@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * tablecache.h - the name table, cached in memory and validated cheaply
  * (used by leases.c only).

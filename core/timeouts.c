@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * timeouts.c - derivation of every lockspace timing parameter from io_timeout.
  *

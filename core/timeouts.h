@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * timeouts.h - every timing parameter of a lockspace, derived from io_timeout.
  *

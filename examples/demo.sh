@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # demo.sh - three leasefs hosts sharing one file-backed device, on this machine.
 #
 # Installs the build dependencies (Debian), builds leasefs, formats a 64 MiB

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # migrate-demo.sh - a live migration's lease handover between two hosts, on
 # one machine, with stand-ins for qemu.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cmd_mount.c - `leasefs mount`: start the daemon, serve, stop cleanly.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * cmd_repair.c - "leasefs repair DEVICE LEASE": rewrite a corrupt leader or
  * dblock of one lease, when the protocol's rules make it safe (core/repair.h

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ctl.c - parser of `ctl` commands (grammar in ctl.h).
  *

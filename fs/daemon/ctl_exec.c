@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ctl_exec.c - executing the commands written to a lease's `ctl` file
  * (parsed by ctl.c): acquire, release, transfer, request, cancel.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * daemon.c - the daemon's own threads and its life cycle after start-up:
  * logging, the signal thread, the renewal thread with fencing, and the

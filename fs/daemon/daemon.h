@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * daemon.h - the leasefs daemon: its context and the interfaces between
  * its files.  The daemon lives in fs/daemon/; fs/cmd_mount.c, the `mount`

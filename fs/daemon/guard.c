@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guard.c - the guard process: fences this host's lease holders when the
  * daemon cannot (see guard.h for the contract).

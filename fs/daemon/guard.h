@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * guard.h - the guard: a small process that fences this host's lease
  * holders when the daemon cannot.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * holders.c - the lease table and every lease operation this host does.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * holders.h - the building blocks of lease operations, shared by holders.c
  * (lock and incoming files, the watcher's work, fencing, shutdown) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * render.c - the text of the read-only files: owner, state, .hosts, .status,
  * and the one-line contents of lock and incoming files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * view.c - the FUSE low-level operations: one mount is one lockspace.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * watcher.c - the watcher thread, and the deferred replies of blocked opens.
  *

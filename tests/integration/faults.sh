@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # faults.sh - storage fault injection for the integration scripts (sourced
 # after lib.sh and t_setup): each test host gets its own path to ONE shared
 # backing file, and errors, hangs and delays are switched on that path alone.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lib.sh - shared helpers for the integration scripts (sourced, not run).
 #
 # Every script calls t_setup first.  Whatever a script starts through these

@@ -1,4 +1,5 @@
 # On a 4096-byte-sector loop device: two hosts joining with one id at once never both win, and a SIGKILLed holder's lease is taken over only after host-dead time.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: a join's I/O that takes longer than io_timeout on a loaded
 # machine fails the join (exit 1), which is not what the race is about.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # Bad input to format and dump: too small, foreign, corrupt, other version, bad names; nothing written.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 cd "$WORK" || exit 1

@@ -1,4 +1,5 @@
 # Two hosts joining with the same host id at the same moment: at most one wins, every time.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: a join's I/O that takes longer than io_timeout on a loaded
 # machine fails the join (exit 1), which is not what the race is about.
 source "$(dirname "$0")/lib.sh"

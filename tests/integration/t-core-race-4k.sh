@@ -1,4 +1,5 @@
 # On a 4096-byte-sector loop device, three hosts race for a lease 600 times with no two holders.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: one I/O slower than io_timeout on a loaded machine fails a
 # racer, which is not what the race is about.
 source "$(dirname "$0")/lib.sh"

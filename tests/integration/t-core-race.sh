@@ -1,4 +1,5 @@
 # Three hosts race for one lease 1,500 times on a shared file; an independent checker finds no two holders.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: one I/O slower than io_timeout on a loaded machine fails a
 # racer, which is not what the race is about.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # leasefs repair: a corrupt dblock makes a lease unusable (never free);
+# SPDX-License-Identifier: GPL-2.0-or-later
 # repair refuses while the dblock's host is alive and writes nothing, and
 # rewrites it once that host has left cleanly; the lease works again.
 source "$(dirname "$0")/lib.sh"

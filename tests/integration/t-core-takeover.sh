@@ -1,4 +1,5 @@
 # A holder killed with SIGKILL: another host takes its lease only after host-dead time from its last renewal.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img

@@ -1,4 +1,5 @@
 # The libvirt qemu hook example drives a start, a refused second start, an incoming migration with a switchover transfer, and releases, on two hosts.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # EIO on the holder's storage path for less than renewal_fail: its renewals resume and another host never gets the lease.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

@@ -1,4 +1,5 @@
 # The holder's storage hangs: another host takes the lease, but only host_dead after the holder's last good renewal.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

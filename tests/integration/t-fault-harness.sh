@@ -1,4 +1,5 @@
 # Two hosts' faultable paths to one file: each sees the other's writes at once; errors, hangs and delays stay on one path and heal.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

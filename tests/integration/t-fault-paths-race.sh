@@ -1,4 +1,5 @@
 # Three hosts race for a lease 300 times, each through its own nbdkit/nbdfuse path to one file: no two holders.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: one I/O slower than io_timeout on a loaded machine fails a
 # racer, which is not what the race is about.
 source "$(dirname "$0")/lib.sh"

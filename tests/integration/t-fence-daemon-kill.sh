@@ -1,4 +1,5 @@
 # When a host's daemon is killed with SIGKILL, its guard stops the lease holder (even one that ignores SIGTERM) before any other host acquires the lease.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img

@@ -1,4 +1,5 @@
 # When the guard dies, the daemon notices at its next renewal, logs it at LOG_CRIT and refuses new leases (EIO), since no one would fence their holders if the daemon died too.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img

@@ -1,4 +1,5 @@
 # Host 1's storage fails past renewal_fail and heals inside the kill grace while its holder ignores SIGTERM: the lease is never written free while that holder runs, and host 2's blocked opener gets it only after the holder is gone.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

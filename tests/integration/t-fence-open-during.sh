@@ -1,4 +1,5 @@
 # A lock open whose acquire completes after fencing began fails with EIO (and so holds nothing no fencing pass could find); host 2 takes the lease only at host_dead.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

@@ -1,4 +1,5 @@
 # A daemon restarted after a crash rejoins at once with a new generation, and the leases of its old generation can be taken over at once, by it or by any host.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from fencing the hosts (and makes a stranger's wait,
 # host_dead, stand out further from a rejoin).

@@ -1,4 +1,5 @@
 # Three hosts contend for one lease through blocking lock opens while host 1's daemon is SIGSTOPped past host_dead and continued, three times: no two holds ever overlap, and host 1 serves again only under a new generation.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img

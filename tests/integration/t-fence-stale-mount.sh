@@ -1,4 +1,5 @@
 # When a daemon and its guard both die, a new daemon on the same mount point stops the holders they left before it rejoins, and refuses the dead mount until it is unmounted.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from fencing host 2.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # Host 1's storage fails past renewal_fail: it fences (holders killed, also one ignoring SIGTERM; lock reads lost; kill command for the ctl lease; status lost; acquire refused), and once storage heals it rejoins under a new generation, the lost leases stay owned by the finished one on disk (never written free), a waiter on host 2 gets its lease only after the holder was gone, and acquire works again.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

@@ -1,4 +1,5 @@
 # Host 1's storage returns EIO from just after a good renewal until the next one due has failed (about renewal_interval, < renewal_fail), then heals: nothing is killed, host 1 keeps its leases (lock and ctl), host 2 is refused throughout, and host 1's log says renewal failed and then recovered.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

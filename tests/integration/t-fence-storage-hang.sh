@@ -1,4 +1,5 @@
 # Host 1's storage hangs while it holds a lease through lock (holder ignores SIGTERM) and one through ctl: the holder is dead and the kill command has run before host 2 acquires, and host 2 acquires no sooner than host_dead after host 1's last good renewal.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/faults.sh"
 t_setup

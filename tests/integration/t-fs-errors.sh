@@ -1,4 +1,5 @@
 # Bad commands and names give the documented errno and change nothing.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # mount(8) with type fuse.leasefs (as from /etc/fstab) starts a background daemon that has joined before mount returns, and a failed join is a non-zero exit.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

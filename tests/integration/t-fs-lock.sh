@@ -1,4 +1,5 @@
 # An open lock file holds the lease: a non-blocking open elsewhere fails with EWOULDBLOCK, a blocking one waits and wins when the holder exits; a signal interrupts the wait and acquires nothing.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # Reading owner and state is open to all; ctl and lock need root or the mount's group.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # Three daemons race for one lease through non-blocking lock opens, hundreds of times: no two hold it at once, and when the race ends nobody is left owning it.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # Stopping a daemon with lease holders present stops them (the kill command for leases held through ctl), releases the leases and leaves the lockspace; fusermount3 -u is refused while the lock file is open.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

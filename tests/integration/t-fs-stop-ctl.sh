@@ -1,4 +1,5 @@
 # With a lease held through ctl and no kill command, SIGTERM is refused (logged, naming the lease, which stays held); SIGQUIT stops the daemon but leaves the lease owned on disk rather than freeing it under a user that may still run.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img

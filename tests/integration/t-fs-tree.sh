@@ -1,4 +1,5 @@
 # Three daemons on one device: a lease made on host 1 shows on hosts 2 and 3, every host's owner file follows acquire, transfer and release on any host, and fusermount3 -u releases and leaves.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # An abandoned migration (D closes incoming before any transfer) withdraws the request; S keeps the lease and a transfer to D is refused.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 # Migration failures: S killed before the transfer, D killed after it: in both cases the killed host's holder is stopped and the lease is taken over only after host-dead time.
+# SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img

@@ -1,4 +1,5 @@
 # Live-migration handover S -> D while host T tries to acquire without pause: T never gets the lease, and owner on all three hosts goes from S to D with nobody in between.
+# SPDX-License-Identifier: GPL-2.0-or-later
 # io_timeout 2 s: nothing here waits for a deadline; a longer one keeps a
 # loaded machine from failing lease operations or fencing a host.
 source "$(dirname "$0")/lib.sh"

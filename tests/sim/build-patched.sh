@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # build-patched.sh OUT PATCH... -- build the simulator on a scratch copy of
 # core/ with PATCH... applied in order (tests/sim/reverts/*.patch undo a
 # known safety fix; tests/sim/proposals/*.patch are fixes proposed from the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check-sim.sh -- the simulator's part of `make check` (tests/sim/README.md):
 #   1. a bounded batch on core/ with every tests/sim/proposals/*.patch that
 #      still applies, and the proposed daemon fixes (--fix all), no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * disk.c - the simulated disk and the I/O tables of the simulated hosts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * host.c - the simulated machines: each runs daemon incarnations (one at a
  * time) whose threads are coroutines calling the real core, making the

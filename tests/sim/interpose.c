@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * interpose.c - the two places where the core reads the world outside its
  * seams, taken over for the simulator at link time (the simulator links the

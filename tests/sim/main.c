@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * main.c - the simulator's command line: set up one formatted lockspace
  * image, then run seeds (a batch, or one replayed with its trace).

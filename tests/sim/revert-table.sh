@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # revert-table.sh [SEEDS] -- for each tests/sim/reverts/*.patch: the first
 # seed on which the simulator fails with that fix undone while it passes on
 # the same seed without the revert, and how many seeds that took.  Both

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sched.c - the simulator's scheduler: the PRNG, the event heap, the
  * coroutines every simulated thread runs on, and the machines' clocks.

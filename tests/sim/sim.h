@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sim.h - the deterministic simulator of leasefs (issue 12): many hosts,
  * one simulated disk, every fault, one seed to replay.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * trace.c - the readable trace of a run: daemon-level events (joins,
  * renewal failures, fencing, acquires, releases, transfers, holders,

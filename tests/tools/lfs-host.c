@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs-host.c - one test "host" on the core library, with no FUSE: joins a
  * lockspace and does one job, so that scripts can race several hosts on one

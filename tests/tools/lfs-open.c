@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs-open.c - open a file the way a lease holder does, and report what
  * happened, for integration scripts (a shell cannot open with O_NONBLOCK

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_ctl.c - unit tests of the pure parser of the FUSE daemon's `ctl`
  * commands (fs/ctl.c); the `-o` options are in check_mountopts.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_delta.c - unit tests of core/delta.c and the host view of
  * core/lockspace.c, several hosts in one process.

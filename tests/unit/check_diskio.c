@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_diskio.c - unit tests of core/diskio.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_fence.c - unit tests for core/fence.c and fs/guard.c.
  *

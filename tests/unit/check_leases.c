@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_leases.c - unit tests of core/leases.c (the name table), several
  * hosts in one process (lfs_test.h).  The rules for names themselves are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_ondisk.c - unit tests of core/ondisk.c and core/crc32c.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_paxos.c - unit tests of core/paxos.c (Disk Paxos leases), several
  * hosts in one process.  The name table (core/leases.c) is tested in

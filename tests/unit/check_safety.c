@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_safety.c - regression tests for the ways core/ could give one lease
  * two owners under faults (the core-safety issue), one test per case, each

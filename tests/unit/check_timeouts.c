@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * check_timeouts.c - unit tests of core/timeouts.c.
  *

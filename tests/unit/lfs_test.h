@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * lfs_test.h - fixtures shared by the Check unit tests of the lockspace
  * (check_delta.c, check_paxos.c, check_leases.c) and of the I/O layer
