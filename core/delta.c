@@ -6,9 +6,10 @@
  *
  *   1. read the host area; our sector is
  *        empty or FREE           -> take it now;
- *        our own identity        -> our previous incarnation: take it now
- *                                   (the caller fenced that incarnation's
- *                                   holders first);
+ *        our own identity        -> our previous incarnation: watch it as
+ *                                   below, but a change (a write of that
+ *                                   incarnation landing late) starts the
+ *                                   watch again instead of -EBUSY;
  *        another identity        -> watch it; any change means the id is in
  *                                   use (-EBUSY); no change for host_dead
  *                                   means its holder is dead: take it.
@@ -16,6 +17,8 @@
  *      the read in 1 that found the sector takeable, else start over;
  *   3. wait join_delay after the write completed;
  *   4. read the sector again: our identity and generation -> joined;
+ *      our identity, an older generation -> a late write of our previous
+ *      incarnation: start over at 1;
  *      anything else -> a racing joiner wrote last: -EAGAIN.
  *
  * Why 3 is enough: a racer R that found the sector takeable read it before
@@ -23,6 +26,35 @@
  * write within io_timeout of that read and the write lands within another
  * io_timeout, so by c + 2 io_timeout = c + join_delay it has landed and our
  * read in 4 sees it.  Of two racers only the last writer reads itself back.
+ *
+ * Why a previous incarnation is watched for host_dead, like a stranger (the
+ * simulator's findings C6 and C8).  Every incarnation of a host id writes
+ * the same sectors: the record, and its dblock in every lease.  A write of
+ * an earlier incarnation that lands over a later one's puts an old block
+ * back: a ballot of another host then misses the value the later one
+ * accepted, and two values are chosen.  So a new incarnation may write only
+ * once no write of an earlier one can still land.  Let L be the submit time
+ * of the earlier incarnation's last good renewal; the last change we see of
+ * its record is at or after L, or we are that incarnation (an in-process
+ * rejoin) and take L from ls->renewed_ms.
+ *
+ *   <  L + renewal_fail      its last lease write is submitted (paxos.c and
+ *                            leases.c refuse later ones; a crash only
+ *                            stops them sooner)
+ *   <= L + host_dead + io    that write, or a renewal write given up, has
+ *                            landed (the storage promise: 5 io after
+ *                            submission, timeouts.h lfs_late_write_ms)
+ *   >= L + host_dead         our write in 2 (unchanged for host_dead)
+ *   >= L + host_dead + 2 io  our read in 4: a late write of the old record
+ *                            has landed by then and sends us back to 1
+ *   >= L + host_dead + 2 io  our first dblock write (after join_delay)
+ *
+ * Slack: io between the last old landing and our first dblock write.  The
+ * same wait covers the holders of the earlier incarnation: its fencing
+ * (the guard's, if the daemon crashed) has them dead by L + host_dead
+ * (timeouts.c), before any host may see our new generation and treat the
+ * old one's leases as dead.  A FREE record needs no wait: the leave that
+ * wrote it waited out every write of its incarnation first (lfs_delta_leave).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,8 +90,12 @@ write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
 	uuid_copy(rec.identity, ls->identity);
 	strcpy(rec.name, ls->host_name);
 	rv = lfs_host_encode(&rec, buf, S);
-	if (rv == 0)
+	if (rv == 0) {
+		uint64_t submit_ms = lfs_clock_ms(ls->clock);
+
 		rv = lfs_io_write(io, sector_offset(ls, ls->host_id), buf, S);
+		lfs_lockspace_write_done(ls, submit_ms, rv);
+	}
 	free(buf);
 	return rv;
 }
@@ -100,6 +136,21 @@ wait_ms(struct lfs_lockspace *ls, const struct lfs_join_params *p, uint32_t ms)
 	return 0;
 }
 
+static void
+watch_log(struct lfs_lockspace *ls, uint32_t host_id,
+    const struct lfs_host_view *v, int own)
+{
+	if (own)
+		lfs_log(ls->log, LOG_NOTICE, "host id %u was ours until "
+		    "generation %llu: waiting host_dead (%u ms) for that "
+		    "incarnation's writes and holders to end", host_id,
+		    (unsigned long long)v->rec.generation, ls->to.host_dead_ms);
+	else
+		lfs_log(ls->log, LOG_INFO, "host id %u belongs to %s; waiting "
+		    "to see whether it is alive", host_id,
+		    v->corrupt ? "an unreadable record" : v->rec.name);
+}
+
 /*
  * Step 1: wait until our sector may be taken.  On success *prev is the
  * record (or zeroed when empty) and *read_ms the submit time of the read
@@ -110,9 +161,15 @@ wait_takeable(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_join_params *p, struct lfs_host_view *prev,
     uint64_t *read_ms)
 {
-	uint64_t first_change = 0;
-	int rv;
+	uint64_t first_change = 0, own_renewed = 0, left;
+	int rv, own;
 
+	/* rejoining in-process: our own last renewal may be later than the
+	 * last change our view saw of our record (the view reads before we
+	 * write) */
+	if (ls->host_id == p->host_id && uuid_compare(ls->identity,
+	    p->identity) == 0)
+		own_renewed = ls->renewed_ms;
 	for (;;) {
 		*read_ms = lfs_clock_ms(ls->clock);
 		if ((rv = lfs_hosts_refresh(ls, io)) < 0)
@@ -121,21 +178,39 @@ wait_takeable(struct lfs_lockspace *ls, struct lfs_io *io,
 			memset(prev, 0, sizeof(*prev));
 			return 0; /* never used */
 		}
-		if (prev->corrupt)
-			; /* unknown owner: wait as for a live stranger */
-		else if (prev->rec.flags & LFS_HOST_FREE)
+		own = !prev->corrupt &&
+		    uuid_compare(prev->rec.identity, p->identity) == 0;
+		if (!prev->corrupt && (prev->rec.flags & LFS_HOST_FREE))
 			return 0;
-		else if (uuid_compare(prev->rec.identity, p->identity) == 0)
-			return 0; /* our previous incarnation */
+		if (own && own_renewed != 0) {
+			/* we are that incarnation: we know L, and a change is
+			 * only a write of ours landing (our view lags our own
+			 * writes), all of which land by L + host_dead + io */
+			if (*read_ms >= own_renewed + ls->to.host_dead_ms)
+				return 0;
+			if (first_change == 0)
+				watch_log(ls, p->host_id, prev, own);
+			first_change = 1;
+			left = own_renewed + ls->to.host_dead_ms - *read_ms;
+			if ((rv = wait_ms(ls, p, left < ls->to.renewal_interval_ms ?
+			    (uint32_t)left : ls->to.renewal_interval_ms)) < 0)
+				return rv;
+			continue;
+		}
+		/* a corrupt record: unknown owner, wait as for a stranger */
 		if (lfs_host_state(ls, p->host_id, 0) == LFS_HOST_STATE_DEAD)
 			return 0;
-		if (first_change == 0)
+		if (first_change == 0) {
 			first_change = prev->changed_ms;
-		else if (prev->changed_ms != first_change)
-			return -EBUSY; /* it renews: someone holds this id */
-		lfs_log(ls->log, LOG_INFO, "host id %u belongs to %s; waiting "
-		    "to see whether it is alive", p->host_id,
-		    prev->corrupt ? "an unreadable record" : prev->rec.name);
+			watch_log(ls, p->host_id, prev, own);
+		} else if (prev->changed_ms != first_change) {
+			if (!own)
+				return -EBUSY; /* it renews: someone holds this id */
+			lfs_log(ls->log, LOG_WARNING, "host id %u: a write of our "
+			    "previous incarnation landed late; waiting host_dead "
+			    "again", p->host_id);
+			first_change = prev->changed_ms;
+		}
 		if ((rv = wait_ms(ls, p, ls->to.renewal_interval_ms)) < 0)
 			return rv;
 	}
@@ -152,6 +227,7 @@ lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
 
 	if (p->host_id == 0 || p->host_id > ls->layout.max_hosts)
 		return -EINVAL;
+again:
 	do {
 		rv = wait_takeable(ls, io, p, &prev, &read_ms);
 		if (rv < 0)
@@ -173,6 +249,13 @@ lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
 	if ((rv = wait_ms(ls, p, ls->to.join_delay_ms)) < 0)
 		goto fail;
 	rv = read_own(ls, io, p->host_id, &check);
+	if (rv == 0 && uuid_compare(check.identity, p->identity) == 0 &&
+	    check.generation < ls->generation) {
+		lfs_log(ls->log, LOG_WARNING, "host id %u: a write of our "
+		    "generation %llu landed over our join; joining again",
+		    p->host_id, (unsigned long long)check.generation);
+		goto again;
+	}
 	if (rv == 0 && (uuid_compare(check.identity, p->identity) != 0 ||
 	    check.generation != ls->generation))
 		rv = -EAGAIN;
@@ -319,6 +402,28 @@ lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
 	return 0;
 }
 
+/* Before a FREE record: until no write of ours that failed can still land
+ * (the storage promise, lfs_late_write_ms: at most 5 io). */
+static int
+wait_uncertain_writes(struct lfs_lockspace *ls)
+{
+	uint64_t until, now;
+
+	pthread_mutex_lock(&ls->view_lock);
+	until = ls->uncertain_write_ms == 0 ? 0 :
+	    ls->uncertain_write_ms + lfs_late_write_ms(&ls->to);
+	pthread_mutex_unlock(&ls->view_lock);
+	now = lfs_clock_ms(ls->clock);
+	if (now >= until)
+		return 0;
+	lfs_log(ls->log, LOG_NOTICE, "leaving: waiting %llu ms until a write "
+	    "that failed can no longer land", (unsigned long long)(until - now));
+	while ((now = lfs_clock_ms(ls->clock)) < until)
+		lfs_clock_sleep(ls->clock, (uint32_t)(until - now < 100 ?
+		    until - now : 100));
+	return 0;
+}
+
 int
 lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io)
 {
@@ -326,6 +431,8 @@ lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io)
 
 	if (ls->host_id == 0)
 		return 0;
+	if ((rv = wait_uncertain_writes(ls)) < 0)
+		return rv;
 	ls->renew_count++;
 	rv = write_record(ls, io, LFS_HOST_FREE);
 	if (rv == 0)

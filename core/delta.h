@@ -40,7 +40,10 @@ struct lfs_join_params {
  *   -EAGAIN    another host wrote the sector during our join (lost a race);
  *   -EINVAL    bad host id; -errno from I/O.
  * An id held by another identity that is not seen to change for host_dead
- * is taken over; that wait happens inside this call. */
+ * is taken over; so is one that shows our own identity (a previous
+ * incarnation, which may have crashed with writes in flight and holders
+ * alive): that wait happens inside this call, and a change of our own old
+ * record during it starts it again (delta.c has the timeline). */
 int lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_join_params *p);
 
@@ -53,8 +56,11 @@ int lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
  * nothing written); -errno from I/O. */
 int lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io);
 
-/* Leave cleanly: write our record with LFS_HOST_FREE.  Callers release
- * every lease first. */
+/* Leave cleanly: write our record with LFS_HOST_FREE, which lets the id be
+ * joined at once.  Callers release every lease first.  A write of ours that
+ * failed or timed out may land until lfs_late_write_ms() after it was
+ * submitted (ls->uncertain_write_ms); the leave waits that out first, so
+ * that nothing of this incarnation lands after a next one joined. */
 int lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io);
 
 /* Milliseconds since the submit time of our last good renewal. */

@@ -376,6 +376,17 @@ lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 	return rv;
 }
 
+void
+lfs_lockspace_write_done(struct lfs_lockspace *ls, uint64_t submit_ms, int rv)
+{
+	if (rv == 0)
+		return;
+	pthread_mutex_lock(&ls->view_lock);
+	if (submit_ms > ls->uncertain_write_ms)
+		ls->uncertain_write_ms = submit_ms;
+	pthread_mutex_unlock(&ls->view_lock);
+}
+
 /* Called with view_lock held. */
 static enum lfs_host_state
 state_locked(struct lfs_lockspace *ls, uint32_t id, uint64_t gen)

@@ -82,6 +82,9 @@ struct lfs_lockspace {
 	uint32_t high_water;         /* highest host id ever used, seen */
 	uint64_t hosts_read_ms;      /* when the last host-area read started */
 	uint64_t renewed_ms;         /* submit time of our last good renewal */
+	uint64_t uncertain_write_ms; /* submit time of our latest write that
+	                                failed or timed out: it may still land
+	                                until lfs_late_write_ms() after that */
 };
 
 struct lfs_format_params {
@@ -121,6 +124,12 @@ void lfs_hosts_apply(struct lfs_lockspace *ls, const unsigned char *buf,
 size_t lfs_hosts_area_bytes(const struct lfs_lockspace *ls);
 
 /* Liveness of (host_id, gen) now, from the view; gen 0 means any. */
+/* Every lease write of ours reports here how it ended (rv of lfs_io_write,
+ * submitted at submit_ms), so that lfs_delta_leave() knows how long a write
+ * that failed may still land.  Takes view_lock. */
+void lfs_lockspace_write_done(struct lfs_lockspace *ls, uint64_t submit_ms,
+    int rv);
+
 enum lfs_host_state lfs_host_state(struct lfs_lockspace *ls, uint32_t host_id,
     uint64_t gen);
 const char *lfs_host_state_name(enum lfs_host_state s);

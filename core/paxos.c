@@ -186,6 +186,30 @@ lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv < 0 ? rv : check_ref(out, ref);
 }
 
+/*
+ * Invariant 7: no lease write once our generation is finished.  From
+ * renewal_fail after our last good renewal L we fence, and others may take
+ * our id and our leases from L + host_dead; a new incarnation of our id
+ * writes our dblocks again from L + host_dead + 2 io (delta.c).  A write
+ * submitted before L + renewal_fail lands, at the latest, 5 io later (the
+ * storage promise, lfs_late_write_ms): by L + host_dead + io, before that
+ * new incarnation writes.  Slack: 1 io.  A later write could land over it
+ * and undo what its ballots accepted (the simulator's finding C6).
+ */
+static int
+live_generation(struct lfs_lockspace *ls)
+{
+	uint64_t since = lfs_delta_since_renewal_ms(ls);
+
+	if (since < ls->to.renewal_fail_ms)
+		return 0;
+	lfs_log(ls->log, LOG_ERR, "refusing a lease write %llu ms after our "
+	    "last good renewal: generation %llu is finished (renewal_fail %u ms)",
+	    (unsigned long long)since, (unsigned long long)ls->generation,
+	    ls->to.renewal_fail_ms);
+	return -EIO;
+}
+
 static int
 write_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
     int (*encode)(const void *, void *, size_t), const void *rec)
@@ -199,7 +223,13 @@ write_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
 		return -ENOMEM;
 	rv = encode(rec, buf, S);
 	if (rv == 0)
+		rv = live_generation(ls);
+	if (rv == 0) {
+		uint64_t submit_ms = lfs_clock_ms(ls->clock);
+
 		rv = lfs_io_write(io, offset, buf, S);
+		lfs_lockspace_write_done(ls, submit_ms, rv);
+	}
 	free(buf);
 	return rv;
 }

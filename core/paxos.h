@@ -58,6 +58,11 @@
  *      may still land (-EIO until the kernel has completed it): a late
  *      write could undo what a later ballot relied on.  So one host does
  *      all its lease operations through one context.
+ *   7. No lease write is issued at or after renewal_fail since our last
+ *      good renewal (-EIO): the generation is finished, and every write it
+ *      made must land (within the storage promise, 5 io) before a next
+ *      incarnation of our host id writes the same dblocks, which the join
+ *      makes wait host_dead (delta.c has the timeline; slack 1 io).
  *
  * Transitions of a lease as this host sees it:
  *   FREE --lfs_paxos_acquire()--> OWNED --lfs_paxos_release()--> FREE

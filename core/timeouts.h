@@ -48,6 +48,21 @@ struct lfs_timeouts {
 	                                 its host-area read (paxos.h inv. 4) */
 };
 
+/*
+ * The storage promise (leasefs(8), "What the storage must promise"): a write
+ * given up after io_timeout may still land, but no later than this after its
+ * submission, host_dead - renewal_fail + io = 5 io.  Every rule about writes
+ * of a finished incarnation or of a host taken over counts on it: a host
+ * submits lease writes only before renewal_fail (paxos.c, leases.c), so the
+ * last of them lands by host_dead + io after its last good renewal, before
+ * anyone else may write the sectors it wrote (delta.c, the join timeline).
+ */
+static inline uint32_t
+lfs_late_write_ms(const struct lfs_timeouts *t)
+{
+	return t->host_dead_ms - t->renewal_fail_ms + t->io_timeout_ms;
+}
+
 /* Fill *t from io_timeout_ms.  Returns 0, or -EINVAL when io_timeout_ms is
  * outside [LFS_IO_TIMEOUT_MIN_MS, LFS_IO_TIMEOUT_MAX_MS]. */
 int lfs_timeouts_from_io(uint32_t io_timeout_ms, struct lfs_timeouts *t);

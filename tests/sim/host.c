@@ -51,16 +51,16 @@ to(void)
 
 /* ---- the machine's clock as the core sees it ---- */
 
-static uint64_t
-clk_now(void *arg)
-{
-	return m_local_ns(arg);
-}
-
 static int
 cur_ghost(void)
 {
 	return sim_cur != NULL && sim_cur->inc != NULL && sim_cur->inc->ghost;
+}
+
+static uint64_t
+clk_now(void *arg)
+{
+	return m_local_ns(arg) + (cur_ghost() ? sim_cur->inc->ghost_ns : 0);
 }
 
 /* Sleep until m's clock reads local_ns; early only for ghosts, or when
@@ -83,6 +83,10 @@ clk_sleep(void *arg, uint32_t ms)
 
 	if (sim_cur == NULL) {
 		W->now += (uint64_t)ms * MS; /* setup: nothing else runs */
+		return;
+	}
+	if (cur_ghost()) {
+		sim_cur->inc->ghost_ns += (uint64_t)ms * MS;
 		return;
 	}
 	sleep_local(m, m_local_ns(m) + (uint64_t)ms * MS, 0);

@@ -232,6 +232,9 @@ struct inc {                         /* one daemon incarnation */
 	struct lfs_io io[P_NPATH];
 	int io_ok[P_NPATH];
 	int ghost;                   /* crashed: unwinds, touches nothing */
+	uint64_t ghost_ns;           /* a ghost's sleeps, added to its clock: a
+	                                core loop that waits for time to pass
+	                                (table_settle, a leave's wait) ends */
 	int joined, fenced, stale, stopping, stop_req;
 	int ops_started, ops_done;
 	int renewal;                 /* enum lfs_hp_renewal */

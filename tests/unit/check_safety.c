@@ -708,10 +708,162 @@ START_TEST(test_repair_leader)
 	ck_assert_int_eq(lfs_hosts_refresh(&b->ls, &b->io), 0);
 	ck_assert_int_eq(acquire(b, ref, &out), -EBUSY);
 	tclock_advance(&test_clk, b->ls.to.host_dead_ms);
-	ck_assert_int_eq(lfs_hosts_refresh(&b->ls, &b->io), 0);
+	host_renew(b);   /* b lives on, a does not */
 	ck_assert_int_eq(acquire(b, ref, &out), 0);
 	ck_assert_uint_eq(out.owner_id, b->id);
 	ck_assert_uint_gt(out.lver, held.lver);
+	world_fini(&w);
+}
+END_TEST
+
+/* ---- case 10: incarnations of one host id ----------------------------------------
+ *
+ * The simulator's findings C6 and C8.  A host id's sectors (its delta
+ * record, its dblock in every lease) are shared by all its incarnations.
+ * A write of an earlier incarnation that lands late, after a later one
+ * wrote the same sector, puts an old block back: another host's ballot
+ * then misses a value the later incarnation accepted (two values chosen),
+ * or the record shows the earlier incarnation over a newer one.  A rejoin
+ * of our own identity after a crash was taken at once, though that
+ * incarnation's writes and holders may still be in flight.  Property: a
+ * sector of a host id is written by a new incarnation only when no write
+ * of an earlier one can still land (delta.c has the timeline).
+ */
+
+/* a crashed, restarted: its join waits host_dead, as anyone's would */
+START_TEST(test_rejoin_waits_out_old_incarnation)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held;
+	uint64_t gen, t0;
+
+	world_init(&w, 2, 1);
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	gen = a->ls.generation;
+	host_close(a);               /* a crash: no leave */
+	host_open(a, 1);
+	t0 = tclock_ms(&test_clk);
+	ck_assert_int_eq(host_join(a), 0);
+	ck_assert_msg(tclock_ms(&test_clk) - t0 >= a->ls.to.host_dead_ms,
+	    "rejoined %llu ms after the first look, host_dead is %u",
+	    (unsigned long long)(tclock_ms(&test_clk) - t0),
+	    a->ls.to.host_dead_ms);
+	ck_assert_uint_eq(a->ls.generation, gen + 1);
+	world_fini(&w);
+}
+END_TEST
+
+struct case10 {
+	struct tpath *old;          /* the earlier incarnation's path */
+	int land_at;                /* at this I/O of the joiner */
+	uint64_t landed_ms;
+};
+
+static enum tp_act
+case10_hang_writes(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	(void)arg; (void)seq; (void)res;
+	return cb->aio_lio_opcode == IO_CMD_PWRITE ? TP_HANG : TP_NOW;
+}
+
+static enum tp_act
+case10_land_old(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct case10 *k = arg;
+
+	(void)cb; (void)res;
+	if (seq == k->land_at) {
+		tpath_land(k->old, 0);
+		k->landed_ms = tclock_ms(&test_clk);
+	}
+	return TP_NOW;
+}
+
+/* a's renewal write hangs; a crashes; while its next incarnation waits, the
+ * write lands: the wait starts again, and the new generation follows the
+ * landed one */
+START_TEST(test_rejoin_late_own_record_restarts_wait)
+{
+	struct world w;
+	struct host *a = &w.h[0], *a2 = &w.h[2];
+	struct case10 k = { .old = &a->path, .land_at = 2 };
+	uint64_t gen;
+
+	world_init(&w, 2, 0);
+	gen = a->ls.generation;
+	a->path.rule = case10_hang_writes;
+	ck_assert_int_eq(lfs_delta_renew(&a->ls, &a->io), -ETIMEDOUT);
+	uuid_copy(a2->identity, a->identity);
+	host_open(a2, 1);            /* a's restart, a still in the kernel */
+	a2->path.rule = case10_land_old;
+	a2->path.rule_arg = &k;
+	ck_assert_int_eq(host_join(a2), 0);
+	ck_assert_uint_ne(k.landed_ms, 0);
+	ck_assert_msg(tclock_ms(&test_clk) - k.landed_ms >= a2->ls.to.host_dead_ms,
+	    "joined %llu ms after a write of the previous incarnation landed",
+	    (unsigned long long)(tclock_ms(&test_clk) - k.landed_ms));
+	ck_assert_uint_eq(a2->ls.generation, gen + 1);
+	host_close(a2);
+	world_fini(&w);
+}
+END_TEST
+
+static enum tp_act
+case10_hang_first_write(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	uint64_t *submit_ms = arg;
+
+	(void)seq; (void)res;
+	if (cb->aio_lio_opcode != IO_CMD_PWRITE || *submit_ms != 0)
+		return TP_NOW;
+	*submit_ms = tclock_ms(&test_clk);
+	return TP_HANG;
+}
+
+/* a write that timed out may land up to 5 io after its submission: a clean
+ * leave, which lets the id be taken at once, waits that out first */
+START_TEST(test_leave_waits_out_uncertain_write)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held;
+	struct ctx ops;
+	uint64_t submit_ms = 0;
+
+	world_init(&w, 1, 1);
+	ctx_open(&ops, a);
+	ops.path.rule = case10_hang_first_write;
+	ops.path.rule_arg = &submit_ms;
+	ck_assert_int_lt(lfs_paxos_acquire(&a->ls, &ops.io, ref, "vm1", &held), 0);
+	ck_assert_uint_ne(submit_ms, 0);
+	ck_assert_int_eq(lfs_delta_leave(&a->ls, &a->io), 0);
+	ck_assert_msg(tclock_ms(&test_clk) >= submit_ms +
+	    lfs_late_write_ms(&a->ls.to), "left %llu ms after a write that "
+	    "timed out was submitted", (unsigned long long)(tclock_ms(&test_clk) -
+	    submit_ms));
+	ctx_close(&ops);
+	world_fini(&w);
+}
+END_TEST
+
+/* past renewal_fail the generation is finished: no lease write goes out, so
+ * that every write of an incarnation lands before host_dead */
+START_TEST(test_ballot_write_needs_live_generation)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held;
+	int writes;
+
+	world_init(&w, 2, 1);
+	tclock_advance(&test_clk, a->ls.to.renewal_fail_ms);
+	writes = a->path.writes;
+	ck_assert_int_eq(acquire(a, ref, &held), -EIO);
+	ck_assert_int_eq(a->path.writes, writes);
 	world_fini(&w);
 }
 END_TEST
@@ -733,6 +885,11 @@ safety_suite(void)
 	tcase_add_test(tc, test_short_freeze_no_false_alarm);
 	tcase_add_test(tc, test_generation_never_goes_back);
 	tcase_add_test(tc, test_newer_generation_than_view_is_live);
+	tc = lt_tcase(s, "incarnations");
+	tcase_add_test(tc, test_rejoin_waits_out_old_incarnation);
+	tcase_add_test(tc, test_rejoin_late_own_record_restarts_wait);
+	tcase_add_test(tc, test_leave_waits_out_uncertain_write);
+	tcase_add_test(tc, test_ballot_write_needs_live_generation);
 	tc = lt_tcase(s, "repair");
 	tcase_add_test(tc, test_repair_dblock);
 	tcase_add_test(tc, test_repair_leader);
