@@ -53,7 +53,12 @@ mount_err(struct lfs_daemon *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "leasefs: %s\n", msg);
+	/* under systemd (-f, stderr to the journal) as an error, not as the
+	 * stream's default level (lfs_log_stderr) */
+	if (lfs_log_fd_is_journal(STDERR_FILENO))
+		fprintf(stderr, "<%d>%s\n", LOG_ERR, msg);
+	else
+		fprintf(stderr, "leasefs: %s\n", msg);
 	if (d->use_syslog)
 		syslog(LOG_ERR, "%s", msg);
 }
@@ -698,11 +703,8 @@ run(struct lfs_daemon *d)
 	sigset_t old;
 	uuid_t identity;
 
-	if ((r = lfs_lockspace_open(&d->ls, d->device, &d->log)) < 0) {
-		mount_err(d, "%s: %s", d->device, r == -EBADMSG ?
-		    "not a leasefs lockspace" : strerror(-r));
-		return 1;
-	}
+	if ((r = lfs_lockspace_open(&d->ls, d->device, &d->log)) < 0)
+		return 1;       /* logged, once */
 	if (d->opts.host_id > d->ls.layout.max_hosts) {
 		mount_err(d, "host_id=%u: the lockspace has host ids 1..%u",
 		    d->opts.host_id, d->ls.layout.max_hosts);
