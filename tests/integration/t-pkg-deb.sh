@@ -52,6 +52,26 @@ fi | tar -xf - -C "$SRC" || fail "copying the source"
     >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; fail "dpkg-buildpackage"; }
 DEB=$(ls "$WORK"/src/leasefs_"$version"_*.deb) || fail "no .deb"
 t_log "built $(basename "$DEB") in $((SECONDS - start)) s"
+# lintian: no error or warning (debian/leasefs.lintian-overrides holds the
+# explained ones); hardening-check (devscripts): Debian's flags took
+if command -v lintian >/dev/null; then
+	lintian --info --display-info --pedantic "$DEB" >"$WORK/lintian.log" 2>&1
+	t_log "lintian: $(grep -c . "$WORK/lintian.log") line(s)$(sed 's/^/; /' "$WORK/lintian.log" | tr -d '\n')"
+	! grep -q '^[EW]: ' "$WORK/lintian.log" || fail "lintian: $(grep '^[EW]: ' "$WORK/lintian.log")"
+else
+	t_log "no lintian here (apt-get install lintian)"
+fi
+if command -v hardening-check >/dev/null; then
+	mkdir -p "$WORK/x"
+	dpkg-deb -x "$DEB" "$WORK/x"
+	# --nocfprotection: on Debian 12 no program is marked for CET (IBT,
+	# SHSTK): glibc's start files (crt1.o, crti.o) carry no such property,
+	# so the linker drops it, and dpkg-buildflags 1.21 adds no
+	# -fcf-protection (its "branch" feature came in 1.22)
+	hardening-check --nocfprotection "$WORK/x/usr/sbin/leasefs" >"$WORK/hardening.log" 2>&1 ||
+	    fail "hardening-check: $(cat "$WORK/hardening.log")"
+	t_log "hardening-check: $(grep -c ': yes' "$WORK/hardening.log") of $(grep -c ': ' "$WORK/hardening.log") yes"
+fi
 
 # 2. install it on this machine
 dpkg -i "$DEB" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "dpkg -i"; }
