@@ -636,7 +636,17 @@ start_guard(struct lfs_daemon *d)
 	cfg.watchdog = d->opts.watchdog[0] != '\0' ? d->opts.watchdog : NULL;
 	cfg.use_syslog = d->use_syslog;
 	cfg.debug = d->debug;
-	if ((r = lfs_guard_start(&d->guard, &cfg, d->ls.renewed_ms)) < 0)
+	/* EBUSY and ERANGE come from opening the watchdog only */
+	if ((r = lfs_guard_start(&d->guard, &cfg, d->ls.renewed_ms)) < 0 &&
+	    cfg.watchdog != NULL && r == -EBUSY)
+		mount_err(d, "watchdog=%s: in use (a watchdog device has one "
+		    "user: another lockspace's daemon, or a watchdog daemon)",
+		    cfg.watchdog);
+	else if (r == -ERANGE && cfg.watchdog != NULL)
+		mount_err(d, "watchdog=%s: the driver cannot take a timeout of "
+		    "%u s", cfg.watchdog, (cfg.kill_grace_ms +
+		    cfg.kill_settle_ms) / 1000u);
+	else if (r < 0)
 		mount_err(d, "starting the guard: %s", strerror(-r));
 	return r;
 }
