@@ -277,7 +277,7 @@ lfs_errno_map(struct lfs_daemon *d, int r, const char *lease, const char *what)
 		/* ETIMEDOUT, EBADE, EBADMSG, EPROTO, ERANGE, ENODATA, EIO...:
 		 * the caller sees a storage error, the log says which. */
 		lfs_log(&d->log, LOG_ERR, "%s: %s failed: %s (reported as EIO)",
-		    lease, what, strerror(-r));
+		    lease, what, lfs_decode_strerror(r));
 		return -EIO;
 	}
 }
