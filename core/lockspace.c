@@ -180,11 +180,15 @@ lfs_format(const char *path, const struct lfs_format_params *p,
 	if (rv == 0)
 		rv = lfs_layout_init(&l, h.sector_size, h.max_hosts,
 		    h.lease_capacity);
-	if (rv < 0) {
-		lfs_log(log, LOG_ERR, "%s: bad parameters (a sector size below "
-		    "the device's?)", path);
+	if (rv < 0 && p->sector_size != 0 && disk.sector_size > p->sector_size)
+		lfs_log(log, LOG_ERR, "%s: sector size %u is below the device's "
+		    "(%u): Invalid argument", path, p->sector_size,
+		    disk.sector_size);
+	else if (rv < 0)
+		lfs_log(log, LOG_ERR, "%s: bad parameters: %s", path,
+		    strerror(-rv));
+	if (rv < 0)
 		goto out_disk;
-	}
 	if (lfs_layout_bytes(&l) > disk.size) {
 		lfs_log(log, LOG_ERR, "%s: device too small: the lockspace "
 		    "needs %llu bytes, the device has %llu",
