@@ -589,6 +589,8 @@ join(struct lfs_daemon *d, const uuid_t identity)
 	if ((r = lfs_delta_join(&d->ls, &d->renew_io, &p)) < 0) {
 		mount_err(d, "join as host %u: %s", p.host_id, r == -EBUSY ?
 		    "the host id is in use by another live host" :
+		    r == -EAGAIN ? "another host joined with this id at the "
+		    "same time" :
 		    r == -EINTR ? "interrupted" : strerror(-r));
 		return r;
 	}
