@@ -5,7 +5,8 @@
 #                        caller's CFLAGS, CPPFLAGS and LDFLAGS
 #   make san             the developers' build: ASan + UBSan, -Werror, in
 #                        build-san/ (with the unit tests and test tools)
-#   make check           unit tests and integration tests, on build-san/
+#   make check           licence headers, unit tests and integration tests,
+#                        on build-san/
 #   make check-unit      unit tests only
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
@@ -116,7 +117,12 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-version check-unit check-integration
+check: check-version check-spdx check-unit check-integration
+
+# every source file states its licence (scripts/check-spdx lists those
+# that do not, and fails)
+check-spdx:
+	@bash scripts/check-spdx
 
 # the unit tests on the optimized build with the caller's flags (packaging)
 check-unit-release: $(addprefix build/tests/,$(UNITS))
@@ -216,7 +222,7 @@ clean:
 	rm -rf build build-san build-tsan leasefs bench/out
 
 .PHONY: all san tsan check check-unit check-integration check-stress check-tsan \
-	bench bench-deps valgrind dist-files install uninstall check-version \
+	bench bench-deps valgrind dist-files install uninstall check-version check-spdx \
 	check-unit-release deb clean FORCE
 .DEFAULT_GOAL := all
 

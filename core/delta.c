@@ -268,8 +268,8 @@ again:
 	    "generation %llu", ls->header.name, ls->host_id,
 	    (unsigned long long)ls->generation);
 	return 0;
-fail:
-	lfs_log(ls->log, LOG_ERR, "join as host %u failed: %s", p->host_id,
+fail:    /* returned: the callers report it (log.h), so debug here */
+	lfs_log(ls->log, LOG_DEBUG, "join as host %u failed: %s", p->host_id,
 	    rv == -EAGAIN ? "another host joined with this id at the same time" :
 	    strerror(-rv));
 	ls->host_id = 0;

@@ -170,20 +170,28 @@ lfs_format(const char *path, const struct lfs_format_params *p,
 	struct lfs_io io;
 	int rv;
 
-	if (p->file_size > 0 && (rv = prepare_file(path, p->file_size)) < 0)
+	/* every failure is logged here, once: the caller adds nothing */
+	if ((p->file_size > 0 && (rv = prepare_file(path, p->file_size)) < 0) ||
+	    (rv = lfs_disk_open(&disk, path)) < 0) {
+		lfs_log(log, LOG_ERR, "%s: %s", path, strerror(-rv));
 		return rv;
-	if ((rv = lfs_disk_open(&disk, path)) < 0)
-		return rv;
+	}
 	rv = format_params_check(p, disk.sector_size, &h);
 	if (rv == 0)
 		rv = lfs_layout_init(&l, h.sector_size, h.max_hosts,
 		    h.lease_capacity);
-	if (rv < 0) {
-		lfs_log(log, LOG_ERR, "format %s: bad parameters", path);
+	if (rv < 0 && p->sector_size != 0 && disk.sector_size > p->sector_size)
+		lfs_log(log, LOG_ERR, "%s: sector size %u is below the device's "
+		    "(%u): Invalid argument", path, p->sector_size,
+		    disk.sector_size);
+	else if (rv < 0)
+		lfs_log(log, LOG_ERR, "%s: bad parameters: %s", path,
+		    strerror(-rv));
+	if (rv < 0)
 		goto out_disk;
-	}
 	if (lfs_layout_bytes(&l) > disk.size) {
-		lfs_log(log, LOG_ERR, "format %s: needs %llu bytes, device has %llu",
+		lfs_log(log, LOG_ERR, "%s: device too small: the lockspace "
+		    "needs %llu bytes, the device has %llu",
 		    path, (unsigned long long)lfs_layout_bytes(&l),
 		    (unsigned long long)disk.size);
 		rv = -ENOSPC;
@@ -197,12 +205,17 @@ lfs_format(const char *path, const struct lfs_format_params *p,
 		goto out_disk;
 	if (!p->force && (rv = check_not_formatted(&io, h.sector_size)) < 0) {
 		if (rv == -EEXIST)
-			lfs_log(log, LOG_ERR, "format %s: holds a lockspace "
-			    "already (use --force)", path);
+			lfs_log(log, LOG_ERR, "%s: already holds a lockspace "
+			    "(use --force)", path);
+		else
+			lfs_log(log, LOG_ERR, "%s: reading: %s", path,
+			    strerror(-rv));
 		goto out_io;
 	}
 	rv = format_write(&io, &h, &l);
-	if (rv == 0)
+	if (rv < 0)
+		lfs_log(log, LOG_ERR, "%s: writing: %s", path, strerror(-rv));
+	else
 		lfs_log(log, LOG_NOTICE, "formatted %s: lockspace %s, %u hosts, "
 		    "%u leases, %u-byte sectors, io_timeout %u ms", path, h.name,
 		    h.max_hosts, h.lease_capacity, h.sector_size,
@@ -249,14 +262,22 @@ lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
 	memset(ls, 0, sizeof(*ls));
 	ls->log = log;
 	ls->clock = &lfs_clock_real;
-	if ((rv = lfs_disk_open(&ls->disk, path)) < 0)
+	/* every failure is logged here, once: callers that give a logger
+	 * report nothing more */
+	if ((rv = lfs_disk_open(&ls->disk, path)) < 0) {
+		lfs_log(log, LOG_ERR, "%s: %s", path, strerror(-rv));
 		return rv;
-	rv = read_header(ls);
-	if (rv < 0) {
-		lfs_log(log, LOG_ERR, "%s: no usable lockspace header: %s", path,
-		    lfs_decode_strerror(rv));
-		goto fail;
 	}
+	rv = read_header(ls);
+	if (rv == -EBADMSG || rv == -ENODATA)
+		lfs_log(log, LOG_ERR, "%s: not a leasefs lockspace (%s)", path,
+		    rv == -ENODATA ? "the first sector is empty" :
+		    "no lockspace header");
+	else if (rv < 0)
+		lfs_log(log, LOG_ERR, "%s: unusable lockspace header: %s", path,
+		    lfs_decode_strerror(rv));
+	if (rv < 0)
+		goto fail;
 	rv = lfs_layout_init(&ls->layout, ls->header.sector_size,
 	    ls->header.max_hosts, ls->header.lease_capacity);
 	if (rv == 0 && (ls->disk.sector_size > ls->header.sector_size ||
@@ -271,6 +292,7 @@ lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
 	ls->hosts = calloc(ls->header.max_hosts + 1u, sizeof(*ls->hosts));
 	if (ls->hosts == NULL) {
 		rv = -ENOMEM;
+		lfs_log(log, LOG_ERR, "%s: out of memory", path);
 		goto fail;
 	}
 	pthread_mutex_init(&ls->view_lock, NULL);

@@ -629,8 +629,9 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (name != NULL)
 		snprintf(v.leader.name, sizeof(v.leader.name), "%s", name);
 	rv = acquire_ballots(ls, io, ref->slot, &v, n, out);
-	if (rv == 0)
-		lfs_log(ls->log, LOG_NOTICE, "%s: acquired lver %llu (host %u gen "
+	if (rv == 0)    /* slot 0, the name table's lease: debug (log.h) */
+		lfs_log(ls->log, ref->slot == 0 ? LOG_DEBUG : LOG_NOTICE,
+		    "%s: acquired lver %llu (host %u gen "
 		    "%llu)", out->name, (unsigned long long)out->lver,
 		    ls->host_id, (unsigned long long)ls->generation);
 out:
@@ -795,7 +796,8 @@ lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
 
 	rv = ballot_handover_retry(ls, io, ref, held, 0, 0, &ld);
 	if (rv == 0)
-		lfs_log(ls->log, LOG_NOTICE, "%s: released lver %llu (now %llu)",
+		lfs_log(ls->log, ref->slot == 0 ? LOG_DEBUG : LOG_NOTICE,
+		    "%s: released lver %llu (now %llu)",
 		    ld.name, (unsigned long long)held->lver,
 		    (unsigned long long)ld.lver);
 	return rv;

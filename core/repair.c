@@ -267,13 +267,13 @@ lfs_repair_lease(struct lfs_lockspace *ls, struct lfs_io *io,
 		return 0; /* nothing corrupt */
 	}
 	rv = wait_gone(ls, io, &before, should_stop, arg, &out->busy_host);
-	if (rv == -EBUSY)
-		lfs_log(ls->log, LOG_ERR, "%s: repair refused: host %u is alive "
+	if (rv == -EBUSY)       /* returned, and reported by the caller */
+		lfs_log(ls->log, LOG_DEBUG, "%s: repair refused: host %u is alive "
 		    "(stop it cleanly, or wait until it is dead)", e->name,
 		    out->busy_host);
 	if (rv == 0 && (rv = scan_slot(ls, io, e->ref.slot, &after)) == 0) {
 		if (memcmp(before.buf, after.buf, slot_bytes(ls)) != 0) {
-			lfs_log(ls->log, LOG_ERR, "%s: repair: the slot changed "
+			lfs_log(ls->log, LOG_DEBUG, "%s: repair: the slot changed "
 			    "while we watched; nothing written", e->name);
 			rv = -EAGAIN;
 		} else {

@@ -246,12 +246,8 @@ cmd_dump(int argc, char **argv)
 	if ((rv = parse_args(argc, argv, &json)) >= 0)
 		return rv;
 	dev = argv[optind];
-	if ((rv = lfs_lockspace_open(&ls, dev, &log)) < 0) {
-		fprintf(stderr, DUMP ": %s: %s\n", dev,
-		    rv == -EBADMSG || rv == -ENODATA ? "not a leasefs lockspace" :
-		    lfs_decode_strerror(rv));
-		return LFS_EXIT_FAIL;
-	}
+	if ((rv = lfs_lockspace_open(&ls, dev, &log)) < 0)
+		return LFS_EXIT_FAIL;   /* logged, once */
 	if ((rv = lfs_io_init(&io, &ls.disk, ls.to.io_timeout_ms, NULL, &log)) < 0)
 		goto out_ls;
 	/* read everything first: a failure prints nothing half-way */

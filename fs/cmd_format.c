@@ -171,13 +171,7 @@ cmd_format(int argc, char **argv)
 		return lfs_cli_usage_error(FMT, "bad lockspace name '%s': 1-%d "
 		    "bytes of [A-Za-z0-9._-], not starting with '.'", p.name,
 		    LFS_NAME_MAX);
+	/* lfs_format logs why it failed, once (the size needed, ...) */
 	rv = lfs_format(argv[optind + 1], &p, &log);
-	if (rv < 0) {
-		fprintf(stderr, FMT ": %s: %s\n", argv[optind + 1],
-		    rv == -EEXIST ? "already holds a lockspace (use --force)" :
-		    rv == -ENOSPC ? "device too small (see --size)" :
-		    strerror(-rv));
-		return LFS_EXIT_FAIL;
-	}
-	return LFS_EXIT_OK;
+	return rv < 0 ? LFS_EXIT_FAIL : LFS_EXIT_OK;
 }

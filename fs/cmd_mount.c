@@ -53,7 +53,12 @@ mount_err(struct lfs_daemon *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "leasefs: %s\n", msg);
+	/* under systemd (-f, stderr to the journal) as an error, not as the
+	 * stream's default level (lfs_log_stderr) */
+	if (lfs_log_fd_is_journal(STDERR_FILENO))
+		fprintf(stderr, "<%d>%s\n", LOG_ERR, msg);
+	else
+		fprintf(stderr, "leasefs: %s\n", msg);
 	if (d->use_syslog)
 		syslog(LOG_ERR, "%s", msg);
 }
@@ -584,6 +589,8 @@ join(struct lfs_daemon *d, const uuid_t identity)
 	if ((r = lfs_delta_join(&d->ls, &d->renew_io, &p)) < 0) {
 		mount_err(d, "join as host %u: %s", p.host_id, r == -EBUSY ?
 		    "the host id is in use by another live host" :
+		    r == -EAGAIN ? "another host joined with this id at the "
+		    "same time" :
 		    r == -EINTR ? "interrupted" : strerror(-r));
 		return r;
 	}
@@ -631,7 +638,17 @@ start_guard(struct lfs_daemon *d)
 	cfg.watchdog = d->opts.watchdog[0] != '\0' ? d->opts.watchdog : NULL;
 	cfg.use_syslog = d->use_syslog;
 	cfg.debug = d->debug;
-	if ((r = lfs_guard_start(&d->guard, &cfg, d->ls.renewed_ms)) < 0)
+	/* EBUSY and ERANGE come from opening the watchdog only */
+	if ((r = lfs_guard_start(&d->guard, &cfg, d->ls.renewed_ms)) < 0 &&
+	    cfg.watchdog != NULL && r == -EBUSY)
+		mount_err(d, "watchdog=%s: in use (a watchdog device has one "
+		    "user: another lockspace's daemon, or a watchdog daemon)",
+		    cfg.watchdog);
+	else if (r == -ERANGE && cfg.watchdog != NULL)
+		mount_err(d, "watchdog=%s: the driver cannot take a timeout of "
+		    "%u s", cfg.watchdog, (cfg.kill_grace_ms +
+		    cfg.kill_settle_ms) / 1000u);
+	else if (r < 0)
 		mount_err(d, "starting the guard: %s", strerror(-r));
 	return r;
 }
@@ -698,11 +715,8 @@ run(struct lfs_daemon *d)
 	sigset_t old;
 	uuid_t identity;
 
-	if ((r = lfs_lockspace_open(&d->ls, d->device, &d->log)) < 0) {
-		mount_err(d, "%s: %s", d->device, r == -EBADMSG ?
-		    "not a leasefs lockspace" : strerror(-r));
-		return 1;
-	}
+	if ((r = lfs_lockspace_open(&d->ls, d->device, &d->log)) < 0)
+		return 1;       /* logged, once */
 	if (d->opts.host_id > d->ls.layout.max_hosts) {
 		mount_err(d, "host_id=%u: the lockspace has host ids 1..%u",
 		    d->opts.host_id, d->ls.layout.max_hosts);

@@ -64,12 +64,8 @@ cmd_repair(int argc, char **argv)
 		fputs("usage: leasefs repair DEVICE LEASE\n", stderr);
 		return 2;
 	}
-	if ((rv = lfs_lockspace_open(&ls, argv[1], &log)) < 0) {
-		fprintf(stderr, "leasefs repair: %s: %s\n", argv[1],
-		    rv == -EBADMSG || rv == -ENODATA ? "not a leasefs lockspace" :
-		    lfs_decode_strerror(rv));
-		return 1;
-	}
+	if ((rv = lfs_lockspace_open(&ls, argv[1], &log)) < 0)
+		return 1;       /* logged, once */
 	if ((rv = lfs_io_init(&io, &ls.disk, ls.to.io_timeout_ms, NULL,
 	    &log)) < 0) {
 		fprintf(stderr, "leasefs repair: aio: %s\n", strerror(-rv));

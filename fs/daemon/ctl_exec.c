@@ -35,13 +35,13 @@ ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l)
 		return 0;
 	}
 	if (r < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: acquire: held or requested "
+		lfs_log(&d->log, LOG_INFO, "%s: acquire: held or requested "
 		    "by a file on this host", l->name);
 		return r;
 	}
 	r = lfs_hold_acquire_disk(d, l, &ld);
 	if (r == -EBUSY || r == -EAGAIN) {
-		lfs_log(&d->log, LOG_WARNING, "%s: acquire: busy", l->name);
+		lfs_log(&d->log, LOG_INFO, "%s: acquire: busy", l->name);
 		return -EBUSY;
 	}
 	if (r < 0)
@@ -280,7 +280,7 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l)
 		r = -EBUSY;
 	pthread_mutex_unlock(&d->table_lock);
 	if (r != 0) {
-		lfs_log(&d->log, r > 0 ? LOG_INFO : LOG_WARNING, "%s: request: "
+		lfs_log(&d->log, LOG_INFO, "%s: request: "
 		    "%s", l->name, r > 0 ? "already held or requested via ctl" :
 		    "held or requested by a file on this host");
 		return r > 0 ? 0 : r;

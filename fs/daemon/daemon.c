@@ -561,7 +561,8 @@ recover_once(struct lfs_daemon *d)
 		return now + to->io_timeout_ms;
 	if ((r = rejoin(d)) == 0)
 		return renewed_ms(d) + to->renewal_interval_ms;
-	lfs_log(&d->log, LOG_ERR, "rejoining: %s", strerror(-r));
+	lfs_log(&d->log, LOG_ERR, "rejoining: %s", r == -EAGAIN ? "another "
+	    "host joined with this id at the same time" : strerror(-r));
 	if (r == -EBUSY || r == -EAGAIN) {
 		lfs_log(&d->log, LOG_CRIT, "host id %u is another host's now: "
 		    "no more lease operations", d->opts.host_id);

@@ -277,7 +277,7 @@ lfs_errno_map(struct lfs_daemon *d, int r, const char *lease, const char *what)
 		/* ETIMEDOUT, EBADE, EBADMSG, EPROTO, ERANGE, ENODATA, EIO...:
 		 * the caller sees a storage error, the log says which. */
 		lfs_log(&d->log, LOG_ERR, "%s: %s failed: %s (reported as EIO)",
-		    lease, what, strerror(-r));
+		    lease, what, lfs_decode_strerror(r));
 		return -EIO;
 	}
 }
@@ -552,7 +552,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 		r = -EBUSY;
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == -EBUSY)
-		lfs_log(&d->log, LOG_WARNING, "%s: incoming: already held or "
+		lfs_log(&d->log, LOG_INFO, "%s: incoming: already held or "
 		    "requested on this host", l->name);
 	if (r == 0)
 		r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);

@@ -352,7 +352,9 @@ view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		r = -EBUSY;
 	if (r < 0) {
 		r = lfs_errno_map(d, r, name, "create");
-		lfs_log(&d->log, LOG_WARNING, "%s: mkdir: %s", name, strerror(-r));
+		if (r != -EIO)  /* EIO: lfs_errno_map logged it */
+			lfs_log(&d->log, r == -EEXIST ? LOG_INFO : LOG_WARNING,
+			    "%s: mkdir: %s", name, strerror(-r));
 		return (void)fuse_reply_err(req, -r);
 	}
 	if ((l = lfs_table_add(d, &e)) == NULL)
@@ -377,7 +379,7 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	busy = l->held || l->waiters != NULL || l->req_how != LFS_HOW_NONE;
 	pthread_mutex_unlock(&d->table_lock);
 	if (busy) {
-		lfs_log(&d->log, LOG_WARNING, "%s: rmdir: in use on this host",
+		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
 		    name);
 		return (void)fuse_reply_err(req, EBUSY);
 	}
@@ -387,7 +389,9 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	lfs_ops_unlock(d);
 	if (r < 0) {
 		r = lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, name, "delete");
-		lfs_log(&d->log, LOG_WARNING, "%s: rmdir: %s", name, strerror(-r));
+		if (r != -EIO)  /* EIO: lfs_errno_map logged it */
+			lfs_log(&d->log, r == -EBUSY ? LOG_INFO : LOG_WARNING,
+			    "%s: rmdir: %s", name, strerror(-r));
 		return (void)fuse_reply_err(req, -r);
 	}
 	pthread_mutex_lock(&d->table_lock);

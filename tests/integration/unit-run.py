@@ -3,7 +3,7 @@
 """unit-run.py - run a systemd service unit's commands the way systemd does,
 for machines where systemd is not PID 1 (containers, CI).
 
-    unit-run.py UNIT_FILE INSTANCE NOTIFY_LOG
+    unit-run.py UNIT_FILE INSTANCE NOTIFY_LOG [JOURNAL_FILE]
 
 Does what systemd would for a Type=notify service: the environment from
 Environment= and EnvironmentFile= (the file overriding), specifiers %i %I %n
@@ -16,6 +16,11 @@ Every datagram the main process sends is appended to NOTIFY_LOG, one
 "KEY=value" per line.  Lines of its own, starting with "unit-run:", say
 "start-timeout" when TimeoutStartSec= passed without READY=1, and
 "exit STATUS" at the end.  Exits with the main process's status.
+
+With JOURNAL_FILE, the main process's standard output and error go to that
+file and $JOURNAL_STREAM names it ("DEVICE:INODE"), as systemd sets it for
+a stream connected to journald: the daemon then writes "<N>" priority
+prefixes (sd-daemon(3)) that the test can check.
 """
 import os
 import re
@@ -108,6 +113,7 @@ def expand(cmdline, env, unit, instance):
 
 def main():
     unit_file, instance, log_path = sys.argv[1:4]
+    journal_path = sys.argv[4] if len(sys.argv) > 4 else None
     name = os.path.basename(unit_file)
     unit = name.replace("@.", "@%s." % instance) if "@." in name else name
     s = parse_unit(unit_file)
@@ -127,8 +133,14 @@ def main():
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(sock_path)
     main_env = dict(env, NOTIFY_SOCKET=sock_path)
+    journal = None
+    if journal_path is not None:
+        journal = open(journal_path, "ab", buffering=0)
+        st = os.fstat(journal.fileno())
+        main_env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
     argv, _ = expand(s["ExecStart"][-1], env, unit, instance)
-    main_proc = subprocess.Popen(argv, env=main_env)
+    main_proc = subprocess.Popen(argv, env=main_env, stdout=journal,
+                                 stderr=journal)
     stop = {"asked": False}
     signal.signal(signal.SIGTERM, lambda *_: stop.update(asked=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(asked=True))
