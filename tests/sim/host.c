@@ -85,6 +85,16 @@ clk_sleep(void *arg, uint32_t ms)
 		W->now += (uint64_t)ms * MS; /* setup: nothing else runs */
 		return;
 	}
+	if (cur_ghost()) {
+		/* a crashed daemon's thread unwinding: its sleeps still take
+		 * time, or a core loop bounded by the clock (leases.c
+		 * table_settle, whose every I/O fails at once for a ghost)
+		 * would never end */
+		coro_wake(sim_cur, m_global_at_local(m, m_local_ns(m) +
+		    (uint64_t)ms * MS));
+		coro_block();
+		return;
+	}
 	sleep_local(m, m_local_ns(m) + (uint64_t)ms * MS, 0);
 }
 
@@ -245,6 +255,7 @@ health(struct inc *i)
 {
 	struct lfs_hp_health h = {
 		.stopping = i->stopping, .stale = i->stale, .fenced = i->fenced,
+		.guard_lost = 0,
 		.since_renewal_ms = lfs_delta_since_renewal_ms(&i->ls),
 	};
 
@@ -266,9 +277,16 @@ fence(struct inc *i, const char *why)
 	i->fenced = 1;
 	tr(m, "daemon fences: %s (%llu ms since the last good renewal)",
 	    why, (unsigned long long)lfs_delta_since_renewal_ms(&i->ls));
-	for (k = 0; k < i->ndl; k++)
-		if (i->dl[k].held && !i->dl[k].lost)
-			i->dl[k].lost = 1;
+	for (k = 0; k < i->ndl; k++) {
+		struct dlease *d = &i->dl[k];
+
+		d->unsettled = 0; /* dies with the generation */
+		if (d->held) {
+			/* lost with the generation: never written free */
+			d->lost = 1;
+			d->finished = 1;
+		}
+	}
 	holders_kill_all(i);
 	if (i->kill_until < kill_window_end(m))
 		i->kill_until = kill_window_end(m);
@@ -276,6 +294,7 @@ fence(struct inc *i, const char *why)
 		coro_wake(sim_cur, m->holders_dead_at);
 		coro_block();
 	}
+	i->fence_done = 1;
 }
 
 static void
@@ -503,6 +522,7 @@ attach(struct inc *i, struct dlease *d, const struct lfs_leader *ld,
 		holder_start(i, d, how);
 	} else {
 		d->lost = 1;
+		d->finished = 1;
 		tr(i->m, "%s acquired while fenced: lost", d->name);
 	}
 }
@@ -834,8 +854,8 @@ watcher_pass(struct inc *i)
 		if (d->closed && W->now >= d->closed_at)
 			close_holder(i, d);
 		h = health(i);
-		if (d->held && d->lost && lfs_hp_may_release_lost(to(), &h) &&
-		    (!(W->fix & FIX_KILLED) || W->now >= i->kill_until))
+		if (d->held && d->lost && !d->finished &&
+		    lfs_hp_may_release_lost(to(), &h))
 			release_disk(i, d);
 		if (d->unsettled && d->known && !i->ghost)
 			settle(i, d);
@@ -948,13 +968,17 @@ ops_main(void *arg)
 		coro_sleep_ns(rng_range(&W->rng, 0, W->cfg.think_max_ns));
 		if (i->ghost || i->stop_req || i->stale)
 			break;
+		i->in_op = 1;
 		watcher_pass(i);
+		if (!i->ghost && !i->stale) {
+			if (W->phase == PH_FAULTS)
+				workload_step(i);
+			else
+				drain_step(i);
+		}
+		i->in_op = 0;
 		if (i->ghost || i->stale)
 			break;
-		if (W->phase == PH_FAULTS)
-			workload_step(i);
-		else
-			drain_step(i);
 	}
 	if (!i->ghost) {
 		tr(i->m, "daemon stops%s", i->stale ? " (host id lost)" : "");
@@ -995,44 +1019,125 @@ renew_once(struct inc *i)
 {
 	struct lfs_hp_renew_outcome o;
 	uint64_t start = m_local_ms(i->m);
-	uint64_t gap = lfs_delta_since_renewal_ms(&i->ls);
-	uint64_t prev = i->ls.renewed_ms;
+	uint64_t before = i->ls.renewed_ms;
 	int r;
 
+	if (lfs_hp_overdue(to(), before, start)) {
+		tr(i->m, "renewal overdue before it started");
+		fence(i, "renewal overdue");
+		return m_local_ms(i->m);
+	}
 	r = lfs_delta_renew(&i->ls, &i->io[P_RENEW]);
 	if (i->ghost)
 		return UINT64_MAX;
-	lfs_hp_after_renew(to(), r, start, gap, lfs_delta_since_renewal_ms(
-	    &i->ls), m_local_ms(i->m), i->fenced, &o);
-	if ((W->fix & FIX_DEAD_GAP) && r == 0 &&
-	    m_local_ms(i->m) >= prev + W->to.host_dead_ms) {
-		/* proposed: others may have seen us dead (silent for
-		 * host_dead) and may still, for a while: this generation is
-		 * over, the daemon rejoins with a new one */
-		tr(i->m, "renewal after host_dead: this generation is dead");
-		o.fence = !i->fenced;
-		o.why = "a renewal after host_dead";
-		o.unfence = 0;
-		o.pet_guard = 0;
-		o.stale = 1;
-		o.renewal = LFS_HP_RENEWAL_LOST;
-		o.next_ms = UINT64_MAX;
-	}
-	if (r != 0 || o.fence || o.unfence || W->trace >= TR_IO)
-		tr(i->m, "renew -> %d%s", r, r == 0 && gap >=
-		    W->to.renewal_fail_ms ? " (late)" : "");
-	if (o.fence)
-		fence(i, o.why);
+	lfs_hp_after_renew(to(), r, start, before, i->ls.renewed_ms,
+	    lfs_delta_since_renewal_ms(&i->ls), m_local_ms(i->m), &o);
+	if (r != 0 || o.fence || W->trace >= TR_IO)
+		tr(i->m, "renew -> %d%s", r, o.fence ? " (fence)" : "");
 	if (o.pet_guard)
 		guard_pet(i->m, i->ls.renewed_ms);
-	if (o.unfence && i->fenced) {
-		i->fenced = 0;
-		tr(i->m, "renewal recovered: unfenced");
-	}
 	if (o.stale)
 		i->stale = 1;
-	i->renewal = (int)o.renewal;
+	if (o.renewal != LFS_HP_RENEWAL_KEEP)
+		i->renewal = (int)o.renewal;
+	if (o.fence)
+		fence(i, o.why);
 	return o.next_ms;
+}
+
+static int join_should_stop(void *arg);
+
+/* fs lfs_hold_forget_finished */
+static void
+forget_finished(struct inc *i)
+{
+	int k;
+
+	for (k = 0; k < i->ndl; k++)
+		if (i->dl[k].finished) {
+			i->dl[k].held = 0;
+			i->dl[k].lost = 0;
+			i->dl[k].finished = 0;
+		}
+}
+
+/* fs rejoin: 0 when serving again under a new generation. */
+static int
+rejoin(struct inc *i)
+{
+	struct machine *m = i->m;
+	struct lfs_join_params p = {
+		.host_id = m->host_id, .host_name = m->name,
+		.should_stop = join_should_stop, .arg = i,
+	};
+	uint64_t old = i->ls.generation, before;
+	int r;
+
+	uuid_copy(p.identity, m->identity);
+	p.min_generation = lfs_hp_rejoin_min_generation(old);
+	/* fs holds ops_lock over the join: no lease operation runs across
+	 * the change of generation */
+	while (!i->ghost && i->in_op) {
+		coro_sleep_ns(MS);
+	}
+	if (i->ghost)
+		return -EIO;
+	r = lfs_delta_join(&i->ls, &i->io[P_RENEW], &p);
+	if (i->ghost)
+		return -EIO;
+	tr(m, "rejoin -> %d (generation %llu after %llu)", r,
+	    (unsigned long long)i->ls.generation, (unsigned long long)old);
+	if (r < 0)
+		return r;
+	m->gen = i->ls.generation; /* the state file */
+	W->joins++;
+	forget_finished(i);
+	clk_sleep(m, lfs_hp_rejoin_wait_ms(to()));
+	if (i->ghost)
+		return -EIO;
+	before = i->ls.renewed_ms;
+	r = lfs_delta_renew(&i->ls, &i->io[P_RENEW]);
+	if (i->ghost)
+		return -EIO;
+	r = lfs_hp_rejoin_serve(to(), r, before, i->ls.renewed_ms);
+	if (r < 0) {
+		tr(m, "generation %llu finished before it served: %d",
+		    (unsigned long long)i->ls.generation, r);
+		return r;
+	}
+	guard_pet(m, i->ls.renewed_ms);
+	i->renewal = LFS_HP_RENEWAL_OK;
+	i->fence_done = 0;
+	i->fenced = 0;
+	tr(m, "serving again as generation %llu",
+	    (unsigned long long)i->ls.generation);
+	return 0;
+}
+
+/* fs recover_once: while this generation is finished. */
+static uint64_t
+recover_once(struct inc *i)
+{
+	struct machine *m = i->m;
+	uint64_t now = m_local_ms(m);
+	int alive = W->now < m->holders_dead_at, r;
+
+	switch (lfs_hp_recover(i->stale, i->fence_done, alive, 0)) {
+	case LFS_HP_RECOVER_STOP:
+		return UINT64_MAX;
+	case LFS_HP_RECOVER_WAIT:
+		return now + (i->fence_done ? W->to.io_timeout_ms : 10);
+	case LFS_HP_RECOVER_REJOIN:
+		break;
+	}
+	if ((r = rejoin(i)) == 0)
+		return i->ls.renewed_ms + W->to.renewal_interval_ms;
+	if (lfs_hp_rejoin_lost_id(r)) {
+		tr(m, "host id %u is another host's now", m->host_id);
+		i->stale = 1;
+		return UINT64_MAX;
+	}
+	return m_local_ms(m) + lfs_hp_renew_retry_ms(to());
 }
 
 static int
@@ -1056,6 +1161,8 @@ renew_main(void *arg)
 	int r;
 
 	uuid_copy(p.identity, m->identity);
+	/* fs cmd_mount: one past the state file's generation */
+	p.min_generation = m->gen > 0 ? m->gen + 1 : 0;
 	tr(m, "daemon starts (incarnation %u), joins as host %u", i->seq,
 	    m->host_id);
 	r = lfs_delta_join(&i->ls, &i->io[P_RENEW], &p);
@@ -1077,7 +1184,7 @@ renew_main(void *arg)
 				sleep_local(m, next * MS, 1);
 			if (i->ghost || i->ops_done)
 				break;
-			next = renew_once(i);
+			next = i->fenced ? recover_once(i) : renew_once(i);
 			if (next == UINT64_MAX)
 				break;
 		}
