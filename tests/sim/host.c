@@ -284,7 +284,7 @@ fence(struct inc *i, const char *why)
 		if (d->held) {
 			/* lost with the generation: never written free */
 			d->lost = 1;
-			d->finished = 1;
+			d->finished = !(W->undo & UNDO_GEN);
 		}
 	}
 	holders_kill_all(i);
@@ -855,7 +855,8 @@ watcher_pass(struct inc *i)
 			close_holder(i, d);
 		h = health(i);
 		if (d->held && d->lost && !d->finished &&
-		    lfs_hp_may_release_lost(to(), &h))
+		    lfs_hp_may_release_lost(to(), &h) &&
+		    ((W->undo & UNDO_HOLDERS) || W->now >= i->kill_until))
 			release_disk(i, d);
 		if (d->unsettled && d->known && !i->ghost)
 			settle(i, d);
@@ -940,7 +941,8 @@ shutdown_ops(struct inc *i)
 
 	i->stopping = 1;
 	holders_kill_all(i);
-	while (!i->ghost && W->now < m->holders_dead_at) {
+	while (!i->ghost && W->now < m->holders_dead_at &&
+	    !(W->undo & UNDO_STOP)) {
 		coro_wake(sim_cur, m->holders_dead_at);
 		coro_block();
 	}
@@ -1119,9 +1121,33 @@ static uint64_t
 recover_once(struct inc *i)
 {
 	struct machine *m = i->m;
-	uint64_t now = m_local_ms(m);
+	uint64_t now = m_local_ms(m), before;
 	int alive = W->now < m->holders_dead_at, r;
 
+	if (W->undo & UNDO_HOLDERS)
+		alive = 0;
+	if ((W->undo & UNDO_GEN) && !i->stale) {
+		/* undone fix: back under the same generation at the first
+		 * good renewal */
+		before = i->ls.renewed_ms;
+		r = lfs_delta_renew(&i->ls, &i->io[P_RENEW]);
+		if (i->ghost)
+			return UINT64_MAX;
+		if (r == -ESTALE) {
+			i->stale = 1;
+			return UINT64_MAX;
+		}
+		if (r < 0)
+			return now + lfs_hp_renew_retry_ms(to());
+		guard_pet(m, i->ls.renewed_ms);
+		i->fenced = 0;
+		i->fence_done = 0;
+		i->renewal = LFS_HP_RENEWAL_OK;
+		tr(m, "renewal recovered: unfenced (same generation, %llu ms "
+		    "after the last)", (unsigned long long)(i->ls.renewed_ms -
+		    before));
+		return i->ls.renewed_ms + W->to.renewal_interval_ms;
+	}
 	switch (lfs_hp_recover(i->stale, i->fence_done, alive, 0)) {
 	case LFS_HP_RECOVER_STOP:
 		return UINT64_MAX;
@@ -1278,6 +1304,10 @@ inc_new(struct machine *m)
 void
 inc_release(struct inc *i)
 {
+	/* what lfs_lockspace_close frees, but not the template's descriptor */
+	if (i->ls.names_cache != NULL && i->ls.names_cache_free != NULL)
+		i->ls.names_cache_free(i->ls.names_cache);
+	i->ls.names_cache = NULL;
 	free(i->ls.hosts);
 	pthread_mutex_destroy(&i->ls.view_lock);
 	free(i);

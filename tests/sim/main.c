@@ -16,6 +16,9 @@
  *     --fix LIST       proposed fixes of the daemon's decisions (all,
  *                      grant, transfer, settle, arrive)
  *     --no-names       no name-table create/delete in the workload
+ *     --undo LIST      fixes of fs/'s decisions undone (i11-gen,
+ *                      i11-holders, i11-stop; sim.h UNDO_*): the revert
+ *                      table's seams
  *     --late-beyond-promise
  *                      late and hung writes land up to 3 host_dead after
  *                      their submit, breaking the storage promise of
@@ -66,7 +69,7 @@ struct opts {
 	uint64_t first, nseeds, seed;
 	int replay, hosts_lo, hosts_hi, io, tail, until_fail, quiet;
 	uint64_t steps, time_ms;
-	uint32_t fix;
+	uint32_t fix, undo;
 	int profile, no_names, beyond;
 };
 
@@ -366,6 +369,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	world.seed = seed;
 	world.max_steps = o->steps;
 	world.fix = o->fix;
+	world.undo = o->undo;
 	W = &world;
 	rng_seed(&world.rng, seed);
 	draw_config(o);
@@ -436,6 +440,35 @@ parse_fix(const char *arg)
 	return bits;
 }
 
+static const struct { const char *name; uint32_t bit; } undos[] = {
+	{ "i11-gen", UNDO_GEN }, { "i11-holders", UNDO_HOLDERS },
+	{ "i11-stop", UNDO_STOP },
+};
+
+static uint32_t
+parse_undo(const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+	uint32_t bits = 0;
+	size_t k;
+	int hit;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0, hit = 0; k < sizeof(undos) / sizeof(undos[0]); k++)
+			if (strcmp(tok, undos[k].name) == 0) {
+				bits |= undos[k].bit;
+				hit = 1;
+			}
+		if (!hit) {
+			fprintf(stderr, "sim: unknown undo %s\n", tok);
+			exit(2);
+		}
+	}
+	return bits;
+}
+
 static const char *
 fix_names(uint32_t bits, char *buf, size_t len)
 {
@@ -461,12 +494,19 @@ replay_hint(const struct opts *o, uint64_t seed)
 		    o->no_names ? "--no-names " : "",
 		    o->beyond ? "--late-beyond-promise " : "",
 		    o->profile ? "--profile " : "", o->profile);
-	printf("  replay: make sim SEED=%llu HOSTS=%d-%d STEPS=%llu TIME=%llu%s%s%s%s%s\n",
+	char un[128] = "";
+	size_t k, n = 0;
+
+	for (k = 0; k < sizeof(undos) / sizeof(undos[0]); k++)
+		if (o->undo & undos[k].bit)
+			n += (size_t)snprintf(un + n, sizeof(un) - n, "%s%s",
+			    n ? "," : " UNDO=", undos[k].name);
+	printf("  replay: make sim SEED=%llu HOSTS=%d-%d STEPS=%llu TIME=%llu%s%s%s%s%s%s\n",
 	    (unsigned long long)seed, o->hosts_lo, o->hosts_hi,
 	    (unsigned long long)o->steps, (unsigned long long)o->time_ms,
 	    SIM_REVERT[0] ? " REVERT=" SIM_REVERT : "",
 	    SIM_PROPOSE[0] ? " PROPOSE=" SIM_PROPOSE : "",
-	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), flags);
+	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), un, flags);
 }
 
 static void
@@ -539,6 +579,7 @@ main(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'P' },
 		{ "no-names", no_argument, NULL, 'N' },
 		{ "late-beyond-promise", no_argument, NULL, 'B' },
+		{ "undo", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -567,6 +608,7 @@ main(int argc, char **argv)
 		case 'P': o.profile = atoi(optarg); break;
 		case 'N': o.no_names = 1; break;
 		case 'B': o.beyond = 1; break;
+		case 'U': o.undo = parse_undo(optarg); break;
 		default: usage();
 		}
 	}

@@ -337,6 +337,21 @@ enum {
 	                                acquire confirms the leader is current */
 };
 
+/* ---- fixes of fs/'s decisions undone, off by default (--undo): the
+ * revert table's seams for the issue 11 fixes that live in fs/daemon/
+ * around core/hostpolicy.c (a fix inside hostpolicy.c is undone by a patch
+ * in tests/sim/reverts/ instead) ---- */
+enum {
+	UNDO_GEN = 1,                /* case 1: after fencing, a good renewal
+	                                unfences under the same generation and
+	                                the watcher releases the lost leases */
+	UNDO_HOLDERS = 2,            /* case 2: neither the rejoin nor (with
+	                                UNDO_GEN) the release of lost leases
+	                                waits for the killed holders */
+	UNDO_STOP = 4,               /* case 5: a stop releases the leases
+	                                without waiting for the killed holders */
+};
+
 /* ---- the world ---- */
 enum { PH_FAULTS, PH_DRAIN, PH_PROBE, PH_END };
 
@@ -376,6 +391,7 @@ struct world {
 	int tearing_down;
 	int setup;                   /* instant disk, no coroutines */
 	uint32_t fix;                /* FIX_* */
+	uint32_t undo;               /* UNDO_* */
 	struct coro *coros;          /* every coroutine still running */
 	struct coro *dead_coros;     /* finished, freed at the seed's end */
 };
