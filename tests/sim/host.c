@@ -787,16 +787,35 @@ resume:
 	return 1; /* nobody to give it to: the caller releases it */
 }
 
-/* The probe is over once every lease (and the name table, when used) was
- * taken by someone: the run ends. */
+/* With --strict-probe, a machine the probe expects every lease from:
+ * serving since the probe began, in the same incarnation. */
+static int
+probe_expects(const struct machine *m)
+{
+	const struct inc *i = m->inc;
+
+	return W->strict_probe && W->probe_seq[m->idx] != 0 && i != NULL &&
+	    i->seq == W->probe_seq[m->idx] && !i->ghost && i->joined &&
+	    !i->fenced && !i->stale && !i->stopping && !i->stop_req;
+}
+
+/* The probe is over once every lease was taken by someone (with
+ * --strict-probe: by every machine serving since the probe began; a lease
+ * that is busy for all but the host it names, while that host lives, passes
+ * "taken by someone" when that host takes it itself) and the name table,
+ * when used, by someone: the run ends. */
 static void
 probe_done(void)
 {
-	int k;
+	int k, j;
 
-	for (k = 0; k < W->cfg.leases; k++)
+	for (k = 0; k < W->cfg.leases; k++) {
 		if (!W->probe_ok[k])
 			return;
+		for (j = 0; j < W->nm; j++)
+			if (probe_expects(&W->m[j]) && !W->probe_by[k][j])
+				return;
+	}
 	if (W->cfg.p_names > 0 && !W->probe_table_ok)
 		return;
 	ev_push(W->now, EV_PHASE, NULL, PH_END);
@@ -916,11 +935,12 @@ drain_step(struct inc *i)
 		struct dlease *d = &i->dl[k];
 
 		h = health(i);
-		if (W->probe_ok[k] || d->held || d->req ||
+		if (W->probe_by[k][i->m->idx] || d->held || d->req ||
 		    lfs_hp_refuse(to(), &h) != NULL || ensure_ref(i, d) < 0)
 			continue;
 		if (acquire_disk(i, d, &ld, "probe") == 0 && !i->ghost) {
 			W->probe_ok[k] = 1;
+			W->probe_by[k][i->m->idx] = 1;
 			attach(i, d, &ld, "probe");
 			close_holder(i, d);
 			probe_done();
@@ -1503,7 +1523,15 @@ host_phase_ev(int phase)
 		}
 	} else if (phase == PH_PROBE && W->phase == PH_DRAIN) {
 		W->phase = PH_PROBE;
-		tr(NULL, "liveness probe: every lease must be acquired by someone");
+		tr(NULL, "liveness probe: every lease must be acquired by %s",
+		    W->strict_probe ? "every serving host" : "someone");
+		for (j = 0; j < W->nm; j++) {
+			struct inc *i = W->m[j].inc;
+
+			W->probe_seq[j] = i != NULL && !i->ghost && i->joined &&
+			    !i->fenced && !i->stale && !i->stopping &&
+			    !i->stop_req ? i->seq : 0;
+		}
 		ev_push(W->now + W->cfg.probe_ns, EV_PHASE, NULL, PH_END);
 	} else if (phase == PH_END && W->phase == PH_PROBE) {
 		for (k = 0; k < W->cfg.leases && !W->failed; k++) {
@@ -1515,6 +1543,17 @@ host_phase_ev(int phase)
 			    (unsigned long long)(W->cfg.probe_ns / MS),
 			    (unsigned long long)(W->cfg.drain_ns / MS), desc);
 		}
+		for (k = 0; k < W->cfg.leases && !W->failed; k++)
+			for (j = 0; j < W->nm && !W->failed; j++) {
+				if (!probe_expects(&W->m[j]) || W->probe_by[k][j])
+					continue;
+				describe_slot(W->vm_ref[k].slot, desc, sizeof(desc));
+				sim_fail("liveness: %s, serving all along, could not "
+				    "acquire vm%d in the %llu ms after healing; "
+				    "disk: %s", W->m[j].name, k + 1,
+				    (unsigned long long)(W->cfg.probe_ns / MS),
+				    desc);
+			}
 		if (!W->failed && W->cfg.p_names > 0 && !W->probe_table_ok) {
 			describe_slot(0, desc, sizeof(desc));
 			sim_fail("liveness: the name table lease could not be "

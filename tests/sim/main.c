@@ -19,6 +19,8 @@
  *     --undo LIST      fixes of fs/'s decisions undone (i11-gen,
  *                      i11-holders, i11-stop; sim.h UNDO_*): the revert
  *                      table's seams
+ *     --strict-probe   after healing, every host serving all along must
+ *                      acquire every lease (default: someone must)
  *     --late-beyond-promise
  *                      late and hung writes land up to 3 host_dead after
  *                      their submit, breaking the storage promise of
@@ -70,7 +72,7 @@ struct opts {
 	int replay, hosts_lo, hosts_hi, io, tail, until_fail, quiet;
 	uint64_t steps, time_ms;
 	uint32_t fix, undo;
-	int profile, no_names, beyond;
+	int profile, no_names, beyond, strict_probe;
 };
 
 static struct world world;
@@ -370,6 +372,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	world.max_steps = o->steps;
 	world.fix = o->fix;
 	world.undo = o->undo;
+	world.strict_probe = o->strict_probe;
 	W = &world;
 	rng_seed(&world.rng, seed);
 	draw_config(o);
@@ -487,12 +490,13 @@ replay_hint(const struct opts *o, uint64_t seed)
 {
 	char fx[128];
 
-	char flags[64] = "";
+	char flags[128] = "";
 
-	if (o->no_names || o->profile || o->beyond)
-		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%.0d'",
+	if (o->no_names || o->profile || o->beyond || o->strict_probe)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%.0d'",
 		    o->no_names ? "--no-names " : "",
 		    o->beyond ? "--late-beyond-promise " : "",
+		    o->strict_probe ? "--strict-probe " : "",
 		    o->profile ? "--profile " : "", o->profile);
 	char un[128] = "";
 	size_t k, n = 0;
@@ -580,6 +584,7 @@ main(int argc, char **argv)
 		{ "no-names", no_argument, NULL, 'N' },
 		{ "late-beyond-promise", no_argument, NULL, 'B' },
 		{ "undo", required_argument, NULL, 'U' },
+		{ "strict-probe", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -609,6 +614,7 @@ main(int argc, char **argv)
 		case 'N': o.no_names = 1; break;
 		case 'B': o.beyond = 1; break;
 		case 'U': o.undo = parse_undo(optarg); break;
+		case 'R': o.strict_probe = 1; break;
 		default: usage();
 		}
 	}

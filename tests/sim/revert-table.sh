@@ -51,7 +51,11 @@ for p in tests/sim/reverts/*.patch; do
 	name=$(basename "$p" .patch)
 	bin=build/sim-revert-$name/leasefs-sim
 	make -s "$bin" REVERT="$name" >/dev/null
-	search "$name" "$bin" "" >"$tmp/$name" &
+	# a line '# sim: OPTIONS' at the top of the patch adds options (a
+	# --fix list given there replaces --fix all: a proposed daemon fix
+	# may cover the same hole as the fix undone)
+	extra=$(sed -n 's/^# sim: //p' "$p")
+	search "$name" "$bin" "$extra" >"$tmp/$name" &
 	n=$((n + 1))
 	[ $((n % jobs)) -ne 0 ] || wait
 done

@@ -378,7 +378,10 @@ struct world {
 	/* vm leases: slot of vmK as created at setup */
 	struct lfs_lease_ref vm_ref[SIM_MAX_LEASES];
 	/* liveness after healing */
-	int probe_ok[SIM_MAX_LEASES];
+	int probe_ok[SIM_MAX_LEASES];            /* by anyone */
+	uint8_t probe_by[SIM_MAX_LEASES][SIM_MAX_MACHINES]; /* by machine */
+	uint32_t probe_seq[SIM_MAX_MACHINES];    /* serving incarnation at
+	                                            the probe's start, 0: none */
 	int probe_table_ok;
 	/* counters */
 	uint64_t ios, faults[F_NK], acquires, transfers, releases, joins;
@@ -392,6 +395,8 @@ struct world {
 	int setup;                   /* instant disk, no coroutines */
 	uint32_t fix;                /* FIX_* */
 	uint32_t undo;               /* UNDO_* */
+	int strict_probe;            /* --strict-probe: every serving host must
+	                                take every lease after healing */
 	struct coro *coros;          /* every coroutine still running */
 	struct coro *dead_coros;     /* finished, freed at the seed's end */
 };
