@@ -290,7 +290,8 @@ fence(struct inc *i, const char *why)
 	holders_kill_all(i);
 	if (i->kill_until < kill_window_end(m))
 		i->kill_until = kill_window_end(m);
-	while (!i->ghost && W->now < m->holders_dead_at) {
+	while (!i->ghost && W->now < m->holders_dead_at &&
+	    !(W->undo & UNDO_HOLDERS)) {
 		coro_wake(sim_cur, m->holders_dead_at);
 		coro_block();
 	}

@@ -345,9 +345,9 @@ enum {
 	UNDO_GEN = 1,                /* case 1: after fencing, a good renewal
 	                                unfences under the same generation and
 	                                the watcher releases the lost leases */
-	UNDO_HOLDERS = 2,            /* case 2: neither the rejoin nor (with
-	                                UNDO_GEN) the release of lost leases
-	                                waits for the killed holders */
+	UNDO_HOLDERS = 2,            /* case 2: neither fencing, nor the rejoin,
+	                                nor (with UNDO_GEN) the release of lost
+	                                leases waits for the killed holders */
 	UNDO_STOP = 4,               /* case 5: a stop releases the leases
 	                                without waiting for the killed holders */
 };
