@@ -11,8 +11,8 @@
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
 #   make check-tsan      ThreadSanitizer build, the threaded scenarios
-#   make check-sim       a bounded batch of the deterministic simulator (not
-#                        yet part of make check: see tests/sim/README.md)
+#   make check-sim       a bounded batch of the deterministic simulator (part
+#                        of make check: see tests/sim/README.md)
 #   make sim             the simulator: SEEDS=n FIRST=s HOSTS=lo-hi STEPS=n
 #                        TIME=ms, or SEED=s to replay one run with its trace
 #                        (IO=1: every I/O too); REVERT=name / PROPOSE=a,b
@@ -117,7 +117,7 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-version check-spdx check-unit check-integration
+check: check-version check-spdx check-unit check-sim check-integration
 
 # every source file states its licence (scripts/check-spdx lists those
 # that do not, and fails)
@@ -223,7 +223,7 @@ clean:
 
 .PHONY: all san tsan check check-unit check-integration check-stress check-tsan \
 	bench bench-deps valgrind dist-files install uninstall check-version check-spdx \
-	check-unit-release deb clean FORCE
+	check-unit-release deb clean FORCE check-sim sim
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----
@@ -271,14 +271,15 @@ FORCE:
 
 SIM_ARGS = $(if $(SEED),--seed $(SEED),--seeds $(or $(SEEDS),1000) $(if $(FIRST),--first $(FIRST))) \
 	$(if $(HOSTS),--hosts $(HOSTS)) $(if $(STEPS),--steps $(STEPS)) \
-	$(if $(TIME),--time $(TIME)) $(if $(IO),--io) $(if $(FIX),--fix $(FIX)) $(SIMFLAGS)
+	$(if $(TIME),--time $(TIME)) $(if $(IO),--io) $(if $(FIX),--fix $(FIX)) \
+	$(if $(UNDO),--undo $(UNDO)) $(SIMFLAGS)
 
 sim: $(SIM_BIN)
 	$(SIM_BIN) $(SIM_ARGS)
 
 # The bounded batch of `make check` (tests/sim/check-sim.sh says what).
-check-sim:
-	@mkdir -p build/sim-check build-san/sim-check
-	CC="$(CC)" CFLAGS="$(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS)" SANFLAGS="$(SAN)" \
+check-sim: build/sim/leasefs-sim build-san/sim/leasefs-sim
+	@mkdir -p build/sim-check-revert
+	CC="$(CC)" CFLAGS="$(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS)" \
 	    LIBS="$(SIM_LIBS)" SEEDS=$(CHECK_SIM_SEEDS) SAN_SEEDS=$(CHECK_SIM_SAN_SEEDS) \
 	    sh tests/sim/check-sim.sh

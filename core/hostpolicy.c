@@ -2,20 +2,22 @@
 /*
  * hostpolicy.c - the daemon's decisions about its own host (hostpolicy.h).
  *
- * Each function states one decision of fs/ exactly as fs/ makes it today;
- * the comment names where.  Changing a decision here is a behaviour change
- * of the daemon (once fs/ calls these), not a test-only edit.
+ * Each function is one decision of fs/daemon/, which calls it; the comment
+ * names where.  The deterministic simulator (tests/sim/) calls the same
+ * functions, so changing a decision here changes the daemon and what the
+ * simulator tests alike.  tests/sim/reverts/ has patches that undo safety
+ * fixes here (issue 11), which the simulator must find.
  */
 #include <errno.h>
 #include <stddef.h>
 
 #include "hostpolicy.h"
 
-#define RETRY_MIN_MS 20u             /* fs/daemon.h LFS_RETRY_MIN_MS */
-#define ACQUIRE_PAUSE_MAX_MS 4u      /* fs/holders.c */
-#define RENEW_RETRY_MIN_MS 10u       /* fs/daemon.c renew_once */
+#define RETRY_MIN_MS 20u             /* blocked opens, request polling */
+#define ACQUIRE_PAUSE_MAX_MS 4u      /* fs/daemon/holders.c */
+#define RENEW_RETRY_MIN_MS 10u       /* a failed renewal or rejoin */
 
-/* fs/daemon.c lfs_daemon_refuse */
+/* fs/daemon/daemon.c lfs_daemon_refuse */
 const char *
 lfs_hp_refuse(const struct lfs_timeouts *to, const struct lfs_hp_health *h)
 {
@@ -25,12 +27,14 @@ lfs_hp_refuse(const struct lfs_timeouts *to, const struct lfs_hp_health *h)
 		return "this host lost its host id";
 	if (h->fenced)
 		return "renewal failed; leases are fenced";
+	if (h->guard_lost)
+		return "the guard died; nothing would fence a holder";
 	if (h->since_renewal_ms >= to->renewal_fail_ms)
 		return "renewal is overdue";
 	return NULL;
 }
 
-/* fs/holders.c lfs_hold_attach_locked: "Fencing started while we
+/* fs/daemon/holders.c lfs_hold_attach_locked: "Fencing started while we
  * acquired: we may not use it." */
 int
 lfs_hp_grant(const struct lfs_hp_health *h)
@@ -38,52 +42,70 @@ lfs_hp_grant(const struct lfs_hp_health *h)
 	return !h->fenced;
 }
 
-/* fs/daemon.c renew_once */
+/* fs/daemon/daemon.c renew_once, before the attempt */
+int
+lfs_hp_overdue(const struct lfs_timeouts *to, uint64_t renewed_ms,
+    uint64_t now_ms)
+{
+	return now_ms - renewed_ms >= to->renewal_fail_ms;
+}
+
+/* fs/daemon/daemon.c renew_once, after the attempt */
 void
 lfs_hp_after_renew(const struct lfs_timeouts *to, int rv, uint64_t start_ms,
-    uint64_t gap_ms, uint64_t since_ms, uint64_t now_ms, int fenced,
+    uint64_t before_ms, uint64_t after_ms, uint64_t since_ms, uint64_t now_ms,
     struct lfs_hp_renew_outcome *out)
 {
-	uint64_t retry = to->io_timeout_ms / 4;
-
 	out->fence = 0;
 	out->why = NULL;
-	out->unfence = 0;
 	out->pet_guard = 0;
 	out->stale = 0;
+	out->renewal = LFS_HP_RENEWAL_KEEP;
+	out->next_ms = now_ms;
+	if (rv == -ETIME) {
+		/* another host's counter ran far ahead of our clock: we were
+		 * frozen or suspended longer than we measured (core/delta.c);
+		 * like a renewal that came too late */
+		out->fence = 1;
+		out->why = "our clock missed time (suspended or paused?)";
+		return;
+	}
+	if (rv == 0 && after_ms - before_ms >= to->renewal_fail_ms) {
+		/* stopped or starved past renewal_fail inside the renewal:
+		 * the guard fenced meanwhile and other hosts may judge us
+		 * dead by their views and take our leases; nothing of this
+		 * generation may be trusted any more (issue 11 case 1) */
+		out->fence = 1;
+		out->why = "a renewal came too late (daemon paused?)";
+		return;
+	}
 	if (rv == 0) {
-		/* stopped or starved past renewal_fail: the guard fenced
-		 * meanwhile and other hosts may have taken our leases */
-		if (gap_ms >= to->renewal_fail_ms && !fenced) {
-			out->fence = 1;
-			out->why = "a renewal came too late (daemon paused?)";
-		}
 		out->pet_guard = 1;
 		out->renewal = LFS_HP_RENEWAL_OK;
-		out->unfence = fenced || out->fence;
 		out->next_ms = start_ms + to->renewal_interval_ms;
 		return;
 	}
 	if (rv == -ESTALE) {
 		out->stale = 1;
 		out->renewal = LFS_HP_RENEWAL_LOST;
-		out->fence = !fenced;
+		out->fence = 1;
 		out->why = "host id lost";
 		out->next_ms = UINT64_MAX;
 		return;
 	}
 	if (since_ms >= to->renewal_fail_ms) {
 		out->renewal = LFS_HP_RENEWAL_LOST;
-		out->fence = !fenced;
+		out->fence = 1;
 		out->why = "renewal failed";
-	} else {
-		out->renewal = LFS_HP_RENEWAL_FAILING;
+		return;
 	}
-	out->next_ms = now_ms + (retry > RENEW_RETRY_MIN_MS ? retry :
-	    RENEW_RETRY_MIN_MS);
+	/* retry soon: a quarter io_timeout leaves several attempts before
+	 * renewal_fail without hammering a sick device */
+	out->renewal = LFS_HP_RENEWAL_FAILING;
+	out->next_ms = now_ms + lfs_hp_renew_retry_ms(to);
 }
 
-/* fs/daemon.c deadline_main */
+/* fs/daemon/daemon.c deadline_main */
 int
 lfs_hp_deadline_fence(const struct lfs_timeouts *to, uint64_t renewed_ms,
     uint64_t now_ms, int fenced, int stale)
@@ -97,10 +119,62 @@ lfs_hp_deadline_next(const struct lfs_timeouts *to, uint64_t renewed_ms,
 {
 	uint64_t due = renewed_ms + to->renewal_fail_ms;
 
+	/* wake at the deadline, or every io_timeout to see renewals */
 	return now_ms >= due ? now_ms + to->io_timeout_ms : due;
 }
 
-/* fs/holders.c lfs_hold_acquire_disk */
+/* fs/daemon/daemon.c recover_once */
+enum lfs_hp_recover
+lfs_hp_recover(int stale, int fence_done, int holders_alive, int ctl_unproven)
+{
+	if (stale)
+		return LFS_HP_RECOVER_STOP;
+	if (!fence_done || holders_alive > 0 || ctl_unproven > 0)
+		return LFS_HP_RECOVER_WAIT;
+	return LFS_HP_RECOVER_REJOIN;
+}
+
+int
+lfs_hp_ctl_expired(const struct lfs_timeouts *to, uint64_t renewed_ms,
+    uint64_t now_ms)
+{
+	return now_ms >= renewed_ms + to->host_dead_ms;
+}
+
+/* fs/daemon/daemon.c rejoin */
+uint64_t
+lfs_hp_rejoin_min_generation(uint64_t old)
+{
+	return old + 1; /* never back, whatever the disk shows */
+}
+
+uint32_t
+lfs_hp_rejoin_wait_ms(const struct lfs_timeouts *to)
+{
+	return to->hosts_fresh_ms;
+}
+
+int
+lfs_hp_rejoin_serve(const struct lfs_timeouts *to, int rv, uint64_t before_ms,
+    uint64_t after_ms)
+{
+	/* the join may itself have been stopped or starved (its write is
+	 * then as old as the pause): serving starts with a full
+	 * renewal_fail ahead */
+	if (rv == 0 && after_ms - before_ms >= to->renewal_fail_ms)
+		return -ETIMEDOUT;
+	if (rv == -ESTALE)
+		return -EAGAIN;
+	return rv;
+}
+
+int
+lfs_hp_rejoin_lost_id(int rv)
+{
+	return rv == -EBUSY || rv == -EAGAIN;
+}
+
+/* fs/daemon/holders.c lfs_hold_acquire_disk */
 uint32_t
 lfs_hp_acquire_pause_ms(uint64_t now_ms, uint32_t host_id)
 {
@@ -113,21 +187,22 @@ lfs_hp_acquire_unsettled(int rv)
 	return rv == -EAGAIN;
 }
 
-/* fs/holders.c lfs_hold_settle */
+/* fs/daemon/holders.c lfs_hold_settle */
 int
 lfs_hp_settle_again(int rv)
 {
-	return rv == -EAGAIN || rv == -EIO || rv == -ETIMEDOUT;
+	return rv == -EAGAIN || rv == -EIO || rv == -ETIMEDOUT ||
+	    rv == -EINPROGRESS;
 }
 
-/* fs/holders.c lfs_hold_release_disk */
+/* fs/daemon/holders.c lfs_hold_release_disk */
 int
 lfs_hp_release_done(int rv)
 {
 	return rv == 0 || rv == -EPERM || rv == -ENOENT;
 }
 
-/* fs/holders.c lfs_hold_release_lost */
+/* fs/daemon/holders.c lfs_hold_release_lost */
 int
 lfs_hp_may_release_lost(const struct lfs_timeouts *to,
     const struct lfs_hp_health *h)
@@ -137,7 +212,7 @@ lfs_hp_may_release_lost(const struct lfs_timeouts *to,
 	return h->since_renewal_ms + to->io_timeout_ms < to->renewal_fail_ms;
 }
 
-/* fs/daemon.c leave */
+/* fs/daemon/daemon.c leave */
 int
 lfs_hp_may_leave(const struct lfs_timeouts *to, int stale, int all_released,
     uint64_t since_renewal_ms)
@@ -145,11 +220,19 @@ lfs_hp_may_leave(const struct lfs_timeouts *to, int stale, int all_released,
 	return !stale && all_released && since_renewal_ms < to->renewal_fail_ms;
 }
 
-/* fs/daemon.c lfs_retry_ms */
+/* fs/daemon/daemon.c lfs_retry_ms */
 uint32_t
 lfs_hp_retry_ms(const struct lfs_timeouts *to)
 {
 	uint32_t r = to->io_timeout_ms / 20;
 
 	return r > RETRY_MIN_MS ? r : RETRY_MIN_MS;
+}
+
+uint32_t
+lfs_hp_renew_retry_ms(const struct lfs_timeouts *to)
+{
+	uint32_t r = to->io_timeout_ms / 4;
+
+	return r > RENEW_RETRY_MIN_MS ? r : RENEW_RETRY_MIN_MS;
 }

@@ -10,11 +10,10 @@
  * makes the same ones around simulated threads.  Keeping them here is what
  * lets the simulator test the shipped logic rather than a copy of it.
  *
- * Status: additive.  The functions state exactly what fs/ does today
- * (daemon.c: lfs_daemon_refuse, renew_once, deadline_main, leave;
- * holders.c: lfs_hold_acquire_disk, lfs_hold_settle, lfs_hold_release_disk,
- * lfs_hold_release_lost, lfs_hold_attach_locked); fs/ is to call them
- * instead of its inline copies once its restructuring lands.
+ * fs/daemon/ calls these (daemon.c: lfs_daemon_refuse, renew_once,
+ * recover_once, rejoin, deadline_main, leave, lfs_retry_ms; holders.c:
+ * lfs_hold_acquire_disk, lfs_hold_settle, lfs_hold_release_lost,
+ * lfs_hold_attach_locked), and so does tests/sim/host.c.
  *
  * Timeline of one host's health (units of io = io_timeout, see timeouts.h):
  *
@@ -23,14 +22,19 @@
  *             every max(io/4, 10 ms)
  *   +3 io     lease operations that write a plain leader stop (release of a
  *             lost lease needs since + io < renewal_fail)
- *   +4 io     renewal_fail: lease operations refused; fence: every lease
- *             held becomes lost, holders are killed (deadline thread, and
- *             the guard from outside)
- *   later     a renewal succeeds again: if it came after renewal_fail, fence
- *             (the guard already did) and at once un-fence: the watcher
- *             then releases the lost leases
- *   -ESTALE   our id was taken: fence, no more lease I/O, renewal ends; the
- *             host comes back only by a new join (a new generation)
+ *   +4 io     renewal_fail: lease operations refused; fence (deadline
+ *             thread, renewal thread, and the guard from outside): every
+ *             lease held becomes lost and the generation is finished,
+ *             whatever a later renewal says (issue 11 case 1): its leases
+ *             are never written free, their holders are killed
+ *   later     once no holder of the finished generation can run (fenced
+ *             holders proven gone; ctl leases whose users were not proven
+ *             stopped: host_dead after the last renewal), rejoin with a
+ *             newer generation (min_generation = old + 1), wait
+ *             hosts_fresh, renew once more and serve only if that renewal
+ *             was itself not renewal_fail late
+ *   -ESTALE   our id was taken: fence, no more lease I/O, renewal ends
+ *   -ETIME    our clock missed time (suspended): like a renewal too late
  */
 #ifndef LEASEFS_HOSTPOLICY_H
 #define LEASEFS_HOSTPOLICY_H
@@ -43,7 +47,9 @@
 struct lfs_hp_health {
 	int stopping;                /* shutdown started */
 	int stale;                   /* our host id was taken (-ESTALE) */
-	int fenced;                  /* held leases were marked lost */
+	int fenced;                  /* this generation is finished */
+	int guard_lost;              /* the guard died: nothing fences from
+	                                outside any more */
 	uint64_t since_renewal_ms;   /* lfs_delta_since_renewal_ms() */
 };
 
@@ -53,18 +59,23 @@ const char *lfs_hp_refuse(const struct lfs_timeouts *to,
     const struct lfs_hp_health *h);
 
 /* A lease just acquired may be handed to its holder only when not fenced;
- * otherwise it is held on disk but lost (fs lfs_hold_attach_locked). */
+ * otherwise it is held on disk by the finished generation and lost (fs
+ * lfs_hold_attach_locked). */
 int lfs_hp_grant(const struct lfs_hp_health *h);
 
 enum lfs_hp_renewal { LFS_HP_RENEWAL_OK, LFS_HP_RENEWAL_FAILING,
-	LFS_HP_RENEWAL_LOST };
+	LFS_HP_RENEWAL_LOST, LFS_HP_RENEWAL_KEEP /* unchanged */ };
+
+/* Before a renewal attempt (fs renew_once): 1 when the last good renewal
+ * is renewal_fail old already (the thread was stopped or starved): fence,
+ * a renewal now would come too late to count. */
+int lfs_hp_overdue(const struct lfs_timeouts *to, uint64_t renewed_ms,
+    uint64_t now_ms);
 
 /* What to do after one renewal attempt (fs renew_once). */
 struct lfs_hp_renew_outcome {
-	int fence;                   /* fence now (unless fenced already) */
+	int fence;                   /* fence now: the generation is finished */
 	const char *why;             /* for the log, when fence */
-	int unfence;                 /* then clear fenced: renewal recovered,
-	                                the watcher releases the lost leases */
 	int pet_guard;               /* tell the guard ls->renewed_ms */
 	int stale;                   /* our id is gone: no more lease I/O */
 	enum lfs_hp_renewal renewal;
@@ -72,11 +83,11 @@ struct lfs_hp_renew_outcome {
 };
 
 /* rv: lfs_delta_renew()'s result; start_ms: when the attempt started;
- * gap_ms: lfs_delta_since_renewal_ms() before it; since_ms: the same after
- * it; now_ms: now; fenced: whether fenced before it. */
+ * before_ms, after_ms: ls->renewed_ms before and after it; since_ms:
+ * lfs_delta_since_renewal_ms() after it; now_ms: now. */
 void lfs_hp_after_renew(const struct lfs_timeouts *to, int rv,
-    uint64_t start_ms, uint64_t gap_ms, uint64_t since_ms, uint64_t now_ms,
-    int fenced, struct lfs_hp_renew_outcome *out);
+    uint64_t start_ms, uint64_t before_ms, uint64_t after_ms,
+    uint64_t since_ms, uint64_t now_ms, struct lfs_hp_renew_outcome *out);
 
 /* The deadline thread (fs deadline_main): fence now? */
 int lfs_hp_deadline_fence(const struct lfs_timeouts *to, uint64_t renewed_ms,
@@ -84,6 +95,35 @@ int lfs_hp_deadline_fence(const struct lfs_timeouts *to, uint64_t renewed_ms,
 /* ... and when to look next. */
 uint64_t lfs_hp_deadline_next(const struct lfs_timeouts *to,
     uint64_t renewed_ms, uint64_t now_ms);
+
+/* While fenced (fs recover_once): what the renewal thread does next. */
+enum lfs_hp_recover {
+	LFS_HP_RECOVER_STOP,         /* our id is gone: nothing more */
+	LFS_HP_RECOVER_WAIT,         /* a holder of the finished generation
+	                                may still run: wait (and kill again) */
+	LFS_HP_RECOVER_REJOIN,       /* join under a new generation */
+};
+/* fence_done: the fencing finished its kills; holders_alive: lease files
+ * of the finished generation still open; ctl_unproven: ctl leases whose
+ * users were not proven stopped. */
+enum lfs_hp_recover lfs_hp_recover(int stale, int fence_done,
+    int holders_alive, int ctl_unproven);
+/* A ctl lease whose user was not proven stopped counts as gone once
+ * host_dead passed after our last renewal: other hosts may take it from
+ * then on anyway, and a new generation exposes nothing more. */
+int lfs_hp_ctl_expired(const struct lfs_timeouts *to, uint64_t renewed_ms,
+    uint64_t now_ms);
+/* The lowest generation of a rejoin after generation old was finished. */
+uint64_t lfs_hp_rejoin_min_generation(uint64_t old);
+/* After the rejoin: wait this long (hosts_fresh, slack on top of
+ * join_delay: fs rejoin's timeline), then renew once more; serve only when
+ * that renewal (rv, renewed_ms before and after) succeeded and was not
+ * itself renewal_fail late.  0: serve; -errno: the rejoin failed. */
+uint32_t lfs_hp_rejoin_wait_ms(const struct lfs_timeouts *to);
+int lfs_hp_rejoin_serve(const struct lfs_timeouts *to, int rv,
+    uint64_t before_ms, uint64_t after_ms);
+/* A rejoin that failed so (the id is someone else's now): stop. */
+int lfs_hp_rejoin_lost_id(int rv);
 
 /* Acquire attempts for one lock (fs lfs_hold_acquire_disk): up to
  * LFS_HP_ACQUIRE_TRIES while the result is -EAGAIN, pausing
@@ -111,5 +151,7 @@ int lfs_hp_may_leave(const struct lfs_timeouts *to, int stale,
 
 /* Retry interval of blocked lock opens and request polling, ms. */
 uint32_t lfs_hp_retry_ms(const struct lfs_timeouts *to);
+/* Retry interval of a failed renewal or rejoin, ms: max(io/4, 10). */
+uint32_t lfs_hp_renew_retry_ms(const struct lfs_timeouts *to);
 
 #endif

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "hostpolicy.h"
 #include "notify.h"
 
 /* Holders fenced per /proc scan; a larger count is rescanned. */
@@ -66,9 +67,7 @@ lfs_daemon_log_setup(struct lfs_daemon *d)
 uint32_t
 lfs_retry_ms(const struct lfs_daemon *d)
 {
-	uint32_t r = d->ls.to.io_timeout_ms / 20;
-
-	return r > LFS_RETRY_MIN_MS ? r : LFS_RETRY_MIN_MS;
+	return lfs_hp_retry_ms(&d->ls.to);
 }
 
 void
@@ -105,18 +104,15 @@ lfs_ops_unlock(struct lfs_daemon *d)
 int
 lfs_daemon_refuse(struct lfs_daemon *d, const char *what)
 {
-	const char *why = NULL;
+	struct lfs_hp_health h = {
+		.stopping = atomic_load(&d->stopping),
+		.stale = atomic_load(&d->stale),
+		.fenced = atomic_load(&d->fenced),
+		.guard_lost = atomic_load(&d->guard_lost),
+		.since_renewal_ms = lfs_delta_since_renewal_ms(&d->ls),
+	};
+	const char *why = lfs_hp_refuse(&d->ls.to, &h);
 
-	if (atomic_load(&d->stopping))
-		why = "the daemon is stopping";
-	else if (atomic_load(&d->stale))
-		why = "this host lost its host id";
-	else if (atomic_load(&d->fenced))
-		why = "renewal failed; leases are fenced";
-	else if (atomic_load(&d->guard_lost))
-		why = "the guard died; nothing would fence a holder";
-	else if (lfs_delta_since_renewal_ms(&d->ls) >= d->ls.to.renewal_fail_ms)
-		why = "renewal is overdue";
 	if (why == NULL)
 		return 0;
 	lfs_log(&d->log, LOG_WARNING, "%s refused: %s", what, why);
@@ -352,16 +348,19 @@ renewed_ms(struct lfs_daemon *d)
 	return r;
 }
 
-/* One renewal; returns the time of the next attempt. */
+/* One renewal; returns the time of the next attempt.  The decisions are
+ * core/hostpolicy.c's (lfs_hp_overdue, lfs_hp_after_renew); this does the
+ * I/O, the logging and the status around them. */
 static uint64_t
 renew_once(struct lfs_daemon *d)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
-	uint64_t start = lfs_now_ms(), since, retry;
+	struct lfs_hp_renew_outcome o;
+	uint64_t start = lfs_now_ms(), since;
 	uint64_t before = renewed_ms(d), after;
 	int r, prev;
 
-	if (start - before >= to->renewal_fail_ms) {
+	if (lfs_hp_overdue(to, before, start)) {
 		/* overdue before we even tried (the thread was stopped or
 		 * starved): a renewal now would come too late to count */
 		fence(d, "renewal overdue", before);
@@ -374,23 +373,9 @@ renew_once(struct lfs_daemon *d)
 	d->renew_stats = d->renew_io.stats;
 	pthread_mutex_unlock(&d->table_lock);
 	after = renewed_ms(d);
-	if (r == -ETIME) {
-		/* another host's counter ran far ahead of our clock: we were
-		 * frozen or suspended longer than we measured (core/delta.c);
-		 * like a renewal that came too late */
-		fence(d, "our clock missed time (suspended or paused?)", before);
-		return lfs_now_ms();
-	}
-	if (r == 0 && after - before >= to->renewal_fail_ms) {
-		/* The whole daemon was stopped or starved past renewal_fail
-		 * (SIGSTOP, swap) inside the renewal: the guard has fenced
-		 * meanwhile and other hosts may judge us dead by their views
-		 * and take our leases.  Nothing of this generation may be
-		 * trusted any more. */
-		fence(d, "a renewal came too late (daemon paused?)", before);
-		return lfs_now_ms();
-	}
-	if (r == 0) {
+	since = lfs_delta_since_renewal_ms(&d->ls);
+	lfs_hp_after_renew(to, r, start, before, after, since, lfs_now_ms(), &o);
+	if (o.pet_guard) {
 		guard_check(d, lfs_guard_renewed(&d->guard, after));
 		prev = atomic_exchange(&d->renewal, LFS_RENEWAL_OK);
 		if (prev != LFS_RENEWAL_OK)
@@ -399,38 +384,35 @@ renew_once(struct lfs_daemon *d)
 			lfs_log(&d->log, LOG_NOTICE, "renewal recovered after %llu "
 			    "ms without a good renewal; nothing was fenced",
 			    (unsigned long long)(after - before));
-		return start + to->renewal_interval_ms;
+		return o.next_ms;
 	}
-	since = lfs_delta_since_renewal_ms(&d->ls);
-	if (r == -ESTALE) {
+	if (o.stale) {
 		lfs_log(&d->log, LOG_CRIT, "our host id %u was taken by another "
 		    "host: no more lease operations", d->ls.host_id);
 		atomic_store(&d->stale, true);
 		atomic_store(&d->renewal, LFS_RENEWAL_LOST);
 		lfs_notify("STATUS=host id taken by another host: no lease "
 		    "operations until restarted");
-		fence(d, "host id lost", before);
-		return UINT64_MAX;
+		fence(d, o.why, before);
+		return o.next_ms;
 	}
-	lfs_log(&d->log, LOG_WARNING, "renewal failed: %s (%s), %llu ms since "
-	    "the last good renewal", strerrorname_np(-r) != NULL ?
-	    strerrorname_np(-r) : "?", strerror(-r), (unsigned long long)since);
-	if (since >= to->renewal_fail_ms) {
-		if (atomic_exchange(&d->renewal, LFS_RENEWAL_LOST) !=
-		    LFS_RENEWAL_LOST)
-			lfs_notifyf("STATUS=renewal lost: none good for %llu ms; "
-			    "fenced", (unsigned long long)since);
-		fence(d, "renewal failed", before);
-		return lfs_now_ms();
-	}
-	if (atomic_exchange(&d->renewal, LFS_RENEWAL_FAILING) !=
+	if (r < 0 && r != -ETIME)
+		lfs_log(&d->log, LOG_WARNING, "renewal failed: %s (%s), %llu ms "
+		    "since the last good renewal", strerrorname_np(-r) != NULL ?
+		    strerrorname_np(-r) : "?", strerror(-r),
+		    (unsigned long long)since);
+	if (o.renewal == LFS_HP_RENEWAL_LOST &&
+	    atomic_exchange(&d->renewal, LFS_RENEWAL_LOST) != LFS_RENEWAL_LOST)
+		lfs_notifyf("STATUS=renewal lost: none good for %llu ms; "
+		    "fenced", (unsigned long long)since);
+	if (o.renewal == LFS_HP_RENEWAL_FAILING &&
+	    atomic_exchange(&d->renewal, LFS_RENEWAL_FAILING) !=
 	    LFS_RENEWAL_FAILING)
 		lfs_notifyf("STATUS=renewal failing: %s, %llu ms since the last "
 		    "good one", strerror(-r), (unsigned long long)since);
-	/* retry soon: a quarter io_timeout leaves several attempts before
-	 * renewal_fail without hammering a sick device */
-	retry = to->io_timeout_ms / 4;
-	return lfs_now_ms() + (retry > 10 ? retry : 10);
+	if (o.fence)
+		fence(d, o.why, before);
+	return o.next_ms;
 }
 
 /*
@@ -465,7 +447,7 @@ rejoin(struct lfs_daemon *d)
 	uuid_copy(p.identity, d->ls.identity);
 	snprintf(name, sizeof(name), "%s", d->ls.host_name);
 	p.host_name = name;
-	p.min_generation = old + 1;  /* never back, whatever the disk shows */
+	p.min_generation = lfs_hp_rejoin_min_generation(old);
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->renew_lock);
 	r = lfs_delta_join(&d->ls, &d->renew_io, &p);
@@ -484,7 +466,7 @@ rejoin(struct lfs_daemon *d)
 		    (unsigned long long)d->ls.generation);
 		return -EIO;
 	}
-	ready = lfs_now_ms() + d->ls.to.hosts_fresh_ms;
+	ready = lfs_now_ms() + lfs_hp_rejoin_wait_ms(&d->ls.to);
 	while (lfs_now_ms() < ready && !atomic_load(&d->threads_stop))
 		lfs_sleep_ms(10);
 	/* A renewal before serving: the join may itself have been stopped
@@ -495,13 +477,11 @@ rejoin(struct lfs_daemon *d)
 	r = lfs_delta_renew(&d->ls, &d->renew_io);
 	pthread_mutex_unlock(&d->renew_lock);
 	after = renewed_ms(d);
-	if (r == 0 && after - before >= d->ls.to.renewal_fail_ms)
-		r = -ETIMEDOUT;
-	if (r < 0) {
+	if ((r = lfs_hp_rejoin_serve(&d->ls.to, r, before, after)) < 0) {
 		lfs_log(&d->log, LOG_WARNING, "generation %llu finished before "
 		    "it served: %s", (unsigned long long)d->ls.generation,
-		    strerror(-r));
-		return r == -ESTALE ? -EAGAIN : r;
+		    strerror(r == -EAGAIN ? ESTALE : -r));
+		return r;
 	}
 	guard_check(d, lfs_guard_renewed(&d->guard, after));
 	pthread_mutex_lock(&d->table_lock);
@@ -532,7 +512,7 @@ static uint64_t
 recover_once(struct lfs_daemon *d)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
-	uint64_t now = lfs_now_ms(), retry = to->io_timeout_ms / 4;
+	uint64_t now = lfs_now_ms();
 	int files, ctl, r;
 
 	if (atomic_load(&d->stale))
@@ -540,7 +520,8 @@ recover_once(struct lfs_daemon *d)
 	if (!atomic_load(&d->fence_done))
 		return now + 10;
 	pthread_mutex_lock(&d->table_lock);
-	if (d->ctl_unproven > 0 && now >= renewed_ms(d) + to->host_dead_ms) {
+	if (d->ctl_unproven > 0 &&
+	    lfs_hp_ctl_expired(to, renewed_ms(d), now)) {
 		lfs_log(&d->log, LOG_WARNING, "%d ctl lease(s) of the finished "
 		    "generation: host_dead has passed, other hosts may take "
 		    "them now", d->ctl_unproven);
@@ -549,27 +530,27 @@ recover_once(struct lfs_daemon *d)
 	files = d->fenced_fhs;
 	ctl = d->ctl_unproven;
 	pthread_mutex_unlock(&d->table_lock);
-	if (files > 0) {
-		kill_holders(d, 0);
-		if (now - atomic_load(&d->fenced_ms) >= to->host_dead_ms)
-			lfs_log(&d->log, LOG_CRIT, "%d lease file(s) of the "
-			    "finished generation are still open: their holders "
-			    "may run; not rejoining", files);
+	if (lfs_hp_recover(0, 1, files, ctl) != LFS_HP_RECOVER_REJOIN) {
+		if (files > 0) {
+			kill_holders(d, 0);
+			if (now - atomic_load(&d->fenced_ms) >= to->host_dead_ms)
+				lfs_log(&d->log, LOG_CRIT, "%d lease file(s) of "
+				    "the finished generation are still open: "
+				    "their holders may run; not rejoining", files);
+		}
 		return now + to->io_timeout_ms;
 	}
-	if (ctl > 0)
-		return now + to->io_timeout_ms;
 	if ((r = rejoin(d)) == 0)
 		return renewed_ms(d) + to->renewal_interval_ms;
 	lfs_log(&d->log, LOG_ERR, "rejoining: %s", r == -EAGAIN ? "another "
 	    "host joined with this id at the same time" : strerror(-r));
-	if (r == -EBUSY || r == -EAGAIN) {
+	if (lfs_hp_rejoin_lost_id(r)) {
 		lfs_log(&d->log, LOG_CRIT, "host id %u is another host's now: "
 		    "no more lease operations", d->opts.host_id);
 		atomic_store(&d->stale, true);
 		return UINT64_MAX;
 	}
-	return lfs_now_ms() + (retry > 10 ? retry : 10);
+	return lfs_now_ms() + lfs_hp_renew_retry_ms(to);
 }
 
 /*
@@ -583,21 +564,19 @@ static void *
 deadline_main(void *arg)
 {
 	struct lfs_daemon *d = arg;
-	uint64_t renewed, due;
+	uint64_t renewed;
 
 	while (!atomic_load(&d->threads_stop)) {
 		pthread_mutex_lock(&d->ls.view_lock);
 		renewed = d->ls.renewed_ms;
 		pthread_mutex_unlock(&d->ls.view_lock);
-		due = renewed + d->ls.to.renewal_fail_ms;
-		if (lfs_now_ms() >= due && !atomic_load(&d->fenced) &&
-		    !atomic_load(&d->stale)) {
+		if (lfs_hp_deadline_fence(&d->ls.to, renewed, lfs_now_ms(),
+		    atomic_load(&d->fenced), atomic_load(&d->stale))) {
 			atomic_store(&d->renewal, LFS_RENEWAL_LOST);
 			fence(d, "renewal overdue", renewed);
 		}
-		/* wake at the deadline, or every io_timeout to see renewals */
-		renew_sleep_until(d, lfs_now_ms() >= due ? lfs_now_ms() +
-		    d->ls.to.io_timeout_ms : due);
+		renew_sleep_until(d, lfs_hp_deadline_next(&d->ls.to, renewed,
+		    lfs_now_ms()));
 	}
 	return NULL;
 }
@@ -722,8 +701,8 @@ leave(struct lfs_daemon *d, int all_released)
 {
 	int r;
 
-	if (atomic_load(&d->stale) || !all_released ||
-	    lfs_delta_since_renewal_ms(&d->ls) >= d->ls.to.renewal_fail_ms) {
+	if (!lfs_hp_may_leave(&d->ls.to, atomic_load(&d->stale), all_released,
+	    lfs_delta_since_renewal_ms(&d->ls))) {
 		lfs_log(&d->log, LOG_WARNING, "not leaving the lockspace cleanly "
 		    "(%s); other hosts will see host %u dead after %u ms",
 		    atomic_load(&d->stale) ? "our host id was taken" :

@@ -40,11 +40,7 @@
 
 #include "daemon.h"
 #include "holders.h"
-
-/* Acquire attempts when a concurrent ballot (-EAGAIN) interferes. */
-#define ACQUIRE_TRIES 3
-/* Pause between those attempts, in ms: at most a few ballots' time. */
-#define ACQUIRE_PAUSE_MAX_MS 4u
+#include "hostpolicy.h"
 
 /* ---- 1. the table ---- */
 
@@ -311,15 +307,15 @@ lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 {
 	int i, r = -EAGAIN;
 
-	for (i = 0; i < ACQUIRE_TRIES && r == -EAGAIN; i++) {
+	for (i = 0; i < LFS_HP_ACQUIRE_TRIES && r == -EAGAIN; i++) {
 		if (i > 0)
-			lfs_sleep_ms(1 + (uint32_t)((lfs_now_ms() + d->ls.host_id)
-			    % ACQUIRE_PAUSE_MAX_MS));
+			lfs_sleep_ms(lfs_hp_acquire_pause_ms(lfs_now_ms(),
+			    d->ls.host_id));
 		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, out);
 		if (r == -EALREADY)
 			r = 0;
 	}
-	if (r == -EAGAIN) {
+	if (lfs_hp_acquire_unsettled(r)) {
 		pthread_mutex_lock(&d->table_lock);
 		l->unsettled = 1;
 		lfs_watch_kick_locked(d);
@@ -359,8 +355,7 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
 		}
 		pthread_mutex_lock(&d->table_lock);
-		l->unsettled = r == -EAGAIN || r == -EIO || r == -ETIMEDOUT ||
-		    r == -EINPROGRESS;
+		l->unsettled = lfs_hp_settle_again(r);
 		pthread_mutex_unlock(&d->table_lock);
 	}
 	lfs_ops_unlock(d);
@@ -391,7 +386,7 @@ lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_log(&d->log, LOG_ERR, "%s: release failed: %s; will retry",
 		    l->name, strerror(-r));
 	pthread_mutex_lock(&d->table_lock);
-	if (r == 0 || r == -EPERM || r == -ENOENT) {
+	if (lfs_hp_release_done(r)) {
 		l->held = 0;
 		l->lost = 0;
 		r = 0;
@@ -438,7 +433,8 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 	}
 	/* Fencing started while we acquired: we may not use it, and nobody
 	 * may learn that we won it (the caller answers EIO). */
-	if (atomic_load(&d->fenced)) {
+	if (!lfs_hp_grant(&(struct lfs_hp_health){
+	    .fenced = atomic_load(&d->fenced) })) {
 		lfs_notify_ph(ph);
 		ph = lfs_hold_detach_locked(l);
 		l->finished = 1;
@@ -728,16 +724,18 @@ out:
 void
 lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 {
+	struct lfs_hp_health h = {
+		.stopping = atomic_load(&d->stopping),
+		.stale = atomic_load(&d->stale),
+		.fenced = atomic_load(&d->fenced),
+		.since_renewal_ms = lfs_delta_since_renewal_ms(&d->ls),
+	};
 	struct lfs_leader held;
 	int todo;
 
-	if (atomic_load(&d->fenced) || atomic_load(&d->stale) ||
-	    atomic_load(&d->stopping))
-		return;
 	/* Only with a fresh renewal: a host that may think us dead could be
 	 * taking the lease over right now. */
-	if (lfs_delta_since_renewal_ms(&d->ls) + d->ls.to.io_timeout_ms >=
-	    d->ls.to.renewal_fail_ms)
+	if (!lfs_hp_may_release_lost(&d->ls.to, &h))
 		return;
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);

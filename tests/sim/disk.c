@@ -14,9 +14,16 @@
  *   - a sector write is atomic; a multi-sector I/O may land in two pieces
  *     at two different times (reads sample each piece when it lands);
  *   - a write lands at some time between its submit and its completion;
- *     a late I/O completes long after the caller gave up (-ETIMEDOUT) and
- *     its write lands then, possibly after host_dead, possibly after its
- *     host crashed and restarted;
+ *     a late I/O completes after the caller gave up (-ETIMEDOUT) and its
+ *     write may land then, also after its host crashed and restarted;
+ *   - the storage promise (leasefs(8), "What the storage must promise"):
+ *     no I/O is held longer than host_dead - renewal_fail + io (5 io)
+ *     after its submit: a late write lands anywhere up to that bound, the
+ *     bound itself included, and a hung path gives an I/O up (EIO, landed
+ *     or not) at the bound.  This is the default.  --late-beyond-promise
+ *     (cfg.beyond) breaks the promise on purpose: late writes land up to 3
+ *     host_dead late and hangs hold I/O for as long as they last, which
+ *     is outside the design (findings there say what the promise buys);
  *   - an I/O may fail with EIO (a failed write may still have landed), a
  *     late write may never land, io_submit may refuse;
  *   - a hung path keeps every I/O until the hang ends; then each lands (or
@@ -120,7 +127,8 @@ out_unlink(struct path *p, struct req *r)
 static void
 req_maybe_free(struct req *r)
 {
-	if (!(r->handed || r->orphan) || !r->completed || r->pieces > 0)
+	if (!(r->handed || r->orphan) || !r->completed || r->pieces > 0 ||
+	    r->expiring)
 		return;
 	if (r->gprev != NULL)
 		r->gprev->gnext = r->gnext;
@@ -183,6 +191,12 @@ void
 disk_land_ev(struct req *r, int piece)
 {
 	if (!W->tearing_down && (r->write || !r->orphan)) {
+		if (r->write && !W->cfg.beyond &&
+		    W->now > r->t_submit + disk_promise_ns())
+			sim_fail("model: io#%llu lands %llu ns past the storage "
+			    "promise", (unsigned long long)r->id,
+			    (unsigned long long)(W->now - r->t_submit -
+			    disk_promise_ns()));
 		apply(r, piece);
 		tr_io(r, r->split ? (piece ? "lands(2/2)" : "lands(1/2)") : "lands");
 	}
@@ -221,6 +235,33 @@ disk_complete_ev(struct req *r)
 		coro_wake(p->waiter, W->now);
 }
 
+uint64_t
+disk_promise_ns(void)
+{
+	const struct lfs_timeouts *t = &W->to;
+
+	return ((uint64_t)t->host_dead_ms - t->renewal_fail_ms +
+	    t->io_timeout_ms) * MS;
+}
+
+/* When (after now, within lat) a piece of r lands.  A late write lands
+ * exactly at its completion a quarter of the time (with the promise, that
+ * is up to the bound itself: the edge the core's waits must cover) and at
+ * once an eighth of the time. */
+static uint64_t
+land_delay(const struct req *r, uint64_t lat)
+{
+	if (r->late) {
+		uint64_t k = rng_below(&W->rng, 8);
+
+		if (k < 2)
+			return lat;
+		if (k == 2)
+			return 0;
+	}
+	return rng_below(&W->rng, lat + 1);
+}
+
 /* Schedule r's landing (if it lands) somewhere in [now, now + lat] and its
  * completion at now + lat. */
 static void
@@ -236,11 +277,11 @@ schedule(struct req *r, uint64_t lat)
 			r->split = (uint32_t)rng_range(&W->rng, 1, nsec - 1);
 			W->faults[F_SPLIT]++;
 			r->pieces = 2;
-			ev_push(W->now + rng_below(&W->rng, lat + 1), EV_LAND, r, 0);
-			ev_push(W->now + rng_below(&W->rng, lat + 1), EV_LAND, r, 1);
+			ev_push(W->now + land_delay(r, lat), EV_LAND, r, 0);
+			ev_push(W->now + land_delay(r, lat), EV_LAND, r, 1);
 		} else {
 			r->pieces = 1;
-			ev_push(W->now + rng_below(&W->rng, lat + 1), EV_LAND, r, 0);
+			ev_push(W->now + land_delay(r, lat), EV_LAND, r, 0);
 		}
 	}
 	ev_push(W->now + lat, EV_COMPLETE, r, 0);
@@ -260,15 +301,36 @@ fate(struct req *r)
 		r->hung = 1;
 		r->hnext = m->hung;
 		m->hung = r;
+		if (!c->beyond) {
+			/* the promise: the stack gives it up at the bound */
+			r->expiring = 1;
+			ev_push(r->t_submit + disk_promise_ns(), EV_EXPIRE, r, 0);
+		}
 		return;
 	}
 	lat = rng_logu(&W->rng, 20000, c->lat_max_ns);
 	if (W->now < m->slow_until[k])
-		lat = rng_range(&W->rng, io / 2, 3 * io);
+		lat = rng_range(&W->rng, io / 2, 3 * io); /* within the promise */
 	late = rng_ppm(&W->rng, c->p_late);
 	if (late) {
-		lat = io + rng_logu(&W->rng, MS, c->late_max_ns);
+		r->late = 1;
 		W->faults[F_LATE]++;
+		if (c->beyond) {
+			lat = io + rng_logu(&W->rng, MS, c->late_max_ns);
+		} else {
+			/* completes in [io, bound], the bound included: edges
+			 * an eighth of the time each, else half uniform (the
+			 * whole range) and half log-uniform (just past io) */
+			uint64_t span = disk_promise_ns() - io;
+
+			switch (rng_below(&W->rng, 8)) {
+			case 0: lat = io + span; break;
+			case 1: lat = io; break;
+			case 2: case 3: case 4:
+				lat = io + rng_logu(&W->rng, 1000, span); break;
+			default: lat = io + rng_range(&W->rng, 0, span); break;
+			}
+		}
 	}
 	eio = W->now < m->eio_until[k];
 	if (!eio && rng_ppm(&W->rng, c->p_eio)) {
@@ -291,12 +353,36 @@ fate(struct req *r)
 	schedule(r, lat);
 }
 
+/* The promise's bound passed for a hung I/O (set in fate): if the hang
+ * still holds it, the stack gives it up now: EIO, and a write may have
+ * reached the disk (half of them, landing at the bound itself). */
+void
+disk_expire_ev(struct req *r)
+{
+	struct req **pp;
+
+	r->expiring = 0;
+	if (r->hung && !W->tearing_down) {
+		for (pp = &r->m->hung; *pp != NULL && *pp != r; pp = &(*pp)->hnext)
+			;
+		if (*pp == r)
+			*pp = r->hnext;
+		r->hung = 0;
+		r->res = -EIO;
+		r->lands = r->write && rng_below(&W->rng, 2) == 0;
+		schedule(r, 0);
+		return;
+	}
+	req_maybe_free(r);
+}
+
 /* A hang of m's paths of kind ended: what it held lands (or is lost) and
  * completes, over the next few ms. */
 void
 disk_unhang(struct machine *m, int kind)
 {
 	struct req **pp = &m->hung, *r;
+	uint64_t lat;
 
 	if (W->now < m->hang_until[kind])
 		return; /* extended meanwhile */
@@ -314,7 +400,13 @@ disk_unhang(struct machine *m, int kind)
 			r->res = (long)r->len;
 			r->lands = 1;
 		}
-		schedule(r, rng_logu(&W->rng, 20000, 5 * MS));
+		lat = rng_logu(&W->rng, 20000, 5 * MS);
+		/* the promise: by the bound (EV_EXPIRE has not fired, or it
+		 * would no longer be hung, so the bound is not past) */
+		if (!W->cfg.beyond && W->now + lat > r->t_submit +
+		    disk_promise_ns())
+			lat = r->t_submit + disk_promise_ns() - W->now;
+		schedule(r, lat);
 	}
 }
 

@@ -60,7 +60,7 @@ cur_ghost(void)
 static uint64_t
 clk_now(void *arg)
 {
-	return m_local_ns(arg) + (cur_ghost() ? sim_cur->inc->ghost_ns : 0);
+	return m_local_ns(arg);
 }
 
 /* Sleep until m's clock reads local_ns; early only for ghosts, or when
@@ -86,7 +86,13 @@ clk_sleep(void *arg, uint32_t ms)
 		return;
 	}
 	if (cur_ghost()) {
-		sim_cur->inc->ghost_ns += (uint64_t)ms * MS;
+		/* a crashed daemon's thread unwinding: its sleeps still take
+		 * time, or a core loop bounded by the clock (leases.c
+		 * table_settle, whose every I/O fails at once for a ghost)
+		 * would never end */
+		coro_wake(sim_cur, m_global_at_local(m, m_local_ns(m) +
+		    (uint64_t)ms * MS));
+		coro_block();
 		return;
 	}
 	sleep_local(m, m_local_ns(m) + (uint64_t)ms * MS, 0);
@@ -249,6 +255,7 @@ health(struct inc *i)
 {
 	struct lfs_hp_health h = {
 		.stopping = i->stopping, .stale = i->stale, .fenced = i->fenced,
+		.guard_lost = 0,
 		.since_renewal_ms = lfs_delta_since_renewal_ms(&i->ls),
 	};
 
@@ -270,16 +277,25 @@ fence(struct inc *i, const char *why)
 	i->fenced = 1;
 	tr(m, "daemon fences: %s (%llu ms since the last good renewal)",
 	    why, (unsigned long long)lfs_delta_since_renewal_ms(&i->ls));
-	for (k = 0; k < i->ndl; k++)
-		if (i->dl[k].held && !i->dl[k].lost)
-			i->dl[k].lost = 1;
+	for (k = 0; k < i->ndl; k++) {
+		struct dlease *d = &i->dl[k];
+
+		d->unsettled = 0; /* dies with the generation */
+		if (d->held) {
+			/* lost with the generation: never written free */
+			d->lost = 1;
+			d->finished = !(W->undo & UNDO_GEN);
+		}
+	}
 	holders_kill_all(i);
 	if (i->kill_until < kill_window_end(m))
 		i->kill_until = kill_window_end(m);
-	while (!i->ghost && W->now < m->holders_dead_at) {
+	while (!i->ghost && W->now < m->holders_dead_at &&
+	    !(W->undo & UNDO_HOLDERS)) {
 		coro_wake(sim_cur, m->holders_dead_at);
 		coro_block();
 	}
+	i->fence_done = 1;
 }
 
 static void
@@ -507,6 +523,7 @@ attach(struct inc *i, struct dlease *d, const struct lfs_leader *ld,
 		holder_start(i, d, how);
 	} else {
 		d->lost = 1;
+		d->finished = 1;
 		tr(i->m, "%s acquired while fenced: lost", d->name);
 	}
 }
@@ -771,16 +788,35 @@ resume:
 	return 1; /* nobody to give it to: the caller releases it */
 }
 
-/* The probe is over once every lease (and the name table, when used) was
- * taken by someone: the run ends. */
+/* With --strict-probe, a machine the probe expects every lease from:
+ * serving since the probe began, in the same incarnation. */
+static int
+probe_expects(const struct machine *m)
+{
+	const struct inc *i = m->inc;
+
+	return W->strict_probe && W->probe_seq[m->idx] != 0 && i != NULL &&
+	    i->seq == W->probe_seq[m->idx] && !i->ghost && i->joined &&
+	    !i->fenced && !i->stale && !i->stopping && !i->stop_req;
+}
+
+/* The probe is over once every lease was taken by someone (with
+ * --strict-probe: by every machine serving since the probe began; a lease
+ * that is busy for all but the host it names, while that host lives, passes
+ * "taken by someone" when that host takes it itself) and the name table,
+ * when used, by someone: the run ends. */
 static void
 probe_done(void)
 {
-	int k;
+	int k, j;
 
-	for (k = 0; k < W->cfg.leases; k++)
+	for (k = 0; k < W->cfg.leases; k++) {
 		if (!W->probe_ok[k])
 			return;
+		for (j = 0; j < W->nm; j++)
+			if (probe_expects(&W->m[j]) && !W->probe_by[k][j])
+				return;
+	}
 	if (W->cfg.p_names > 0 && !W->probe_table_ok)
 		return;
 	ev_push(W->now, EV_PHASE, NULL, PH_END);
@@ -838,8 +874,9 @@ watcher_pass(struct inc *i)
 		if (d->closed && W->now >= d->closed_at)
 			close_holder(i, d);
 		h = health(i);
-		if (d->held && d->lost && lfs_hp_may_release_lost(to(), &h) &&
-		    (!(W->fix & FIX_KILLED) || W->now >= i->kill_until))
+		if (d->held && d->lost && !d->finished &&
+		    lfs_hp_may_release_lost(to(), &h) &&
+		    ((W->undo & UNDO_HOLDERS) || W->now >= i->kill_until))
 			release_disk(i, d);
 		if (d->unsettled && d->known && !i->ghost)
 			settle(i, d);
@@ -899,11 +936,12 @@ drain_step(struct inc *i)
 		struct dlease *d = &i->dl[k];
 
 		h = health(i);
-		if (W->probe_ok[k] || d->held || d->req ||
+		if (W->probe_by[k][i->m->idx] || d->held || d->req ||
 		    lfs_hp_refuse(to(), &h) != NULL || ensure_ref(i, d) < 0)
 			continue;
 		if (acquire_disk(i, d, &ld, "probe") == 0 && !i->ghost) {
 			W->probe_ok[k] = 1;
+			W->probe_by[k][i->m->idx] = 1;
 			attach(i, d, &ld, "probe");
 			close_holder(i, d);
 			probe_done();
@@ -924,7 +962,8 @@ shutdown_ops(struct inc *i)
 
 	i->stopping = 1;
 	holders_kill_all(i);
-	while (!i->ghost && W->now < m->holders_dead_at) {
+	while (!i->ghost && W->now < m->holders_dead_at &&
+	    !(W->undo & UNDO_STOP)) {
 		coro_wake(sim_cur, m->holders_dead_at);
 		coro_block();
 	}
@@ -952,13 +991,17 @@ ops_main(void *arg)
 		coro_sleep_ns(rng_range(&W->rng, 0, W->cfg.think_max_ns));
 		if (i->ghost || i->stop_req || i->stale)
 			break;
+		i->in_op = 1;
 		watcher_pass(i);
+		if (!i->ghost && !i->stale) {
+			if (W->phase == PH_FAULTS)
+				workload_step(i);
+			else
+				drain_step(i);
+		}
+		i->in_op = 0;
 		if (i->ghost || i->stale)
 			break;
-		if (W->phase == PH_FAULTS)
-			workload_step(i);
-		else
-			drain_step(i);
 	}
 	if (!i->ghost) {
 		tr(i->m, "daemon stops%s", i->stale ? " (host id lost)" : "");
@@ -999,44 +1042,149 @@ renew_once(struct inc *i)
 {
 	struct lfs_hp_renew_outcome o;
 	uint64_t start = m_local_ms(i->m);
-	uint64_t gap = lfs_delta_since_renewal_ms(&i->ls);
-	uint64_t prev = i->ls.renewed_ms;
+	uint64_t before = i->ls.renewed_ms;
 	int r;
 
+	if (lfs_hp_overdue(to(), before, start)) {
+		tr(i->m, "renewal overdue before it started");
+		fence(i, "renewal overdue");
+		return m_local_ms(i->m);
+	}
 	r = lfs_delta_renew(&i->ls, &i->io[P_RENEW]);
 	if (i->ghost)
 		return UINT64_MAX;
-	lfs_hp_after_renew(to(), r, start, gap, lfs_delta_since_renewal_ms(
-	    &i->ls), m_local_ms(i->m), i->fenced, &o);
-	if ((W->fix & FIX_DEAD_GAP) && r == 0 &&
-	    m_local_ms(i->m) >= prev + W->to.host_dead_ms) {
-		/* proposed: others may have seen us dead (silent for
-		 * host_dead) and may still, for a while: this generation is
-		 * over, the daemon rejoins with a new one */
-		tr(i->m, "renewal after host_dead: this generation is dead");
-		o.fence = !i->fenced;
-		o.why = "a renewal after host_dead";
-		o.unfence = 0;
-		o.pet_guard = 0;
-		o.stale = 1;
-		o.renewal = LFS_HP_RENEWAL_LOST;
-		o.next_ms = UINT64_MAX;
-	}
-	if (r != 0 || o.fence || o.unfence || W->trace >= TR_IO)
-		tr(i->m, "renew -> %d%s", r, r == 0 && gap >=
-		    W->to.renewal_fail_ms ? " (late)" : "");
-	if (o.fence)
-		fence(i, o.why);
+	lfs_hp_after_renew(to(), r, start, before, i->ls.renewed_ms,
+	    lfs_delta_since_renewal_ms(&i->ls), m_local_ms(i->m), &o);
+	if (r != 0 || o.fence || W->trace >= TR_IO)
+		tr(i->m, "renew -> %d%s", r, o.fence ? " (fence)" : "");
 	if (o.pet_guard)
 		guard_pet(i->m, i->ls.renewed_ms);
-	if (o.unfence && i->fenced) {
-		i->fenced = 0;
-		tr(i->m, "renewal recovered: unfenced");
-	}
 	if (o.stale)
 		i->stale = 1;
-	i->renewal = (int)o.renewal;
+	if (o.renewal != LFS_HP_RENEWAL_KEEP)
+		i->renewal = (int)o.renewal;
+	if (o.fence)
+		fence(i, o.why);
 	return o.next_ms;
+}
+
+static int join_should_stop(void *arg);
+
+/* fs lfs_hold_forget_finished */
+static void
+forget_finished(struct inc *i)
+{
+	int k;
+
+	for (k = 0; k < i->ndl; k++)
+		if (i->dl[k].finished) {
+			i->dl[k].held = 0;
+			i->dl[k].lost = 0;
+			i->dl[k].finished = 0;
+		}
+}
+
+/* fs rejoin: 0 when serving again under a new generation. */
+static int
+rejoin(struct inc *i)
+{
+	struct machine *m = i->m;
+	struct lfs_join_params p = {
+		.host_id = m->host_id, .host_name = m->name,
+		.should_stop = join_should_stop, .arg = i,
+	};
+	uint64_t old = i->ls.generation, before;
+	int r;
+
+	uuid_copy(p.identity, m->identity);
+	p.min_generation = lfs_hp_rejoin_min_generation(old);
+	/* fs holds ops_lock over the join: no lease operation runs across
+	 * the change of generation */
+	while (!i->ghost && i->in_op) {
+		coro_sleep_ns(MS);
+	}
+	if (i->ghost)
+		return -EIO;
+	r = lfs_delta_join(&i->ls, &i->io[P_RENEW], &p);
+	if (i->ghost)
+		return -EIO;
+	tr(m, "rejoin -> %d (generation %llu after %llu)", r,
+	    (unsigned long long)i->ls.generation, (unsigned long long)old);
+	if (r < 0)
+		return r;
+	m->gen = i->ls.generation; /* the state file */
+	W->joins++;
+	forget_finished(i);
+	clk_sleep(m, lfs_hp_rejoin_wait_ms(to()));
+	if (i->ghost)
+		return -EIO;
+	before = i->ls.renewed_ms;
+	r = lfs_delta_renew(&i->ls, &i->io[P_RENEW]);
+	if (i->ghost)
+		return -EIO;
+	r = lfs_hp_rejoin_serve(to(), r, before, i->ls.renewed_ms);
+	if (r < 0) {
+		tr(m, "generation %llu finished before it served: %d",
+		    (unsigned long long)i->ls.generation, r);
+		return r;
+	}
+	guard_pet(m, i->ls.renewed_ms);
+	i->renewal = LFS_HP_RENEWAL_OK;
+	i->fence_done = 0;
+	i->fenced = 0;
+	tr(m, "serving again as generation %llu",
+	    (unsigned long long)i->ls.generation);
+	return 0;
+}
+
+/* fs recover_once: while this generation is finished. */
+static uint64_t
+recover_once(struct inc *i)
+{
+	struct machine *m = i->m;
+	uint64_t now = m_local_ms(m), before;
+	int alive = W->now < m->holders_dead_at, r;
+
+	if (W->undo & UNDO_HOLDERS)
+		alive = 0;
+	if ((W->undo & UNDO_GEN) && !i->stale) {
+		/* undone fix: back under the same generation at the first
+		 * good renewal */
+		before = i->ls.renewed_ms;
+		r = lfs_delta_renew(&i->ls, &i->io[P_RENEW]);
+		if (i->ghost)
+			return UINT64_MAX;
+		if (r == -ESTALE) {
+			i->stale = 1;
+			return UINT64_MAX;
+		}
+		if (r < 0)
+			return now + lfs_hp_renew_retry_ms(to());
+		guard_pet(m, i->ls.renewed_ms);
+		i->fenced = 0;
+		i->fence_done = 0;
+		i->renewal = LFS_HP_RENEWAL_OK;
+		tr(m, "renewal recovered: unfenced (same generation, %llu ms "
+		    "after the last)", (unsigned long long)(i->ls.renewed_ms -
+		    before));
+		return i->ls.renewed_ms + W->to.renewal_interval_ms;
+	}
+	switch (lfs_hp_recover(i->stale, i->fence_done, alive, 0)) {
+	case LFS_HP_RECOVER_STOP:
+		return UINT64_MAX;
+	case LFS_HP_RECOVER_WAIT:
+		return now + (i->fence_done ? W->to.io_timeout_ms : 10);
+	case LFS_HP_RECOVER_REJOIN:
+		break;
+	}
+	if ((r = rejoin(i)) == 0)
+		return i->ls.renewed_ms + W->to.renewal_interval_ms;
+	if (lfs_hp_rejoin_lost_id(r)) {
+		tr(m, "host id %u is another host's now", m->host_id);
+		i->stale = 1;
+		return UINT64_MAX;
+	}
+	return m_local_ms(m) + lfs_hp_renew_retry_ms(to());
 }
 
 static int
@@ -1060,6 +1208,8 @@ renew_main(void *arg)
 	int r;
 
 	uuid_copy(p.identity, m->identity);
+	/* fs cmd_mount: one past the state file's generation */
+	p.min_generation = m->gen > 0 ? m->gen + 1 : 0;
 	tr(m, "daemon starts (incarnation %u), joins as host %u", i->seq,
 	    m->host_id);
 	r = lfs_delta_join(&i->ls, &i->io[P_RENEW], &p);
@@ -1081,7 +1231,7 @@ renew_main(void *arg)
 				sleep_local(m, next * MS, 1);
 			if (i->ghost || i->ops_done)
 				break;
-			next = renew_once(i);
+			next = i->fenced ? recover_once(i) : renew_once(i);
 			if (next == UINT64_MAX)
 				break;
 		}
@@ -1175,6 +1325,10 @@ inc_new(struct machine *m)
 void
 inc_release(struct inc *i)
 {
+	/* what lfs_lockspace_close frees, but not the template's descriptor */
+	if (i->ls.names_cache != NULL && i->ls.names_cache_free != NULL)
+		i->ls.names_cache_free(i->ls.names_cache);
+	i->ls.names_cache = NULL;
 	free(i->ls.hosts);
 	pthread_mutex_destroy(&i->ls.view_lock);
 	free(i);
@@ -1370,7 +1524,15 @@ host_phase_ev(int phase)
 		}
 	} else if (phase == PH_PROBE && W->phase == PH_DRAIN) {
 		W->phase = PH_PROBE;
-		tr(NULL, "liveness probe: every lease must be acquired by someone");
+		tr(NULL, "liveness probe: every lease must be acquired by %s",
+		    W->strict_probe ? "every serving host" : "someone");
+		for (j = 0; j < W->nm; j++) {
+			struct inc *i = W->m[j].inc;
+
+			W->probe_seq[j] = i != NULL && !i->ghost && i->joined &&
+			    !i->fenced && !i->stale && !i->stopping &&
+			    !i->stop_req ? i->seq : 0;
+		}
 		ev_push(W->now + W->cfg.probe_ns, EV_PHASE, NULL, PH_END);
 	} else if (phase == PH_END && W->phase == PH_PROBE) {
 		for (k = 0; k < W->cfg.leases && !W->failed; k++) {
@@ -1382,6 +1544,17 @@ host_phase_ev(int phase)
 			    (unsigned long long)(W->cfg.probe_ns / MS),
 			    (unsigned long long)(W->cfg.drain_ns / MS), desc);
 		}
+		for (k = 0; k < W->cfg.leases && !W->failed; k++)
+			for (j = 0; j < W->nm && !W->failed; j++) {
+				if (!probe_expects(&W->m[j]) || W->probe_by[k][j])
+					continue;
+				describe_slot(W->vm_ref[k].slot, desc, sizeof(desc));
+				sim_fail("liveness: %s, serving all along, could not "
+				    "acquire vm%d in the %llu ms after healing; "
+				    "disk: %s", W->m[j].name, k + 1,
+				    (unsigned long long)(W->cfg.probe_ns / MS),
+				    desc);
+			}
 		if (!W->failed && W->cfg.p_names > 0 && !W->probe_table_ok) {
 			describe_slot(0, desc, sizeof(desc));
 			sim_fail("liveness: the name table lease could not be "

@@ -14,8 +14,18 @@
  *     --until-fail     stop at the first failing seed
  *     --quiet          only the summary
  *     --fix LIST       proposed fixes of the daemon's decisions (all,
- *                      dead-gap, grant, killed, transfer, settle, arrive)
+ *                      grant, transfer, settle, arrive)
  *     --no-names       no name-table create/delete in the workload
+ *     --undo LIST      fixes of fs/'s decisions undone (i11-gen,
+ *                      i11-holders, i11-stop; sim.h UNDO_*): the revert
+ *                      table's seams
+ *     --strict-probe   after healing, every host serving all along must
+ *                      acquire every lease (default: someone must)
+ *     --late-beyond-promise
+ *                      late and hung writes land up to 3 host_dead after
+ *                      their submit, breaking the storage promise of
+ *                      leasefs(8) (by default they land within host_dead -
+ *                      renewal_fail + io of it): outside the design
  *
  * Every seed draws its own world from the PRNG (swarm testing): number of
  * hosts and spares (machines reusing an id), leases, which fault kinds are
@@ -61,8 +71,8 @@ struct opts {
 	uint64_t first, nseeds, seed;
 	int replay, hosts_lo, hosts_hi, io, tail, until_fail, quiet;
 	uint64_t steps, time_ms;
-	uint32_t fix;
-	int profile, no_names;
+	uint32_t fix, undo;
+	int profile, no_names, beyond, strict_probe;
 };
 
 static struct world world;
@@ -231,6 +241,7 @@ draw_config(const struct opts *o)
 	c->lat_max_ns = PICK(r, 1, 5, 20, 60) * MS;
 	c->stall_max_ns = io * PICK(r, 1, 3, 6);
 	c->late_max_ns = (uint64_t)W->to.host_dead_ms * MS * PICK(r, 1, 3);
+	c->beyond = o->beyond;
 	for (e = 0; e < (int)(sizeof(episodic) / sizeof(episodic[0])); e++)
 		if (rng_below(r, 2))
 			c->kinds |= 1u << episodic[e];
@@ -306,6 +317,13 @@ print_config(FILE *f)
 	    c->leases, c->drift_ppm, (c->kinds & (1u << F_WATCHDOG)) ? "on" :
 	    "off", (unsigned long long)(c->start_spread_ns / MS),
 	    c->staggered ? " in id order" : "");
+	if (c->beyond)
+		fprintf(f, "  late writes beyond the storage promise: up to "
+		    "%llu ms late, hangs unbounded\n",
+		    (unsigned long long)(c->late_max_ns / MS));
+	else
+		fprintf(f, "  storage promise: every I/O done within %llu ms of "
+		    "its submit\n", (unsigned long long)(disk_promise_ns() / MS));
 	fprintf(f, "  per I/O (ppm): late %u eio %u (landed %u) lost %u split %u "
 	    "stall %u submit-err %u; latency <= %llu ms, stall <= %llu ms\n",
 	    c->p_late, c->p_eio, c->p_eio_lands, c->p_lost, c->p_split,
@@ -353,6 +371,8 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	world.seed = seed;
 	world.max_steps = o->steps;
 	world.fix = o->fix;
+	world.undo = o->undo;
+	world.strict_probe = o->strict_probe;
 	W = &world;
 	rng_seed(&world.rng, seed);
 	draw_config(o);
@@ -397,8 +417,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 }
 
 static const struct { const char *name; uint32_t bit; } fixes[] = {
-	{ "dead-gap", FIX_DEAD_GAP }, { "grant", FIX_GRANT },
-	{ "killed", FIX_KILLED }, { "transfer", FIX_XFER },
+	{ "grant", FIX_GRANT }, { "transfer", FIX_XFER },
 	{ "settle", FIX_SETTLE }, { "arrive", FIX_ARRIVE },
 };
 
@@ -424,6 +443,35 @@ parse_fix(const char *arg)
 	return bits;
 }
 
+static const struct { const char *name; uint32_t bit; } undos[] = {
+	{ "i11-gen", UNDO_GEN }, { "i11-holders", UNDO_HOLDERS },
+	{ "i11-stop", UNDO_STOP },
+};
+
+static uint32_t
+parse_undo(const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+	uint32_t bits = 0;
+	size_t k;
+	int hit;
+
+	snprintf(buf, sizeof(buf), "%s", arg);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0, hit = 0; k < sizeof(undos) / sizeof(undos[0]); k++)
+			if (strcmp(tok, undos[k].name) == 0) {
+				bits |= undos[k].bit;
+				hit = 1;
+			}
+		if (!hit) {
+			fprintf(stderr, "sim: unknown undo %s\n", tok);
+			exit(2);
+		}
+	}
+	return bits;
+}
+
 static const char *
 fix_names(uint32_t bits, char *buf, size_t len)
 {
@@ -442,18 +490,27 @@ replay_hint(const struct opts *o, uint64_t seed)
 {
 	char fx[128];
 
-	char flags[64] = "";
+	char flags[128] = "";
 
-	if (o->no_names || o->profile)
-		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%.0d'",
-		    o->no_names ? "--no-names" : "", o->profile ? (o->no_names ?
-		    " --profile " : "--profile ") : "", o->profile);
-	printf("  replay: make sim SEED=%llu HOSTS=%d-%d STEPS=%llu TIME=%llu%s%s%s%s%s\n",
+	if (o->no_names || o->profile || o->beyond || o->strict_probe)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%.0d'",
+		    o->no_names ? "--no-names " : "",
+		    o->beyond ? "--late-beyond-promise " : "",
+		    o->strict_probe ? "--strict-probe " : "",
+		    o->profile ? "--profile " : "", o->profile);
+	char un[128] = "";
+	size_t k, n = 0;
+
+	for (k = 0; k < sizeof(undos) / sizeof(undos[0]); k++)
+		if (o->undo & undos[k].bit)
+			n += (size_t)snprintf(un + n, sizeof(un) - n, "%s%s",
+			    n ? "," : " UNDO=", undos[k].name);
+	printf("  replay: make sim SEED=%llu HOSTS=%d-%d STEPS=%llu TIME=%llu%s%s%s%s%s%s\n",
 	    (unsigned long long)seed, o->hosts_lo, o->hosts_hi,
 	    (unsigned long long)o->steps, (unsigned long long)o->time_ms,
 	    SIM_REVERT[0] ? " REVERT=" SIM_REVERT : "",
 	    SIM_PROPOSE[0] ? " PROPOSE=" SIM_PROPOSE : "",
-	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), flags);
+	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), un, flags);
 }
 
 static void
@@ -503,7 +560,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: leasefs-sim [--seeds N] [--first S] [--seed S] "
 	    "[--hosts LO-HI] [--steps N] [--time MS] [--io] [--tail N] "
-	    "[--until-fail] [--quiet] [--fix LIST] [--no-names]\n");
+	    "[--until-fail] [--quiet] [--fix LIST] [--no-names] "
+	    "[--late-beyond-promise]\n");
 	exit(2);
 }
 
@@ -524,6 +582,9 @@ main(int argc, char **argv)
 		{ "fix", required_argument, NULL, 'x' },
 		{ "profile", required_argument, NULL, 'P' },
 		{ "no-names", no_argument, NULL, 'N' },
+		{ "late-beyond-promise", no_argument, NULL, 'B' },
+		{ "undo", required_argument, NULL, 'U' },
+		{ "strict-probe", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -551,6 +612,9 @@ main(int argc, char **argv)
 		case 'x': o.fix = parse_fix(optarg); break;
 		case 'P': o.profile = atoi(optarg); break;
 		case 'N': o.no_names = 1; break;
+		case 'B': o.beyond = 1; break;
+		case 'U': o.undo = parse_undo(optarg); break;
+		case 'R': o.strict_probe = 1; break;
 		default: usage();
 		}
 	}

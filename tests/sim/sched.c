@@ -491,6 +491,9 @@ dispatch(const struct ev *e)
 	case EV_PHASE:
 		host_phase_ev((int)e->a);
 		break;
+	case EV_EXPIRE:
+		disk_expire_ev(e->p);
+		break;
 	}
 }
 

@@ -105,7 +105,10 @@ struct config {
 	    p_submit_err;
 	uint64_t lat_max_ns;         /* normal latency up to this */
 	uint64_t stall_max_ns;
-	uint64_t late_max_ns;        /* a late I/O completes up to this late */
+	uint64_t late_max_ns;        /* a late I/O completes up to this late
+	                                (--late-beyond-promise only) */
+	int beyond;                  /* --late-beyond-promise: late and hung
+	                                writes land past the storage promise */
 	/* episodes */
 	uint32_t kinds;              /* 1 << F_HANG ... enabled */
 	uint64_t fault_mean_ns;      /* mean time between episodes */
@@ -125,7 +128,7 @@ struct config {
 
 /* ---- events ---- */
 enum ev_kind { EV_WAKE, EV_LAND, EV_COMPLETE, EV_GUARD, EV_FAULT,
-	EV_START, EV_UNHANG, EV_RESUME, EV_PHASE };
+	EV_START, EV_UNHANG, EV_RESUME, EV_PHASE, EV_EXPIRE };
 struct ev {
 	uint64_t t, seq;
 	void *p;
@@ -178,6 +181,8 @@ struct req {
 	uint8_t lands;               /* reaches the disk */
 	uint8_t pieces;              /* pieces still to land */
 	uint8_t completed, orphan, hung, handed;
+	uint8_t late;                /* past io_timeout (F_LATE) */
+	uint8_t expiring;            /* EV_EXPIRE pending: not freed before */
 	uint64_t t_submit;
 	struct req *rnext;           /* ready FIFO */
 	struct req *oprev, *onext;   /* path's outstanding list */
@@ -201,6 +206,8 @@ void disk_path_init(struct path *p, struct inc *inc, int kind);
 void disk_land_ev(struct req *r, int piece);
 void disk_complete_ev(struct req *r);
 void disk_unhang(struct machine *m, int kind);
+void disk_expire_ev(struct req *r);
+uint64_t disk_promise_ns(void);      /* host_dead - renewal_fail + io */
 void disk_free_all(void);
 const char *disk_where(uint64_t off, char *buf, size_t len);
 
@@ -211,6 +218,8 @@ struct dlease {                      /* the daemon's entry of a lease */
 	int known;
 	struct lfs_lease_ref ref;
 	int held, lost;
+	int finished;                /* lost with a finished generation: never
+	                                written free (fs l->finished) */
 	struct lfs_leader leader;
 	int unsettled;
 	int req;                     /* our request is pending */
@@ -232,10 +241,10 @@ struct inc {                         /* one daemon incarnation */
 	struct lfs_io io[P_NPATH];
 	int io_ok[P_NPATH];
 	int ghost;                   /* crashed: unwinds, touches nothing */
-	uint64_t ghost_ns;           /* a ghost's sleeps, added to its clock: a
-	                                core loop that waits for time to pass
-	                                (table_settle, a leave's wait) ends */
 	int joined, fenced, stale, stopping, stop_req;
+	int fence_done;              /* fence() finished its kills */
+	int in_op;                   /* the ops thread is inside a pass (fs:
+	                                holds ops_lock; a rejoin waits) */
 	int ops_started, ops_done;
 	int renewal;                 /* enum lfs_hp_renewal */
 	uint64_t paused_until;       /* SIGSTOP */
@@ -316,18 +325,31 @@ void trace_log_fn(void *arg, int priority, const char *msg);
  * (--fix): what the simulator found in fs/'s logic, and what it takes to
  * pass; see tests/sim/README. */
 enum {
-	FIX_DEAD_GAP = 1,            /* a renewal completing host_dead after the
-	                                previous one ends the generation */
+	/* 1 (dead-gap) and 4 (killed) shipped in fs (issue 11 cases 1, 2)
+	 * through core/hostpolicy.c */
 	FIX_GRANT = 2,               /* grant a just-acquired lease only while
 	                                lease operations are allowed */
-	FIX_KILLED = 4,              /* release lost leases only once the holders
-	                                our fencing killed are gone */
 	FIX_XFER = 8,                /* after a failed transfer whose write may
 	                                still land, the lease is lost */
 	FIX_SETTLE = 16,             /* an acquire that failed with EIO or
 	                                ETIMEDOUT is settled like -EAGAIN */
 	FIX_ARRIVE = 32,             /* a requested lease arrives only when an
 	                                acquire confirms the leader is current */
+};
+
+/* ---- fixes of fs/'s decisions undone, off by default (--undo): the
+ * revert table's seams for the issue 11 fixes that live in fs/daemon/
+ * around core/hostpolicy.c (a fix inside hostpolicy.c is undone by a patch
+ * in tests/sim/reverts/ instead) ---- */
+enum {
+	UNDO_GEN = 1,                /* case 1: after fencing, a good renewal
+	                                unfences under the same generation and
+	                                the watcher releases the lost leases */
+	UNDO_HOLDERS = 2,            /* case 2: neither fencing, nor the rejoin,
+	                                nor (with UNDO_GEN) the release of lost
+	                                leases waits for the killed holders */
+	UNDO_STOP = 4,               /* case 5: a stop releases the leases
+	                                without waiting for the killed holders */
 };
 
 /* ---- the world ---- */
@@ -356,7 +378,10 @@ struct world {
 	/* vm leases: slot of vmK as created at setup */
 	struct lfs_lease_ref vm_ref[SIM_MAX_LEASES];
 	/* liveness after healing */
-	int probe_ok[SIM_MAX_LEASES];
+	int probe_ok[SIM_MAX_LEASES];            /* by anyone */
+	uint8_t probe_by[SIM_MAX_LEASES][SIM_MAX_MACHINES]; /* by machine */
+	uint32_t probe_seq[SIM_MAX_MACHINES];    /* serving incarnation at
+	                                            the probe's start, 0: none */
 	int probe_table_ok;
 	/* counters */
 	uint64_t ios, faults[F_NK], acquires, transfers, releases, joins;
@@ -369,6 +394,9 @@ struct world {
 	int tearing_down;
 	int setup;                   /* instant disk, no coroutines */
 	uint32_t fix;                /* FIX_* */
+	uint32_t undo;               /* UNDO_* */
+	int strict_probe;            /* --strict-probe: every serving host must
+	                                take every lease after healing */
 	struct coro *coros;          /* every coroutine still running */
 	struct coro *dead_coros;     /* finished, freed at the seed's end */
 };
