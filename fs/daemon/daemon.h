@@ -282,6 +282,10 @@ struct lfs_daemon {
 /* ---- value.c ---- */
 /* Write the value of fh's lease, as on disk now, to f.  0 or -errno. */
 int lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f);
+/* The state file's value lines: its length and the lease generation it
+ * was written under (0 for none), or "unreadable". */
+void lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l,
+    FILE *f);
 /* Replace the value through fh (a value, lock or incoming file) with one
  * write's bytes (off is ignored): -EPERM unless fh is this host's
  * exclusive holder, -EFBIG past lfs_value_max(). */

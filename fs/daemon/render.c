@@ -253,8 +253,10 @@ render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
 			    "read leader");
 		if (fh->kind == LFS_K_OWNER)
 			render_owner(d, s, f);
-		else
+		else {
 			render_state(d, fh->lease, s, f);
+			lfs_value_render_state(d, fh->lease, f);
+		}
 		return 0;
 	default:
 		return -EINVAL;

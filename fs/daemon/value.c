@@ -43,6 +43,31 @@ lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)
 	return r < 0 ? lfs_errno_map(d, r, fh->lease->name, "read value") : 0;
 }
 
+void
+lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
+{
+	struct lfs_lease_ref ref;
+	struct lfs_value *v;
+	int r = -ENOMEM;
+
+	pthread_mutex_lock(&d->table_lock);
+	ref = l->ref;
+	pthread_mutex_unlock(&d->table_lock);
+	if ((v = malloc(sizeof(*v))) != NULL) {
+		lfs_ops_lock(d);
+		r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
+		lfs_ops_unlock(d);
+	}
+	/* the rest of state is still worth showing when the value is not */
+	if (r == 0)
+		fprintf(f, "value_bytes: %u\nvalue_generation: %llu\n", v->len,
+		    (unsigned long long)v->lver);
+	else
+		fprintf(f, "value_bytes: unreadable (%s)\nvalue_generation: "
+		    "unreadable\n", strerror(-r));
+	free(v);
+}
+
 /* The leader fh may write the value under (ops_lock held): -EPERM unless
  * fh is this host's exclusive holder, as value.c's top says. */
 static int

@@ -19,6 +19,10 @@ value_is() {
 }
 value_is "" 1 2 3
 ls "$MNT_2/vm1" | grep -qx value || fail "no value file in the listing"
+# state's value lines: KEY of vm1's state on host ID
+st() { awk -v k="$2:" '$1 == k { print $2 }' "$(eval echo "\$MNT_$1")/vm1/state"; }
+[ "$(st 2 value_bytes)" = 0 ] && [ "$(st 2 value_generation)" = 0 ] ||
+    fail "state of a lease with no value: $(cat "$MNT_2/vm1/state")"
 
 # the ctl holder writes; everyone reads it
 echo acquire >"$MNT_1/vm1/ctl" || fail "acquire on 1"
@@ -26,6 +30,12 @@ printf 'clean=0' >"$MNT_1/vm1/value" || fail "write by the holder"
 value_is clean=0 1 2 3
 printf 'clean=1' >"$MNT_1/vm1/value" || fail "second write by the holder"
 value_is clean=1 1 2 3
+# written under the current generation, as every host's state says
+for id in 1 2 3; do
+	[ "$(st $id value_bytes)" = 7 ] || fail "host $id: value_bytes $(st $id value_bytes)"
+	[ "$(st $id value_generation)" = "$(st $id generation)" ] ||
+	    fail "host $id: value_generation $(st $id value_generation), generation $(st $id generation)"
+done
 # others are refused, and nothing changes
 expect_fail "Operation not permitted" bash -c "printf evil >$MNT_2/vm1/value"
 value_is clean=1 1 2 3
@@ -41,6 +51,9 @@ echo request >"$MNT_2/vm1/ctl" || fail "request on 2"
 echo "transfer 2" >"$MNT_1/vm1/ctl" || fail "transfer"
 t_wait_for 10 grep -qx '2 h2' "$MNT_3/vm1/owner" || fail "owner not 2"
 value_is clean=1 1 2 3
+# left by an earlier holder: an older generation
+[ "$(st 3 value_generation)" -lt "$(st 3 generation)" ] ||
+    fail "after the transfer: value_generation $(st 3 value_generation), generation $(st 3 generation)"
 expect_fail "Operation not permitted" bash -c "printf stale >$MNT_1/vm1/value"
 printf 'from2' >"$MNT_2/vm1/value" || fail "write by the new holder"
 value_is from2 1 2 3
@@ -80,6 +93,8 @@ printf 'X' | dd of="$DEV" bs=1 seek=$((vsec * S + 41)) conv=notrunc,fsync status
 for id in 2 3; do
 	eval "m=\$MNT_$id"
 	expect_fail "Input/output error" cat "$m/vm1/value"
+	case "$(st $id value_bytes)" in unreadable*) ;;
+	*) fail "host $id: state shows a corrupt value as $(st $id value_bytes)" ;; esac
 done
 printf 'mended' >"$MNT_2/vm1/value" || fail "write over the corrupt record"
 value_is mended 2 3
