@@ -452,3 +452,11 @@ lfs_delta_since_renewal_ms(struct lfs_lockspace *ls)
 	pthread_mutex_unlock(&ls->view_lock);
 	return lfs_clock_ms(ls->clock) - r;
 }
+
+int
+lfs_delta_write_fresh(struct lfs_lockspace *ls)
+{
+	uint64_t since = lfs_delta_since_renewal_ms(ls);
+
+	return since + ls->to.io_timeout_ms < ls->to.renewal_fail_ms ? 0 : -EIO;
+}

@@ -66,4 +66,10 @@ int lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io);
 /* Milliseconds since the submit time of our last good renewal. */
 uint64_t lfs_delta_since_renewal_ms(struct lfs_lockspace *ls);
 
+/* 0 when a write submitted now, if it hangs, is given up (io_timeout)
+ * before renewal_fail, measured from our last good renewal; else -EIO.
+ * For writes that would do harm landing after another host took over
+ * from us (the name table, a value): see leases.c and value.h. */
+int lfs_delta_write_fresh(struct lfs_lockspace *ls);
+
 #endif

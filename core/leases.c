@@ -231,13 +231,12 @@ table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
 static int
 fresh_for_unguarded_write(struct lfs_lockspace *ls)
 {
-	uint64_t since = lfs_delta_since_renewal_ms(ls);
-
-	if (since + ls->to.io_timeout_ms < ls->to.renewal_fail_ms)
+	if (lfs_delta_write_fresh(ls) == 0)
 		return 0;
 	lfs_log(ls->log, LOG_ERR, "name table: refusing a write %llu ms after "
 	    "our last renewal (renewal_fail %u ms): it could land after "
-	    "other hosts take over", (unsigned long long)since,
+	    "other hosts take over",
+	    (unsigned long long)lfs_delta_since_renewal_ms(ls),
 	    ls->to.renewal_fail_ms);
 	return -EIO;
 }

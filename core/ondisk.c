@@ -23,7 +23,8 @@
  *   4. host record
  *   5. name-table entry
  *   6. leader, request, dblock
- *   7. error words
+ *   7. value
+ *   8. error words
  */
 #include <errno.h>
 #include <string.h>
@@ -205,7 +206,8 @@ lfs_layout_init(struct lfs_layout *l, uint32_t sector_size,
 	n.name_sectors = ((uint64_t)LFS_NAME_ENTRY_SIZE * lease_capacity +
 	    sector_size - 1) / sector_size;
 	n.lease_area = n.name_table + n.name_sectors;
-	n.slot_sectors = LFS_SLOT_HEADER_SECTORS + max_hosts;
+	n.slot_sectors = LFS_SLOT_HEADER_SECTORS + max_hosts +
+	    LFS_SLOT_TRAILER_SECTORS;
 	/* slot 0 is the table lease, slots 1 .. lease_capacity the leases */
 	n.total_sectors = n.lease_area +
 	    ((uint64_t)lease_capacity + 1) * n.slot_sectors;
@@ -231,6 +233,19 @@ uint64_t
 lfs_slot_sector(const struct lfs_layout *l, uint32_t slot)
 {
 	return l->lease_area + (uint64_t)slot * l->slot_sectors;
+}
+
+/* slot must be 0 .. l->lease_capacity; the caller checks. */
+uint64_t
+lfs_value_sector(const struct lfs_layout *l, uint32_t slot)
+{
+	return lfs_slot_sector(l, slot) + LFS_SLOT_HEADER_SECTORS + l->max_hosts;
+}
+
+uint32_t
+lfs_value_max(uint32_t sector_size)
+{
+	return sector_size - LFS_VALUE_HEADER_SIZE;
 }
 
 uint64_t
@@ -683,11 +698,15 @@ lfs_request_decode(struct lfs_request *r, const void *buf, size_t sector_size)
 
 enum {
 	DB_MAGIC = 0, DB_VERSION = 4, DB_CRC = 8, DB_INP_ID = 12, DB_LVER = 16,
-	DB_MBAL = 24, DB_BAL = 32, DB_INP_GEN = 40, DB_USED = 48
+	DB_MBAL = 24, DB_BAL = 32, DB_INP_GEN = 40, DB_MODE_FLAGS = 48,
+	DB_RESERVED = 52, DB_MODE_GEN = 56, DB_MODE_LVER = 64, DB_USED = 72
 };
 FIELD_NEXT(DB_CRC, 4, DB_INP_ID);
 FIELD_NEXT(DB_INP_ID, 4, DB_LVER);
-FIELD_NEXT(DB_INP_GEN, 8, DB_USED);
+FIELD_NEXT(DB_INP_GEN, 8, DB_MODE_FLAGS);
+FIELD_NEXT(DB_MODE_FLAGS, 4, DB_RESERVED);
+FIELD_NEXT(DB_RESERVED, 4, DB_MODE_GEN);
+FIELD_NEXT(DB_MODE_LVER, 8, DB_USED);
 _Static_assert(DB_USED <= MIN_SECTOR, "dblock fits the smallest sector");
 
 static const struct rec_fmt fmt_dblock = {
@@ -695,25 +714,37 @@ static const struct rec_fmt fmt_dblock = {
 };
 
 /* Disk Paxos writes bal only as a copy of its own mbal (phase 2), and mbal
- * only rises, so bal > mbal can come only from corruption or a bug. */
+ * only rises, so bal > mbal can come only from corruption or a bug.  A mode
+ * is shared or nothing; a cleared mode keeps no generation or lver, so that
+ * a dump never shows a hold that is not there. */
 static int
 dblock_fields_ok(const struct lfs_dblock *r)
 {
-	return r->inp_id <= LFS_MAX_HOSTS && r->bal <= r->mbal;
+	return r->inp_id <= LFS_MAX_HOSTS && r->bal <= r->mbal &&
+	    (r->mode_flags & ~LFS_MODE_SHARED) == 0 &&
+	    (r->mode_flags != 0 || (r->mode_gen == 0 && r->mode_lver == 0));
 }
 
 /*
- * Disk Paxos block, sector 1 + host id of a slot (48 bytes used):
+ * Disk Paxos block, sector 1 + host id of a slot (72 bytes used):
  *
  *   offset size field
  *        0    4 magic            LFS_MAGIC_DBLOCK
  *        4    4 format version
- *        8    4 crc32c           of bytes 0..47, this field as zero
+ *        8    4 crc32c           of bytes 0..71, this field as zero
  *       12    4 inp_id           0 .. LFS_MAX_HOSTS
  *       16    8 lver             Paxos instance
  *       24    8 mbal
  *       32    8 bal              <= mbal
  *       40    8 inp_gen
+ *       48    4 mode_flags       LFS_MODE_SHARED or 0
+ *       52    4 reserved         zero
+ *       56    8 mode_gen         0 when mode_flags is 0
+ *       64    8 mode_lver        0 when mode_flags is 0
+ *
+ * The mode shares the dblock's sector and crc: the host that owns the
+ * dblock is the only writer of either, so one sector keeps one writer, and
+ * a torn write cannot leave a ballot and a mode that disagree.
  */
 int
 lfs_dblock_encode(const struct lfs_dblock *r, void *buf, size_t sector_size)
@@ -728,6 +759,9 @@ lfs_dblock_encode(const struct lfs_dblock *r, void *buf, size_t sector_size)
 	put_le64(p + DB_MBAL, r->mbal);
 	put_le64(p + DB_BAL, r->bal);
 	put_le64(p + DB_INP_GEN, r->inp_gen);
+	put_le32(p + DB_MODE_FLAGS, r->mode_flags);
+	put_le64(p + DB_MODE_GEN, r->mode_gen);
+	put_le64(p + DB_MODE_LVER, r->mode_lver);
 	rec_seal(&fmt_dblock, p);
 	return 0;
 }
@@ -750,14 +784,117 @@ lfs_dblock_decode(struct lfs_dblock *r, const void *buf, size_t sector_size)
 	d.mbal = get_le64(p + DB_MBAL);
 	d.bal = get_le64(p + DB_BAL);
 	d.inp_gen = get_le64(p + DB_INP_GEN);
-	if (!dblock_fields_ok(&d))
+	d.mode_flags = get_le32(p + DB_MODE_FLAGS);
+	d.mode_gen = get_le64(p + DB_MODE_GEN);
+	d.mode_lver = get_le64(p + DB_MODE_LVER);
+	if (get_le32(p + DB_RESERVED) != 0 || !dblock_fields_ok(&d))
 		return -ERANGE;
 	*r = d;
 	return 0;
 }
 
 /* ====================================================================
- * 7. Error words
+ * 7. Value record (the last sector of a slot)
+ * ==================================================================== */
+
+enum {
+	VAL_MAGIC = 0, VAL_VERSION = 4, VAL_CRC = 8, VAL_LEN = 12,
+	VAL_INCARNATION = 16, VAL_WRITER_ID = 20, VAL_WRITER_GEN = 24,
+	VAL_LVER = 32, VAL_DATA = 40
+};
+FIELD_NEXT(VAL_CRC, 4, VAL_LEN);
+FIELD_NEXT(VAL_WRITER_ID, 4, VAL_WRITER_GEN);
+FIELD_NEXT(VAL_LVER, 8, VAL_DATA);
+_Static_assert(VAL_DATA == LFS_VALUE_HEADER_SIZE, "value header size");
+_Static_assert(LFS_VALUE_MAX_BYTES + VAL_DATA == 4096, "value fills 4K");
+
+/* The value's used length varies with len, so its crc is computed here
+ * rather than by rec_crc() (whose copy is one smallest sector long): the
+ * bytes before the crc field, four zero bytes, the bytes after it. */
+static uint32_t
+value_crc(const uint8_t *p, size_t used)
+{
+	uint8_t tmp[4096];
+
+	memcpy(tmp, p, used);
+	memset(tmp + VAL_CRC, 0, 4);
+	return lfs_crc32c(tmp, used);
+}
+
+/*
+ * Value record, the last sector of a slot (40 + len bytes used; the rest
+ * of the sector is zero when written, and not covered):
+ *
+ *   offset size field
+ *        0    4 magic            LFS_MAGIC_VALUE
+ *        4    4 format version
+ *        8    4 crc32c           of bytes 0 .. 40 + len - 1, this field as 0
+ *       12    4 len              0 .. sector_size - 40
+ *       16    4 incarnation      of the lease it belongs to
+ *       20    4 writer_id        1 .. LFS_MAX_HOSTS
+ *       24    8 writer_gen
+ *       32    8 lver             lease generation when written
+ *       40  len data
+ *
+ * len comes before the data and is covered by the crc, but the crc cannot
+ * be checked when len is out of range: such a record decodes as -EBADE
+ * (corrupt), never as a shorter value.
+ */
+int
+lfs_value_encode(const struct lfs_value *r, void *buf, size_t sector_size)
+{
+	uint8_t *p = buf;
+
+	if (!sector_size_ok(sector_size) ||
+	    r->len > lfs_value_max((uint32_t)sector_size) ||
+	    r->writer_id == 0 || r->writer_id > LFS_MAX_HOSTS)
+		return -EINVAL;
+	memset(p, 0, sector_size);
+	put_le32(p + VAL_MAGIC, LFS_MAGIC_VALUE);
+	put_le32(p + VAL_VERSION, LFS_FORMAT_VERSION);
+	put_le32(p + VAL_LEN, r->len);
+	put_le32(p + VAL_INCARNATION, r->incarnation);
+	put_le32(p + VAL_WRITER_ID, r->writer_id);
+	put_le64(p + VAL_WRITER_GEN, r->writer_gen);
+	put_le64(p + VAL_LVER, r->lver);
+	memcpy(p + VAL_DATA, r->data, r->len);
+	put_le32(p + VAL_CRC, lfs_crc32c(p, VAL_DATA + (size_t)r->len));
+	return 0;
+}
+
+int
+lfs_value_decode(struct lfs_value *r, const void *buf, size_t sector_size)
+{
+	const uint8_t *p = buf;
+	uint32_t len;
+
+	if (!sector_size_ok(sector_size))
+		return -EINVAL;
+	if (all_zero(p, sector_size))
+		return -ENODATA;
+	if (get_le32(p + VAL_MAGIC) != LFS_MAGIC_VALUE)
+		return -EBADMSG;
+	if (get_le32(p + VAL_VERSION) != LFS_FORMAT_VERSION)
+		return -EPROTO;
+	len = get_le32(p + VAL_LEN);
+	if (len > lfs_value_max((uint32_t)sector_size) ||
+	    get_le32(p + VAL_CRC) != value_crc(p, VAL_DATA + (size_t)len))
+		return -EBADE;
+	if (get_le32(p + VAL_WRITER_ID) == 0 ||
+	    get_le32(p + VAL_WRITER_ID) > LFS_MAX_HOSTS)
+		return -ERANGE;
+	memset(r, 0, sizeof(*r));
+	r->len = len;
+	r->incarnation = get_le32(p + VAL_INCARNATION);
+	r->writer_id = get_le32(p + VAL_WRITER_ID);
+	r->writer_gen = get_le64(p + VAL_WRITER_GEN);
+	r->lver = get_le64(p + VAL_LVER);
+	memcpy(r->data, p + VAL_DATA, len);
+	return 0;
+}
+
+/* ====================================================================
+ * 8. Error words
  * ==================================================================== */
 
 /* err may be given negative (as returned) or positive.  The fallback is

@@ -15,19 +15,29 @@
  *   sectors 1 .. H               host area: host id i lives in sector i
  *   next T sectors               name table: M entries of 64 bytes, entry k
  *                                names lease slot k + 1 (T = ceil(64 M / S))
- *   lease area, S-aligned        M + 1 lease slots of (2 + H) sectors each:
+ *   lease area, S-aligned        M + 1 lease slots of (3 + H) sectors each:
  *                                slot 0 is the table lease that serializes
  *                                changes to the name table; slots 1..M are
  *                                leases.
  *
  *   lease slot:  sector 0        leader record (owner, lease generation)
  *                sector 1        request record
- *                sector 1 + i    Disk Paxos block (dblock) of host id i
+ *                sector 1 + i    Disk Paxos block (dblock) of host id i,
+ *                                with host i's mode (shared or not) in it
+ *                sector 2 + H    value record (the lease's value block)
  *
  * One writer per sector: a host writes only its own host-area sector and its
- * own dblocks; the leader is written by the ballot winner or the owner; the
- * name table only under the table lease.  Sector writes are atomic, so a
- * reader sees a whole old or a whole new record.
+ * own dblocks (and so its own mode); the leader is written by the ballot
+ * winner or the owner; the value only by the exclusive owner; the name
+ * table only under the table lease.  Sector writes are atomic, so a reader
+ * sees a whole old or a whole new record.
+ *
+ * Format version 2 (this one) added the mode to the dblock and the value
+ * sector to the slot (issue 16).  Version 1 lockspaces are refused
+ * (-EPROTO, "unsupported format version"), and version 1 binaries refuse
+ * version 2 records the same way, on purpose: a version 1 host would not
+ * see shared holders and would take a lease exclusively under them, so the
+ * two must never run on one lockspace.  Reformat to upgrade.
  *
  * Error codes of the decoders:
  *   -ENODATA   the sector is all zeroes (never written: an empty slot)
@@ -45,13 +55,16 @@
 
 #include "timeouts.h"
 
-#define LFS_FORMAT_VERSION 1u
+#define LFS_FORMAT_VERSION 2u
 #define LFS_NAME_MAX 48          /* lockspace and lease names, in bytes */
 #define LFS_HOST_NAME_MAX 64     /* a host's display name, in bytes */
 #define LFS_MAX_HOSTS 2000u      /* host ids are 1 .. max_hosts */
 #define LFS_MAX_LEASES 1000000u
 #define LFS_NAME_ENTRY_SIZE 64u  /* bytes per name-table entry */
 #define LFS_SLOT_HEADER_SECTORS 2u /* leader + request before the dblocks */
+#define LFS_SLOT_TRAILER_SECTORS 1u /* the value sector after the dblocks */
+#define LFS_VALUE_HEADER_SIZE 40u  /* bytes of a value record before the data */
+#define LFS_VALUE_MAX_BYTES (4096u - LFS_VALUE_HEADER_SIZE) /* at 4K sectors */
 
 #define LFS_MAGIC_HEADER 0x5346534c45534145ull /* "EASELFS" tag, 8 bytes */
 #define LFS_MAGIC_HOST 0x74736f48u   /* "Host" */
@@ -59,6 +72,7 @@
 #define LFS_MAGIC_LEADER 0x6461654cu /* "Lead" */
 #define LFS_MAGIC_REQUEST 0x7165524cu /* "LReq" */
 #define LFS_MAGIC_DBLOCK 0x6b6c4244u /* "DBlk" */
+#define LFS_MAGIC_VALUE 0x6c61564cu  /* "LVal" */
 
 /* ---- lockspace header (sector 0) ---- */
 struct lfs_header {
@@ -90,6 +104,10 @@ int lfs_layout_init(struct lfs_layout *l, uint32_t sector_size,
 uint64_t lfs_layout_bytes(const struct lfs_layout *l); /* device size needed */
 uint64_t lfs_host_sector(const struct lfs_layout *l, uint32_t host_id);
 uint64_t lfs_slot_sector(const struct lfs_layout *l, uint32_t slot);
+/* The value sector of a slot (its last sector). */
+uint64_t lfs_value_sector(const struct lfs_layout *l, uint32_t slot);
+/* Largest value a record holds at this sector size, in bytes. */
+uint32_t lfs_value_max(uint32_t sector_size);
 /* Byte offset of entry k (0-based) inside the name table. */
 uint64_t lfs_name_entry_offset(uint32_t entry);
 
@@ -138,12 +156,31 @@ struct lfs_request {
 };
 
 /* ---- Disk Paxos block (sector 1 + host id of a slot) ---- */
+#define LFS_MODE_SHARED 0x1u /* this host holds the lease shared */
+
 struct lfs_dblock {
 	uint64_t lver;           /* the Paxos instance: leader.lver + 1 */
 	uint64_t mbal;           /* largest ballot number this host started */
 	uint64_t bal;            /* ballot of the value below, 0 = none */
 	uint32_t inp_id;         /* proposed owner host id */
 	uint64_t inp_gen;        /* proposed owner generation */
+	/* The host's mode (shared.h), kept in the same sector so that the
+	 * sector keeps one writer; ballots carry it along unchanged. */
+	uint32_t mode_flags;     /* LFS_MODE_SHARED or 0 */
+	uint64_t mode_gen;       /* the host's generation when it set it */
+	uint64_t mode_lver;      /* lease generation it was set under (the
+	                            shared hold's fencing token) */
+};
+
+/* ---- value record (sector 2 + H of a slot) ---- */
+struct lfs_value {
+	uint32_t incarnation;    /* of the lease it was written for: another
+	                            incarnation's value reads as empty */
+	uint32_t writer_id;      /* the exclusive owner that wrote it */
+	uint64_t writer_gen;
+	uint64_t lver;           /* lease generation it was written under */
+	uint32_t len;            /* bytes of data, <= lfs_value_max() */
+	unsigned char data[LFS_VALUE_MAX_BYTES];
 };
 
 /* Encoders write exactly one sector (sector_size bytes, zero padded) into
@@ -162,6 +199,10 @@ int lfs_request_encode(const struct lfs_request *r, void *buf, size_t sector_siz
 int lfs_request_decode(struct lfs_request *r, const void *buf, size_t sector_size);
 int lfs_dblock_encode(const struct lfs_dblock *r, void *buf, size_t sector_size);
 int lfs_dblock_decode(struct lfs_dblock *r, const void *buf, size_t sector_size);
+/* Values: a length past lfs_value_max(sector_size) encodes as -EINVAL and
+ * decodes as -EBADE (the crc cannot be checked: a corrupt record). */
+int lfs_value_encode(const struct lfs_value *r, void *buf, size_t sector_size);
+int lfs_value_decode(struct lfs_value *r, const void *buf, size_t sector_size);
 
 /* A short human word for a decoder error ("empty", "not leasefs", ...). */
 const char *lfs_decode_strerror(int err);

@@ -263,8 +263,8 @@ write_dblock(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
  * leader) it would undo what that ballot relied on.  Until the kernel has
  * completed every abandoned I/O of this context, lease operations fail.
  */
-static int
-io_settled(struct lfs_lockspace *ls, struct lfs_io *io)
+int
+lfs_paxos_settled(struct lfs_lockspace *ls, struct lfs_io *io)
 {
 	uint32_t pending = lfs_io_reap(io);
 
@@ -372,6 +372,11 @@ run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 			max_mbal = v->dblocks[q].mbal;
 	if (v->dblocks[ls->host_id].lver == n)
 		mine = v->dblocks[ls->host_id]; /* keep what we accepted */
+	/* our mode rides along unchanged in every ballot write (shared.h):
+	 * only lfs_shared_*() change it, and they too write the whole sector */
+	mine.mode_flags = v->dblocks[ls->host_id].mode_flags;
+	mine.mode_gen = v->dblocks[ls->host_id].mode_gen;
+	mine.mode_lver = v->dblocks[ls->host_id].mode_lver;
 	mine.mbal = lfs_ballot_next(max_mbal, ls->layout.max_hosts, ls->host_id);
 
 	/* phase 1 */
@@ -542,6 +547,23 @@ owner_busy(struct lfs_lockspace *ls, uint32_t id, uint64_t gen)
 	return st == LFS_HOST_STATE_LIVE || st == LFS_HOST_STATE_FAILING;
 }
 
+/* The first host other than us whose mode block in v shows it holding
+ * the lease shared, and which is not dead (shared.h: the exclusion rule),
+ * or 0.  A mode of a dead generation, or of a generation older than its
+ * host's record, holds nothing. */
+static uint32_t
+shared_busy(struct lfs_lockspace *ls, const struct slot_view *v)
+{
+	uint32_t q;
+
+	for (q = 1; q <= v->hw; q++)
+		if (q != ls->host_id &&
+		    (v->dblocks[q].mode_flags & LFS_MODE_SHARED) &&
+		    owner_busy(ls, q, v->dblocks[q].mode_gen))
+			return q;
+	return 0;
+}
+
 #define ACQUIRE_INSTANCES 4 /* decided instances stepped over in one call */
 
 /* Ballots from instance n on until one chooses us, or a live host. */
@@ -575,17 +597,49 @@ acquire_ballots(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	return -EAGAIN;
 }
 
-int
-lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
-    const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out)
+static int ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held,
+    uint32_t to_id, uint64_t to_gen, struct lfs_leader *out);
+
+/*
+ * An exclusive acquire that won while some live host holds the lease shared
+ * (its mode was set before our ballot, shared.h) lets the lease go again:
+ * -EBUSY, or -EINPROGRESS with *out still ours when letting go failed.
+ */
+static int
+refuse_under_shared(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, uint32_t holder, struct lfs_leader *out)
+{
+	struct lfs_leader ld;
+	int rv;
+
+	lfs_log(ls->log, LOG_INFO, "%s: won lver %llu but host %u holds it "
+	    "shared: letting it go", out->name, (unsigned long long)out->lver,
+	    holder);
+	rv = ballot_handover_retry(ls, io, ref, out, 0, 0, &ld);
+	if (rv == 0)
+		return -EBUSY;
+	lfs_log(ls->log, LOG_ERR, "%s: letting lver %llu go failed (%s): still "
+	    "ours, to be released", out->name, (unsigned long long)out->lver,
+	    strerror(-rv));
+	return -EINPROGRESS;
+}
+
+/* Acquire; excl: refuse (-EBUSY) while another live host holds it shared
+ * (lfs_paxos_acquire()), else ignore shared holders (shared.c's transit). */
+static int
+acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name, int excl,
+    struct lfs_leader *out)
 {
 	struct slot_view v = { 0 };
 	uint64_t n;
+	uint32_t holder;
 	int rv, stale;
 
 	if (ls->host_id == 0)
 		return -ENOTCONN;
-	if ((rv = io_settled(ls, io)) < 0)
+	if ((rv = lfs_paxos_settled(ls, io)) < 0)
 		return rv;
 	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
 		goto out;
@@ -626,9 +680,19 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = -EBUSY;
 		goto out;
 	}
+	/* shared holders: not worth a ballot when the read shows one already
+	 * (rechecked after the ballot, which is what decides) */
+	if (excl && shared_busy(ls, &v) != 0) {
+		rv = -EBUSY;
+		goto out;
+	}
 	if (name != NULL)
 		snprintf(v.leader.name, sizeof(v.leader.name), "%s", name);
 	rv = acquire_ballots(ls, io, ref->slot, &v, n, out);
+	/* v now holds the winning ballot's phase 2 read, made after every
+	 * shared mode set before it was on disk (shared.h, rule 2) */
+	if (rv == 0 && excl && (holder = shared_busy(ls, &v)) != 0)
+		rv = refuse_under_shared(ls, io, ref, holder, out);
 	if (rv == 0)    /* slot 0, the name table's lease: debug (log.h) */
 		lfs_log(ls->log, ref->slot == 0 ? LOG_DEBUG : LOG_NOTICE,
 		    "%s: acquired lver %llu (host %u gen "
@@ -637,6 +701,20 @@ lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 out:
 	slot_view_free(&v);
 	return rv;
+}
+
+int
+lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out)
+{
+	return acquire_mode(ls, io, ref, name, 1, out);
+}
+
+int
+lfs_paxos_acquire_transit(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out)
+{
+	return acquire_mode(ls, io, ref, name, 0, out);
 }
 
 /* We still own instance held->lver: the leader shows it, or an older
@@ -670,7 +748,7 @@ ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
 	uint64_t gen = to_gen;
 	int rv, stale;
 
-	if ((rv = io_settled(ls, io)) < 0)
+	if ((rv = lfs_paxos_settled(ls, io)) < 0)
 		return rv;
 	if ((rv = read_for_ballot(ls, io, ref, &v)) < 0)
 		goto out;
@@ -858,7 +936,7 @@ lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
 	struct lfs_leader ld;
 	int rv;
 
-	if ((rv = io_settled(ls, io)) < 0 ||
+	if ((rv = lfs_paxos_settled(ls, io)) < 0 ||
 	    (rv = lfs_paxos_read_request(ls, io, ref, &rq)) < 0)
 		return rv;
 	if (!want) {

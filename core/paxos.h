@@ -64,6 +64,11 @@
  *      incarnation of our host id writes the same dblocks, which the join
  *      makes wait host_dead (delta.c has the timeline; slack 1 io).
  *
+ *   7. Shared holds and the value (shared.h, value.h) live outside
+ *      Disk Paxos: a host's mode in its own dblock sector, which every
+ *      ballot write carries along unchanged, and the value in the slot's
+ *      last sector.  Neither takes part in choosing an owner.
+ *
  * Transitions of a lease as this host sees it:
  *   FREE --lfs_paxos_acquire()--> OWNED --lfs_paxos_release()--> FREE
  *   OWNED --lfs_paxos_transfer(to)--> OWNED by `to`
@@ -91,14 +96,29 @@ int lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
 int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_leader *out);
 
-/* Acquire for this host.  0 with *out the committed leader (owner is us),
+/* Acquire for this host, exclusively.  0 with *out the committed leader
+ * (owner is us),
  *   -EBUSY     owned by a host that is not dead, or lost the ballot to a
- *              value naming another host;
+ *              value naming another host, or held shared by another host
+ *              that is not dead (shared.h; our own shared hold does not
+ *              count: acquiring over it is an upgrade);
  *   -EAGAIN    a concurrent ballot with a larger number: retry later;
  *   -EALREADY  already owned by this host and generation (*out filled);
+ *   -EINPROGRESS  the ballot chose us but a shared holder showed up in it,
+ *              and letting the lease go again failed: *out is ours, not
+ *              to be used; pass it to lfs_paxos_release() until 0;
  *   -ENOENT    the lease was deleted; -errno from I/O or decoding. */
 int lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out);
+
+/* lfs_paxos_acquire() without the shared-holder check: for shared.c,
+ * which takes the lease exclusively only to set its own mode under it. */
+int lfs_paxos_acquire_transit(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out);
+
+/* Invariant 6: 0 when no timed-out I/O of io may still land, else -EIO
+ * (logged).  Every lease write of core checks it first. */
+int lfs_paxos_settled(struct lfs_lockspace *ls, struct lfs_io *io);
 
 /* Release a lease held as *held.  -EPERM when the disk shows another owner
  * or lver (nothing written); -EINPROGRESS as for lfs_paxos_transfer() (to

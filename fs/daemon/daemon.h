@@ -52,6 +52,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "ctl.h"
@@ -72,7 +73,7 @@
 
 enum lfs_kind {
 	LFS_K_DIR = 0, LFS_K_OWNER = 1, LFS_K_STATE = 2, LFS_K_CTL = 3,
-	LFS_K_LOCK = 4, LFS_K_INCOMING = 5,
+	LFS_K_LOCK = 4, LFS_K_INCOMING = 5, LFS_K_VALUE = 6,
 	/* not part of a lease directory: */
 	LFS_K_ROOT = 8, LFS_K_HOSTS, LFS_K_STATUS,
 };
@@ -277,6 +278,19 @@ struct lfs_daemon {
 	pthread_t renew_thread, watch_thread, signal_thread, deadline_thread;
 	int renew_started, watch_started, signal_started, deadline_started;
 };
+
+/* ---- value.c ---- */
+/* Write the value of fh's lease, as on disk now, to f.  0 or -errno. */
+int lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f);
+/* The state file's value lines: its length and the lease generation it
+ * was written under (0 for none), or "unreadable". */
+void lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l,
+    FILE *f);
+/* Replace the value through fh (a value, lock or incoming file) with one
+ * write's bytes (off is ignored): -EPERM unless fh is this host's
+ * exclusive holder, -EFBIG past lfs_value_max(). */
+int lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
+    size_t size, off_t off);
 
 /* ---- daemon.c ---- */
 void lfs_daemon_log_setup(struct lfs_daemon *d);

@@ -243,6 +243,8 @@ render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
 	case LFS_K_STATUS:
 		render_status(d, f);
 		return 0;
+	case LFS_K_VALUE:
+		return lfs_value_render(d, fh, f);
 	case LFS_K_OWNER:
 	case LFS_K_STATE:
 		lfs_snap_read(d, fh->lease, fh->kind == LFS_K_STATE, s);
@@ -251,8 +253,10 @@ render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
 			    "read leader");
 		if (fh->kind == LFS_K_OWNER)
 			render_owner(d, s, f);
-		else
+		else {
 			render_state(d, fh->lease, s, f);
+			lfs_value_render_state(d, fh->lease, f);
+		}
 		return 0;
 	default:
 		return -EINVAL;

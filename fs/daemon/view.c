@@ -32,6 +32,7 @@
 static const char *const kind_names[] = {
 	[LFS_K_OWNER] = "owner", [LFS_K_STATE] = "state", [LFS_K_CTL] = "ctl",
 	[LFS_K_LOCK] = "lock", [LFS_K_INCOMING] = "incoming",
+	[LFS_K_VALUE] = "value",
 };
 
 /* ---- 1. inodes and attributes ---- */
@@ -53,7 +54,7 @@ resolve(struct lfs_daemon *d, fuse_ino_t ino, int *kind, struct lfs_dlease **l)
 	case LFS_INO_STATUS: *kind = LFS_K_STATUS; return 0;
 	}
 	*kind = LFS_INO_KIND(ino);
-	if (*kind > LFS_K_INCOMING)
+	if (*kind > LFS_K_VALUE)
 		return -ENOENT;
 	*l = lfs_table_slot(d, LFS_INO_SLOT(ino));
 	return *l == NULL || (*l)->deleted ? -ENOENT : 0;
@@ -66,6 +67,7 @@ fill_attr(const struct lfs_daemon *d, fuse_ino_t ino, int kind, struct stat *st)
 		[LFS_K_DIR] = S_IFDIR | 0755, [LFS_K_OWNER] = S_IFREG | 0444,
 		[LFS_K_STATE] = S_IFREG | 0444, [LFS_K_CTL] = S_IFREG | 0220,
 		[LFS_K_LOCK] = S_IFREG | 0660, [LFS_K_INCOMING] = S_IFREG | 0660,
+		[LFS_K_VALUE] = S_IFREG | 0664,
 	};
 
 	memset(st, 0, sizeof(*st));
@@ -123,7 +125,7 @@ view_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return (void)fuse_reply_err(req, -r);
 	if (kind != LFS_K_DIR)
 		return (void)fuse_reply_err(req, ENOTDIR);
-	for (k = LFS_K_OWNER; k <= LFS_K_INCOMING; k++)
+	for (k = LFS_K_OWNER; k <= LFS_K_VALUE; k++)
 		if (strcmp(name, kind_names[k]) == 0)
 			return reply_entry(req, d, LFS_INO(l->ref.slot, k), k,
 			    l->ref.incarnation);
@@ -166,7 +168,8 @@ view_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	if (to_set & ~(times | FUSE_SET_ATTR_SIZE))
 		return (void)fuse_reply_err(req, EPERM);
 	if ((to_set & FUSE_SET_ATTR_SIZE) && (attr->st_size != 0 ||
-	    (kind != LFS_K_CTL && kind != LFS_K_LOCK && kind != LFS_K_INCOMING)))
+	    (kind != LFS_K_CTL && kind != LFS_K_LOCK && kind != LFS_K_INCOMING &&
+	    kind != LFS_K_VALUE)))
 		return (void)fuse_reply_err(req, EPERM);
 	fill_attr(d, ino, kind, &st);
 	fuse_reply_attr(req, &st, LFS_ATTR_TIMEOUT_S);
@@ -277,7 +280,7 @@ dir_entry(const struct lfs_fh *fh, fuse_ino_t self, size_t i, fuse_ino_t *ino)
 		*ino = LFS_INO(fh->ents[i].ref.slot, LFS_K_DIR);
 		return fh->ents[i].name;
 	}
-	if (i >= LFS_K_INCOMING)
+	if (i >= LFS_K_VALUE)
 		return NULL;
 	*ino = self + 1 + i;
 	return kind_names[LFS_K_OWNER + i];
@@ -423,6 +426,28 @@ open_text(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 	lfs_reply_open(d, req, fi, fh);
 }
 
+/* Open of value: any access mode (writes are checked one by one); its
+ * contents are read now when it is opened for reading. */
+static void
+open_value(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
+    struct lfs_dlease *l)
+{
+	struct lfs_fh *fh;
+	int r;
+
+	if ((fh = lfs_fh_new(d, LFS_K_VALUE, l)) == NULL)
+		return (void)fuse_reply_err(req, ENOMEM);
+	if ((fi->flags & O_ACCMODE) != O_WRONLY) {
+		if ((r = lfs_render(d, fh)) < 0) {
+			lfs_fh_free(d, fh);
+			return (void)fuse_reply_err(req, -r);
+		}
+		fh->fresh = 1;
+	}
+	fi->fh = (uintptr_t)fh;
+	lfs_reply_open(d, req, fi, fh);
+}
+
 static void
 open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
     int kind, struct lfs_dlease *l)
@@ -468,6 +493,8 @@ view_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	switch (kind) {
 	case LFS_K_OWNER: case LFS_K_STATE: case LFS_K_HOSTS: case LFS_K_STATUS:
 		return open_text(req, d, fi, kind, l);
+	case LFS_K_VALUE:
+		return open_value(req, d, fi, l);
 	case LFS_K_LOCK: case LFS_K_INCOMING:
 		return open_lock(req, d, fi, kind, l);
 	case LFS_K_CTL:
@@ -538,7 +565,12 @@ view_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	int r;
 
 	(void)ino;
-	(void)off;
+	if (fh->kind == LFS_K_VALUE || fh->kind == LFS_K_LOCK ||
+	    fh->kind == LFS_K_INCOMING) {
+		if ((r = lfs_value_store(d, fh, buf, size, off)) < 0)
+			return (void)fuse_reply_err(req, -r);
+		return (void)fuse_reply_write(req, size);
+	}
 	if (fh->kind != LFS_K_CTL)
 		return (void)fuse_reply_err(req, EPERM);
 	if (lfs_ctl_parse(buf, size, &cmd) < 0) {

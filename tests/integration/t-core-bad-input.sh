@@ -18,10 +18,13 @@ cmp -s ok.img orig.img || fail "refused format changed the device"
 # a flipped bit in the header name: checksum mismatch
 printf 'X' | dd of=ok.img bs=1 seek=81 conv=notrunc status=none
 expect_fail "checksum mismatch" "$LEASEFS" dump ok.img
-# another format version (byte 8 is the version, little-endian)
-cp orig.img v2.img
-printf '\x02' | dd of=v2.img bs=1 seek=8 conv=notrunc status=none
-expect_fail "unsupported format version" "$LEASEFS" dump v2.img
+# another format version (byte 8 is the version, little-endian): 1, the
+# format before shared leases and values (refused: core/ondisk.h), and 3
+for v in 1 3; do
+	cp orig.img v$v.img
+	printf "\\x0$v" | dd of=v$v.img bs=1 seek=8 conv=notrunc status=none
+	expect_fail "unsupported format version" "$LEASEFS" dump v$v.img
+done
 # --force overwrites
 "$LEASEFS" format other ok.img --force --io-timeout 1 || fail "format --force"
 "$LEASEFS" dump ok.img | grep -q '^lockspace: other$' || fail "--force did not format"

@@ -14,10 +14,11 @@ echo acquire >"$MNT_2/vm1/ctl" || fail "acquire on 2"
 echo release >"$MNT_2/vm1/ctl" || fail "release on 2"
 
 # host 2's dblock of slot 1 (core/ondisk.c, lfs_layout_init): header, host
-# area, name table, then slots of 2 + H sectors, slot 0 the table lease
+# area, name table, then slots of 3 + H sectors (leader, request, H dblocks,
+# value), slot 0 the table lease
 name_sectors=$(( (64 * L + S - 1) / S ))
 lease_area=$((1 + H + name_sectors))
-dblock=$((lease_area + 1 * (2 + H) + 1 + 2))
+dblock=$((lease_area + 1 * (3 + H) + 1 + 2))
 head -c $S /dev/urandom | dd of="$DEV" bs=$S seek=$dblock conv=notrunc,fsync status=none ||
     fail "corrupt"
 expect_fail "Input/output error" bash -c "echo acquire > $MNT_1/vm1/ctl"

@@ -90,6 +90,9 @@ disk_where(uint64_t off, char *buf, size_t len)
 		else if (in == 1)
 			snprintf(buf, len, "slot%llu.request",
 			    (unsigned long long)k);
+		else if (in == l->slot_sectors - 1)
+			snprintf(buf, len, "slot%llu.value",
+			    (unsigned long long)k);
 		else
 			snprintf(buf, len, "slot%llu.dblock%llu",
 			    (unsigned long long)k, (unsigned long long)(in - 1));

@@ -62,6 +62,7 @@ union rec {
 	struct lfs_leader ldr;
 	struct lfs_request req;
 	struct lfs_dblock db;
+	struct lfs_value val;
 };
 
 /* ---- samples, one per record kind, with every field distinct ---- */
@@ -147,6 +148,22 @@ sample_dblock(union rec *r, size_t ss)
 	r->db.bal = 1007;
 	r->db.inp_id = 7;
 	r->db.inp_gen = 5;
+	r->db.mode_flags = LFS_MODE_SHARED;
+	r->db.mode_gen = 6;
+	r->db.mode_lver = 8;
+}
+
+static void
+sample_value(union rec *r, size_t ss)
+{
+	(void)ss;
+	memset(r, 0, sizeof(*r));
+	r->val.incarnation = 3;
+	r->val.writer_id = 7;
+	r->val.writer_gen = 5;
+	r->val.lver = 0x0a0b0c0d0e0f1011ull;
+	r->val.len = 5;
+	memcpy(r->val.data, "clean", 5);
 }
 
 /* ---- encode / decode / compare wrappers with one signature ---- */
@@ -169,6 +186,7 @@ SECTOR_WRAPPERS(host, host)
 SECTOR_WRAPPERS(leader, ldr)
 SECTOR_WRAPPERS(request, req)
 SECTOR_WRAPPERS(dblock, db)
+SECTOR_WRAPPERS(value, val)
 
 /* Name entries have no sector size: always 64 bytes. */
 static int
@@ -255,6 +273,20 @@ eq_dblock(const union rec *a, const union rec *b)
 	ck_assert_uint_eq(a->db.bal, b->db.bal);
 	ck_assert_uint_eq(a->db.inp_id, b->db.inp_id);
 	ck_assert_uint_eq(a->db.inp_gen, b->db.inp_gen);
+	ck_assert_uint_eq(a->db.mode_flags, b->db.mode_flags);
+	ck_assert_uint_eq(a->db.mode_gen, b->db.mode_gen);
+	ck_assert_uint_eq(a->db.mode_lver, b->db.mode_lver);
+}
+
+static void
+eq_value(const union rec *a, const union rec *b)
+{
+	ck_assert_uint_eq(a->val.incarnation, b->val.incarnation);
+	ck_assert_uint_eq(a->val.writer_id, b->val.writer_id);
+	ck_assert_uint_eq(a->val.writer_gen, b->val.writer_gen);
+	ck_assert_uint_eq(a->val.lver, b->val.lver);
+	ck_assert_uint_eq(a->val.len, b->val.len);
+	ck_assert_mem_eq(a->val.data, b->val.data, a->val.len);
 }
 
 /* One record kind: where its framing fields are, and how to drive it. */
@@ -268,7 +300,8 @@ struct rec_case {
 	void (*eq)(const union rec *a, const union rec *b);
 };
 
-enum { R_HEADER, R_HOST, R_NAME, R_LEADER, R_REQUEST, R_DBLOCK, R_COUNT };
+enum { R_HEADER, R_HOST, R_NAME, R_LEADER, R_REQUEST, R_DBLOCK, R_VALUE,
+	R_COUNT };
 
 static const struct rec_case cases[R_COUNT] = {
 	[R_HEADER] = { "header", 0, 8, 8, 12, 128,
@@ -281,8 +314,11 @@ static const struct rec_case cases[R_COUNT] = {
 	    sample_leader, enc_leader, dec_leader, eq_leader },
 	[R_REQUEST] = { "request", 0, 4, 4, 8, 40,
 	    sample_request, enc_request, dec_request, eq_request },
-	[R_DBLOCK] = { "dblock", 0, 4, 4, 8, 48,
+	[R_DBLOCK] = { "dblock", 0, 4, 4, 8, 72,
 	    sample_dblock, enc_dblock, dec_dblock, eq_dblock },
+	/* used: the 40-byte header and the sample's 5 bytes of data */
+	[R_VALUE] = { "value", 0, 4, 4, 8, 45,
+	    sample_value, enc_value, dec_value, eq_value },
 };
 
 /* Loop index -> record kind and sector size (each kind at 512 and 4096). */
@@ -474,7 +510,64 @@ START_TEST(test_slot_record_offsets)
 	ck_assert_uint_eq(le64_at(p + 24), 2007);
 	ck_assert_uint_eq(le64_at(p + 32), 1007);
 	ck_assert_uint_eq(le64_at(p + 40), 5);
+	ck_assert_uint_eq(le32_at(p + 48), LFS_MODE_SHARED);
+	ck_assert_uint_eq(le32_at(p + 52), 0);
+	ck_assert_uint_eq(le64_at(p + 56), 6);
+	ck_assert_uint_eq(le64_at(p + 64), 8);
 	free(p);
+	p = encode_sample(&cases[R_VALUE], 512, 512, &r);
+	ck_assert_mem_eq(p, "LVal", 4);
+	ck_assert_uint_eq(le32_at(p + 4), LFS_FORMAT_VERSION);
+	ck_assert_uint_eq(le32_at(p + 12), 5);
+	ck_assert_uint_eq(le32_at(p + 16), 3);
+	ck_assert_uint_eq(le32_at(p + 20), 7);
+	ck_assert_uint_eq(le64_at(p + 24), 5);
+	ck_assert_uint_eq(le64_at(p + 32), 0x0a0b0c0d0e0f1011ull);
+	ck_assert_mem_eq(p + 40, "clean", 5);
+	ck_assert_uint_eq(p[45], 0);
+	free(p);
+}
+END_TEST
+
+/* A value of every length up to the largest round-trips at both sector
+ * sizes; one byte more is refused; a length field past the largest reads
+ * as corrupt (-EBADE), never as a shorter value. */
+START_TEST(test_value_lengths)
+{
+	static const size_t sizes[] = { 512, 4096 };
+	union rec r, out;
+	uint8_t *buf = malloc(4096);
+	size_t k;
+	uint32_t len, max;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(lfs_value_max(512), 472);
+	ck_assert_uint_eq(lfs_value_max(4096), 4056);
+	for (k = 0; k < 2; k++) {
+		max = lfs_value_max((uint32_t)sizes[k]);
+		for (len = 0; len <= max; len += len < 8 ? 1 : 61) {
+			sample_value(&r, sizes[k]);
+			r.val.len = len;
+			memset(r.val.data, 'v', len);
+			ck_assert_int_eq(lfs_value_encode(&r.val, buf, sizes[k]), 0);
+			ck_assert_int_eq(lfs_value_decode(&out.val, buf, sizes[k]), 0);
+			eq_value(&r, &out);
+		}
+		r.val.len = max;
+		ck_assert_int_eq(lfs_value_encode(&r.val, buf, sizes[k]), 0);
+		ck_assert_int_eq(lfs_value_decode(&out.val, buf, sizes[k]), 0);
+		r.val.len = max + 1;
+		ck_assert_int_eq(lfs_value_encode(&r.val, buf, sizes[k]), -EINVAL);
+		r.val.len = 5;
+		ck_assert_int_eq(lfs_value_encode(&r.val, buf, sizes[k]), 0);
+		set_le(buf + 12, 4, max + 1);
+		expect_decode_error(&cases[R_VALUE], buf, sizes[k], -EBADE);
+		/* a torn write: the data's second half from an older record */
+		ck_assert_int_eq(lfs_value_encode(&r.val, buf, sizes[k]), 0);
+		buf[44] ^= 0x20;
+		expect_decode_error(&cases[R_VALUE], buf, sizes[k], -EBADE);
+	}
+	free(buf);
 }
 END_TEST
 
@@ -614,6 +707,10 @@ static const struct mutation range_cases[] = {
 	{ R_REQUEST, 12, 4, LFS_MAX_HOSTS + 1, "host id too big" },
 	{ R_DBLOCK, 12, 4, LFS_MAX_HOSTS + 1, "inp id too big" },
 	{ R_DBLOCK, 32, 8, 2008, "bal above mbal" },
+	{ R_DBLOCK, 48, 4, 0x2, "unknown mode flag" },
+	{ R_DBLOCK, 52, 4, 1, "reserved not zero" },
+	{ R_VALUE, 20, 4, 0, "writer id 0" },
+	{ R_VALUE, 20, 4, LFS_MAX_HOSTS + 1, "writer id too big" },
 };
 #define N_RANGE ((int)(sizeof(range_cases) / sizeof(range_cases[0])))
 
@@ -814,6 +911,12 @@ START_TEST(test_encode_slot_ranges)
 	expect_enc_einval(R_DBLOCK, &r, "inp id");
 	sample_dblock(&r, 512); r.db.bal = r.db.mbal + 1;
 	expect_enc_einval(R_DBLOCK, &r, "bal above mbal");
+	sample_dblock(&r, 512); r.db.mode_flags = 0;
+	expect_enc_einval(R_DBLOCK, &r, "cleared mode with a generation");
+	sample_dblock(&r, 512); r.db.mode_flags = 0x4;
+	expect_enc_einval(R_DBLOCK, &r, "unknown mode flag");
+	sample_value(&r, 512); r.val.writer_id = 0;
+	expect_enc_einval(R_VALUE, &r, "writer id 0");
 }
 END_TEST
 
@@ -831,14 +934,17 @@ START_TEST(test_layout_default_geometry)
 	ck_assert_uint_eq(l.name_table, 65);
 	ck_assert_uint_eq(l.name_sectors, 128);       /* 64 KiB of entries */
 	ck_assert_uint_eq(l.lease_area, 193);
-	ck_assert_uint_eq(l.slot_sectors, 66);
-	ck_assert_uint_eq(l.total_sectors, 193 + 1025 * 66);
-	ck_assert_uint_eq(lfs_layout_bytes(&l), (193 + 1025 * 66) * 512ull);
+	ck_assert_uint_eq(l.slot_sectors, 67);
+	ck_assert_uint_eq(l.total_sectors, 193 + 1025 * 67);
+	ck_assert_uint_eq(lfs_layout_bytes(&l), (193 + 1025 * 67) * 512ull);
 	ck_assert_uint_eq(lfs_host_sector(&l, 1), 1);
 	ck_assert_uint_eq(lfs_host_sector(&l, 64), 64);
 	ck_assert_uint_eq(lfs_slot_sector(&l, 0), 193);
-	ck_assert_uint_eq(lfs_slot_sector(&l, 1), 193 + 66);
-	ck_assert_uint_eq(lfs_slot_sector(&l, 1024) + 66, l.total_sectors);
+	ck_assert_uint_eq(lfs_slot_sector(&l, 1), 193 + 67);
+	ck_assert_uint_eq(lfs_slot_sector(&l, 1024) + 67, l.total_sectors);
+	/* the value is the last sector of its slot, after dblock 64 */
+	ck_assert_uint_eq(lfs_value_sector(&l, 1), 193 + 67 + 66);
+	ck_assert_uint_eq(lfs_value_sector(&l, 1024) + 1, l.total_sectors);
 	ck_assert_uint_eq(lfs_name_entry_offset(0), 0);
 	ck_assert_uint_eq(lfs_name_entry_offset(3), 192);
 	ck_assert_uint_eq(lfs_name_entry_offset(1023) + 64,
@@ -855,28 +961,30 @@ START_TEST(test_layout_other_geometries)
 	ck_assert_uint_eq(l.name_table, 2);
 	ck_assert_uint_eq(l.name_sectors, 1);
 	ck_assert_uint_eq(l.lease_area, 3);
-	ck_assert_uint_eq(l.slot_sectors, 3);
-	ck_assert_uint_eq(l.total_sectors, 9);
+	ck_assert_uint_eq(l.slot_sectors, 4);
+	ck_assert_uint_eq(l.total_sectors, 11);
 	/* 4K sectors, 65 entries spill into a second sector */
 	ck_assert_int_eq(lfs_layout_init(&l, 4096, 3, 65), 0);
 	ck_assert_uint_eq(l.name_table, 4);
 	ck_assert_uint_eq(l.name_sectors, 2);
 	ck_assert_uint_eq(l.lease_area, 6);
-	ck_assert_uint_eq(l.slot_sectors, 5);
-	ck_assert_uint_eq(l.total_sectors, 6 + 66 * 5);
-	ck_assert_uint_eq(lfs_layout_bytes(&l), (6 + 66 * 5) * 4096ull);
+	ck_assert_uint_eq(l.slot_sectors, 6);
+	ck_assert_uint_eq(l.total_sectors, 6 + 66 * 6);
+	ck_assert_uint_eq(lfs_layout_bytes(&l), (6 + 66 * 6) * 4096ull);
 	/* the largest: no 32-bit overflow anywhere */
 	ck_assert_int_eq(lfs_layout_init(&l, 4096, LFS_MAX_HOSTS,
 	    LFS_MAX_LEASES), 0);
 	ck_assert_uint_eq(l.name_table, 2001);
 	ck_assert_uint_eq(l.name_sectors, 15625);
 	ck_assert_uint_eq(l.lease_area, 17626);
-	ck_assert_uint_eq(l.slot_sectors, 2002);
-	ck_assert_uint_eq(l.total_sectors, 17626 + 1000001ull * 2002);
+	ck_assert_uint_eq(l.slot_sectors, 2003);
+	ck_assert_uint_eq(l.total_sectors, 17626 + 1000001ull * 2003);
 	ck_assert_uint_eq(lfs_layout_bytes(&l),
-	    (17626 + 1000001ull * 2002) * 4096);
+	    (17626 + 1000001ull * 2003) * 4096);
 	ck_assert_uint_eq(lfs_slot_sector(&l, LFS_MAX_LEASES),
-	    17626 + 1000000ull * 2002);
+	    17626 + 1000000ull * 2003);
+	ck_assert_uint_eq(lfs_value_sector(&l, LFS_MAX_LEASES),
+	    17626 + 1000000ull * 2003 + 2002);
 }
 END_TEST
 
@@ -927,6 +1035,7 @@ ondisk_suite(void)
 	tcase_add_test(tc, test_host_offsets);
 	tcase_add_test(tc, test_name_entry_offsets);
 	tcase_add_test(tc, test_slot_record_offsets);
+	tcase_add_test(tc, test_value_lengths);
 	tcase_add_test(tc, test_header_first_512);
 	tcase_add_test(tc, test_leader_empty_name);
 	tcase_add_test(tc, test_name_entry_short_name);

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * shared.c - shared holds: our mode in our own dblock sector (shared.h).
+ *
+ * Sections:
+ *   1. our own dblock sector: read it, write it with a new mode
+ *   2. acquire, finish, release, downgrade
+ *   3. listing the holders
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delta.h"
+#include "shared.h"
+
+/* ---- 1. our own dblock sector ---- */
+
+static uint64_t
+dblock_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t id)
+{
+	return (lfs_slot_sector(&ls->layout, slot) + LFS_SLOT_HEADER_SECTORS - 1 +
+	    id) * ls->layout.sector_size;
+}
+
+/* Our dblock as on disk (all zero when never written), which is what we
+ * last wrote: lfs_paxos_settled() was checked by the caller. */
+static int
+read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct lfs_dblock *d)
+{
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	if ((buf = malloc(S)) == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, dblock_offset(ls, slot, ls->host_id), buf, S);
+	if (rv == 0) {
+		rv = lfs_dblock_decode(d, buf, S);
+		if (rv == -ENODATA) {
+			memset(d, 0, sizeof(*d));
+			rv = 0;
+		} else if (rv < 0) {
+			lfs_log(ls->log, LOG_ERR, "slot %u our dblock: %s", slot,
+			    lfs_decode_strerror(rv));
+		}
+	}
+	free(buf);
+	return rv;
+}
+
+/* Write our dblock d back with its mode set to (flags, our generation,
+ * lver), or cleared; the ballot state in it is unchanged. */
+static int
+write_mode(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct lfs_dblock *d, uint32_t flags, uint64_t lver)
+{
+	uint32_t S = ls->layout.sector_size;
+	unsigned char *buf;
+	int rv;
+
+	d->mode_flags = flags;
+	d->mode_gen = flags ? ls->generation : 0;
+	d->mode_lver = flags ? lver : 0;
+	if ((buf = malloc(S)) == NULL)
+		return -ENOMEM;
+	rv = lfs_dblock_encode(d, buf, S);
+	/* paxos.h invariant 7: a finished generation writes no dblock, so
+	 * that all its writes land before a next incarnation writes them */
+	if (rv == 0 && lfs_delta_since_renewal_ms(ls) >= ls->to.renewal_fail_ms) {
+		lfs_log(ls->log, LOG_ERR, "slot %u: refusing a mode write: "
+		    "generation %llu is finished", slot,
+		    (unsigned long long)ls->generation);
+		rv = -EIO;
+	}
+	if (rv == 0) {
+		uint64_t submit_ms = lfs_clock_ms(ls->clock);
+
+		rv = lfs_io_write(io, dblock_offset(ls, slot, ls->host_id), buf,
+		    S);
+		lfs_lockspace_write_done(ls, submit_ms, rv);
+	}
+	free(buf);
+	return rv;
+}
+
+static int
+mode_ours(const struct lfs_lockspace *ls, const struct lfs_dblock *d)
+{
+	return (d->mode_flags & LFS_MODE_SHARED) &&
+	    d->mode_gen == ls->generation;
+}
+
+/* Settled, then our sector read into *d. */
+static int
+own_sector(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_dblock *d)
+{
+	int rv;
+
+	if (ls->host_id == 0)
+		return -ENOTCONN;
+	if ((rv = lfs_paxos_settled(ls, io)) < 0)
+		return rv;
+	return read_own(ls, io, ref->slot, d);
+}
+
+/* ---- 2. acquire, finish, release, downgrade ---- */
+
+/*
+ * Set our mode under the exclusive hold *ld (rule 1) and, unless keep_ex,
+ * let that hold go.  Fills out; 0 or -EINPROGRESS (with what is left), or
+ * the mode write's error when it could be undone at once.
+ */
+static int
+set_under(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *ld, int keep_ex,
+    struct lfs_shared_hold *out)
+{
+	struct lfs_dblock d;
+	int rv, err;
+
+	memset(out, 0, sizeof(*out));
+	out->ex = *ld;
+	out->ex_held = !keep_ex;
+	if ((rv = read_own(ls, io, ref->slot, &d)) < 0 ||
+	    (rv = write_mode(ls, io, ref->slot, &d, LFS_MODE_SHARED,
+	    ld->lver)) < 0) {
+		/* a failed write may still land: undo it if we can now */
+		err = rv;
+		out->mode_unknown = 1;
+		lfs_log(ls->log, LOG_ERR, "%s: setting the shared mode failed "
+		    "(%s)", ld->name, strerror(-err));
+		rv = lfs_shared_finish(ls, io, ref, out, 0);
+		return rv == 0 ? err : -EINPROGRESS;
+	}
+	out->token = ld->lver;
+	if (!keep_ex) {
+		if ((rv = lfs_paxos_release(ls, io, ref, ld)) < 0) {
+			lfs_log(ls->log, LOG_ERR, "%s: held shared, but releasing "
+			    "lver %llu failed (%s)", ld->name,
+			    (unsigned long long)ld->lver, strerror(-rv));
+			return -EINPROGRESS;
+		}
+		out->ex_held = 0;
+	}
+	lfs_log(ls->log, LOG_NOTICE, "%s: held shared (lver %llu, host %u gen "
+	    "%llu)", ld->name, (unsigned long long)ld->lver, ls->host_id,
+	    (unsigned long long)ls->generation);
+	return 0;
+}
+
+int
+lfs_shared_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const char *name,
+    struct lfs_shared_hold *out)
+{
+	struct lfs_dblock d;
+	struct lfs_leader ld;
+	int rv, keep_ex;
+
+	memset(out, 0, sizeof(*out));
+	if ((rv = own_sector(ls, io, ref, &d)) < 0)
+		return rv;
+	if (mode_ours(ls, &d)) {
+		out->token = d.mode_lver;
+		return -EALREADY;
+	}
+	rv = lfs_paxos_acquire_transit(ls, io, ref, name, &ld);
+	keep_ex = rv == -EALREADY; /* ours exclusively already: keep it */
+	if (rv < 0 && !keep_ex)
+		return rv;
+	return set_under(ls, io, ref, &ld, keep_ex, out);
+}
+
+int
+lfs_shared_finish(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_shared_hold *h, int keep)
+{
+	int rv;
+
+	if (!keep || h->mode_unknown) {
+		if ((rv = lfs_shared_release(ls, io, ref)) < 0)
+			return rv;
+		h->mode_unknown = 0;
+	}
+	if (h->ex_held) {
+		if ((rv = lfs_paxos_release(ls, io, ref, &h->ex)) < 0)
+			return rv;
+		h->ex_held = 0;
+	}
+	return 0;
+}
+
+int
+lfs_shared_release(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref)
+{
+	struct lfs_dblock d;
+	int rv;
+
+	if ((rv = own_sector(ls, io, ref, &d)) < 0)
+		return rv;
+	if (!mode_ours(ls, &d))
+		return 0;
+	rv = write_mode(ls, io, ref->slot, &d, 0, 0);
+	if (rv == 0)
+		lfs_log(ls->log, LOG_NOTICE, "slot %u: shared hold released "
+		    "(lver %llu)", ref->slot, (unsigned long long)d.mode_lver);
+	return rv;
+}
+
+int
+lfs_shared_downgrade(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *held,
+    struct lfs_shared_hold *out)
+{
+	struct lfs_leader ld;
+	uint64_t newest;
+	int rv;
+
+	memset(out, 0, sizeof(*out));
+	if (ls->host_id == 0)
+		return -ENOTCONN;
+	if ((rv = lfs_paxos_settled(ls, io)) < 0)
+		return rv;
+	/* rule 1: only while the disk shows the lease ours, with no newer
+	 * instance started (by a host that took us for dead) */
+	if ((rv = lfs_paxos_read_instance(ls, io, ref, &ld, &newest)) < 0)
+		return rv;
+	if (held->owner_id != ls->host_id || held->owner_gen != ls->generation ||
+	    ld.lver != held->lver || ld.owner_id != held->owner_id ||
+	    ld.owner_gen != held->owner_gen || newest != held->lver)
+		return -EPERM;
+	return set_under(ls, io, ref, held, 0, out);
+}
+
+/* ---- 3. listing the holders ---- */
+
+int
+lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, struct lfs_leader *leader,
+    struct lfs_shared_holder *out, uint32_t max, uint32_t *n)
+{
+	uint32_t S = ls->layout.sector_size, hw, id;
+	unsigned char *buf;
+	struct lfs_dblock d;
+	enum lfs_host_state st;
+	int rv;
+
+	pthread_mutex_lock(&ls->view_lock);
+	hw = ls->high_water;
+	pthread_mutex_unlock(&ls->view_lock);
+	if (hw < ls->host_id)
+		hw = ls->host_id;
+	*n = 0;
+	if ((buf = malloc((size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S)) == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, lfs_slot_sector(&ls->layout, ref->slot) * S, buf,
+	    (size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S);
+	if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) == -ENODATA)
+		rv = -ENOENT;
+	if (rv == 0 && ((leader->flags & LFS_LEADER_DELETED) ||
+	    leader->incarnation != ref->incarnation))
+		rv = -ENOENT;
+	for (id = 1; rv == 0 && id <= hw; id++) {
+		rv = lfs_dblock_decode(&d, buf + (size_t)(1 + id) * S, S);
+		if (rv == -ENODATA) {
+			rv = 0;
+			continue;
+		}
+		if (rv < 0 || !(d.mode_flags & LFS_MODE_SHARED))
+			continue;
+		st = lfs_host_state(ls, id, d.mode_gen);
+		if (st != LFS_HOST_STATE_LIVE && st != LFS_HOST_STATE_FAILING)
+			continue;
+		if (*n < max) {
+			out[*n].host_id = id;
+			out[*n].gen = d.mode_gen;
+			out[*n].lver = d.mode_lver;
+			out[*n].state = st;
+		}
+		(*n)++;
+	}
+	free(buf);
+	return rv;
+}
