@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,7 @@ check_pid(const struct fence_match *m, pid_t pid, struct lfs_holder *h)
 		if (read_stat(pid, &state, &after) < 0)
 			return 0;        /* exited: holds nothing now */
 		if (before == after) {
+			memset(h, 0, sizeof(*h));
 			h->pid = pid;
 			h->start_time = before;
 			return 1;
@@ -255,9 +257,18 @@ lfs_fence_find(const char *mountpoint, const char *lease,
 int
 lfs_fence_alive(const struct lfs_holder *h)
 {
+	struct pollfd p;
 	uint64_t start;
 	char state;
 
+	if (h != NULL && h->by_pidfd) {
+		/* a pidfd is readable once its process exited (zombie or
+		 * reaped): no /proc, no pid that could be recycled */
+		p.fd = h->pidfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		return poll(&p, 1, 0) == 0;
+	}
 	if (h == NULL || h->pid <= 0 || read_stat(h->pid, &state, &start) < 0)
 		return 0;
 	/* 'Z' zombie and 'X' dead: exited, awaiting or done with reaping. */
@@ -274,6 +285,12 @@ signal_holder(const struct lfs_holder *h, int sig)
 {
 	int pfd, r = 1;
 
+	if (h->by_pidfd) {
+		if (!lfs_fence_alive(h))
+			return 0;
+		return pidfd_send_signal(h->pidfd, sig, NULL, 0) < 0 ?
+		    (errno == ESRCH ? 0 : -errno) : 1;
+	}
 	pfd = pidfd_open(h->pid, 0);
 	if (pfd < 0) {
 		if (errno == ESRCH)

@@ -20,6 +20,11 @@
 struct lfs_holder {
 	pid_t pid;
 	uint64_t start_time;     /* field 22 of /proc/PID/stat, clock ticks */
+	/* by_pidfd: the caller's pidfd of the process (ctl `acquire pid`): it
+	 * is signalled and watched through it, start_time unused.  A zeroed
+	 * holder has none, so 0 is never taken for a descriptor. */
+	int by_pidfd;
+	int pidfd;
 };
 
 /* Find holders of files under mountpoint whose last path component is
@@ -29,7 +34,8 @@ struct lfs_holder {
 int lfs_fence_find(const char *mountpoint, const char *lease,
     struct lfs_holder *out, int max);
 
-/* 1 when (pid, start_time) is still the same running process, else 0. */
+/* 1 when (pid, start_time) is still the same running process (or, by
+ * pidfd, when that process has not exited), else 0. */
 int lfs_fence_alive(const struct lfs_holder *h);
 
 /* SIGTERM the holders, wait up to grace_ms, SIGKILL the rest, wait up to

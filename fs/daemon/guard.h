@@ -7,7 +7,8 @@
  * guard shares nothing with the daemon but a socketpair: it locks its memory,
  * ignores job-control and terminal signals, and does one thing.  The daemon
  * tells it the submit time (CLOCK_BOOTTIME ms, a system-wide clock) of every
- * good renewal, and which leases are held through ctl.  The guard fences (see
+ * good renewal, which leases are held through ctl, and the pidfds of the
+ * processes leases are held for (ctl `acquire pid N`).  The guard fences (see
  * core/fence.h: SIGTERM, kill_grace, SIGKILL; kill command for ctl leases):
  *   - at renewed_ms + renewal_fail_ms when no newer renewal has arrived;
  *   - at once when the socket reaches EOF without a clean "bye" (the daemon
@@ -48,6 +49,10 @@ int lfs_guard_start(struct lfs_guard *g, const struct lfs_guard_config *cfg,
 int lfs_guard_renewed(struct lfs_guard *g, uint64_t renewed_ms);
 /* Report that lease is now held (held != 0) or no longer held via ctl. */
 int lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held);
+/* Report that lease is now held for the process of pidfd (`acquire pid`;
+ * the guard gets a dup of it, and fences that process as it fences a
+ * lease file's holders), or with pidfd -1 that it is not any more. */
+int lfs_guard_pid_lease(struct lfs_guard *g, const char *lease, int pidfd);
 /* Clean stop: send bye, wait for the guard to exit.  0 or -errno. */
 int lfs_guard_stop(struct lfs_guard *g);
 /* Stop with holders that may still run: close the socket without a bye,
