@@ -149,6 +149,16 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 
 /* ---- 2. renewal and fencing ---- */
 
+int
+lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
+    struct lfs_holder *h, int max)
+{
+	if (d->mount_dev != 0)
+		return lfs_fence_find_dev(d->mount_dev, lfs_lease_file_ino,
+		    (void *)slot, h, max);
+	return lfs_fence_find(d->mountpoint, NULL, h, max);
+}
+
 /* Sleep until when_ms (monotonic) or until threads_stop. */
 static void
 renew_sleep_until(struct lfs_daemon *d, uint64_t when_ms)
@@ -210,7 +220,7 @@ kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
 	 * the first pass the grace is spent, and SIGKILL comes at once */
 	for (pass = 0; pass <= 4; pass++) {
 		np = lfs_pid_holders(d, h, FENCE_MAX_HOLDERS / 2);
-		n = lfs_fence_find(d->mountpoint, NULL, h + np,
+		n = lfs_daemon_find_holders(d, NULL, h + np,
 		    FENCE_MAX_HOLDERS - np);
 		if (n < 0) {
 			lfs_log(&d->log, LOG_ERR, "finding lease holders: %s",

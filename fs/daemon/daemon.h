@@ -81,6 +81,9 @@ enum lfs_kind {
 };
 
 #define LFS_INO(slot, kind) (((fuse_ino_t)(slot) << 3) | (fuse_ino_t)(kind))
+/* the guard finds holders by these numbers (guard.h) */
+_Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
+    LFS_K_INCOMING == LFS_GUARD_KIND_INCOMING, "lease file inode kinds");
 #define LFS_INO_SLOT(ino) ((uint32_t)((ino) >> 3))
 #define LFS_INO_KIND(ino) ((int)((ino) & 7))
 
@@ -220,6 +223,9 @@ struct lfs_daemon {
 	struct lfs_mount_opts opts;
 	char device[PATH_MAX];
 	char mountpoint[PATH_MAX]; /* canonical (fence.h compares text) */
+	uint64_t mount_dev;      /* device of our FUSE mount, once mounted:
+	                            holders are found by it (fence.h
+	                            lfs_fence_find_dev); 0 before */
 	gid_t gid;
 	int foreground;
 	int debug;
@@ -230,6 +236,8 @@ struct lfs_daemon {
 	struct lfs_lockspace ls;
 	struct fuse_session *se;
 	struct lfs_guard guard;
+	int fence_lock_fd;       /* state_dir/fencing, flock()ed (cmd_mount.c,
+	                            guard.h); -1 before prepare_dirs */
 	struct lfs_pidwatch pidwatch; /* processes of `acquire pid` (pidhold.c) */
 	pthread_t main_thread;
 	/* tests only (LEASEFS_TEST_ACQUIRED_DELAY_MS): a lock open waits this
@@ -311,6 +319,11 @@ void lfs_daemon_join_threads(struct lfs_daemon *d);
 /* -EIO when lease operations must be refused now (stopping, fenced, our
  * id lost, renewal too old), logging why under `what`; else 0. */
 int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
+/* The processes with a lease file of ours open (slot NULL: any lease's),
+ * found by device and inode once mounted, so also through other mount
+ * namespaces and after a lazy unmount (fence.h).  As lfs_fence_find. */
+int lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
+    struct lfs_holder *h, int max);
 /* Retry interval of blocked lock opens, in ms. */
 uint32_t lfs_retry_ms(const struct lfs_daemon *d);
 /* Take/drop ops_lock; dropping copies the I/O counters for .status. */

@@ -16,8 +16,10 @@
  *   ARMED  -- now >= renewed_ms + renewal_fail: fence_holders --> FENCED
  *   FENCED -- "R" with a newer ms: handle_msg ------------------> ARMED
  *   either -- "B": exit_bye ---------> exit 0, watchdog closed with 'V'
- *   either -- EOF or reset: exit_daemon_died --> fence_holders, exit 0,
- *             watchdog left armed (guard.h: 'V' only on a clean bye)
+ *   either -- EOF or reset: exit_daemon_died --> fence_holders, rescan
+ *             and kill until no holder is left, exit 0 (which drops the
+ *             fencing lock, guard.h), watchdog left armed (guard.h: 'V'
+ *             only on a clean bye)
  *
  * "R" carries the submit time of a good renewal write (CLOCK_BOOTTIME ms,
  * the same clock in both processes).  Only a newer time re-arms: a stale or
@@ -324,6 +326,17 @@ lfs_guard_abandon(struct lfs_guard *g)
 	g->pid = 0;
 }
 
+int
+lfs_lease_file_ino(uint64_t ino, void *slot)
+{
+	uint64_t kind = ino & 7;
+
+	if (ino < 8 || (kind != LFS_GUARD_KIND_LOCK &&
+	    kind != LFS_GUARD_KIND_INCOMING))
+		return 0;
+	return slot == NULL || (ino >> 3) == *(const uint32_t *)slot;
+}
+
 /* ---- 4. the guard process -------------------------------------------- */
 
 /* The pid of a pidfd (the "Pid:" line of its fdinfo), for log lines only;
@@ -415,8 +428,12 @@ find_holders(struct guard_state *gs)
 	for (i = 0; i < gs->npids && np < GUARD_MAX_HOLDERS / 2; i++)
 		if (lfs_fence_alive(&gs->pids[i].h))
 			gs->holders[np++] = gs->pids[i].h;
-	n = lfs_fence_find(gs->cfg->mountpoint, NULL, gs->holders + np,
-	    GUARD_MAX_HOLDERS - np);
+	if (gs->cfg->mount_dev != 0)
+		n = lfs_fence_find_dev(gs->cfg->mount_dev, lfs_lease_file_ino,
+		    NULL, gs->holders + np, GUARD_MAX_HOLDERS - np);
+	else
+		n = lfs_fence_find(gs->cfg->mountpoint, NULL, gs->holders + np,
+		    GUARD_MAX_HOLDERS - np);
 	return n < 0 ? n : n + np;
 }
 
@@ -684,7 +701,18 @@ static void __attribute__((noreturn))
 exit_daemon_died(struct guard_state *gs)
 {
 	lfs_log(&gs->log, LOG_CRIT, "daemon died: fencing");
-	fence_holders(gs);
+	gs->survivors = fence_holders(gs);
+	if (gs->survivors > 0)
+		lfs_log(&gs->log, LOG_CRIT, "fencing: %d holder(s) survived; "
+		    "killing again until none is left (a new mount waits for "
+		    "this)", gs->survivors);
+	/* holders that survived SIGKILL (D state, a hung data LUN) may run
+	 * again: kill what each rescan finds until one finds nobody; the
+	 * watchdog is not petted meanwhile */
+	while (gs->survivors > 0) {
+		lfs_sleep_ms(gs->pet_ms);
+		gs->survivors = rescan(gs);
+	}
 	/* Exiting closes the device without 'V': it keeps counting. */
 	if (gs->wd >= 0)
 		lfs_log(&gs->log, LOG_CRIT, "watchdog left armed: this host "
@@ -772,13 +800,19 @@ guard_signals(void)
 /* Close every inherited descriptor but stdio, fd and wd: a lease file
  * inherited from the daemon would make the guard a holder itself. */
 static void
-close_other_fds(int fd, int wd)
+close_other_fds(int fd, int wd, int lk)
 {
-	int keep[2] = { fd < wd ? fd : wd, fd < wd ? wd : fd };
+	int keep[3] = { fd, wd, lk }, t, i, j;
 	unsigned int from = 3;
-	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++)          /* sort the three */
+		for (j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i < 3; i++) {
 		if (keep[i] < (int)from)
 			continue;        /* -1, stdio, or already kept */
 		if ((unsigned int)keep[i] > from)
@@ -807,7 +841,7 @@ guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
 	prctl(PR_SET_NAME, "leasefs-guard", 0, 0, 0);
 	if (cfg->use_syslog)
 		closelog();      /* the daemon's connection, if any */
-	close_other_fds(fd, wd);
+	close_other_fds(fd, wd, cfg->fence_lock_fd);
 	if (cfg->use_syslog)
 		openlog("leasefs-guard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	/* The cwd must never pin a filesystem, least of all the mount. */

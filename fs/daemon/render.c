@@ -121,14 +121,18 @@ render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 {
 	struct lfs_holder h[HOLDERS_MAX];
 	int i, n, held_for;
+	uint32_t slot;
 	pid_t pid;
 
 	pthread_mutex_lock(&d->table_lock);
+	slot = l->ref.slot;
 	pid = l->pid;
 	held_for = pid != 0 && l->held && (l->how == LFS_HOW_PID ||
 	    l->pid_fenced);
 	pthread_mutex_unlock(&d->table_lock);
-	n = lfs_fence_find(d->mountpoint, l->name, h, HOLDERS_MAX);
+	n = d->mount_dev != 0 ? lfs_daemon_find_holders(d, &slot, h,
+	    HOLDERS_MAX) : lfs_fence_find(d->mountpoint, l->name, h,
+	    HOLDERS_MAX);
 	fputs("holders:", f);
 	if (n <= 0 && !held_for)
 		fputs(" none", f);
