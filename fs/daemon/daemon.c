@@ -199,18 +199,20 @@ guard_check(struct lfs_daemon *d, int r)
 /*
  * Kill every local holder (fence.h): the processes with a lease file open
  * under the mount point and those leases are held for (`acquire pid`,
- * pidhold.c): SIGTERM, up to grace_ms, SIGKILL, up to settle_ms; rescan
- * while a scan finds more than one batch.  Returns how many are still
- * alive (or unknown).
+ * pidhold.c): SIGTERM, then SIGKILL at deadline_ms (0: at once), up to
+ * settle_ms; rescan while a scan finds more than one batch.  The grace
+ * ends at deadline_ms however long the scan took.  Returns how many are
+ * still alive (or unknown).
  */
 static int
-kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
+kill_holders(struct lfs_daemon *d, uint64_t deadline_ms)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
 	uint32_t settle = to->host_dead_ms - to->renewal_fail_ms -
 	    to->kill_grace_ms;
 	struct lfs_holder *h;
 	int n, np, i, pass, alive = 0;
+	uint64_t now;
 
 	h = malloc(FENCE_MAX_HOLDERS * sizeof(*h));
 	if (h == NULL)
@@ -236,12 +238,14 @@ kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
 			break;
 		}
 		n += np;
+		now = lfs_now_ms();
 		if (lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
-		    FENCE_MAX_HOLDERS, grace_ms, settle, &d->log) > 0)
+		    FENCE_MAX_HOLDERS, deadline_ms > now ?
+		    (uint32_t)(deadline_ms - now) : 0, settle, &d->log) > 0)
 			lfs_log(&d->log, LOG_CRIT, "lease holder(s) survived "
 			    "SIGKILL");
 		lfs_pid_holders_free(h, np);
-		grace_ms = 0;
+		deadline_ms = 0;
 	}
 	free(h);
 	return alive;
@@ -300,7 +304,6 @@ stop_everything(struct lfs_daemon *d, char (*names)[LFS_NAME_MAX + 1], int n,
     uint64_t deadline_ms, int *ctl_failed)
 {
 	struct kill_job j;
-	uint64_t now = lfs_now_ms();
 	int i, alive;
 
 	memset(&j, 0, sizeof(j));
@@ -313,8 +316,7 @@ stop_everything(struct lfs_daemon *d, char (*names)[LFS_NAME_MAX + 1], int n,
 		    &j) == 0;
 	if (n > 0 && !j.started)
 		kill_job_main(&j); /* no thread: run them here */
-	alive = kill_holders(d, deadline_ms > now ?
-	    (uint32_t)(deadline_ms - now) : 0);
+	alive = kill_holders(d, deadline_ms);
 	if (j.started)
 		pthread_join(j.thread, NULL);
 	for (i = 0; i < n; i++)
@@ -570,7 +572,7 @@ recover_once(struct lfs_daemon *d)
 	ctl = d->ctl_unproven;
 	pthread_mutex_unlock(&d->table_lock);
 	if (files > 0) {
-		kill_holders(d, 0);
+		kill_holders(d, 0);  /* the grace is spent: SIGKILL */
 		if (now - atomic_load(&d->fenced_ms) >= to->host_dead_ms)
 			lfs_log(&d->log, LOG_CRIT, "%d lease file(s) or "
 			    "process(es) of the finished generation are still "

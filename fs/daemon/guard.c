@@ -439,17 +439,20 @@ find_holders(struct guard_state *gs)
 
 /* Kill every holder under the mount point.  Returns how many survived. */
 static int
-kill_holders(struct guard_state *gs)
+kill_holders(struct guard_state *gs, uint64_t deadline_ms)
 {
 	const struct lfs_guard_config *cfg = gs->cfg;
 	int pass, n = 0, failed = 0;
+	uint64_t now;
 
 	/*
 	 * Scan, kill, and scan again until a scan finds nobody: a holder may
 	 * fork between a scan and its kill (a SIGTERM handler, a wrapper
 	 * script), and the child keeps the lease file open.  The grace is
 	 * spent once, on the first pass; later passes SIGKILL at once, so the
-	 * whole stays within kill_grace + a few kill_settle.
+	 * whole stays within kill_grace + a few kill_settle.  The grace ends
+	 * at deadline_ms whenever the scan ends: a slow scan (many processes)
+	 * or a late start shortens it, never moves SIGKILL later.
 	 */
 	for (pass = 0; pass <= GUARD_FIND_PASSES; pass++) {
 		n = find_holders(gs);
@@ -458,9 +461,11 @@ kill_holders(struct guard_state *gs)
 			break; /* all gone, or out of passes: n survive */
 		lfs_log(&gs->log, LOG_WARNING, "fencing: %d holder(s)%s", n,
 		    pass > 0 ? " (found again)" : "");
+		now = lfs_now_ms();
 		lfs_fence_kill(gs->holders,
 		    n < GUARD_MAX_HOLDERS ? n : GUARD_MAX_HOLDERS,
-		    pass == 0 ? cfg->kill_grace_ms : 0, cfg->kill_settle_ms,
+		    pass == 0 && deadline_ms > now ?
+		    (uint32_t)(deadline_ms - now) : 0, cfg->kill_settle_ms,
 		    &gs->log);
 	}
 	if (n < 0) {
@@ -473,23 +478,22 @@ kill_holders(struct guard_state *gs)
 
 /*
  * Fence every holder under the mount point and run the kill command for
- * every ctl-held lease.  The commands run in a child process beside the
+ * every ctl-held lease, the grace ending at deadline (see kill_holders).  The commands run in a child process beside the
  * killing of the holders, not after it: both must be done within
  * kill_grace + kill_settle of now, the time left before other hosts may
  * take the leases.  Returns how many holders survived; gs->ctl_failed
  * gets how many kill commands failed.
  */
 static int
-fence_holders(struct guard_state *gs)
+fence_holders(struct guard_state *gs, uint64_t deadline)
 {
-	uint64_t deadline = lfs_now_ms() + gs->cfg->kill_grace_ms;
 	int failed, status = 0;
 	pid_t child = -1;
 
 	gs->ctl_failed = 0;
 	if (gs->nctl > 0 && (child = fork()) == 0)
 		_exit(run_kill_commands(gs, deadline) > 0 ? 1 : 0);
-	failed = kill_holders(gs);
+	failed = kill_holders(gs, deadline);
 	if (gs->nctl > 0 && child < 0) {
 		gs->ctl_failed = run_kill_commands(gs, deadline); /* no fork */
 		return failed;
@@ -700,8 +704,15 @@ exit_bye(struct guard_state *gs)
 static void __attribute__((noreturn))
 exit_daemon_died(struct guard_state *gs)
 {
+	uint64_t deadline = lfs_now_ms() + gs->cfg->kill_grace_ms;
+	uint64_t overdue = gs->renewed_ms + gs->cfg->renewal_fail_ms +
+	    gs->cfg->kill_grace_ms;
+
 	lfs_log(&gs->log, LOG_CRIT, "daemon died: fencing");
-	gs->survivors = fence_holders(gs);
+	/* a grace of kill_grace from now, but never past the one of the
+	 * renewal deadline: other hosts count from that */
+	gs->survivors = fence_holders(gs, deadline < overdue ? deadline :
+	    overdue);
 	if (gs->survivors > 0)
 		lfs_log(&gs->log, LOG_CRIT, "fencing: %d holder(s) survived; "
 		    "killing again until none is left (a new mount waits for "
@@ -754,7 +765,12 @@ guard_loop(struct guard_state *gs)
 		if (!gs->fenced && now >= deadline) {
 			lfs_log(&gs->log, LOG_CRIT, "renewal overdue by %" PRIu64
 			    " ms: fencing", now - deadline);
-			gs->survivors = fence_holders(gs);
+			/* the grace runs from the deadline, not from
+			 * now: a guard that runs late (starved, stopped)
+			 * gives less of it, so that SIGKILL still comes by
+			 * renewed + renewal_fail + kill_grace */
+			gs->survivors = fence_holders(gs, deadline +
+			    gs->cfg->kill_grace_ms);
 			gs->fenced = 1;
 			gs->rescan_ms = lfs_now_ms() + gs->pet_ms;
 			continue;
