@@ -145,6 +145,16 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 
 /* ---- 2. renewal and fencing ---- */
 
+int
+lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
+    struct lfs_holder *h, int max)
+{
+	if (d->mount_dev != 0)
+		return lfs_fence_find_dev(d->mount_dev, lfs_lease_file_ino,
+		    (void *)slot, h, max);
+	return lfs_fence_find(d->mountpoint, NULL, h, max);
+}
+
 /* Sleep until when_ms (monotonic) or until threads_stop. */
 static void
 renew_sleep_until(struct lfs_daemon *d, uint64_t when_ms)
@@ -183,18 +193,22 @@ guard_check(struct lfs_daemon *d, int r)
 }
 
 /*
- * Kill every local holder under the mount point (fence.h): SIGTERM, up to
- * grace_ms, SIGKILL, up to settle_ms; rescan while a scan finds more than
- * one batch.  Returns how many are still alive (or unknown).
+ * Kill every local holder (fence.h): the processes with a lease file open
+ * under the mount point and those leases are held for (`acquire pid`,
+ * pidhold.c): SIGTERM, then SIGKILL at deadline_ms (0: at once), up to
+ * settle_ms; rescan while a scan finds more than one batch.  The grace
+ * ends at deadline_ms however long the scan took.  Returns how many are
+ * still alive (or unknown).
  */
 static int
-kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
+kill_holders(struct lfs_daemon *d, uint64_t deadline_ms)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
 	uint32_t settle = to->host_dead_ms - to->renewal_fail_ms -
 	    to->kill_grace_ms;
 	struct lfs_holder *h;
-	int n, pass, alive = 0;
+	int n, np, i, pass, alive = 0;
+	uint64_t now;
 
 	h = malloc(FENCE_MAX_HOLDERS * sizeof(*h));
 	if (h == NULL)
@@ -203,21 +217,31 @@ kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
 	 * between a scan and its kill (its child keeps the file open); after
 	 * the first pass the grace is spent, and SIGKILL comes at once */
 	for (pass = 0; pass <= 4; pass++) {
-		n = lfs_fence_find(d->mountpoint, NULL, h, FENCE_MAX_HOLDERS);
+		np = lfs_pid_holders(d, h, FENCE_MAX_HOLDERS / 2);
+		n = lfs_daemon_find_holders(d, NULL, h + np,
+		    FENCE_MAX_HOLDERS - np);
 		if (n < 0) {
 			lfs_log(&d->log, LOG_ERR, "finding lease holders: %s",
 			    strerror(-n));
+			lfs_pid_holders_free(h, np);
 			alive = 1;
 			break;
 		}
-		alive = n;
-		if (n == 0 || pass == 4)
+		for (i = 0, alive = n; i < np; i++)
+			alive += lfs_fence_alive(&h[i]);
+		if (alive == 0 || pass == 4) {
+			lfs_pid_holders_free(h, np);
 			break;
+		}
+		n += np;
+		now = lfs_now_ms();
 		if (lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
-		    FENCE_MAX_HOLDERS, grace_ms, settle, &d->log) > 0)
+		    FENCE_MAX_HOLDERS, deadline_ms > now ?
+		    (uint32_t)(deadline_ms - now) : 0, settle, &d->log) > 0)
 			lfs_log(&d->log, LOG_CRIT, "lease holder(s) survived "
 			    "SIGKILL");
-		grace_ms = 0;
+		lfs_pid_holders_free(h, np);
+		deadline_ms = 0;
 	}
 	free(h);
 	return alive;
@@ -276,7 +300,6 @@ stop_everything(struct lfs_daemon *d, char (*names)[LFS_NAME_MAX + 1], int n,
     uint64_t deadline_ms, int *ctl_failed)
 {
 	struct kill_job j;
-	uint64_t now = lfs_now_ms();
 	int i, alive;
 
 	memset(&j, 0, sizeof(j));
@@ -289,8 +312,7 @@ stop_everything(struct lfs_daemon *d, char (*names)[LFS_NAME_MAX + 1], int n,
 		    &j) == 0;
 	if (n > 0 && !j.started)
 		kill_job_main(&j); /* no thread: run them here */
-	alive = kill_holders(d, deadline_ms > now ?
-	    (uint32_t)(deadline_ms - now) : 0);
+	alive = kill_holders(d, deadline_ms);
 	if (j.started)
 		pthread_join(j.thread, NULL);
 	for (i = 0; i < n; i++)
@@ -527,16 +549,17 @@ recover_once(struct lfs_daemon *d)
 		    "them now", d->ctl_unproven);
 		d->ctl_unproven = 0;
 	}
-	files = d->fenced_fhs;
+	files = d->fenced_fhs + d->fenced_pids;
 	ctl = d->ctl_unproven;
 	pthread_mutex_unlock(&d->table_lock);
 	if (lfs_hp_recover(0, 1, files, ctl) != LFS_HP_RECOVER_REJOIN) {
 		if (files > 0) {
-			kill_holders(d, 0);
+			kill_holders(d, 0);  /* the grace is spent: SIGKILL */
 			if (now - atomic_load(&d->fenced_ms) >= to->host_dead_ms)
-				lfs_log(&d->log, LOG_CRIT, "%d lease file(s) of "
-				    "the finished generation are still open: "
-				    "their holders may run; not rejoining", files);
+				lfs_log(&d->log, LOG_CRIT, "%d lease file(s) or "
+				    "process(es) of the finished generation are "
+				    "still open or running: they may use their "
+				    "leases; not rejoining", files);
 		}
 		return now + to->io_timeout_ms;
 	}
@@ -780,6 +803,10 @@ lfs_daemon_start_threads(struct lfs_daemon *d)
 {
 	int r;
 
+	/* first: a lease operation may begin to watch a process as soon as
+	 * FUSE serves (cmd_mount.c starts the threads before the loop) */
+	if ((r = -lfs_pidwatch_start(&d->pidwatch, lfs_pid_exited, d)) != 0)
+		return -r;
 	if ((r = pthread_create(&d->renew_thread, NULL, renew_main, d)) != 0)
 		goto fail;
 	d->renew_started = 1;
@@ -797,6 +824,7 @@ lfs_daemon_start_threads(struct lfs_daemon *d)
 fail:
 	stop_watcher(d);
 	stop_renewal(d);
+	lfs_pidwatch_stop(&d->pidwatch);
 	return -r;
 }
 
@@ -810,4 +838,5 @@ lfs_daemon_join_threads(struct lfs_daemon *d)
 	}
 	stop_watcher(d);
 	stop_renewal(d);
+	lfs_pidwatch_stop(&d->pidwatch);
 }

@@ -56,6 +56,7 @@
 
 #include <check.h>
 #include <stdarg.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 
 /* Fencing parameters for the tests, in ms.  Grace is waited out in full
@@ -437,6 +438,36 @@ START_TEST(test_alive)
 }
 END_TEST
 
+/* A holder given by its pidfd (ctl `acquire pid N`): signalled and watched
+ * through the pidfd alone; no /proc lookup, so a wrong start time is no
+ * matter; a zombie counts as gone. */
+START_TEST(test_kill_by_pidfd)
+{
+	struct lfs_holder h;
+	struct holder a;
+	int status = 0;
+	pid_t pid;
+
+	a = holder_spawn(0, NULL);   /* holds no file: only its pidfd says */
+	pid = a.pid;
+	memset(&h, 0, sizeof(h));
+	h.pid = pid;
+	h.start_time = 12345;    /* not its start time: not looked at */
+	h.by_pidfd = 1;
+	h.pidfd = pidfd_open(pid, 0);
+	ck_assert_int_ge(h.pidfd, 0);
+	ck_assert(lfs_fence_alive(&h));
+	ck_assert_int_eq(lfs_fence_kill(&h, 1, T_GRACE_MS, T_BOUND_MS,
+	    &test_log), 0);
+	ck_assert(!lfs_fence_alive(&h));     /* a zombie, not reaped yet */
+	ck_assert(child_exited(pid, T_BOUND_MS, &status));
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert(!lfs_fence_alive(&h));
+	close(h.pidfd);
+	a.pid = 0;
+}
+END_TEST
+
 /* Fence one holder; returns how it died and the time taken in ms. */
 static uint64_t
 fence_one(int flags, int *status)
@@ -656,7 +687,7 @@ START_TEST(test_fence_holder_forks_on_term)
 	gs.holders = calloc(GUARD_MAX_HOLDERS, sizeof(*gs.holders));
 	ck_assert_ptr_nonnull(gs.holders);
 	a = holder_spawn(H_FORK_ON_TERM, tree_file(&t, "vm1/lock"), NULL);
-	failed = kill_holders(&gs);
+	failed = kill_holders(&gs, lfs_now_ms() + c.kill_grace_ms);
 	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
 	a.pid = 0;
 	n = lfs_fence_find(t.mp, NULL, left, 4);
@@ -665,6 +696,44 @@ START_TEST(test_fence_holder_forks_on_term)
 	ck_assert_msg(n == 0, "%d holder(s) left after fencing", n);
 	ck_assert_int_eq(failed, 0);
 	free(gs.holders);
+	tree_remove(&t);
+}
+END_TEST
+
+/* The kill grace runs from the fencing deadline, not from when the guard
+ * gets round to fencing (issue 11, case 7): a guard that starts (or wakes)
+ * when the renewal is already LATE_MS past renewal_fail gives a holder
+ * that ignores SIGTERM only kill_grace - LATE_MS before SIGKILL.  With a
+ * grace of 3 s and 2.5 s of it gone, SIGKILL comes about 0.5 s after the
+ * start; the bound is 2.5 s, still well under the full 3 s a grace from
+ * the start gave (failed so before the fix: gone after 3 s). */
+#define LATE_GRACE_MS 3000u
+#define LATE_MS 2500u
+START_TEST(test_guard_grace_from_deadline)
+{
+	struct lfs_guard_config c;
+	struct lfs_guard g;
+	struct holder a;
+	struct tree t;
+	uint64_t t0, took;
+	int status;
+
+	tree_make(&t);
+	c = guard_cfg(&t, NULL);
+	c.kill_grace_ms = LATE_GRACE_MS;
+	a = holder_spawn(H_IGNORE_TERM, tree_file(&t, "vm1/lock"), NULL);
+	t0 = lfs_now_ms();
+	ck_assert_int_eq(lfs_guard_start(&g, &c, t0 - T_RENEWAL_FAIL_MS -
+	    LATE_MS), 0);
+	ck_assert(child_exited(a.pid, T_BOUND_MS, &status));
+	took = lfs_now_ms() - t0;
+	a.pid = 0;
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fprintf(stderr, "check_fence: a late guard's SIGKILL came %" PRIu64
+	    " ms after its start (grace left %u ms)\n", took,
+	    LATE_GRACE_MS - LATE_MS);
+	ck_assert_uint_lt(took, LATE_MS);
+	lfs_guard_stop(&g);
 	tree_remove(&t);
 }
 END_TEST
@@ -918,9 +987,11 @@ fence_suite(void)
 	tcase_add_test(tk, test_alive);
 	tcase_add_test(tk, test_kill_sigterm);
 	tcase_add_test(tk, test_kill_sigkill);
+	tcase_add_test(tk, test_kill_by_pidfd);
 	tcase_add_test(tk, test_run_command);
 	tcase_add_test(tg, test_fence_holder_forks_on_term);
 	tcase_add_test(tg, test_guard_overdue);
+	tcase_add_test(tg, test_guard_grace_from_deadline);
 	tcase_add_test(tg, test_guard_ctl_command);
 	tcase_add_test(tg, test_guard_daemon_died);
 	tcase_add_test(tg, test_guard_bye);
