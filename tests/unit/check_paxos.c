@@ -970,6 +970,46 @@ START_TEST(test_transfer_bad_generation)
 }
 END_TEST
 
+/* A host that joined above the window of a host that only renews is still
+ * seen by that host's next ballot (paxos.h invariant 4: a renewal's window
+ * read never makes the view fresh; the ballot makes a full read).  Were it
+ * not so, host 1 would judge the lease's owner, host 4, a host it never
+ * saw (FREE) and take the lease from it. */
+START_TEST(test_joiner_above_window)
+{
+	struct host h[3], *a = &h[0], *d = &h[2], *hs[2] = { &h[0], &h[1] };
+	struct lfs_lease_entry lease;
+	struct lfs_leader held, ld;
+	uint64_t full;
+
+	memset(h, 0, sizeof(h));
+	format_lockspace_hosts(64);
+	host_open(&h[0], 1);
+	host_open(&h[1], 2);
+	hosts_join(hs, 2);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
+	host_open(d, 20);  /* above host 1's window (ids 1 .. 8) */
+	ck_assert_int_eq(host_join(d), 0);
+	host_renew(d);
+	ck_assert_int_eq(acquire(d, &lease.ref, &held), 0);
+	ck_assert_uint_eq(held.owner_id, 20);
+
+	/* host 1 renews just before it tries: its window is fresh, its
+	 * last full read (before host 20 joined) is not */
+	full = a->ls.hosts_read_ms;
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, &lease.ref, &ld), -EBUSY);
+	ck_assert_uint_gt(a->ls.hosts_read_ms, full);  /* the ballot's read */
+	ld = read_leader(a, &lease.ref);
+	ck_assert_uint_eq(ld.owner_id, 20);
+	ck_assert_int_eq(lfs_host_state(&a->ls, 20, held.owner_gen),
+	    LFS_HOST_STATE_LIVE);
+	host_close(&h[0]);
+	host_close(&h[1]);
+	host_close(&h[2]);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -1003,6 +1043,7 @@ paxos_suite(void)
 	tcase_add_test(tc, test_late_dblock_write);
 	tcase_add_test(tc, test_stale_leader_own_name);
 	tcase_add_test(tc, test_transfer_bad_generation);
+	tcase_add_test(tc, test_joiner_above_window);
 	return s;
 }
 
