@@ -11,14 +11,16 @@
  * have joined (or "failed K" and exits 1 if any failed), then renews every
  * renewal_interval until SIGTERM or SIGINT, and leaves.
  *
- * batch (for thousands of ids): at most BATCH_JOINS joins run at once,
- * each host gives up its own I/O context once joined, and main renews
- * every id in one write of their contiguous sectors each renewal_interval
- * (the ids are one process's, so each sector still has one writer).  These
- * renewals do not read first, so they would not notice a takeover of an
- * id: a bench device has no other user.  That keeps 2,000 idle hosts at
- * one 1 MiB write every 2 io instead of 1,000 reads and writes a second,
- * which would measure this machine's disk, not host 1.
+ * batch (for thousands of ids, on a fresh bench device): the ids are
+ * claimed with one write of their contiguous sectors (generation 1, as a
+ * first join leaves them; no join protocol: nobody else is using them),
+ * and main renews them all in one write each renewal_interval (the ids are
+ * one process's, so each sector still has one writer).  These renewals do
+ * not read first, so they would not notice a takeover of an id: a bench
+ * device has no other user.  2,000 idle hosts then cost one 1 MiB write
+ * every 2 io instead of 2,000 joins' full reads and ~1,000 reads and
+ * writes a second, which on one machine would measure its disk, not the
+ * host under test.
  *
  * Unlike tests/tools/lfs-host, a host here uses one I/O context for its
  * join, renewals and leave, all from its own thread.  The signals are
@@ -29,7 +31,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -41,8 +42,6 @@
 #include "delta.h"
 
 #define STOP_CHECK_MS 100u       /* how often a sleeping host looks at stop */
-#define BATCH_JOINS 200          /* joins at once in batch mode (each holds
-                                    an aio context until it has joined) */
 
 struct joiner {
 	uint32_t id;
@@ -103,7 +102,6 @@ join_one(struct joiner *j, const char *dev)
 
 static const char *device;
 static int batch;
-static sem_t join_slots;
 
 static void *
 host_main(void *arg)
@@ -111,21 +109,7 @@ host_main(void *arg)
 	struct joiner *j = arg;
 	int rv;
 
-	if (batch)
-		while (sem_wait(&join_slots) != 0)
-			;
 	rv = join_one(j, device);
-	if (batch) {
-		if (j->io_ready)
-			lfs_io_destroy(&j->io);
-		j->io_ready = 0;
-		/* its view of 2,000 hosts, times 2,000, would be ~640 MB; the
-		 * fields batch_write() needs stay in j->ls after the close */
-		if (j->opened)
-			lfs_lockspace_close(&j->ls);
-		j->opened = 0;
-		sem_post(&join_slots);
-	}
 	if (rv < 0) {
 		fprintf(stderr, "lfs-joiner: host %u: join: %s\n", j->id,
 		    strerror(-rv));
@@ -133,8 +117,6 @@ host_main(void *arg)
 		return NULL;
 	}
 	atomic_fetch_add(j->joined, 1);
-	if (batch)
-		return NULL; /* main renews it (batch_renew) */
 	while (!atomic_load(j->stop)) {
 		uint64_t since = lfs_delta_since_renewal_ms(&j->ls);
 
@@ -183,6 +165,39 @@ batch_write(struct joiner *js, int count, struct lfs_io *io, uint32_t flags)
 	return rv;
 }
 
+/* Batch mode: the ids' lockspace fields, from one open of the device
+ * (js[0].ls stays open for its geometry and timeouts). */
+static int
+batch_claim(struct joiner *js, int count)
+{
+	int i, rv;
+
+	if ((rv = lfs_lockspace_open(&js[0].ls, device, &js[0].log)) < 0) {
+		fprintf(stderr, "lfs-joiner: %s: %s\n", device, strerror(-rv));
+		return rv;
+	}
+	js[0].opened = 1;
+	if (js[0].id < 1 || js[0].id + (uint32_t)count - 1 >
+	    js[0].ls.layout.max_hosts) {
+		fprintf(stderr, "lfs-joiner: ids out of range\n");
+		return -EINVAL;
+	}
+	for (i = 0; i < count; i++) {
+		struct lfs_lockspace *ls = &js[i].ls;
+
+		if (i > 0) {
+			ls->layout = js[0].ls.layout;
+			ls->to = js[0].ls.to;
+		}
+		ls->host_id = js[i].id;
+		ls->generation = 1;
+		ls->renew_count = 0;
+		uuid_generate(ls->identity);
+		snprintf(ls->host_name, sizeof(ls->host_name), "idle%u", js[i].id);
+	}
+	return 0;
+}
+
 /* Batch mode: renew every id each renewal_interval until a signal, then
  * leave them all (FREE). */
 static void
@@ -202,9 +217,13 @@ batch_renew(struct joiner *js, int count, const sigset_t *sigs)
 		fprintf(stderr, "lfs-joiner: io: %s\n", strerror(-rv));
 		return;
 	}
-	for (;;) {
+	for (int first = 1;; first = 0) {
 		if ((rv = batch_write(js, count, &io, LFS_HOST_LIVE)) < 0)
 			fprintf(stderr, "lfs-joiner: renewal: %s\n", strerror(-rv));
+		if (first) {
+			printf(rv == 0 ? "joined %d\n" : "failed %d\n", count);
+			fflush(stdout);
+		}
 		if (sigtimedwait(sigs, NULL, &slice) > 0)
 			break;
 	}
@@ -244,7 +263,6 @@ main(int argc, char **argv)
 	}
 	device = argv[1];
 	batch = argc == 5;
-	sem_init(&join_slots, 0, BATCH_JOINS);
 	js = calloc((size_t)count, sizeof(*js));
 	th = calloc((size_t)count, sizeof(*th));
 	if (js == NULL || th == NULL)
@@ -253,25 +271,33 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by the threads */
-	for (i = 0; i < count; i++, started++) {
+	for (i = 0; i < count; i++) {
 		js[i] = (struct joiner){ .id = (uint32_t)(atoi(argv[2]) + i),
 		    .joined = &joined, .failed = &failed, .stop = &stop,
 		    .log = { lfs_log_stderr, "lfs-joiner", LOG_WARNING } };
+		if (batch)
+			continue;
 		if (pthread_create(&th[i], NULL, host_main, &js[i]) != 0)
 			break;
+		started++;
+	}
+	if (batch) {
+		started = batch_claim(js, count) == 0 ? count : 0;
+		atomic_store(&joined, started);
+		atomic_store(&failed, count - started);
 	}
 	wait_joins(&sigs, &joined, &failed, started, &stop);
-	if (started == count && atomic_load(&failed) == 0)
+	if (batch && started == count)
+		; /* batch_renew() says so once its first write has landed */
+	else if (started == count && atomic_load(&failed) == 0)
 		printf("joined %d\n", count);
 	else
 		printf("failed %d\n", count - atomic_load(&joined));
 	fflush(stdout);
 	running = started;
-	if (batch) {
-		for (i = 0; i < started; i++)
-			pthread_join(th[i], NULL);
-		running = 0; /* joined above */
-		if (atomic_load(&failed) == 0 && !atomic_load(&stop))
+	if (batch && started == count) {
+		running = 0; /* no threads */
+		if (!atomic_load(&stop))
 			batch_renew(js, count, &sigs);
 	} else if (started == count && atomic_load(&failed) == 0 &&
 	    !atomic_load(&stop))
