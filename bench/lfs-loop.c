@@ -8,6 +8,8 @@
  *   lfs-loop ctl LEASEDIR N        write "acquire", then "release", to an
  *                                  open LEASEDIR/ctl
  *   lfs-loop owner LEASEDIR N      open LEASEDIR/owner, read it, close
+ *   lfs-loop read FILE N           open FILE, read all of it, close (`cat
+ *                                  .hosts`)
  *   lfs-loop readdir MOUNT N       opendir, read every entry, closedir
  *   lfs-loop mkdir MOUNT PREFIX FROM TO
  *                                  mkdir MOUNT/PREFIX<i> for i in [FROM, TO)
@@ -105,6 +107,22 @@ op_owner(const char *path)
 	close(fd);
 }
 
+static void
+op_read_all(const char *path)
+{
+	char buf[65536];
+	ssize_t r;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		die("open", path);
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		;
+	if (r < 0)
+		die("read", path);
+	close(fd);
+}
+
 /* Read a whole directory; returns the number of entries. */
 static long
 op_readdir(const char *path)
@@ -132,7 +150,10 @@ loop_file(const char *mode, const char *dir, long n)
 	long i;
 	int fd = -1;
 
-	join_path(path, dir, mode);
+	if (strcmp(mode, "read") == 0)
+		snprintf(path, sizeof(path), "%s", dir);
+	else
+		join_path(path, dir, mode);
 	if (strcmp(mode, "ctl") == 0 && (fd = open(path, O_WRONLY)) < 0)
 		die("open", path);
 	for (i = -WARMUP; i < n; i++) {
@@ -141,6 +162,8 @@ loop_file(const char *mode, const char *dir, long n)
 			op_lock(path);
 		} else if (strcmp(mode, "owner") == 0) {
 			op_owner(path);
+		} else if (strcmp(mode, "read") == 0) {
+			op_read_all(path);
 		} else {
 			ctl_write(fd, "acquire", path);
 			ctl_write(fd, "release", path);
@@ -231,6 +254,7 @@ static void
 usage(void)
 {
 	fputs("usage: lfs-loop lock|ctl|owner LEASEDIR N\n"
+	    "       lfs-loop read FILE N\n"
 	    "       lfs-loop readdir MOUNT N\n"
 	    "       lfs-loop mkdir MOUNT PREFIX FROM TO\n"
 	    "       lfs-loop stat MOUNT PREFIX FROM TO\n"
@@ -247,7 +271,8 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if ((strcmp(mode, "lock") == 0 || strcmp(mode, "ctl") == 0 ||
-	    strcmp(mode, "owner") == 0) && argc == 4)
+	    strcmp(mode, "owner") == 0 || strcmp(mode, "read") == 0) &&
+	    argc == 4)
 		loop_file(mode, argv[2], strtol(argv[3], NULL, 10));
 	else if (strcmp(mode, "readdir") == 0 && argc == 4)
 		loop_readdir(argv[2], strtol(argv[3], NULL, 10));

@@ -298,8 +298,9 @@ check_own(struct lfs_lockspace *ls, const unsigned char *area)
  * Our clock may have missed time: a suspend that CLOCK_BOOTTIME does not see
  * (a paused VM guest), a frozen process whose renewal thread runs first on
  * waking.  Another host's renewal counter tells.  Between our previous
- * host-area read (started at p) and this one (started at r, E = r - p on our
- * clock), host X's timestamp rose by dc.  X starts a renewal no sooner than
+ * read of X's sector (started at p: a window or a full read, whichever
+ * covered it last; lfs_host_view.read_ms) and this one (started at r,
+ * E = r - p on our clock), host X's timestamp rose by dc.  X starts a renewal no sooner than
  * renewal_interval after the start of its previous one, and submits its
  * write within io of that start, so its writes of old + 1 and new are at
  * least (dc - 1) * interval - io apart in real time.  The first landed after
@@ -319,34 +320,39 @@ check_own(struct lfs_lockspace *ls, const unsigned char *area)
  */
 static int
 check_peers_clock(struct lfs_lockspace *ls, const unsigned char *area,
-    uint64_t read_ms)
+    uint32_t n, uint64_t read_ms)
 {
 	uint32_t id, S = ls->layout.sector_size;
 	const struct lfs_host_view *v;
-	uint64_t elapsed, dc, worst = 0;
-	uint32_t worst_id = 0;
+	uint64_t elapsed = 0, dc;
+	uint32_t worst_id = 0, worst = 0;
 	struct lfs_host rec;
 	int rv = 0;
 
+	/* E is per host: since the previous read that covered its sector
+	 * (the window and full reads cover different sets) */
 	pthread_mutex_lock(&ls->view_lock);
-	elapsed = read_ms - ls->hosts_read_ms;
-	for (id = 1; id <= ls->layout.max_hosts && ls->hosts_read_ms != 0; id++) {
+	for (id = 1; id <= n; id++) {
 		v = &ls->hosts[id];
 		if (id == ls->host_id || !v->valid || v->corrupt ||
+		    v->read_ms == 0 || v->read_ms > read_ms ||
 		    lfs_host_decode(&rec, area + (size_t)(id - 1) * S, S) < 0 ||
 		    uuid_compare(rec.identity, v->rec.identity) != 0 ||
 		    rec.generation != v->rec.generation ||
 		    rec.timestamp <= v->rec.timestamp)
 			continue;
 		dc = rec.timestamp - v->rec.timestamp;
-		if (dc > worst) {
-			worst = dc;
-			worst_id = id;
+		if (dc >= 2 && (dc - 1) * ls->to.renewal_interval_ms >
+		    (read_ms - v->read_ms) + ls->to.io_timeout_ms +
+		    ls->to.renewal_interval_ms) {
+			rv = -ETIME;
+			if (dc > worst) {
+				worst = (uint32_t)dc;
+				worst_id = id;
+				elapsed = read_ms - v->read_ms;
+			}
 		}
 	}
-	if (worst >= 2 && (worst - 1) * ls->to.renewal_interval_ms >
-	    elapsed + ls->to.io_timeout_ms + ls->to.renewal_interval_ms)
-		rv = -ETIME;
 	pthread_mutex_unlock(&ls->view_lock);
 	if (rv < 0)
 		lfs_log(ls->log, LOG_CRIT, "host %u renewed %llu times while our "
@@ -358,9 +364,10 @@ check_peers_clock(struct lfs_lockspace *ls, const unsigned char *area,
 }
 
 /*
- * Renewal reads before it writes.  A write that went out blind could land
- * over a host that took our id while we were silent (we would not know,
- * and it would never see its own record again); reading first, we see the
+ * Renewal reads (the window of known hosts) before it writes.  A write
+ * that went out blind could land over a host that took our id while we
+ * were silent (we would not know, and it would never see its own record
+ * again); reading first, we see the
  * takeover and stop (-ESTALE).  A joiner whose write lands between our
  * read and our write reads our record back after its join_delay and gives
  * up, which is why the write must follow the read within io_timeout, as
@@ -369,23 +376,25 @@ check_peers_clock(struct lfs_lockspace *ls, const unsigned char *area,
 int
 lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
 {
-	uint32_t S = ls->layout.sector_size;
+	uint32_t S = ls->layout.sector_size, n = lfs_hosts_window(ls);
 	unsigned char *area;
 	uint64_t read_ms, write_ms;
 	int rv;
 
-	area = malloc(lfs_hosts_area_bytes(ls));
+	/* the window only (lockspace.h): our own sector is in it, and so is
+	 * every host we know; hosts that joined above it are found by the
+	 * full reads of ballots (paxos.h invariant 4) */
+	area = malloc((size_t)n * S);
 	if (area == NULL)
 		return -ENOMEM;
 	read_ms = lfs_clock_ms(ls->clock);
-	rv = lfs_io_read(io, ls->layout.host_area * S, area,
-	    lfs_hosts_area_bytes(ls));
+	rv = lfs_io_read(io, ls->layout.host_area * S, area, (size_t)n * S);
 	if (rv == 0)
 		rv = check_own(ls, area);
 	if (rv == 0)
-		rv = check_peers_clock(ls, area, read_ms);
+		rv = check_peers_clock(ls, area, n, read_ms);
 	if (rv == 0) {
-		lfs_hosts_apply(ls, area, read_ms, lfs_clock_ms(ls->clock));
+		lfs_hosts_apply(ls, area, n, read_ms, lfs_clock_ms(ls->clock));
 		if (lfs_clock_ms(ls->clock) - read_ms >= ls->to.io_timeout_ms)
 			rv = -ETIMEDOUT; /* too slow to write safely now */
 	}

@@ -47,7 +47,8 @@ struct lfs_join_params {
 int lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_join_params *p);
 
-/* One renewal: read the host area (updating the view), check that our
+/* One renewal: read the window of known hosts (lockspace.h: ids 1 ..
+ * lfs_hosts_window(), not max_hosts; updating the view), check that our
  * sector is still ours, then write our record with the next timestamp.
  * -ESTALE when our sector holds another identity or generation (we lost
  * the id: fence; nothing written); -ETIME when another host's renewal

@@ -16,6 +16,7 @@
  * harmless: a slot is never live without its entry (delete_locked()).
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,12 +167,78 @@ table_settle(struct lfs_lockspace *ls, struct lfs_io *io)
 	    "after an error; other hosts take it over at host_dead");
 }
 
+/*
+ * Linger.  A create or delete costs 2 writes of its own and 6 for taking
+ * and releasing the table lease (two ballots).  A host that changes the
+ * table may keep the table lease for idle_ms after a change (at most
+ * LINGER_MAX_MS in all) so that a run of mkdirs pays the two ballots once:
+ * the next change within the window reuses the hold with no I/O.  Why that
+ * is safe: while we hold it, no other host runs the table lease's next
+ * instance (paxos.h invariant 3) unless it judges us dead, and every write
+ * under the hold is checked by fresh_for_unguarded_write() as in a single
+ * change; a hold of an older generation of ours (we were fenced and
+ * rejoined) is dropped, never used.  What it costs others: their mkdir
+ * waits out the window (table_lock() retries for about 1.5 s, more than
+ * LINGER_MAX_MS), and their lookups read the whole table while it is held
+ * (no token).  The caller gives the hold up with lfs_leases_linger_end()
+ * once due (tablecache.h: due_ms).
+ */
+#define LINGER_MAX_MS 200u
+
+static void
+linger_set_due(struct lfs_tcache_linger *g)
+{
+	uint64_t a, b;
+
+	if (!g->kept) {
+		atomic_store(&g->due_ms, UINT64_MAX);
+		return;
+	}
+	a = g->last_ms + g->idle_ms;
+	b = g->since_ms + LINGER_MAX_MS;
+	atomic_store(&g->due_ms, a < b ? a : b);
+}
+
+/* The kept hold, if it may be used now (cache locked): 1 and *held. */
+static int
+linger_reuse(struct lfs_lockspace *ls, struct lfs_leader *held)
+{
+	struct lfs_tcache *c = ls->names_cache;
+	struct lfs_tcache_linger *g;
+
+	if (c == NULL || !(g = lfs_tcache_linger(c))->kept)
+		return 0;
+	if (g->held.owner_id != ls->host_id ||
+	    g->held.owner_gen != ls->generation) {
+		g->kept = 0; /* an older incarnation's: not ours to use */
+		lfs_tcache_invalidate(c);
+		return 0;
+	}
+	if (lfs_clock_ms(ls->clock) >= atomic_load(&g->due_ms))
+		return 0; /* the caller releases it first */
+	*held = g->held;
+	return 1;
+}
+
+static int table_release(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_leader *held);
+
 /* Take the table lease, waiting out short holds by other hosts. */
 static int
 table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
 {
+	struct lfs_tcache *c = ls->names_cache;
 	int i, rv = -EBUSY;
 
+	/* due_ms keeps its value until table_unlock() (or a failure here)
+	 * sets it again: a watcher never sees "none kept" in between and
+	 * goes to sleep on a hold this call is about to keep */
+	if (linger_reuse(ls, held))
+		return 0;
+	if (c != NULL && lfs_tcache_linger(c)->kept) {
+		lfs_tcache_linger(c)->kept = 0; /* due: give others a turn */
+		table_release(ls, io, &lfs_tcache_linger(c)->held);
+	}
 	for (i = 0; i < TABLE_LOCK_TRIES; i++) {
 		rv = lfs_paxos_acquire(ls, io, &table_ref, "_table", held);
 		if (rv == 0 || rv == -EALREADY)
@@ -179,18 +246,20 @@ table_lock(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_leader *held)
 		if (rv != -EBUSY && rv != -EAGAIN) {
 			/* an I/O error may come after our ballot chose us */
 			table_settle(ls, io);
-			return rv;
+			break;
 		}
 		lfs_clock_sleep(ls->clock,
 		    TABLE_LOCK_PAUSE_MS + (uint32_t)(i % 7));
 	}
+	if (c != NULL)
+		linger_set_due(lfs_tcache_linger(c)); /* nothing kept now */
 	return rv;
 }
 
 /* Release the table lease held as *held; 0 when released as instance
  * held->lver + 1 (the name-table cache may then keep its image). */
 static int
-table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
+table_release(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_leader *held)
 {
 	struct lfs_tcache *c = ls->names_cache;
@@ -205,6 +274,81 @@ table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
 		lfs_tcache_released(c, held->lver + 1);
 	else if (c != NULL)
 		lfs_tcache_invalidate(c);
+	return rv;
+}
+
+/* The change made under *held ended with result: keep the hold (linger)
+ * after a success when the caller asked for it, else release it now. */
+static int
+table_unlock(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_leader *held, int result)
+{
+	struct lfs_tcache *c = ls->names_cache;
+	struct lfs_tcache_linger *g = c != NULL ? lfs_tcache_linger(c) : NULL;
+	uint64_t now = lfs_clock_ms(ls->clock);
+
+	if (g != NULL && g->idle_ms > 0 && result == 0) {
+		if (!g->kept) {
+			g->kept = 1;
+			g->held = *held;
+			g->since_ms = now;
+		}
+		g->last_ms = now;
+		linger_set_due(g);
+		return 0;
+	}
+	if (g != NULL && g->kept) {
+		g->kept = 0;
+		linger_set_due(g);
+	}
+	return table_release(ls, io, held);
+}
+
+int
+lfs_leases_set_linger(struct lfs_lockspace *ls, uint32_t idle_ms)
+{
+	struct lfs_tcache *c = lfs_tcache_of(ls);
+
+	if (c == NULL)
+		return -ENOMEM;
+	lfs_tcache_lock(c);
+	lfs_tcache_linger(c)->idle_ms = idle_ms;
+	lfs_tcache_unlock(c);
+	return 0;
+}
+
+uint64_t
+lfs_leases_linger_due(struct lfs_lockspace *ls)
+{
+	struct lfs_tcache *c = ls->names_cache;
+
+	return c == NULL ? UINT64_MAX : atomic_load(&lfs_tcache_linger(c)->due_ms);
+}
+
+int
+lfs_leases_linger_end(struct lfs_lockspace *ls, struct lfs_io *io, int force)
+{
+	struct lfs_tcache *c = ls->names_cache;
+	struct lfs_tcache_linger *g;
+	struct lfs_leader held;
+	int rv = 0;
+
+	if (c == NULL)
+		return 0;
+	g = lfs_tcache_linger(c);
+	lfs_tcache_lock(c);
+	if (g->kept && (force || lfs_clock_ms(ls->clock) >=
+	    atomic_load(&g->due_ms))) {
+		held = g->held;
+		g->kept = 0;
+		linger_set_due(g);
+		if (held.owner_id == ls->host_id &&
+		    held.owner_gen == ls->generation)
+			rv = table_release(ls, io, &held);
+		else
+			lfs_tcache_invalidate(c);
+	}
+	lfs_tcache_unlock(c);
 	return rv;
 }
 
@@ -390,7 +534,7 @@ lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
 		return rv;
 	}
 	rv = create_locked(ls, io, name, &held, out);
-	table_unlock(ls, io, &held);
+	table_unlock(ls, io, &held, rv);
 	lfs_tcache_unlock(c);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "%s: created (slot %u)", name,
@@ -510,7 +654,7 @@ delete_finish(struct lfs_lockspace *ls, struct lfs_io *io,
 	lfs_tcache_lock(c);
 	if ((rv = table_lock(ls, io, &table_held)) == 0) {
 		rv = clear_entry_locked(ls, io, e, &table_held);
-		table_unlock(ls, io, &table_held);
+		table_unlock(ls, io, &table_held, rv);
 	}
 	lfs_tcache_unlock(c);
 	if (rv < 0)
@@ -550,7 +694,7 @@ lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
 		return rv;
 	}
 	rv = delete_locked(ls, io, &e, &lease, &table_held, &leader_deleted);
-	table_unlock(ls, io, &table_held);
+	table_unlock(ls, io, &table_held, rv);
 	lfs_tcache_unlock(c);
 	if (rv < 0 && !leader_deleted)
 		lfs_paxos_release(ls, io, &e.ref, &lease);

@@ -38,4 +38,20 @@ int lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
 int lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
     const char *name);
 
+/* Keep the table lease for idle_ms after each successful create or delete
+ * (at most 200 ms in all), so that a run of them pays for taking and
+ * releasing it once (leases.c, "linger"); 0, the default, releases it at
+ * the end of every call.  A caller that sets it must call
+ * lfs_leases_linger_end() once lfs_leases_linger_due() has passed, with the
+ * same serialization as every other lease operation, and with force before
+ * leaving the lockspace: a kept hold blocks every other host's mkdir and
+ * rmdir.  -ENOMEM. */
+int lfs_leases_set_linger(struct lfs_lockspace *ls, uint32_t idle_ms);
+/* When the kept hold is due to be released, monotonic ms on ls->clock;
+ * UINT64_MAX when none is kept.  Lock-free: a watcher may poll it. */
+uint64_t lfs_leases_linger_due(struct lfs_lockspace *ls);
+/* Release the kept hold if due (or force); 0 or the release's error. */
+int lfs_leases_linger_end(struct lfs_lockspace *ls, struct lfs_io *io,
+    int force);
+
 #endif

@@ -328,7 +328,7 @@ lfs_lockspace_close(struct lfs_lockspace *ls)
  */
 static void
 view_update(struct lfs_lockspace *ls, uint32_t id, const unsigned char *sec,
-    uint64_t done_ms)
+    uint64_t start_ms, uint64_t done_ms)
 {
 	struct lfs_host_view *v = &ls->hosts[id];
 	uint32_t S = ls->layout.sector_size;
@@ -339,6 +339,7 @@ view_update(struct lfs_lockspace *ls, uint32_t id, const unsigned char *sec,
 	rv = lfs_host_decode(&rec, sec, S);
 	if (rv == -ENODATA)
 		return;
+	v->read_ms = start_ms;
 	if (rv < 0) {
 		if (!v->corrupt || v->raw_crc != crc)
 			lfs_log(ls->log, LOG_WARNING, "host id %u: bad record "
@@ -357,19 +358,43 @@ view_update(struct lfs_lockspace *ls, uint32_t id, const unsigned char *sec,
 		ls->high_water = id;
 }
 
-/* Apply a host-area read (all max_hosts sectors at buf) started at
- * start_ms and completed at done_ms. */
+/* Apply a read of host ids 1 .. n (n sectors at buf) started at start_ms
+ * and completed at done_ms.  Only a full read (n == max_hosts) moves
+ * hosts_read_ms: a window read cannot vouch for the ids above it. */
 void
 lfs_hosts_apply(struct lfs_lockspace *ls, const unsigned char *buf,
-    uint64_t start_ms, uint64_t done_ms)
+    uint32_t n, uint64_t start_ms, uint64_t done_ms)
 {
 	uint32_t id, S = ls->layout.sector_size;
 
+	if (n > ls->layout.max_hosts)
+		n = ls->layout.max_hosts;
 	pthread_mutex_lock(&ls->view_lock);
-	for (id = 1; id <= ls->layout.max_hosts; id++)
-		view_update(ls, id, buf + (size_t)(id - 1) * S, done_ms);
-	ls->hosts_read_ms = start_ms;
+	for (id = 1; id <= n; id++)
+		view_update(ls, id, buf + (size_t)(id - 1) * S, start_ms,
+		    done_ms);
+	if (n == ls->layout.max_hosts)
+		ls->hosts_read_ms = start_ms;
 	pthread_mutex_unlock(&ls->view_lock);
+}
+
+/* The known hosts and at least one id above them, rounded up to 4 KiB
+ * (8 sectors of 512 B; one of 4 KiB): hosts that take ids in order, as
+ * they mostly do, are seen at the next renewal of every host, at a cost
+ * that follows the hosts present (3 of 2,000: 4 KiB, not 1,000 KiB). */
+uint32_t
+lfs_hosts_window(struct lfs_lockspace *ls)
+{
+	uint32_t n, per = ls->layout.sector_size < 4096 ?
+	    4096 / ls->layout.sector_size : 1;
+
+	pthread_mutex_lock(&ls->view_lock);
+	n = ls->high_water;
+	pthread_mutex_unlock(&ls->view_lock);
+	if (n < ls->host_id)
+		n = ls->host_id;
+	n = (n + 1 + per - 1) / per * per;
+	return n < ls->layout.max_hosts ? n : ls->layout.max_hosts;
 }
 
 size_t
@@ -393,7 +418,8 @@ lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 	rv = lfs_io_read(io, ls->layout.host_area * ls->layout.sector_size,
 	    buf, len);
 	if (rv == 0)
-		lfs_hosts_apply(ls, buf, start, lfs_clock_ms(ls->clock));
+		lfs_hosts_apply(ls, buf, ls->layout.max_hosts, start,
+		    lfs_clock_ms(ls->clock));
 	free(buf);
 	return rv;
 }
@@ -426,9 +452,8 @@ state_locked(struct lfs_lockspace *ls, uint32_t id, uint64_t gen)
 	if (v->rec.flags & LFS_HOST_FREE)
 		return LFS_HOST_STATE_FREE;
 	/* Unchanged from changed_ms up to at least the start of the last
-	 * read; nothing is known about the time after that start. */
-	silent = ls->hosts_read_ms > v->changed_ms ?
-	    ls->hosts_read_ms - v->changed_ms : 0;
+	 * read that covered it; nothing is known about the time after. */
+	silent = v->read_ms > v->changed_ms ? v->read_ms - v->changed_ms : 0;
 	if (silent >= ls->to.host_dead_ms)
 		return LFS_HOST_STATE_DEAD;
 	if (silent >= ls->to.renewal_fail_ms)

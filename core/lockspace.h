@@ -45,6 +45,9 @@ struct lfs_host_view {
 	struct lfs_host rec;     /* last record read (host_id only if corrupt) */
 	uint64_t changed_ms;     /* completion of the read that first showed
 	                            the current contents, local monotonic ms */
+	uint64_t read_ms;        /* start of the last read that covered this
+	                            sector (a renewal's window or a full read):
+	                            unchanged from changed_ms up to then */
 };
 
 struct lfs_lockspace {
@@ -80,7 +83,10 @@ struct lfs_lockspace {
 	} stale_seen[8];
 	struct lfs_host_view *hosts; /* [0 .. max_hosts], index = host id */
 	uint32_t high_water;         /* highest host id ever used, seen */
-	uint64_t hosts_read_ms;      /* when the last host-area read started */
+	uint64_t hosts_read_ms;      /* when the last read of the WHOLE host
+	                                area started: high_water is as of then
+	                                (paxos.h invariant 4); renewals read
+	                                only the window and leave it */
 	uint64_t renewed_ms;         /* submit time of our last good renewal */
 	uint64_t uncertain_write_ms; /* submit time of our latest write that
 	                                failed or timed out: it may still land
@@ -112,15 +118,34 @@ int lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
     const struct lfs_logger *log);
 void lfs_lockspace_close(struct lfs_lockspace *ls);
 
-/* Read the whole host area with io and update the view.  Records that fail
- * to decode (other than empty) keep their previous view and are reported
- * as -EBADE etc. only in the log; the read itself failing is returned. */
+/*
+ * Two kinds of host-area read:
+ *
+ *   full     every sector, 1 .. max_hosts: finds hosts that joined since
+ *            (raises high_water) and sets hosts_read_ms.  A join, a ballot
+ *            whose view is older than hosts_fresh, `.hosts`, dump.
+ *   window   sectors 1 .. lfs_hosts_window(): the hosts known and a few
+ *            ids above them, for a renewal.  Its cost follows the hosts
+ *            present, not max_hosts (3 hosts of 2,000: 4 KiB, not
+ *            1,000 KiB).  It cannot vouch for the ids above it, which is
+ *            why ballots do not take their high water from it (paxos.h
+ *            invariant 4); a host it does see raises the high water and
+ *            so the next window.
+ *
+ * Records that fail to decode (other than empty) keep their previous view
+ * and are reported as -EBADE etc. only in the log; the read itself failing
+ * is returned.
+ */
 int lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io);
 
-/* Apply a read of the whole host area (lfs_hosts_area_bytes() at buf)
- * started at start_ms and completed at done_ms (monotonic). */
+/* Hosts a window read covers: 1 .. n, n = max(high_water, our id) + 1
+ * rounded up to 4 KiB of sectors, at most max_hosts. */
+uint32_t lfs_hosts_window(struct lfs_lockspace *ls);
+
+/* Apply a read of host ids 1 .. n (n sectors at buf) started at start_ms
+ * and completed at done_ms (monotonic); n == max_hosts is a full read. */
 void lfs_hosts_apply(struct lfs_lockspace *ls, const unsigned char *buf,
-    uint64_t start_ms, uint64_t done_ms);
+    uint32_t n, uint64_t start_ms, uint64_t done_ms);
 size_t lfs_hosts_area_bytes(const struct lfs_lockspace *ls);
 
 /* Liveness of (host_id, gen) now, from the view; gen 0 means any. */

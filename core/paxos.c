@@ -70,9 +70,9 @@ slot_view_free(struct slot_view *v)
 }
 
 /* hw for a ballot: our own id and every id ever seen in the host area,
- * and the start of the host-area read that showed them, taken together:
- * a later refresh of the view (by the renewal thread) must not make an
- * older hw look fresh. */
+ * and the start of the full host-area read that showed them, taken
+ * together: a later full read must not make an older hw look fresh (and
+ * renewals, which read only the window, never move it: lockspace.h). */
 static void
 ballot_high_water(struct lfs_lockspace *ls, struct slot_view *v)
 {
@@ -286,7 +286,8 @@ lfs_ballot_next(uint64_t above, uint32_t max_hosts, uint32_t host_id)
 	return b > above ? b : b + max_hosts;
 }
 
-/* Whether the host view is recent enough to start a ballot on. */
+/* Whether the last full host-area read is recent enough to start a
+ * ballot on (renewals do not count: they read only the window). */
 static int
 hosts_fresh(struct lfs_lockspace *ls)
 {

@@ -34,13 +34,18 @@
  *   4. A ballot reads the dblocks of hosts 1 .. hw only, where hw is the
  *      highest host id in the host view when the ballot starts, and it
  *      counts a phase read only if that read completed within hosts_fresh
- *      of the start h of the host-area read that hw came from (hw and h are
- *      taken together: a later refresh of the view, by the renewal
- *      thread, does not make an old hw fresh).  Timeline, J a host that
- *      the view missed (units: io = io_timeout, hosts_fresh = 1 io,
+ *      of the start h of the FULL host-area read (every sector, 1 ..
+ *      max_hosts; lockspace.h) that hw came from (hw and h are taken
+ *      together: a later full read does not make an old hw fresh).
+ *      Renewals read only the window 1 .. hw (their cost follows the hosts
+ *      present), never move h, and so never make a ballot's view fresh: a
+ *      ballot whose last full read is older than hosts_fresh makes one
+ *      itself (at most one 1 MiB read per io of ballots at 2,000 hosts,
+ *      none at all on an idle host).  Timeline, J a host that the view
+ *      missed (units: io = io_timeout, hosts_fresh = 1 io,
  *      join_delay = 2 io):
- *        h        our host-area read starts; it samples J's sector at or
- *                 after h and finds it empty, so J's join write lands
+ *        h        our full host-area read starts; it samples J's sector at
+ *                 or after h and finds it empty, so J's join write lands
  *                 after h, and J's join write completes after h;
  *        > h+2io  J waits join_delay after that completion before its
  *                 first ballot: its first dblock write is not submitted,
@@ -51,7 +56,16 @@
  *      So every dblock of J lands after all our counted reads: J's own
  *      phase reads then see our dblock, and Disk Paxos's usual argument
  *      holds.  Slack: 1 io (join_delay - hosts_fresh), for clock
- *      granularity and rate differences between hosts' clocks.
+ *      granularity and rate differences between hosts' clocks.  The join
+ *      timeline is the one it was when renewals read the whole area: J
+ *      joins in join_delay + a few I/Os (<= 2 io + 0.1 s), and is visible
+ *      to every ballot that starts after J's join write landed plus
+ *      hosts_fresh; what changed is only who makes the full read (the
+ *      ballot, not the renewal thread).  A host that only renews learns of
+ *      J at its next full read (a ballot, `.hosts`): its own renewals do
+ *      not need J: only a ballot judges J's liveness or skips J's
+ *      dblock, and every ballot starts from a fresh full read
+ *      (read_for_ballot()).
  *   5. An unreadable or undecodable leader or dblock aborts the operation
  *      with an error: it is never taken for a free lease.
  *   6. No lease write is issued while a timed-out write of this io context

@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ struct lfs_tcache {
 	uint32_t corrupt;            /* entries of the image that do not decode */
 	int corrupt_err;             /* the first one's error */
 	uint32_t free_hint;          /* no empty entry below this one */
+	struct lfs_tcache_linger linger;
 };
 
 static void
@@ -80,6 +82,7 @@ lfs_tcache_of(struct lfs_lockspace *ls)
 		tcache_free(c);
 		return NULL;
 	}
+	atomic_store(&c->linger.due_ms, UINT64_MAX);
 	ls->names_cache = c;
 	ls->names_cache_free = tcache_free;
 	return c;
@@ -265,7 +268,12 @@ lfs_tcache_read(struct lfs_lockspace *ls, struct lfs_io *io,
 	uint64_t t1 = 0, t2 = 0;
 	int rv, tok;
 
-	assert(!c->locked);
+	if (c->locked && c->have) {
+		/* we hold the table lease (a kept hold, leases.c): nobody
+		 * else changes the table, and the image has our changes */
+		*table = c->table;
+		return 0;
+	}
 	tok = read_token(ls, io, &t1);
 	if (tok == 0 && c->valid && t1 == c->lver) {
 		*table = c->table;
@@ -298,6 +306,12 @@ lfs_tcache_read_locked(struct lfs_lockspace *ls, struct lfs_io *io,
 	c->locked_lver = held_lver;
 	*table = c->table;
 	return 0;
+}
+
+struct lfs_tcache_linger *
+lfs_tcache_linger(struct lfs_tcache *c)
+{
+	return &c->linger;
 }
 
 void

@@ -43,7 +43,9 @@ struct lfs_tcache *lfs_tcache_of(struct lfs_lockspace *ls);
 void lfs_tcache_lock(struct lfs_tcache *c);
 void lfs_tcache_unlock(struct lfs_tcache *c);
 
-/* The table image for a reader that does not hold the table lease. */
+/* The table image for a reader: one token read when the cache is valid;
+ * none at all while this host keeps the table lease (the image follows
+ * its writes then, and no other host may change the table). */
 int lfs_tcache_read(struct lfs_lockspace *ls, struct lfs_io *io,
     struct lfs_tcache *c, unsigned char **table);
 /* The table image for the holder of the table lease at held_lver. */
@@ -63,5 +65,17 @@ void lfs_tcache_released(struct lfs_tcache *c, uint64_t free_lver);
 int lfs_tcache_find(struct lfs_tcache *c, const char *name, uint32_t *k);
 /* The first empty entry of the image (0 and *k), or -ENOSPC. */
 int lfs_tcache_first_free(struct lfs_tcache *c, uint32_t *k);
+
+/* The table lease kept held after a change (leases.c, "linger"); the
+ * fields are protected by the cache's lock, except due_ms, which anyone
+ * may read: when the hold is to be given up (UINT64_MAX: none kept). */
+struct lfs_tcache_linger {
+	uint32_t idle_ms;            /* 0: never keep the table lease */
+	int kept;
+	struct lfs_leader held;      /* as acquired */
+	uint64_t since_ms, last_ms;  /* taken; last change under it */
+	_Atomic uint64_t due_ms;
+};
+struct lfs_tcache_linger *lfs_tcache_linger(struct lfs_tcache *c);
 
 #endif

@@ -655,7 +655,9 @@ join(struct lfs_daemon *d, const uuid_t identity)
 		return r;
 	}
 	d->save_generation = save_generation;
-	if ((r = save_generation(d->opts.state_dir, d->ls.generation)) < 0) {
+	/* a run of mkdirs takes the name table's lease once (daemon.h) */
+	if ((r = lfs_leases_set_linger(&d->ls, LFS_TABLE_LINGER_MS)) < 0 ||
+	    (r = save_generation(d->opts.state_dir, d->ls.generation)) < 0) {
 		mount_err(d, "%s/generation: %s", d->opts.state_dir, strerror(-r));
 		lfs_delta_leave(&d->ls, &d->renew_io);
 	}

@@ -772,6 +772,12 @@ lfs_daemon_shutdown(struct lfs_daemon *d)
 	lfs_hold_wait_files(d, to->host_dead_ms - to->renewal_fail_ms -
 	    to->kill_grace_ms);
 	r = lfs_hold_release_all(d, keep_ctl);
+	/* the name table's lease, if a mkdir left it held (the watcher that
+	 * would have given it up is stopped) */
+	lfs_ops_lock(d);
+	if (lfs_leases_linger_end(&d->ls, &d->ops_io, 1) < 0 && r == 0)
+		r = -EIO;
+	lfs_ops_unlock(d);
 	stop_renewal(d);
 	leave(d, r == 0);
 	if (d->guard.pid > 0 && (alive > 0 || r < 0)) {

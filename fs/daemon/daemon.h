@@ -114,6 +114,13 @@ _Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
  * per polled lease each time, only while someone polls). */
 #define LFS_POLL_CHECK_MS 20u
 
+/* After a mkdir or rmdir the name table's lease stays held this long, in
+ * ms, so that a run of them takes it once (core/leases.c, "linger"); the
+ * watcher gives it up.  The gap between two mkdirs of a script is a FUSE
+ * round trip or two (well under 1 ms); other hosts' mkdir wait at most
+ * this plus the 200 ms cap. */
+#define LFS_TABLE_LINGER_MS 20u
+
 /* ---- what owner/state text was made from (for poll) ---- */
 struct lfs_snap {
 	int err;                 /* 0, or the -errno reading failed with */
@@ -443,6 +450,9 @@ void *lfs_watcher_main(void *arg);
 /* Ask the watcher for a pass now (takes table_lock). */
 void lfs_watch_kick(struct lfs_daemon *d);
 void lfs_watch_kick_locked(struct lfs_daemon *d);
+/* After a mkdir or rmdir: wake the watcher (no pass over the leases) if
+ * the table lease is kept now and was not before (kept_before). */
+void lfs_watch_linger(struct lfs_daemon *d, int kept_before);
 /* Queue a blocking lock open; the watcher replies to req.  0, or -EIO
  * when waiting is closed (the caller replies then). */
 int lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l,

@@ -179,6 +179,12 @@ render_hosts(struct lfs_daemon *d, FILE *f)
 	struct lfs_host_view hv;
 	uint32_t id, hw;
 
+	/* renewals read only the window of known hosts (core/lockspace.h):
+	 * a full read finds the ones that joined above it.  On failure the
+	 * view stands as it is. */
+	lfs_ops_lock(d);
+	(void)lfs_hosts_refresh(&d->ls, &d->ops_io);
+	lfs_ops_unlock(d);
 	pthread_mutex_lock(&d->ls.view_lock);
 	hw = d->ls.high_water;
 	pthread_mutex_unlock(&d->ls.view_lock);

@@ -336,7 +336,7 @@ view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	struct lfs_daemon *d = daemon_of(req);
 	struct lfs_lease_entry e;
 	struct lfs_dlease *l;
-	int r;
+	int r, kept;
 
 	(void)mode;
 	if (parent != LFS_INO_ROOT)
@@ -349,8 +349,10 @@ view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0 ||
 	    (r = lfs_ops_lock_serving(d, "mkdir")) < 0)
 		return (void)fuse_reply_err(req, -r);
+	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
 	r = lfs_leases_create(&d->ls, &d->ops_io, name, &e);
 	lfs_ops_unlock(d);
+	lfs_watch_linger(d, kept);
 	if (r == -EAGAIN)
 		r = -EBUSY;
 	if (r < 0) {
@@ -371,7 +373,7 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct lfs_daemon *d = daemon_of(req);
 	struct lfs_dlease *l;
-	int r, busy;
+	int r, busy, kept;
 
 	if (parent != LFS_INO_ROOT)
 		return (void)fuse_reply_err(req, EPERM);
@@ -388,8 +390,10 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	if ((r = lfs_ops_lock_serving(d, "rmdir")) < 0)
 		return (void)fuse_reply_err(req, -r);
+	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
 	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
 	lfs_ops_unlock(d);
+	lfs_watch_linger(d, kept);
 	if (r < 0) {
 		r = lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, name, "delete");
 		if (r != -EIO)  /* EIO: lfs_errno_map logged it */

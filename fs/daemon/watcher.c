@@ -26,6 +26,9 @@
  *            lost leases are released once renewal allows
  *   request  every LFS_REQUEST_POLL_MS while a request of ours is pending
  *   poll     every LFS_POLL_CHECK_MS while owner/state files are polled
+ *   linger   when the name table's lease, kept after a mkdir or rmdir, is
+ *            due to be given up (lfs_leases_linger_due(); a mkdir signals
+ *            watch_cond without a kick, so no pass over the leases)
  * A kick (a lease was released here, a request written, an interrupt)
  * runs every kind of work at once.
  */
@@ -42,6 +45,7 @@ enum {
 	DUE_REQUEST = 2,
 	DUE_POLL = 4,
 	DUE_INTR = 8,
+	DUE_LINGER = 16,
 };
 
 /* ---- 1. blocked lock opens ---- */
@@ -341,6 +345,16 @@ lfs_watch_kick(struct lfs_daemon *d)
 	pthread_mutex_unlock(&d->table_lock);
 }
 
+void
+lfs_watch_linger(struct lfs_daemon *d, int kept_before)
+{
+	if (kept_before || lfs_leases_linger_due(&d->ls) == UINT64_MAX)
+		return; /* the watcher already wakes for it, or nothing kept */
+	pthread_mutex_lock(&d->table_lock);
+	pthread_cond_signal(&d->watch_cond);
+	pthread_mutex_unlock(&d->table_lock);
+}
+
 /* Which kinds of work exist now.  table_lock held. */
 static unsigned
 work_locked(struct lfs_daemon *d)
@@ -462,6 +476,10 @@ due_locked(struct lfs_daemon *d, const struct watch_times *t, uint64_t now,
 		*wake_ms = t->request;
 	if (kinds & DUE_POLL && t->poll < *wake_ms)
 		*wake_ms = t->poll;
+	if (lfs_leases_linger_due(&d->ls) <= now)
+		due |= DUE_LINGER;
+	else if (lfs_leases_linger_due(&d->ls) < *wake_ms)
+		*wake_ms = lfs_leases_linger_due(&d->ls);
 	return due;
 }
 
@@ -482,7 +500,13 @@ lfs_watcher_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&d->table_lock);
-		watch_pass(d, due, now);
+		if (due & DUE_LINGER) {
+			lfs_ops_lock(d);
+			lfs_leases_linger_end(&d->ls, &d->ops_io, 0);
+			lfs_ops_unlock(d);
+		}
+		if (due & ~DUE_LINGER)
+			watch_pass(d, due, now);
 		now = lfs_now_ms();
 		if (due & DUE_RETRY)
 			t.retry = now + lfs_retry_ms(d);

@@ -545,6 +545,103 @@ START_TEST(test_renew_after_takeover)
 }
 END_TEST
 
+/* ---- the renewal's window ---------------------------------------------------
+ *
+ * A renewal reads the sectors of the hosts it knows (1 .. high water), not
+ * max_hosts; it keeps judging their liveness (DEAD after host_dead of
+ * silence) but never moves hosts_read_ms, the full read that ballots take
+ * their high water from.  A host above the window is found by a full read,
+ * after which the window covers it.
+ */
+struct area_reads {
+	uint64_t lo, hi;          /* the host area, bytes */
+	uint64_t bytes;
+};
+
+static enum tp_act
+count_area_reads(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct area_reads *t = arg;
+	uint64_t off = (uint64_t)cb->u.c.offset;
+
+	(void)seq;
+	(void)res;
+	if (cb->aio_lio_opcode == IO_CMD_PREAD && off < t->hi &&
+	    off + cb->u.c.nbytes > t->lo)
+		t->bytes += cb->u.c.nbytes;
+	return TP_NOW;
+}
+
+START_TEST(test_renew_window)
+{
+	struct host h[3], *a = &h[0], *hs[2] = { &h[0], &h[1] };
+	struct area_reads t = { 0 };
+	struct lfs_host_view hv;
+	uint64_t full;
+	uint32_t S;
+
+	memset(h, 0, sizeof(h));
+	format_lockspace_hosts(64);
+	host_open(&h[0], 1);
+	host_open(&h[1], 2);
+	hosts_join(hs, 2);
+	S = a->ls.layout.sector_size;
+	t.lo = a->ls.layout.host_area * S;
+	t.hi = t.lo + (uint64_t)a->ls.layout.max_hosts * S;
+	a->path.rule = count_area_reads;
+	a->path.rule_arg = &t;
+
+	/* host 2 joined after host 1's full read: the window (ids 1 .. 8,
+	 * 4 KiB) shows it at host 1's renewal */
+	full = a->ls.hosts_read_ms;
+	tclock_advance(&test_clk, T_POLL_MS);
+	host_renew(a);
+	ck_assert_uint_eq(t.bytes, 4096);            /* not 64 sectors */
+	ck_assert_uint_eq(a->ls.hosts_read_ms, full); /* no full read */
+	ck_assert_int_eq(lfs_host_get(&a->ls, 2, &hv), 0);
+
+	/* host 20 joins above the window: a's renewals do not see it */
+	host_open(&h[2], 20);
+	ck_assert_int_eq(host_join(&h[2]), 0);
+	host_renew(&h[2]);
+	t.bytes = 0;
+	host_renew(a);
+	ck_assert_uint_eq(t.bytes, 4096);
+	ck_assert_int_eq(lfs_host_get(&a->ls, 20, &hv), -ENOENT);
+
+	/* a full read finds it; from then on the window covers it */
+	ck_assert_int_eq(lfs_hosts_refresh(&a->ls, &a->io), 0);
+	ck_assert_int_eq(lfs_host_get(&a->ls, 20, &hv), 0);
+	ck_assert_uint_gt(a->ls.hosts_read_ms, full);
+	t.bytes = 0;
+	host_renew(a);
+	ck_assert_uint_eq(t.bytes, 24 * S);  /* ids 1 .. 21, rounded up */
+	/* (host 20 renews too: a saw 2 renewals of a in no time, which its
+	 * frozen-clock check would take for a suspend) */
+	tclock_advance(&test_clk, 2 * a->ls.to.renewal_interval_ms);
+	host_renew(&h[2]);
+
+	/* liveness follows the window's reads: host 2 stops, host 20
+	 * renews; only renewals of a, no full read, and 2 goes DEAD */
+	full = a->ls.hosts_read_ms;
+	while (lfs_host_state(&a->ls, 2, 0) != LFS_HOST_STATE_DEAD) {
+		ck_assert_uint_le(tclock_ms(&test_clk) - full,
+		    a->ls.to.host_dead_ms + 3 * T_POLL_MS);
+		tclock_advance(&test_clk, T_POLL_MS);
+		host_renew(a);
+		host_renew(&h[2]);
+	}
+	ck_assert_int_eq(lfs_host_get(&a->ls, 2, &hv), 0);
+	ck_assert_uint_ge(hv.read_ms - hv.changed_ms, a->ls.to.host_dead_ms);
+	ck_assert_uint_gt(hv.read_ms, full);         /* a window read's */
+	ck_assert_int_eq(lfs_host_state(&a->ls, 20, 0), LFS_HOST_STATE_LIVE);
+	ck_assert_uint_eq(a->ls.hosts_read_ms, full);
+	host_close(&h[0]);
+	host_close(&h[1]);
+	host_close(&h[2]);
+}
+END_TEST
+
 /* ---- runner ---------------------------------------------------------------- */
 
 static Suite *
@@ -565,6 +662,7 @@ delta_suite(void)
 	tcase_add_test(live, test_first_sight_not_dead);
 	tcase_add_test(live, test_renew_estale);
 	tcase_add_test(live, test_renew_after_takeover);
+	tcase_add_test(live, test_renew_window);
 	return s;
 }
 

@@ -34,6 +34,7 @@
  * timeout it was waited for, so timing assertions are exact.  Where the
  * file goes and LFS_TEST_LOG: lfs_test.h.
  */
+#include "ioset.h"
 #include "lfs_test.h"
 
 /* ---- 1. the fake system call table ---------------------------------------- */
@@ -976,6 +977,192 @@ START_TEST(test_transfer_bad_generation)
 }
 END_TEST
 
+/* A host that joined above the window of a host that only renews is still
+ * seen by that host's next ballot (paxos.h invariant 4: a renewal's window
+ * read never makes the view fresh; the ballot makes a full read).  Were it
+ * not so, host 1 would judge the lease's owner, host 4, a host it never
+ * saw (FREE) and take the lease from it. */
+START_TEST(test_joiner_above_window)
+{
+	struct host h[3], *a = &h[0], *d = &h[2], *hs[2] = { &h[0], &h[1] };
+	struct lfs_lease_entry lease;
+	struct lfs_leader held, ld;
+	uint64_t full;
+
+	memset(h, 0, sizeof(h));
+	format_lockspace_hosts(64);
+	host_open(&h[0], 1);
+	host_open(&h[1], 2);
+	hosts_join(hs, 2);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
+	host_open(d, 20);  /* above host 1's window (ids 1 .. 8) */
+	ck_assert_int_eq(host_join(d), 0);
+	host_renew(d);
+	ck_assert_int_eq(acquire(d, &lease.ref, &held), 0);
+	ck_assert_uint_eq(held.owner_id, 20);
+
+	/* host 1 renews just before it tries: its window is fresh, its
+	 * last full read (before host 20 joined) is not */
+	full = a->ls.hosts_read_ms;
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, &lease.ref, &ld), -EBUSY);
+	ck_assert_uint_gt(a->ls.hosts_read_ms, full);  /* the ballot's read */
+	ld = read_leader(a, &lease.ref);
+	ck_assert_uint_eq(ld.owner_id, 20);
+	ck_assert_int_eq(lfs_host_state(&a->ls, 20, held.owner_gen),
+	    LFS_HOST_STATE_LIVE);
+	host_close(&h[0]);
+	host_close(&h[1]);
+	host_close(&h[2]);
+}
+END_TEST
+
+/* ---- several I/O contexts (ioset.h) -----------------------------------------
+ *
+ * Independent leases' ballots run at once, one context per partition of
+ * the slots, on one lockspace shared by the threads; and invariant 6 holds
+ * per context: a timed-out write refuses the next operation of its own
+ * context only.
+ */
+#define PAR_THREADS 4
+#define PAR_ROUNDS 20
+
+struct par_arg {
+	struct host *h;
+	struct lfs_ioset *set;
+	struct lfs_lease_entry *lease;  /* PAR_THREADS * 2 of them */
+	int t;                          /* this thread: leases 2t, 2t + 1 */
+	pthread_barrier_t *start;
+	int failures;
+};
+
+static void *
+par_main(void *arg)
+{
+	struct par_arg *a = arg;
+	struct lfs_leader held;
+	int r, k, rv;
+
+	pthread_barrier_wait(a->start);
+	for (r = 0; r < PAR_ROUNDS; r++)
+		for (k = 2 * a->t; k < 2 * a->t + 2; k++) {
+			const struct lfs_lease_ref *ref = &a->lease[k].ref;
+			struct lfs_io *io = lfs_ioset_lock(a->set, ref->slot);
+
+			rv = lfs_paxos_acquire(&a->h->ls, io, ref, "p", &held);
+			if (rv == 0)
+				rv = lfs_paxos_release(&a->h->ls, io, ref, &held);
+			lfs_ioset_unlock(a->set, ref->slot);
+			a->failures += rv != 0;
+		}
+	return NULL;
+}
+
+START_TEST(test_ioset_parallel)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry lease[PAR_THREADS * 2];
+	struct par_arg pa[PAR_THREADS];
+	pthread_barrier_t start;
+	pthread_t th[PAR_THREADS];
+	struct lfs_ioset set;
+	char name[8];
+	int i;
+
+	world_init(&w, 2, 0);
+	for (i = 0; i < PAR_THREADS * 2; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, name,
+		    &lease[i]), 0);
+	}
+	/* real I/O on the test file, four contexts; the test clock stands
+	 * still, so the hosts stay live and the view fresh throughout */
+	ck_assert_int_eq(lfs_ioset_init(&set, &a->ls.disk, PAR_THREADS,
+	    a->ls.to.io_timeout_ms * 50, NULL, test_log), 0);
+	atomic_store(&test_clk.frozen, true);
+	pthread_barrier_init(&start, NULL, PAR_THREADS);
+	for (i = 0; i < PAR_THREADS; i++) {
+		pa[i] = (struct par_arg){ .h = a, .set = &set, .lease = lease,
+		    .t = i, .start = &start };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, par_main,
+		    &pa[i]), 0);
+	}
+	for (i = 0; i < PAR_THREADS; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_int_eq(pa[i].failures, 0);
+	}
+	atomic_store(&test_clk.frozen, false);
+	pthread_barrier_destroy(&start);
+	/* every cycle was one acquire and one release: lver 2 * rounds,
+	 * free; and another host sees the same */
+	for (i = 0; i < PAR_THREADS * 2; i++) {
+		struct lfs_leader ld = read_leader(&w.h[1], &lease[i].ref);
+
+		ck_assert_uint_eq(ld.lver, 2 * PAR_ROUNDS);
+		ck_assert_uint_eq(ld.owner_id, 0);
+	}
+	lfs_ioset_destroy(&set);
+	world_fini(&w);
+}
+END_TEST
+
+static enum tp_act
+hang_writes(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	(void)arg;
+	(void)seq;
+	(void)res;
+	return cb->aio_lio_opcode == IO_CMD_PWRITE ? TP_HANG : TP_NOW;
+}
+
+START_TEST(test_ioset_hang_isolated)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_entry l1, l2;
+	struct tpath path[2];
+	const struct lfs_io_syscalls *sys[2] = { &path[0].sys, &path[1].sys };
+	struct lfs_ioset set;
+	struct lfs_leader held;
+	struct lfs_io *io;
+	uint32_t s1, s2;
+
+	world_init(&w, 2, 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "q1", &l1), 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "q2", &l2), 0);
+	s1 = l1.ref.slot;
+	s2 = l2.ref.slot;
+	ck_assert_uint_ne(s1 % 2, s2 % 2);           /* two partitions */
+	tpath_init(&path[0], &test_clk);
+	tpath_init(&path[1], &test_clk);
+	ck_assert_int_eq(lfs_ioset_init(&set, &a->ls.disk, 2,
+	    a->ls.to.io_timeout_ms, sys, test_log), 0);
+	path[s1 % 2].rule = hang_writes;
+
+	io = lfs_ioset_lock(&set, s1);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, io, &l1.ref, "q1", &held),
+	    -ETIMEDOUT);
+	lfs_ioset_unlock(&set, s1);
+	/* the other partition goes on as if nothing happened */
+	host_renew(a);
+	io = lfs_ioset_lock(&set, s2);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, io, &l2.ref, "q2", &held), 0);
+	ck_assert_int_eq(lfs_paxos_release(&a->ls, io, &l2.ref, &held), 0);
+	lfs_ioset_unlock(&set, s2);
+	/* the hung one refuses lease writes until its write is reaped */
+	path[s1 % 2].rule = NULL;
+	io = lfs_ioset_lock(&set, s1);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, io, &l1.ref, "q1", &held),
+	    -EIO);
+	tpath_release(&path[s1 % 2]);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, io, &l1.ref, "q1", &held), 0);
+	lfs_ioset_unlock(&set, s1);
+	lfs_ioset_destroy(&set);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -1009,6 +1196,10 @@ paxos_suite(void)
 	tcase_add_test(tc, test_late_dblock_write);
 	tcase_add_test(tc, test_stale_leader_own_name);
 	tcase_add_test(tc, test_transfer_bad_generation);
+	tcase_add_test(tc, test_joiner_above_window);
+	tc = lt_tcase(s, "parallel");
+	tcase_add_test(tc, test_ioset_parallel);
+	tcase_add_test(tc, test_ioset_hang_isolated);
 	return s;
 }
 

@@ -474,16 +474,23 @@ struct host {
 	int open;
 };
 
+/* max_hosts up to 64 fits T_FILE_SIZE (64 hosts: about 600 KiB). */
 static inline void
-format_lockspace(void)
+format_lockspace_hosts(uint32_t max_hosts)
 {
 	struct lfs_format_params p = {
-		.name = test_name, .sector_size = 512, .max_hosts = T_HOSTS,
+		.name = test_name, .sector_size = 512, .max_hosts = max_hosts,
 		.lease_capacity = T_LEASES, .io_timeout_ms = T_IO_MS,
 		.file_size = T_FILE_SIZE, .force = 1,
 	};
 
 	ck_assert_int_eq(lfs_format(test_path, &p, test_log), 0);
+}
+
+static inline void
+format_lockspace(void)
+{
+	format_lockspace_hosts(T_HOSTS);
 }
 
 /* Open a host that will use id; a new identity unless one is set.  Its
