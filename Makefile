@@ -70,6 +70,14 @@ FS_HDR    := $(wildcard fs/*.h fs/daemon/*.h)
 UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
+# libvirt/: leasefs.so, the libvirt lock manager, built when libvirt's
+# development files are present (pkg-config libvirt); installed into
+# libvirt's lock-driver directory.  It links no libvirt symbol: the .pc file
+# only tells that libvirt is there and where its libdir is.
+LIBVIRT_SRC := $(wildcard libvirt/*.c)
+LIBVIRT_HDR := $(wildcard libvirt/*.h)
+HAVE_LIBVIRT := $(shell $(PKG_CONFIG) --exists libvirt && echo yes)
+LOCKDRIVERDIR ?= $(shell $(PKG_CONFIG) --variable=libdir libvirt 2>/dev/null)/libvirt/lock-driver
 
 # $(call build_rules,DIR,CFLAGS)
 define build_rules
@@ -87,13 +95,17 @@ $(1)/tools/%: tests/tools/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tool
 	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(UUID_CFLAGS) -Icore $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/bench/%: bench/%.c | $(1)/bench
 	$$(CC) $$(STD) $$(WARN) $(2) -o $$@ $$<
-$(1)/core $(1)/fs $(1)/fs/daemon $(1)/tests $(1)/tools $(1)/bench:
+$(1)/libvirt/leasefs.so: $(LIBVIRT_SRC) $(LIBVIRT_HDR) | $(1)/libvirt
+	$$(CC) $$(STD) $$(WARN) $(3) $$(CPPFLAGS) -fPIC -shared -fvisibility=hidden $$(LDFLAGS) -o $$@ $(LIBVIRT_SRC)
+$(1)/core $(1)/fs $(1)/fs/daemon $(1)/tests $(1)/tools $(1)/bench $(1)/libvirt:
 	mkdir -p $$@
 endef
 
-$(eval $(call build_rules,build,$(CFLAGS)))
-$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN)))
-$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN)))
+# the third argument builds libvirt/leasefs.so: it is loaded into libvirtd,
+# which has no sanitizer runtime, so build-san/ builds it -Werror only
+$(eval $(call build_rules,build,$(CFLAGS),$(CFLAGS)))
+$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN),$(DEVFLAGS)))
+$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN),$(DEVFLAGS)))
 # a unit test that compiles fs/ sources in (check_mountopts.c) is remade when
 # they change: the compiler lists what each test included
 -include $(wildcard build/tests/*.d build-san/tests/*.d)
@@ -102,10 +114,20 @@ UNITS      = $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOLS      = $(patsubst tests/tools/%.c,%,$(TOOL_SRC))
 BENCHES    = $(patsubst bench/%.c,%,$(BENCH_SRC))
 
-all: build/leasefs $(addprefix build/tools/,$(TOOLS))
+ifeq ($(HAVE_LIBVIRT),yes)
+PLUGIN = libvirt-plugin
+else
+PLUGIN = no-libvirt-plugin
+endif
+all: build/leasefs $(addprefix build/tools/,$(TOOLS)) $(PLUGIN)
 	ln -sf build/leasefs leasefs
 
+libvirt-plugin: build/libvirt/leasefs.so
+no-libvirt-plugin:
+	@echo "libvirt/leasefs.so not built: no libvirt development files (pkg-config libvirt; scripts/install-deps installs libvirt-dev)"
+
 san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS)) \
+    $(if $(HAVE_LIBVIRT),build-san/libvirt/leasefs.so,no-libvirt-plugin) \
     build-san/sim/leasefs-sim build/sim/leasefs-sim
 
 # every binary runs, also after one failed; the target fails if any did
