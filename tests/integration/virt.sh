@@ -47,6 +47,7 @@ vsh() {
 }
 
 virt_cleanup() {
+	if [ -n "${V_KEEP:-}" ]; then mkdir -p "$V_KEEP" && cp -r "$WORK"/v[0-9] "$WORK"/*.log "$V_KEEP"/ 2>/dev/null; fi
 	local n pf p d
 	for n in "${V_INSTANCES[@]}"; do
 		for pf in "$WORK/v$n"/run/qemu/*.pid; do
