@@ -164,7 +164,7 @@ bench: all $(addprefix build/bench/,$(BENCHES))
 	    BENCHBIN=$(CURDIR)/build/bench bash bench/run
 
 bench-deps:
-	apt-get install -y sanlock python3-sanlock gnuplot-nox
+	apt-get install -y sanlock python3-sanlock gnuplot-nox libvirt-sanlock
 
 valgrind: build/leasefs $(addprefix build/tests/,$(UNITS))
 	@set -e; for t in $(addprefix build/tests/,$(UNITS)); do \
@@ -176,6 +176,11 @@ SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 MANPAGES = build/man/leasefs.8 build/man/leasefs.5
 GENERATED = $(MANPAGES) build/systemd/leasefs@.service
+# the libvirt lock manager and its page, when libvirt-dev is there
+# (HAVE_LIBVIRT=no leaves them out, as debian/rules does for now)
+ifeq ($(HAVE_LIBVIRT),yes)
+GENERATED += build/man/leasefs-libvirt.8 build/libvirt/leasefs.so
+endif
 
 # remade when a substituted value changes (make, then make install PREFIX=)
 build/subst.stamp: FORCE
@@ -209,8 +214,13 @@ install: dist-files
 	install -m 644 build/systemd/leasefs@.service $(DESTDIR)$(UNITDIR)/
 	install -m 644 systemd/leasefs.tmpfiles $(DESTDIR)$(TMPFILESDIR)/leasefs.conf
 	install -m 644 examples/leasefs.conf examples/demo.sh \
-	    examples/migrate-demo.sh examples/libvirt-qemu-hook \
+	    examples/migrate-demo.sh examples/qemu-leasefs.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/
+ifeq ($(HAVE_LIBVIRT),yes)
+	install -d $(DESTDIR)$(LOCKDRIVERDIR)
+	install -m 644 build/libvirt/leasefs.so $(DESTDIR)$(LOCKDRIVERDIR)/leasefs.so
+	install -m 644 build/man/leasefs-libvirt.8 $(DESTDIR)$(MANDIR)/man8/leasefs-libvirt.8
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/leasefs $(DESTDIR)$(MOUNTHELPERDIR)/mount.leasefs \
@@ -218,8 +228,9 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/leasefs.5 \
 	    $(DESTDIR)$(UNITDIR)/leasefs@.service \
 	    $(DESTDIR)$(TMPFILESDIR)/leasefs.conf \
+	    $(DESTDIR)$(LOCKDRIVERDIR)/leasefs.so $(DESTDIR)$(MANDIR)/man8/leasefs-libvirt.8 \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,leasefs.conf demo.sh \
-	        migrate-demo.sh libvirt-qemu-hook)
+	        migrate-demo.sh qemu-leasefs.conf)
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # debian/changelog must name the version fs/version.h holds
