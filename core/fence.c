@@ -26,19 +26,24 @@
  * reaping them is the parent's business, never ours: a zombie counts as
  * gone, since it holds no file and runs no code.
  *
- * Known limit: a holder whose lease file lies on a lazily unmounted
- * (umount -l) mount is reported by the kernel relative to the detached
- * mount, not under the mount point, and is not found.
+ * lfs_fence_find matches paths, so a holder whose lease file lies on a
+ * lazily unmounted (umount -l) mount, or on a bind mount in another mount
+ * namespace, is not found by it (the kernel reports the path relative to
+ * that mount).  lfs_fence_find_dev matches the file's device and inode
+ * instead, and finds those too; the daemon and the guard use it.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -114,12 +119,29 @@ read_stat(pid_t pid, char *state, uint64_t *start)
 
 /* ---- 2. finding holders ---------------------------------------------- */
 
-/* What lfs_fence_find looks for. */
+/* What lfs_fence_find and lfs_fence_find_dev look for. */
 struct fence_match {
-	const char *mp;          /* mount point, trailing '/' removed */
+	const char *mp;          /* mount point, trailing '/' removed; NULL:
+	                            by device and inode instead */
 	size_t mp_len;
 	const char *lease;       /* NULL: any valid lease name */
+	uint64_t dev;            /* mp == NULL: the filesystem's device */
+	lfs_fence_ino_fn ino_ok; /* and which of its inodes */
+	void *ino_arg;
 };
+
+/* 1 when descriptor name (a number in dfd, /proc/PID/fd) is a file of
+ * m->dev that m->ino_ok accepts.  No FUSE request: see lfs_fence_find_dev. */
+static int
+fd_matches_dev(const struct fence_match *m, int dfd, const char *name)
+{
+	struct statx stx;
+
+	if (statx(dfd, name, AT_STATX_DONT_SYNC, STATX_INO, &stx) < 0)
+		return 0; /* closed meanwhile */
+	return makedev(stx.stx_dev_major, stx.stx_dev_minor) == m->dev &&
+	    m->ino_ok(stx.stx_ino, m->ino_arg);
+}
 
 /* 1 when the readlink result t (tlen bytes) is MOUNT/lease/lock or
  * MOUNT/lease/incoming, optionally followed by " (deleted)". */
@@ -170,6 +192,10 @@ pid_holds(const struct fence_match *m, pid_t pid)
 	while (!found && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
+		if (m->mp == NULL) {
+			found = fd_matches_dev(m, dirfd(d), de->d_name);
+			continue;
+		}
 		n = readlinkat(dirfd(d), de->d_name, target, sizeof(target));
 		/* Errors: the descriptor was closed meanwhile.  A full buffer
 		 * may be truncated, and is longer than any match anyway. */
@@ -200,6 +226,7 @@ check_pid(const struct fence_match *m, pid_t pid, struct lfs_holder *h)
 		if (read_stat(pid, &state, &after) < 0)
 			return 0;        /* exited: holds nothing now */
 		if (before == after) {
+			memset(h, 0, sizeof(*h));
 			h->pid = pid;
 			h->start_time = before;
 			return 1;
@@ -208,11 +235,10 @@ check_pid(const struct fence_match *m, pid_t pid, struct lfs_holder *h)
 	return 0;
 }
 
-int
-lfs_fence_find(const char *mountpoint, const char *lease,
-    struct lfs_holder *out, int max)
+/* Every process but ours that holds what m names, into out[0..max). */
+static int
+find_all(const struct fence_match *m, struct lfs_holder *out, int max)
 {
-	struct fence_match m;
 	struct lfs_holder h;
 	struct dirent *de;
 	pid_t self = getpid();
@@ -220,16 +246,6 @@ lfs_fence_find(const char *mountpoint, const char *lease,
 	long pid;
 	DIR *d;
 	int n = 0;
-
-	if (mountpoint == NULL || mountpoint[0] != '/' || max < 0 ||
-	    (max > 0 && out == NULL) ||
-	    (lease != NULL && lfs_name_check(lease) < 0))
-		return -EINVAL;
-	m.mp = mountpoint;
-	m.mp_len = strlen(mountpoint);
-	while (m.mp_len > 0 && mountpoint[m.mp_len - 1] == '/')
-		m.mp_len--;      /* "/mnt/x/" is "/mnt/x"; "/" becomes "" */
-	m.lease = lease;
 
 	d = opendir("/proc");
 	if (d == NULL)
@@ -240,7 +256,7 @@ lfs_fence_find(const char *mountpoint, const char *lease,
 		pid = strtol(de->d_name, &end, 10);
 		if (*end != '\0' || pid <= 0 || pid > INT_MAX || pid == self)
 			continue;
-		if (!check_pid(&m, (pid_t)pid, &h))
+		if (!check_pid(m, (pid_t)pid, &h))
 			continue;
 		if (n < max)
 			out[n] = h;
@@ -250,14 +266,68 @@ lfs_fence_find(const char *mountpoint, const char *lease,
 	return n;
 }
 
+int
+lfs_fence_find(const char *mountpoint, const char *lease,
+    struct lfs_holder *out, int max)
+{
+	struct fence_match m;
+
+	if (mountpoint == NULL || mountpoint[0] != '/' || max < 0 ||
+	    (max > 0 && out == NULL) ||
+	    (lease != NULL && lfs_name_check(lease) < 0))
+		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	m.mp = mountpoint;
+	m.mp_len = strlen(mountpoint);
+	while (m.mp_len > 0 && mountpoint[m.mp_len - 1] == '/')
+		m.mp_len--;      /* "/mnt/x/" is "/mnt/x"; "/" becomes "" */
+	m.lease = lease;
+	return find_all(&m, out, max);
+}
+
+int
+lfs_fence_find_dev(uint64_t dev, lfs_fence_ino_fn match, void *arg,
+    struct lfs_holder *out, int max)
+{
+	struct fence_match m;
+
+	if (dev == 0 || match == NULL || max < 0 || (max > 0 && out == NULL))
+		return -EINVAL;
+	memset(&m, 0, sizeof(m));
+	m.dev = dev;
+	m.ino_ok = match;
+	m.ino_arg = arg;
+	return find_all(&m, out, max);
+}
+
+int
+lfs_fence_mount_dev(const char *path, uint64_t *dev)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_INO, &stx) < 0)
+		return -errno;
+	*dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
+	return 0;
+}
+
 /* ---- 3. alive and kill ----------------------------------------------- */
 
 int
 lfs_fence_alive(const struct lfs_holder *h)
 {
+	struct pollfd p;
 	uint64_t start;
 	char state;
 
+	if (h != NULL && h->by_pidfd) {
+		/* a pidfd is readable once its process exited (zombie or
+		 * reaped): no /proc, no pid that could be recycled */
+		p.fd = h->pidfd;
+		p.events = POLLIN;
+		p.revents = 0;
+		return poll(&p, 1, 0) == 0;
+	}
 	if (h == NULL || h->pid <= 0 || read_stat(h->pid, &state, &start) < 0)
 		return 0;
 	/* 'Z' zombie and 'X' dead: exited, awaiting or done with reaping. */
@@ -274,6 +344,12 @@ signal_holder(const struct lfs_holder *h, int sig)
 {
 	int pfd, r = 1;
 
+	if (h->by_pidfd) {
+		if (!lfs_fence_alive(h))
+			return 0;
+		return pidfd_send_signal(h->pidfd, sig, NULL, 0) < 0 ?
+		    (errno == ESRCH ? 0 : -errno) : 1;
+	}
 	pfd = pidfd_open(h->pid, 0);
 	if (pfd < 0) {
 		if (errno == ESRCH)

@@ -20,6 +20,11 @@
 struct lfs_holder {
 	pid_t pid;
 	uint64_t start_time;     /* field 22 of /proc/PID/stat, clock ticks */
+	/* by_pidfd: the caller's pidfd of the process (ctl `acquire pid`): it
+	 * is signalled and watched through it, start_time unused.  A zeroed
+	 * holder has none, so 0 is never taken for a descriptor. */
+	int by_pidfd;
+	int pidfd;
 };
 
 /* Find holders of files under mountpoint whose last path component is
@@ -29,7 +34,27 @@ struct lfs_holder {
 int lfs_fence_find(const char *mountpoint, const char *lease,
     struct lfs_holder *out, int max);
 
-/* 1 when (pid, start_time) is still the same running process, else 0. */
+/* Which inode numbers of the filesystem lfs_fence_find_dev looks for: 1
+ * when ino is one (arg is the caller's). */
+typedef int (*lfs_fence_ino_fn)(uint64_t ino, void *arg);
+
+/* Find holders of files of the filesystem with device number dev whose
+ * inode numbers `match` accepts, as lfs_fence_find does (same results and
+ * limits), but by what the file is, not by its path: a holder in another
+ * mount namespace, through a bind mount elsewhere or a lazily detached
+ * mount, is found too.  Each descriptor is looked at with statx(2) and
+ * AT_STATX_DONT_SYNC through /proc/PID/fd/N, which FUSE answers from its
+ * cache: a wedged or dead daemon of that filesystem is never asked. */
+int lfs_fence_find_dev(uint64_t dev, lfs_fence_ino_fn match, void *arg,
+    struct lfs_holder *out, int max);
+
+/* The device number of the filesystem mounted at path, by statx(2) with
+ * AT_STATX_DONT_SYNC (the filesystem's daemon is not asked, so this works
+ * before its FUSE loop serves).  0 and *dev, or -errno. */
+int lfs_fence_mount_dev(const char *path, uint64_t *dev);
+
+/* 1 when (pid, start_time) is still the same running process (or, by
+ * pidfd, when that process has not exited), else 0. */
 int lfs_fence_alive(const struct lfs_holder *h);
 
 /* SIGTERM the holders, wait up to grace_ms, SIGKILL the rest, wait up to

@@ -276,6 +276,56 @@ save_generation(const char *dir, uint64_t gen)
 	return write_state_file(dir, "generation", text);
 }
 
+/*
+ * state_dir/fencing: locked (flock) by this daemon and, through the
+ * inherited descriptor, by its guard, which after a daemon crash keeps it
+ * until its fencing has proven every holder gone (guard.h).  We wait for
+ * it before joining: our join takes a new generation, after which other
+ * hosts may take every lease of the old one at once, so it must not
+ * happen while a holder of the old generation may still run (issue 11,
+ * case 4).  Waits as long as that takes, saying so.  The fd, or -1.
+ */
+static int
+fencing_lock(struct lfs_daemon *d)
+{
+	char path[PATH_MAX];
+	uint64_t t0;
+	int fd;
+
+	if (dir_file(path, sizeof(path), d->opts.state_dir, "fencing") < 0) {
+		mount_err(d, "%s/fencing: %s", d->opts.state_dir,
+		    strerror(ENAMETOOLONG));
+		return -1;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		mount_err(d, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno != EWOULDBLOCK) {
+		mount_err(d, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	t0 = lfs_now_ms();
+	lfs_log(&d->log, LOG_WARNING, "%s is locked: the guard of a daemon "
+	    "that ended is still fencing its lease holders; waiting for it "
+	    "before joining, since a new generation would let other hosts "
+	    "take the old one's leases at once", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			mount_err(d, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	lfs_log(&d->log, LOG_NOTICE, "%s: the previous guard finished fencing "
+	    "after %llu ms; joining", path,
+	    (unsigned long long)(lfs_now_ms() - t0));
+	return fd;
+}
+
 /* Create the directories, load the identity, lock the state directory.
  * Returns the lock fd (kept open for the daemon's life) or -1. */
 static int
@@ -307,6 +357,10 @@ prepare_dirs(struct lfs_daemon *d, uuid_t identity)
 	if ((r = load_identity(d->opts.state_dir, identity)) < 0) {
 		mount_err(d, "%s/identity: %s", d->opts.state_dir, r == -EINVAL ?
 		    "not a uuid (remove it to make a new identity)" : strerror(-r));
+		close(fd);
+		return -1;
+	}
+	if ((d->fence_lock_fd = fencing_lock(d)) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -401,6 +455,7 @@ static int
 fuse_start(struct lfs_daemon *d)
 {
 	struct fuse_args args;
+	int r;
 
 	if (lfs_mount_opts_fuse_args(&d->opts, d->debug, &args) < 0) {
 		mount_err(d, "out of memory");
@@ -419,6 +474,11 @@ fuse_start(struct lfs_daemon *d)
 		d->se = NULL;
 		return -EIO;
 	}
+	/* holders are found by this device (daemon.h mount_dev); without
+	 * it, by path under the mount point, as before */
+	if ((r = lfs_fence_mount_dev(d->mountpoint, &d->mount_dev)) < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: device number: %s; finding "
+		    "lease holders by path", d->mountpoint, strerror(-r));
 	return 0;
 }
 
@@ -631,6 +691,8 @@ start_guard(struct lfs_daemon *d)
 	cfg.watchdog = d->opts.watchdog[0] != '\0' ? d->opts.watchdog : NULL;
 	cfg.use_syslog = d->use_syslog;
 	cfg.debug = d->debug;
+	cfg.fence_lock_fd = d->fence_lock_fd;
+	cfg.mount_dev = d->mount_dev;
 	if ((r = lfs_guard_start(&d->guard, &cfg, d->ls.renewed_ms)) < 0)
 		mount_err(d, "starting the guard: %s", strerror(-r));
 	return r;
@@ -714,12 +776,14 @@ run(struct lfs_daemon *d)
 		goto out_ls;
 	if (check_mountpoint(d) < 0) {
 		close(lock_fd);
+		close(d->fence_lock_fd);
 		goto out_ls;
 	}
 	block_signals(&old);
 	if (!d->foreground && (rc = daemonize(&status_fd)) >= 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		close(lock_fd);
+		close(d->fence_lock_fd);
 		goto out_ls; /* the parent: rc from the child's status byte */
 	}
 	rc = 1;
@@ -735,6 +799,7 @@ run(struct lfs_daemon *d)
 	lfs_io_destroy(&d->renew_io);
 out_lock:
 	close(lock_fd);
+	close(d->fence_lock_fd);
 	if (status_fd >= 0)
 		close(status_fd); /* EOF: the parent exits 1 */
 out_ls:

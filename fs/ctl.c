@@ -16,12 +16,13 @@ static const struct {
 	const char *word;
 	enum lfs_ctl_op op;
 	int takes_host;
+	int takes_pid;           /* may be followed by " pid N" */
 } ctl_words[] = {
-	{ "acquire", LFS_CTL_ACQUIRE, 0 },
-	{ "release", LFS_CTL_RELEASE, 0 },
-	{ "transfer", LFS_CTL_TRANSFER, 1 },
-	{ "request", LFS_CTL_REQUEST, 0 },
-	{ "cancel", LFS_CTL_CANCEL, 0 },
+	{ "acquire", LFS_CTL_ACQUIRE, 0, 1 },
+	{ "release", LFS_CTL_RELEASE, 0, 0 },
+	{ "transfer", LFS_CTL_TRANSFER, 1, 0 },
+	{ "request", LFS_CTL_REQUEST, 0, 1 },
+	{ "cancel", LFS_CTL_CANCEL, 0, 0 },
 };
 
 #define CTL_NWORDS (sizeof(ctl_words) / sizeof(ctl_words[0]))
@@ -71,6 +72,33 @@ ctl_host(const char *arg, size_t len, struct lfs_ctl_cmd *out)
 	return 0;
 }
 
+/* Fill out->pid from " pid N" at arg[0..len). */
+static int
+ctl_pid(const char *arg, size_t len, struct lfs_ctl_cmd *out)
+{
+	static const char word[] = " pid ";
+	const size_t wlen = sizeof(word) - 1;
+	uint32_t v = 0;
+	size_t i;
+
+	if (len <= wlen || memcmp(arg, word, wlen) != 0)
+		return -EINVAL;
+	arg += wlen;
+	len -= wlen;
+	/* 4194304 has 7 digits; no leading zero, no sign */
+	if (len > 7 || arg[0] == '0')
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (arg[i] < '0' || arg[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint32_t)(arg[i] - '0');
+	}
+	if (v == 0 || v > LFS_CTL_PID_MAX)
+		return -EINVAL;
+	out->pid = (int32_t)v;
+	return 0;
+}
+
 int
 lfs_ctl_parse(const char *buf, size_t len, struct lfs_ctl_cmd *out)
 {
@@ -89,8 +117,12 @@ lfs_ctl_parse(const char *buf, size_t len, struct lfs_ctl_cmd *out)
 		if (len < wlen || memcmp(buf, ctl_words[i].word, wlen) != 0)
 			continue;
 		out->op = ctl_words[i].op;
+		if (len == wlen && !ctl_words[i].takes_host)
+			return 0;
+		if (ctl_words[i].takes_pid)
+			return ctl_pid(buf + wlen, len - wlen, out);
 		if (!ctl_words[i].takes_host)
-			return len == wlen ? 0 : -EINVAL;
+			return -EINVAL;
 		/* exactly one space, then the host */
 		if (len <= wlen + 1 || buf[wlen] != ' ')
 			return -EINVAL;

@@ -9,10 +9,16 @@
  * something near what was meant.
  *
  *   acquire             hold the lease through ctl until `release`
- *   release             drop a lease held through ctl
+ *   acquire pid N       hold it for process N: until `release` or N exits
+ *   release             drop a lease held through ctl (for a pid or not)
  *   transfer HOST       hand the lease to HOST (a host id or display name)
  *   request             ask the owner for the lease (then held through ctl)
+ *   request pid N       ask for it for process N (held for N on arrival)
  *   cancel              withdraw our request
+ *
+ * N is a decimal process id in 1..LFS_CTL_PID_MAX without a sign or a
+ * leading zero (a pid is never written so by the kernel, and "010" read
+ * as 8 or 10 would depend on who reads it).
  *
  * The parser is pure: no I/O, no allocation, no state; unit-tested.
  */
@@ -25,6 +31,8 @@
 #include "ondisk.h"
 
 #define LFS_CTL_MAX 128          /* bytes in one command write, "\n" included */
+/* Largest pid accepted: PID_MAX_LIMIT of Linux (2^22, include/linux/threads.h). */
+#define LFS_CTL_PID_MAX 4194304
 
 enum lfs_ctl_op {
 	LFS_CTL_ACQUIRE = 1,
@@ -39,6 +47,7 @@ struct lfs_ctl_cmd {
 	char host[LFS_HOST_NAME_MAX + 1]; /* transfer: the target as written */
 	uint32_t host_id;        /* transfer: the number when host is all digits
 	                            and in 1..LFS_MAX_HOSTS, else 0 */
+	int32_t pid;             /* acquire/request: "pid N" given, else 0 */
 };
 
 /* Parse len bytes at buf into *out.  0, or -EINVAL for anything that is not

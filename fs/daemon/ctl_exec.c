@@ -8,56 +8,121 @@
  * operation, then records the result (holders.c explains the states).
  * Every refusal is logged with its reason, since the writer only sees an
  * errno.
+ *
+ * The `pid N` forms (pidhold.c) hold or request the lease for process N:
+ *   acquire pid N  as acquire, then held for N until `release` or N's
+ *                  exit; again for the same N: 0; for another N, or a
+ *                  lease held here otherwise: EBUSY
+ *   request pid N  as request; on arrival held for N; N's exit before
+ *                  then withdraws the request (a lease that arrived in
+ *                  that moment is released)
+ * N not running: ESRCH; not a process the writer may signal: EPERM.  A
+ * handover is `request pid M` on the destination, then `transfer HOST` on
+ * the source (held for N there: N is no longer watched, not killed), and
+ * the lease arrives held for M.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "holders.h"
 
+/* Whether l is held or requested here already exactly as cmd asks (1),
+ * by something else (-EBUSY), or neither (0).  table_lock held. */
 static int
-ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l)
+same_hold_locked(const struct lfs_dlease *l, const struct lfs_ctl_cmd *cmd,
+    int or_requested)
+{
+	enum lfs_how want = cmd->pid != 0 ? LFS_HOW_PID : LFS_HOW_CTL;
+
+	if (l->held && !l->lost && l->how == want &&
+	    (want != LFS_HOW_PID || l->pid == cmd->pid))
+		return 1;
+	if (or_requested && l->req_how == want &&
+	    (want != LFS_HOW_PID || l->pid == cmd->pid))
+		return 1;
+	return l->held || l->req_how != LFS_HOW_NONE ? -EBUSY : 0;
+}
+
+/* What holds or asks for l here, for a refusal's log line. */
+static const char *
+hold_what(const struct lfs_dlease *l)
+{
+	enum lfs_how how = l->held ? l->how : l->req_how;
+
+	switch (how) {
+	case LFS_HOW_FILE: return "a lock or incoming file";
+	case LFS_HOW_CTL: return "ctl";
+	case LFS_HOW_PID: return "ctl for another process";
+	default: return "an operation of its own";
+	}
+}
+
+static int
+ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd, uid_t uid)
 {
 	struct fuse_pollhandle *ph;
 	struct lfs_leader ld;
-	int r = 0;
+	char via[32];
+	int r = 0, pidfd = -1;
 
-	pthread_mutex_lock(&d->table_lock);
-	if (l->held && !l->lost && l->how == LFS_HOW_CTL)
-		r = 1;
-	else if (l->held || l->req_how != LFS_HOW_NONE)
-		r = -EBUSY;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r == 1) {
-		lfs_log(&d->log, LOG_INFO, "%s: acquire: already held here "
-		    "via ctl", l->name);
-		return 0;
-	}
-	if (r < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: acquire: held or requested "
-		    "by a file on this host", l->name);
+	if (cmd->pid != 0 &&
+	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
 		return r;
+	snprintf(via, sizeof(via), cmd->pid != 0 ? "ctl for pid %ld" : "ctl",
+	    (long)cmd->pid);
+	pthread_mutex_lock(&d->table_lock);
+	r = same_hold_locked(l, cmd, 0);
+	if (r < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: acquire: held or requested "
+		    "by %s on this host", l->name, hold_what(l));
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 1)
+		lfs_log(&d->log, LOG_INFO, "%s: acquire: already held here "
+		    "via %s", l->name, via);
+	if (r != 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return r < 0 ? r : 0;
 	}
 	r = lfs_hold_acquire_disk(d, l, &ld);
 	if (r == -EBUSY || r == -EAGAIN) {
 		lfs_log(&d->log, LOG_WARNING, "%s: acquire: busy", l->name);
-		return -EBUSY;
+		r = -EBUSY;
+	} else if (r < 0) {
+		r = lfs_errno_map(d, r, l->name, "acquire");
 	}
-	if (r < 0)
-		return lfs_errno_map(d, r, l->name, "acquire");
+	if (r < 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return r;
+	}
 	pthread_mutex_lock(&d->table_lock);
-	ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_CTL, NULL);
+	/* the process first: attach must know whom fencing would kill */
+	if (pidfd >= 0 && (r = lfs_pid_begin_locked(d, l, cmd->pid,
+	    pidfd)) < 0) {
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_log(&d->log, LOG_ERR, "%s: acquire: watching pid %ld: %s; "
+		    "releasing", l->name, (long)cmd->pid, strerror(-r));
+		lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+		return lfs_errno_map(d, r, l->name, "acquire");
+	}
+	ph = lfs_hold_attach_locked(d, l, &ld, pidfd >= 0 ? LFS_HOW_PID :
+	    LFS_HOW_CTL, NULL);
 	r = l->lost ? -EIO : 0;
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_notify_ph(ph);
 	if (r < 0) {
 		lfs_hold_log(d, LOG_WARNING, l, "won as fencing began; lost at "
-		    "once", &ld, "ctl");
+		    "once", &ld, via);
 		return r;
 	}
-	lfs_guard_ctl_lease(&d->guard, l->name, 1);
-	lfs_hold_log(d, LOG_INFO, l, "held", &ld, "ctl");
+	if (pidfd < 0)
+		lfs_guard_ctl_lease(&d->guard, l->name, 1);
+	lfs_hold_log(d, LOG_INFO, l, "held", &ld, via);
 	return 0;
 }
 
@@ -65,11 +130,14 @@ static int
 ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	struct lfs_leader held;
+	enum lfs_how how;
 	int r;
 
 	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost && l->how == LFS_HOW_CTL ? 0 : -EPERM;
+	r = l->held && !l->lost && (l->how == LFS_HOW_CTL ||
+	    l->how == LFS_HOW_PID) ? 0 : -EPERM;
 	held = l->leader;
+	how = l->how;
 	pthread_mutex_unlock(&d->table_lock);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
@@ -87,6 +155,7 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	} else {
 		l->held = 0;
 	}
+	lfs_pid_end_locked(d, l); /* for a process: no longer watched */
 	l->how = LFS_HOW_NONE;
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == -EINPROGRESS) {
@@ -94,7 +163,8 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 		    "failed and will be retried", l->name);
 		r = 0;
 	}
-	lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	if (how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
 	if (r == -EPERM)
 		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk names "
 		    "another owner; not held here any more", l->name);
@@ -182,6 +252,8 @@ lose_to_target(struct lfs_daemon *d, struct lfs_dlease *l, enum lfs_how how,
 	lfs_notify_ph(ph);
 	if (how == LFS_HOW_CTL)
 		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	/* held for a process (how PID): detach stopped watching it; the
+	 * process is not killed, the handover is what its user asked for */
 	lfs_log(&d->log, LOG_INFO, "%s: local holders lost it to host %d",
 	    l->name, to);
 }
@@ -268,34 +340,50 @@ ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
 
 
 static int
-ctl_request(struct lfs_daemon *d, struct lfs_dlease *l)
+ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd, uid_t uid)
 {
-	int r = 0;
+	int r = 0, pidfd = -1;
 
+	if (cmd->pid != 0 &&
+	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
+		return r;
 	pthread_mutex_lock(&d->table_lock);
-	if ((l->held && !l->lost && l->how == LFS_HOW_CTL) ||
-	    l->req_how == LFS_HOW_CTL)
-		r = 1;
-	else if (l->held || l->req_how != LFS_HOW_NONE)
-		r = -EBUSY;
-	pthread_mutex_unlock(&d->table_lock);
-	if (r != 0) {
+	r = same_hold_locked(l, cmd, 1);
+	if (r != 0)
 		lfs_log(&d->log, r > 0 ? LOG_INFO : LOG_WARNING, "%s: request: "
-		    "%s", l->name, r > 0 ? "already held or requested via ctl" :
-		    "held or requested by a file on this host");
-		return r > 0 ? 0 : r;
+		    "%s%s on this host", l->name, r > 0 ? "already held or "
+		    "requested so" : "held or requested by ", r > 0 ? "" :
+		    hold_what(l));
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0 && (r = lfs_paxos_write_request(&d->ls, &d->ops_io,
+	    &l->ref, 1)) < 0)
+		r = lfs_errno_map(d, r, l->name, "request");
+	if (r != 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return r < 0 ? r : 0;
 	}
-	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
-	if (r < 0)
-		return lfs_errno_map(d, r, l->name, "request");
 	pthread_mutex_lock(&d->table_lock);
-	l->req_how = LFS_HOW_CTL;
+	if (pidfd >= 0 && (r = lfs_pid_begin_locked(d, l, cmd->pid,
+	    pidfd)) < 0) {
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_log(&d->log, LOG_ERR, "%s: request: watching pid %ld: %s",
+		    l->name, (long)cmd->pid, strerror(-r));
+		lfs_hold_cancel_request(d, l);
+		return lfs_errno_map(d, r, l->name, "request");
+	}
+	l->req_how = pidfd >= 0 ? LFS_HOW_PID : LFS_HOW_CTL;
 	l->req_fh = NULL;
 	l->next_try_ms = 0;
 	l->last_err = 0;
 	lfs_watch_kick_locked(d);
 	pthread_mutex_unlock(&d->table_lock);
-	lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl", l->name);
+	if (pidfd >= 0)
+		lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl for pid %ld",
+		    l->name, (long)cmd->pid);
+	else
+		lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl", l->name);
 	return 0;
 }
 
@@ -305,9 +393,11 @@ ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
 	int r;
 
 	pthread_mutex_lock(&d->table_lock);
-	r = l->req_how == LFS_HOW_CTL ? 0 : -EPERM;
-	if (r == 0)
+	r = l->req_how == LFS_HOW_CTL || l->req_how == LFS_HOW_PID ? 0 : -EPERM;
+	if (r == 0) {
+		lfs_pid_end_locked(d, l);
 		l->req_how = LFS_HOW_NONE;
+	}
 	pthread_mutex_unlock(&d->table_lock);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: cancel: no request via ctl "
@@ -321,7 +411,7 @@ ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
 
 int
 lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
-    const struct lfs_ctl_cmd *cmd)
+    const struct lfs_ctl_cmd *cmd, uid_t uid)
 {
 	int r;
 
@@ -333,10 +423,10 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == 0) {
 		switch (cmd->op) {
-		case LFS_CTL_ACQUIRE: r = ctl_acquire(d, l); break;
+		case LFS_CTL_ACQUIRE: r = ctl_acquire(d, l, cmd, uid); break;
 		case LFS_CTL_RELEASE: r = ctl_release(d, l); break;
 		case LFS_CTL_TRANSFER: r = ctl_transfer(d, l, cmd); break;
-		case LFS_CTL_REQUEST: r = ctl_request(d, l); break;
+		case LFS_CTL_REQUEST: r = ctl_request(d, l, cmd, uid); break;
 		case LFS_CTL_CANCEL: r = ctl_cancel(d, l); break;
 		default: r = -EINVAL; break;
 		}

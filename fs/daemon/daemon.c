@@ -149,6 +149,16 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 
 /* ---- 2. renewal and fencing ---- */
 
+int
+lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
+    struct lfs_holder *h, int max)
+{
+	if (d->mount_dev != 0)
+		return lfs_fence_find_dev(d->mount_dev, lfs_lease_file_ino,
+		    (void *)slot, h, max);
+	return lfs_fence_find(d->mountpoint, NULL, h, max);
+}
+
 /* Sleep until when_ms (monotonic) or until threads_stop. */
 static void
 renew_sleep_until(struct lfs_daemon *d, uint64_t when_ms)
@@ -187,9 +197,11 @@ guard_check(struct lfs_daemon *d, int r)
 }
 
 /*
- * Kill every local holder under the mount point (fence.h): SIGTERM, up to
- * grace_ms, SIGKILL, up to settle_ms; rescan while a scan finds more than
- * one batch.  Returns how many are still alive (or unknown).
+ * Kill every local holder (fence.h): the processes with a lease file open
+ * under the mount point and those leases are held for (`acquire pid`,
+ * pidhold.c): SIGTERM, up to grace_ms, SIGKILL, up to settle_ms; rescan
+ * while a scan finds more than one batch.  Returns how many are still
+ * alive (or unknown).
  */
 static int
 kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
@@ -198,7 +210,7 @@ kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
 	uint32_t settle = to->host_dead_ms - to->renewal_fail_ms -
 	    to->kill_grace_ms;
 	struct lfs_holder *h;
-	int n, pass, alive = 0;
+	int n, np, i, pass, alive = 0;
 
 	h = malloc(FENCE_MAX_HOLDERS * sizeof(*h));
 	if (h == NULL)
@@ -207,20 +219,28 @@ kill_holders(struct lfs_daemon *d, uint32_t grace_ms)
 	 * between a scan and its kill (its child keeps the file open); after
 	 * the first pass the grace is spent, and SIGKILL comes at once */
 	for (pass = 0; pass <= 4; pass++) {
-		n = lfs_fence_find(d->mountpoint, NULL, h, FENCE_MAX_HOLDERS);
+		np = lfs_pid_holders(d, h, FENCE_MAX_HOLDERS / 2);
+		n = lfs_daemon_find_holders(d, NULL, h + np,
+		    FENCE_MAX_HOLDERS - np);
 		if (n < 0) {
 			lfs_log(&d->log, LOG_ERR, "finding lease holders: %s",
 			    strerror(-n));
+			lfs_pid_holders_free(h, np);
 			alive = 1;
 			break;
 		}
-		alive = n;
-		if (n == 0 || pass == 4)
+		for (i = 0, alive = n; i < np; i++)
+			alive += lfs_fence_alive(&h[i]);
+		if (alive == 0 || pass == 4) {
+			lfs_pid_holders_free(h, np);
 			break;
+		}
+		n += np;
 		if (lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
 		    FENCE_MAX_HOLDERS, grace_ms, settle, &d->log) > 0)
 			lfs_log(&d->log, LOG_CRIT, "lease holder(s) survived "
 			    "SIGKILL");
+		lfs_pid_holders_free(h, np);
 		grace_ms = 0;
 	}
 	free(h);
@@ -546,15 +566,16 @@ recover_once(struct lfs_daemon *d)
 		    "them now", d->ctl_unproven);
 		d->ctl_unproven = 0;
 	}
-	files = d->fenced_fhs;
+	files = d->fenced_fhs + d->fenced_pids;
 	ctl = d->ctl_unproven;
 	pthread_mutex_unlock(&d->table_lock);
 	if (files > 0) {
 		kill_holders(d, 0);
 		if (now - atomic_load(&d->fenced_ms) >= to->host_dead_ms)
-			lfs_log(&d->log, LOG_CRIT, "%d lease file(s) of the "
-			    "finished generation are still open: their holders "
-			    "may run; not rejoining", files);
+			lfs_log(&d->log, LOG_CRIT, "%d lease file(s) or "
+			    "process(es) of the finished generation are still "
+			    "open or running: they may use their leases; not "
+			    "rejoining", files);
 		return now + to->io_timeout_ms;
 	}
 	if (ctl > 0)
@@ -800,6 +821,10 @@ lfs_daemon_start_threads(struct lfs_daemon *d)
 {
 	int r;
 
+	/* first: a lease operation may begin to watch a process as soon as
+	 * FUSE serves (cmd_mount.c starts the threads before the loop) */
+	if ((r = -lfs_pidwatch_start(&d->pidwatch, lfs_pid_exited, d)) != 0)
+		return -r;
 	if ((r = pthread_create(&d->renew_thread, NULL, renew_main, d)) != 0)
 		goto fail;
 	d->renew_started = 1;
@@ -817,6 +842,7 @@ lfs_daemon_start_threads(struct lfs_daemon *d)
 fail:
 	stop_watcher(d);
 	stop_renewal(d);
+	lfs_pidwatch_stop(&d->pidwatch);
 	return -r;
 }
 
@@ -830,4 +856,5 @@ lfs_daemon_join_threads(struct lfs_daemon *d)
 	}
 	stop_watcher(d);
 	stop_renewal(d);
+	lfs_pidwatch_stop(&d->pidwatch);
 }

@@ -12,6 +12,8 @@
  *                 (acquire, release, request, arrival, loss); holders.h
  *                 has its building blocks
  *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
+ *   pidhold.c     leases held or requested for a process (`acquire pid
+ *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
  *                 replies, interrupts), pending requests, poll handles
  *   render.c      the text of owner, state, .hosts, .status
@@ -62,6 +64,7 @@
 #include "lockspace.h"
 #include "mountopts.h"
 #include "paxos.h"
+#include "pidwatch.h"
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -78,6 +81,9 @@ enum lfs_kind {
 };
 
 #define LFS_INO(slot, kind) (((fuse_ino_t)(slot) << 3) | (fuse_ino_t)(kind))
+/* the guard finds holders by these numbers (guard.h) */
+_Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
+    LFS_K_INCOMING == LFS_GUARD_KIND_INCOMING, "lease file inode kinds");
 #define LFS_INO_SLOT(ino) ((uint32_t)((ino) >> 3))
 #define LFS_INO_KIND(ino) ((int)((ino) & 7))
 
@@ -153,8 +159,9 @@ struct lfs_fh {
 	struct lfs_fh *all_prev, *all_next; /* d->fhs, under table_lock */
 };
 
-/* How this host holds a lease. */
-enum lfs_how { LFS_HOW_NONE, LFS_HOW_FILE, LFS_HOW_CTL };
+/* How this host holds a lease: a lock/incoming file, ctl, or ctl for a
+ * process (`acquire pid N`: released when N exits, N is fenced). */
+enum lfs_how { LFS_HOW_NONE, LFS_HOW_FILE, LFS_HOW_CTL, LFS_HOW_PID };
 
 /* A blocking `lock` open waiting for the lease (its reply is deferred). */
 struct lfs_waiter {
@@ -186,7 +193,7 @@ struct lfs_dlease {
 	enum lfs_how how;        /* NONE when !held or lost */
 	struct lfs_fh *holder;   /* how == FILE */
 	struct lfs_waiter *waiters; /* FIFO of blocked lock opens */
-	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL */
+	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL, PID */
 	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
 	uint64_t next_try_ms;    /* request: next acquire attempt of a free lease */
 	int last_err;            /* request polling: last error logged */
@@ -196,6 +203,14 @@ struct lfs_dlease {
 	int unsettled;           /* an acquire of ours gave up after an
 	                            aborted ballot (lfs_hold_settle) */
 	struct lfs_fh *pollers;  /* handles with a poll handle */
+	/* The process of `acquire pid` (how == PID) or `request pid` (req_how
+	 * == PID), or of a lease lost at fencing while held so (pid_fenced:
+	 * it may still run; d->fenced_pids counts these).  pid 0: none, and
+	 * pidfd means nothing.  pidhold.c. */
+	pid_t pid;
+	int pidfd;
+	uint64_t pid_token;      /* its watch (pidwatch.h) */
+	int pid_fenced;
 	struct lfs_dlease *next; /* d->leases; immutable once published */
 	struct lfs_dlease *hash_next; /* d->by_name bucket */
 	int hashed;              /* on d->by_name under `name` */
@@ -208,6 +223,9 @@ struct lfs_daemon {
 	struct lfs_mount_opts opts;
 	char device[PATH_MAX];
 	char mountpoint[PATH_MAX]; /* canonical (fence.h compares text) */
+	uint64_t mount_dev;      /* device of our FUSE mount, once mounted:
+	                            holders are found by it (fence.h
+	                            lfs_fence_find_dev); 0 before */
 	gid_t gid;
 	int foreground;
 	int debug;
@@ -218,6 +236,9 @@ struct lfs_daemon {
 	struct lfs_lockspace ls;
 	struct fuse_session *se;
 	struct lfs_guard guard;
+	int fence_lock_fd;       /* state_dir/fencing, flock()ed (cmd_mount.c,
+	                            guard.h); -1 before prepare_dirs */
+	struct lfs_pidwatch pidwatch; /* processes of `acquire pid` (pidhold.c) */
 	pthread_t main_thread;
 	/* tests only (LEASEFS_TEST_ACQUIRED_DELAY_MS): a lock open waits this
 	 * long between winning the lease on disk and recording it, so a test
@@ -253,6 +274,8 @@ struct lfs_daemon {
 	                                when fencing began, not yet released */
 	int ctl_unproven;            /* ctl-held leases at fencing whose kill
 	                                command did not succeed (or none) */
+	int fenced_pids;             /* leases held for a process at fencing
+	                                whose process has not exited yet */
 	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
 
 	/* ---- health, read anywhere ---- */
@@ -296,6 +319,11 @@ void lfs_daemon_join_threads(struct lfs_daemon *d);
 /* -EIO when lease operations must be refused now (stopping, fenced, our
  * id lost, renewal too old), logging why under `what`; else 0. */
 int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
+/* The processes with a lease file of ours open (slot NULL: any lease's),
+ * found by device and inode once mounted, so also through other mount
+ * namespaces and after a lazy unmount (fence.h).  As lfs_fence_find. */
+int lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
+    struct lfs_holder *h, int max);
 /* Retry interval of blocked lock opens, in ms. */
 uint32_t lfs_retry_ms(const struct lfs_daemon *d);
 /* Take/drop ops_lock; dropping copies the I/O counters for .status. */
@@ -335,9 +363,11 @@ int lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_fh *fh);
 /* Last close of a lock/incoming file: release or cancel. */
 void lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh);
-/* Execute a ctl command.  0 or -errno (already logged). */
+/* Execute a ctl command written by a process of user uid (the `pid N`
+ * forms check that it may signal N, as kill(2) would).  0 or -errno
+ * (already logged). */
 int lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
-    const struct lfs_ctl_cmd *cmd);
+    const struct lfs_ctl_cmd *cmd, uid_t uid);
 /* Watcher: check a pending request (leader read; arrival; acquiring a
  * free lease when now >= next_try_ms). */
 void lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
@@ -375,6 +405,18 @@ int lfs_hold_release_all(struct lfs_daemon *d, int keep_ctl);
 /* Wait up to wait_ms for the lock files of held leases to be released
  * (killed holders' files close a little after they die). */
 void lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms);
+/* ---- pidhold.c ---- */
+/* The pidwatch callback (registered at start): the process of a lease
+ * held or requested for it exited; release, withdraw, or count a fenced
+ * one gone. */
+void lfs_pid_exited(void *arg, void *key, uint64_t token);
+/* Fill h[0..max) with the processes fencing or shutdown must stop: those
+ * of leases held for a process, and of leases lost so at fencing.  Each
+ * holder carries a dup of the pidfd: close them with lfs_pid_holders_free.
+ * Returns how many (at most max). */
+int lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max);
+void lfs_pid_holders_free(struct lfs_holder *h, int n);
+
 /* Number of leases held here (not lost). */
 uint32_t lfs_hold_count(struct lfs_daemon *d);
 /* Wake the poll handle of fh (call with table_lock held); the handle is

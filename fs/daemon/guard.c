@@ -16,8 +16,10 @@
  *   ARMED  -- now >= renewed_ms + renewal_fail: fence_holders --> FENCED
  *   FENCED -- "R" with a newer ms: handle_msg ------------------> ARMED
  *   either -- "B": exit_bye ---------> exit 0, watchdog closed with 'V'
- *   either -- EOF or reset: exit_daemon_died --> fence_holders, exit 0,
- *             watchdog left armed (guard.h: 'V' only on a clean bye)
+ *   either -- EOF or reset: exit_daemon_died --> fence_holders, rescan
+ *             and kill until no holder is left, exit 0 (which drops the
+ *             fencing lock, guard.h), watchdog left armed (guard.h: 'V'
+ *             only on a clean bye)
  *
  * "R" carries the submit time of a good renewal write (CLOCK_BOOTTIME ms,
  * the same clock in both processes).  Only a newer time re-arms: a stale or
@@ -75,6 +77,9 @@
  *   "R <ms>"       a renewal submitted at <ms> (decimal) succeeded
  *   "C+ <lease>"   lease is now held through ctl
  *   "C- <lease>"   lease is no longer held through ctl
+ *   "P+ <lease>"   lease is now held for a process, whose pidfd comes
+ *                  with the message (SCM_RIGHTS)
+ *   "P- <lease>"   it is not any more
  *   "B"            bye: the daemon stops cleanly, the guard exits
  * An empty datagram is never sent, so a zero-length read is EOF.
  */
@@ -223,6 +228,41 @@ lfs_guard_renewed(struct lfs_guard *g, uint64_t renewed_ms)
 }
 
 int
+lfs_guard_pid_lease(struct lfs_guard *g, const char *lease, int pidfd)
+{
+	char msg[GUARD_MSG_MAX], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (lfs_name_check(lease) < 0)
+		return -EINVAL;
+	if (g == NULL || g->pid <= 0 || g->fd < 0)
+		return -ENOTCONN;
+	snprintf(msg, sizeof(msg), "P%c %s", pidfd >= 0 ? '+' : '-', lease);
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = msg;
+	iov.iov_len = strlen(msg);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (pidfd >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+	}
+	n = sendmsg(g->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == iov.iov_len ? 0 : -EIO;
+}
+
+int
 lfs_guard_ctl_lease(struct lfs_guard *g, const char *lease, int held)
 {
 	char msg[GUARD_MSG_MAX];
@@ -286,7 +326,38 @@ lfs_guard_abandon(struct lfs_guard *g)
 	g->pid = 0;
 }
 
+int
+lfs_lease_file_ino(uint64_t ino, void *slot)
+{
+	uint64_t kind = ino & 7;
+
+	if (ino < 8 || (kind != LFS_GUARD_KIND_LOCK &&
+	    kind != LFS_GUARD_KIND_INCOMING))
+		return 0;
+	return slot == NULL || (ino >> 3) == *(const uint32_t *)slot;
+}
+
 /* ---- 4. the guard process -------------------------------------------- */
+
+/* The pid of a pidfd (the "Pid:" line of its fdinfo), for log lines only;
+ * 0 when unknown. */
+static pid_t
+pidfd_pid(int fd)
+{
+	char path[64], line[128];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Pid: %ld", &pid) == 1)
+			break;
+	fclose(f);
+	return (pid_t)pid;
+}
+
 
 struct guard_state {
 	const struct lfs_guard_config *cfg;  /* the daemon's, copied by fork */
@@ -306,6 +377,11 @@ struct guard_state {
 	uint64_t rescan_ms;      /* next look for survivors */
 	char (*ctl)[LFS_NAME_MAX + 1];       /* ctl-held leases */
 	int nctl;
+	struct guard_pid {                   /* leases held for a process */
+		char lease[LFS_NAME_MAX + 1];
+		struct lfs_holder h;         /* by pidfd: our own copy */
+	} *pids;
+	int npids;
 	struct lfs_holder *holders;          /* GUARD_MAX_HOLDERS, scratch */
 };
 
@@ -341,6 +417,26 @@ run_kill_commands(struct guard_state *gs, uint64_t deadline_ms)
 	return failed;
 }
 
+/* The processes leases are held for that still run, then the holders of
+ * lease files under the mount point, into gs->holders.  How many, or
+ * -errno when /proc cannot be scanned. */
+static int
+find_holders(struct guard_state *gs)
+{
+	int i, np = 0, n;
+
+	for (i = 0; i < gs->npids && np < GUARD_MAX_HOLDERS / 2; i++)
+		if (lfs_fence_alive(&gs->pids[i].h))
+			gs->holders[np++] = gs->pids[i].h;
+	if (gs->cfg->mount_dev != 0)
+		n = lfs_fence_find_dev(gs->cfg->mount_dev, lfs_lease_file_ino,
+		    NULL, gs->holders + np, GUARD_MAX_HOLDERS - np);
+	else
+		n = lfs_fence_find(gs->cfg->mountpoint, NULL, gs->holders + np,
+		    GUARD_MAX_HOLDERS - np);
+	return n < 0 ? n : n + np;
+}
+
 /* Kill every holder under the mount point.  Returns how many survived. */
 static int
 kill_holders(struct guard_state *gs)
@@ -356,8 +452,7 @@ kill_holders(struct guard_state *gs)
 	 * whole stays within kill_grace + a few kill_settle.
 	 */
 	for (pass = 0; pass <= GUARD_FIND_PASSES; pass++) {
-		n = lfs_fence_find(cfg->mountpoint, NULL, gs->holders,
-		    GUARD_MAX_HOLDERS);
+		n = find_holders(gs);
 		failed = n > 0 ? n : 0;
 		if (n <= 0 || pass == GUARD_FIND_PASSES)
 			break; /* all gone, or out of passes: n survive */
@@ -416,8 +511,7 @@ rescan(struct guard_state *gs)
 {
 	int n, alive;
 
-	n = lfs_fence_find(gs->cfg->mountpoint, NULL, gs->holders,
-	    GUARD_MAX_HOLDERS);
+	n = find_holders(gs);
 	if (n < 0)
 		return gs->survivors;
 	alive = n == 0 ? 0 : lfs_fence_kill(gs->holders, n < GUARD_MAX_HOLDERS ?
@@ -454,9 +548,59 @@ ctl_update(struct guard_state *gs, const char *lease, int held)
 	strcpy(gs->ctl[gs->nctl++], lease);
 }
 
-/* Act on one message (msg is NUL-terminated).  1 on bye, else 0. */
+static int handle_msg_text(struct guard_state *gs, const char *msg);
+
+/* "P+" (fd >= 0, ours now) or "P-" for lease. */
+static void
+pid_update(struct guard_state *gs, const char *lease, int fd)
+{
+	int i;
+
+	for (i = 0; i < gs->npids; i++)
+		if (strcmp(gs->pids[i].lease, lease) == 0)
+			break;
+	if (i < gs->npids) {
+		close(gs->pids[i].h.pidfd);
+		gs->pids[i] = gs->pids[--gs->npids];
+	}
+	if (fd < 0)
+		return;
+	if (gs->npids == GUARD_MAX_CTL) {
+		lfs_log(&gs->log, LOG_CRIT, "more than %d leases held for a "
+		    "process: the process of %s will not be fenced",
+		    GUARD_MAX_CTL, lease);
+		close(fd);
+		return;
+	}
+	memset(&gs->pids[gs->npids], 0, sizeof(gs->pids[0]));
+	strcpy(gs->pids[gs->npids].lease, lease);
+	gs->pids[gs->npids].h.by_pidfd = 1;
+	gs->pids[gs->npids].h.pidfd = fd;
+	gs->pids[gs->npids].h.pid = pidfd_pid(fd);
+	gs->npids++;
+}
+
+/* Act on one message (msg is NUL-terminated) and the descriptor that came
+ * with it (-1: none; ours to keep or close).  1 on bye, else 0. */
 static int
-handle_msg(struct guard_state *gs, const char *msg)
+handle_msg(struct guard_state *gs, const char *msg, int fd)
+{
+	if (msg[0] == 'P' && (msg[1] == '+' || msg[1] == '-') &&
+	    msg[2] == ' ' && lfs_name_check(msg + 3) == 0 &&
+	    (msg[1] == '-' || fd >= 0)) {
+		pid_update(gs, msg + 3, msg[1] == '+' ? fd : -1);
+		if (msg[1] == '-' && fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);       /* nothing else carries one */
+	return handle_msg_text(gs, msg);
+}
+
+/* The messages without a descriptor. */
+static int
+handle_msg_text(struct guard_state *gs, const char *msg)
 {
 	uint64_t ms;
 	char *end;
@@ -488,6 +632,32 @@ handle_msg(struct guard_state *gs, const char *msg)
 	return 0;
 }
 
+/* One datagram into buf (n bytes) and *fd (the descriptor that came
+ * with it, else -1).  recv(2)'s result. */
+static ssize_t
+recv_one(struct guard_state *gs, char *buf, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = GUARD_MSG_MAX };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	*fd = -1;
+	n = recvmsg(gs->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	for (c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c != NULL;
+	    c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
 /* Read every queued message.  0 when the queue is empty, 1 on bye, -1
  * when the daemon is gone (EOF or a reset connection). */
 static int
@@ -495,14 +665,17 @@ drain(struct guard_state *gs)
 {
 	char buf[GUARD_MSG_MAX + 1];
 	ssize_t n;
+	int fd;
 
 	for (;;) {
-		n = recv(gs->fd, buf, GUARD_MSG_MAX, MSG_DONTWAIT);
+		n = recv_one(gs, buf, &fd);
 		if (n > 0 && n < GUARD_MSG_MAX) {
 			buf[n] = '\0';
-			if (handle_msg(gs, buf))
+			if (handle_msg(gs, buf, fd))
 				return 1;
 		} else if (n > 0) {
+			if (fd >= 0)
+				close(fd);
 			lfs_log(&gs->log, LOG_ERR, "ignoring a %zd-byte "
 			    "message", n);
 		} else if (n == 0) {
@@ -528,7 +701,18 @@ static void __attribute__((noreturn))
 exit_daemon_died(struct guard_state *gs)
 {
 	lfs_log(&gs->log, LOG_CRIT, "daemon died: fencing");
-	fence_holders(gs);
+	gs->survivors = fence_holders(gs);
+	if (gs->survivors > 0)
+		lfs_log(&gs->log, LOG_CRIT, "fencing: %d holder(s) survived; "
+		    "killing again until none is left (a new mount waits for "
+		    "this)", gs->survivors);
+	/* holders that survived SIGKILL (D state, a hung data LUN) may run
+	 * again: kill what each rescan finds until one finds nobody; the
+	 * watchdog is not petted meanwhile */
+	while (gs->survivors > 0) {
+		lfs_sleep_ms(gs->pet_ms);
+		gs->survivors = rescan(gs);
+	}
 	/* Exiting closes the device without 'V': it keeps counting. */
 	if (gs->wd >= 0)
 		lfs_log(&gs->log, LOG_CRIT, "watchdog left armed: this host "
@@ -616,13 +800,19 @@ guard_signals(void)
 /* Close every inherited descriptor but stdio, fd and wd: a lease file
  * inherited from the daemon would make the guard a holder itself. */
 static void
-close_other_fds(int fd, int wd)
+close_other_fds(int fd, int wd, int lk)
 {
-	int keep[2] = { fd < wd ? fd : wd, fd < wd ? wd : fd };
+	int keep[3] = { fd, wd, lk }, t, i, j;
 	unsigned int from = 3;
-	int i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++)          /* sort the three */
+		for (j = i + 1; j < 3; j++)
+			if (keep[j] < keep[i]) {
+				t = keep[i];
+				keep[i] = keep[j];
+				keep[j] = t;
+			}
+	for (i = 0; i < 3; i++) {
 		if (keep[i] < (int)from)
 			continue;        /* -1, stdio, or already kept */
 		if ((unsigned int)keep[i] > from)
@@ -651,7 +841,7 @@ guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
 	prctl(PR_SET_NAME, "leasefs-guard", 0, 0, 0);
 	if (cfg->use_syslog)
 		closelog();      /* the daemon's connection, if any */
-	close_other_fds(fd, wd);
+	close_other_fds(fd, wd, cfg->fence_lock_fd);
 	if (cfg->use_syslog)
 		openlog("leasefs-guard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	/* The cwd must never pin a filesystem, least of all the mount. */
@@ -659,7 +849,8 @@ guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
 		lfs_log(&gs.log, LOG_WARNING, "chdir /: %s", strerror(errno));
 	gs.ctl = calloc(GUARD_MAX_CTL, sizeof(*gs.ctl));
 	gs.holders = calloc(GUARD_MAX_HOLDERS, sizeof(*gs.holders));
-	if (gs.ctl == NULL || gs.holders == NULL) {
+	gs.pids = calloc(GUARD_MAX_CTL, sizeof(*gs.pids));
+	if (gs.ctl == NULL || gs.holders == NULL || gs.pids == NULL) {
 		lfs_log(&gs.log, LOG_CRIT, "out of memory: guard not running");
 		_exit(1);
 	}

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "holders.h"
@@ -74,6 +75,8 @@ lfs_table_free(struct lfs_daemon *d)
 			wn = w->next;
 			free(w);
 		}
+		if (l->pid != 0)
+			close(l->pidfd); /* its watch ended with pidwatch */
 		free(l);
 	}
 	d->leases = NULL;
@@ -413,6 +416,10 @@ lfs_hold_detach_locked(struct lfs_dlease *l)
 		l->holder->st = LFS_FH_LOST;
 		ph = lfs_fh_take_ph(l->holder);
 	}
+	/* N no longer holds it; unless fencing keeps watching N until it
+	 * is gone (lfs_pid_fence_locked, called before this) */
+	if (l->how == LFS_HOW_PID && !l->pid_fenced)
+		lfs_pid_end_locked(l->d, l);
 	l->holder = NULL;
 	l->how = LFS_HOW_NONE;
 	l->lost = 1;
@@ -440,6 +447,10 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 	 * may learn that we won it (the caller answers EIO). */
 	if (atomic_load(&d->fenced)) {
 		lfs_notify_ph(ph);
+		/* and N, if held for a process, is fenced: it might have
+		 * learned of the hold by another way than our answer */
+		if (how == LFS_HOW_PID)
+			lfs_pid_fence_locked(d, l);
 		ph = lfs_hold_detach_locked(l);
 		l->finished = 1;
 	}
@@ -625,6 +636,8 @@ request_drop_locked(struct lfs_dlease *l)
 		l->req_fh->st = LFS_FH_LOST;
 		ph = lfs_fh_take_ph(l->req_fh);
 	}
+	if (l->req_how == LFS_HOW_PID)
+		lfs_pid_end_locked(l->d, l);
 	l->req_how = LFS_HOW_NONE;
 	l->req_fh = NULL;
 	return ph;
@@ -657,7 +670,8 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 	lfs_notify_ph(ph);
 	lfs_hold_log(d, LOG_NOTICE, l, how == LFS_HOW_NONE ? "received as "
 	    "fencing began; lost at once" : "received", ld,
-	    how == LFS_HOW_CTL ? "ctl request" : "incoming");
+	    how == LFS_HOW_CTL ? "ctl request" : how == LFS_HOW_PID ?
+	    "ctl request for a process" : "incoming");
 	if (how == LFS_HOW_CTL)
 		lfs_guard_ctl_lease(&d->guard, l->name, 1);
 }
@@ -787,6 +801,8 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			l->holder->fenced = 1;
 			d->fenced_fhs++;
 		}
+		if (l->how == LFS_HOW_PID)
+			lfs_pid_fence_locked(d, l);
 		lfs_notify_ph(lfs_hold_detach_locked(l));
 		l->finished = 1;
 		lfs_log(&d->log, LOG_CRIT, "%s: lost (lver %llu): renewal "
@@ -856,7 +872,7 @@ lfs_hold_survivors(struct lfs_daemon *d)
 	int n;
 
 	pthread_mutex_lock(&d->table_lock);
-	n = d->fenced_fhs + d->ctl_unproven;
+	n = d->fenced_fhs + d->fenced_pids + d->ctl_unproven;
 	pthread_mutex_unlock(&d->table_lock);
 	return n;
 }
@@ -904,6 +920,10 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	if (l->held && ((!l->lost && l->how == LFS_HOW_FILE) ||
 	    (was_ctl && keep_ctl) || l->finished))
 		keep = 1;
+	/* held for a process that survived the kill */
+	if (l->held && !l->lost && l->how == LFS_HOW_PID &&
+	    !lfs_pidfd_exited(l->pidfd))
+		keep = 1;
 	release = l->held && !keep;
 	held = l->leader;
 	if (release)
@@ -917,6 +937,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 		lfs_log(&d->log, LOG_CRIT, "%s: %s; left owned on disk (other "
 		    "hosts may take it at host_dead)", l->name, was_ctl ?
 		    "the user of this ctl lease was not proven stopped" :
+		    l->how == LFS_HOW_PID ? "the process it is held for survived" :
 		    "a holder of its lock file survived");
 	if (release && lfs_hold_release_disk(d, l, &held) < 0)
 		r = -EIO;
@@ -960,8 +981,8 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 		pthread_mutex_lock(&d->table_lock);
 		for (l = d->leases; l != NULL; l = l->next)
 			open_files += l->held && !l->lost &&
-			    l->how == LFS_HOW_FILE;
-		open_files += d->fenced_fhs;
+			    (l->how == LFS_HOW_FILE || l->how == LFS_HOW_PID);
+		open_files += d->fenced_fhs + d->fenced_pids;
 		pthread_mutex_unlock(&d->table_lock);
 		if (open_files > 0)
 			lfs_sleep_ms(10);

@@ -45,4 +45,22 @@ struct fuse_pollhandle *lfs_hold_detach_locked(struct lfs_dlease *l);
  * released, since nobody here wants it any more. */
 void lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l);
 
+/* ---- pidhold.c ---- */
+/* Open a pidfd of pid for a `pid N` command of lease by a writer of user
+ * uid: -ESRCH when pid is not running, -EPERM when uid may not signal it
+ * (kill(2): root, or uid is its real or saved user id).  0 and *pidfd. */
+int lfs_pid_open(struct lfs_daemon *d, const char *lease, pid_t pid,
+    uid_t uid, int *pidfd);
+/* Begin holding or requesting l for pid (table_lock held): l takes over
+ * pidfd and watches it; the guard gets a copy.  0 or -errno (pidfd is
+ * closed then). */
+int lfs_pid_begin_locked(struct lfs_daemon *d, struct lfs_dlease *l, pid_t pid,
+    int pidfd);
+/* The lease is held or requested for its process no more: stop watching,
+ * close, tell the guard (table_lock held).  No-op without a process. */
+void lfs_pid_end_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+/* Fencing: l was held for its process, which may still run (table_lock
+ * held): it stays watched and counted in d->fenced_pids until it exits. */
+void lfs_pid_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+
 #endif

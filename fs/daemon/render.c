@@ -113,23 +113,43 @@ state_word(struct lfs_daemon *d, const struct lfs_snap *s)
 	}
 }
 
+/* holders: the processes with its lock/incoming file open, and the one
+ * it is held for (`acquire pid`); pid: that process, or the one it is
+ * requested for, as held/requested. */
 static void
-render_holders(struct lfs_daemon *d, const struct lfs_dlease *l, FILE *f)
+render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 {
 	struct lfs_holder h[HOLDERS_MAX];
-	int i, n;
+	int i, n, held_for;
+	uint32_t slot;
+	pid_t pid;
 
-	n = lfs_fence_find(d->mountpoint, l->name, h, HOLDERS_MAX);
+	pthread_mutex_lock(&d->table_lock);
+	slot = l->ref.slot;
+	pid = l->pid;
+	held_for = pid != 0 && l->held && (l->how == LFS_HOW_PID ||
+	    l->pid_fenced);
+	pthread_mutex_unlock(&d->table_lock);
+	n = d->mount_dev != 0 ? lfs_daemon_find_holders(d, &slot, h,
+	    HOLDERS_MAX) : lfs_fence_find(d->mountpoint, l->name, h,
+	    HOLDERS_MAX);
 	fputs("holders:", f);
-	if (n <= 0)
+	if (n <= 0 && !held_for)
 		fputs(" none", f);
+	if (held_for)
+		fprintf(f, " %ld", (long)pid);
 	for (i = 0; i < n && i < HOLDERS_MAX; i++)
 		fprintf(f, " %ld", (long)h[i].pid);
 	fputc('\n', f);
+	if (pid == 0)
+		fputs("pid: none\n", f);
+	else
+		fprintf(f, "pid: %ld %s\n", (long)pid, held_for ? "held" :
+		    "requested");
 }
 
 static void
-render_state(struct lfs_daemon *d, const struct lfs_dlease *l,
+render_state(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_snap *s, FILE *f)
 {
 	char name[LFS_HOST_NAME_MAX + 1];

@@ -542,7 +542,7 @@ view_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 		    "(%zu bytes)", fh->lease->name, size);
 		return (void)fuse_reply_err(req, EINVAL);
 	}
-	if ((r = lfs_hold_ctl(d, fh->lease, &cmd)) < 0)
+	if ((r = lfs_hold_ctl(d, fh->lease, &cmd, fuse_req_ctx(req)->uid)) < 0)
 		return (void)fuse_reply_err(req, -r);
 	fuse_reply_write(req, size);
 }

@@ -79,6 +79,39 @@ START_TEST(ctl_bad_commands)
 }
 END_TEST
 
+START_TEST(ctl_pid_commands)
+{
+	static const char *const bad[] = {
+		"acquire pid", "acquire pid ", "acquire pid 0", "acquire pid 01",
+		"acquire pid -1", "acquire pid +5", "acquire pid 4194305",
+		"acquire pid 99999999", "acquire pid 12x", "acquire pid  12",
+		"acquire pid 12 ", "acquire  pid 12", "acquire PID 12",
+		"acquire pid\t12", "acquire pid 12\n\n", "acquire 12",
+		"acquirepid 12", "release pid 12", "cancel pid 12",
+		"transfer 2 pid 12", "request pid", "request pid 1 2",
+		"request pid 0x10",
+	};
+	struct lfs_ctl_cmd c;
+	size_t i;
+
+	ck_assert_int_eq(parse("acquire pid 1234\n", &c), 0);
+	ck_assert_int_eq(c.op, LFS_CTL_ACQUIRE);
+	ck_assert_int_eq(c.pid, 1234);
+	ck_assert_int_eq(parse("request pid 1", &c), 0);
+	ck_assert_int_eq(c.op, LFS_CTL_REQUEST);
+	ck_assert_int_eq(c.pid, 1);
+	ck_assert_int_eq(parse("acquire pid 4194304", &c), 0);
+	ck_assert_int_eq(c.pid, LFS_CTL_PID_MAX);
+	/* the plain forms carry no pid */
+	ck_assert_int_eq(parse("acquire", &c), 0);
+	ck_assert_int_eq(c.pid, 0);
+	ck_assert_int_eq(parse("request\n", &c), 0);
+	ck_assert_int_eq(c.pid, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse(bad[i], &c) == -EINVAL, "accepted '%s'", bad[i]);
+}
+END_TEST
+
 START_TEST(ctl_embedded_nul_and_length)
 {
 	char buf[LFS_CTL_MAX + 8];
@@ -112,6 +145,7 @@ ctl_suite(void)
 	tcase_add_test(tc, ctl_simple_commands);
 	tcase_add_test(tc, ctl_transfer);
 	tcase_add_test(tc, ctl_bad_commands);
+	tcase_add_test(tc, ctl_pid_commands);
 	tcase_add_test(tc, ctl_embedded_nul_and_length);
 	suite_add_tcase(s, tc);
 	return s;

@@ -56,6 +56,7 @@
 
 #include <check.h>
 #include <stdarg.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 
 /* Fencing parameters for the tests, in ms.  Grace is waited out in full
@@ -434,6 +435,36 @@ START_TEST(test_alive)
 	ck_assert(!lfs_fence_alive(&h));
 	ck_assert_int_eq(lfs_fence_kill(NULL, 0, 1, 1, NULL), 0);
 	tree_remove(&t);
+}
+END_TEST
+
+/* A holder given by its pidfd (ctl `acquire pid N`): signalled and watched
+ * through the pidfd alone; no /proc lookup, so a wrong start time is no
+ * matter; a zombie counts as gone. */
+START_TEST(test_kill_by_pidfd)
+{
+	struct lfs_holder h;
+	struct holder a;
+	int status = 0;
+	pid_t pid;
+
+	a = holder_spawn(0, NULL);   /* holds no file: only its pidfd says */
+	pid = a.pid;
+	memset(&h, 0, sizeof(h));
+	h.pid = pid;
+	h.start_time = 12345;    /* not its start time: not looked at */
+	h.by_pidfd = 1;
+	h.pidfd = pidfd_open(pid, 0);
+	ck_assert_int_ge(h.pidfd, 0);
+	ck_assert(lfs_fence_alive(&h));
+	ck_assert_int_eq(lfs_fence_kill(&h, 1, T_GRACE_MS, T_BOUND_MS,
+	    &test_log), 0);
+	ck_assert(!lfs_fence_alive(&h));     /* a zombie, not reaped yet */
+	ck_assert(child_exited(pid, T_BOUND_MS, &status));
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	ck_assert(!lfs_fence_alive(&h));
+	close(h.pidfd);
+	a.pid = 0;
 }
 END_TEST
 
@@ -918,6 +949,7 @@ fence_suite(void)
 	tcase_add_test(tk, test_alive);
 	tcase_add_test(tk, test_kill_sigterm);
 	tcase_add_test(tk, test_kill_sigkill);
+	tcase_add_test(tk, test_kill_by_pidfd);
 	tcase_add_test(tk, test_run_command);
 	tcase_add_test(tg, test_fence_holder_forks_on_term);
 	tcase_add_test(tg, test_guard_overdue);

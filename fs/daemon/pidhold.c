@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pidhold.c - leases held or requested for a process: ctl `acquire pid N`
+ * and `request pid N` (ctl_exec.c parses and checks them; this file owns
+ * the process side).
+ *
+ * Such a lease is held through ctl, like a plain `acquire`, but for N:
+ *   - N exits (its pidfd turns readable; pidwatch.c): the lease is
+ *     released, or a pending request withdrawn, as a lock file's last
+ *     close would;
+ *   - fencing and shutdown stop N itself (pidfd_send_signal: SIGTERM,
+ *     kill_grace, SIGKILL), as they stop a lock file's holders, and the
+ *     guard holds a dup of the pidfd to do the same from outside;
+ *   - a lease lost at fencing while held for N stays counted in
+ *     d->fenced_pids (pid_fenced) until N has exited: no rejoin, no write
+ *     of the lease, while N may run (issue 11, case 2).
+ * The process is never re-found by pid: the pidfd pins it, so a recycled
+ * pid is never signalled nor taken for N.
+ *
+ * Locks: *_locked with table_lock held; lfs_pid_exited takes ops_lock
+ * then table_lock, as every lease operation does (daemon.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "holders.h"
+
+/* The real and saved user ids of the process of pidfd, from
+ * /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs").  0 or -errno. */
+static int
+pid_uids(pid_t pid, uid_t *real, uid_t *saved)
+{
+	char path[64], line[256];
+	unsigned long r, e, s;
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %lu %lu %lu", &r, &e, &s) == 3)
+			found = 1;
+	fclose(f);
+	if (!found)
+		return -EIO;
+	*real = (uid_t)r;
+	*saved = (uid_t)s;
+	return 0;
+}
+
+int
+lfs_pid_open(struct lfs_daemon *d, const char *lease, pid_t pid, uid_t uid,
+    int *pidfd)
+{
+	uid_t real = 0, saved = 0;
+	int fd, r;
+
+	if ((fd = pidfd_open(pid, 0)) < 0) {
+		r = -errno;
+		lfs_log(&d->log, LOG_WARNING, "%s: pid %ld: %s", lease,
+		    (long)pid, r == -ESRCH ? "no such process" : strerror(-r));
+		return r;
+	}
+	/* The pidfd pins the process: once it is open, the status read
+	 * below is of N or of nothing (N exited: then the pidfd says so
+	 * after it, and the pid cannot have been reused before). */
+	r = uid == 0 ? 0 : pid_uids(pid, &real, &saved);
+	if (r == 0 && lfs_pidfd_exited(fd))
+		r = -ESRCH;
+	if (r == 0 && uid != 0 && uid != real && uid != saved)
+		r = -EPERM;
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: pid %ld: %s", lease,
+		    (long)pid, r == -ESRCH ? "no such process" : r == -EPERM ?
+		    "the writer may not signal it (as kill(2))" : strerror(-r));
+		close(fd);
+		return r;
+	}
+	*pidfd = fd;
+	return 0;
+}
+
+int
+lfs_pid_begin_locked(struct lfs_daemon *d, struct lfs_dlease *l, pid_t pid,
+    int pidfd)
+{
+	int64_t t;
+
+	t = lfs_pidwatch_add(&d->pidwatch, pidfd, l);
+	if (t < 0) {
+		close(pidfd);
+		return (int)t;
+	}
+	l->pid = pid;
+	l->pidfd = pidfd;
+	l->pid_token = (uint64_t)t;
+	l->pid_fenced = 0;
+	lfs_guard_pid_lease(&d->guard, l->name, pidfd);
+	return 0;
+}
+
+void
+lfs_pid_end_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	if (l->pid == 0)
+		return;
+	if (l->pid_fenced) {
+		l->pid_fenced = 0;
+		d->fenced_pids--;
+		lfs_watch_kick_locked(d);
+	}
+	lfs_pidwatch_remove(&d->pidwatch, l->pid_token);
+	close(l->pidfd);
+	lfs_guard_pid_lease(&d->guard, l->name, -1);
+	l->pid = 0;
+	l->pidfd = -1;
+	l->pid_token = 0;
+}
+
+void
+lfs_pid_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	if (l->pid == 0 || l->pid_fenced)
+		return;
+	l->pid_fenced = 1;
+	d->fenced_pids++;
+}
+
+void
+lfs_pid_exited(void *arg, void *key, uint64_t token)
+{
+	struct lfs_daemon *d = arg;
+	struct lfs_dlease *l = key;
+	struct fuse_pollhandle *ph = NULL;
+	struct lfs_leader held;
+	int release = 0, cancel = 0, fenced = 0;
+	pid_t pid;
+
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	if (l->pid == 0 || l->pid_token != token) {
+		/* released, transferred or withdrawn meanwhile */
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_ops_unlock(d);
+		return;
+	}
+	pid = l->pid;
+	if (l->pid_fenced) {
+		fenced = 1;
+		lfs_pid_end_locked(d, l);
+	} else if (l->held && !l->lost && l->how == LFS_HOW_PID) {
+		held = l->leader;
+		ph = lfs_hold_detach_locked(l); /* ends the pid hold */
+		release = 1;
+	} else if (l->req_how == LFS_HOW_PID) {
+		lfs_pid_end_locked(d, l);
+		l->req_how = LFS_HOW_NONE;
+		cancel = 1;
+	} else {
+		lfs_pid_end_locked(d, l);
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	if (fenced)
+		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld, which held it when "
+		    "fencing began, has exited", l->name, (long)pid);
+	if (release) {
+		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld exited; releasing",
+		    l->name, (long)pid);
+		lfs_hold_release_disk(d, l, &held);
+	}
+	if (cancel) {
+		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld exited before the "
+		    "lease arrived; request withdrawn", l->name, (long)pid);
+		lfs_hold_cancel_request(d, l);
+	}
+	lfs_ops_unlock(d);
+	lfs_watch_kick(d);
+}
+
+int
+lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max)
+{
+	struct lfs_dlease *l;
+	int n = 0, fd;
+
+	pthread_mutex_lock(&d->table_lock);
+	for (l = d->leases; l != NULL && n < max; l = l->next) {
+		if (l->pid == 0 || !(l->pid_fenced || (l->held && !l->lost &&
+		    l->how == LFS_HOW_PID)))
+			continue;
+		/* a dup: the pid hold may end (and close its own) while the
+		 * caller is still signalling through this one */
+		if ((fd = fcntl(l->pidfd, F_DUPFD_CLOEXEC, 0)) < 0)
+			continue;
+		memset(&h[n], 0, sizeof(h[n]));
+		h[n].pid = l->pid;
+		h[n].by_pidfd = 1;
+		h[n].pidfd = fd;
+		n++;
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	return n;
+}
+
+void
+lfs_pid_holders_free(struct lfs_holder *h, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (h[i].by_pidfd)
+			close(h[i].pidfd);
+}
