@@ -15,8 +15,8 @@
 #                     the old owner and the first of the new one.  sanlock:
 #                     from libvirt's logs, the source's release (its Release
 #                     call returned: "Preserving lock state" in the STOP
-#                     handler) to the destination's acquire (its Acquire
-#                     call, before `cont`, returned: the RESUME event).
+#                     handler) to the destination's acquire (the sanlock
+#                     driver's "Acquire completed", before `cont`).
 #   downtime          the guest's CPUs stopped on the source (libvirt's STOP
 #                     event) to running on the destination (its RESUME
 #                     event), from libvirt's logs on the same clock.
@@ -60,7 +60,9 @@ run_migrations() {
 		if [ "$mode" = sanlock ]; then
 			local rel acq
 			rel=$(log_ms "$WORK/v$from/libvirtd.log" "/qemuProcessHandleStop:.*Preserving lock state/p" | tail -n 1)
-			echo "$((resume - rel))" >>"$WORK/sanlock.win"
+			acq=$(log_ms "$WORK/v$to/libvirtd.log" "/Acquire completed/p" | tail -n 1)
+			[ -n "$rel" ] && [ -n "$acq" ] || fail "sanlock: no release/acquire in libvirt's logs"
+			echo "$((acq - rel))" >>"$WORK/sanlock.win"
 		fi
 	done
 }

@@ -448,6 +448,32 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* the source of a migration that failed after the switchover's transfer
+ * resumes: the state saved at its pause names the destination at
+ * generation G, and the lease is now free at G+1: the destination's QEMU
+ * held it and exited (libvirt killed it when its Finish failed), and nobody
+ * took it since.  Take it again for our QEMU, held for its pid (ctl
+ * `acquire pid`): the guest then runs here only, as before the migration. */
+static int take_back(struct lfv_dom *dom, const struct lfv_res *r,
+    const struct lfv_entry *e)
+{
+	char cmd[40];
+	int rc;
+
+	snprintf(cmd, sizeof(cmd), "acquire pid %d", dom->pid);
+	rc = lfv_ctl(r->dir, cmd);
+	if (rc < 0) {
+		lfv_log("%s: lease %s came back free from host %d, but taking "
+		    "it again for QEMU (pid %d) failed: %s: refusing to resume",
+		    dom->name, r->key, e->owner, dom->pid, strerror(-rc));
+		return -1;
+	}
+	lfv_log("%s: lease %s came back free from host %d after a failed "
+	    "migration: acquired again for QEMU (pid %d)", dom->name, r->key,
+	    e->owner, dom->pid);
+	return 0;
+}
+
 /* before `cont`: is lease R held by QEMU (dom->pid) as STATE allows? */
 static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
     const char *state)
@@ -514,7 +540,10 @@ static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
 		    dom->name, r->key, e.owner, st.generation);
 		return 0;
 	}
-	/* our own lock file: still held by it? (a lost one is not) */
+	if (have && e.owner != me && e.owner != 0 &&
+	    !strcmp(st.state, "free") && st.generation == e.generation + 1)
+		return take_back(dom, r, &e);
+	/* our own lock file (or a take_back): still held for QEMU? */
 	if (strcmp(st.state, "held here") || !lfv_is_holder(&st, dom->pid) ||
 	    (have && e.owner == me && e.generation != st.generation)) {
 		lfv_log("%s: lease %s no longer held by QEMU (pid %d): state "

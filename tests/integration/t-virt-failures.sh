@@ -82,8 +82,38 @@ t_wait_for 10 grep -qx 'request: none' "$MNT_1/vm2/state" || fail "the cancelled
 # later pause is not taken for a migration)
 vsh 1 suspend vm2 >/dev/null && vsh 1 resume vm2 >/dev/null || fail "suspend/resume after the abort"
 [ "$(owner vm2)" = "1 h1" ] || fail "a pause after the abort moved the lease"
-vsh 1 destroy vm2 >/dev/null
 t_log "cancelled migration: vm2 ran on A throughout, lease unchanged"
+
+# a destination that fails after the switchover's transfer: B's libvirtd
+# is stopped (SIGSTOP) once the copy runs, so that the source's Finish call
+# waits; the copy is let converge, the source pauses and transfers the
+# lease to B's QEMU, which is then killed (freeing it) before B's libvirtd
+# goes on.  B's Finish fails, the source resumes and takes the lease back.
+t_bg mig4 virsh -q -c "$(virt_uri 1)" migrate --live --p2p --unsafe --bandwidth 1 vm2 "$(virt_uri 2)" tcp://127.0.0.1
+mig=$T_LAST_PID
+t_wait_for 60 grep -qx 'request: 2 h2' "$MNT_1/vm2/state" || fail "B did not request vm2"
+# the copy runs (QEMU's migration is active: libvirt's Prepare on B has
+# returned, the source is in its Perform phase)
+copying() { vsh 1 domjobinfo vm2 | grep -Eq '^Data processed: +[0-9.]*[1-9]'; }
+t_wait_for 30 copying || fail "no copy of vm2 running: $(vsh 1 domjobinfo vm2)"
+kill -STOP "$LVPID_2"
+T_CLEANUP_FIRST+=("kill -CONT $LVPID_2")
+qb=$(virt_qemu_pid 2 vm2)
+vsh 1 migrate-setmaxdowntime vm2 60000 || fail "migrate-setmaxdowntime"
+t_wait_for 60 grep -q 'transferred lease vm2 to host 2' "$WORK/v1/plugin.log" || fail "no transfer"
+[ "$(owner vm2)" = "2 h2" ] || fail "vm2 not owned by B after the transfer"
+kill -KILL "$qb"
+t_wait_for 10 bash -c "[ \"\$(cat $MNT_1/vm2/owner)\" = free ]" || fail "B's dead QEMU did not free vm2"
+kill -CONT "$LVPID_2"
+t_wait_for 90 t_gone "$mig" || fail "migration did not end"
+wait "$mig" && fail "migration succeeded with its destination killed after the transfer"
+t_wait_for 30 eval '[ "$(virt_state 1 vm2)" = running ]' || fail "vm2 not running on A: $(virt_state 1 vm2)"
+[ "$(owner vm2)" = "1 h1" ] || fail "vm2 not owned by A again"
+grep -q "pid: $(virt_qemu_pid 1 vm2) held" "$MNT_1/vm2/state" || fail "vm2 not held for A's QEMU: $(cat "$MNT_1/vm2/state")"
+grep -q 'acquired again for QEMU' "$WORK/v1/plugin.log" || fail "no take-back in A's log"
+vsh 1 destroy vm2 >/dev/null
+t_wait_for 10 bash -c "[ \"\$(cat $MNT_1/vm2/owner)\" = free ]" || fail "destroy did not free vm2 (held for the pid)"
+t_log "destination killed after the transfer: A resumed vm2 with its lease taken back"
 
 # SIGKILL of A's leasefs daemon: its guard kills QEMU, then host 2 may
 # start the guest once host 1 is dead (host_dead after its last renewal)

@@ -227,6 +227,28 @@ START_TEST(resume_own_lock)
 	dom = fake(1, "held", "none", 2, 6, 0);
 	ck_assert_int_eq(resume_check(dom, &dom->res[0],
 	    "leasefs1 rig/vm1:6:2"), -1);
+	/* transferred at the switchover, the destination's QEMU died and
+	 * freed it, nobody else had it: taken back for our QEMU by pid */
+	dom = fake(1, "free", "none", 0, 7, 0);
+	write_file(tmp, "m/vm1/ctl", "");
+	ck_assert_int_eq(resume_check(dom, &dom->res[0],
+	    "leasefs1 rig/vm1:6:2"), 0);
+	{
+		char path[512], got[64] = "", want[64];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/m/vm1/ctl", tmp);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+		fclose(f);
+		snprintf(want, sizeof(want), "acquire pid %d", (int)getpid());
+		ck_assert_str_eq(got, want);
+	}
+	/* free, but someone else held it since (T+3): not taken back */
+	dom = fake(1, "free", "none", 0, 9, 0);
+	ck_assert_int_eq(resume_check(dom, &dom->res[0],
+	    "leasefs1 rig/vm1:6:2"), -1);
 	/* held here, but not by our QEMU (its lock file was lost) */
 	dom = fake(1, "held here", "4194304", 1, 7, 0);
 	ck_assert_int_eq(resume_check(dom, &dom->res[0], NULL), -1);
