@@ -20,6 +20,9 @@
 #   downtime          the guest's CPUs stopped on the source (libvirt's STOP
 #                     event) to running on the destination (its RESUME
 #                     event), from libvirt's logs on the same clock.
+#   release, acquire  the lock manager's share of the downtime: the source's
+#                     Release call in the STOP handler, and the destination's
+#                     Acquire call up to the RESUME event (with `cont`).
 # Times are wall-clock, ms, on this machine; prints a table and writes
 # bench/out/virt-compare.csv.  Needs what t-virt-migrate.sh needs, plus the
 # packages libvirt-sanlock and sanlock for the sanlock column.
@@ -48,6 +51,8 @@ log_ms() {
 run_migrations() {
 	local mode=$1 i from to stop resume
 	: >"$WORK/$mode.dt"
+	: >"$WORK/$mode.rel"
+	: >"$WORK/$mode.acq"
 	for i in $(seq "$N"); do
 		if [ $((i % 2)) = 1 ]; then from=1 to=2; else from=2 to=1; fi
 		virt_migrate "$from" "$to" vm1 || fail "$mode: migration $i failed"
@@ -55,6 +60,15 @@ run_migrations() {
 		resume=$(log_ms "$WORK/v$to/libvirtd.log" '/qemuProcessHandleResume:.*vm1 into running state, reason .migrated/p' | tail -n 1)
 		[ -n "$stop" ] && [ -n "$resume" ] || fail "$mode: no STOP/RESUME in libvirt's logs"
 		echo "$((resume - stop))" >>"$WORK/$mode.dt"
+		# the lock manager's share of it: the source's Release in the
+		# STOP handler, and the destination's Acquire up to the RESUME
+		# event (which includes QEMU's `cont`)
+		local r0 r1 a0
+		r0=$(log_ms "$WORK/v$from/libvirtd.log" '/qemuProcessHandleStop:.*vm1 to paused state, reason migration/,/Preserving lock state/{/virLockManagerRelease/p}' | tail -n 1)
+		r1=$(log_ms "$WORK/v$from/libvirtd.log" '/qemuProcessHandleStop:.*Preserving lock state/p' | tail -n 1)
+		a0=$(log_ms "$WORK/v$to/libvirtd.log" '/qemuProcessStartCPUs:.*Using lock state/p' | tail -n 1)
+		echo "$((r1 - r0))" >>"$WORK/$mode.rel"
+		echo "$((resume - a0))" >>"$WORK/$mode.acq"
 		# the sanlock window: release returned on the source, acquire
 		# returned on the destination
 		if [ "$mode" = sanlock ]; then
@@ -146,15 +160,16 @@ fi
 
 # ---- the table ----
 {
-	echo "manager,migrations,ownerless_min_ms,ownerless_median_ms,ownerless_max_ms,downtime_min_ms,downtime_median_ms,downtime_max_ms"
+	echo "manager,migrations,ownerless_min_ms,ownerless_median_ms,ownerless_max_ms,downtime_min_ms,downtime_median_ms,downtime_max_ms,release_median_ms,acquire_to_running_median_ms"
+	med() { stats "$1" | cut -d' ' -f2; }
 	read -r a b c <<<"$(stats "$WORK/nop.dt")"
-	echo "nop,$N,,,,$a,$b,$c"
+	echo "nop,$N,,,,$a,$b,$c,$(med "$WORK/nop.rel"),$(med "$WORK/nop.acq")"
 	read -r a b c <<<"$(stats "$WORK/leasefs.dt")"
-	echo "leasefs,$N,0,0,0,$a,$b,$c"
+	echo "leasefs,$N,0,0,0,$a,$b,$c,$(med "$WORK/leasefs.rel"),$(med "$WORK/leasefs.acq")"
 	if [ "$have_sanlock" = 1 ]; then
 		read -r w1 w2 w3 <<<"$(stats "$WORK/sanlock.win")"
 		read -r a b c <<<"$(stats "$WORK/sanlock.dt")"
-		echo "sanlock,$N,$w1,$w2,$w3,$a,$b,$c"
+		echo "sanlock,$N,$w1,$w2,$w3,$a,$b,$c,$(med "$WORK/sanlock.rel"),$(med "$WORK/sanlock.acq")"
 	fi
 } >"$OUT/virt-compare.csv"
 echo "leasefs: $frees reads of 'free' by a 1 ms watcher over $N migrations ($changes owner changes)"
