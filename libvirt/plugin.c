@@ -19,6 +19,8 @@
  *       for on incoming is accepted only with a migration state naming the
  *       source, and only at generation+1: exactly the source's one transfer.
  *       A fresh start (no state) takes no lease that arrived by transfer.
+ *       A source whose migration failed after its transfer takes the lease
+ *       back (take_back) when it is free at the very next generation.
  *   pause, libvirtd (Release)                            release_one()
  *       during an outgoing migration (libvirt's status XML says
  *       async='migration out': the STOP of the switchover), transfer the
