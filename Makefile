@@ -71,6 +71,14 @@ FS_HDR    := $(wildcard fs/*.h fs/daemon/*.h)
 UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 TOOL_SRC  := $(wildcard tests/tools/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
+# libvirt/: leasefs.so, the libvirt lock manager, built when libvirt's
+# development files are present (pkg-config libvirt); installed into
+# libvirt's lock-driver directory.  It links no libvirt symbol: the .pc file
+# only tells that libvirt is there and where its libdir is.
+LIBVIRT_SRC := $(wildcard libvirt/*.c)
+LIBVIRT_HDR := $(wildcard libvirt/*.h)
+HAVE_LIBVIRT := $(shell $(PKG_CONFIG) --exists libvirt && echo yes)
+LOCKDRIVERDIR ?= $(shell $(PKG_CONFIG) --variable=libdir libvirt 2>/dev/null)/libvirt/lock-driver
 
 # $(call build_rules,DIR,CFLAGS)
 define build_rules
@@ -88,13 +96,17 @@ $(1)/tools/%: tests/tools/%.c $(1)/libleasefs.a $(wildcard core/*.h) | $(1)/tool
 	$$(CC) $$(STD) $$(WARN) $(2) $$(CPPFLAGS) $$(UUID_CFLAGS) -Icore $$(LDFLAGS) -o $$@ $$< $(1)/libleasefs.a $$(UUID_LIBS) $$(AIO_LIBS) -lpthread
 $(1)/bench/%: bench/%.c | $(1)/bench
 	$$(CC) $$(STD) $$(WARN) $(2) -o $$@ $$<
-$(1)/core $(1)/fs $(1)/fs/daemon $(1)/tests $(1)/tools $(1)/bench:
+$(1)/libvirt/leasefs.so: $(LIBVIRT_SRC) $(LIBVIRT_HDR) | $(1)/libvirt
+	$$(CC) $$(STD) $$(WARN) $(3) $$(CPPFLAGS) -fPIC -shared -fvisibility=hidden $$(LDFLAGS) -o $$@ $(LIBVIRT_SRC)
+$(1)/core $(1)/fs $(1)/fs/daemon $(1)/tests $(1)/tools $(1)/bench $(1)/libvirt:
 	mkdir -p $$@
 endef
 
-$(eval $(call build_rules,build,$(CFLAGS)))
-$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN)))
-$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN)))
+# the third argument builds libvirt/leasefs.so: it is loaded into libvirtd,
+# which has no sanitizer runtime, so build-san/ builds it -Werror only
+$(eval $(call build_rules,build,$(CFLAGS),$(CFLAGS)))
+$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN),$(DEVFLAGS)))
+$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN),$(DEVFLAGS)))
 # a unit test that compiles fs/ sources in (check_mountopts.c) is remade when
 # they change: the compiler lists what each test included
 -include $(wildcard build/tests/*.d build-san/tests/*.d)
@@ -103,10 +115,20 @@ UNITS      = $(patsubst tests/unit/%.c,%,$(UNIT_SRC))
 TOOLS      = $(patsubst tests/tools/%.c,%,$(TOOL_SRC))
 BENCHES    = $(patsubst bench/%.c,%,$(BENCH_SRC))
 
-all: build/leasefs $(addprefix build/tools/,$(TOOLS))
+ifeq ($(HAVE_LIBVIRT),yes)
+PLUGIN = libvirt-plugin
+else
+PLUGIN = no-libvirt-plugin
+endif
+all: build/leasefs $(addprefix build/tools/,$(TOOLS)) $(PLUGIN)
 	ln -sf build/leasefs leasefs
 
+libvirt-plugin: build/libvirt/leasefs.so
+no-libvirt-plugin:
+	@echo "libvirt/leasefs.so not built: no libvirt development files (pkg-config libvirt; scripts/install-deps installs libvirt-dev)"
+
 san: build-san/leasefs $(addprefix build-san/tests/,$(UNITS)) $(addprefix build-san/tools/,$(TOOLS)) \
+    $(if $(HAVE_LIBVIRT),build-san/libvirt/leasefs.so,no-libvirt-plugin) \
     build-san/sim/leasefs-sim build/sim/leasefs-sim
 
 # every binary runs, also after one failed; the target fails if any did
@@ -148,7 +170,7 @@ bench: all $(addprefix build/bench/,$(BENCHES))
 	    BENCHBIN=$(CURDIR)/build/bench bash bench/run
 
 bench-deps:
-	apt-get install -y sanlock python3-sanlock gnuplot-nox
+	apt-get install -y sanlock python3-sanlock gnuplot-nox libvirt-sanlock
 
 valgrind: build/leasefs $(addprefix build/tests/,$(UNITS))
 	@set -e; for t in $(addprefix build/tests/,$(UNITS)); do \
@@ -160,6 +182,11 @@ SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 	    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 MANPAGES = build/man/leasefs.8 build/man/leasefs.5
 GENERATED = $(MANPAGES) build/systemd/leasefs@.service
+# the libvirt lock manager and its page, when libvirt-dev is there
+# (HAVE_LIBVIRT=no leaves them out, as debian/rules does for now)
+ifeq ($(HAVE_LIBVIRT),yes)
+GENERATED += build/man/leasefs-libvirt.8 build/libvirt/leasefs.so
+endif
 
 # remade when a substituted value changes (make, then make install PREFIX=)
 build/subst.stamp: FORCE
@@ -193,8 +220,13 @@ install: dist-files
 	install -m 644 build/systemd/leasefs@.service $(DESTDIR)$(UNITDIR)/
 	install -m 644 systemd/leasefs.tmpfiles $(DESTDIR)$(TMPFILESDIR)/leasefs.conf
 	install -m 644 examples/leasefs.conf examples/demo.sh \
-	    examples/migrate-demo.sh examples/libvirt-qemu-hook \
+	    examples/migrate-demo.sh examples/qemu-leasefs.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/
+ifeq ($(HAVE_LIBVIRT),yes)
+	install -d $(DESTDIR)$(LOCKDRIVERDIR)
+	install -m 644 build/libvirt/leasefs.so $(DESTDIR)$(LOCKDRIVERDIR)/leasefs.so
+	install -m 644 build/man/leasefs-libvirt.8 $(DESTDIR)$(MANDIR)/man8/leasefs-libvirt.8
+endif
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/leasefs $(DESTDIR)$(MOUNTHELPERDIR)/mount.leasefs \
@@ -202,8 +234,9 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/leasefs.5 \
 	    $(DESTDIR)$(UNITDIR)/leasefs@.service \
 	    $(DESTDIR)$(TMPFILESDIR)/leasefs.conf \
+	    $(DESTDIR)$(LOCKDRIVERDIR)/leasefs.so $(DESTDIR)$(MANDIR)/man8/leasefs-libvirt.8 \
 	    $(addprefix $(DESTDIR)$(DOCDIR)/examples/,leasefs.conf demo.sh \
-	        migrate-demo.sh libvirt-qemu-hook)
+	        migrate-demo.sh qemu-leasefs.conf)
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # debian/changelog must name the version fs/version.h holds
