@@ -1,5 +1,15 @@
 # Stock libvirtd with lock_manager "leasefs": suspend/resume and a libvirtd restart keep the lease; a migration whose destination fails, and one cancelled with domjobabort, leave the guest running on the source with its lease at the same generation; SIGKILL of the source's leasefs daemon kills the guest before host 2 can start it.
 # SPDX-License-Identifier: GPL-2.0-or-later
+# Not in `make check` (run-all runs t-*.sh only): `make check-virt-failures`.
+# Beside other load it failed 2 runs of 4 at "vm2 not owned by A again", and
+# the failure is a real hole, open: when B's QEMU dies while the migration is
+# in its device phase (after the source paused and the plugin transferred the
+# lease), QEMU fails the migration and resumes the source by itself
+# (libvirtd.log: "changed state to failed", then qemuProcessHandleResume
+# "reason 'unpaused'"), with no lock-manager call: the source guest runs
+# without the lease.  libvirt-sanlock, which releases at the same pause, looks
+# exposed the same way; a fix must stop QEMU from resuming itself or kill a
+# source whose lease left (its lock file lost) before it may run again.
 # Two libvirtd instances (hosts 1 and 2, tests/integration/virt.sh).
 # io_timeout 2 s: host_dead is 16 s (8 io), the wait of the last step.
 source "$(dirname "$0")/lib.sh"
