@@ -90,12 +90,9 @@ write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
 	uuid_copy(rec.identity, ls->identity);
 	strcpy(rec.name, ls->host_name);
 	rv = lfs_host_encode(&rec, buf, S);
-	if (rv == 0) {
-		uint64_t submit_ms = lfs_clock_ms(ls->clock);
-
-		rv = lfs_io_write(io, sector_offset(ls, ls->host_id), buf, S);
-		lfs_lockspace_write_done(ls, submit_ms, rv);
-	}
+	if (rv == 0)
+		rv = lfs_lockspace_write(ls, io, sector_offset(ls, ls->host_id),
+		    buf, S);
 	free(buf);
 	return rv;
 }
@@ -460,6 +457,13 @@ lfs_delta_since_renewal_ms(struct lfs_lockspace *ls)
 	r = ls->renewed_ms;
 	pthread_mutex_unlock(&ls->view_lock);
 	return lfs_clock_ms(ls->clock) - r;
+}
+
+int
+lfs_delta_generation_live(struct lfs_lockspace *ls)
+{
+	return lfs_delta_since_renewal_ms(ls) < ls->to.renewal_fail_ms ?
+	    0 : -EIO;
 }
 
 int

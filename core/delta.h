@@ -67,6 +67,12 @@ int lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io);
 /* Milliseconds since the submit time of our last good renewal. */
 uint64_t lfs_delta_since_renewal_ms(struct lfs_lockspace *ls);
 
+/* 0 while our generation may still write its Disk Paxos blocks: less
+ * than renewal_fail since our last good renewal; else -EIO (paxos.h
+ * invariant 7: every write of a finished generation must land before a
+ * next incarnation of our id writes the same sectors). */
+int lfs_delta_generation_live(struct lfs_lockspace *ls);
+
 /* 0 when a write submitted now, if it hangs, is given up (io_timeout)
  * before renewal_fail, measured from our last good renewal; else -EIO.
  * For writes that would do harm landing after another host took over

@@ -390,13 +390,8 @@ unguarded_write(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
     const void *buf, size_t len)
 {
 	int rv = fresh_for_unguarded_write(ls);
-	uint64_t submit_ms = lfs_clock_ms(ls->clock);
 
-	if (rv < 0)
-		return rv;
-	rv = lfs_io_write(io, offset, buf, len);
-	lfs_lockspace_write_done(ls, submit_ms, rv);
-	return rv;
+	return rv < 0 ? rv : lfs_lockspace_write(ls, io, offset, buf, len);
 }
 
 /* Write the table sector that holds entry k, from the table image. */

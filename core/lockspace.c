@@ -424,15 +424,20 @@ lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 	return rv;
 }
 
-void
-lfs_lockspace_write_done(struct lfs_lockspace *ls, uint64_t submit_ms, int rv)
+int
+lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len)
 {
+	uint64_t submit_ms = lfs_clock_ms(ls->clock);
+	int rv = lfs_io_write(io, offset, buf, len);
+
 	if (rv == 0)
-		return;
+		return 0;
 	pthread_mutex_lock(&ls->view_lock);
 	if (submit_ms > ls->uncertain_write_ms)
 		ls->uncertain_write_ms = submit_ms;
 	pthread_mutex_unlock(&ls->view_lock);
+	return rv;
 }
 
 /* Called with view_lock held. */

@@ -149,11 +149,12 @@ void lfs_hosts_apply(struct lfs_lockspace *ls, const unsigned char *buf,
 size_t lfs_hosts_area_bytes(const struct lfs_lockspace *ls);
 
 /* Liveness of (host_id, gen) now, from the view; gen 0 means any. */
-/* Every lease write of ours reports here how it ended (rv of lfs_io_write,
- * submitted at submit_ms), so that lfs_delta_leave() knows how long a write
- * that failed may still land.  Takes view_lock. */
-void lfs_lockspace_write_done(struct lfs_lockspace *ls, uint64_t submit_ms,
-    int rv);
+/* Every lease write of ours goes through here: lfs_io_write(), and when it
+ * fails or times out its submit time is kept (ls->uncertain_write_ms), so
+ * that lfs_delta_leave() knows how long it may still land.  Takes
+ * view_lock. */
+int lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len);
 
 enum lfs_host_state lfs_host_state(struct lfs_lockspace *ls, uint32_t host_id,
     uint64_t gen);

@@ -201,7 +201,7 @@ live_generation(struct lfs_lockspace *ls)
 {
 	uint64_t since = lfs_delta_since_renewal_ms(ls);
 
-	if (since < ls->to.renewal_fail_ms)
+	if (lfs_delta_generation_live(ls) == 0)
 		return 0;
 	lfs_log(ls->log, LOG_ERR, "refusing a lease write %llu ms after our "
 	    "last good renewal: generation %llu is finished (renewal_fail %u ms)",
@@ -224,12 +224,8 @@ write_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
 	rv = encode(rec, buf, S);
 	if (rv == 0)
 		rv = live_generation(ls);
-	if (rv == 0) {
-		uint64_t submit_ms = lfs_clock_ms(ls->clock);
-
-		rv = lfs_io_write(io, offset, buf, S);
-		lfs_lockspace_write_done(ls, submit_ms, rv);
-	}
+	if (rv == 0)
+		rv = lfs_lockspace_write(ls, io, offset, buf, S);
 	free(buf);
 	return rv;
 }

@@ -68,19 +68,15 @@ write_mode(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	rv = lfs_dblock_encode(d, buf, S);
 	/* paxos.h invariant 7: a finished generation writes no dblock, so
 	 * that all its writes land before a next incarnation writes them */
-	if (rv == 0 && lfs_delta_since_renewal_ms(ls) >= ls->to.renewal_fail_ms) {
+	if (rv == 0 && lfs_delta_generation_live(ls) < 0) {
 		lfs_log(ls->log, LOG_ERR, "slot %u: refusing a mode write: "
 		    "generation %llu is finished", slot,
 		    (unsigned long long)ls->generation);
 		rv = -EIO;
 	}
-	if (rv == 0) {
-		uint64_t submit_ms = lfs_clock_ms(ls->clock);
-
-		rv = lfs_io_write(io, dblock_offset(ls, slot, ls->host_id), buf,
-		    S);
-		lfs_lockspace_write_done(ls, submit_ms, rv);
-	}
+	if (rv == 0)
+		rv = lfs_lockspace_write(ls, io, dblock_offset(ls, slot,
+		    ls->host_id), buf, S);
 	free(buf);
 	return rv;
 }

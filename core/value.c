@@ -112,12 +112,7 @@ lfs_value_write(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = -EIO;
 		goto out;
 	}
-	{
-		uint64_t submit_ms = lfs_clock_ms(ls->clock);
-
-		rv = lfs_io_write(io, value_offset(ls, ref->slot), buf, S);
-		lfs_lockspace_write_done(ls, submit_ms, rv);
-	}
+	rv = lfs_lockspace_write(ls, io, value_offset(ls, ref->slot), buf, S);
 	if (rv == 0 && out != NULL)
 		*out = *v;
 out:
