@@ -936,7 +936,10 @@ lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
 	if ((rv = lfs_paxos_settled(ls, io)) < 0 ||
 	    (rv = lfs_paxos_read_request(ls, io, ref, &rq)) < 0)
 		return rv;
-	if (!want) {
+	if (want != LFS_REQUEST_ASK && want != LFS_REQUEST_CLAIM &&
+	    want != LFS_REQUEST_CLEAR)
+		return -EINVAL;
+	if (want == LFS_REQUEST_CLEAR) {
 		if (rq.host_id != ls->host_id)
 			return 0;
 		rq.host_id = 0;
@@ -946,9 +949,17 @@ lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
 			return rv;
 		rq.host_id = ls->host_id;
 		rq.host_gen = ls->generation;
-		rq.lver = ld.lver;
+		/* a claim: one past the leader read (paxos.h, requests) */
+		rq.lver = ld.lver + (want == LFS_REQUEST_CLAIM);
 	}
 	rq.seq++;
 	return write_sector(ls, io, slot_offset(ls, ref->slot, 1), enc_request,
 	    &rq);
+}
+
+int
+lfs_request_is_claim(const struct lfs_request *rq,
+    const struct lfs_leader *held)
+{
+	return rq->host_id != 0 && rq->lver == held->lver + 1;
 }

@@ -156,11 +156,31 @@ int lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
     uint32_t to_id, uint64_t to_gen, struct lfs_leader *out);
 
-/* Request record: read, and write ours (want != 0) or clear it if ours. */
+/*
+ * Request record: read, and write ours or clear it if ours.  want is one of
+ *   LFS_REQUEST_CLEAR  clear the record if it still names us;
+ *   LFS_REQUEST_ASK    name us, at the leader's lver now (a hint: "give it
+ *                      to me when you can");
+ *   LFS_REQUEST_CLAIM  name us, at the leader's lver now + 1: a claim, "I
+ *                      am ready: complete the handover you armed for me".
+ * A claim is told from a request by lfs_request_is_claim(): no ASK can
+ * carry the lver one past that of a leader that still holds, since an ASK
+ * records a leader it read, and lvers only grow; so an owner that armed a
+ * handover (the daemon's ctl `handover`) and reads a claim of the armed
+ * host knows that host wrote it after the owner's own tenure began, with
+ * the purpose of taking it now.  Requests stay hints: a claim grants
+ * nothing by itself, the owner decides (and writes) the transfer.
+ */
+#define LFS_REQUEST_CLEAR 0
+#define LFS_REQUEST_ASK 1
+#define LFS_REQUEST_CLAIM 2
 int lfs_paxos_read_request(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_request *out);
 int lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, int want);
+/* 1 when rq is a claim (see above) on the lease held as *held, else 0. */
+int lfs_request_is_claim(const struct lfs_request *rq,
+    const struct lfs_leader *held);
 
 /* Ballot numbers: unique per host, k * max_hosts + host_id. */
 uint64_t lfs_ballot_next(uint64_t above, uint32_t max_hosts, uint32_t host_id);

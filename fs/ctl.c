@@ -23,6 +23,9 @@ static const struct {
 	{ "transfer", LFS_CTL_TRANSFER, 1, 0 },
 	{ "request", LFS_CTL_REQUEST, 0, 1 },
 	{ "cancel", LFS_CTL_CANCEL, 0, 0 },
+	{ "handover", LFS_CTL_HANDOVER, 1, 0 },
+	{ "keep", LFS_CTL_KEEP, 0, 0 },
+	{ "claim", LFS_CTL_CLAIM, 0, 0 },
 };
 
 #define CTL_NWORDS (sizeof(ctl_words) / sizeof(ctl_words[0]))

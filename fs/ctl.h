@@ -15,6 +15,11 @@
  *   request             ask the owner for the lease (then held through ctl)
  *   request pid N       ask for it for process N (held for N on arrival)
  *   cancel              withdraw our request
+ *   handover HOST       arm a transfer to HOST, whose request is pending:
+ *                       the lease stays held here until HOST claims it
+ *   keep                disarm a handover; 0 only while still held here
+ *   claim               turn our pending request into a claim: "ready,
+ *                       complete the handover armed for me"
  *
  * N is a decimal process id in 1..LFS_CTL_PID_MAX without a sign or a
  * leading zero (a pid is never written so by the kernel, and "010" read
@@ -40,11 +45,15 @@ enum lfs_ctl_op {
 	LFS_CTL_TRANSFER,
 	LFS_CTL_REQUEST,
 	LFS_CTL_CANCEL,
+	LFS_CTL_HANDOVER,
+	LFS_CTL_KEEP,
+	LFS_CTL_CLAIM,
 };
 
 struct lfs_ctl_cmd {
 	enum lfs_ctl_op op;
-	char host[LFS_HOST_NAME_MAX + 1]; /* transfer: the target as written */
+	char host[LFS_HOST_NAME_MAX + 1]; /* transfer, handover: the target
+	                            as written */
 	uint32_t host_id;        /* transfer: the number when host is all digits
 	                            and in 1..LFS_MAX_HOSTS, else 0 */
 	int32_t pid;             /* acquire/request: "pid N" given, else 0 */

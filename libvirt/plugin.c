@@ -16,16 +16,32 @@
  *       name this host.  Anything else -> the start fails.
  *   resume, libvirtd before `cont` (Acquire 0)           resume_check()
  *       the lease must be held here by QEMU's own file.  A lease QEMU waits
- *       for on incoming is accepted only with a migration state naming the
+ *       for on incoming is claimed (ctl `claim`: the source's daemon then
+ *       transfers it) and accepted only with a migration state naming the
  *       source, and only at generation+1: exactly the source's one transfer.
  *       A fresh start (no state) takes no lease that arrived by transfer.
- *       A source whose migration failed after its transfer takes the lease
- *       back (take_back) when it is free at the very next generation.
+ *       On the source, `keep` first disarms the handover (a resume after a
+ *       failed migration); a source whose migration failed after the
+ *       transfer takes the lease back (take_back) when the destination let
+ *       it go free just after it arrived, and nobody took it since.
  *   pause, libvirtd (Release)                            release_one()
  *       during an outgoing migration (libvirt's status XML says
- *       async='migration out': the STOP of the switchover), transfer the
- *       lease to the host that requested it; otherwise keep it (a paused
- *       guest keeps its lease).  Idempotent; returns the state.
+ *       async='migration out': the STOP of the switchover), arm a handover
+ *       (ctl `handover`) to the host that requested the lease; otherwise
+ *       keep it (a paused guest keeps its lease).  Idempotent; returns the
+ *       state.
+ *
+ * Why a handover, not a transfer at the pause: when a migration fails
+ * after the source paused (the destination's QEMU died while the devices'
+ * state was sent, say), the source's QEMU resumes its guest by itself,
+ * with no lock-manager call.  A lease transferred at the pause would have
+ * left that guest running without it (another host could then start the
+ * guest: two copies).  So the lease moves only when the destination's
+ * libvirt is about to `cont` its QEMU, in its Finish: libvirt calls Finish
+ * to go on only after the source's QEMU completed the migration, after
+ * which it never resumes by itself (only through libvirt's resume, that is
+ * our Acquire, which disarms with `keep` and checks the hold).  Until the
+ * claim the lease stays held for the source's QEMU, which fencing kills.
  *   migration Begin, source libvirtd (Inquire)           make_state()
  *       the state that travels in the cookie: per lease its generation
  *       and owner.
@@ -484,12 +500,18 @@ static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
 	struct lfv_entry e;
 	struct lfv_lstate st;
 	enum lfv_file kind;
+	unsigned long long want;
 	long long deadline;
 	int rc, me, have = 0;
 
 	rc = lfv_host_id(r->mount, &me);
 	if (rc == 0)
 		rc = lfv_pid_file(dom->pid, r->dir, &kind);
+	/* our own file: no handover of ours may move the lease from now on
+	 * (EPERM: it is not held here any more, which the state shows) */
+	if (rc == 0 && kind == LFV_FILE_LOCK &&
+	    (rc = lfv_ctl(r->dir, "keep")) == -EPERM)
+		rc = 0;
 	if (rc == 0)
 		rc = lfv_read_state(r->dir, &st);
 	if (rc < 0) {
@@ -518,9 +540,20 @@ static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
 			    dom->name, r->key);
 			return -1;
 		}
-		/* the source's transfer committed before its QEMU
-		 * finished the migration; our daemon sees the arrival
-		 * within 1 ms (arrival_timeout_ms is slack) */
+		/* claim it: the source's daemon, which armed a handover to
+		 * us at its pause, sees the claim within 1 ms, transfers (a
+		 * ballot: a few I/Os), and ours sees the arrival within 1 ms
+		 * (arrival_timeout_ms is slack, for slow storage).  Already
+		 * here (a source that transferred at its pause): 0. */
+		rc = lfv_ctl(r->dir, "claim");
+		if (rc < 0) {
+			lfv_log("%s: claiming lease %s from host %d: %s: "
+			    "refusing", dom->name, r->key, e.owner,
+			    strerror(-rc));
+			return -1;
+		}
+		if (lfv_read_state(r->dir, &st) < 0)
+			return -1;
 		deadline = now_ms() + lfv_config->arrival_timeout_ms;
 		while (strcmp(st.state, "held here") &&
 		    (st.owner_id == e.owner || st.owner_id == me) &&
@@ -542,9 +575,22 @@ static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
 		    dom->name, r->key, e.owner, st.generation);
 		return 0;
 	}
-	if (have && e.owner != me && e.owner != 0 &&
-	    !strcmp(st.state, "free") && st.generation == e.generation + 1)
-		return take_back(dom, r, &e);
+	if (have && e.owner != 0) {
+		/* the saved state names us (our pause armed a handover) or,
+		 * from an older plugin, the destination it transferred to */
+		want = e.generation + (e.owner == me ? 2 : 1);
+		deadline = now_ms() + lfv_config->arrival_timeout_ms;
+		while (st.generation == want - 1 && st.owner_id != me &&
+		    st.owner_id != 0 && now_ms() < deadline) {
+			/* transferred, and the destination's QEMU is going
+			 * away: its daemon releases within a few I/Os */
+			nanosleep(&ms1, NULL);
+			if (lfv_read_state(r->dir, &st) < 0)
+				break;
+		}
+		if (!strcmp(st.state, "free") && st.generation == want)
+			return take_back(dom, r, &e);
+	}
 	/* our own lock file (or a take_back): still held for QEMU? */
 	if (strcmp(st.state, "held here") || !lfv_is_holder(&st, dom->pid) ||
 	    (have && e.owner == me && e.generation != st.generation)) {
@@ -632,18 +678,17 @@ static int release_one(struct lfv_dom *dom, const struct lfv_res *r,
 		    dom->name, r->key);
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "transfer %d", st.request_id);
-	lfv_log("%s: transfer of lease %s to host %d (generation %llu)",
-	    dom->name, r->key, st.request_id, st.generation);
+	snprintf(cmd, sizeof(cmd), "handover %d", st.request_id);
 	rc = lfv_ctl(r->dir, cmd);
 	if (rc < 0) {
-		lfv_log("%s: transfer of lease %s to host %d failed: %s: "
-		    "keeping it", dom->name, r->key, st.request_id,
+		lfv_log("%s: arming the handover of lease %s to host %d failed: "
+		    "%s: keeping it", dom->name, r->key, st.request_id,
 		    strerror(-rc));
 		return -1;
 	}
-	lfv_log("%s: transferred lease %s to host %d", dom->name, r->key,
-	    st.request_id);
+	lfv_log("%s: handover of lease %s to host %d armed (generation %llu): "
+	    "it moves when host %d's QEMU is about to run", dom->name, r->key,
+	    st.request_id, st.generation, st.request_id);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * ctl_exec.c - executing the commands written to a lease's `ctl` file
- * (parsed by ctl.c): acquire, release, transfer, request, cancel.
+ * (parsed by ctl.c): acquire, release, transfer, request, cancel, and the
+ * handover (handover, keep, claim).
  *
  * Each runs with ops_lock held (lfs_hold_ctl takes it), checks the local
  * state first so that an error changes nothing, then does its disk
@@ -157,6 +158,7 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	}
 	lfs_pid_end_locked(d, l); /* for a process: no longer watched */
 	l->how = LFS_HOW_NONE;
+	lfs_hold_disarm_locked(l);
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == -EINPROGRESS) {
 		lfs_log(&d->log, LOG_WARNING, "%s: released; its leader write "
@@ -207,10 +209,11 @@ verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
 	    "transfer: now", &ld, NULL);
 }
 
-/* Checks of a transfer before any write; fills *to_gen. */
+/* Checks of a transfer before any write; fills *to_gen, and *seq (if not
+ * NULL) with the request record's seq. */
 static int
 transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
-    uint64_t *to_gen)
+    uint64_t *to_gen, uint64_t *seq)
 {
 	struct lfs_host_view hv;
 	struct lfs_request rq;
@@ -234,6 +237,8 @@ transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
 		    (unsigned long long)rq.host_gen);
 		return -EDESTADDRREQ;
 	}
+	if (seq != NULL)
+		*seq = rq.seq;
 	return 0;
 }
 
@@ -290,25 +295,37 @@ transfer_finish(struct lfs_daemon *d, struct lfs_dlease *l,
 	return -EIO;
 }
 
+/* The target of a transfer or handover command: a known host, not us. */
 static int
-ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
+target_host(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_ctl_cmd *cmd)
+{
+	const char *what = lfs_ctl_op_name(cmd->op);
+	int to;
+
+	if ((to = resolve_host(d, cmd)) < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: %s: unknown host '%s'",
+		    l->name, what, cmd->host);
+		return -ENOENT;
+	}
+	if ((uint32_t)to == d->ls.host_id) {
+		lfs_log(&d->log, LOG_WARNING, "%s: %s: to ourselves", l->name,
+		    what);
+		return -EINVAL;
+	}
+	return to;
+}
+
+/* Transfer l, held here, to host `to`, whose request must be pending.
+ * With ops_lock. */
+static int
+transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 {
 	struct lfs_leader held, out;
 	enum lfs_how how;
 	uint64_t to_gen;
-	int r, to;
+	int r;
 
-	if ((to = resolve_host(d, cmd)) < 0) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: unknown host '%s'",
-		    l->name, cmd->host);
-		return -ENOENT;
-	}
-	if ((uint32_t)to == d->ls.host_id) {
-		lfs_log(&d->log, LOG_WARNING, "%s: transfer: to ourselves",
-		    l->name);
-		return -EINVAL;
-	}
 	pthread_mutex_lock(&d->table_lock);
 	r = l->held && !l->lost ? 0 : -EPERM;
 	held = l->leader;
@@ -319,7 +336,7 @@ ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
 		    l->name);
 		return r;
 	}
-	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen)) < 0)
+	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen, NULL)) < 0)
 		return r;
 	r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, &held,
 	    (uint32_t)to, to_gen, &out);
@@ -336,6 +353,183 @@ ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
 	}
 	lose_to_target(d, l, how, to);
 	return 0;
+}
+
+static int
+ctl_transfer(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd)
+{
+	int to;
+
+	if ((to = target_host(d, l, cmd)) < 0)
+		return to;
+	return transfer_to(d, l, to);
+}
+
+/*
+ * A handover is a transfer armed now and done when the target claims the
+ * lease (ctl.h).  It is how a lease follows a VM whose source may run
+ * again by itself until the last moment: QEMU resumes the source's CPUs
+ * on its own when a migration fails after it paused them, with no call to
+ * anyone, so the source may give the lease away only once the migration
+ * can no longer fail that way, which only the destination learns (its
+ * libvirt's Finish).  The destination's claim is that news; until it comes
+ * the lease stays held here for the source's holder, and stays usable.
+ */
+static int
+ctl_handover(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd)
+{
+	uint64_t to_gen, seq;
+	int r, to;
+
+	if ((to = target_host(d, l, cmd)) < 0)
+		return to;
+	pthread_mutex_lock(&d->table_lock);
+	r = l->held && !l->lost ? 0 : -EPERM;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: handover: not held here",
+		    l->name);
+		return r;
+	}
+	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen, &seq)) < 0)
+		return r;
+	pthread_mutex_lock(&d->table_lock);
+	if (!l->held || l->lost)
+		r = -EPERM;
+	else if (l->handover_to != 0 && (l->handover_to != (uint32_t)to ||
+	    l->handover_gen != to_gen))
+		r = -EBUSY;
+	else if (l->handover_to == 0) {
+		l->handover_to = (uint32_t)to;
+		l->handover_gen = to_gen;
+		l->handover_seq = seq;
+		lfs_watch_kick_locked(d);
+		r = 1;
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == -EBUSY)
+		lfs_log(&d->log, LOG_WARNING, "%s: handover: armed for another "
+		    "host already (`keep` first)", l->name);
+	else if (r == 1)
+		lfs_log(&d->log, LOG_NOTICE, "%s: handover to host %d (gen %llu) "
+		    "armed: held here until it claims the lease", l->name, to,
+		    (unsigned long long)to_gen);
+	return r < 0 ? r : 0;
+}
+
+/* `keep`: disarm.  0 only while the lease is still held here (and then no
+ * handover of ours can move it any more: ops_lock orders this against the
+ * watcher's transfer), so the caller may rely on its hold. */
+static int
+ctl_keep(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	uint32_t was;
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	r = l->held && !l->lost ? 0 : -EPERM;
+	was = l->handover_to;
+	lfs_hold_disarm_locked(l);
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: keep: not held here", l->name);
+	else if (was != 0)
+		lfs_log(&d->log, LOG_NOTICE, "%s: handover to host %u disarmed: "
+		    "kept here", l->name, was);
+	return r;
+}
+
+/* `claim`: our pending request becomes a claim (paxos.h, requests). */
+static int
+ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	int r;
+
+	pthread_mutex_lock(&d->table_lock);
+	if (l->held && !l->lost)
+		r = 1; /* here already */
+	else
+		r = l->req_how != LFS_HOW_NONE ? 0 : -EPERM;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 1)
+		return 0;
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: claim: no request pending "
+		    "here", l->name);
+		return r;
+	}
+	if ((r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref,
+	    LFS_REQUEST_CLAIM)) < 0)
+		return lfs_errno_map(d, r, l->name, "claim");
+	lfs_watch_kick(d);
+	lfs_log(&d->log, LOG_NOTICE, "%s: claimed", l->name);
+	return 0;
+}
+
+void
+lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader held;
+	struct lfs_request rq;
+	uint64_t gen, seq;
+	uint32_t to;
+	int r;
+
+	lfs_ops_lock(d);
+	pthread_mutex_lock(&d->table_lock);
+	to = l->held && !l->lost ? l->handover_to : 0;
+	gen = l->handover_gen;
+	seq = l->handover_seq;
+	held = l->leader;
+	pthread_mutex_unlock(&d->table_lock);
+	if (to == 0 || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
+	    atomic_load(&d->stopping))
+		goto out;
+	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref,
+	    &rq)) < 0) {
+		if (r != l->last_err)
+			lfs_log(&d->log, LOG_WARNING, "%s: watching the handover: "
+			    "%s", l->name, strerror(-r));
+		l->last_err = r;
+		goto out;
+	}
+	l->last_err = 0;
+	if (rq.host_id != to || rq.host_gen != gen) {
+		/* its request was withdrawn (its QEMU went away, say) or
+		 * overwritten: a later claim of it is not for this one */
+		pthread_mutex_lock(&d->table_lock);
+		lfs_hold_disarm_locked(l);
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_log(&d->log, LOG_NOTICE, "%s: handover to host %u dropped: "
+		    "the request names host %u now; kept here", l->name, to,
+		    rq.host_id);
+		goto out;
+	}
+	/* only a claim written after the arming counts: one already there
+	 * was made for no handover of this tenure's (seq rises with every
+	 * write of the record) */
+	if (!lfs_request_is_claim(&rq, &held) || rq.seq <= seq)
+		goto out;
+	/* what refuses a ctl command refuses this transfer too (renewal
+	 * overdue, the guard gone...): disarmed, so logged once; the claimer
+	 * then refuses to resume, and the lease stays with its holder here */
+	if (lfs_daemon_refuse(d, "handover") < 0) {
+		pthread_mutex_lock(&d->table_lock);
+		lfs_hold_disarm_locked(l);
+		pthread_mutex_unlock(&d->table_lock);
+		goto out;
+	}
+	lfs_log(&d->log, LOG_NOTICE, "%s: host %u claimed it: transferring",
+	    l->name, to);
+	/* a failure leaves it armed while still held: the next pass tries
+	 * again (the claimer waits for a bounded time, then refuses) */
+	if ((r = transfer_to(d, l, (int)to)) < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: handover to host %u: %s",
+		    l->name, to, strerror(-r));
+out:
+	lfs_ops_unlock(d);
 }
 
 
@@ -428,6 +622,9 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 		case LFS_CTL_TRANSFER: r = ctl_transfer(d, l, cmd); break;
 		case LFS_CTL_REQUEST: r = ctl_request(d, l, cmd, uid); break;
 		case LFS_CTL_CANCEL: r = ctl_cancel(d, l); break;
+		case LFS_CTL_HANDOVER: r = ctl_handover(d, l, cmd); break;
+		case LFS_CTL_KEEP: r = ctl_keep(d, l); break;
+		case LFS_CTL_CLAIM: r = ctl_claim(d, l); break;
 		default: r = -EINVAL; break;
 		}
 	}

@@ -210,6 +210,14 @@ struct lfs_dlease {
 	                            a new generation joins */
 	int unsettled;           /* an acquire of ours gave up after an
 	                            aborted ballot (lfs_hold_settle) */
+	/* ctl `handover`: a transfer to this host (id, generation) armed
+	 * while held here, done when that host claims the lease
+	 * (lfs_hold_check_handover); 0: none.  Cleared whenever the hold
+	 * ends (attach and detach), so it never outlives the tenure. */
+	uint32_t handover_to;
+	uint64_t handover_gen;
+	uint64_t handover_seq;   /* the request's seq when armed: a claim
+	                            counts only when written after it */
 	struct lfs_fh *pollers;  /* handles with a poll handle */
 	/* The process of `acquire pid` (how == PID) or `request pid` (req_how
 	 * == PID), or of a lease lost at fencing while held so (pid_fenced:
@@ -393,6 +401,10 @@ int lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
  * free lease when now >= next_try_ms). */
 void lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
     uint64_t now);
+/* Watcher: an armed handover (ctl `handover`): read the request; if the
+ * armed host claims the lease, transfer it; if the request no longer
+ * names that host, disarm. */
+void lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Watcher: release a lost lease on disk if renewal allows.  */
 void lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Fencing began: no lock/incoming open may succeed from now on (waits

@@ -418,7 +418,17 @@ lfs_hold_detach_locked(struct lfs_dlease *l)
 	l->holder = NULL;
 	l->how = LFS_HOW_NONE;
 	l->lost = 1;
+	lfs_hold_disarm_locked(l);
 	return ph;
+}
+
+/* No handover armed any more (ctl_exec.c).  table_lock held. */
+void
+lfs_hold_disarm_locked(struct lfs_dlease *l)
+{
+	l->handover_to = 0;
+	l->handover_gen = 0;
+	l->handover_seq = 0;
 }
 
 /* Record that we now hold l as ld, for fh (FILE) or ctl.  table_lock held. */
@@ -432,6 +442,7 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 	l->lost = 0;
 	l->leader = *ld;
 	l->how = how;
+	lfs_hold_disarm_locked(l);
 	l->holder = how == LFS_HOW_FILE ? fh : NULL;
 	if (fh != NULL && how == LFS_HOW_FILE) {
 		fh->st = LFS_FH_HELD;

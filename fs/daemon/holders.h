@@ -41,6 +41,9 @@ struct fuse_pollhandle *lfs_hold_attach_locked(struct lfs_daemon *d,
  * lost, pending release.  Returns the holder's poll handle to notify. */
 struct fuse_pollhandle *lfs_hold_detach_locked(struct lfs_dlease *l);
 
+/* End an armed handover (ctl `handover`): the hold ended, or `keep`. */
+void lfs_hold_disarm_locked(struct lfs_dlease *l);
+
 /* Withdraw our request record; a lease that arrived meanwhile is
  * released, since nobody here wants it any more. */
 void lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l);

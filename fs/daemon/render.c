@@ -153,6 +153,7 @@ render_state(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_snap *s, FILE *f)
 {
 	char name[LFS_HOST_NAME_MAX + 1];
+	uint32_t handover;
 
 	fprintf(f, "state: %s\n", state_word(d, s));
 	if (s->owner_id != 0) {
@@ -169,6 +170,15 @@ render_state(struct lfs_daemon *d, struct lfs_dlease *l,
 		fprintf(f, "request: %u %s\n", s->req_id, name);
 	} else {
 		fputs("request: none\n", f);
+	}
+	pthread_mutex_lock(&d->table_lock);
+	handover = l->held && !l->lost ? l->handover_to : 0;
+	pthread_mutex_unlock(&d->table_lock);
+	if (handover != 0) {
+		host_name(d, handover, name, sizeof(name));
+		fprintf(f, "handover: %u %s\n", handover, name);
+	} else {
+		fputs("handover: none\n", f);
 	}
 	fprintf(f, "incarnation: %u\n", l->ref.incarnation);
 }

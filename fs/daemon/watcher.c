@@ -24,7 +24,9 @@
  * period:
  *   retry    every lfs_retry_ms(): head waiter of each lease tries once;
  *            lost leases are released once renewal allows
- *   request  every LFS_REQUEST_POLL_MS while a request of ours is pending
+ *   request  every LFS_REQUEST_POLL_MS while a request of ours is pending,
+ *            or a handover of ours is armed (its claim is awaited: a VM's
+ *            migration downtime includes this wait)
  *   poll     every LFS_POLL_CHECK_MS while owner/state files are polled
  *   linger   when the name table's lease, kept after a mkdir or rmdir, is
  *            due to be given up (lfs_leases_linger_due(); a mkdir signals
@@ -374,7 +376,8 @@ work_locked(struct lfs_daemon *d)
 		}
 		if ((l->held && l->lost) || l->unsettled)
 			kinds |= DUE_RETRY;
-		if (l->req_how != LFS_HOW_NONE && !l->held)
+		if ((l->req_how != LFS_HOW_NONE && !l->held) ||
+		    (l->handover_to != 0 && l->held && !l->lost))
 			kinds |= DUE_REQUEST;
 		for (fh = l->pollers; fh != NULL; fh = fh->poll_next)
 			if (is_text_poller(fh))
@@ -387,7 +390,7 @@ static void
 watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 {
 	struct lfs_dlease *l;
-	int lost, requested, unsettled;
+	int lost, requested, unsettled, armed;
 
 	pthread_mutex_lock(&d->table_lock);
 	l = d->leases;
@@ -406,12 +409,15 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 			if (unsettled)
 				lfs_hold_settle(d, l);
 		}
-		requested = 0;
+		requested = armed = 0;
 		if (due & DUE_REQUEST) {
 			pthread_mutex_lock(&d->table_lock);
 			requested = l->req_how != LFS_HOW_NONE && !l->held;
+			armed = l->handover_to != 0 && l->held && !l->lost;
 			pthread_mutex_unlock(&d->table_lock);
 		}
+		if (armed)
+			lfs_hold_check_handover(d, l);
 		if (requested) {
 			/* a lease we asked for: its pollers (a script waiting
 			 * for the handover) learn of the arrival at once */

@@ -1,15 +1,11 @@
-# Stock libvirtd with lock_manager "leasefs": suspend/resume and a libvirtd restart keep the lease; a migration whose destination fails, and one cancelled with domjobabort, leave the guest running on the source with its lease at the same generation; SIGKILL of the source's leasefs daemon kills the guest before host 2 can start it.
+# Stock libvirtd with lock_manager "leasefs": suspend/resume and a libvirtd restart keep the lease; a migration whose destination fails, and one cancelled with domjobabort, leave the guest running on the source with its lease at the same generation, also when the destination dies after the source paused; SIGKILL of the source's leasefs daemon kills the guest before host 2 can start it.
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Not in `make check` (run-all runs t-*.sh only): `make check-virt-failures`.
-# Beside other load it failed 2 runs of 4 at "vm2 not owned by A again", and
-# the failure is a real hole, open: when B's QEMU dies while the migration is
-# in its device phase (after the source paused and the plugin transferred the
-# lease), QEMU fails the migration and resumes the source by itself
-# (libvirtd.log: "changed state to failed", then qemuProcessHandleResume
-# "reason 'unpaused'"), with no lock-manager call: the source guest runs
-# without the lease.  libvirt-sanlock, which releases at the same pause, looks
-# exposed the same way; a fix must stop QEMU from resuming itself or kill a
-# source whose lease left (its lock file lost) before it may run again.
+# Not in `make check` (run-all runs t-*.sh only): `make check-virt-failures`;
+# it takes minutes (the last step waits for host_dead).  Beside load it used
+# to fail at "vm2 not owned by A again": QEMU resumed the source by itself
+# after a migration that failed past the plugin's transfer at the source's
+# pause, leaving the guest without its lease.  The plugin now only arms a
+# handover at the pause (t-virt-self-resume.sh reproduces that case).
 # Two libvirtd instances (hosts 1 and 2, tests/integration/virt.sh).
 # io_timeout 2 s: host_dead is 16 s (8 io), the wait of the last step.
 source "$(dirname "$0")/lib.sh"
@@ -94,11 +90,17 @@ vsh 1 suspend vm2 >/dev/null && vsh 1 resume vm2 >/dev/null || fail "suspend/res
 [ "$(owner vm2)" = "1 h1" ] || fail "a pause after the abort moved the lease"
 t_log "cancelled migration: vm2 ran on A throughout, lease unchanged"
 
-# a destination that fails after the switchover's transfer: B's libvirtd
-# is stopped (SIGSTOP) once the copy runs, so that the source's Finish call
-# waits; the copy is let converge, the source pauses and transfers the
-# lease to B's QEMU, which is then killed (freeing it) before B's libvirtd
-# goes on.  B's Finish fails, the source resumes and takes the lease back.
+# a destination that fails after the source paused: B's libvirtd is
+# stopped (SIGSTOP) once the copy runs, so that the source's Finish call
+# waits; the copy is let converge, the source pauses and arms a handover to
+# B (the lease does not move: B's libvirtd cannot claim it), B's QEMU is
+# killed, then B's libvirtd goes on.  Whether the kill came while the last
+# state was sent (QEMU then resumes the source by itself) or after (B's
+# Finish fails, libvirt resumes the source), the source's QEMU runs and
+# holds the lease at its generation, as before the migration.
+# (t-virt-self-resume.sh makes the first case happen every time.)
+g2=$(gen vm2)
+qa2=$(virt_qemu_pid 1 vm2)
 t_bg mig4 virsh -q -c "$(virt_uri 1)" migrate --live --p2p --unsafe --bandwidth 1 vm2 "$(virt_uri 2)" tcp://127.0.0.1
 mig=$T_LAST_PID
 t_wait_for 60 grep -qx 'request: 2 h2' "$MNT_1/vm2/state" || fail "B did not request vm2"
@@ -110,20 +112,19 @@ kill -STOP "$LVPID_2"
 T_CLEANUP_FIRST+=("kill -CONT $LVPID_2")
 qb=$(virt_qemu_pid 2 vm2)
 vsh 1 migrate-setmaxdowntime vm2 60000 || fail "migrate-setmaxdowntime"
-t_wait_for 60 grep -q 'transferred lease vm2 to host 2' "$WORK/v1/plugin.log" || fail "no transfer"
-[ "$(owner vm2)" = "2 h2" ] || fail "vm2 not owned by B after the transfer"
+t_wait_for 60 grep -q 'handover of lease vm2 to host 2 armed' "$WORK/v1/plugin.log" || fail "no handover armed"
+[ "$(owner vm2)" = "1 h1" ] || fail "vm2 moved before B claimed it: $(owner vm2)"
 kill -KILL "$qb"
-t_wait_for 10 bash -c "[ \"\$(cat $MNT_1/vm2/owner)\" = free ]" || fail "B's dead QEMU did not free vm2"
 kill -CONT "$LVPID_2"
 t_wait_for 90 t_gone "$mig" || fail "migration did not end"
-wait "$mig" && fail "migration succeeded with its destination killed after the transfer"
+wait "$mig" && fail "migration succeeded with its destination killed after the pause"
 t_wait_for 30 eval '[ "$(virt_state 1 vm2)" = running ]' || fail "vm2 not running on A: $(virt_state 1 vm2)"
-[ "$(owner vm2)" = "1 h1" ] || fail "vm2 not owned by A again"
-grep -q "pid: $(virt_qemu_pid 1 vm2) held" "$MNT_1/vm2/state" || fail "vm2 not held for A's QEMU: $(cat "$MNT_1/vm2/state")"
-grep -q 'acquired again for QEMU' "$WORK/v1/plugin.log" || fail "no take-back in A's log"
+[ "$(owner vm2)" = "1 h1" ] && [ "$(gen vm2)" = "$g2" ] || fail "vm2 not held by A at generation $g2: $(owner vm2), $(gen vm2)"
+holder_is 1 vm2 "$qa2" || fail "vm2 not held by A's QEMU: $(cat "$MNT_1/vm2/state")"
+t_wait_for 10 grep -qx 'handover: none' "$MNT_1/vm2/state" || fail "the handover stays armed"
 vsh 1 destroy vm2 >/dev/null
-t_wait_for 10 bash -c "[ \"\$(cat $MNT_1/vm2/owner)\" = free ]" || fail "destroy did not free vm2 (held for the pid)"
-t_log "destination killed after the transfer: A resumed vm2 with its lease taken back"
+t_wait_for 10 bash -c "[ \"\$(cat $MNT_1/vm2/owner)\" = free ]" || fail "destroy did not free vm2"
+t_log "destination killed after the source paused: A runs vm2 with its lease, never moved"
 
 # SIGKILL of A's leasefs daemon: its guard kills QEMU, then host 2 may
 # start the guest once host 1 is dead (host_dead after its last renewal)

@@ -1,4 +1,4 @@
-# Stock libvirtd with lock_manager "leasefs": a start takes the lease and a second start elsewhere is refused; a live migration A->B hands it over in one transfer while host 3 tries to take it all along, every host's owner going exactly A then B; then back B->A.
+# Stock libvirtd with lock_manager "leasefs": a start takes the lease and a second start elsewhere is refused; a live migration A->B hands it over in one transfer (armed at A's pause, done at B's claim before its cont) while host 3 tries to take it all along, every host's owner going exactly A then B; then back B->A.
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Two libvirtd instances (hosts 1 and 2, tests/integration/virt.sh), a
 # plain leasefs host 3 as the third party.  io_timeout 2 s: nothing here
@@ -68,7 +68,8 @@ for id in 1 2 3; do
 	seq=$(cut -d' ' -f2- "$WORK/seen$id.log" | tr '\n' '|')
 	[ "$seq" = "1 h1|2 h2|" ] || fail "host $id saw the owner go: $seq"
 done
-grep -q 'transferred lease vm1 to host 2' "$WORK/v1/plugin.log" || fail "no transfer in A's log"
+grep -q 'handover of lease vm1 to host 2 armed' "$WORK/v1/plugin.log" || fail "no handover armed in A's plugin log"
+grep -q 'vm1: host 2 claimed it: transferring' "$WORK/host1.log" || fail "A's daemon did not transfer at B's claim"
 t_log "migrated A->B: generation $gen0 -> $gen1, host 3 refused $(tries) times"
 
 # 4. and back B -> A

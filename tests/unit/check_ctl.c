@@ -26,6 +26,8 @@ START_TEST(ctl_simple_commands)
 		{ "release", LFS_CTL_RELEASE }, { "release\n", LFS_CTL_RELEASE },
 		{ "request", LFS_CTL_REQUEST }, { "request\n", LFS_CTL_REQUEST },
 		{ "cancel", LFS_CTL_CANCEL }, { "cancel\n", LFS_CTL_CANCEL },
+		{ "keep", LFS_CTL_KEEP }, { "keep\n", LFS_CTL_KEEP },
+		{ "claim", LFS_CTL_CLAIM }, { "claim\n", LFS_CTL_CLAIM },
 	};
 	struct lfs_ctl_cmd c;
 	size_t i;
@@ -57,6 +59,18 @@ START_TEST(ctl_transfer)
 	ck_assert_uint_eq(c.host_id, 0);
 	ck_assert_int_eq(parse("transfer 0", &c), 0);
 	ck_assert_uint_eq(c.host_id, 0);
+	/* handover takes a host as transfer does; keep and claim take none */
+	ck_assert_int_eq(parse("handover 2\n", &c), 0);
+	ck_assert_int_eq(c.op, LFS_CTL_HANDOVER);
+	ck_assert_uint_eq(c.host_id, 2);
+	ck_assert_int_eq(parse("handover h2", &c), 0);
+	ck_assert_str_eq(c.host, "h2");
+	ck_assert_int_eq(parse("handover", &c), -EINVAL);
+	ck_assert_int_eq(parse("handover  2", &c), -EINVAL);
+	ck_assert_int_eq(parse("keep 2", &c), -EINVAL);
+	ck_assert_int_eq(parse("claim pid 3", &c), -EINVAL);
+	ck_assert_int_eq(parse("claimed", &c), -EINVAL);
+	ck_assert_str_eq(lfs_ctl_op_name(LFS_CTL_HANDOVER), "handover");
 }
 END_TEST
 

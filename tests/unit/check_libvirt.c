@@ -182,6 +182,7 @@ static struct lfv_dom *fake(int me, const char *state, const char *holders,
 	write_file(dir, "state", text);
 	write_file(dir, "lock", "");
 	write_file(dir, "incoming", "");
+	write_file(dir, "ctl", ""); /* a plain file: ctl_said() reads it */
 	memset(&dom, 0, sizeof(dom));
 	snprintf(dom.name, sizeof(dom.name), "vm1");
 	dom.pid = getpid();
@@ -194,6 +195,29 @@ static struct lfv_dom *fake(int me, const char *state, const char *holders,
 	    "%s", mount);
 	ck_assert_int_eq(add_res(&dom, "rig", "vm1"), 0);
 	return &dom;
+}
+
+/* the last command written to the fake ctl (each write starts at 0, so
+ * one longer than the next would show through: tests reset it) */
+static const char *ctl_said(void)
+{
+	static char got[64];
+	char path[512];
+	FILE *f;
+
+	got[0] = '\0';
+	snprintf(path, sizeof(path), "%s/m/vm1/ctl", tmp);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	if (!fgets(got, sizeof(got), f))
+		got[0] = '\0';
+	fclose(f);
+	return got;
+}
+
+static void ctl_reset(void)
+{
+	write_file(tmp, "m/vm1/ctl", "");
 }
 
 /* this process plays QEMU: hold DIR/vm1/NAME open */
@@ -216,8 +240,11 @@ START_TEST(resume_own_lock)
 	dom = fake(1, "held here", me, 1, 5, 0);
 	ck_assert_int_eq(resume_check(dom, &dom->res[0], NULL), -1);
 	fd = hold("lock");
-	/* a fresh start, and a resume after a pause at the same generation */
+	/* a fresh start, and a resume after a pause at the same generation;
+	 * each first disarms a handover its pause may have armed */
+	ctl_reset();
 	ck_assert_int_eq(resume_check(dom, &dom->res[0], NULL), 0);
+	ck_assert_str_eq(ctl_said(), "keep");
 	ck_assert_int_eq(resume_check(dom, &dom->res[0],
 	    "leasefs1 rig/vm1:5:1"), 0);
 	/* the generation moved while paused: someone else held it */
@@ -249,6 +276,22 @@ START_TEST(resume_own_lock)
 	dom = fake(1, "free", "none", 0, 9, 0);
 	ck_assert_int_eq(resume_check(dom, &dom->res[0],
 	    "leasefs1 rig/vm1:6:2"), -1);
+	/* the state of our own pause (a handover armed at generation 5):
+	 * transferred at the claim (6), freed by the destination (7): taken
+	 * back; still the destination's (6), or free after others (8), or
+	 * free at 6 (no transfer to a destination): not */
+	dom = fake(1, "free", "none", 0, 7, 0);
+	ck_assert_int_eq(resume_check(dom, &dom->res[0],
+	    "leasefs1 rig/vm1:5:1"), 0);
+	dom = fake(1, "held", "none", 2, 6, 0);
+	ck_assert_int_eq(resume_check(dom, &dom->res[0],
+	    "leasefs1 rig/vm1:5:1"), -1);
+	dom = fake(1, "free", "none", 0, 8, 0);
+	ck_assert_int_eq(resume_check(dom, &dom->res[0],
+	    "leasefs1 rig/vm1:5:1"), -1);
+	dom = fake(1, "free", "none", 0, 6, 0);
+	ck_assert_int_eq(resume_check(dom, &dom->res[0],
+	    "leasefs1 rig/vm1:5:1"), -1);
 	/* held here, but not by our QEMU (its lock file was lost) */
 	dom = fake(1, "held here", "4194304", 1, 7, 0);
 	ck_assert_int_eq(resume_check(dom, &dom->res[0], NULL), -1);
@@ -265,9 +308,10 @@ START_TEST(resume_incoming)
 	snprintf(me, sizeof(me), "%d", (int)getpid());
 	dom = fake(2, "held here", me, 2, 6, 0);
 	fd = hold("incoming");
-	/* exactly the source's one transfer */
+	/* exactly the source's one transfer, claimed first */
 	ck_assert_int_eq(resume_check(dom, &dom->res[0],
 	    "leasefs1 rig/vm1:5:1"), 0);
+	ck_assert_str_eq(ctl_said(), "claim");
 	/* a fresh start must not accept a lease that came by transfer */
 	ck_assert_int_eq(resume_check(dom, &dom->res[0], NULL), -1);
 	/* two changes since the source's Begin: someone else had it */
@@ -307,6 +351,11 @@ START_TEST(release_pause_versus_migration)
 	    "  <job type='none' async='migration out' phase='perform3'>\n"
 	    "<domain type='kvm'>\n");
 	ck_assert_int_eq(migrating_out(dom), 1);
+	/* migrating, host 2 requested: a handover to it is armed; the
+	 * lease itself stays (the daemon moves it at host 2's claim) */
+	ctl_reset();
+	ck_assert_int_eq(release_one(dom, &dom->res[0], 1), 0);
+	ck_assert_str_eq(ctl_said(), "handover 2");
 	/* migrating with no request pending: keeps the lease, says so */
 	dom = fake(1, "held here", me, 1, 5, 0);
 	ck_assert_int_eq(release_one(dom, &dom->res[0], 1), -1);

@@ -844,6 +844,51 @@ START_TEST(test_requests)
 }
 END_TEST
 
+/* A claim is one past the leader it was written at; an ask is at it.  An
+ * ask written under an earlier owner, or at any time before the claim,
+ * never reads as a claim on the lease held now (paxos.h, requests). */
+START_TEST(test_request_claim)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held, again;
+	struct lfs_request rq;
+
+	world_init(&w, 2, 1);
+	ck_assert_int_eq(lfs_paxos_write_request(&b->ls, &b->io, ref,
+	    LFS_REQUEST_ASK), 0);
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	ck_assert_int_eq(lfs_paxos_read_request(&a->ls, &a->io, ref, &rq), 0);
+	ck_assert_int_eq(lfs_request_is_claim(&rq, &held), 0); /* older ask */
+	ck_assert_int_eq(lfs_paxos_write_request(&b->ls, &b->io, ref,
+	    LFS_REQUEST_ASK), 0);
+	ck_assert_int_eq(lfs_paxos_read_request(&a->ls, &a->io, ref, &rq), 0);
+	ck_assert_int_eq(lfs_request_is_claim(&rq, &held), 0); /* ask now */
+	ck_assert_int_eq(lfs_paxos_write_request(&b->ls, &b->io, ref,
+	    LFS_REQUEST_CLAIM), 0);
+	ck_assert_int_eq(lfs_paxos_read_request(&a->ls, &a->io, ref, &rq), 0);
+	ck_assert_uint_eq(rq.host_id, b->id);
+	ck_assert_uint_eq(rq.lver, held.lver + 1);
+	ck_assert_int_eq(lfs_request_is_claim(&rq, &held), 1);
+	/* a claim survives no new tenure: once a holds again at a later lver,
+	 * the same record is an old one */
+	ck_assert_int_eq(lfs_paxos_release(&a->ls, &a->io, ref, &held), 0);
+	ck_assert_int_eq(acquire(a, ref, &again), 0);
+	ck_assert_uint_gt(again.lver, held.lver);
+	ck_assert_int_eq(lfs_request_is_claim(&rq, &again), 0);
+	/* an unknown kind of write is refused, and writes nothing */
+	ck_assert_int_eq(lfs_paxos_write_request(&b->ls, &b->io, ref, 3),
+	    -EINVAL);
+	/* cleared: no claim */
+	ck_assert_int_eq(lfs_paxos_write_request(&b->ls, &b->io, ref,
+	    LFS_REQUEST_CLEAR), 0);
+	ck_assert_int_eq(lfs_paxos_read_request(&a->ls, &a->io, ref, &rq), 0);
+	ck_assert_int_eq(lfs_request_is_claim(&rq, &again), 0);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- 8. regressions ---------------------------------------------------------------
  *
  * Each of these showed a bug in core; they stay as regression tests.
@@ -1192,6 +1237,7 @@ paxos_suite(void)
 	tcase_add_test(tc, test_fault_commit_lost);
 	tc = lt_tcase(s, "requests");
 	tcase_add_test(tc, test_requests);
+	tcase_add_test(tc, test_request_claim);
 	tc = lt_tcase(s, "regressions");
 	tcase_add_test(tc, test_late_dblock_write);
 	tcase_add_test(tc, test_stale_leader_own_name);
