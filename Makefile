@@ -139,12 +139,6 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-# the libvirt failure scenarios, out of `make check` while a race in one of
-# them is open (tests/integration/m-virt-failures.sh says which)
-check-virt-failures: san
-	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
-	    bash tests/integration/m-virt-failures.sh
-
 check: check-version check-spdx check-unit check-sim check-integration
 
 # every source file states its licence (scripts/check-spdx lists those
@@ -262,7 +256,7 @@ clean:
 
 .PHONY: all san tsan check check-unit check-integration check-stress check-tsan \
 	bench bench-deps valgrind dist-files install uninstall check-version check-spdx \
-	check-unit-release deb clean FORCE check-sim sim check-virt-failures
+	check-unit-release deb clean FORCE check-sim sim
 .DEFAULT_GOAL := all
 
 # ---- bench/ programs that link the core library (owned by bench/) ----
