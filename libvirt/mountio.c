@@ -72,6 +72,19 @@ static int host_of(const char *v)
 	return atoi(v) > 0 ? atoi(v) : 0;
 }
 
+int lfv_read_owner(const char *dir, int *id)
+{
+	char path[PATH_MAX], buf[256];
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/owner", dir);
+	rc = read_small(path, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	*id = host_of(buf);
+	return 0;
+}
+
 int lfv_read_state(const char *dir, struct lfv_lstate *st)
 {
 	char path[PATH_MAX], buf[4096], v[512];

@@ -21,6 +21,9 @@ struct lfv_lstate {
 };
 
 int lfv_read_state(const char *dir, struct lfv_lstate *st);
+/* the owner's host id from DIR/owner ("ID NAME"; 0 for free or anything
+ * else): cheap, unlike state, whose holders line scans /proc */
+int lfv_read_owner(const char *dir, int *id);
 /* this host's id in the lockspace mounted at MOUNT (.status host_id) */
 int lfv_host_id(const char *mount, int *id);
 /* write one ctl command (no newline) to DIR/ctl */

@@ -502,7 +502,7 @@ static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
 	enum lfv_file kind;
 	unsigned long long want;
 	long long deadline;
-	int rc, me, have = 0;
+	int rc, me, owner, have = 0;
 
 	rc = lfv_host_id(r->mount, &me);
 	if (rc == 0)
@@ -552,16 +552,14 @@ static int resume_check(struct lfv_dom *dom, const struct lfv_res *r,
 			    strerror(-rc));
 			return -1;
 		}
+		/* wait on the owner file (state would scan /proc at
+		 * every read), then check the whole state once */
+		deadline = now_ms() + lfv_config->arrival_timeout_ms;
+		while (lfv_read_owner(r->dir, &owner) == 0 &&
+		    owner == e.owner && now_ms() < deadline)
+			nanosleep(&ms1, NULL);
 		if (lfv_read_state(r->dir, &st) < 0)
 			return -1;
-		deadline = now_ms() + lfv_config->arrival_timeout_ms;
-		while (strcmp(st.state, "held here") &&
-		    (st.owner_id == e.owner || st.owner_id == me) &&
-		    now_ms() < deadline) {
-			nanosleep(&ms1, NULL);
-			if (lfv_read_state(r->dir, &st) < 0)
-				break;
-		}
 		if (strcmp(st.state, "held here") ||
 		    st.generation != e.generation + 1) {
 			lfv_log("%s: lease %s not transferred here from host "
