@@ -104,6 +104,25 @@ for n in 1 2; do
 done
 t_wait_for 10 owner_is "$MNT_3" "shared 1 2" || fail "owner with both waiters in: $(cat "$MNT_3/disk/owner")"
 
+# ---- status and dump show them
+for how in "" --through-mount; do
+	"$LEASEFS" status "$MNT_3" $how >"$WORK/status.txt" 2>&1 || fail "status $how: $(cat "$WORK/status.txt")"
+	grep -Eq '^disk +shared +shared:1,2 ' "$WORK/status.txt" || fail "status $how on host 3: $(cat "$WORK/status.txt")"
+	"$LEASEFS" status "$MNT_1" $how >"$WORK/status.txt" 2>&1 || fail "status $how: $(cat "$WORK/status.txt")"
+	grep -Eq '^disk +held shared here +shared:1,2 ' "$WORK/status.txt" || fail "status $how on host 1: $(cat "$WORK/status.txt")"
+	"$LEASEFS" status "$MNT_1" $how --json | python3 -c '
+import json, sys
+l = [x for x in json.load(sys.stdin)["leases"] if x["name"] == "disk"][0]
+sys.exit(0 if l["shared"] == [1, 2] else 1)' || fail "status $how --json: $("$LEASEFS" status "$MNT_1" $how --json)"
+done
+[ "$("$LEASEFS" dump "$DEV" | awk '$1 == "disk" {print $NF}')" = "1/1,2/1" ] ||
+    fail "dump: $("$LEASEFS" dump "$DEV")"
+"$LEASEFS" dump --json "$DEV" | python3 -c '
+import json, sys
+l = [x for x in json.load(sys.stdin)["leases"] if x["name"] == "disk"][0]
+sys.exit(0 if [m["host_id"] for m in l["shared"]] == [1, 2] else 1)' ||
+    fail "dump --json: $("$LEASEFS" dump --json "$DEV")"
+
 # ---- the last close frees the lease for anyone, and rmdir works again
 kill -TERM "$w1" "$w2"
 wait "$w1" "$w2"
