@@ -128,4 +128,20 @@ kill -TERM "$w1" "$w2"
 wait "$w1" "$w2"
 t_wait_for 10 owner_is "$MNT_3" free || fail "not free after the last shared close: $(cat "$MNT_3/disk/owner")"
 grep -q '^shared: none$' "$MNT_3/disk/state" || fail "state after: $(cat "$MNT_3/disk/state")"
+
+# a shared hold belongs to the open file: a child keeps it after its
+# parent exits, until it exits itself (when told to, by a file)
+t_bg forker bash -c 'exec 3<"$1" || exit 1
+	(while [ ! -e "$2" ]; do sleep 0.1; done) &
+	echo "child $!"' _ "$MNT_2/disk/lock" "$WORK/child-exit"
+forker=$T_LAST_PID
+t_wait_for 20 t_gone "$forker" || fail "the forking parent did not exit"
+wait "$forker" || fail "fork holder: $(cat "$WORK/forker.log")"
+child=$(awk '/^child/ {print $2}' "$WORK/forker.log")
+T_PIDS+=("$child")
+! t_gone "$child" || fail "the child is gone"
+owner_is "$MNT_1" "shared 2" || fail "the child does not hold it shared: $(cat "$MNT_1/disk/owner")"
+: >"$WORK/child-exit"
+t_wait_for 15 t_gone "$child" || fail "the child did not exit"
+t_wait_for 15 owner_is "$MNT_1" free || fail "the child's exit did not release: $(cat "$MNT_1/disk/owner")"
 rmdir "$MNT_2/disk" || fail "rmdir after the shared holds"
