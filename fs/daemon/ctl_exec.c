@@ -145,7 +145,8 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	pthread_mutex_unlock(&d->table_lock);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
-		    "on this host", l->name);
+		    "on this host%s", l->name, l->sh_how != LFS_HOW_NONE ?
+		    " (held shared: 'release shared')" : "");
 		return r;
 	}
 	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);

@@ -11,6 +11,8 @@
  *   holders.c     the lease table and every lease operation this host does
  *                 (acquire, release, request, arrival, loss); holders.h
  *                 has its building blocks
+ *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
+ *                 (core/shared.h), on holders.c's building blocks
  *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
  *   pidhold.c     leases held or requested for a process (`acquire pid
  *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
