@@ -21,9 +21,6 @@
 #include "version.h"
 
 #define HOLDERS_MAX 256          /* pids listed in `holders:` */
-/* Shared holder hosts listed in owner and state (the count is always
- * right; a longer list ends in "..."). */
-#define SHARED_LIST_MAX 64
 
 /* A hash of the shared holders (id, generation) for poll's comparison:
  * FNV-1a over their bytes; a change it misses (a collision) only delays
@@ -45,25 +42,28 @@ shared_hash(const struct lfs_shared_holder *h, uint32_t n)
 	return x;
 }
 
-/* lfs_snap_read, and the shared holders into sh[0 .. max) (*s has the
- * count, which may be larger).  The leader and every host's mode come
- * from one read of the slot (shared.h lfs_shared_holders): the slot's
- * header and one sector per host up to the high water, so an owner or
- * state read costs more with more hosts. */
+/* lfs_snap_read, and with list the shared holders, all of them (s->sh_n;
+ * malloc'd, the caller frees; NULL on an error).  The leader and every
+ * host's mode come from one read of the slot (shared.h
+ * lfs_shared_holders): the slot's header and one sector per host up to
+ * the high water, so an owner or state read costs more with more hosts. */
 static void
 snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
-    struct lfs_snap *s, struct lfs_shared_holder *sh, uint32_t max)
+    struct lfs_snap *s, struct lfs_shared_holder **list)
 {
-	struct lfs_shared_holder many[SHARED_LIST_MAX];
+	uint32_t max = d->ls.layout.max_hosts;
+	struct lfs_shared_holder *sh;
 	struct lfs_lease_ref ref;
 	struct lfs_request rq;
 	struct lfs_leader ld;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (sh == NULL || max > SHARED_LIST_MAX) {
-		sh = many;
-		max = SHARED_LIST_MAX;
+	if (list != NULL)
+		*list = NULL;
+	if ((sh = calloc(max, sizeof(*sh))) == NULL) {
+		s->err = -ENOMEM;
+		return;
 	}
 	pthread_mutex_lock(&d->table_lock);
 	ref = l->ref;
@@ -81,6 +81,10 @@ snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 		}
 	}
 	lfs_ops_unlock(d);
+	if (r == 0 && list != NULL)
+		*list = sh;
+	else
+		free(sh);
 	if (r < 0) {
 		s->err = r;
 		return;
@@ -96,7 +100,7 @@ void
 lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
     struct lfs_snap *s)
 {
-	snap_read_list(d, l, with_request, s, NULL, 0);
+	snap_read_list(d, l, with_request, s, NULL);
 }
 
 int
@@ -156,9 +160,9 @@ render_owner(struct lfs_daemon *d, const struct lfs_snap *s,
 
 	if (s->sh_n > 0) {
 		fputs("shared", f);
-		for (i = 0; i < s->sh_n && i < SHARED_LIST_MAX; i++)
+		for (i = 0; i < s->sh_n; i++)
 			fprintf(f, " %u", sh[i].host_id);
-		fputs(s->sh_n > SHARED_LIST_MAX ? " ...\n" : "\n", f);
+		fputc('\n', f);
 		return;
 	}
 	if (s->owner_id == 0) {
@@ -174,8 +178,8 @@ state_word(struct lfs_daemon *d, const struct lfs_snap *s,
     const struct lfs_shared_holder *sh)
 {
 	if (s->sh_n > 0)
-		return shared_here(d, sh, s->sh_n < SHARED_LIST_MAX ? s->sh_n :
-		    SHARED_LIST_MAX) ? "held shared here" : "shared";
+		return shared_here(d, sh, s->sh_n) ? "held shared here" :
+		    "shared";
 	if (s->owner_id == 0)
 		return "free";
 	if (s->owner_id == d->ls.host_id && s->owner_gen == d->ls.generation)
@@ -236,11 +240,11 @@ render_shared(struct lfs_daemon *d, const struct lfs_snap *s,
 	fputs("shared:", f);
 	if (s->sh_n == 0)
 		fputs(" none", f);
-	for (i = 0; i < s->sh_n && i < SHARED_LIST_MAX; i++) {
+	for (i = 0; i < s->sh_n; i++) {
 		host_name(d, sh[i].host_id, name, sizeof(name));
 		fprintf(f, " %u %s", sh[i].host_id, name);
 	}
-	fputs(s->sh_n > SHARED_LIST_MAX ? " ...\n" : "\n", f);
+	fputc('\n', f);
 	fprintf(f, "shared_count: %u\n", s->sh_n);
 }
 
@@ -361,7 +365,8 @@ static int
 render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
     struct lfs_snap *s)
 {
-	struct lfs_shared_holder sh[SHARED_LIST_MAX];
+	struct lfs_shared_holder *sh = NULL;
+	int r = 0;
 
 	memset(s, 0, sizeof(*s));
 	switch (fh->kind) {
@@ -375,18 +380,18 @@ render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
 		return lfs_value_render(d, fh, f);
 	case LFS_K_OWNER:
 	case LFS_K_STATE:
-		snap_read_list(d, fh->lease, fh->kind == LFS_K_STATE, s, sh,
-		    SHARED_LIST_MAX);
+		snap_read_list(d, fh->lease, fh->kind == LFS_K_STATE, s, &sh);
 		if (s->err < 0)
-			return lfs_errno_map(d, s->err, fh->lease->name,
+			r = lfs_errno_map(d, s->err, fh->lease->name,
 			    "read leader");
-		if (fh->kind == LFS_K_OWNER)
+		else if (fh->kind == LFS_K_OWNER)
 			render_owner(d, s, sh, f);
 		else {
 			render_state(d, fh->lease, s, sh, f);
 			lfs_value_render_state(d, fh->lease, f);
 		}
-		return 0;
+		free(sh);
+		return r;
 	default:
 		return -EINVAL;
 	}
