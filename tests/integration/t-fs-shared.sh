@@ -123,9 +123,26 @@ l = [x for x in json.load(sys.stdin)["leases"] if x["name"] == "disk"][0]
 sys.exit(0 if [m["host_id"] for m in l["shared"]] == [1, 2] else 1)' ||
     fail "dump --json: $("$LEASEFS" dump --json "$DEV")"
 
-# ---- the last close frees the lease for anyone, and rmdir works again
+# ---- the last close frees the lease for anyone, and rmdir works again;
+# a poller of owner wakes for it, though the leader stays free throughout
+# (one poll(2) with a long timeout: leasefs wait would also re-read every
+# second, and so pass without the wake-up)
+t_bg poller python3 -c '
+import select, sys
+f = open(sys.argv[1], "rb", buffering=0)
+print("read", f.read().decode().strip(), flush=True)
+p = select.poll()
+p.register(f, select.POLLIN | select.POLLPRI)
+print("woke" if p.poll(120000) else "timeout", flush=True)
+f.seek(0)
+print("read", f.read().decode().strip(), flush=True)' "$MNT_3/disk/owner"
+poller=$T_LAST_PID
+polling() { t_in_syscall "$1" poll || t_in_syscall "$1" ppoll; }
+t_wait_for 20 polling "$poller" || fail "the poller is not polling: $(cat "$WORK/poller.log")"
+grep -q '^read shared 1 2$' "$WORK/poller.log" || fail "poller: $(cat "$WORK/poller.log")"
 kill -TERM "$w1" "$w2"
 wait "$w1" "$w2"
+t_wait_for 20 grep -q '^woke$' "$WORK/poller.log" || fail "poll did not wake when the shared holds ended: $(cat "$WORK/poller.log")"
 t_wait_for 10 owner_is "$MNT_3" free || fail "not free after the last shared close: $(cat "$MNT_3/disk/owner")"
 grep -q '^shared: none$' "$MNT_3/disk/state" || fail "state after: $(cat "$MNT_3/disk/state")"
 
