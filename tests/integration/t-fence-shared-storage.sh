@@ -17,8 +17,9 @@ t_mount 2 "${F_DEV[2]}"
 mkdir "$MNT_1/disk" "$MNT_1/other" || fail "mkdir"
 echo "acquire shared" >"$MNT_1/other/ctl" || fail "ctl acquire shared of other"
 # the file holder reads its lock every 50 ms (-w): whether it read "lost"
-# before it was killed is its own record
-t_holder h1 "$OPEN" -r -w 50 "$MNT_1/disk/lock"
+# before it was killed is its own record; it ignores SIGTERM (-i), so it
+# lives through kill_grace to read it, however slowly this machine runs
+t_holder h1 "$OPEN" -r -i -w 50 "$MNT_1/disk/lock"
 h1=$T_LAST_PID
 t_wait_for 10 grep -q '^opened' "$WORK/h1.log" || fail "h1: $(cat "$WORK/h1.log")"
 grep -q '^saw shared ' "$WORK/h1.log" || t_wait_for 10 grep -q '^saw shared ' "$WORK/h1.log" ||
