@@ -194,16 +194,18 @@ lfs_shared_release(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref)
 {
 	struct lfs_dblock d;
+	uint64_t lver;
 	int rv;
 
 	if ((rv = own_sector(ls, io, ref, &d)) < 0)
 		return rv;
 	if (!mode_ours(ls, &d))
 		return 0;
+	lver = d.mode_lver; /* write_mode clears it in d */
 	rv = write_mode(ls, io, ref->slot, &d, 0, 0);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "slot %u: shared hold released "
-		    "(lver %llu)", ref->slot, (unsigned long long)d.mode_lver);
+		    "(lver %llu)", ref->slot, (unsigned long long)lver);
 	return rv;
 }
 

@@ -2,7 +2,9 @@
 /*
  * cmd_dump.c - "leasefs dump DEVICE [--json]": a lockspace as it is on
  * disk, read straight from the device with no daemon: the header, every
- * host id in use, every lease with its owner, generation and request.
+ * host id in use, every lease with its owner, generation and request, and
+ * the shared modes its hosts' blocks show (as written: the host table
+ * says whether their generations are still alive).
  *
  * The leases are read in one pass (scan.h).  Text is for people; --json
  * gives the same facts, with the same names, for scripts.
@@ -89,14 +91,29 @@ print_hosts(struct lfs_lockspace *ls)
 	}
 }
 
+/* "ID/GEN,ID/GEN..." of l's shared modes, or "none". */
+static void
+modes_text(const struct lfs_scan_lease *l, char *buf, size_t len)
+{
+	size_t at = 0;
+	uint32_t i;
+
+	snprintf(buf, len, "none");
+	for (i = 0; i < l->sh_n && i < LFS_SCAN_MODES_MAX && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%u/%" PRIu64,
+		    i > 0 ? "," : "", l->sh[i].host_id, l->sh[i].gen);
+	if (l->sh_n > LFS_SCAN_MODES_MAX && at < len)
+		snprintf(buf + at, len - at, ",...");
+}
+
 static void
 print_leases(const struct lfs_scan_lease *v, uint32_t n)
 {
-	char owner[32], req[32];
+	char owner[32], req[32], sh[512];
 	uint32_t i;
 
-	printf("\nleases: %u\n%-24s %6s %12s %10s %8s\n", n, "name", "slot",
-	    "owner/gen", "generation", "request");
+	printf("\nleases: %u\n%-24s %6s %12s %10s %8s  %s\n", n, "name", "slot",
+	    "owner/gen", "generation", "request", "shared/gen");
 	for (i = 0; i < n; i++) {
 		const struct lfs_scan_lease *l = &v[i];
 
@@ -114,12 +131,27 @@ print_leases(const struct lfs_scan_lease *v, uint32_t n)
 		if (l->request.host_id != 0)
 			snprintf(req, sizeof(req), "%u/%" PRIu64,
 			    l->request.host_id, l->request.host_gen);
-		printf("%-24s %6u %12s %10" PRIu64 " %8s\n", l->name, l->slot,
-		    owner, l->leader.lver, req);
+		modes_text(l, sh, sizeof(sh));
+		printf("%-24s %6u %12s %10" PRIu64 " %8s  %s\n", l->name, l->slot,
+		    owner, l->leader.lver, req, sh);
 	}
 }
 
 /* ---- JSON ---- */
+
+/* "shared": the modes as written, [{host_id, generation, token}, ...]. */
+static void
+json_modes(const struct lfs_scan_lease *l)
+{
+	uint32_t i;
+
+	fputs(", \"shared\": [", stdout);
+	for (i = 0; i < l->sh_n && i < LFS_SCAN_MODES_MAX; i++)
+		printf("%s{\"host_id\": %u, \"generation\": %" PRIu64
+		    ", \"token\": %" PRIu64 "}", i > 0 ? ", " : "",
+		    l->sh[i].host_id, l->sh[i].gen, l->sh[i].lver);
+	fputs("]", stdout);
+}
 
 static void
 json_header(const struct lfs_lockspace *ls)
@@ -195,9 +227,11 @@ json_leases(const struct lfs_scan_lease *v, uint32_t n)
 		}
 		printf(", \"owner_id\": %u, \"owner_generation\": %" PRIu64
 		    ", \"generation\": %" PRIu64 ", \"request_id\": %u, "
-		    "\"request_generation\": %" PRIu64 "}", l->leader.owner_id,
+		    "\"request_generation\": %" PRIu64, l->leader.owner_id,
 		    l->leader.owner_gen, l->leader.lver, l->request.host_id,
 		    l->request.host_gen);
+		json_modes(l);
+		fputs("}", stdout);
 	}
 	fputs("]}\n", stdout);
 }
@@ -252,7 +286,7 @@ cmd_dump(int argc, char **argv)
 		goto out_ls;
 	/* read everything first: a failure prints nothing half-way */
 	if ((rv = lfs_hosts_refresh(&ls, &io)) == 0)
-		rv = lfs_scan_leases(&ls, &io, &v, &n);
+		rv = lfs_scan_leases_modes(&ls, &io, ls.high_water, &v, &n);
 	if (rv == 0 && json) {
 		json_header(&ls);
 		json_hosts(&ls);

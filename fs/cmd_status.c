@@ -79,6 +79,8 @@ struct st_lease {
 	uint32_t req_id;             /* 0: none */
 	char req_name[LFS_HOST_NAME_MAX + 1];
 	size_t hold_first, hold_n;   /* range of st.pids */
+	char shared[80];             /* hosts holding it shared: "1,2", or "";
+	                                ",..." ends a list too long for it */
 };
 
 struct st {
@@ -368,10 +370,52 @@ state_word(const struct st *s, uint32_t owner, uint64_t owner_gen,
 	return req != 0 ? "requested" : "held";
 }
 
+/* Append id to the "1,2" list of out->shared. */
+static void
+shared_add(struct st_lease *out, uint32_t id)
+{
+	size_t at = strlen(out->shared);
+
+	if (at + 12 < sizeof(out->shared))
+		snprintf(out->shared + at, sizeof(out->shared) - at, "%s%u",
+		    at > 0 ? "," : "", id);
+	else if (strstr(out->shared, "...") == NULL)
+		snprintf(out->shared + at, sizeof(out->shared) - at, ",...");
+}
+
+/*
+ * The shared holders among l's modes, as render.c's owner and state show
+ * them: a mode counts while its host is live or failing with the
+ * generation that set it (.hosts: this daemon's view).  1 when this host
+ * is among them.
+ */
+static int
+shared_from_scan(const struct st *s, const struct lfs_scan_lease *l,
+    struct st_lease *out)
+{
+	const struct st_host *h;
+	int here = 0;
+	uint32_t i;
+
+	for (i = 0; i < l->sh_n && i < LFS_SCAN_MODES_MAX; i++) {
+		h = host_by_id(s, l->sh[i].host_id);
+		if (h == NULL || h->gen != l->sh[i].gen ||
+		    (strcmp(h->state, "live") != 0 &&
+		    strcmp(h->state, "failing") != 0))
+			continue;
+		shared_add(out, l->sh[i].host_id);
+		here |= l->sh[i].host_id == s->host_id &&
+		    l->sh[i].gen == s->generation;
+	}
+	return here;
+}
+
 static void
 lease_from_scan(const struct st *s, const struct lfs_scan_lease *l,
     struct st_lease *out)
 {
+	int here;
+
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", l->name);
 	if (l->err < 0) {
@@ -392,6 +436,10 @@ lease_from_scan(const struct st *s, const struct lfs_scan_lease *l,
 		    sizeof(out->req_name));
 	snprintf(out->state, sizeof(out->state), "%s", state_word(s,
 	    out->owner_id, out->owner_gen, out->req_id));
+	here = shared_from_scan(s, l, out);
+	if (out->shared[0] != '\0')
+		snprintf(out->state, sizeof(out->state), "%s", here ?
+		    "held shared here" : "shared");
 }
 
 /* 0; -EACCES and the like when the device cannot be read; -ESTALE when
@@ -418,7 +466,10 @@ leases_from_device(struct st *s)
 	}
 	if ((r = lfs_io_init(&io, &ls.disk, ls.to.io_timeout_ms, NULL,
 	    &log)) == 0) {
-		r = lfs_scan_leases(&ls, &io, &v, &n);
+		r = lfs_hosts_refresh(&ls, &io);
+		if (r == 0)
+			r = lfs_scan_leases_modes(&ls, &io, ls.high_water, &v,
+			    &n);
 		lfs_io_destroy(&io);
 	}
 	lfs_lockspace_close(&ls);
@@ -477,6 +528,18 @@ parse_state(struct st *s, char *text, struct st_lease *l)
 			parse_u64(v, &l->owner_gen);
 		else if (strcmp(line, "generation") == 0)
 			parse_u64(v, &l->lver);
+		else if (strcmp(line, "shared") == 0 && strcmp(v, "none") != 0)
+			/* "ID NAME ID NAME ...": the ids */
+			for (tok = strtok_r(v, " ", &tsave); tok != NULL;
+			    tok = strtok_r(NULL, " ", &tsave)) {
+				uint64_t id;
+
+				if (parse_u64(tok, &id) == 0)
+					shared_add(l, (uint32_t)id);
+				tok = strtok_r(NULL, " ", &tsave);
+				if (tok == NULL)
+					break;
+			}
 		else if (strcmp(line, "holders") == 0)
 			for (tok = strtok_r(v, " ", &tsave); tok != NULL;
 			    tok = strtok_r(NULL, " ", &tsave)) {
@@ -731,6 +794,8 @@ lease_cols(const struct st *s, const struct st_lease *l, char bufs[][96],
 	c[0] = l->name;
 	c[1] = l->state;
 	host_ref_text(l->owner_id, l->owner_name, bufs[0], sizeof(bufs[0]));
+	if (l->shared[0] != '\0')
+		snprintf(bufs[0], sizeof(bufs[0]), "shared:%s", l->shared);
 	c[2] = bufs[0];
 	if (l->owner_id != 0)
 		snprintf(bufs[1], sizeof(bufs[1]), "%" PRIu64, l->owner_gen);
@@ -815,7 +880,7 @@ json_host_ref(const char *key, uint32_t id, const char *name)
 static void
 print_json(const struct st *s)
 {
-	size_t k, i;
+	size_t k, i, n;
 
 	fputs("{", stdout);
 	lfs_json_kv_str(stdout, 1, "leasefs_version", LEASEFS_VERSION);
@@ -860,7 +925,11 @@ print_json(const struct st *s)
 		fputs(", \"holders\": [", stdout);
 		for (i = 0; i < l->hold_n; i++)
 			printf("%s%ld", i ? ", " : "", s->pids[l->hold_first + i]);
-		fputs("]}", stdout);
+		/* the ids, "1,2" as in the text, without a ",..." */
+		n = strcspn(l->shared, ".");
+		if (n > 0 && l->shared[n - 1] == ',')
+			n--;
+		printf("], \"shared\": [%.*s]}", (int)n, l->shared);
 	}
 	fputs("]}\n", stdout);
 }

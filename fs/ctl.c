@@ -17,16 +17,19 @@ static const struct {
 	enum lfs_ctl_op op;
 	int takes_host;
 	int takes_pid;           /* may be followed by " pid N" */
+	int takes_shared;        /* may be followed by " shared" (first) */
 } ctl_words[] = {
-	{ "acquire", LFS_CTL_ACQUIRE, 0, 1 },
-	{ "release", LFS_CTL_RELEASE, 0, 0 },
-	{ "transfer", LFS_CTL_TRANSFER, 1, 0 },
-	{ "request", LFS_CTL_REQUEST, 0, 1 },
-	{ "cancel", LFS_CTL_CANCEL, 0, 0 },
-	{ "handover", LFS_CTL_HANDOVER, 1, 0 },
-	{ "keep", LFS_CTL_KEEP, 0, 0 },
-	{ "claim", LFS_CTL_CLAIM, 0, 0 },
+	{ "acquire", LFS_CTL_ACQUIRE, 0, 1, 1 },
+	{ "release", LFS_CTL_RELEASE, 0, 0, 1 },
+	{ "transfer", LFS_CTL_TRANSFER, 1, 0, 0 },
+	{ "request", LFS_CTL_REQUEST, 0, 1, 0 },
+	{ "cancel", LFS_CTL_CANCEL, 0, 0, 0 },
+	{ "handover", LFS_CTL_HANDOVER, 1, 0, 0 },
+	{ "keep", LFS_CTL_KEEP, 0, 0, 0 },
+	{ "claim", LFS_CTL_CLAIM, 0, 0, 0 },
 };
+
+#define CTL_SHARED " shared"
 
 #define CTL_NWORDS (sizeof(ctl_words) / sizeof(ctl_words[0]))
 
@@ -120,6 +123,13 @@ lfs_ctl_parse(const char *buf, size_t len, struct lfs_ctl_cmd *out)
 		if (len < wlen || memcmp(buf, ctl_words[i].word, wlen) != 0)
 			continue;
 		out->op = ctl_words[i].op;
+		/* " shared" comes right after the word, before " pid N" */
+		if (ctl_words[i].takes_shared &&
+		    len >= wlen + sizeof(CTL_SHARED) - 1 &&
+		    memcmp(buf + wlen, CTL_SHARED, sizeof(CTL_SHARED) - 1) == 0) {
+			out->shared = 1;
+			wlen += sizeof(CTL_SHARED) - 1;
+		}
 		if (len == wlen && !ctl_words[i].takes_host)
 			return 0;
 		if (ctl_words[i].takes_pid)

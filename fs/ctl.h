@@ -10,7 +10,10 @@
  *
  *   acquire             hold the lease through ctl until `release`
  *   acquire pid N       hold it for process N: until `release` or N exits
+ *   acquire shared      hold it shared (core/shared.h) until `release shared`
+ *   acquire shared pid N  hold it shared for process N
  *   release             drop a lease held through ctl (for a pid or not)
+ *   release shared      drop a shared hold through ctl (for a pid or not)
  *   transfer HOST       hand the lease to HOST (a host id or display name)
  *   request             ask the owner for the lease (then held through ctl)
  *   request pid N       ask for it for process N (held for N on arrival)
@@ -57,6 +60,7 @@ struct lfs_ctl_cmd {
 	uint32_t host_id;        /* transfer: the number when host is all digits
 	                            and in 1..LFS_MAX_HOSTS, else 0 */
 	int32_t pid;             /* acquire/request: "pid N" given, else 0 */
+	int shared;              /* acquire/release: "shared" given */
 };
 
 /* Parse len bytes at buf into *out.  0, or -EINVAL for anything that is not

@@ -28,14 +28,37 @@ slot_offset(const struct lfs_lockspace *ls, uint32_t slot)
 	return lfs_slot_sector(&ls->layout, slot) * ls->layout.sector_size;
 }
 
-/* Decode the two sectors (leader, request) read for lease l. */
+/* Decode the dblocks of hosts 1 .. hw after the slot header at buf. */
+static void
+decode_modes(const struct lfs_lockspace *ls, const unsigned char *buf,
+    uint32_t hw, struct lfs_scan_lease *l)
+{
+	uint32_t S = ls->layout.sector_size, id;
+	struct lfs_dblock d;
+
+	l->sh_n = 0;
+	for (id = 1; id <= hw; id++) {
+		if (lfs_dblock_decode(&d, buf + (size_t)(LFS_SLOT_HEADER_SECTORS -
+		    1 + id) * S, S) < 0 || !(d.mode_flags & LFS_MODE_SHARED))
+			continue;
+		if (l->sh_n < LFS_SCAN_MODES_MAX) {
+			l->sh[l->sh_n].host_id = id;
+			l->sh[l->sh_n].gen = d.mode_gen;
+			l->sh[l->sh_n].lver = d.mode_lver;
+		}
+		l->sh_n++;
+	}
+}
+
+/* Decode the sectors (leader, request, hw dblocks) read for lease l. */
 static void
 decode_lease(const struct lfs_lockspace *ls, const unsigned char *buf,
-    struct lfs_scan_lease *l)
+    uint32_t hw, struct lfs_scan_lease *l)
 {
 	uint32_t S = ls->layout.sector_size;
 	int rv;
 
+	decode_modes(ls, buf, hw, l);
 	rv = lfs_leader_decode(&l->leader, buf, S);
 	if (rv == -ENODATA)
 		rv = -ENOENT;
@@ -52,10 +75,11 @@ decode_lease(const struct lfs_lockspace *ls, const unsigned char *buf,
 /* Read leases [first, first + n) (n <= LFS_IO_MAX_BATCH) into bufs. */
 static void
 read_batch(struct lfs_lockspace *ls, struct lfs_io *io,
-    struct lfs_scan_lease *v, uint32_t n, unsigned char *bufs)
+    struct lfs_scan_lease *v, uint32_t n, uint32_t hw, unsigned char *bufs)
 {
 	struct lfs_io_req req[LFS_IO_MAX_BATCH];
-	size_t len = 2u * ls->layout.sector_size;
+	size_t len = (size_t)(LFS_SLOT_HEADER_SECTORS + hw) *
+	    ls->layout.sector_size;
 	uint32_t i;
 	int rv;
 
@@ -67,14 +91,14 @@ read_batch(struct lfs_lockspace *ls, struct lfs_io *io,
 	}
 	if (lfs_io_batch(io, req, (int)n) == 0) {
 		for (i = 0; i < n; i++)
-			decode_lease(ls, bufs + i * len, &v[i]);
+			decode_lease(ls, bufs + i * len, hw, &v[i]);
 		return;
 	}
 	/* some read failed: read each alone, to know which */
 	for (i = 0; i < n; i++) {
 		rv = lfs_io_read(io, req[i].offset, req[i].buf, len);
 		if (rv == 0) {
-			decode_lease(ls, req[i].buf, &v[i]);
+			decode_lease(ls, req[i].buf, hw, &v[i]);
 		} else {
 			v[i].err = rv;
 			v[i].req_err = rv;
@@ -90,6 +114,7 @@ struct scan_part {
 	int owned;
 	struct lfs_scan_lease *v;
 	uint32_t n;
+	uint32_t hw;                 /* dblocks read per lease */
 	int err;                     /* -ENOMEM */
 };
 
@@ -100,14 +125,15 @@ scan_part(void *arg)
 	unsigned char *bufs;
 	uint32_t i, k;
 
-	bufs = malloc((size_t)LFS_IO_MAX_BATCH * 2u * p->ls->layout.sector_size);
+	bufs = malloc((size_t)LFS_IO_MAX_BATCH * (LFS_SLOT_HEADER_SECTORS +
+	    p->hw) * p->ls->layout.sector_size);
 	if (bufs == NULL) {
 		p->err = -ENOMEM;
 		return NULL;
 	}
 	for (i = 0; i < p->n; i += k) {
 		k = p->n - i < LFS_IO_MAX_BATCH ? p->n - i : LFS_IO_MAX_BATCH;
-		read_batch(p->ls, p->io, p->v + i, k, bufs);
+		read_batch(p->ls, p->io, p->v + i, k, p->hw, bufs);
 	}
 	free(bufs);
 	if (p->owned)
@@ -118,7 +144,7 @@ scan_part(void *arg)
 /* Read v[0 .. count) with up to SCAN_THREADS readers; 0 or -ENOMEM. */
 static int
 scan_all(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_scan_lease *v,
-    uint32_t count)
+    uint32_t count, uint32_t hw)
 {
 	struct scan_part part[SCAN_THREADS];
 	pthread_t tid[SCAN_THREADS];
@@ -142,6 +168,7 @@ scan_all(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_scan_lease *v,
 		part[i].io = i > 0 ? &part[i].own : io;
 		part[i].v = v + first;
 		part[i].n = count - first < per ? count - first : per;
+		part[i].hw = hw;
 		part[i].err = 0;
 		first += part[i].n;
 	}
@@ -165,6 +192,13 @@ int
 lfs_scan_leases(struct lfs_lockspace *ls, struct lfs_io *io,
     struct lfs_scan_lease **out, uint32_t *n)
 {
+	return lfs_scan_leases_modes(ls, io, 0, out, n);
+}
+
+int
+lfs_scan_leases_modes(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t hw, struct lfs_scan_lease **out, uint32_t *n)
+{
 	struct lfs_lease_entry *e = NULL;
 	struct lfs_scan_lease *v = NULL;
 	uint32_t count = 0, i;
@@ -186,7 +220,9 @@ lfs_scan_leases(struct lfs_lockspace *ls, struct lfs_io *io,
 		v[i].incarnation = e[i].ref.incarnation;
 	}
 	free(e);
-	if ((rv = scan_all(ls, io, v, count)) < 0) {
+	if (hw > ls->layout.max_hosts)
+		hw = ls->layout.max_hosts;
+	if ((rv = scan_all(ls, io, v, count, hw)) < 0) {
 		free(v);
 		return rv;
 	}

@@ -17,6 +17,17 @@
 
 #include "leases.h"
 
+/* A host's mode block showing it shared (core/shared.h), as on disk:
+ * whether it counts depends on that host's liveness, for the caller to
+ * judge (a mode of a dead or older generation holds nothing). */
+struct lfs_scan_mode {
+	uint32_t host_id;
+	uint64_t gen;                /* the generation that set it */
+	uint64_t lver;               /* its token */
+};
+
+#define LFS_SCAN_MODES_MAX 16    /* modes kept per lease (sh_n counts all) */
+
 struct lfs_scan_lease {
 	char name[LFS_NAME_MAX + 1];
 	uint32_t slot;
@@ -27,6 +38,9 @@ struct lfs_scan_lease {
 	struct lfs_leader leader;    /* when err == 0 */
 	struct lfs_request request;  /* host_id 0: none (or unreadable) */
 	int req_err;                 /* 0, or why the request is unreadable */
+	/* lfs_scan_leases_modes only: the shared modes of hosts 1 .. hw */
+	uint32_t sh_n;
+	struct lfs_scan_mode sh[LFS_SCAN_MODES_MAX];
 };
 
 /* Read every lease.  *out (malloc'd, the caller frees; NULL when *n is 0)
@@ -35,5 +49,11 @@ struct lfs_scan_lease {
  * when the name table itself cannot be read or memory runs out. */
 int lfs_scan_leases(struct lfs_lockspace *ls, struct lfs_io *io,
     struct lfs_scan_lease **out, uint32_t *n);
+
+/* The same, and every lease's shared modes of hosts 1 .. hw (the highest
+ * host id in use): each lease's read grows from 2 sectors to 2 + hw, in
+ * the same batches.  A dblock that does not decode is left out. */
+int lfs_scan_leases_modes(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t hw, struct lfs_scan_lease **out, uint32_t *n);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * ctl_exec.c - executing the commands written to a lease's `ctl` file
  * (parsed by ctl.c): acquire, release, transfer, request, cancel, and the
- * handover (handover, keep, claim).
+ * handover (handover, keep, claim); the shared forms, `acquire shared
+ * [pid N]` and `release shared`, are in shhold.c.
  *
  * Each runs with ops_lock held (lfs_hold_ctl takes it), checks the local
  * state first so that an error changes nothing, then does its disk
@@ -44,7 +45,7 @@ same_hold_locked(const struct lfs_dlease *l, const struct lfs_ctl_cmd *cmd,
 	if (or_requested && l->req_how == want &&
 	    (want != LFS_HOW_PID || l->pid == cmd->pid))
 		return 1;
-	return l->held || l->req_how != LFS_HOW_NONE ? -EBUSY : 0;
+	return lfs_sh_busy_locked(l, 0) ? -EBUSY : 0;
 }
 
 /* What holds or asks for l here, for a refusal's log line. */
@@ -53,6 +54,8 @@ hold_what(const struct lfs_dlease *l)
 {
 	enum lfs_how how = l->held ? l->how : l->req_how;
 
+	if (!l->held && (l->sh_set || l->sh_unfinished))
+		return "a shared hold";
 	switch (how) {
 	case LFS_HOW_FILE: return "a lock or incoming file";
 	case LFS_HOW_CTL: return "ctl";
@@ -142,7 +145,8 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	pthread_mutex_unlock(&d->table_lock);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
-		    "on this host", l->name);
+		    "on this host%s", l->name, l->sh_how != LFS_HOW_NONE ?
+		    " (held shared: 'release shared')" : "");
 		return r;
 	}
 	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
@@ -617,8 +621,11 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == 0) {
 		switch (cmd->op) {
-		case LFS_CTL_ACQUIRE: r = ctl_acquire(d, l, cmd, uid); break;
-		case LFS_CTL_RELEASE: r = ctl_release(d, l); break;
+		case LFS_CTL_ACQUIRE: r = cmd->shared ?
+		    lfs_sh_ctl_acquire(d, l, cmd, uid) :
+		    ctl_acquire(d, l, cmd, uid); break;
+		case LFS_CTL_RELEASE: r = cmd->shared ?
+		    lfs_sh_ctl_release(d, l) : ctl_release(d, l); break;
 		case LFS_CTL_TRANSFER: r = ctl_transfer(d, l, cmd); break;
 		case LFS_CTL_REQUEST: r = ctl_request(d, l, cmd, uid); break;
 		case LFS_CTL_CANCEL: r = ctl_cancel(d, l); break;

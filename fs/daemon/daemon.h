@@ -11,6 +11,8 @@
  *   holders.c     the lease table and every lease operation this host does
  *                 (acquire, release, request, arrival, loss); holders.h
  *                 has its building blocks
+ *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
+ *                 (core/shared.h), on holders.c's building blocks
  *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
  *   pidhold.c     leases held or requested for a process (`acquire pid
  *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
@@ -66,6 +68,7 @@
 #include "mountopts.h"
 #include "paxos.h"
 #include "pidwatch.h"
+#include "shared.h"
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -130,6 +133,10 @@ struct lfs_snap {
 	int owner_state;         /* enum lfs_host_state of the owner */
 	uint32_t req_id;         /* request record (state files only) */
 	uint64_t req_gen;
+	/* the hosts holding it shared (core/shared.h): how many, and a hash
+	 * of their ids and generations, enough to see a change for poll */
+	uint32_t sh_n;
+	uint64_t sh_hash;
 };
 
 /* State of a lock or incoming file handle. */
@@ -154,7 +161,9 @@ struct lfs_fh {
 	struct lfs_snap snap;    /* owner/state: what text shows */
 	enum lfs_fh_state st;    /* lock/incoming */
 	enum lfs_fh_state st_read; /* st when last read (poll compares) */
-	uint64_t lver;           /* lver held, when st == HELD or LOST */
+	uint64_t lver;           /* lver held, when st == HELD or LOST (a
+	                            shared hold: its token, shared.h rule 6) */
+	int shared;              /* lock opened O_RDONLY: holds it shared */
 	int fenced;              /* held its lease when fencing began: its
 	                            opener may still run until it is released
 	                            (d->fenced_fhs counts these) */
@@ -218,8 +227,27 @@ struct lfs_dlease {
 	uint64_t handover_gen;
 	uint64_t handover_seq;   /* the request's seq when armed: a claim
 	                            counts only when written after it */
+	/*
+	 * Shared holds here (core/shared.h), never beside an exclusive one
+	 * (held) or a request: our mode block shows us shared (sh_set, set
+	 * under sh_token) while any local shared holder remains -- sh_files
+	 * lock files opened O_RDONLY, and at most one ctl hold (sh_how CTL,
+	 * or PID with the process in pid below).  sh_lost: set on disk but
+	 * nobody here holds it (the last holder went and the clear failed,
+	 * or fencing took it: then finished too); the watcher clears it.
+	 * sh_unfinished: a shared acquire ended -EINPROGRESS, sh_left is
+	 * what lfs_shared_finish() has left to undo (the watcher does).
+	 */
+	int sh_set;
+	int sh_lost;
+	uint64_t sh_token;
+	int sh_files;
+	enum lfs_how sh_how;
+	int sh_unfinished;
+	struct lfs_shared_hold sh_left;
 	struct lfs_fh *pollers;  /* handles with a poll handle */
-	/* The process of `acquire pid` (how == PID) or `request pid` (req_how
+	/* The process of `acquire pid` (how == PID), `acquire shared pid`
+	 * (sh_how == PID) or `request pid` (req_how
 	 * == PID), or of a lease lost at fencing while held so (pid_fenced:
 	 * it may still run; d->fenced_pids counts these).  pid 0: none, and
 	 * pidfd means nothing.  pidhold.c. */
@@ -382,11 +410,16 @@ void lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
 int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
     const char *what);
 
-/* One attempt to acquire l for the lock file fh.  as_waiter: fh is the
- * head waiter (the queue does not make it wait).  0 held; -EWOULDBLOCK
- * busy (on disk or here); -EIO, -ENOENT. */
+/* One attempt to acquire l for the lock file fh, shared when fh->shared
+ * (a lease held shared here already is joined without I/O).  as_waiter:
+ * fh is the head waiter (the queue does not make it wait).  0 held;
+ * -EWOULDBLOCK busy (on disk or here); -EIO, -ENOENT. */
 int lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_fh *fh, int as_waiter);
+/* Something of l is left to release or undo on disk by the watcher (an
+ * exclusive hold lost here, a shared mode nobody holds, an unfinished
+ * shared acquire): lfs_hold_release_lost does it.  table_lock held. */
+int lfs_hold_release_due_locked(const struct lfs_dlease *l);
 /* Open of `incoming`: write our request.  0, -EBUSY, -EIO, -ENOENT. */
 int lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_fh *fh);
@@ -405,7 +438,8 @@ void lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
  * armed host claims the lease, transfer it; if the request no longer
  * names that host, disarm. */
 void lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l);
-/* Watcher: release a lost lease on disk if renewal allows.  */
+/* Watcher: release a lost lease on disk if renewal allows; clear a
+ * shared mode nobody here holds; finish an unfinished shared acquire. */
 void lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Fencing began: no lock/incoming open may succeed from now on (waits
  * for the replies under way), every lease held here becomes lost with
@@ -450,8 +484,8 @@ void lfs_pid_exited(void *arg, void *key, uint64_t token);
 int lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max);
 void lfs_pid_holders_free(struct lfs_holder *h, int n);
 
-/* Number of leases held here (not lost). */
-uint32_t lfs_hold_count(struct lfs_daemon *d);
+/* Number of leases held here (not lost), exclusively and shared. */
+uint32_t lfs_hold_count(struct lfs_daemon *d, int shared);
 /* Wake the poll handle of fh (call with table_lock held); the handle is
  * returned for the caller to notify after dropping the lock. */
 struct fuse_pollhandle *lfs_fh_take_ph(struct lfs_fh *fh);
@@ -491,9 +525,10 @@ int lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b,
     int kind);
 /* (Re)compute fh's text.  0, -ENOENT (lease gone), -EIO, -ENOMEM. */
 int lfs_render(struct lfs_daemon *d, struct lfs_fh *fh);
-/* Text of a lock/incoming file for state st (static string). */
-const char *lfs_render_hold(enum lfs_fh_state st, uint64_t lver, char *buf,
-    size_t len);
+/* Text of a lock/incoming file for state st (static string); "shared
+ * TOKEN" for a held shared one. */
+const char *lfs_render_hold(enum lfs_fh_state st, int shared, uint64_t lver,
+    char *buf, size_t len);
 
 /* ---- view.c ---- */
 const struct fuse_lowlevel_ops *lfs_view_ops(void);

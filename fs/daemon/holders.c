@@ -31,7 +31,10 @@
  *
  * "held && lost" means the disk still names us but nobody here may use the
  * lease: the watcher releases it once renewal is healthy (a lease owned on
- * disk by this host is never simply forgotten).
+ * disk by this host is never simply forgotten).  An acquire that won while
+ * a shared holder showed up, and could not let go (-EINPROGRESS), goes
+ * FREE -> LOST directly (lfs_hold_acquire_disk).  Shared holds have their
+ * own states beside these (shhold.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -318,6 +321,29 @@ lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 		if (r == -EALREADY)
 			r = 0;
 	}
+	if (r == -EINPROGRESS) {
+		/*
+		 * We won, a shared holder showed up in the ballot, and letting
+		 * the lease go failed: it is ours on disk and no one's to use
+		 * (paxos.h).  Held && lost: the watcher releases it.  It must
+		 * never count as held: a later acquire would say -EALREADY,
+		 * which is success here, while the shared holder still holds.
+		 */
+		pthread_mutex_lock(&d->table_lock);
+		if (!l->held) {
+			l->held = 1;
+			l->lost = 1;
+			l->leader = *out;
+			l->how = LFS_HOW_NONE;
+			l->holder = NULL;
+			lfs_watch_kick_locked(d);
+		}
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_log(&d->log, LOG_WARNING, "%s: won lver %llu under a shared "
+		    "holder and could not let it go; releasing it later",
+		    l->name, (unsigned long long)out->lver);
+		r = -EBUSY;
+	}
 	if (lfs_hp_acquire_unsettled(r)) {
 		pthread_mutex_lock(&d->table_lock);
 		l->unsettled = 1;
@@ -523,10 +549,14 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	if ((r = lfs_daemon_refuse(d, "lock")) < 0 ||
 	    (r = lfs_ops_lock_serving(d, "lock")) < 0)
 		return r;
+	if (fh->shared) {
+		r = lfs_sh_hold_file(d, l, fh, as_waiter);
+		lfs_ops_unlock(d);
+		return r;
+	}
 	pthread_mutex_lock(&d->table_lock);
 	r = l->deleted ? -ENOENT : 0;
-	busy = l->held || l->req_how != LFS_HOW_NONE ||
-	    (!as_waiter && l->waiters != NULL);
+	busy = lfs_sh_busy_locked(l, 0) || (!as_waiter && l->waiters != NULL);
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == 0 && busy)
 		r = -EWOULDBLOCK;
@@ -566,12 +596,12 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 	pthread_mutex_lock(&d->table_lock);
 	if (l->deleted)
 		r = -ENOENT;
-	else if (l->held || l->req_how != LFS_HOW_NONE)
+	else if (lfs_sh_busy_locked(l, 0))
 		r = -EBUSY;
 	pthread_mutex_unlock(&d->table_lock);
 	if (r == -EBUSY)
-		lfs_log(&d->log, LOG_INFO, "%s: incoming: already held or "
-		    "requested on this host", l->name);
+		lfs_log(&d->log, LOG_INFO, "%s: incoming: already held (or "
+		    "shared) or requested on this host", l->name);
 	if (r == 0)
 		r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
 	if (r == 0) {
@@ -597,7 +627,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 {
 	struct lfs_dlease *l = fh->lease;
 	struct lfs_leader held;
-	int release = 0, cancel = 0;
+	int release = 0, cancel = 0, clear;
 
 	lfs_ops_lock(d);
 	pthread_mutex_lock(&d->table_lock);
@@ -618,9 +648,12 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 		l->req_fh = NULL;
 		cancel = 1;
 	}
+	clear = lfs_sh_close_file_locked(l, fh);
 	pthread_mutex_unlock(&d->table_lock);
 	if (release)
 		lfs_hold_release_disk(d, l, &held);
+	if (clear)
+		lfs_sh_clear(d, l);
 	if (cancel) {
 		lfs_log(&d->log, LOG_NOTICE, "%s: incoming closed before the "
 		    "lease arrived; request withdrawn", l->name);
@@ -769,7 +802,15 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	pthread_mutex_unlock(&d->table_lock);
 	if (todo)
 		lfs_hold_release_disk(d, l, &held);
+	lfs_sh_release_lost(d, l);
 	lfs_ops_unlock(d);
+}
+
+int
+lfs_hold_release_due_locked(const struct lfs_dlease *l)
+{
+	return (l->held && l->lost) || (!l->finished && ((l->sh_set &&
+	    l->sh_lost) || l->sh_unfinished));
 }
 
 /* ---- 5. fencing and shutdown ---- */
@@ -792,9 +833,9 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			l->unsettled = 0; /* dies with the generation */
 		if (fence && l->held && l->lost)
 			l->finished = 1; /* a failed release: no retry now */
-		if (!l->held || l->lost)
-			continue;
-		if (l->how == LFS_HOW_CTL) {
+		/* a ctl hold is exclusive or shared, never both (shhold.c) */
+		if ((l->held && !l->lost && l->how == LFS_HOW_CTL) ||
+		    (l->sh_set && !l->sh_lost && l->sh_how == LFS_HOW_CTL)) {
 			if (n == cap) {
 				cap = cap == 0 ? 16 : 2 * cap;
 				grown = realloc(v, (size_t)cap * sizeof(*v));
@@ -804,6 +845,10 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			if (n < cap)
 				memcpy(v[n++], l->name, sizeof(*v));
 		}
+		if (fence)
+			lfs_sh_fence_locked(d, l);
+		if (!l->held || l->lost)
+			continue;
 		if (!fence)
 			continue;
 		if (l->holder != NULL && !l->holder->fenced) {
@@ -840,6 +885,7 @@ lfs_hold_fence_all(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
 	pthread_mutex_lock(&d->table_lock);
 	close_opens_locked(d);
 	n = collect_ctl_locked(d, names, 1);
+	lfs_sh_fence_files_locked(d);
 	pthread_mutex_unlock(&d->table_lock);
 	return n;
 }
@@ -897,6 +943,7 @@ lfs_hold_forget_finished(struct lfs_daemon *d)
 			l->held = 0;
 			l->lost = 0;
 			l->finished = 0;
+			lfs_sh_forget_locked(l);
 		}
 	d->opens_closed = 0;
 	pthread_mutex_unlock(&d->table_lock);
@@ -954,6 +1001,8 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 		lfs_hold_cancel_request(d, l);
 	if (was_ctl && !keep)
 		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	if (lfs_sh_release_one(d, l, keep_ctl) < 0)
+		r = -EIO;
 	pthread_mutex_lock(&d->table_lock);
 	if (l->held)
 		r = -EIO;
@@ -989,8 +1038,9 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 		open_files = 0;
 		pthread_mutex_lock(&d->table_lock);
 		for (l = d->leases; l != NULL; l = l->next)
-			open_files += l->held && !l->lost &&
-			    (l->how == LFS_HOW_FILE || l->how == LFS_HOW_PID);
+			open_files += (l->held && !l->lost &&
+			    (l->how == LFS_HOW_FILE || l->how == LFS_HOW_PID)) +
+			    l->sh_files + (l->sh_how == LFS_HOW_PID);
 		open_files += d->fenced_fhs + d->fenced_pids;
 		pthread_mutex_unlock(&d->table_lock);
 		if (open_files > 0)
@@ -999,14 +1049,14 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 }
 
 uint32_t
-lfs_hold_count(struct lfs_daemon *d)
+lfs_hold_count(struct lfs_daemon *d, int shared)
 {
 	struct lfs_dlease *l;
 	uint32_t n = 0;
 
 	pthread_mutex_lock(&d->table_lock);
 	for (l = d->leases; l != NULL; l = l->next)
-		if (l->held && !l->lost)
+		if (shared ? l->sh_set && !l->sh_lost : l->held && !l->lost)
 			n++;
 	pthread_mutex_unlock(&d->table_lock);
 	return n;

@@ -48,6 +48,39 @@ void lfs_hold_disarm_locked(struct lfs_dlease *l);
  * released, since nobody here wants it any more. */
 void lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l);
 
+/* ---- shhold.c: shared holds (its top has their states) ---- */
+/* Whether l is busy here for a new holder of that mode: held exclusively
+ * or requested, a shared mode left to clear or undo, and for an exclusive
+ * one also any shared hold (no upgrade).  table_lock held. */
+int lfs_sh_busy_locked(const struct lfs_dlease *l, int shared);
+/* lfs_hold_lock for a lock file opened O_RDONLY (ops_lock held): as it. */
+int lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_fh *fh, int as_waiter);
+/* Close of fh (table_lock held): 1 when it was the last shared holder
+ * here; the caller then calls lfs_sh_clear() (ops_lock held). */
+int lfs_sh_close_file_locked(struct lfs_dlease *l, struct lfs_fh *fh);
+void lfs_sh_clear(struct lfs_daemon *d, struct lfs_dlease *l);
+/* ctl `acquire shared [pid N]`, `release shared` (ops_lock held). */
+int lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd, uid_t uid);
+int lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l);
+/* The process of `acquire shared pid N` exited (table_lock held): -1 when
+ * l is not held so; else as lfs_sh_close_file_locked. */
+int lfs_sh_pid_exited_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+/* Watcher (ops_lock held): clear a mode nobody here holds, undo an
+ * unfinished acquire. */
+void lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
+/* Fencing (table_lock held): l's ctl and process shared holds, and every
+ * lock file holding a lease shared, are lost with the generation. */
+void lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+void lfs_sh_fence_files_locked(struct lfs_daemon *d);
+/* A new generation joined: forget a finished shared hold (table_lock). */
+void lfs_sh_forget_locked(struct lfs_dlease *l);
+/* Shutdown, after the holders were killed (ops_lock held): clear l's mode
+ * unless a holder may still use it.  0 when nothing is left set. */
+int lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l,
+    int keep_ctl);
+
 /* ---- pidhold.c ---- */
 /* Open a pidfd of pid for a `pid N` command of lease by a writer of user
  * uid: -ESRCH when pid is not running, -EPERM when uid may not signal it

@@ -140,7 +140,7 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	struct lfs_dlease *l = key;
 	struct fuse_pollhandle *ph = NULL;
 	struct lfs_leader held;
-	int release = 0, cancel = 0, fenced = 0;
+	int release = 0, cancel = 0, fenced = 0, clear = 0;
 	pid_t pid;
 
 	lfs_ops_lock(d);
@@ -163,6 +163,8 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 		lfs_pid_end_locked(d, l);
 		l->req_how = LFS_HOW_NONE;
 		cancel = 1;
+	} else if ((clear = lfs_sh_pid_exited_locked(d, l)) >= 0) {
+		release = -1; /* held shared for it: clear if it was the last */
 	} else {
 		lfs_pid_end_locked(d, l);
 	}
@@ -171,11 +173,16 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	if (fenced)
 		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld, which held it when "
 		    "fencing began, has exited", l->name, (long)pid);
-	if (release) {
+	if (release > 0) {
 		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld exited; releasing",
 		    l->name, (long)pid);
 		lfs_hold_release_disk(d, l, &held);
 	}
+	if (release < 0)
+		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld exited; its shared "
+		    "hold ends", l->name, (long)pid);
+	if (clear > 0)
+		lfs_sh_clear(d, l);
 	if (cancel) {
 		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld exited before the "
 		    "lease arrived; request withdrawn", l->name, (long)pid);
@@ -194,7 +201,7 @@ lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max)
 	pthread_mutex_lock(&d->table_lock);
 	for (l = d->leases; l != NULL && n < max; l = l->next) {
 		if (l->pid == 0 || !(l->pid_fenced || (l->held && !l->lost &&
-		    l->how == LFS_HOW_PID)))
+		    l->how == LFS_HOW_PID) || l->sh_how == LFS_HOW_PID))
 			continue;
 		/* a dup: the pid hold may end (and close its own) while the
 		 * caller is still signalling through this one */

@@ -22,21 +22,57 @@
 
 #define HOLDERS_MAX 256          /* pids listed in `holders:` */
 
-void
-lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
-    struct lfs_snap *s)
+/* A hash of the shared holders (id, generation) for poll's comparison:
+ * FNV-1a over their bytes; a change it misses (a collision) only delays
+ * a wake-up until the next change. */
+static uint64_t
+shared_hash(const struct lfs_shared_holder *h, uint32_t n)
 {
+	uint64_t x = 14695981039346656037ull, v[2];
+	uint32_t i;
+	size_t k;
+
+	for (i = 0; i < n; i++) {
+		v[0] = h[i].host_id;
+		v[1] = h[i].gen;
+		for (k = 0; k < sizeof(v); k++)
+			x = (x ^ ((const unsigned char *)v)[k]) *
+			    1099511628211ull;
+	}
+	return x;
+}
+
+/* lfs_snap_read, and with list the shared holders, all of them (s->sh_n;
+ * malloc'd, the caller frees; NULL on an error).  The leader and every
+ * host's mode come from one read of the slot (shared.h
+ * lfs_shared_holders): the slot's header and one sector per host up to
+ * the high water, so an owner or state read costs more with more hosts. */
+static void
+snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
+    struct lfs_snap *s, struct lfs_shared_holder **list)
+{
+	uint32_t max = d->ls.layout.max_hosts;
+	struct lfs_shared_holder *sh;
 	struct lfs_lease_ref ref;
 	struct lfs_request rq;
 	struct lfs_leader ld;
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	if (list != NULL)
+		*list = NULL;
+	if ((sh = calloc(max, sizeof(*sh))) == NULL) {
+		s->err = -ENOMEM;
+		return;
+	}
 	pthread_mutex_lock(&d->table_lock);
 	ref = l->ref;
 	pthread_mutex_unlock(&d->table_lock);
 	lfs_ops_lock(d);
-	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
+	r = lfs_shared_holders(&d->ls, &d->ops_io, &ref, &ld, sh, max, &s->sh_n);
+	if (r == 0)
+		s->sh_hash = shared_hash(sh, s->sh_n < max ? s->sh_n : max) ^
+		    s->sh_n;
 	if (r == 0 && with_request) {
 		r = lfs_paxos_read_request(&d->ls, &d->ops_io, &ref, &rq);
 		if (r == 0 && rq.host_id != 0) {
@@ -45,6 +81,10 @@ lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 		}
 	}
 	lfs_ops_unlock(d);
+	if (r == 0 && list != NULL)
+		*list = sh;
+	else
+		free(sh);
 	if (r < 0) {
 		s->err = r;
 		return;
@@ -56,11 +96,19 @@ lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 	    (int)lfs_host_state(&d->ls, ld.owner_id, ld.owner_gen);
 }
 
+void
+lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
+    struct lfs_snap *s)
+{
+	snap_read_list(d, l, with_request, s, NULL);
+}
+
 int
 lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b, int kind)
 {
 	if (a->err != b->err || a->owner_id != b->owner_id ||
-	    a->owner_gen != b->owner_gen)
+	    a->owner_gen != b->owner_gen || a->sh_n != b->sh_n ||
+	    a->sh_hash != b->sh_hash)
 		return 0;
 	if (kind == LFS_K_OWNER)
 		return 1;
@@ -83,11 +131,40 @@ host_name(struct lfs_daemon *d, uint32_t id, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* Whether this host is among the shared holders sh[0 .. n). */
+static int
+shared_here(struct lfs_daemon *d, const struct lfs_shared_holder *sh,
+    uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (sh[i].host_id == d->ls.host_id &&
+		    sh[i].gen == d->ls.generation)
+			return 1;
+	return 0;
+}
+
+/*
+ * owner: "shared ID ID ..." while hosts hold it shared.  The leader may
+ * name an owner then only for the moment of a shared acquire's ballots
+ * (or an exclusive acquire letting go of a lease it won under a shared
+ * holder): the shared holders are what holds it.
+ */
 static void
-render_owner(struct lfs_daemon *d, const struct lfs_snap *s, FILE *f)
+render_owner(struct lfs_daemon *d, const struct lfs_snap *s,
+    const struct lfs_shared_holder *sh, FILE *f)
 {
 	char name[LFS_HOST_NAME_MAX + 1];
+	uint32_t i;
 
+	if (s->sh_n > 0) {
+		fputs("shared", f);
+		for (i = 0; i < s->sh_n; i++)
+			fprintf(f, " %u", sh[i].host_id);
+		fputc('\n', f);
+		return;
+	}
 	if (s->owner_id == 0) {
 		fputs("free\n", f);
 		return;
@@ -97,8 +174,12 @@ render_owner(struct lfs_daemon *d, const struct lfs_snap *s, FILE *f)
 }
 
 static const char *
-state_word(struct lfs_daemon *d, const struct lfs_snap *s)
+state_word(struct lfs_daemon *d, const struct lfs_snap *s,
+    const struct lfs_shared_holder *sh)
 {
+	if (s->sh_n > 0)
+		return shared_here(d, sh, s->sh_n) ? "held shared here" :
+		    "shared";
 	if (s->owner_id == 0)
 		return "free";
 	if (s->owner_id == d->ls.host_id && s->owner_gen == d->ls.generation)
@@ -127,8 +208,8 @@ render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 	pthread_mutex_lock(&d->table_lock);
 	slot = l->ref.slot;
 	pid = l->pid;
-	held_for = pid != 0 && l->held && (l->how == LFS_HOW_PID ||
-	    l->pid_fenced);
+	held_for = pid != 0 && ((l->held && l->how == LFS_HOW_PID) ||
+	    l->sh_how == LFS_HOW_PID || l->pid_fenced);
 	pthread_mutex_unlock(&d->table_lock);
 	n = d->mount_dev != 0 ? lfs_daemon_find_holders(d, &slot, h,
 	    HOLDERS_MAX) : lfs_fence_find(d->mountpoint, l->name, h,
@@ -148,14 +229,33 @@ render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 		    "requested");
 }
 
+/* shared: every host holding it shared, "ID NAME" each, or none. */
+static void
+render_shared(struct lfs_daemon *d, const struct lfs_snap *s,
+    const struct lfs_shared_holder *sh, FILE *f)
+{
+	char name[LFS_HOST_NAME_MAX + 1];
+	uint32_t i;
+
+	fputs("shared:", f);
+	if (s->sh_n == 0)
+		fputs(" none", f);
+	for (i = 0; i < s->sh_n; i++) {
+		host_name(d, sh[i].host_id, name, sizeof(name));
+		fprintf(f, " %u %s", sh[i].host_id, name);
+	}
+	fputc('\n', f);
+	fprintf(f, "shared_count: %u\n", s->sh_n);
+}
+
 static void
 render_state(struct lfs_daemon *d, struct lfs_dlease *l,
-    const struct lfs_snap *s, FILE *f)
+    const struct lfs_snap *s, const struct lfs_shared_holder *sh, FILE *f)
 {
 	char name[LFS_HOST_NAME_MAX + 1];
 	uint32_t handover;
 
-	fprintf(f, "state: %s\n", state_word(d, s));
+	fprintf(f, "state: %s\n", state_word(d, s, sh));
 	if (s->owner_id != 0) {
 		host_name(d, s->owner_id, name, sizeof(name));
 		fprintf(f, "owner: %u %s\n", s->owner_id, name);
@@ -171,6 +271,7 @@ render_state(struct lfs_daemon *d, struct lfs_dlease *l,
 	} else {
 		fputs("request: none\n", f);
 	}
+	render_shared(d, s, sh, f);
 	pthread_mutex_lock(&d->table_lock);
 	handover = l->held && !l->lost ? l->handover_to : 0;
 	pthread_mutex_unlock(&d->table_lock);
@@ -245,7 +346,8 @@ render_status(struct lfs_daemon *d, FILE *f)
 	    to->io_timeout_ms, to->renewal_interval_ms);
 	fprintf(f, "renewal_fail_ms: %u\nhost_dead_ms: %u\n",
 	    to->renewal_fail_ms, to->host_dead_ms);
-	fprintf(f, "leases_held: %u\n", lfs_hold_count(d));
+	fprintf(f, "leases_held: %u\n", lfs_hold_count(d, 0));
+	fprintf(f, "leases_held_shared: %u\n", lfs_hold_count(d, 1));
 	render_io(f, "ops", &ops);
 	render_io(f, "renew", &ren);
 	fprintf(f, "io_timeouts: %" PRIu64 "\n", ops.timeouts + ren.timeouts);
@@ -253,13 +355,15 @@ render_status(struct lfs_daemon *d, FILE *f)
 }
 
 const char *
-lfs_render_hold(enum lfs_fh_state st, uint64_t lver, char *buf, size_t len)
+lfs_render_hold(enum lfs_fh_state st, int shared, uint64_t lver, char *buf,
+    size_t len)
 {
 	switch (st) {
 	case LFS_FH_WAITING:
 		return "waiting\n";
 	case LFS_FH_HELD:
-		snprintf(buf, len, "held %" PRIu64 "\n", lver);
+		snprintf(buf, len, "%s %" PRIu64 "\n", shared ? "shared" :
+		    "held", lver);
 		return buf;
 	default:
 		return "lost\n";
@@ -271,6 +375,9 @@ static int
 render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
     struct lfs_snap *s)
 {
+	struct lfs_shared_holder *sh = NULL;
+	int r = 0;
+
 	memset(s, 0, sizeof(*s));
 	switch (fh->kind) {
 	case LFS_K_HOSTS:
@@ -283,17 +390,18 @@ render_into(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f,
 		return lfs_value_render(d, fh, f);
 	case LFS_K_OWNER:
 	case LFS_K_STATE:
-		lfs_snap_read(d, fh->lease, fh->kind == LFS_K_STATE, s);
+		snap_read_list(d, fh->lease, fh->kind == LFS_K_STATE, s, &sh);
 		if (s->err < 0)
-			return lfs_errno_map(d, s->err, fh->lease->name,
+			r = lfs_errno_map(d, s->err, fh->lease->name,
 			    "read leader");
-		if (fh->kind == LFS_K_OWNER)
-			render_owner(d, s, f);
+		else if (fh->kind == LFS_K_OWNER)
+			render_owner(d, s, sh, f);
 		else {
-			render_state(d, fh->lease, s, f);
+			render_state(d, fh->lease, s, sh, f);
 			lfs_value_render_state(d, fh->lease, f);
 		}
-		return 0;
+		free(sh);
+		return r;
 	default:
 		return -EINVAL;
 	}

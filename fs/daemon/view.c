@@ -381,7 +381,8 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	    (r = lfs_table_lookup(d, name, &l)) < 0)
 		return (void)fuse_reply_err(req, -r);
 	pthread_mutex_lock(&d->table_lock);
-	busy = l->held || l->waiters != NULL || l->req_how != LFS_HOW_NONE;
+	busy = l->held || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
+	    l->sh_set || l->sh_unfinished;
 	pthread_mutex_unlock(&d->table_lock);
 	if (busy) {
 		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
@@ -459,10 +460,13 @@ open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 	struct lfs_fh *fh;
 	int r;
 
-	if ((fi->flags & O_ACCMODE) == O_RDONLY)
+	/* lock read-only: a shared hold, as dlmfs (there is no shared
+	 * request: incoming needs write access) */
+	if ((fi->flags & O_ACCMODE) == O_RDONLY && kind == LFS_K_INCOMING)
 		return (void)fuse_reply_err(req, EINVAL);
 	if ((fh = lfs_fh_new(d, kind, l)) == NULL)
 		return (void)fuse_reply_err(req, ENOMEM);
+	fh->shared = (fi->flags & O_ACCMODE) == O_RDONLY;
 	fi->fh = (uintptr_t)fh;
 	if (kind == LFS_K_INCOMING)
 		r = lfs_hold_incoming(d, l, fh);
@@ -473,8 +477,8 @@ open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 	else if (r == 0)
 		return lfs_reply_open(d, req, fi, fh);
 	else if (r == -EWOULDBLOCK)
-		lfs_log(&d->log, LOG_INFO, "%s: non-blocking lock open: busy",
-		    l->name);
+		lfs_log(&d->log, LOG_INFO, "%s: non-blocking %slock open: "
+		    "busy", l->name, fh->shared ? "shared " : "");
 	if (r < 0) {
 		lfs_fh_free(d, fh);
 		fuse_reply_err(req, -r);
@@ -539,7 +543,8 @@ view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return (void)fuse_reply_err(req, -r);
 	pthread_mutex_lock(&d->table_lock);
 	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) {
-		text = lfs_render_hold(fh->st, fh->lver, small, sizeof(small));
+		text = lfs_render_hold(fh->st, fh->shared, fh->lver, small,
+		    sizeof(small));
 		fh->st_read = fh->st;
 	} else {
 		text = fh->text;

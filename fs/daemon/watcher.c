@@ -374,7 +374,7 @@ work_locked(struct lfs_daemon *d)
 			if (w->interrupted)
 				kinds |= DUE_INTR;
 		}
-		if ((l->held && l->lost) || l->unsettled)
+		if (lfs_hold_release_due_locked(l) || l->unsettled)
 			kinds |= DUE_RETRY;
 		if ((l->req_how != LFS_HOW_NONE && !l->held) ||
 		    (l->handover_to != 0 && l->held && !l->lost))
@@ -401,7 +401,7 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 		if (due & DUE_RETRY) {
 			watch_waiter(d, l);
 			pthread_mutex_lock(&d->table_lock);
-			lost = l->held && l->lost;
+			lost = lfs_hold_release_due_locked(l);
 			unsettled = l->unsettled && l->waiters == NULL;
 			pthread_mutex_unlock(&d->table_lock);
 			if (lost)

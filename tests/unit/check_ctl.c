@@ -126,6 +126,43 @@ START_TEST(ctl_pid_commands)
 }
 END_TEST
 
+START_TEST(ctl_shared_commands)
+{
+	static const char *const bad[] = {
+		"acquire shared ", "acquire  shared", "acquire sharedpid 1",
+		"acquire shared pid", "acquire shared pid 0", "acquire pid 1 shared",
+		"acquire SHARED", "acquire share", "acquire sharedx",
+		"acquire shared shared", "release shared pid 1", "release shared ",
+		"request shared", "cancel shared",
+		"release sharedx",
+	};
+	struct lfs_ctl_cmd c;
+	size_t i;
+
+	ck_assert_int_eq(parse("acquire shared\n", &c), 0);
+	ck_assert_int_eq(c.op, LFS_CTL_ACQUIRE);
+	ck_assert_int_eq(c.shared, 1);
+	ck_assert_int_eq(c.pid, 0);
+	ck_assert_int_eq(parse("acquire shared pid 77", &c), 0);
+	ck_assert_int_eq(c.op, LFS_CTL_ACQUIRE);
+	ck_assert_int_eq(c.shared, 1);
+	ck_assert_int_eq(c.pid, 77);
+	ck_assert_int_eq(parse("release shared", &c), 0);
+	ck_assert_int_eq(c.op, LFS_CTL_RELEASE);
+	ck_assert_int_eq(c.shared, 1);
+	/* the plain forms are exclusive */
+	ck_assert_int_eq(parse("acquire pid 5", &c), 0);
+	ck_assert_int_eq(c.shared, 0);
+	ck_assert_int_eq(parse("release", &c), 0);
+	ck_assert_int_eq(c.shared, 0);
+	/* "transfer shared" names a host called shared */
+	ck_assert_int_eq(parse("transfer shared", &c), 0);
+	ck_assert_int_eq(c.shared, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse(bad[i], &c) == -EINVAL, "accepted '%s'", bad[i]);
+}
+END_TEST
+
 START_TEST(ctl_embedded_nul_and_length)
 {
 	char buf[LFS_CTL_MAX + 8];
@@ -160,6 +197,7 @@ ctl_suite(void)
 	tcase_add_test(tc, ctl_transfer);
 	tcase_add_test(tc, ctl_bad_commands);
 	tcase_add_test(tc, ctl_pid_commands);
+	tcase_add_test(tc, ctl_shared_commands);
 	tcase_add_test(tc, ctl_embedded_nul_and_length);
 	suite_add_tcase(s, tc);
 	return s;

@@ -515,6 +515,38 @@ START_TEST(test_clear_write_late)
 }
 END_TEST
 
+/* paxos.h invariant 7 for modes: at renewal_fail since our last good
+ * renewal the generation is finished, and a shared release writes nothing
+ * (every write of it must land before a next incarnation of our id writes
+ * the same sector); the mode then counts for nothing at host_dead, like an
+ * exclusive hold.  Just before renewal_fail the release still writes. */
+START_TEST(test_mode_write_finished_generation)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_shared_hold sb;
+	int writes;
+
+	world_init(&w, 2, 1);
+	ck_assert_int_eq(sh_acquire(b, ref, &sb), 0);
+	host_renew(b);
+	tclock_advance(&test_clk, b->ls.to.renewal_fail_ms);
+	writes = b->path.writes;
+	ck_assert_int_eq(sh_release(b, ref), -EIO);
+	ck_assert_int_eq(b->path.writes, writes);
+	host_renew(a);
+	ck_assert_uint_eq(sh_mask(a, ref), 1u << 2); /* still b's, not cleared */
+	/* a fresh renewal: the same release writes its clear */
+	host_renew(b);
+	tclock_advance(&test_clk, b->ls.to.renewal_fail_ms - 1);
+	ck_assert_int_eq(sh_release(b, ref), 0);
+	ck_assert_int_gt(b->path.writes, writes);
+	ck_assert_uint_eq(sh_mask(a, ref), 0);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- 5. the value ---------------------------------------------------------- */
 
 static int
@@ -785,6 +817,7 @@ shared_suite(void)
 	tcase_add_test(tc, test_mode_write_late);
 	tcase_add_test(tc, test_mode_write_late_then_dead);
 	tcase_add_test(tc, test_clear_write_late);
+	tcase_add_test(tc, test_mode_write_finished_generation);
 	tc = lt_tcase(s, "value");
 	tcase_add_test(tc, test_value_travels);
 	tcase_add_test(tc, test_value_size);

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * shhold.c - shared holds of a lease on this host (core/shared.h): `lock`
+ * opened O_RDONLY, ctl `acquire shared [pid N]` and `release shared`.
+ *
+ * The disk knows one thing per host: our mode block shows us shared or
+ * not.  Locally any number of holders share that one mode -- lock files
+ * (l->sh_files) and at most one ctl hold (l->sh_how) -- and the mode is
+ * set by the first of them (lfs_shared_acquire, two ballots and a sector
+ * write) and cleared when the last one goes (lfs_shared_release, one
+ * sector write).  The states of a lease's shared side (daemon.h):
+ *
+ *   NONE --first holder: set on disk--> SET (sh_set, holders > 0)
+ *   SET --another holder: nothing written--> SET
+ *   SET --last holder goes: clear on disk--> NONE, or, the clear failed,
+ *        LOST (sh_set && sh_lost): the watcher clears it
+ *   SET --fencing--> LOST and finished: never written by this generation
+ *        again (paxos.h invariant 7); the mode names a generation that is
+ *        dead at host_dead, when it holds nothing (shared.h rule 4), and
+ *        a rejoin forgets it
+ *   a set that ended -EINPROGRESS --> UNFINISHED (sh_unfinished): the
+ *        watcher runs lfs_shared_finish() until it has undone it
+ *
+ * A shared and an exclusive hold never exist here at once, nor a shared
+ * hold and a pending request: one waits for the other to end.  Upgrade
+ * and downgrade without letting go (shared.h) are not offered: a holder
+ * closes and opens again (man/leasefs.8).
+ *
+ * Locking as holders.c: ops_lock around every disk operation and the
+ * local change it leads to, table_lock around the change itself.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "holders.h"
+#include "hostpolicy.h"
+
+static int
+holders_locked(const struct lfs_dlease *l)
+{
+	return l->sh_files + (l->sh_how != LFS_HOW_NONE);
+}
+
+int
+lfs_sh_busy_locked(const struct lfs_dlease *l, int shared)
+{
+	if (l->held || l->req_how != LFS_HOW_NONE || l->sh_lost ||
+	    l->sh_unfinished)
+		return 1;
+	return !shared && l->sh_set; /* no upgrade: see the top */
+}
+
+/*
+ * After a shared acquire: if the leader names us, the mode was set under
+ * an exclusive hold of ours that nobody here has (lfs_shared_acquire keeps
+ * one it finds), won by an acquire of ours that gave up after an aborted
+ * ballot and whose value another host's ballot chose (paxos.h 2a; see
+ * lfs_hold_settle).  Kept, it would refuse every other host's shared
+ * acquire for good: let it go.  If that fails it is held && lost, for the
+ * watcher to release.  ops_lock held; costs one leader read.
+ */
+static void
+let_go_kept(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader ld;
+	int r;
+
+	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	    !lfs_leader_is_ours(d, &ld))
+		return;
+	lfs_hold_log(d, LOG_NOTICE, l, "shared mode set under an exclusive "
+	    "hold nobody here has; releasing", &ld, NULL);
+	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+	if (r == 0 || r == -EPERM || r == -ENOENT)
+		return;
+	pthread_mutex_lock(&d->table_lock);
+	l->held = 1;
+	l->lost = 1;
+	l->leader = ld;
+	l->how = LFS_HOW_NONE;
+	l->holder = NULL;
+	lfs_watch_kick_locked(d);
+	pthread_mutex_unlock(&d->table_lock);
+}
+
+/* lfs_shared_acquire with a few retries of a lost race, as
+ * lfs_hold_acquire_disk.  0 with *token (also when our mode of this
+ * generation shows already); -EBUSY, -EAGAIN, -errno.  An -EINPROGRESS is
+ * kept in l for the watcher to undo, and is -EBUSY to the caller (the
+ * lease is busy here until then).  ops_lock held. */
+static int
+acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
+{
+	struct lfs_shared_hold h;
+	int i, r = -EAGAIN;
+
+	for (i = 0; i < LFS_HP_ACQUIRE_TRIES && r == -EAGAIN; i++) {
+		if (i > 0)
+			lfs_sleep_ms(lfs_hp_acquire_pause_ms(lfs_now_ms(),
+			    d->ls.host_id));
+		r = lfs_shared_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &h);
+		if (r == -EALREADY)
+			r = 0;
+	}
+	if (r == 0) {
+		*token = h.token;
+		let_go_kept(d, l);
+	}
+	if (lfs_hp_acquire_unsettled(r)) {
+		/* as an exclusive acquire's (lfs_hold_acquire_disk) */
+		pthread_mutex_lock(&d->table_lock);
+		l->unsettled = 1;
+		lfs_watch_kick_locked(d);
+		pthread_mutex_unlock(&d->table_lock);
+	}
+	if (r == -EINPROGRESS) {
+		pthread_mutex_lock(&d->table_lock);
+		l->sh_unfinished = 1;
+		l->sh_left = h;
+		lfs_watch_kick_locked(d);
+		pthread_mutex_unlock(&d->table_lock);
+		lfs_log(&d->log, LOG_WARNING, "%s: shared acquire left unfinished "
+		    "(mode write or release failed); undoing it", l->name);
+		r = -EBUSY;
+	}
+	return r;
+}
+
+/* Record a new shared holder of l (fh, or ctl as how) under token.  -EIO
+ * when fencing began meanwhile: nobody may use the hold (nor learn of it);
+ * the mode stays set and finished.  Returns fh's poll handle in *ph.
+ * table_lock held. */
+static int
+attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
+    enum lfs_how how, struct lfs_fh *fh, struct fuse_pollhandle **ph)
+{
+	*ph = NULL;
+	if (!l->sh_set) {
+		l->sh_set = 1;
+		l->sh_token = token;
+	}
+	if (!lfs_hp_grant(&(struct lfs_hp_health){
+	    .fenced = atomic_load(&d->fenced) })) {
+		if (fh != NULL)
+			fh->st = LFS_FH_LOST;
+		if (how == LFS_HOW_PID)
+			lfs_pid_fence_locked(d, l);
+		if (holders_locked(l) == 0) {
+			l->sh_lost = 1;
+			l->finished = 1;
+		}
+		return -EIO;
+	}
+	if (fh != NULL) {
+		l->sh_files++;
+		fh->st = LFS_FH_HELD;
+		fh->lver = l->sh_token;
+		*ph = lfs_fh_take_ph(fh);
+	} else {
+		l->sh_how = how;
+	}
+	return 0;
+}
+
+/* Clear our mode on disk: l is sh_set && sh_lost with no holder here.
+ * ops_lock held.  0, or -errno (stays lost; the watcher retries). */
+static int
+clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	int r;
+
+	if (atomic_load(&d->stale))
+		return -EIO; /* our host id is gone: we may write nothing */
+	r = lfs_shared_release(&d->ls, &d->ops_io, &l->ref);
+	if (r == -ENOENT)
+		r = 0; /* deleted: nothing of ours left */
+	if (r == 0)
+		lfs_log(&d->log, LOG_INFO, "%s: no longer held shared here",
+		    l->name);
+	else
+		lfs_log(&d->log, LOG_ERR, "%s: clearing the shared mode failed: "
+		    "%s; will retry", l->name, strerror(-r));
+	pthread_mutex_lock(&d->table_lock);
+	if (r == 0 && holders_locked(l) == 0 && !l->finished) {
+		l->sh_set = 0;
+		l->sh_lost = 0;
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (r == 0)
+		lfs_watch_kick(d);
+	return r;
+}
+
+/* One holder of l went (table_lock held): 1 when it was the last, l is
+ * now lost and the caller clears it on disk (clear_disk). */
+static int
+drop_locked(struct lfs_dlease *l)
+{
+	if (holders_locked(l) > 0 || !l->sh_set || l->sh_lost)
+		return 0;
+	l->sh_lost = 1;
+	return 1;
+}
+
+int
+lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
+    int as_waiter)
+{
+	struct fuse_pollhandle *ph = NULL;
+	uint64_t token = 0;
+	int r, join, busy;
+
+	pthread_mutex_lock(&d->table_lock);
+	r = l->deleted ? -ENOENT : 0;
+	busy = lfs_sh_busy_locked(l, 1) || (!as_waiter && l->waiters != NULL);
+	join = l->sh_set;
+	if (r == 0 && !busy && join) {
+		/* held shared here already: one more holder, nothing written */
+		r = attach_locked(d, l, 0, LFS_HOW_FILE, fh, &ph);
+		fh->st_read = fh->st;
+	}
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0 || busy || join) {
+		lfs_notify_ph(ph);
+		return r < 0 ? r : busy ? -EWOULDBLOCK : 0;
+	}
+	r = acquire_disk(d, l, &token);
+	if (r == -EBUSY || r == -EAGAIN)
+		return -EWOULDBLOCK;
+	if (r < 0)
+		return lfs_errno_map(d, r, l->name, "acquire shared");
+	if (d->test_acquired_delay_ms > 0)
+		lfs_sleep_ms(d->test_acquired_delay_ms);
+	pthread_mutex_lock(&d->table_lock);
+	r = attach_locked(d, l, token, LFS_HOW_FILE, fh, &ph);
+	fh->st_read = fh->st;
+	pthread_mutex_unlock(&d->table_lock);
+	lfs_notify_ph(ph);
+	if (r == 0)
+		lfs_log(&d->log, LOG_INFO, "%s: held shared (token %llu) via "
+		    "lock", l->name, (unsigned long long)token);
+	else
+		lfs_log(&d->log, LOG_WARNING, "%s: held shared as fencing "
+		    "began; lost at once", l->name);
+	return r;
+}
+
+int
+lfs_sh_close_file_locked(struct lfs_dlease *l, struct lfs_fh *fh)
+{
+	if (!fh->shared || fh->st != LFS_FH_HELD)
+		return 0;
+	fh->st = LFS_FH_LOST;
+	l->sh_files--;
+	return drop_locked(l);
+}
+
+void
+lfs_sh_clear(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	clear_disk(d, l);
+}
+
+int
+lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_ctl_cmd *cmd, uid_t uid)
+{
+	enum lfs_how want = cmd->pid != 0 ? LFS_HOW_PID : LFS_HOW_CTL;
+	struct fuse_pollhandle *ph;
+	uint64_t token = 0;
+	int r = 0, pidfd = -1, join;
+
+	if (cmd->pid != 0 &&
+	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
+		return r;
+	pthread_mutex_lock(&d->table_lock);
+	if (l->sh_how == want && (want != LFS_HOW_PID || l->pid == cmd->pid))
+		r = 1; /* the same hold again */
+	else if (l->sh_how != LFS_HOW_NONE || lfs_sh_busy_locked(l, 1) ||
+	    (want == LFS_HOW_PID && l->pid != 0))
+		r = -EBUSY;
+	join = l->sh_set;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r != 0) {
+		lfs_log(&d->log, LOG_INFO, "%s: acquire shared: %s on this host",
+		    l->name, r > 0 ? "already held so" : "held or requested "
+		    "otherwise (exclusively, for another process, or a "
+		    "request)");
+		if (pidfd >= 0)
+			close(pidfd);
+		return r < 0 ? r : 0;
+	}
+	if (!join && (r = acquire_disk(d, l, &token)) < 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		if (r == -EBUSY || r == -EAGAIN) {
+			lfs_log(&d->log, LOG_INFO, "%s: acquire shared: busy",
+			    l->name);
+			return -EBUSY;
+		}
+		return lfs_errno_map(d, r, l->name, "acquire shared");
+	}
+	pthread_mutex_lock(&d->table_lock);
+	/* the process first: attach must know whom fencing would kill */
+	if (pidfd >= 0 && (r = lfs_pid_begin_locked(d, l, cmd->pid,
+	    pidfd)) < 0) {
+		lfs_log(&d->log, LOG_ERR, "%s: acquire shared: watching pid "
+		    "%ld: %s", l->name, (long)cmd->pid, strerror(-r));
+		if (!join) {
+			l->sh_set = 1;
+			l->sh_token = token;
+		}
+		join = drop_locked(l); /* nobody else here: clear it again */
+		pthread_mutex_unlock(&d->table_lock);
+		if (join)
+			clear_disk(d, l);
+		return lfs_errno_map(d, r, l->name, "acquire shared");
+	}
+	r = attach_locked(d, l, token, want, NULL, &ph);
+	token = l->sh_token;
+	pthread_mutex_unlock(&d->table_lock);
+	if (r < 0) {
+		lfs_log(&d->log, LOG_WARNING, "%s: held shared as fencing "
+		    "began; lost at once", l->name);
+		return r;
+	}
+	if (pidfd < 0)
+		lfs_guard_ctl_lease(&d->guard, l->name, 1);
+	lfs_log(&d->log, LOG_INFO, "%s: held shared (token %llu) via ctl%s",
+	    l->name, (unsigned long long)token, pidfd >= 0 ? " for a process" :
+	    "");
+	return 0;
+}
+
+int
+lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	enum lfs_how how;
+	int last;
+
+	pthread_mutex_lock(&d->table_lock);
+	how = l->sh_how;
+	if (how != LFS_HOW_NONE) {
+		lfs_pid_end_locked(d, l); /* for a process: no longer watched */
+		l->sh_how = LFS_HOW_NONE;
+	}
+	last = drop_locked(l);
+	pthread_mutex_unlock(&d->table_lock);
+	if (how == LFS_HOW_NONE) {
+		lfs_log(&d->log, LOG_WARNING, "%s: release shared: not held "
+		    "shared via ctl on this host", l->name);
+		return -EPERM;
+	}
+	if (how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	/* a failed clear stays lost for the watcher: the hold is gone for
+	 * the caller either way */
+	if (last)
+		clear_disk(d, l);
+	lfs_watch_kick(d);
+	return 0;
+}
+
+int
+lfs_sh_pid_exited_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	if (l->sh_how != LFS_HOW_PID)
+		return -1;
+	lfs_pid_end_locked(d, l);
+	l->sh_how = LFS_HOW_NONE;
+	return drop_locked(l);
+}
+
+void
+lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_shared_hold h;
+	int lost, unfinished, r;
+
+	pthread_mutex_lock(&d->table_lock);
+	lost = l->sh_set && l->sh_lost && !l->finished &&
+	    holders_locked(l) == 0;
+	unfinished = l->sh_unfinished && !l->finished;
+	h = l->sh_left;
+	pthread_mutex_unlock(&d->table_lock);
+	if (unfinished && !atomic_load(&d->stale)) {
+		/* clears our mode (it may show us) and lets the exclusive
+		 * lease taken on the way go; -EIO until the context settled */
+		r = lfs_shared_finish(&d->ls, &d->ops_io, &l->ref, &h, 0);
+		pthread_mutex_lock(&d->table_lock);
+		l->sh_left = h;
+		if (r == 0)
+			l->sh_unfinished = 0;
+		pthread_mutex_unlock(&d->table_lock);
+		if (r == 0) {
+			lfs_log(&d->log, LOG_NOTICE, "%s: unfinished shared "
+			    "acquire undone", l->name);
+			lfs_watch_kick(d);
+		}
+	}
+	if (lost)
+		clear_disk(d, l);
+}
+
+/* Fencing of l's ctl and process holds (its files: lfs_sh_fence_files_locked).
+ * table_lock held. */
+void
+lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	if (l->sh_unfinished)
+		l->finished = 1; /* dies with the generation */
+	if (!l->sh_set || l->sh_lost) {
+		if (l->sh_set)
+			l->finished = 1; /* a failed clear: no retry now */
+		return;
+	}
+	/* the process stays watched, counted in d->fenced_pids, until it
+	 * has exited (pidhold.c) */
+	if (l->sh_how == LFS_HOW_PID)
+		lfs_pid_fence_locked(d, l);
+	l->sh_how = LFS_HOW_NONE;
+	l->sh_files = 0;
+	l->sh_lost = 1;
+	l->finished = 1;
+	lfs_log(&d->log, LOG_CRIT, "%s: shared hold lost (token %llu): renewal "
+	    "failed", l->name, (unsigned long long)l->sh_token);
+}
+
+void
+lfs_sh_fence_files_locked(struct lfs_daemon *d)
+{
+	struct lfs_fh *fh;
+
+	for (fh = d->fhs; fh != NULL; fh = fh->all_next) {
+		if (fh->kind != LFS_K_LOCK || !fh->shared ||
+		    fh->st != LFS_FH_HELD)
+			continue;
+		fh->st = LFS_FH_LOST;
+		if (!fh->fenced) {
+			fh->fenced = 1;
+			d->fenced_fhs++;
+		}
+		lfs_notify_ph(lfs_fh_take_ph(fh));
+	}
+}
+
+void
+lfs_sh_forget_locked(struct lfs_dlease *l)
+{
+	l->sh_set = 0;
+	l->sh_lost = 0;
+	l->sh_files = 0;
+	l->sh_how = LFS_HOW_NONE;
+	l->sh_unfinished = 0;
+}
+
+int
+lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
+{
+	enum lfs_how how;
+	int keep, last = 0, lost, r = 0;
+
+	pthread_mutex_lock(&d->table_lock);
+	how = l->sh_how;
+	/* a holder file still open after the kill, an unproven ctl user, a
+	 * process that survived: never cleared; a finished generation's
+	 * mode: never written */
+	keep = l->sh_files > 0 || (how == LFS_HOW_CTL && keep_ctl) ||
+	    (how == LFS_HOW_PID && !lfs_pidfd_exited(l->pidfd)) || l->finished;
+	if (!keep && how != LFS_HOW_NONE) {
+		lfs_pid_end_locked(d, l);
+		l->sh_how = LFS_HOW_NONE;
+	}
+	if (!keep)
+		last = drop_locked(l);
+	lost = !keep && l->sh_set && l->sh_lost;
+	pthread_mutex_unlock(&d->table_lock);
+	if (keep && l->sh_set && !l->finished)
+		lfs_log(&d->log, LOG_CRIT, "%s: a shared holder %s; its shared "
+		    "mode is left on disk (it counts for nothing at host_dead)",
+		    l->name, how == LFS_HOW_CTL ? "through ctl was not proven "
+		    "stopped" : how == LFS_HOW_PID ? "process survived" :
+		    "file is still open");
+	if (!keep && how == LFS_HOW_CTL)
+		lfs_guard_ctl_lease(&d->guard, l->name, 0);
+	if (last || lost)
+		clear_disk(d, l);
+	lfs_sh_release_lost(d, l); /* an unfinished acquire, if any */
+	pthread_mutex_lock(&d->table_lock);
+	/* a mode left set, also a finished one, is not "released" */
+	if (l->sh_set || l->sh_unfinished)
+		r = -EIO;
+	pthread_mutex_unlock(&d->table_lock);
+	return r;
+}
