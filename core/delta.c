@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include "delta.h"
+#include "notice.h"
 
 static uint64_t
 sector_offset(const struct lfs_lockspace *ls, uint32_t host_id)
@@ -71,6 +72,25 @@ sector_offset(const struct lfs_lockspace *ls, uint32_t host_id)
 	return lfs_host_sector(&ls->layout, host_id) * ls->layout.sector_size;
 }
 
+/* The second writer of our host sector is lfs_delta_notice(), from another
+ * thread than renewals; only with notices on is there one (a simulated
+ * host runs its threads as coroutines on one thread, and never posts). */
+static void
+host_write_lock(struct lfs_lockspace *ls)
+{
+	if (ls->notice_on)
+		pthread_mutex_lock(&ls->host_write_lock);
+}
+
+static void
+host_write_unlock(struct lfs_lockspace *ls)
+{
+	if (ls->notice_on)
+		pthread_mutex_unlock(&ls->host_write_lock);
+}
+
+/* Our record, and with notices on our notice after it, as one sector.
+ * Called with host_write_lock (host_write_lock()). */
 static int
 write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
 {
@@ -90,6 +110,8 @@ write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
 	uuid_copy(rec.identity, ls->identity);
 	strcpy(rec.name, ls->host_name);
 	rv = lfs_host_encode(&rec, buf, S);
+	if (rv == 0 && ls->notice_on)
+		rv = lfs_notice_encode(&ls->notice, buf, S);
 	if (rv == 0)
 		rv = lfs_lockspace_write(ls, io, sector_offset(ls, ls->host_id),
 		    buf, S);
@@ -240,8 +262,15 @@ again:
 	ls->renew_count = 1;
 	uuid_copy(ls->identity, p->identity);
 	snprintf(ls->host_name, sizeof(ls->host_name), "%s", p->host_name);
+	/* a new generation's notices count from 0 (notice.h) */
+	memset(&ls->notice, 0, sizeof(ls->notice));
+	ls->notice.host_id = ls->host_id;
+	ls->notice.generation = ls->generation;
 	submit_ms = lfs_clock_ms(ls->clock);
-	if ((rv = write_record(ls, io, LFS_HOST_LIVE)) < 0)
+	host_write_lock(ls);
+	rv = write_record(ls, io, LFS_HOST_LIVE);
+	host_write_unlock(ls);
+	if (rv < 0)
 		goto fail;
 	if ((rv = wait_ms(ls, p, ls->to.join_delay_ms)) < 0)
 		goto fail;
@@ -370,8 +399,27 @@ check_peers_clock(struct lfs_lockspace *ls, const unsigned char *area,
  * up, which is why the write must follow the read within io_timeout, as
  * in a join.
  */
+static int renew_locked(struct lfs_lockspace *ls, struct lfs_io *io);
+
+/* The whole renewal holds host_write_lock, from before its read: a notice
+ * write waiting for it then delays the notice, never the renewal's write
+ * past io_timeout after its read.  The release that posts the notice
+ * waits too, by at most one renewal (a read and a write, each given up at
+ * io_timeout): long only when the storage is slow, when that release's own
+ * ballot is as slow. */
 int
 lfs_delta_renew(struct lfs_lockspace *ls, struct lfs_io *io)
+{
+	int rv;
+
+	host_write_lock(ls);
+	rv = renew_locked(ls, io);
+	host_write_unlock(ls);
+	return rv;
+}
+
+static int
+renew_locked(struct lfs_lockspace *ls, struct lfs_io *io)
 {
 	uint32_t S = ls->layout.sector_size, n = lfs_hosts_window(ls);
 	unsigned char *area;
@@ -439,8 +487,10 @@ lfs_delta_leave(struct lfs_lockspace *ls, struct lfs_io *io)
 		return 0;
 	if ((rv = wait_uncertain_writes(ls)) < 0)
 		return rv;
+	host_write_lock(ls);
 	ls->renew_count++;
 	rv = write_record(ls, io, LFS_HOST_FREE);
+	host_write_unlock(ls);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "left lockspace %s (host %u "
 		    "generation %llu)", ls->header.name, ls->host_id,
@@ -472,4 +522,29 @@ lfs_delta_write_fresh(struct lfs_lockspace *ls)
 	uint64_t since = lfs_delta_since_renewal_ms(ls);
 
 	return since + ls->to.io_timeout_ms < ls->to.renewal_fail_ms ? 0 : -EIO;
+}
+
+/*
+ * A change notice (notice.h): our record as the last renewal wrote it (the
+ * same timestamp: not a renewal), with slot appended to our notice.  Only
+ * while a write submitted now is given up before renewal_fail (the rule of
+ * name-table and value writes, lfs_delta_write_fresh): so it falls inside
+ * our generation's write timeline (delta.c, top), and lands before a next
+ * incarnation of our id may write this sector.  The slot stays in the ring
+ * when the write fails: the next notice or renewal carries it.
+ */
+int
+lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot)
+{
+	int rv;
+
+	if (!ls->notice_on || ls->host_id == 0)
+		return 0;
+	if ((rv = lfs_delta_write_fresh(ls)) < 0)
+		return rv;
+	host_write_lock(ls);
+	lfs_notice_push(&ls->notice, slot);
+	rv = write_record(ls, io, LFS_HOST_LIVE);
+	host_write_unlock(ls);
+	return rv;
 }

@@ -79,4 +79,12 @@ int lfs_delta_generation_live(struct lfs_lockspace *ls);
  * from us (the name table, a value): see leases.c and value.h. */
 int lfs_delta_write_fresh(struct lfs_lockspace *ls);
 
+/* Post a change notice naming lease slot (notice.h; with ls->notice_on,
+ * else nothing): rewrite our host sector with our record unchanged and
+ * slot added to its notice.  A hint for waiters on other hosts: the caller
+ * may ignore the result.  -EIO when our last renewal is too old for a
+ * write (lfs_delta_write_fresh; nothing written), -errno from I/O. */
+int lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot);
+
 #endif

@@ -296,6 +296,7 @@ lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
 		goto fail;
 	}
 	pthread_mutex_init(&ls->view_lock, NULL);
+	pthread_mutex_init(&ls->host_write_lock, NULL);
 	return 0;
 fail:
 	lfs_disk_close(&ls->disk);
@@ -310,6 +311,7 @@ lfs_lockspace_close(struct lfs_lockspace *ls)
 	ls->names_cache = NULL;
 	if (ls->hosts != NULL) {
 		pthread_mutex_destroy(&ls->view_lock);
+		pthread_mutex_destroy(&ls->host_write_lock);
 		free(ls->hosts);
 		ls->hosts = NULL;
 	}

@@ -73,6 +73,15 @@ struct lfs_lockspace {
 	void *names_cache;
 	void (*names_cache_free)(void *cache);
 
+	/* Change notices (notice.h): off unless the caller (the daemon) sets
+	 * notice_on before joining.  host_write_lock serializes every write of
+	 * our host sector (join, renewal, leave, notice: one whole-sector
+	 * write at a time, each carrying the latest record and notice) and
+	 * protects notice. */
+	int notice_on;
+	pthread_mutex_t host_write_lock;
+	struct lfs_notice notice;
+
 	pthread_mutex_t view_lock;
 	/* protected by view_lock: */
 	struct lfs_stale_seen {      /* paxos.c: stale leases seen, by slot */

@@ -20,7 +20,7 @@
  *   1. byte order and record framing helpers
  *   2. layout
  *   3. lockspace header
- *   4. host record
+ *   4. host record, and the change notice after it
  *   5. name-table entry
  *   6. leader, request, dblock
  *   7. value
@@ -468,6 +468,97 @@ lfs_host_decode(struct lfs_host *r, const void *buf, size_t sector_size)
 	    !host_fields_ok(&d))
 		return -ERANGE;
 	*r = d;
+	return 0;
+}
+
+/*
+ * Change notice, in the same sector after the host record (ondisk.h),
+ * offsets from LFS_NOTICE_OFFSET (288 bytes used: ends at byte 416 of the
+ * sector, inside the smallest one):
+ *
+ *   offset size field
+ *        0    4 magic            LFS_MAGIC_NOTICE
+ *        4    4 format version
+ *        8    4 crc32c           of bytes 0..287, this field as zero
+ *       12    4 host_id          1 .. LFS_MAX_HOSTS
+ *       16    8 generation
+ *       24    8 seq              notices posted by this generation
+ *       32  256 slots            LFS_NOTICE_RING u32 lease slots
+ *
+ * Its own crc: a reader that ignores it (version 2 before notices) checks
+ * the record's crc alone, and a torn or damaged notice is only a missed
+ * hint.
+ */
+enum {
+	NTC_MAGIC = 0, NTC_VERSION = 4, NTC_CRC = 8, NTC_HOST_ID = 12,
+	NTC_GEN = 16, NTC_SEQ = 24, NTC_SLOTS = 32,
+	NTC_USED = NTC_SLOTS + 4 * LFS_NOTICE_RING
+};
+FIELD_NEXT(NTC_CRC, 4, NTC_HOST_ID);
+FIELD_NEXT(NTC_HOST_ID, 4, NTC_GEN);
+FIELD_NEXT(NTC_GEN, 8, NTC_SEQ);
+FIELD_NEXT(NTC_SEQ, 8, NTC_SLOTS);
+_Static_assert(LFS_NOTICE_OFFSET == HOST_USED, "the notice follows the record");
+_Static_assert(LFS_NOTICE_OFFSET + NTC_USED <= MIN_SECTOR,
+    "host record and notice fit the smallest sector");
+
+static const struct rec_fmt fmt_notice = {
+	LFS_MAGIC_NOTICE, 4, NTC_VERSION, NTC_CRC, NTC_USED
+};
+
+static int
+notice_fields_ok(const struct lfs_notice *n)
+{
+	uint32_t i;
+
+	if (n->host_id == 0 || n->host_id > LFS_MAX_HOSTS)
+		return 0;
+	for (i = 0; i < LFS_NOTICE_RING; i++)
+		if (n->slots[i] > LFS_MAX_LEASES)
+			return 0;
+	return 1;
+}
+
+int
+lfs_notice_encode(const struct lfs_notice *n, void *sector, size_t sector_size)
+{
+	uint8_t *p = (uint8_t *)sector + LFS_NOTICE_OFFSET;
+	uint32_t i;
+
+	if (!sector_size_ok(sector_size) || !notice_fields_ok(n))
+		return -EINVAL;
+	rec_begin(&fmt_notice, p, sector_size - LFS_NOTICE_OFFSET);
+	put_le32(p + NTC_HOST_ID, n->host_id);
+	put_le64(p + NTC_GEN, n->generation);
+	put_le64(p + NTC_SEQ, n->seq);
+	for (i = 0; i < LFS_NOTICE_RING; i++)
+		put_le32(p + NTC_SLOTS + 4 * i, n->slots[i]);
+	rec_seal(&fmt_notice, p);
+	return 0;
+}
+
+int
+lfs_notice_decode(struct lfs_notice *n, const void *sector, size_t sector_size)
+{
+	const uint8_t *p = (const uint8_t *)sector + LFS_NOTICE_OFFSET;
+	struct lfs_notice d;
+	uint32_t i;
+	int rc;
+
+	if (sector_size < MIN_SECTOR)
+		return -EINVAL;
+	rc = rec_open(&fmt_notice, p, sector_size - LFS_NOTICE_OFFSET);
+	if (rc != 0)
+		return rc;
+	memset(&d, 0, sizeof(d));
+	d.host_id = get_le32(p + NTC_HOST_ID);
+	d.generation = get_le64(p + NTC_GEN);
+	d.seq = get_le64(p + NTC_SEQ);
+	for (i = 0; i < LFS_NOTICE_RING; i++)
+		d.slots[i] = get_le32(p + NTC_SLOTS + 4 * i);
+	if (!notice_fields_ok(&d))
+		return -ERANGE;
+	*n = d;
 	return 0;
 }
 

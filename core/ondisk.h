@@ -73,6 +73,7 @@
 #define LFS_MAGIC_REQUEST 0x7165524cu /* "LReq" */
 #define LFS_MAGIC_DBLOCK 0x6b6c4244u /* "DBlk" */
 #define LFS_MAGIC_VALUE 0x6c61564cu  /* "LVal" */
+#define LFS_MAGIC_NOTICE 0x6563744eu /* "Ntce" */
 
 /* ---- lockspace header (sector 0) ---- */
 struct lfs_header {
@@ -124,6 +125,35 @@ struct lfs_host {
 	uint32_t io_timeout_ms;  /* the writer's idea of io_timeout */
 	uuid_t identity;         /* the writer's stable identity (state file) */
 	char name[LFS_HOST_NAME_MAX + 1]; /* display name, NUL-terminated */
+};
+
+/* ---- change notice (the tail of a host's own sector) ----
+ *
+ * A host that released or transferred a lease names its slot here, in the
+ * bytes of its own host-area sector after the host record: waiters on other
+ * hosts read the host area (one contiguous read) and re-read only the
+ * leases named (notice.h).  A hint only: nothing decides ownership from it.
+ *
+ * Entry for notice number s (1 .. seq) is slots[(s - 1) % LFS_NOTICE_RING];
+ * a reader that last saw seq0 of the same generation can name every slot
+ * changed since when seq - seq0 <= LFS_NOTICE_RING, and otherwise knows
+ * that it missed some.
+ *
+ * No format version change: a version 2 reader of the host record checks
+ * its crc over the record's own 128 bytes and never looks past them (its
+ * view takes any change of the sector as a sign of life, which these bytes
+ * only add to: lockspace.c view_update); a record written by such a host
+ * has zeroes there, which decode as -ENODATA: no notices, and its waiters
+ * fall back to polling (notice.h).
+ */
+#define LFS_NOTICE_RING 64u
+#define LFS_NOTICE_OFFSET 128u  /* in the host sector: after the record */
+
+struct lfs_notice {
+	uint32_t host_id;        /* the writer (== the sector's host id) */
+	uint64_t generation;     /* its generation: seq counts from 0 in each */
+	uint64_t seq;            /* notices posted by this generation */
+	uint32_t slots[LFS_NOTICE_RING]; /* lease slots, 0 = none yet */
 };
 
 /* ---- name-table entry (64 bytes) ---- */
@@ -191,6 +221,14 @@ int lfs_header_encode(const struct lfs_header *h, void *buf, size_t sector_size)
 int lfs_header_decode(struct lfs_header *h, const void *buf, size_t len);
 int lfs_host_encode(const struct lfs_host *r, void *buf, size_t sector_size);
 int lfs_host_decode(struct lfs_host *r, const void *buf, size_t sector_size);
+/* The notice goes into the tail of a sector that already holds the host
+ * record (lfs_host_encode() first: it zeroes the whole sector); bytes
+ * before LFS_NOTICE_OFFSET are left alone.  Decode reads the same tail:
+ * -ENODATA when it is all zero (a writer without notices). */
+int lfs_notice_encode(const struct lfs_notice *n, void *sector,
+    size_t sector_size);
+int lfs_notice_decode(struct lfs_notice *n, const void *sector,
+    size_t sector_size);
 int lfs_name_entry_encode(const struct lfs_name_entry *e, void *buf64);
 int lfs_name_entry_decode(struct lfs_name_entry *e, const void *buf64);
 int lfs_leader_encode(const struct lfs_leader *r, void *buf, size_t sector_size);

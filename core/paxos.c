@@ -853,6 +853,24 @@ ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+/* Tell waiters elsewhere that ref changed hands (notice.h): after the
+ * ballot, so that a waiter woken by the notice finds it done.  A hint: its
+ * failure only delays them (to their fallback poll).  The table lease
+ * (slot 0) has no waiters. */
+static void
+post_notice(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref)
+{
+	int rv;
+
+	if (ref->slot == 0 || !ls->notice_on)
+		return;
+	rv = lfs_delta_notice(ls, io, ref->slot);
+	if (rv < 0)
+		lfs_log(ls->log, LOG_DEBUG, "slot %u: change notice not "
+		    "written: %s", ref->slot, strerror(-rv));
+}
+
 /*
  * A release is a ballot of the next instance choosing nobody, like a
  * transfer to nobody.  A plain leader write (the fast way) left no trace in
@@ -875,6 +893,8 @@ lfs_paxos_release(struct lfs_lockspace *ls, struct lfs_io *io,
 		    "%s: released lver %llu (now %llu)",
 		    ld.name, (unsigned long long)held->lver,
 		    (unsigned long long)ld.lver);
+	if (rv == 0)
+		post_notice(ls, io, ref);
 	return rv;
 }
 
@@ -901,6 +921,8 @@ lfs_paxos_transfer(struct lfs_lockspace *ls, struct lfs_io *io,
 		lfs_log(ls->log, LOG_NOTICE, "%s: transferred to host %u gen %llu "
 		    "lver %llu", out->name, to_id, (unsigned long long)to_gen,
 		    (unsigned long long)out->lver);
+	if (rv == 0)
+		post_notice(ls, io, ref);
 	return rv;
 }
 

@@ -206,6 +206,11 @@ lfs_shared_release(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "slot %u: shared hold released "
 		    "(lver %llu)", ref->slot, (unsigned long long)lver);
+	/* an exclusive waiter elsewhere may now win (core/notice.h); a hint,
+	 * its failure only delays that */
+	if (rv == 0 && lfs_delta_notice(ls, io, ref->slot) < 0)
+		lfs_log(ls->log, LOG_DEBUG, "slot %u: change notice not written",
+		    ref->slot);
 	return rv;
 }
 

@@ -781,6 +781,9 @@ run(struct lfs_daemon *d)
 
 	if ((r = lfs_lockspace_open(&d->ls, d->device, &d->log)) < 0)
 		return 1;       /* logged, once */
+	/* releases and transfers name their lease in our host sector, for
+	 * waiters on other hosts (core/notice.h) */
+	d->ls.notice_on = 1;
 	if (d->opts.host_id > d->ls.layout.max_hosts) {
 		mount_err(d, "host_id=%u: the lockspace has host ids 1..%u",
 		    d->opts.host_id, d->ls.layout.max_hosts);

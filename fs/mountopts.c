@@ -31,7 +31,7 @@
 
 enum mopt_key {
 	K_HOST_ID, K_NAME, K_STATE_DIR, K_RUN_DIR, K_GROUP, K_KILL_COMMAND,
-	K_WATCHDOG, K_DEBUG,
+	K_WATCHDOG, K_WAKE_MS, K_DEBUG,
 	K_MOUNT_ONLY,            /* for mount(8) and fstab: dropped */
 	K_NO_EFFECT,             /* VFS flags libfuse has no name for */
 	K_SET_BY_US,             /* the daemon always sets these */
@@ -47,6 +47,7 @@ static const struct fuse_opt mopt_table[] = {
 	FUSE_OPT_KEY("group=", K_GROUP),
 	FUSE_OPT_KEY("kill_command=", K_KILL_COMMAND),
 	FUSE_OPT_KEY("watchdog=", K_WATCHDOG),
+	FUSE_OPT_KEY("wake_ms=", K_WAKE_MS),
 	FUSE_OPT_KEY("debug", K_DEBUG),
 	FUSE_OPT_KEY("defaults", K_MOUNT_ONLY),
 	FUSE_OPT_KEY("auto", K_MOUNT_ONLY),
@@ -155,6 +156,33 @@ mopt_host_id(struct mopt_ctx *x, const char *val)
 	return 0;
 }
 
+/* A number from lo to hi, in decimal; -1 when it is not one. */
+static long
+mopt_number(const char *val, uint32_t lo, uint32_t hi)
+{
+	uint32_t v = 0;
+	const char *p;
+
+	for (p = val; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || v > hi)
+			return -1;
+		v = v * 10 + (uint32_t)(*p - '0');
+	}
+	return p == val || v < lo || v > hi ? -1 : (long)v;
+}
+
+static int
+mopt_wake_ms(struct mopt_ctx *x, const char *val)
+{
+	long v = mopt_number(val, 1, LFS_WAKE_MS_MAX);
+
+	if (v < 0)
+		return mopt_fail(x, -EINVAL, "wake_ms: '%s' is not a number from "
+		    "1 to %u", val, LFS_WAKE_MS_MAX);
+	x->o->wake_ms = (uint32_t)v;
+	return 0;
+}
+
 static int mopt_pass(struct mopt_ctx *x, const char *arg);
 
 /* fuse_opt_parse()'s callback: arg is one option, unescaped. */
@@ -189,6 +217,7 @@ mopt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 	case K_WATCHDOG:
 		return mopt_path(x, o->watchdog, sizeof(o->watchdog), "watchdog",
 		    val);
+	case K_WAKE_MS: return mopt_wake_ms(x, val);
 	case K_DEBUG:
 		o->debug = 1;
 		return 0;
@@ -416,7 +445,8 @@ static const char mount_usage[] =
     "  -o OPTIONS      comma-separated, may be repeated:\n"
     "                  host_id=N (required), name=HOST, state_dir=DIR,\n"
     "                  run_dir=DIR, group=G, kill_command=CMD,\n"
-    "                  watchdog=PATH, debug, and mount/FUSE options\n"
+    "                  watchdog=PATH, wake_ms=N, debug, and mount/FUSE\n"
+    "                  options\n"
     "  -h, --help      this text\n"
     "  -V, --version   versions of leasefs and libfuse\n"
     "See leasefs(8), MOUNT OPTIONS.\n";

@@ -7,7 +7,7 @@
  * `-o` lists are parsed with libfuse's fuse_opt_parse() against one table
  * (mountopts.c), which sorts every option into one of these classes:
  *   ours        host_id=N (required), name=HOST, state_dir=DIR, run_dir=DIR,
- *               group=G, kill_command=CMD, watchdog=PATH, debug
+ *               group=G, kill_command=CMD, watchdog=PATH, wake_ms=N, debug
  *   mount(8)'s  defaults, auto, noauto, user, nouser, users, owner, group,
  *               nofail, _netdev, comment=, x-*, silent, loud: for mount(8)
  *               and fstab, which have used them; they mean nothing to a
@@ -42,6 +42,7 @@
 #define LFS_GROUP_MAX 64          /* bytes of a group name or number */
 #define LFS_KILL_COMMAND_MAX 1024 /* bytes of the kill command */
 #define LFS_FUSE_OPTS_MAX 4096    /* bytes of the options passed to libfuse */
+#define LFS_WAKE_MS_MAX 1000u     /* most ms of wake_ms= */
 
 struct lfs_mount_opts {
 	uint32_t host_id;                  /* 0: not given */
@@ -51,6 +52,9 @@ struct lfs_mount_opts {
 	char group[LFS_GROUP_MAX + 1];     /* "": gid 0 */
 	char kill_command[LFS_KILL_COMMAND_MAX + 1]; /* "": none */
 	char watchdog[PATH_MAX];           /* "": none */
+	/* ms between two reads of the change notices while something waits
+	 * (core/notice.h); 0: not given, LFS_WAKE_SCAN_MS */
+	uint32_t wake_ms;
 	int debug;
 	/* passed through to libfuse: a comma-separated list, each comma and
 	 * backslash inside an option escaped with a backslash; "": none */

@@ -467,7 +467,10 @@ ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
 	if ((r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref,
 	    LFS_REQUEST_CLAIM)) < 0)
 		return lfs_errno_map(d, r, l->name, "claim");
-	lfs_watch_kick(d);
+	pthread_mutex_lock(&d->table_lock);
+	l->claimed = 1; /* the arrival is polled fast (watcher.c) */
+	lfs_watch_kick_locked(d);
+	pthread_mutex_unlock(&d->table_lock);
 	lfs_log(&d->log, LOG_NOTICE, "%s: claimed", l->name);
 	return 0;
 }
@@ -572,6 +575,7 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
 		return lfs_errno_map(d, r, l->name, "request");
 	}
 	l->req_how = pidfd >= 0 ? LFS_HOW_PID : LFS_HOW_CTL;
+	l->claimed = 0;
 	l->req_fh = NULL;
 	l->next_try_ms = 0;
 	l->last_err = 0;

@@ -106,9 +106,6 @@ _Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
 /* Blocked lock opens retry at most this often, in ms (or io_timeout/20 if
  * larger): each retry of a busy lease costs one leader read. */
 #define LFS_RETRY_MIN_MS 20u
-/* A pending request reads the leader this often, in ms, so a transfer is
- * noticed about 1 ms after it is committed. */
-#define LFS_REQUEST_POLL_MS 1u
 /* Most lease holders one fencing pass looks for. */
 #define FENCE_MAX_HOLDERS 1024
 
@@ -123,6 +120,13 @@ _Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
  * round trip or two (well under 1 ms); other hosts' mkdir wait at most
  * this plus the 200 ms cap. */
 #define LFS_TABLE_LINGER_MS 20u
+
+/* How often an armed handover's request record (is it claimed?) and a
+ * claimed request's leader (has it arrived?) are read: every ms, a read
+ * each, for the seconds a migration's switchover lasts.  Both waits are in
+ * the guest's downtime, which change notices (LFS_WAKE_SCAN_MS, 20 ms)
+ * would add to. */
+#define LFS_HANDOVER_POLL_MS 1u
 
 /* ---- what owner/state text was made from (for poll) ---- */
 struct lfs_snap {
@@ -227,6 +231,8 @@ struct lfs_dlease {
 	uint64_t handover_gen;
 	uint64_t handover_seq;   /* the request's seq when armed: a claim
 	                            counts only when written after it */
+	int claimed;             /* our pending request was made a claim
+	                            (ctl `claim`): its arrival is polled fast */
 	/*
 	 * Shared holds here (core/shared.h), never beside an exclusive one
 	 * (held) or a request: our mode block shows us shared (sh_set, set
@@ -245,6 +251,14 @@ struct lfs_dlease {
 	enum lfs_how sh_how;
 	int sh_unfinished;
 	struct lfs_shared_hold sh_left;
+	/* Wake-ups of what waits here (watcher.c, core/notice.h): wake, the
+	 * next waiter or request check should read the disk (a notice named
+	 * the lease, a new waiter, a fallback turn); wait_local, the head
+	 * waiter waits for a holder or request on this host; fallback_ms,
+	 * when its fallback attempt is due (0: not waited on). */
+	int wake;
+	int wait_local;
+	uint64_t fallback_ms;
 	struct lfs_fh *pollers;  /* handles with a poll handle */
 	/* The process of `acquire pid` (how == PID), `acquire shared pid`
 	 * (sh_how == PID) or `request pid` (req_how
@@ -308,6 +322,8 @@ struct lfs_daemon {
 	struct lfs_dlease *leases;   /* every entry, newest first */
 	struct lfs_fh *fhs;          /* every file handle (lfs_fh_new) */
 	int watch_kick;              /* the watcher should run a pass now */
+	uint64_t wake_gap_ms;        /* the watcher's: next fallback turn
+	                                (core/notice.h lfs_wake_pick) */
 	int waiters_closed;          /* shutdown: no more deferred opens */
 	int opens_closed;            /* fencing or shutdown began: no open of
 	                                lock/incoming may succeed any more */

@@ -607,6 +607,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 	if (r == 0) {
 		pthread_mutex_lock(&d->table_lock);
 		l->req_how = LFS_HOW_FILE;
+		l->claimed = 0;
 		l->req_fh = fh;
 		l->next_try_ms = 0;
 		l->last_err = 0;

@@ -22,17 +22,26 @@
  *
  * The thread sleeps on watch_cond while nothing is pending.  Work and its
  * period:
- *   retry    every lfs_retry_ms(): head waiter of each lease tries once;
- *            lost leases are released once renewal allows
- *   request  every LFS_REQUEST_POLL_MS while a request of ours is pending,
- *            or a handover of ours is armed (its claim is awaited: a VM's
- *            migration downtime includes this wait)
+ *   wake     every LFS_WAKE_SCAN_MS (or wake_ms=) while a lock open waits or a request
+ *            of ours is pending: one read of the host area's window for
+ *            change notices (core/notice.h), then the head waiter of each
+ *            lease named tries once, and each request named is checked;
+ *            plus one fallback turn (lfs_wake_pick), and waiters whose
+ *            local holder went away.  A waiting host's reads per second
+ *            so stay under 100 whether it waits on 1 lease or 1,000.
+ *   retry    every lfs_retry_ms(): lost leases are released once renewal
+ *            allows; aborted acquires are settled
+ *   handover every LFS_HANDOVER_POLL_MS while a handover of ours is armed
+ *            (its claim is awaited) or a claim of ours is pending (the
+ *            arrival is awaited): a VM's migration downtime includes both
+ *            waits, so they do not wait for the next notice read
  *   poll     every LFS_POLL_CHECK_MS while owner/state files are polled
  *   linger   when the name table's lease, kept after a mkdir or rmdir, is
  *            due to be given up (lfs_leases_linger_due(); a mkdir signals
  *            watch_cond without a kick, so no pass over the leases)
  * A kick (a lease was released here, a request written, an interrupt)
- * runs every kind of work at once.
+ * runs every kind of work at once, and checks every pending request; a
+ * waiter tries at a kick only when woken (its lease named, or new).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -41,14 +50,27 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "notice.h"
 
 enum {
 	DUE_RETRY = 1,
-	DUE_REQUEST = 2,
+	DUE_WAKE = 2,
 	DUE_POLL = 4,
 	DUE_INTR = 8,
 	DUE_LINGER = 16,
+	DUE_KICK = 32,
+	DUE_FAST = 64,
 };
+
+/* A handover of ours armed (held here), or a claim of ours pending (not
+ * yet arrived): polled every LFS_HANDOVER_POLL_MS.  table_lock held. */
+static int
+handover_fast_locked(const struct lfs_dlease *l)
+{
+	if (l->held)
+		return l->handover_to != 0 && !l->lost;
+	return l->claimed && l->req_how != LFS_HOW_NONE;
+}
 
 /* ---- 1. blocked lock opens ---- */
 
@@ -111,10 +133,12 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 	pthread_mutex_lock(&d->table_lock);
 	w->registering = 0;
 	closed = d->waiters_closed;
-	if (closed)
+	if (closed) {
 		unlink_waiter_locked(l, w);
-	else
+	} else {
+		l->wake = 1; /* its first try from here, then on notices */
 		lfs_watch_kick_locked(d);
+	}
 	pthread_mutex_unlock(&d->table_lock);
 	if (closed) {
 		free(w);
@@ -189,11 +213,13 @@ watch_waiter(struct lfs_daemon *d, struct lfs_dlease *l)
 
 	pthread_mutex_lock(&d->table_lock);
 	w = l->waiters;
+	/* held or requested here: wait_local wakes it (wake_turns) */
 	if (w == NULL || w->registering || w->interrupted || l->held ||
-	    l->req_how != LFS_HOW_NONE) {
+	    l->req_how != LFS_HOW_NONE || !l->wake) {
 		pthread_mutex_unlock(&d->table_lock);
 		return;
 	}
+	l->wake = 0; /* a notice during the attempt wakes it again */
 	w->busy = 1;
 	pthread_mutex_unlock(&d->table_lock);
 	r = lfs_hold_lock(d, l, w->fh, 1);
@@ -330,7 +356,161 @@ watch_pollers(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_notify_ph(wake[--n]); /* the kernel polls again */
 }
 
-/* ---- 3. the thread ---- */
+/* ---- 3. wake-ups: change notices (core/notice.h) ---- */
+
+/* Waited on here: a queued open or a pending request.  table_lock held. */
+static int
+waited_locked(const struct lfs_dlease *l)
+{
+	return l->waiters != NULL || (l->req_how != LFS_HOW_NONE && !l->held);
+}
+
+struct scan_hits {
+	uint32_t *slot;
+	size_t n, cap;
+};
+
+static void
+scan_hit(void *arg, uint32_t slot)
+{
+	struct scan_hits *h = arg;
+	uint32_t *p;
+
+	if (h->n == h->cap) {
+		p = realloc(h->slot, (h->cap * 2 + 16) * sizeof(*p));
+		if (p == NULL)
+			return; /* a missed hint: the fallback covers it */
+		h->slot = p;
+		h->cap = h->cap * 2 + 16;
+	}
+	h->slot[h->n++] = slot;
+}
+
+/* One host of the window, read into sec, against our view of it. */
+static int
+scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
+    const unsigned char *sec, struct scan_hits *h)
+{
+	struct lfs_wake_seen seen = { 0 };
+	struct lfs_host_view v;
+	struct lfs_notice nt;
+	enum lfs_host_state st;
+
+	if (lfs_host_get(&d->ls, id, &v) == 0 && v.valid) {
+		st = lfs_host_state(&d->ls, id, 0);
+		seen.valid = 1;
+		seen.down = st == LFS_HOST_STATE_DEAD ||
+		    st == LFS_HOST_STATE_FREE;
+		seen.view_gen = v.rec.generation;
+		if (lfs_notice_decode(&nt, sec, d->ls.layout.sector_size) == 0 &&
+		    nt.host_id == id)
+			seen.notice = &nt;
+	}
+	return lfs_wake_host(wk, id, &seen, scan_hit, h);
+}
+
+/*
+ * Read the host area's window (one read, a few KiB: the window a renewal
+ * reads) and compare every host's notice with the last scan's.  Returns
+ * LFS_WAKE_ALL when every waited lease must be tried, else 0 with the
+ * named slots in *h.  A failed read wakes nobody: the fallback, and the
+ * next scan, still come.
+ */
+static int
+wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h)
+{
+	uint32_t S = d->ls.layout.sector_size, n, id;
+	unsigned char *buf;
+	int r, all = 0;
+
+	lfs_ops_lock(d);
+	n = lfs_hosts_window(&d->ls);
+	buf = malloc((size_t)n * S);
+	r = buf == NULL ? -ENOMEM : lfs_io_read(&d->ops_io,
+	    d->ls.layout.host_area * S, buf, (size_t)n * S);
+	lfs_ops_unlock(d);
+	if (r == 0 && wk->h == NULL)
+		all = LFS_WAKE_ALL; /* no tracker (lfs_watcher_main) */
+	else if (r == 0)
+		for (id = 1; id <= n; id++)
+			all |= scan_host(d, wk, id, buf + (size_t)(id - 1) * S, h);
+	else
+		lfs_log(&d->log, LOG_DEBUG, "reading change notices: %s",
+		    strerror(-r));
+	free(buf);
+	return all;
+}
+
+/*
+ * Mark the leases to try in this pass (l->wake): those the scan named (all
+ * waited ones on LFS_WAKE_ALL), every pending request at a kick, a lease
+ * whose local holder or request went away, and one fallback turn.
+ */
+static void
+wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
+    uint64_t now)
+{
+	uint64_t **next = NULL;
+	struct lfs_dlease *l, **which = NULL;
+	uint32_t cnt = 0, cap = 0;
+	size_t i;
+	int k;
+
+	pthread_mutex_lock(&d->table_lock);
+	for (i = 0; i < h->n; i++)
+		if (h->slot[i] <= d->ls.layout.lease_capacity &&
+		    d->slots[h->slot[i]] != NULL)
+			d->slots[h->slot[i]]->wake = 1;
+	for (l = d->leases; l != NULL; l = l->next) {
+		if (!waited_locked(l)) {
+			l->fallback_ms = 0;
+			l->wait_local = 0;
+			continue;
+		}
+		if (all || (kick && l->req_how != LFS_HOW_NONE))
+			l->wake = 1;
+		if (l->waiters != NULL && (l->held || l->req_how != LFS_HOW_NONE))
+			l->wait_local = 1;
+		else if (l->wait_local) {
+			l->wait_local = 0;
+			l->wake = 1;
+		}
+		if (cnt == cap) {
+			uint64_t **nn = realloc(next, (cap * 2 + 16) * sizeof(*nn));
+			struct lfs_dlease **nw = realloc(which,
+			    (cap * 2 + 16) * sizeof(*nw));
+
+			if (nn != NULL)
+				next = nn;
+			if (nw != NULL)
+				which = nw;
+			if (nn == NULL || nw == NULL)
+				continue; /* no fallback turn for it this time */
+			cap = cap * 2 + 16;
+		}
+		next[cnt] = &l->fallback_ms;
+		which[cnt++] = l;
+	}
+	k = lfs_wake_pick(now, next, cnt, &d->wake_gap_ms);
+	if (k >= 0)
+		which[k]->wake = 1;
+	pthread_mutex_unlock(&d->table_lock);
+	free(next);
+	free(which);
+}
+
+static void
+watch_wake(struct lfs_daemon *d, struct lfs_wake *wk, int kick, uint64_t now)
+{
+	struct scan_hits h = { NULL, 0, 0 };
+	int all;
+
+	all = wake_scan(d, wk, &h);
+	wake_mark(d, &h, all, kick, now);
+	free(h.slot);
+}
+
+/* ---- 4. the thread ---- */
 
 void
 lfs_watch_kick_locked(struct lfs_daemon *d)
@@ -370,15 +550,16 @@ work_locked(struct lfs_daemon *d)
 		for (w = l->waiters; w != NULL; w = w->next) {
 			if (w->registering || w->busy)
 				continue;
-			kinds |= DUE_RETRY;
+			kinds |= DUE_WAKE;
 			if (w->interrupted)
 				kinds |= DUE_INTR;
 		}
 		if (lfs_hold_release_due_locked(l) || l->unsettled)
 			kinds |= DUE_RETRY;
-		if ((l->req_how != LFS_HOW_NONE && !l->held) ||
-		    (l->handover_to != 0 && l->held && !l->lost))
-			kinds |= DUE_REQUEST;
+		if (l->req_how != LFS_HOW_NONE && !l->held)
+			kinds |= DUE_WAKE;
+		if (handover_fast_locked(l))
+			kinds |= DUE_FAST;
 		for (fh = l->pollers; fh != NULL; fh = fh->poll_next)
 			if (is_text_poller(fh))
 				kinds |= DUE_POLL;
@@ -390,7 +571,7 @@ static void
 watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 {
 	struct lfs_dlease *l;
-	int lost, requested, unsettled, armed;
+	int lost, requested, unsettled, armed, fast;
 
 	pthread_mutex_lock(&d->table_lock);
 	l = d->leases;
@@ -398,8 +579,9 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 	/* next pointers never change once published (daemon.h) */
 	for (; l != NULL && !atomic_load(&d->watcher_stop); l = l->next) {
 		watch_interrupts(d, l);
-		if (due & DUE_RETRY) {
+		if (due & DUE_WAKE)
 			watch_waiter(d, l);
+		if (due & DUE_RETRY) {
 			pthread_mutex_lock(&d->table_lock);
 			lost = lfs_hold_release_due_locked(l);
 			unsettled = l->unsettled && l->waiters == NULL;
@@ -410,10 +592,14 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 				lfs_hold_settle(d, l);
 		}
 		requested = armed = 0;
-		if (due & DUE_REQUEST) {
+		if (due & (DUE_WAKE | DUE_FAST)) {
 			pthread_mutex_lock(&d->table_lock);
-			requested = l->req_how != LFS_HOW_NONE && !l->held;
-			armed = l->handover_to != 0 && l->held && !l->lost;
+			fast = (due & DUE_FAST) && handover_fast_locked(l);
+			armed = fast && l->held;
+			requested = l->req_how != LFS_HOW_NONE && !l->held &&
+			    (((due & DUE_WAKE) && l->wake) || fast);
+			if (requested)
+				l->wake = 0;
 			pthread_mutex_unlock(&d->table_lock);
 		}
 		if (armed)
@@ -453,7 +639,7 @@ wait_until_locked(struct lfs_daemon *d, uint64_t when_ms)
 
 /* Next time of each kind of work, in monotonic ms. */
 struct watch_times {
-	uint64_t retry, request, poll;
+	uint64_t retry, wake, poll, fast;
 };
 
 /* What is due now, or 0 with *wake_ms the time to wake up. */
@@ -465,21 +651,25 @@ due_locked(struct lfs_daemon *d, const struct watch_times *t, uint64_t now,
 
 	if (d->watch_kick) {
 		d->watch_kick = 0;
-		return kinds | DUE_INTR;
+		return kinds | DUE_INTR | DUE_KICK;
 	}
 	*wake_ms = UINT64_MAX;
 	if (kinds & DUE_INTR)
 		due |= DUE_INTR;
 	if ((kinds & DUE_RETRY) && now >= t->retry)
 		due |= DUE_RETRY;
-	if ((kinds & DUE_REQUEST) && now >= t->request)
-		due |= DUE_REQUEST;
+	if ((kinds & DUE_WAKE) && now >= t->wake)
+		due |= DUE_WAKE;
 	if ((kinds & DUE_POLL) && now >= t->poll)
 		due |= DUE_POLL;
+	if ((kinds & DUE_FAST) && now >= t->fast)
+		due |= DUE_FAST;
+	if (kinds & DUE_FAST && t->fast < *wake_ms)
+		*wake_ms = t->fast;
 	if (kinds & DUE_RETRY && t->retry < *wake_ms)
 		*wake_ms = t->retry;
-	if (kinds & DUE_REQUEST && t->request < *wake_ms)
-		*wake_ms = t->request;
+	if (kinds & DUE_WAKE && t->wake < *wake_ms)
+		*wake_ms = t->wake;
 	if (kinds & DUE_POLL && t->poll < *wake_ms)
 		*wake_ms = t->poll;
 	if (lfs_leases_linger_due(&d->ls) <= now)
@@ -493,10 +683,18 @@ void *
 lfs_watcher_main(void *arg)
 {
 	struct lfs_daemon *d = arg;
-	struct watch_times t = { 0, 0, 0 };
+	struct watch_times t = { 0, 0, 0, 0 };
+	struct lfs_wake wk;
 	uint64_t now, wake;
 	unsigned due;
 
+	if (lfs_wake_init(&wk, d->ls.layout.max_hosts) < 0) {
+		/* without a tracker every scan wakes every waiter: the old
+		 * polling, at the scan's period */
+		lfs_log(&d->log, LOG_ERR, "change notices: out of memory");
+		wk.max_hosts = 0;
+		wk.h = NULL;
+	}
 	pthread_mutex_lock(&d->table_lock);
 	while (!atomic_load(&d->watcher_stop)) {
 		now = lfs_now_ms();
@@ -511,17 +709,23 @@ lfs_watcher_main(void *arg)
 			lfs_leases_linger_end(&d->ls, &d->ops_io, 0);
 			lfs_ops_unlock(d);
 		}
+		if (due & DUE_WAKE)
+			watch_wake(d, &wk, (due & DUE_KICK) != 0, now);
 		if (due & ~DUE_LINGER)
 			watch_pass(d, due, now);
 		now = lfs_now_ms();
 		if (due & DUE_RETRY)
 			t.retry = now + lfs_retry_ms(d);
-		if (due & DUE_REQUEST)
-			t.request = now + LFS_REQUEST_POLL_MS;
+		if (due & DUE_WAKE)
+			t.wake = now + (d->opts.wake_ms != 0 ? d->opts.wake_ms :
+			    LFS_WAKE_SCAN_MS);
 		if (due & DUE_POLL)
 			t.poll = now + LFS_POLL_CHECK_MS;
+		if (due & DUE_FAST)
+			t.fast = now + LFS_HANDOVER_POLL_MS;
 		pthread_mutex_lock(&d->table_lock);
 	}
 	pthread_mutex_unlock(&d->table_lock);
+	lfs_wake_free(&wk);
 	return NULL;
 }

@@ -1297,6 +1297,7 @@ inc_new(struct machine *m)
 	if (i->ls.hosts == NULL)
 		abort();
 	pthread_mutex_init(&i->ls.view_lock, NULL);
+	pthread_mutex_init(&i->ls.host_write_lock, NULL);
 	i->ls.clock = &m->clock;
 	i->log.fn = trace_log_fn;
 	i->log.arg = i;
@@ -1331,6 +1332,7 @@ inc_release(struct inc *i)
 	i->ls.names_cache = NULL;
 	free(i->ls.hosts);
 	pthread_mutex_destroy(&i->ls.view_lock);
+	pthread_mutex_destroy(&i->ls.host_write_lock);
 	free(i);
 }
 

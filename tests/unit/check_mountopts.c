@@ -41,6 +41,16 @@ START_TEST(mopts_all_options)
 	ck_assert_str_eq(o.group, "kvm");
 	ck_assert_str_eq(o.kill_command, "/bin/kill,it");
 	ck_assert_str_eq(o.watchdog, "/dev/watchdog");
+	ck_assert_uint_eq(o.wake_ms, 0);
+	ck_assert_int_eq(mparse(&o, "wake_ms=1"), 0);
+	ck_assert_uint_eq(o.wake_ms, 1);
+	ck_assert_int_eq(mparse(&o, "wake_ms=1000"), 0);
+	ck_assert_uint_eq(o.wake_ms, 1000);
+	ck_assert_int_eq(mparse(&o, "wake_ms=0"), -EINVAL);
+	ck_assert_int_eq(mparse(&o, "wake_ms=1001"), -EINVAL);
+	ck_assert_int_eq(mparse(&o, "wake_ms=2x"), -EINVAL);
+	ck_assert_int_eq(mparse(&o, "wake_ms="), -EINVAL);
+	ck_assert_uint_eq(o.wake_ms, 1000);
 	ck_assert_int_eq(o.debug, 0);
 	ck_assert_str_eq(o.fuse, "");
 	ck_assert_int_eq(lfs_mount_opts_finish(&o, err, sizeof(err)), 0);

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * notice.h - change notices: prompt wake-ups of waiters at a bounded I/O
+ * cost.
+ *
+ * A host waiting for leases held elsewhere (blocked `lock` opens, pending
+ * requests) used to re-read each of them every few milliseconds: a host
+ * waiting on 1,000 leases issued tens of thousands of reads per second.
+ * Instead, the host that releases or transfers a lease names its slot in a
+ * change notice kept in its own host-area sector (ondisk.h struct
+ * lfs_notice; lfs_delta_notice() writes it), and a waiter
+ *
+ *   1. reads the host area's window (hosts 1 .. lfs_hosts_window(): one
+ *      contiguous read, a few KiB) every LFS_WAKE_SCAN_MS;
+ *   2. compares each host's notice with the one it saw last
+ *      (lfs_wake_host()): the slots named since are woken, and when it
+ *      cannot tell what changed (a new generation, a ring that wrapped, a
+ *      host seen for the first time, a host that became dead or free in
+ *      our view) every waited lease is;
+ *   3. re-reads only the woken leases (an acquire attempt, a request
+ *      check), plus a slow fallback: each waited lease at least every
+ *      LFS_WAKE_FALLBACK_MS, and fallback attempts at least
+ *      LFS_WAKE_FALLBACK_GAP_MS apart whatever the number of leases
+ *      (lfs_wake_pick()).
+ *
+ * Reads per second of a waiting host, whatever it waits on:
+ *   1000 / LFS_WAKE_SCAN_MS (50) + 1000 / LFS_WAKE_FALLBACK_GAP_MS (20),
+ * plus one attempt per lease actually released or transferred, plus its
+ * renewals: under 100 while nothing changes.
+ * Wake-up latency after a release: the releaser's notice write (one io,
+ * right after the release ballot), then at most LFS_WAKE_SCAN_MS to the
+ * waiter's next scan, then its attempt.
+ *
+ * Safety: notices never decide anything.  A woken waiter runs the same
+ * acquire (Disk Paxos ballot) or leader read it ran when it polled, and
+ * only the disk's leader and dblocks say who owns a lease; a wrong or
+ * forged notice costs one needless attempt, a missed one (a write that
+ * failed, a host that crashed after its release and before the notice, a
+ * host of an older binary, a ring that wrapped between two scans) delays
+ * the wake-up until the fallback attempt.  One writer per sector holds:
+ * a host writes the notice into its own host sector only, as the same
+ * whole-sector write that carries its host record (delta.c serializes it
+ * with renewals).  Such a write keeps the record's timestamp, so no host
+ * counts it as a renewal (lfs_delta_renew's clock check uses the counter);
+ * other hosts' views do see the sector change, which can only postpone
+ * their judging us DEAD (lockspace.h), never hasten it.  It goes out only
+ * while lfs_delta_write_fresh() allows, like a name-table write, so that it
+ * lands before any next incarnation of our id may write that sector (the
+ * timeline of delta.c: every write of a generation is submitted before
+ * L + renewal_fail).
+ *
+ * The in-memory parts (the ring, the tracker, the pacing) are here, without
+ * I/O or clock: the caller passes times, so unit tests need neither.
+ */
+#ifndef LEASEFS_NOTICE_H
+#define LEASEFS_NOTICE_H
+
+#include <stdint.h>
+
+#include "ondisk.h"
+
+#define LFS_WAKE_SCAN_MS 20u           /* host-area read while waiting */
+#define LFS_WAKE_FALLBACK_MS 5000u     /* each waited lease, at least */
+#define LFS_WAKE_FALLBACK_GAP_MS 50u   /* between two fallback attempts */
+
+/* Append slot to n (seq + 1).  n->host_id and generation are the caller's. */
+void lfs_notice_push(struct lfs_notice *n, uint32_t slot);
+
+/* What a waiter last saw of one host. */
+struct lfs_wake_host {
+	int known;               /* seen at least once */
+	int down;                /* DEAD or FREE in our view then */
+	uint64_t view_gen;       /* the host record's generation then */
+	int has_notice;
+	uint64_t gen, seq;       /* of its notice then */
+};
+
+struct lfs_wake {
+	uint32_t max_hosts;
+	struct lfs_wake_host *h; /* [0 .. max_hosts], index = host id */
+};
+
+int lfs_wake_init(struct lfs_wake *w, uint32_t max_hosts);
+void lfs_wake_free(struct lfs_wake *w);
+
+/* One host as a scan found it. */
+struct lfs_wake_seen {
+	int valid;               /* its record is in our view */
+	int down;                /* DEAD or FREE in our view */
+	uint64_t view_gen;       /* its record's generation in our view */
+	const struct lfs_notice *notice; /* decoded, or NULL */
+};
+
+#define LFS_WAKE_ALL 1           /* lfs_wake_host(): wake every waiter */
+
+/* Compare host id as now seen with what w saw last, and remember it.
+ * Calls slot_fn(arg, slot) for every slot named since (0 or more), and
+ * returns LFS_WAKE_ALL when what changed cannot be told, else 0.  A host
+ * with nothing in view is forgotten (0). */
+int lfs_wake_host(struct lfs_wake *w, uint32_t id, const struct lfs_wake_seen *s,
+    void (*slot_fn)(void *arg, uint32_t slot), void *arg);
+
+/* The fallback (notice.h, step 3): of n waited leases, whose fallback
+ * attempts are due at *next[i] (0: the lease just began waiting, and its
+ * first attempt was its own: it is set due LFS_WAKE_FALLBACK_MS from now),
+ * the one to attempt now: the earliest due, when that is due and
+ * LFS_WAKE_FALLBACK_GAP_MS passed since the last pick (*gap_next).  Its
+ * *next moves LFS_WAKE_FALLBACK_MS on.  Returns its index, or -1.
+ * Earliest first: every lease gets its turn, however many there are. */
+int lfs_wake_pick(uint64_t now, uint64_t *const *next, uint32_t n,
+    uint64_t *gap_next);
+
+#endif
