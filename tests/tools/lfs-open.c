@@ -4,7 +4,7 @@
  * happened, for integration scripts (a shell cannot open with O_NONBLOCK
  * or tell EAGAIN from EACCES).
  *
- *   lfs-open [-n] [-r] [-i] [-w MS] PATH [SECONDS]
+ *   lfs-open [-n] [-r] [-i] [-w MS] [-a PID] PATH [SECONDS]
  *
  * Opens PATH for reading and writing (-r: for reading; -n: with O_NONBLOCK;
  * -i: ignore SIGTERM, like a holder that only SIGKILL stops).  On
@@ -17,6 +17,13 @@
  * file every MS milliseconds and prints "saw <first line> <ms>" whenever
  * the line differs from the previous read: a holder that watches its lease
  * itself, so that what it saw does not depend on when a script asks.
+ * With -a PID, right after the open succeeds it prints "peer alive PID"
+ * if process PID still runs (exists and is neither a zombie nor dead),
+ * else "peer gone PID": whether another holder of the lease ran when this
+ * open got it.  A script that timestamps the other holder's end from
+ * outside only gets an upper bound (its reaper runs when scheduled, after
+ * the daemon already saw the zombie), so "acquired after it was gone" is
+ * asked here, at the one moment that can tell.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +68,28 @@ read_line(int fd, char *line, size_t len)
 	line[strcspn(line, "\n")] = '\0';
 }
 
+/* "alive" or "gone": the state letter of /proc/PID/stat ('Z' zombie and
+ * 'X' dead count as gone, as core/fence.c counts them). */
+static const char *
+peer_state(long pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return "gone";
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL || p[1] != ' ')
+		return "alive"; /* unreadable: never claim it is gone */
+	return p[2] == 'Z' || p[2] == 'X' ? "gone" : "alive";
+}
+
 static void
 print_content(int fd)
 {
@@ -92,10 +121,11 @@ main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	int flags = O_RDWR, c, fd, ignore_term = 0;
 	double seconds = -1;
-	long watch_ms = 0;
+	long watch_ms = 0, peer = 0;
+	const char *peer_st;
 	unsigned long long end_ms = 0;
 
-	while ((c = getopt(argc, argv, "nriw:")) != -1) {
+	while ((c = getopt(argc, argv, "nriw:a:")) != -1) {
 		if (c == 'i')
 			ignore_term = 1;
 		else if (c == 'n')
@@ -104,11 +134,13 @@ main(int argc, char **argv)
 			flags = (flags & ~O_RDWR) | O_RDONLY;
 		else if (c == 'w' && (watch_ms = strtol(optarg, NULL, 10)) > 0)
 			;
+		else if (c == 'a' && (peer = strtol(optarg, NULL, 10)) > 0)
+			;
 		else
 			return 2;
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "usage: lfs-open [-n] [-r] [-i] [-w MS] PATH [SECONDS]\n");
+		fprintf(stderr, "usage: lfs-open [-n] [-r] [-i] [-w MS] [-a PID] PATH [SECONDS]\n");
 		return 2;
 	}
 	if (optind + 1 < argc)
@@ -126,7 +158,11 @@ main(int argc, char **argv)
 		printf("ERR %s\n", strerrorname_np(errno));
 		return 1;
 	}
+	/* first thing after the open: the peer's state at this moment */
+	peer_st = peer > 0 ? peer_state(peer) : NULL;
 	printf("opened %llu\n", now_ms());
+	if (peer_st != NULL)
+		printf("peer %s %ld\n", peer_st, peer);
 	if (watch_ms > 0) {
 		/* one loop for both: wake every watch_ms, until SECONDS */
 		if (seconds >= 0)
