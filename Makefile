@@ -53,6 +53,9 @@ WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 STD      = -std=c11 -D_GNU_SOURCE
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TSAN     = -fsanitize=thread -fno-omit-frame-pointer
+# the developers' builds (build-san/, build-tsan/) check the daemon's
+# invariants and lock ownership (LFS_TABLE_HELD, fs/daemon/daemon.h)
+DEBUG    = -DLFS_DEBUG
 VERSION := $(shell sed -n 's/^\#define LEASEFS_VERSION "\(.*\)"$$/\1/p' fs/version.h)
 
 FUSE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags fuse3)
@@ -105,8 +108,8 @@ endef
 # the third argument builds libvirt/leasefs.so: it is loaded into libvirtd,
 # which has no sanitizer runtime, so build-san/ builds it -Werror only
 $(eval $(call build_rules,build,$(CFLAGS),$(CFLAGS)))
-$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN),$(DEVFLAGS)))
-$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN),$(DEVFLAGS)))
+$(eval $(call build_rules,build-san,$(DEVFLAGS) $(SAN) $(DEBUG),$(DEVFLAGS)))
+$(eval $(call build_rules,build-tsan,$(DEVFLAGS) $(TSAN) $(DEBUG),$(DEVFLAGS)))
 # a unit test that compiles fs/ sources in (check_mountopts.c) is remade when
 # they change: the compiler lists what each test included
 -include $(wildcard build/tests/*.d build-san/tests/*.d)

@@ -7,6 +7,8 @@
  *   2. lfs_fence_find: which processes have a lock/incoming file open
  *   3. lfs_fence_alive, lfs_fence_kill: SIGTERM, grace, SIGKILL, settle
  *   4. lfs_fence_run_command: the kill command for ctl-held leases
+ *   5. lfs_fence_stop_all, lfs_fence_run_commands: the whole of a fencing
+ *      (the daemon's and the guard's, one copy)
  *
  * Nothing here touches the leasefs mount itself: holders are found by
  * readlink(2) of /proc/PID/fd/N, which the kernel answers from its own
@@ -568,4 +570,67 @@ lfs_fence_run_command(const char *command, const char *lease,
 		return r;
 	}
 	return command_result(lease, status, log);
+}
+
+/* ---- 5. the whole of a fencing ---- */
+
+int
+lfs_fence_stop_all(const struct lfs_fence_finder *f, struct lfs_holder *buf,
+    int max, uint64_t deadline_ms, uint32_t settle_ms, int passes,
+    const struct lfs_logger *log)
+{
+	uint64_t now;
+	int pass, n = 0;
+
+	for (pass = 0; pass <= passes; pass++) {
+		n = f->find(f->arg, buf, max);
+		if (n < 0) {
+			lfs_log(log, LOG_ERR, "fencing: cannot look for lease "
+			    "holders: %s", strerror(-n));
+			return n;
+		}
+		if (n == 0 || pass == passes) {
+			if (f->done != NULL)
+				f->done(f->arg, buf, n < max ? n : max);
+			break; /* all gone, or out of passes: n survive */
+		}
+		lfs_log(log, LOG_WARNING, "fencing: %d holder(s)%s", n,
+		    pass > 0 ? " (found again)" : "");
+		now = lfs_now_ms();
+		if (lfs_fence_kill(buf, n < max ? n : max, pass == 0 &&
+		    deadline_ms > now ? (uint32_t)(deadline_ms - now) : 0,
+		    settle_ms, log) > 0)
+			lfs_log(log, LOG_CRIT, "fencing: lease holder(s) "
+			    "survived SIGKILL");
+		if (f->done != NULL)
+			f->done(f->arg, buf, n < max ? n : max);
+	}
+	return n;
+}
+
+int
+lfs_fence_run_commands(const char *command,
+    const char (*names)[LFS_NAME_MAX + 1], int n, uint64_t deadline_ms,
+    const struct lfs_logger *log)
+{
+	int i, failed = 0;
+	uint64_t now;
+
+	for (i = 0; i < n; i++) {
+		now = lfs_now_ms();
+		if (command == NULL || command[0] == '\0') {
+			lfs_log(log, LOG_CRIT, "fencing: %s: held through ctl "
+			    "and no kill command: its user may still run",
+			    names[i]);
+			failed++;
+		} else if (now >= deadline_ms) {
+			lfs_log(log, LOG_ERR, "fencing: %s: no time left for "
+			    "the kill command", names[i]);
+			failed++;
+		} else if (lfs_fence_run_command(command, names[i],
+		    (uint32_t)(deadline_ms - now), log) < 0) {
+			failed++;
+		}
+	}
+	return failed;
 }

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "ondisk.h"
 
 struct lfs_holder {
 	pid_t pid;
@@ -65,6 +66,36 @@ int lfs_fence_alive(const struct lfs_holder *h);
 int lfs_fence_kill(const struct lfs_holder *h, int n, uint32_t grace_ms,
     uint32_t settle_ms, const struct lfs_logger *log);
 
+/*
+ * Where a caller's holders are: fill out[0..max) with the holders that
+ * still run and return how many (more than max: that many exist), or
+ * -errno when they cannot be looked for.  Called once per scan.  done, if
+ * not NULL, is called after each scan's kill with what the scan filled,
+ * to release what find took for it (pidfds).
+ */
+struct lfs_fence_finder {
+	int (*find)(void *arg, struct lfs_holder *out, int max);
+	void (*done)(void *arg, struct lfs_holder *h, int n);
+	void *arg;
+};
+
+/*
+ * Stop every holder the finder finds: scan, kill (lfs_fence_kill), and
+ * scan again until a scan finds nobody, at most passes + 1 scans.  A
+ * holder may fork between a scan and its kill (a SIGTERM handler, a
+ * wrapper script), and the child keeps the lease file open: only a scan
+ * that finds nobody proves the files closed.  The grace is spent once, on
+ * the first pass, and ends at deadline_ms (lfs_now_ms) however long the
+ * scan took: a slow scan or a late start shortens it, never moves SIGKILL
+ * later; later passes SIGKILL at once.  So the whole takes at most
+ * (deadline_ms - now) + (passes + 1) * settle_ms plus the scans.  buf is
+ * scratch for max holders.  Returns how many the last scan found still
+ * running (0: proven gone), or -errno when a scan failed (nothing proven).
+ */
+int lfs_fence_stop_all(const struct lfs_fence_finder *f, struct lfs_holder *buf,
+    int max, uint64_t deadline_ms, uint32_t settle_ms, int passes,
+    const struct lfs_logger *log);
+
 /* Wait up to wait_ms for our child pid to exit: 1 and *status when reaped,
  * 0 when still running, -errno on failure. */
 int lfs_fence_reap(pid_t pid, uint32_t wait_ms, int *status);
@@ -73,5 +104,14 @@ int lfs_fence_reap(pid_t pid, uint32_t wait_ms, int *status);
  * LEASEFS_LEASE set to lease; waits at most timeout_ms.  0 or -errno. */
 int lfs_fence_run_command(const char *command, const char *lease,
     uint32_t timeout_ms, const struct lfs_logger *log);
+
+/* The kill command for each of the n leases named (one after another, each
+ * with what is left until deadline_ms: a kill command stands in for
+ * SIGTERM to a holder that cannot be seen, so all of them end within the
+ * grace).  command NULL or empty: none is set, and each lease counts as
+ * failed (its user may still run).  Returns how many failed. */
+int lfs_fence_run_commands(const char *command,
+    const char (*names)[LFS_NAME_MAX + 1], int n, uint64_t deadline_ms,
+    const struct lfs_logger *log);
 
 #endif

@@ -578,10 +578,21 @@ is_mounted(const char *path)
  * them, then refuse to go on until that dead mount is gone.  A live mount
  * there (another daemon) is refused without touching anything.
  */
+/* A finder (fence.h) of the holders under the dead mount: by path, as the
+ * mount's device cannot be asked for without its daemon. */
+static int
+find_under_mountpoint(void *arg, struct lfs_holder *out, int max)
+{
+	const struct lfs_daemon *d = arg;
+
+	return lfs_fence_find(d->mountpoint, NULL, out, max);
+}
+
 static int
 check_mountpoint(struct lfs_daemon *d)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
+	struct lfs_fence_finder f = { find_under_mountpoint, NULL, d };
 	struct lfs_holder h[FENCE_MAX_HOLDERS];
 	struct statfs sfs;
 	struct stat st;
@@ -605,9 +616,9 @@ check_mountpoint(struct lfs_daemon *d)
 	if (n > 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: stopping %d holder(s) left by "
 		    "a daemon that died", d->mountpoint, n);
-		lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n : FENCE_MAX_HOLDERS,
+		lfs_fence_stop_all(&f, h, FENCE_MAX_HOLDERS, lfs_now_ms() +
 		    to->kill_grace_ms, to->host_dead_ms - to->renewal_fail_ms -
-		    to->kill_grace_ms, &d->log);
+		    to->kill_grace_ms, 4, &d->log);
 	}
 	mount_err(d, "%s: stale mount of a daemon that died%s; unmount it "
 	    "(fusermount3 -u -z %s) and mount again", d->mountpoint,

@@ -39,7 +39,8 @@ same_hold_locked(const struct lfs_dlease *l, const struct lfs_ctl_cmd *cmd,
 {
 	enum lfs_how want = cmd->pid != 0 ? LFS_HOW_PID : LFS_HOW_CTL;
 
-	if (l->held && !l->lost && l->how == want &&
+	LFS_TABLE_HELD(l->d);
+	if (lfs_hold_how(l) == want &&
 	    (want != LFS_HOW_PID || l->pid == cmd->pid))
 		return 1;
 	if (or_requested && l->req_how == want &&
@@ -52,9 +53,9 @@ same_hold_locked(const struct lfs_dlease *l, const struct lfs_ctl_cmd *cmd,
 static const char *
 hold_what(const struct lfs_dlease *l)
 {
-	enum lfs_how how = l->held ? l->how : l->req_how;
+	enum lfs_how how = lfs_held(l) ? lfs_hold_how(l) : l->req_how;
 
-	if (!l->held && (l->sh_set || l->sh_unfinished))
+	if (!lfs_held(l) && (l->sh_set || l->sh_unfinished))
 		return "a shared hold";
 	switch (how) {
 	case LFS_HOW_FILE: return "a lock or incoming file";
@@ -78,12 +79,12 @@ ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		return r;
 	snprintf(via, sizeof(via), cmd->pid != 0 ? "ctl for pid %ld" : "ctl",
 	    (long)cmd->pid);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = same_hold_locked(l, cmd, 0);
 	if (r < 0)
 		lfs_log(&d->log, LOG_INFO, "%s: acquire: held or requested "
 		    "by %s on this host", l->name, hold_what(l));
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 1)
 		lfs_log(&d->log, LOG_INFO, "%s: acquire: already held here "
 		    "via %s", l->name, via);
@@ -104,11 +105,11 @@ ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 			close(pidfd);
 		return r;
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	/* the process first: attach must know whom fencing would kill */
 	if (pidfd >= 0 && (r = lfs_pid_begin_locked(d, l, cmd->pid,
 	    pidfd)) < 0) {
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_ERR, "%s: acquire: watching pid %ld: %s; "
 		    "releasing", l->name, (long)cmd->pid, strerror(-r));
 		lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
@@ -116,8 +117,8 @@ ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 	}
 	ph = lfs_hold_attach_locked(d, l, &ld, pidfd >= 0 ? LFS_HOW_PID :
 	    LFS_HOW_CTL, NULL);
-	r = l->lost ? -EIO : 0;
-	pthread_mutex_unlock(&d->table_lock);
+	r = lfs_lost(l) ? -EIO : 0;
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	if (r < 0) {
 		lfs_hold_log(d, LOG_WARNING, l, "won as fencing began; lost at "
@@ -137,12 +138,12 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	enum lfs_how how;
 	int r;
 
-	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost && (l->how == LFS_HOW_CTL ||
-	    l->how == LFS_HOW_PID) ? 0 : -EPERM;
+	lfs_table_lock(d);
+	r = lfs_hold_usable(l) && (lfs_hold_how(l) == LFS_HOW_CTL ||
+	    lfs_hold_how(l) == LFS_HOW_PID) ? 0 : -EPERM;
 	held = l->leader;
-	how = l->how;
-	pthread_mutex_unlock(&d->table_lock);
+	how = lfs_hold_how(l);
+	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
 		    "on this host%s", l->name, l->sh_how != LFS_HOW_NONE ?
@@ -152,18 +153,14 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
 	if (r < 0 && r != -EPERM && r != -EINPROGRESS)
 		return lfs_errno_map(d, r, l->name, "release");
-	pthread_mutex_lock(&d->table_lock);
-	if (r == -EINPROGRESS) {
-		/* freed by the ballot, leader not written: the watcher
-		 * writes it (held && lost, as for a lost lease) */
-		l->lost = 1;
-	} else {
-		l->held = 0;
-	}
+	lfs_table_lock(d);
 	lfs_pid_end_locked(d, l); /* for a process: no longer watched */
-	l->how = LFS_HOW_NONE;
 	lfs_hold_disarm_locked(l);
-	pthread_mutex_unlock(&d->table_lock);
+	/* -EINPROGRESS: freed by the ballot, leader not written: the watcher
+	 * writes it (LOST, as for a lost lease) */
+	lfs_hold_set_locked(l, r == -EINPROGRESS ? LFS_HOLD_LOST :
+	    LFS_HOLD_FREE);
+	lfs_table_unlock(d);
 	if (r == -EINPROGRESS) {
 		lfs_log(&d->log, LOG_WARNING, "%s: released; its leader write "
 		    "failed and will be retried", l->name);
@@ -203,11 +200,9 @@ verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
 	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
 	    (lfs_leader_is_ours(d, &ld) && ld.lver == held->lver))
 		return;
-	pthread_mutex_lock(&d->table_lock);
-	ph = lfs_hold_detach_locked(l);
-	l->held = 0;
-	l->lost = 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_lock(d);
+	ph = lfs_hold_gone_locked(l);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_hold_log(d, LOG_WARNING, l, "no longer ours after a failed "
 	    "transfer: now", &ld, NULL);
@@ -253,11 +248,9 @@ lose_to_target(struct lfs_daemon *d, struct lfs_dlease *l, enum lfs_how how,
 {
 	struct fuse_pollhandle *ph;
 
-	pthread_mutex_lock(&d->table_lock);
-	ph = lfs_hold_detach_locked(l);
-	l->held = 0;
-	l->lost = 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_lock(d);
+	ph = lfs_hold_gone_locked(l);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	if (how == LFS_HOW_CTL)
 		lfs_guard_ctl_lease(&d->guard, l->name, 0);
@@ -330,11 +323,11 @@ transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 	uint64_t to_gen;
 	int r;
 
-	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost ? 0 : -EPERM;
+	lfs_table_lock(d);
+	r = lfs_hold_usable(l) ? 0 : -EPERM;
 	held = l->leader;
-	how = l->how;
-	pthread_mutex_unlock(&d->table_lock);
+	how = lfs_hold_how(l);
+	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: transfer: not held here",
 		    l->name);
@@ -389,9 +382,9 @@ ctl_handover(struct lfs_daemon *d, struct lfs_dlease *l,
 
 	if ((to = target_host(d, l, cmd)) < 0)
 		return to;
-	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost ? 0 : -EPERM;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_lock(d);
+	r = lfs_hold_usable(l) ? 0 : -EPERM;
+	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: handover: not held here",
 		    l->name);
@@ -399,8 +392,8 @@ ctl_handover(struct lfs_daemon *d, struct lfs_dlease *l,
 	}
 	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen, &seq)) < 0)
 		return r;
-	pthread_mutex_lock(&d->table_lock);
-	if (!l->held || l->lost)
+	lfs_table_lock(d);
+	if (!lfs_hold_usable(l))
 		r = -EPERM;
 	else if (l->handover_to != 0 && (l->handover_to != (uint32_t)to ||
 	    l->handover_gen != to_gen))
@@ -412,7 +405,7 @@ ctl_handover(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_watch_kick_locked(d);
 		r = 1;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == -EBUSY)
 		lfs_log(&d->log, LOG_WARNING, "%s: handover: armed for another "
 		    "host already (`keep` first)", l->name);
@@ -432,11 +425,11 @@ ctl_keep(struct lfs_daemon *d, struct lfs_dlease *l)
 	uint32_t was;
 	int r;
 
-	pthread_mutex_lock(&d->table_lock);
-	r = l->held && !l->lost ? 0 : -EPERM;
+	lfs_table_lock(d);
+	r = lfs_hold_usable(l) ? 0 : -EPERM;
 	was = l->handover_to;
 	lfs_hold_disarm_locked(l);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r < 0)
 		lfs_log(&d->log, LOG_WARNING, "%s: keep: not held here", l->name);
 	else if (was != 0)
@@ -451,12 +444,12 @@ ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	int r;
 
-	pthread_mutex_lock(&d->table_lock);
-	if (l->held && !l->lost)
+	lfs_table_lock(d);
+	if (lfs_hold_usable(l))
 		r = 1; /* here already */
 	else
 		r = l->req_how != LFS_HOW_NONE ? 0 : -EPERM;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 1)
 		return 0;
 	if (r < 0) {
@@ -467,10 +460,10 @@ ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
 	if ((r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref,
 	    LFS_REQUEST_CLAIM)) < 0)
 		return lfs_errno_map(d, r, l->name, "claim");
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l->claimed = 1; /* the arrival is polled fast (watcher.c) */
 	lfs_watch_kick_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_log(&d->log, LOG_NOTICE, "%s: claimed", l->name);
 	return 0;
 }
@@ -485,12 +478,12 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	int r;
 
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
-	to = l->held && !l->lost ? l->handover_to : 0;
+	lfs_table_lock(d);
+	to = lfs_hold_usable(l) ? l->handover_to : 0;
 	gen = l->handover_gen;
 	seq = l->handover_seq;
 	held = l->leader;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (to == 0 || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
 		goto out;
@@ -506,9 +499,9 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (rq.host_id != to || rq.host_gen != gen) {
 		/* its request was withdrawn (its QEMU went away, say) or
 		 * overwritten: a later claim of it is not for this one */
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		lfs_hold_disarm_locked(l);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_NOTICE, "%s: handover to host %u dropped: "
 		    "the request names host %u now; kept here", l->name, to,
 		    rq.host_id);
@@ -523,9 +516,9 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	 * overdue, the guard gone...): disarmed, so logged once; the claimer
 	 * then refuses to resume, and the lease stays with its holder here */
 	if (lfs_daemon_refuse(d, "handover") < 0) {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		lfs_hold_disarm_locked(l);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		goto out;
 	}
 	lfs_log(&d->log, LOG_NOTICE, "%s: host %u claimed it: transferring",
@@ -549,14 +542,14 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
 	if (cmd->pid != 0 &&
 	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
 		return r;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = same_hold_locked(l, cmd, 1);
 	if (r != 0)
 		lfs_log(&d->log, LOG_INFO, "%s: request: "
 		    "%s%s on this host", l->name, r > 0 ? "already held or "
 		    "requested so" : "held or requested by ", r > 0 ? "" :
 		    hold_what(l));
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 0 && (r = lfs_paxos_write_request(&d->ls, &d->ops_io,
 	    &l->ref, 1)) < 0)
 		r = lfs_errno_map(d, r, l->name, "request");
@@ -565,10 +558,10 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
 			close(pidfd);
 		return r < 0 ? r : 0;
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (pidfd >= 0 && (r = lfs_pid_begin_locked(d, l, cmd->pid,
 	    pidfd)) < 0) {
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_ERR, "%s: request: watching pid %ld: %s",
 		    l->name, (long)cmd->pid, strerror(-r));
 		lfs_hold_cancel_request(d, l);
@@ -580,7 +573,7 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
 	l->next_try_ms = 0;
 	l->last_err = 0;
 	lfs_watch_kick_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (pidfd >= 0)
 		lfs_log(&d->log, LOG_NOTICE, "%s: requested via ctl for pid %ld",
 		    l->name, (long)cmd->pid);
@@ -594,13 +587,13 @@ ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	int r;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = l->req_how == LFS_HOW_CTL || l->req_how == LFS_HOW_PID ? 0 : -EPERM;
 	if (r == 0) {
 		lfs_pid_end_locked(d, l);
 		l->req_how = LFS_HOW_NONE;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: cancel: no request via ctl "
 		    "pending", l->name);
@@ -620,9 +613,9 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0 ||
 	    (r = lfs_ops_lock_serving(d, lfs_ctl_op_name(cmd->op))) < 0)
 		return r;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = l->deleted ? -ENOENT : 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 0) {
 		switch (cmd->op) {
 		case LFS_CTL_ACQUIRE: r = cmd->shared ?

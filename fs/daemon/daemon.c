@@ -96,9 +96,73 @@ lfs_ops_unlock(struct lfs_daemon *d)
 	struct lfs_io_stats s = d->ops_io.stats;
 
 	pthread_mutex_unlock(&d->ops_lock);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	d->ops_stats = s;
+	lfs_table_unlock(d);
+}
+
+/* The owner record: pthread_t is an unsigned long on Linux (glibc and
+ * musl), which an atomic holds; written only by the holder, read by any
+ * thread asking whether it is the holder itself. */
+_Static_assert(sizeof(pthread_t) <= sizeof(unsigned long),
+    "pthread_t fits the owner record");
+
+static void
+table_owned(struct lfs_daemon *d, int mine)
+{
+#ifdef LFS_DEBUG
+	assert(mine ? atomic_load(&d->table_owner) == 0 : lfs_table_held(d));
+	atomic_store(&d->table_owner, mine ? (unsigned long)pthread_self() : 0);
+#else
+	(void)d;
+	(void)mine;
+#endif
+}
+
+void
+lfs_table_lock(struct lfs_daemon *d)
+{
+	pthread_mutex_lock(&d->table_lock);
+	table_owned(d, 1);
+}
+
+void
+lfs_table_unlock(struct lfs_daemon *d)
+{
+	table_owned(d, 0);
 	pthread_mutex_unlock(&d->table_lock);
+}
+
+void
+lfs_table_wait(struct lfs_daemon *d, pthread_cond_t *c)
+{
+	table_owned(d, 0);
+	pthread_cond_wait(c, &d->table_lock);
+	table_owned(d, 1);
+}
+
+int
+lfs_table_timedwait(struct lfs_daemon *d, pthread_cond_t *c,
+    const struct timespec *abstime)
+{
+	int r;
+
+	table_owned(d, 0);
+	r = pthread_cond_timedwait(c, &d->table_lock, abstime);
+	table_owned(d, 1);
+	return r;
+}
+
+int
+lfs_table_held(const struct lfs_daemon *d)
+{
+#ifdef LFS_DEBUG
+	return atomic_load(&d->table_owner) ==
+	    (unsigned long)pthread_self();
+#else
+	(void)d;
+	return 1;
+#endif
 }
 
 int
@@ -192,59 +256,71 @@ guard_check(struct lfs_daemon *d, int r)
 		    strerror(-r));
 }
 
+/* The finder of kill_holders: the processes leases are held for that
+ * still run (by pidfd, pidhold.c), then the holders of our lease files. */
+struct holder_scan {
+	struct lfs_daemon *d;
+	int np;                  /* the pid holders at the front, this scan */
+};
+
+static int
+scan_holders(void *arg, struct lfs_holder *h, int max)
+{
+	struct holder_scan *s = arg;
+	int i, np, n;
+
+	np = lfs_pid_holders(s->d, h, max / 2);
+	/* those that exited are no holders: drop them (and their pidfds) */
+	for (i = 0, s->np = 0; i < np; i++)
+		if (lfs_fence_alive(&h[i]))
+			h[s->np++] = h[i];
+		else
+			lfs_pid_holders_free(&h[i], 1);
+	n = lfs_daemon_find_holders(s->d, NULL, h + s->np, max - s->np);
+	if (n < 0) {
+		lfs_pid_holders_free(h, s->np);
+		s->np = 0;
+		return n;
+	}
+	return s->np + n;
+}
+
+static void
+scan_done(void *arg, struct lfs_holder *h, int n)
+{
+	struct holder_scan *s = arg;
+
+	(void)n;
+	lfs_pid_holders_free(h, s->np);
+	s->np = 0;
+}
+
 /*
- * Kill every local holder (fence.h): the processes with a lease file open
- * under the mount point and those leases are held for (`acquire pid`,
- * pidhold.c): SIGTERM, then SIGKILL at deadline_ms (0: at once), up to
- * settle_ms; rescan while a scan finds more than one batch.  The grace
- * ends at deadline_ms however long the scan took.  Returns how many are
- * still alive (or unknown).
+ * Kill every local holder (fence.h lfs_fence_stop_all): the processes with
+ * a lease file open under the mount point and those leases are held for
+ * (`acquire pid`, pidhold.c): SIGTERM, then SIGKILL at deadline_ms (0: at
+ * once), each pass waiting up to kill_settle = host_dead - renewal_fail -
+ * kill_grace, the slack timeouts.h leaves for it; rescan until a scan
+ * finds nobody (5 scans at most).  Returns how many are still alive (or
+ * unknown: 1 when the scan failed).
  */
 static int
 kill_holders(struct lfs_daemon *d, uint64_t deadline_ms)
 {
 	const struct lfs_timeouts *to = &d->ls.to;
-	uint32_t settle = to->host_dead_ms - to->renewal_fail_ms -
-	    to->kill_grace_ms;
+	struct holder_scan s = { .d = d };
+	struct lfs_fence_finder f = { scan_holders, scan_done, &s };
 	struct lfs_holder *h;
-	int n, np, i, pass, alive = 0;
-	uint64_t now;
+	int alive;
 
 	h = malloc(FENCE_MAX_HOLDERS * sizeof(*h));
 	if (h == NULL)
 		return 1;
-	/* kill, then scan again until a scan finds nobody: a holder may fork
-	 * between a scan and its kill (its child keeps the file open); after
-	 * the first pass the grace is spent, and SIGKILL comes at once */
-	for (pass = 0; pass <= 4; pass++) {
-		np = lfs_pid_holders(d, h, FENCE_MAX_HOLDERS / 2);
-		n = lfs_daemon_find_holders(d, NULL, h + np,
-		    FENCE_MAX_HOLDERS - np);
-		if (n < 0) {
-			lfs_log(&d->log, LOG_ERR, "finding lease holders: %s",
-			    strerror(-n));
-			lfs_pid_holders_free(h, np);
-			alive = 1;
-			break;
-		}
-		for (i = 0, alive = n; i < np; i++)
-			alive += lfs_fence_alive(&h[i]);
-		if (alive == 0 || pass == 4) {
-			lfs_pid_holders_free(h, np);
-			break;
-		}
-		n += np;
-		now = lfs_now_ms();
-		if (lfs_fence_kill(h, n < FENCE_MAX_HOLDERS ? n :
-		    FENCE_MAX_HOLDERS, deadline_ms > now ?
-		    (uint32_t)(deadline_ms - now) : 0, settle, &d->log) > 0)
-			lfs_log(&d->log, LOG_CRIT, "lease holder(s) survived "
-			    "SIGKILL");
-		lfs_pid_holders_free(h, np);
-		deadline_ms = 0;
-	}
+	alive = lfs_fence_stop_all(&f, h, FENCE_MAX_HOLDERS, deadline_ms,
+	    to->host_dead_ms - to->renewal_fail_ms - to->kill_grace_ms, 4,
+	    &d->log);
 	free(h);
-	return alive;
+	return alive < 0 ? 1 : alive;
 }
 
 /*
@@ -269,25 +345,10 @@ static void *
 kill_job_main(void *arg)
 {
 	struct kill_job *j = arg;
-	uint64_t now;
-	int i;
 
-	for (i = 0; i < j->n; i++) {
-		now = lfs_now_ms();
-		if (j->d->opts.kill_command[0] == '\0') {
-			lfs_log(&j->d->log, LOG_CRIT, "%s: held through ctl and "
-			    "no kill command: its user may still run", j->names[i]);
-			j->failed++;
-		} else if (now >= j->deadline_ms) {
-			lfs_log(&j->d->log, LOG_ERR, "%s: no time left for the "
-			    "kill command", j->names[i]);
-			j->failed++;
-		} else if (lfs_fence_run_command(j->d->opts.kill_command,
-		    j->names[i], (uint32_t)(j->deadline_ms - now),
-		    &j->d->log) < 0) {
-			j->failed++;
-		}
-	}
+	j->failed = lfs_fence_run_commands(j->d->opts.kill_command,
+	    (const char (*)[LFS_NAME_MAX + 1])j->names, j->n, j->deadline_ms,
+	    &j->d->log);
 	return NULL;
 }
 
@@ -347,9 +408,9 @@ fence(struct lfs_daemon *d, const char *why, uint64_t renewed_ms)
 	n = lfs_hold_fence_all(d, &names);
 	alive = stop_everything(d, names, n, renewed_ms + to->renewal_fail_ms +
 	    to->kill_grace_ms, &ctl_failed);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	d->ctl_unproven = ctl_failed;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (alive > 0)
 		lfs_log(&d->log, LOG_CRIT, "fencing: %d holder(s) still alive",
 		    alive);
@@ -391,9 +452,9 @@ renew_once(struct lfs_daemon *d)
 	pthread_mutex_lock(&d->renew_lock);
 	r = lfs_delta_renew(&d->ls, &d->renew_io);
 	pthread_mutex_unlock(&d->renew_lock);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	d->renew_stats = d->renew_io.stats;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	after = renewed_ms(d);
 	since = lfs_delta_since_renewal_ms(&d->ls);
 	lfs_hp_after_renew(to, r, start, before, after, since, lfs_now_ms(), &o);
@@ -506,9 +567,9 @@ rejoin(struct lfs_daemon *d)
 		return r;
 	}
 	guard_check(d, lfs_guard_renewed(&d->guard, after));
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	d->ctl_unproven = 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	atomic_store(&d->renewal, LFS_RENEWAL_OK);
 	atomic_store(&d->fence_done, false);
 	atomic_store(&d->fenced, false);
@@ -541,7 +602,7 @@ recover_once(struct lfs_daemon *d)
 		return UINT64_MAX;
 	if (!atomic_load(&d->fence_done))
 		return now + 10;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (d->ctl_unproven > 0 &&
 	    lfs_hp_ctl_expired(to, renewed_ms(d), now)) {
 		lfs_log(&d->log, LOG_WARNING, "%d ctl lease(s) of the finished "
@@ -551,7 +612,7 @@ recover_once(struct lfs_daemon *d)
 	}
 	files = d->fenced_fhs + d->fenced_pids;
 	ctl = d->ctl_unproven;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (lfs_hp_recover(0, 1, files, ctl) != LFS_HP_RECOVER_REJOIN) {
 		if (files > 0) {
 			kill_holders(d, 0);  /* the grace is spent: SIGKILL */
@@ -692,9 +753,9 @@ stop_watcher(struct lfs_daemon *d)
 	if (!d->watch_started)
 		return;
 	atomic_store(&d->watcher_stop, true);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	pthread_cond_broadcast(&d->watch_cond);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	pthread_join(d->watch_thread, NULL);
 	d->watch_started = 0;
 }

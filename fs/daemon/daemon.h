@@ -184,6 +184,22 @@ struct lfs_fh {
  * process (`acquire pid N`: released when N exits, N is fenced). */
 enum lfs_how { LFS_HOW_NONE, LFS_HOW_FILE, LFS_HOW_CTL, LFS_HOW_PID };
 
+/*
+ * The exclusive hold of a lease by this host, one value (holders.c draws
+ * the transitions and lfs_hold_set_locked() is the only writer):
+ *   FREE      the disk does not name us, as far as this host knows
+ *   FILE      held for the lock or incoming file l->holder
+ *   CTL       held through ctl
+ *   PID       held through ctl for process l->pid (`acquire pid N`)
+ *   LOST      the disk still names us, but nobody here may use it: fenced,
+ *             a failed release, a won ballot it could not let go; the
+ *             watcher releases it once renewal allows (never if finished)
+ * Shared holds (sh_*) are beside this, never with FILE, CTL or PID.
+ */
+enum lfs_hold {
+	LFS_HOLD_FREE, LFS_HOLD_FILE, LFS_HOLD_CTL, LFS_HOLD_PID, LFS_HOLD_LOST,
+};
+
 /* A blocking `lock` open waiting for the lease (its reply is deferred). */
 struct lfs_waiter {
 	fuse_req_t req;
@@ -205,14 +221,13 @@ struct lfs_dlease {
 	char name[LFS_NAME_MAX + 1];
 	struct lfs_lease_ref ref;
 	int deleted;             /* rmdir'd here, or gone from the table */
-	/* held: the disk names us owner as `leader` says */
-	int held;
-	int lost;                /* held on disk but no longer ours to use
-	                            (fenced, or a release failed): released
-	                            by the watcher once renewal is healthy */
+	/* The exclusive hold here (enum lfs_hold): changed only by
+	 * lfs_hold_set_locked() (holders.c, which has the diagram); read
+	 * through lfs_held(), lfs_lost(), lfs_hold_how().  leader: what the
+	 * disk names while hold != FREE. */
+	enum lfs_hold hold;
 	struct lfs_leader leader;
-	enum lfs_how how;        /* NONE when !held or lost */
-	struct lfs_fh *holder;   /* how == FILE */
+	struct lfs_fh *holder;   /* hold == FILE */
 	struct lfs_waiter *waiters; /* FIFO of blocked lock opens */
 	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL, PID */
 	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
@@ -314,7 +329,9 @@ struct lfs_daemon {
 	struct lfs_io ops_io;
 
 	/* ---- lease table, protected by table_lock ---- */
-	pthread_mutex_t table_lock;
+	pthread_mutex_t table_lock;  /* lfs_table_lock(), never directly */
+	atomic_ulong table_owner;    /* debug builds: the holding thread's
+	                                pthread_t, 0 when free (lfs_table_held) */
 	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC
 	                                waits, in slices: daemon.h) */
 	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
@@ -405,8 +422,69 @@ void lfs_ops_unlock(struct lfs_daemon *d);
 /* Take ops_lock unless lease operations must be refused now (checked
  * again under it): 0 with ops_lock held, or -EIO without. */
 int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what);
+/*
+ * table_lock, through these only, so that debug builds (LFS_DEBUG: the
+ * sanitizer and ThreadSanitizer builds) know which thread holds it and
+ * every *_locked function can say so first: LFS_TABLE_HELD(d) asserts
+ * that the calling thread holds table_lock, as SQLite's pager asserts the
+ * state it needs.  The waits drop and retake the lock, so they keep the
+ * record true across the wait.
+ */
+void lfs_table_lock(struct lfs_daemon *d);
+void lfs_table_unlock(struct lfs_daemon *d);
+void lfs_table_wait(struct lfs_daemon *d, pthread_cond_t *c);
+int lfs_table_timedwait(struct lfs_daemon *d, pthread_cond_t *c,
+    const struct timespec *abstime);
+/* 1 when the calling thread holds table_lock (debug builds; else 1). */
+int lfs_table_held(const struct lfs_daemon *d);
+#ifdef LFS_DEBUG
+#include <assert.h>
+#define LFS_TABLE_HELD(d) assert(lfs_table_held(d))
+#else
+#define LFS_TABLE_HELD(d) ((void)(d))
+#endif
 
 /* ---- holders.c ---- */
+/* The exclusive hold's state (enum lfs_hold); table_lock held. */
+static inline int
+lfs_held(const struct lfs_dlease *l)
+{
+	return l->hold != LFS_HOLD_FREE;
+}
+
+static inline int
+lfs_lost(const struct lfs_dlease *l)
+{
+	return l->hold == LFS_HOLD_LOST;
+}
+
+/* Held here and ours to use (FILE, CTL or PID). */
+static inline int
+lfs_hold_usable(const struct lfs_dlease *l)
+{
+	return l->hold != LFS_HOLD_FREE && l->hold != LFS_HOLD_LOST;
+}
+
+/* By what it is held and usable here; NONE when FREE or LOST. */
+static inline enum lfs_how
+lfs_hold_how(const struct lfs_dlease *l)
+{
+	switch (l->hold) {
+	case LFS_HOLD_FILE: return LFS_HOW_FILE;
+	case LFS_HOLD_CTL: return LFS_HOW_CTL;
+	case LFS_HOLD_PID: return LFS_HOW_PID;
+	default: return LFS_HOW_NONE;
+	}
+}
+
+/* The one writer of l->hold: checks the transition (and, in debug
+ * builds, the lease's invariants after it: lfs_dlease_check).  Use the
+ * named transitions of holders.h where one fits. */
+void lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to);
+/* Debug builds: assert every invariant of l that holds between
+ * transitions (see lfs_hold_set_locked); else nothing. */
+void lfs_dlease_check(const struct lfs_dlease *l);
+
 int lfs_table_init(struct lfs_daemon *d);
 void lfs_table_free(struct lfs_daemon *d);
 /* The entry of slot, or NULL; takes table_lock. */

@@ -393,87 +393,49 @@ guard_syslog(void *arg, int priority, const char *msg)
 }
 
 /* Run the kill command for every ctl-held lease, all within kill_grace of
- * the start: a kill command stands in for SIGTERM to a holder the guard
- * cannot see.  Returns how many failed. */
+ * the start (fence.h).  Returns how many failed. */
 static int
 run_kill_commands(struct guard_state *gs, uint64_t deadline_ms)
 {
-	const struct lfs_guard_config *cfg = gs->cfg;
-	int i, failed = 0;
-	uint64_t now;
-
-	for (i = 0; i < gs->nctl; i++) {
-		now = lfs_now_ms();
-		if (cfg->kill_command == NULL) {
-			lfs_log(&gs->log, LOG_ERR, "fencing: no kill command "
-			    "for ctl-held lease %s", gs->ctl[i]);
-			failed++;
-		} else if (now >= deadline_ms || lfs_fence_run_command(
-		    cfg->kill_command, gs->ctl[i],
-		    (uint32_t)(deadline_ms - now), &gs->log) < 0) {
-			failed++;
-		}
-	}
-	return failed;
+	return lfs_fence_run_commands(gs->cfg->kill_command,
+	    (const char (*)[LFS_NAME_MAX + 1])gs->ctl, gs->nctl, deadline_ms,
+	    &gs->log);
 }
 
 /* The processes leases are held for that still run, then the holders of
- * lease files under the mount point, into gs->holders.  How many, or
- * -errno when /proc cannot be scanned. */
+ * lease files under the mount point, into out[0..max) (a finder of
+ * fence.h; arg is the guard_state).  How many, or -errno when /proc
+ * cannot be scanned. */
 static int
-find_holders(struct guard_state *gs)
+find_holders(void *arg, struct lfs_holder *out, int max)
 {
+	struct guard_state *gs = arg;
 	int i, np = 0, n;
 
-	for (i = 0; i < gs->npids && np < GUARD_MAX_HOLDERS / 2; i++)
+	for (i = 0; i < gs->npids && np < max / 2; i++)
 		if (lfs_fence_alive(&gs->pids[i].h))
-			gs->holders[np++] = gs->pids[i].h;
+			out[np++] = gs->pids[i].h;
 	if (gs->cfg->mount_dev != 0)
 		n = lfs_fence_find_dev(gs->cfg->mount_dev, lfs_lease_file_ino,
-		    NULL, gs->holders + np, GUARD_MAX_HOLDERS - np);
+		    NULL, out + np, max - np);
 	else
-		n = lfs_fence_find(gs->cfg->mountpoint, NULL, gs->holders + np,
-		    GUARD_MAX_HOLDERS - np);
+		n = lfs_fence_find(gs->cfg->mountpoint, NULL, out + np,
+		    max - np);
 	return n < 0 ? n : n + np;
 }
 
-/* Kill every holder under the mount point.  Returns how many survived. */
+/* Kill every holder under the mount point (fence.h lfs_fence_stop_all:
+ * scan, kill, scan again; the grace ends at deadline_ms).  Returns how
+ * many survived (1 when /proc could not be scanned). */
 static int
 kill_holders(struct guard_state *gs, uint64_t deadline_ms)
 {
-	const struct lfs_guard_config *cfg = gs->cfg;
-	int pass, n = 0, failed = 0;
-	uint64_t now;
+	struct lfs_fence_finder f = { find_holders, NULL, gs };
+	int n;
 
-	/*
-	 * Scan, kill, and scan again until a scan finds nobody: a holder may
-	 * fork between a scan and its kill (a SIGTERM handler, a wrapper
-	 * script), and the child keeps the lease file open.  The grace is
-	 * spent once, on the first pass; later passes SIGKILL at once, so the
-	 * whole stays within kill_grace + a few kill_settle.  The grace ends
-	 * at deadline_ms whenever the scan ends: a slow scan (many processes)
-	 * or a late start shortens it, never moves SIGKILL later.
-	 */
-	for (pass = 0; pass <= GUARD_FIND_PASSES; pass++) {
-		n = find_holders(gs);
-		failed = n > 0 ? n : 0;
-		if (n <= 0 || pass == GUARD_FIND_PASSES)
-			break; /* all gone, or out of passes: n survive */
-		lfs_log(&gs->log, LOG_WARNING, "fencing: %d holder(s)%s", n,
-		    pass > 0 ? " (found again)" : "");
-		now = lfs_now_ms();
-		lfs_fence_kill(gs->holders,
-		    n < GUARD_MAX_HOLDERS ? n : GUARD_MAX_HOLDERS,
-		    pass == 0 && deadline_ms > now ?
-		    (uint32_t)(deadline_ms - now) : 0, cfg->kill_settle_ms,
-		    &gs->log);
-	}
-	if (n < 0) {
-		lfs_log(&gs->log, LOG_ERR, "fencing: cannot scan /proc: %s",
-		    strerror(-n));
-		failed++;
-	}
-	return failed;
+	n = lfs_fence_stop_all(&f, gs->holders, GUARD_MAX_HOLDERS, deadline_ms,
+	    gs->cfg->kill_settle_ms, GUARD_FIND_PASSES, &gs->log);
+	return n < 0 ? 1 : n;
 }
 
 /*
@@ -515,7 +477,7 @@ rescan(struct guard_state *gs)
 {
 	int n, alive;
 
-	n = find_holders(gs);
+	n = find_holders(gs, gs->holders, GUARD_MAX_HOLDERS);
 	if (n < 0)
 		return gs->survivors;
 	alive = n == 0 ? 0 : lfs_fence_kill(gs->holders, n < GUARD_MAX_HOLDERS ?

@@ -15,26 +15,34 @@
  * here, and only with ops_lock held around the disk operation and
  * table_lock held around the change itself:
  *
- *                 lfs_hold_lock, ctl acquire, arrival
- *   FREE --------------------------------------------> HELD (how FILE|CTL)
+ *              lfs_hold_lock, ctl acquire, arrival (attach)
+ *   FREE -------------------------------------------> FILE | CTL | PID
  *    ^  ^                                              |    |     |
- *    |  |      close, ctl release, shutdown            |    |     |
- *    |  +---- lfs_hold_release_disk() <----------------+    |     |
- *    |          ok or EPERM; else stays LOST                |     |
+ *    |  |  close, ctl release, shutdown (release_disk) |    |     |
+ *    |  +------ ok or EPERM; else stays LOST <---------+    |     |
  *    |                                                      |     |
- *    |   fencing (lfs_hold_fence_all), a failed release     |     |
- *    |   LOST (held && lost) <------------------------------+     |
+ *    |   fencing, a failed release (detach)                 |     |
+ *    |   LOST <---------------------------------------------+     |
  *    |     | watcher, once renewal is healthy:                    |
  *    +-----+ lfs_hold_release_lost()                              |
  *    |                                                            |
- *    +---- transfer (the holder file reads "lost") ---------------+
+ *    +---- transfer (gone; the holder file reads "lost") ---------+
  *
- * "held && lost" means the disk still names us but nobody here may use the
- * lease: the watcher releases it once renewal is healthy (a lease owned on
- * disk by this host is never simply forgotten).  An acquire that won while
- * a shared holder showed up, and could not let go (-EINPROGRESS), goes
- * FREE -> LOST directly (lfs_hold_acquire_disk).  Shared holds have their
- * own states beside these (shhold.c).
+ * The state is l->hold (enum lfs_hold, daemon.h), written only by
+ * lfs_hold_set_locked(), which refuses (asserts, in debug builds) any
+ * transition not drawn here and checks the lease's invariants after each
+ * (lfs_dlease_check).  LOST means the disk still names us but nobody here
+ * may use the lease: the watcher releases it once renewal is healthy (a
+ * lease owned on disk by this host is never simply forgotten), unless its
+ * generation is finished (l->finished): then it is left to other hosts'
+ * takeover, and forgotten at the rejoin.  An acquire that won while a
+ * shared holder showed up, and could not let go (-EINPROGRESS), goes
+ * FREE -> LOST directly (lfs_hold_keep_lost_locked), and so does a lease
+ * that arrives as its request is withdrawn; a ctl release whose leader
+ * write failed goes CTL|PID -> LOST; a close goes FILE -> LOST -> FREE
+ * (detach, then release_disk).  A transfer, or a disk that names another host
+ * after a failed one, goes HELD -> FREE (lfs_hold_gone_locked).  Shared
+ * holds have their own states beside these (shhold.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +53,53 @@
 #include "daemon.h"
 #include "holders.h"
 #include "hostpolicy.h"
+
+/* ---- 0. the state of a lease's exclusive hold ---- */
+
+#ifdef LFS_DEBUG
+/* The transitions of the diagram above: allowed[from] has bit `to`. */
+#define HOLD_BIT(h) (1u << (h))
+static const unsigned hold_allowed[] = {
+	[LFS_HOLD_FREE] = HOLD_BIT(LFS_HOLD_FILE) | HOLD_BIT(LFS_HOLD_CTL) |
+	    HOLD_BIT(LFS_HOLD_PID) | HOLD_BIT(LFS_HOLD_LOST),
+	[LFS_HOLD_FILE] = HOLD_BIT(LFS_HOLD_LOST) | HOLD_BIT(LFS_HOLD_FREE),
+	[LFS_HOLD_CTL] = HOLD_BIT(LFS_HOLD_LOST) | HOLD_BIT(LFS_HOLD_FREE),
+	[LFS_HOLD_PID] = HOLD_BIT(LFS_HOLD_LOST) | HOLD_BIT(LFS_HOLD_FREE),
+	/* LOST -> LOST: losing what is already lost (fencing a lost lease) */
+	[LFS_HOLD_LOST] = HOLD_BIT(LFS_HOLD_FREE) | HOLD_BIT(LFS_HOLD_LOST),
+};
+#endif
+
+void
+lfs_dlease_check(const struct lfs_dlease *l)
+{
+#ifdef LFS_DEBUG
+	LFS_TABLE_HELD(l->d);
+	/* a lock or incoming file holds it exactly when hold is FILE */
+	assert((l->hold == LFS_HOLD_FILE) == (l->holder != NULL));
+	/* held for a process: that process is known (pidhold.c sets it
+	 * before the attach, so fencing knows whom to kill) */
+	assert(l->hold != LFS_HOLD_PID || l->pid != 0);
+	/* a handover is armed only while it is ours to hand over */
+	assert(l->handover_to == 0 || (lfs_hold_usable(l)));
+	/* exclusive and shared holds here never coexist (shhold.c) */
+	assert(lfs_hold_how(l) == LFS_HOW_NONE ||
+	    (l->sh_files == 0 && l->sh_how == LFS_HOW_NONE));
+#else
+	(void)l;
+#endif
+}
+
+void
+lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to)
+{
+	LFS_TABLE_HELD(l->d);
+#ifdef LFS_DEBUG
+	assert(hold_allowed[l->hold] & HOLD_BIT(to));
+#endif
+	l->hold = to;
+	lfs_dlease_check(l);
+}
 
 /* ---- 1. the table ---- */
 
@@ -101,6 +156,7 @@ hash_unlink_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	struct lfs_dlease **pp;
 
+	LFS_TABLE_HELD(d);
 	for (pp = &d->by_name[name_bucket(l->name)]; *pp != NULL;
 	    pp = &(*pp)->hash_next)
 		if (*pp == l) {
@@ -116,6 +172,7 @@ hash_find_locked(struct lfs_daemon *d, const char *name)
 {
 	struct lfs_dlease *l;
 
+	LFS_TABLE_HELD(d);
 	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->hash_next)
 		if (strcmp(l->name, name) == 0)
 			return l;
@@ -127,10 +184,10 @@ lfs_table_slot(struct lfs_daemon *d, uint32_t slot)
 {
 	struct lfs_dlease *l = NULL;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (slot >= 1 && slot <= d->ls.layout.lease_capacity)
 		l = d->slots[slot];
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return l;
 }
 
@@ -141,6 +198,7 @@ table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 	uint32_t slot = e->ref.slot;
 	struct lfs_dlease *l;
 
+	LFS_TABLE_HELD(d);
 	if (slot == 0 || slot > d->ls.layout.lease_capacity)
 		return NULL;
 	l = d->slots[slot];
@@ -171,9 +229,9 @@ lfs_table_add(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 {
 	struct lfs_dlease *l;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l = table_put_locked(d, e);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return l;
 }
 
@@ -191,11 +249,11 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	struct lfs_dlease *l;
 	int r;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l = hash_find_locked(d, name);
 	if (l != NULL)
 		ref = l->ref;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (l == NULL)
 		return 1;
 	lfs_ops_lock(d);
@@ -203,18 +261,18 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	lfs_ops_unlock(d);
 	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
 		/* deleted, or the slot was reused: forget this name here */
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		if (l->hashed && strcmp(l->name, name) == 0)
 			hash_unlink_locked(d, l);
 		l->deleted = 1;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		return 1;
 	}
 	if (r < 0)
 		return lfs_errno_map(d, r, name, "lookup");
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l->deleted = 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	*out = l;
 	return 0;
 }
@@ -234,9 +292,9 @@ lfs_table_lookup(struct lfs_daemon *d, const char *name,
 	lfs_ops_unlock(d);
 	if (r < 0)
 		return lfs_errno_map(d, r, name, "lookup");
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l = table_put_locked(d, &e);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (l == NULL)
 		return -ENOMEM;
 	*out = l;
@@ -252,7 +310,7 @@ lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
 	uint32_t i;
 
 	seen = calloc((size_t)d->ls.layout.lease_capacity + 1, 1);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (i = 0; i < n; i++) {
 		if (table_put_locked(d, &e[i]) != NULL && seen != NULL)
 			seen[e[i].ref.slot] = 1;
@@ -261,7 +319,7 @@ lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
 	for (l = d->leases; l != NULL && seen != NULL; l = l->next)
 		if (!seen[l->ref.slot])
 			l->deleted = 1;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	free(seen);
 }
 
@@ -329,26 +387,20 @@ lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 		 * never count as held: a later acquire would say -EALREADY,
 		 * which is success here, while the shared holder still holds.
 		 */
-		pthread_mutex_lock(&d->table_lock);
-		if (!l->held) {
-			l->held = 1;
-			l->lost = 1;
-			l->leader = *out;
-			l->how = LFS_HOW_NONE;
-			l->holder = NULL;
-			lfs_watch_kick_locked(d);
-		}
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_lock(d);
+		if (!lfs_held(l))
+			lfs_hold_keep_lost_locked(d, l, out);
+		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_WARNING, "%s: won lver %llu under a shared "
 		    "holder and could not let it go; releasing it later",
 		    l->name, (unsigned long long)out->lver);
 		r = -EBUSY;
 	}
 	if (lfs_hp_acquire_unsettled(r)) {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		l->unsettled = 1;
 		lfs_watch_kick_locked(d);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 	}
 	return r;
 }
@@ -369,12 +421,12 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 	int r = 0, idle;
 
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
-	idle = l->unsettled && !l->held && !l->deleted && l->waiters == NULL &&
+	lfs_table_lock(d);
+	idle = l->unsettled && !lfs_held(l) && !l->deleted && l->waiters == NULL &&
 	    l->req_how == LFS_HOW_NONE;
 	if (!idle)
 		l->unsettled = 0; /* someone here takes care of it */
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (idle && !atomic_load(&d->fenced) && !atomic_load(&d->stale)) {
 		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &ld);
 		if (r == 0 || r == -EALREADY) {
@@ -383,9 +435,9 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 			    (unsigned long long)ld.lver);
 			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
 		}
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		l->unsettled = lfs_hp_settle_again(r);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 	}
 	lfs_ops_unlock(d);
 }
@@ -414,13 +466,12 @@ lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 	else
 		lfs_log(&d->log, LOG_ERR, "%s: release failed: %s; will retry",
 		    l->name, strerror(-r));
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (lfs_hp_release_done(r)) {
-		l->held = 0;
-		l->lost = 0;
+		lfs_hold_set_locked(l, LFS_HOLD_FREE);
 		r = 0;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 0)
 		lfs_watch_kick(d);
 	return r;
@@ -433,25 +484,47 @@ lfs_hold_detach_locked(struct lfs_dlease *l)
 {
 	struct fuse_pollhandle *ph = NULL;
 
+	LFS_TABLE_HELD(l->d);
 	if (l->holder != NULL) {
 		l->holder->st = LFS_FH_LOST;
 		ph = lfs_fh_take_ph(l->holder);
 	}
 	/* N no longer holds it; unless fencing keeps watching N until it
 	 * is gone (lfs_pid_fence_locked, called before this) */
-	if (l->how == LFS_HOW_PID && !l->pid_fenced)
+	if (l->hold == LFS_HOLD_PID && !l->pid_fenced)
 		lfs_pid_end_locked(l->d, l);
 	l->holder = NULL;
-	l->how = LFS_HOW_NONE;
-	l->lost = 1;
 	lfs_hold_disarm_locked(l);
+	lfs_hold_set_locked(l, LFS_HOLD_LOST);
 	return ph;
+}
+
+struct fuse_pollhandle *
+lfs_hold_gone_locked(struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph;
+
+	LFS_TABLE_HELD(l->d);
+	ph = lfs_hold_detach_locked(l);
+	lfs_hold_set_locked(l, LFS_HOLD_FREE);
+	return ph;
+}
+
+void
+lfs_hold_keep_lost_locked(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *ld)
+{
+	LFS_TABLE_HELD(d);
+	l->leader = *ld;
+	lfs_hold_set_locked(l, LFS_HOLD_LOST);
+	lfs_watch_kick_locked(d);
 }
 
 /* No handover armed any more (ctl_exec.c).  table_lock held. */
 void
 lfs_hold_disarm_locked(struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(l->d);
 	l->handover_to = 0;
 	l->handover_gen = 0;
 	l->handover_seq = 0;
@@ -464,12 +537,21 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 {
 	struct fuse_pollhandle *ph = NULL;
 
-	l->held = 1;
-	l->lost = 0;
+	static const enum lfs_hold by_how[] = {
+		/* nobody here wants it: ours on disk, to be released */
+		[LFS_HOW_NONE] = LFS_HOLD_LOST,
+		[LFS_HOW_FILE] = LFS_HOLD_FILE,
+		[LFS_HOW_CTL] = LFS_HOLD_CTL,
+		[LFS_HOW_PID] = LFS_HOLD_PID,
+	};
+
+	LFS_TABLE_HELD(d);
 	l->leader = *ld;
-	l->how = how;
 	lfs_hold_disarm_locked(l);
 	l->holder = how == LFS_HOW_FILE ? fh : NULL;
+	lfs_hold_set_locked(l, by_how[how]);
+	if (how == LFS_HOW_NONE)
+		lfs_watch_kick_locked(d);
 	if (fh != NULL && how == LFS_HOW_FILE) {
 		fh->st = LFS_FH_HELD;
 		fh->lver = ld->lver;
@@ -495,7 +577,6 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 void
 lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
 {
-	struct fuse_pollhandle *ph;
 	struct lfs_leader ld;
 	int r;
 
@@ -510,11 +591,9 @@ lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
 		return;
 	lfs_hold_log(d, LOG_NOTICE, l, "arrived as the request was withdrawn; "
 	    "releasing", &ld, NULL);
-	pthread_mutex_lock(&d->table_lock);
-	ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_NONE, NULL);
-	lfs_notify_ph(lfs_hold_detach_locked(l));
-	pthread_mutex_unlock(&d->table_lock);
-	lfs_notify_ph(ph);
+	lfs_table_lock(d);
+	lfs_hold_keep_lost_locked(d, l, &ld);
+	lfs_table_unlock(d);
 	lfs_hold_release_disk(d, l, &ld);
 }
 
@@ -554,21 +633,21 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 		lfs_ops_unlock(d);
 		return r;
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = l->deleted ? -ENOENT : 0;
 	busy = lfs_sh_busy_locked(l, 0) || (!as_waiter && l->waiters != NULL);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 0 && busy)
 		r = -EWOULDBLOCK;
 	if (r == 0 && (r = lfs_hold_acquire_disk(d, l, &ld)) == 0) {
 		if (d->test_acquired_delay_ms > 0)
 			lfs_sleep_ms(d->test_acquired_delay_ms);
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		ph = lfs_hold_attach_locked(d, l, &ld, LFS_HOW_FILE, fh);
 		fh->st_read = fh->st;
 		if (fh->st != LFS_FH_HELD)
 			r = -EIO;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		if (r == 0)
 			lfs_hold_log(d, LOG_INFO, l, "held", &ld, "lock");
 		else
@@ -593,19 +672,19 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 	if ((r = lfs_daemon_refuse(d, "incoming")) < 0 ||
 	    (r = lfs_ops_lock_serving(d, "incoming")) < 0)
 		return r;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (l->deleted)
 		r = -ENOENT;
 	else if (lfs_sh_busy_locked(l, 0))
 		r = -EBUSY;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == -EBUSY)
 		lfs_log(&d->log, LOG_INFO, "%s: incoming: already held (or "
 		    "shared) or requested on this host", l->name);
 	if (r == 0)
 		r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
 	if (r == 0) {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		l->req_how = LFS_HOW_FILE;
 		l->claimed = 0;
 		l->req_fh = fh;
@@ -613,7 +692,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 		l->last_err = 0;
 		fh->st = fh->st_read = LFS_FH_WAITING;
 		lfs_watch_kick_locked(d);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_NOTICE, "%s: requested via incoming",
 		    l->name);
 	} else if (r != -EBUSY) {
@@ -631,7 +710,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	int release = 0, cancel = 0, clear;
 
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	lfs_poll_unregister_locked(fh);
 	if (fh->fenced) {
 		/* the last process that had this file open is gone */
@@ -639,7 +718,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 		d->fenced_fhs--;
 		lfs_watch_kick_locked(d);
 	}
-	if (l->holder == fh && l->held && !l->lost) {
+	if (l->holder == fh && lfs_hold_usable(l)) {
 		held = l->leader;
 		lfs_notify_ph(lfs_hold_detach_locked(l)); /* fh's own: nobody polls it */
 		release = 1;
@@ -650,7 +729,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 		cancel = 1;
 	}
 	clear = lfs_sh_close_file_locked(l, fh);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (release)
 		lfs_hold_release_disk(d, l, &held);
 	if (clear)
@@ -673,6 +752,7 @@ request_drop_locked(struct lfs_dlease *l)
 {
 	struct fuse_pollhandle *ph = NULL;
 
+	LFS_TABLE_HELD(l->d);
 	if (l->req_how == LFS_HOW_FILE) {
 		l->req_fh->st = LFS_FH_LOST;
 		ph = lfs_fh_take_ph(l->req_fh);
@@ -698,16 +778,16 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 	if (r < 0)
 		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
 		    l->name, strerror(-r));
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	how = l->req_how;
 	ph = lfs_hold_attach_locked(d, l, ld, how, l->req_fh);
-	if (l->lost)
+	if (lfs_lost(l))
 		how = LFS_HOW_NONE; /* fencing began: not ours to use */
 	if (how == LFS_HOW_FILE)
 		l->req_fh->st_read = LFS_FH_WAITING; /* poll reports the change */
 	l->req_how = LFS_HOW_NONE;
 	l->req_fh = NULL;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_hold_log(d, LOG_NOTICE, l, how == LFS_HOW_NONE ? "received as "
 	    "fencing began; lost at once" : "received", ld,
@@ -723,10 +803,10 @@ request_gone(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	struct fuse_pollhandle *ph;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	ph = request_drop_locked(l);
 	l->deleted = 1;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_log(&d->log, LOG_WARNING, "%s: deleted while requested", l->name);
 }
@@ -756,9 +836,9 @@ lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
 	int r;
 
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
-	r = l->req_how != LFS_HOW_NONE && !l->held;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_lock(d);
+	r = l->req_how != LFS_HOW_NONE && !lfs_held(l);
+	lfs_table_unlock(d);
 	if (!r || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
 		goto out;
@@ -797,10 +877,10 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (!lfs_hp_may_release_lost(&d->ls.to, &h))
 		return;
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
-	todo = l->held && l->lost && !l->finished;
+	lfs_table_lock(d);
+	todo = lfs_lost(l) && !l->finished;
 	held = l->leader;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (todo)
 		lfs_hold_release_disk(d, l, &held);
 	lfs_sh_release_lost(d, l);
@@ -810,7 +890,8 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 int
 lfs_hold_release_due_locked(const struct lfs_dlease *l)
 {
-	return (l->held && l->lost) || (!l->finished && ((l->sh_set &&
+	LFS_TABLE_HELD(l->d);
+	return (lfs_lost(l)) || (!l->finished && ((l->sh_set &&
 	    l->sh_lost) || l->sh_unfinished));
 }
 
@@ -827,15 +908,16 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 	int n = 0, cap = 0;
 	char (*v)[LFS_NAME_MAX + 1] = NULL, (*grown)[LFS_NAME_MAX + 1];
 
+	LFS_TABLE_HELD(d);
 	for (l = d->leases; l != NULL; l = l->next) {
 		if (fence && l->req_how != LFS_HOW_NONE)
 			lfs_notify_ph(request_drop_locked(l));
 		if (fence)
 			l->unsettled = 0; /* dies with the generation */
-		if (fence && l->held && l->lost)
+		if (fence && lfs_lost(l))
 			l->finished = 1; /* a failed release: no retry now */
 		/* a ctl hold is exclusive or shared, never both (shhold.c) */
-		if ((l->held && !l->lost && l->how == LFS_HOW_CTL) ||
+		if ((lfs_hold_how(l) == LFS_HOW_CTL) ||
 		    (l->sh_set && !l->sh_lost && l->sh_how == LFS_HOW_CTL)) {
 			if (n == cap) {
 				cap = cap == 0 ? 16 : 2 * cap;
@@ -848,7 +930,7 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 		}
 		if (fence)
 			lfs_sh_fence_locked(d, l);
-		if (!l->held || l->lost)
+		if (!lfs_hold_usable(l))
 			continue;
 		if (!fence)
 			continue;
@@ -856,7 +938,7 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			l->holder->fenced = 1;
 			d->fenced_fhs++;
 		}
-		if (l->how == LFS_HOW_PID)
+		if (lfs_hold_how(l) == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
 		lfs_notify_ph(lfs_hold_detach_locked(l));
 		l->finished = 1;
@@ -873,9 +955,10 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 static void
 close_opens_locked(struct lfs_daemon *d)
 {
+	LFS_TABLE_HELD(d);
 	d->opens_closed = 1;
 	while (d->replying > 0)
-		pthread_cond_wait(&d->reply_cond, &d->table_lock);
+		lfs_table_wait(d, &d->reply_cond);
 }
 
 int
@@ -883,20 +966,20 @@ lfs_hold_fence_all(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
 {
 	int n;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	close_opens_locked(d);
 	n = collect_ctl_locked(d, names, 1);
 	lfs_sh_fence_files_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return n;
 }
 
 void
 lfs_hold_close_opens(struct lfs_daemon *d)
 {
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	close_opens_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 }
 
 int
@@ -904,22 +987,22 @@ lfs_hold_reply_begin(struct lfs_daemon *d)
 {
 	int r = 0;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (d->opens_closed)
 		r = -EIO;
 	else
 		d->replying++;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return r;
 }
 
 void
 lfs_hold_reply_end(struct lfs_daemon *d)
 {
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (--d->replying == 0)
 		pthread_cond_broadcast(&d->reply_cond);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 }
 
 int
@@ -927,9 +1010,9 @@ lfs_hold_survivors(struct lfs_daemon *d)
 {
 	int n;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	n = d->fenced_fhs + d->fenced_pids + d->ctl_unproven;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return n;
 }
 
@@ -938,16 +1021,16 @@ lfs_hold_forget_finished(struct lfs_daemon *d)
 {
 	struct lfs_dlease *l;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (l = d->leases; l != NULL; l = l->next)
 		if (l->finished) {
-			l->held = 0;
-			l->lost = 0;
+			if (lfs_held(l))
+				lfs_hold_set_locked(l, LFS_HOLD_FREE);
 			l->finished = 0;
 			lfs_sh_forget_locked(l);
 		}
 	d->opens_closed = 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 }
 
 int
@@ -955,9 +1038,9 @@ lfs_hold_ctl_names(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1])
 {
 	int n;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	n = collect_ctl_locked(d, names, 0);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return n;
 }
 
@@ -970,31 +1053,30 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	int was_ctl, release, cancel, keep = 0, r = 0;
 
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
-	was_ctl = l->held && !l->lost && l->how == LFS_HOW_CTL;
+	lfs_table_lock(d);
+	was_ctl = l->hold == LFS_HOLD_CTL;
 	/* a holder file still open after the kill, an unproven ctl user, a
 	 * lease of a finished generation: never written free */
-	if (l->held && ((!l->lost && l->how == LFS_HOW_FILE) ||
-	    (was_ctl && keep_ctl) || l->finished))
+	if (l->hold == LFS_HOLD_FILE || (was_ctl && keep_ctl) ||
+	    (lfs_held(l) && l->finished))
 		keep = 1;
 	/* held for a process that survived the kill */
-	if (l->held && !l->lost && l->how == LFS_HOW_PID &&
-	    !lfs_pidfd_exited(l->pidfd))
+	if (l->hold == LFS_HOLD_PID && !lfs_pidfd_exited(l->pidfd))
 		keep = 1;
-	release = l->held && !keep;
+	release = lfs_held(l) && !keep;
 	held = l->leader;
 	if (release)
 		ph = lfs_hold_detach_locked(l);
 	cancel = l->req_how != LFS_HOW_NONE;
 	ph2 = request_drop_locked(l);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_notify_ph(ph2);
 	if (keep && !l->finished)
 		lfs_log(&d->log, LOG_CRIT, "%s: %s; left owned on disk (other "
 		    "hosts may take it at host_dead)", l->name, was_ctl ?
 		    "the user of this ctl lease was not proven stopped" :
-		    l->how == LFS_HOW_PID ? "the process it is held for survived" :
+		    lfs_hold_how(l) == LFS_HOW_PID ? "the process it is held for survived" :
 		    "a holder of its lock file survived");
 	if (release && lfs_hold_release_disk(d, l, &held) < 0)
 		r = -EIO;
@@ -1004,10 +1086,10 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 		lfs_guard_ctl_lease(&d->guard, l->name, 0);
 	if (lfs_sh_release_one(d, l, keep_ctl) < 0)
 		r = -EIO;
-	pthread_mutex_lock(&d->table_lock);
-	if (l->held)
+	lfs_table_lock(d);
+	if (lfs_held(l))
 		r = -EIO;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_ops_unlock(d);
 	return r;
 }
@@ -1018,9 +1100,9 @@ lfs_hold_release_all(struct lfs_daemon *d, int keep_ctl)
 	struct lfs_dlease *l;
 	int r = 0;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l = d->leases;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	/* next pointers never change once published (daemon.h) */
 	for (; l != NULL; l = l->next)
 		if (release_one(d, l, keep_ctl) < 0)
@@ -1037,13 +1119,13 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 
 	do {
 		open_files = 0;
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		for (l = d->leases; l != NULL; l = l->next)
-			open_files += (l->held && !l->lost &&
-			    (l->how == LFS_HOW_FILE || l->how == LFS_HOW_PID)) +
+			open_files += (lfs_hold_usable(l) &&
+			    (lfs_hold_how(l) == LFS_HOW_FILE || lfs_hold_how(l) == LFS_HOW_PID)) +
 			    l->sh_files + (l->sh_how == LFS_HOW_PID);
 		open_files += d->fenced_fhs + d->fenced_pids;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		if (open_files > 0)
 			lfs_sleep_ms(10);
 	} while (open_files > 0 && lfs_now_ms() < end);
@@ -1055,10 +1137,10 @@ lfs_hold_count(struct lfs_daemon *d, int shared)
 	struct lfs_dlease *l;
 	uint32_t n = 0;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (l = d->leases; l != NULL; l = l->next)
-		if (shared ? l->sh_set && !l->sh_lost : l->held && !l->lost)
+		if (shared ? l->sh_set && !l->sh_lost : lfs_hold_usable(l))
 			n++;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return n;
 }

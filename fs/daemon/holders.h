@@ -25,21 +25,33 @@ int lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld);
 int lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_leader *out);
 
-/* Release *held on disk; the entry must be marked held && lost.  0 (the
+/* Release *held on disk; the entry must be LOST (lfs_hold_detach_locked).  0 (the
  * entry is free: released, or the disk names another owner), or -errno
  * (it stays lost; the watcher retries). */
 int lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *held);
 
-/* Record that this host holds l as ld, through fh (how FILE) or ctl.
- * Returns a poll handle to notify (lfs_notify_ph) after unlocking. */
+/* FREE -> FILE, CTL or PID: this host holds l as ld, through fh (how
+ * FILE) or ctl (how NONE: nobody here wants it, so LOST).  Fencing begun
+ * meanwhile makes it LOST at once (finished).  Returns a poll handle to
+ * notify (lfs_notify_ph) after unlocking. */
 struct fuse_pollhandle *lfs_hold_attach_locked(struct lfs_daemon *d,
     struct lfs_dlease *l, const struct lfs_leader *ld, enum lfs_how how,
     struct lfs_fh *fh);
 
-/* Take l from its local holder (which then reads "lost") and mark it
- * lost, pending release.  Returns the holder's poll handle to notify. */
+/* -> LOST: take l from its local holder (which then reads "lost"),
+ * pending release.  Returns the holder's poll handle to notify. */
 struct fuse_pollhandle *lfs_hold_detach_locked(struct lfs_dlease *l);
+
+/* -> FREE: the disk names another host (a transfer went through, or a
+ * failed one did after all); the local holder reads "lost". */
+struct fuse_pollhandle *lfs_hold_gone_locked(struct lfs_dlease *l);
+
+/* FREE -> LOST: the disk names us as ld, nobody here may use it (a won
+ * ballot we could not let go, an arrival nobody waits for); the watcher
+ * is kicked to release it. */
+void lfs_hold_keep_lost_locked(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *ld);
 
 /* End an armed handover (ctl `handover`): the hold ended, or `keep`. */
 void lfs_hold_disarm_locked(struct lfs_dlease *l);

@@ -93,6 +93,7 @@ lfs_pid_begin_locked(struct lfs_daemon *d, struct lfs_dlease *l, pid_t pid,
 {
 	int64_t t;
 
+	LFS_TABLE_HELD(d);
 	t = lfs_pidwatch_add(&d->pidwatch, pidfd, l);
 	if (t < 0) {
 		close(pidfd);
@@ -109,6 +110,7 @@ lfs_pid_begin_locked(struct lfs_daemon *d, struct lfs_dlease *l, pid_t pid,
 void
 lfs_pid_end_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(d);
 	if (l->pid == 0)
 		return;
 	if (l->pid_fenced) {
@@ -127,6 +129,7 @@ lfs_pid_end_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 void
 lfs_pid_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(d);
 	if (l->pid == 0 || l->pid_fenced)
 		return;
 	l->pid_fenced = 1;
@@ -144,10 +147,10 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	pid_t pid;
 
 	lfs_ops_lock(d);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (l->pid == 0 || l->pid_token != token) {
 		/* released, transferred or withdrawn meanwhile */
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		lfs_ops_unlock(d);
 		return;
 	}
@@ -155,7 +158,7 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	if (l->pid_fenced) {
 		fenced = 1;
 		lfs_pid_end_locked(d, l);
-	} else if (l->held && !l->lost && l->how == LFS_HOW_PID) {
+	} else if (lfs_hold_how(l) == LFS_HOW_PID) {
 		held = l->leader;
 		ph = lfs_hold_detach_locked(l); /* ends the pid hold */
 		release = 1;
@@ -168,7 +171,7 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	} else {
 		lfs_pid_end_locked(d, l);
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	if (fenced)
 		lfs_log(&d->log, LOG_NOTICE, "%s: pid %ld, which held it when "
@@ -198,10 +201,10 @@ lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max)
 	struct lfs_dlease *l;
 	int n = 0, fd;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (l = d->leases; l != NULL && n < max; l = l->next) {
-		if (l->pid == 0 || !(l->pid_fenced || (l->held && !l->lost &&
-		    l->how == LFS_HOW_PID) || l->sh_how == LFS_HOW_PID))
+		if (l->pid == 0 || !(l->pid_fenced || l->hold == LFS_HOLD_PID ||
+		    l->sh_how == LFS_HOW_PID))
 			continue;
 		/* a dup: the pid hold may end (and close its own) while the
 		 * caller is still signalling through this one */
@@ -213,7 +216,7 @@ lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max)
 		h[n].pidfd = fd;
 		n++;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return n;
 }
 

@@ -65,9 +65,9 @@ snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 		s->err = -ENOMEM;
 		return;
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	ref = l->ref;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_ops_lock(d);
 	r = lfs_shared_holders(&d->ls, &d->ops_io, &ref, &ld, sh, max, &s->sh_n);
 	if (r == 0)
@@ -205,12 +205,12 @@ render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 	uint32_t slot;
 	pid_t pid;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	slot = l->ref.slot;
 	pid = l->pid;
-	held_for = pid != 0 && ((l->held && l->how == LFS_HOW_PID) ||
+	held_for = pid != 0 && (l->hold == LFS_HOLD_PID ||
 	    l->sh_how == LFS_HOW_PID || l->pid_fenced);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	n = d->mount_dev != 0 ? lfs_daemon_find_holders(d, &slot, h,
 	    HOLDERS_MAX) : lfs_fence_find(d->mountpoint, l->name, h,
 	    HOLDERS_MAX);
@@ -272,9 +272,9 @@ render_state(struct lfs_daemon *d, struct lfs_dlease *l,
 		fputs("request: none\n", f);
 	}
 	render_shared(d, s, sh, f);
-	pthread_mutex_lock(&d->table_lock);
-	handover = l->held && !l->lost ? l->handover_to : 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_lock(d);
+	handover = lfs_hold_usable(l) ? l->handover_to : 0;
+	lfs_table_unlock(d);
 	if (handover != 0) {
 		host_name(d, handover, name, sizeof(name));
 		fprintf(f, "handover: %u %s\n", handover, name);
@@ -329,10 +329,10 @@ render_status(struct lfs_daemon *d, FILE *f)
 	struct lfs_io_stats ops, ren;
 	char uuid[37];
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	ops = d->ops_stats;
 	ren = d->renew_stats;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	uuid_unparse_lower(d->ls.header.uuid, uuid);
 	fprintf(f, "version: %s\n", LEASEFS_VERSION);
 	fprintf(f, "lockspace: %s\nuuid: %s\n", d->ls.header.name, uuid);
@@ -425,11 +425,11 @@ lfs_render(struct lfs_daemon *d, struct lfs_fh *fh)
 		free(text);
 		return r;
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	free(fh->text);
 	fh->text = text;
 	fh->len = len;
 	fh->snap = s;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return 0;
 }

@@ -41,13 +41,15 @@
 static int
 holders_locked(const struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(l->d);
 	return l->sh_files + (l->sh_how != LFS_HOW_NONE);
 }
 
 int
 lfs_sh_busy_locked(const struct lfs_dlease *l, int shared)
 {
-	if (l->held || l->req_how != LFS_HOW_NONE || l->sh_lost ||
+	LFS_TABLE_HELD(l->d);
+	if (lfs_held(l) || l->req_how != LFS_HOW_NONE || l->sh_lost ||
 	    l->sh_unfinished)
 		return 1;
 	return !shared && l->sh_set; /* no upgrade: see the top */
@@ -76,14 +78,9 @@ let_go_kept(struct lfs_daemon *d, struct lfs_dlease *l)
 	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
 	if (r == 0 || r == -EPERM || r == -ENOENT)
 		return;
-	pthread_mutex_lock(&d->table_lock);
-	l->held = 1;
-	l->lost = 1;
-	l->leader = ld;
-	l->how = LFS_HOW_NONE;
-	l->holder = NULL;
-	lfs_watch_kick_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_lock(d);
+	lfs_hold_keep_lost_locked(d, l, &ld);
+	lfs_table_unlock(d);
 }
 
 /* lfs_shared_acquire with a few retries of a lost race, as
@@ -111,17 +108,17 @@ acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
 	}
 	if (lfs_hp_acquire_unsettled(r)) {
 		/* as an exclusive acquire's (lfs_hold_acquire_disk) */
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		l->unsettled = 1;
 		lfs_watch_kick_locked(d);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 	}
 	if (r == -EINPROGRESS) {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		l->sh_unfinished = 1;
 		l->sh_left = h;
 		lfs_watch_kick_locked(d);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_WARNING, "%s: shared acquire left unfinished "
 		    "(mode write or release failed); undoing it", l->name);
 		r = -EBUSY;
@@ -137,6 +134,7 @@ static int
 attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
     enum lfs_how how, struct lfs_fh *fh, struct fuse_pollhandle **ph)
 {
+	LFS_TABLE_HELD(d);
 	*ph = NULL;
 	if (!l->sh_set) {
 		l->sh_set = 1;
@@ -183,12 +181,12 @@ clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
 	else
 		lfs_log(&d->log, LOG_ERR, "%s: clearing the shared mode failed: "
 		    "%s; will retry", l->name, strerror(-r));
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (r == 0 && holders_locked(l) == 0 && !l->finished) {
 		l->sh_set = 0;
 		l->sh_lost = 0;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 0)
 		lfs_watch_kick(d);
 	return r;
@@ -199,6 +197,7 @@ clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
 static int
 drop_locked(struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(l->d);
 	if (holders_locked(l) > 0 || !l->sh_set || l->sh_lost)
 		return 0;
 	l->sh_lost = 1;
@@ -213,7 +212,7 @@ lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	uint64_t token = 0;
 	int r, join, busy;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = l->deleted ? -ENOENT : 0;
 	busy = lfs_sh_busy_locked(l, 1) || (!as_waiter && l->waiters != NULL);
 	join = l->sh_set;
@@ -222,7 +221,7 @@ lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 		r = attach_locked(d, l, 0, LFS_HOW_FILE, fh, &ph);
 		fh->st_read = fh->st;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r < 0 || busy || join) {
 		lfs_notify_ph(ph);
 		return r < 0 ? r : busy ? -EWOULDBLOCK : 0;
@@ -234,10 +233,10 @@ lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 		return lfs_errno_map(d, r, l->name, "acquire shared");
 	if (d->test_acquired_delay_ms > 0)
 		lfs_sleep_ms(d->test_acquired_delay_ms);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	r = attach_locked(d, l, token, LFS_HOW_FILE, fh, &ph);
 	fh->st_read = fh->st;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	if (r == 0)
 		lfs_log(&d->log, LOG_INFO, "%s: held shared (token %llu) via "
@@ -251,6 +250,7 @@ lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 int
 lfs_sh_close_file_locked(struct lfs_dlease *l, struct lfs_fh *fh)
 {
+	LFS_TABLE_HELD(l->d);
 	if (!fh->shared || fh->st != LFS_FH_HELD)
 		return 0;
 	fh->st = LFS_FH_LOST;
@@ -276,14 +276,14 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 	if (cmd->pid != 0 &&
 	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
 		return r;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (l->sh_how == want && (want != LFS_HOW_PID || l->pid == cmd->pid))
 		r = 1; /* the same hold again */
 	else if (l->sh_how != LFS_HOW_NONE || lfs_sh_busy_locked(l, 1) ||
 	    (want == LFS_HOW_PID && l->pid != 0))
 		r = -EBUSY;
 	join = l->sh_set;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r != 0) {
 		lfs_log(&d->log, LOG_INFO, "%s: acquire shared: %s on this host",
 		    l->name, r > 0 ? "already held so" : "held or requested "
@@ -303,7 +303,7 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		}
 		return lfs_errno_map(d, r, l->name, "acquire shared");
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	/* the process first: attach must know whom fencing would kill */
 	if (pidfd >= 0 && (r = lfs_pid_begin_locked(d, l, cmd->pid,
 	    pidfd)) < 0) {
@@ -314,14 +314,14 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 			l->sh_token = token;
 		}
 		join = drop_locked(l); /* nobody else here: clear it again */
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		if (join)
 			clear_disk(d, l);
 		return lfs_errno_map(d, r, l->name, "acquire shared");
 	}
 	r = attach_locked(d, l, token, want, NULL, &ph);
 	token = l->sh_token;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: held shared as fencing "
 		    "began; lost at once", l->name);
@@ -341,14 +341,14 @@ lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	enum lfs_how how;
 	int last;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	how = l->sh_how;
 	if (how != LFS_HOW_NONE) {
 		lfs_pid_end_locked(d, l); /* for a process: no longer watched */
 		l->sh_how = LFS_HOW_NONE;
 	}
 	last = drop_locked(l);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (how == LFS_HOW_NONE) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release shared: not held "
 		    "shared via ctl on this host", l->name);
@@ -367,6 +367,7 @@ lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 int
 lfs_sh_pid_exited_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(d);
 	if (l->sh_how != LFS_HOW_PID)
 		return -1;
 	lfs_pid_end_locked(d, l);
@@ -380,21 +381,21 @@ lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_shared_hold h;
 	int lost, unfinished, r;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	lost = l->sh_set && l->sh_lost && !l->finished &&
 	    holders_locked(l) == 0;
 	unfinished = l->sh_unfinished && !l->finished;
 	h = l->sh_left;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (unfinished && !atomic_load(&d->stale)) {
 		/* clears our mode (it may show us) and lets the exclusive
 		 * lease taken on the way go; -EIO until the context settled */
 		r = lfs_shared_finish(&d->ls, &d->ops_io, &l->ref, &h, 0);
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		l->sh_left = h;
 		if (r == 0)
 			l->sh_unfinished = 0;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		if (r == 0) {
 			lfs_log(&d->log, LOG_NOTICE, "%s: unfinished shared "
 			    "acquire undone", l->name);
@@ -410,6 +411,7 @@ lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 void
 lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(d);
 	if (l->sh_unfinished)
 		l->finished = 1; /* dies with the generation */
 	if (!l->sh_set || l->sh_lost) {
@@ -434,6 +436,7 @@ lfs_sh_fence_files_locked(struct lfs_daemon *d)
 {
 	struct lfs_fh *fh;
 
+	LFS_TABLE_HELD(d);
 	for (fh = d->fhs; fh != NULL; fh = fh->all_next) {
 		if (fh->kind != LFS_K_LOCK || !fh->shared ||
 		    fh->st != LFS_FH_HELD)
@@ -450,6 +453,7 @@ lfs_sh_fence_files_locked(struct lfs_daemon *d)
 void
 lfs_sh_forget_locked(struct lfs_dlease *l)
 {
+	LFS_TABLE_HELD(l->d);
 	l->sh_set = 0;
 	l->sh_lost = 0;
 	l->sh_files = 0;
@@ -463,7 +467,7 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	enum lfs_how how;
 	int keep, last = 0, lost, r = 0;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	how = l->sh_how;
 	/* a holder file still open after the kill, an unproven ctl user, a
 	 * process that survived: never cleared; a finished generation's
@@ -477,7 +481,7 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	if (!keep)
 		last = drop_locked(l);
 	lost = !keep && l->sh_set && l->sh_lost;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (keep && l->sh_set && !l->finished)
 		lfs_log(&d->log, LOG_CRIT, "%s: a shared holder %s; its shared "
 		    "mode is left on disk (it counts for nothing at host_dead)",
@@ -489,10 +493,10 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	if (last || lost)
 		clear_disk(d, l);
 	lfs_sh_release_lost(d, l); /* an unfinished acquire, if any */
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	/* a mode left set, also a finished one, is not "released" */
 	if (l->sh_set || l->sh_unfinished)
 		r = -EIO;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return r;
 }

@@ -31,9 +31,9 @@ lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)
 
 	if ((v = malloc(sizeof(*v))) == NULL)
 		return -ENOMEM;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	ref = fh->lease->ref;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_ops_lock(d);
 	r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
 	lfs_ops_unlock(d);
@@ -50,9 +50,9 @@ lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 	struct lfs_value *v;
 	int r = -ENOMEM;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	ref = l->ref;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if ((v = malloc(sizeof(*v))) != NULL) {
 		lfs_ops_lock(d);
 		r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
@@ -76,15 +76,15 @@ writer_leader(struct lfs_daemon *d, struct lfs_fh *fh, struct lfs_leader *ld)
 	struct lfs_dlease *l = fh->lease;
 	int ok;
 
-	pthread_mutex_lock(&d->table_lock);
-	ok = l->held && !l->lost && !l->deleted &&
-	    ((fh->kind == LFS_K_VALUE && l->how == LFS_HOW_CTL) ||
+	lfs_table_lock(d);
+	ok = lfs_hold_usable(l) && !l->deleted &&
+	    ((fh->kind == LFS_K_VALUE && lfs_hold_how(l) == LFS_HOW_CTL) ||
 	    ((fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) &&
-	    l->how == LFS_HOW_FILE && l->holder == fh &&
+	    lfs_hold_how(l) == LFS_HOW_FILE && l->holder == fh &&
 	    fh->st == LFS_FH_HELD));
 	if (ok)
 		*ld = l->leader;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return ok ? 0 : -EPERM;
 }
 
@@ -103,9 +103,9 @@ lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
 	    (r = lfs_ops_lock_serving(d, "value")) < 0)
 		return r;
 	if ((r = writer_leader(d, fh, &ld)) == 0) {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		ref = fh->lease->ref;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		r = lfs_value_write(&d->ls, &d->ops_io, &ref, &ld, buf,
 		    (uint32_t)size, NULL);
 	}

@@ -186,12 +186,12 @@ lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
 		return NULL;
 	fh->kind = kind;
 	fh->lease = l;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	fh->all_next = d->fhs;
 	if (d->fhs != NULL)
 		d->fhs->all_prev = fh;
 	d->fhs = fh;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	return fh;
 }
 
@@ -200,14 +200,14 @@ lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
 {
 	if (fh == NULL)
 		return;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (fh->all_prev != NULL)
 		fh->all_prev->all_next = fh->all_next;
 	else
 		d->fhs = fh->all_next;
 	if (fh->all_next != NULL)
 		fh->all_next->all_prev = fh->all_prev;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	free(fh->text);
 	free(fh->ents);
 	free(fh);
@@ -380,10 +380,10 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if ((r = lfs_daemon_refuse(d, "rmdir")) < 0 ||
 	    (r = lfs_table_lookup(d, name, &l)) < 0)
 		return (void)fuse_reply_err(req, -r);
-	pthread_mutex_lock(&d->table_lock);
-	busy = l->held || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
+	lfs_table_lock(d);
+	busy = lfs_held(l) || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
 	    l->sh_set || l->sh_unfinished;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (busy) {
 		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
 		    name);
@@ -402,9 +402,9 @@ view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 			    "%s: rmdir: %s", name, strerror(-r));
 		return (void)fuse_reply_err(req, -r);
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l->deleted = 1;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	fuse_reply_err(req, 0);
 }
 
@@ -534,14 +534,14 @@ view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* A read from the start shows the disk as it is now (after poll(2)
 	 * said it changed, say), except right after open, which just read it:
 	 * `cat owner` costs one leader read, not two. */
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	fresh = fh->fresh;
 	fh->fresh = 0;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (fh->kind != LFS_K_LOCK && fh->kind != LFS_K_INCOMING && off == 0 &&
 	    !fresh && (r = lfs_render(d, fh)) < 0)
 		return (void)fuse_reply_err(req, -r);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) {
 		text = lfs_render_hold(fh->st, fh->shared, fh->lver, small,
 		    sizeof(small));
@@ -557,7 +557,7 @@ view_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		if ((copy = malloc(n)) != NULL)
 			memcpy(copy, text + off, n);
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (n > 0 && copy == NULL)
 		return (void)fuse_reply_err(req, ENOMEM);
 	fuse_reply_buf(req, copy, n);
@@ -602,9 +602,9 @@ view_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) {
 		lfs_hold_close(d, fh);
 	} else if (fh->lease != NULL) {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		lfs_poll_unregister_locked(fh);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 	}
 	lfs_fh_free(d, fh);
 	fuse_reply_err(req, 0);
@@ -635,16 +635,16 @@ view_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	}
 	if (fh->kind == LFS_K_OWNER || fh->kind == LFS_K_STATE) {
 		lfs_snap_read(d, fh->lease, fh->kind == LFS_K_STATE, &now);
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		was = fh->snap;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		if (!lfs_snap_equal(&was, &now, fh->kind))
 			revents = ready;
 	} else {
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 		if (fh->st != fh->st_read)
 			revents = ready;
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 	}
 	if (ph != NULL && revents == 0)
 		lfs_poll_register(d, fh, ph);

@@ -67,8 +67,9 @@ enum {
 static int
 handover_fast_locked(const struct lfs_dlease *l)
 {
-	if (l->held)
-		return l->handover_to != 0 && !l->lost;
+	LFS_TABLE_HELD(l->d);
+	if (lfs_held(l))
+		return l->handover_to != 0 && !lfs_lost(l);
 	return l->claimed && l->req_how != LFS_HOW_NONE;
 }
 
@@ -82,13 +83,13 @@ waiter_interrupted(fuse_req_t req, void *data)
 	struct lfs_daemon *d = l->d;
 	struct lfs_waiter *w;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (w = l->waiters; w != NULL; w = w->next)
 		if (w->req == req) {
 			w->interrupted = 1;
 			lfs_watch_kick_locked(d);
 		}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 }
 
 static void
@@ -96,6 +97,7 @@ unlink_waiter_locked(struct lfs_dlease *l, struct lfs_waiter *w)
 {
 	struct lfs_waiter **pp;
 
+	LFS_TABLE_HELD(l->d);
 	for (pp = &l->waiters; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
@@ -116,21 +118,21 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 	w->fi = *fi;
 	w->fh = fh;
 	w->registering = 1;
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	closed = d->waiters_closed;
 	if (!closed) {
 		for (pp = &l->waiters; *pp != NULL; pp = &(*pp)->next)
 			;
 		*pp = w;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (closed) {
 		free(w);
 		return -EIO;
 	}
 	/* Outside table_lock: this may call waiter_interrupted at once. */
 	fuse_req_interrupt_func(req, waiter_interrupted, l);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	w->registering = 0;
 	closed = d->waiters_closed;
 	if (closed) {
@@ -139,7 +141,7 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 		l->wake = 1; /* its first try from here, then on notices */
 		lfs_watch_kick_locked(d);
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (closed) {
 		free(w);
 		return -EIO;
@@ -184,7 +186,7 @@ watch_interrupts(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	struct lfs_waiter *w, *next, *done = NULL;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (w = l->waiters; w != NULL; w = next) {
 		next = w->next;
 		if (!w->interrupted || w->busy || w->registering)
@@ -193,7 +195,7 @@ watch_interrupts(struct lfs_daemon *d, struct lfs_dlease *l)
 		w->next = done;
 		done = w;
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	for (w = done; w != NULL; w = next) {
 		next = w->next;
 		lfs_log(&d->log, LOG_INFO, "%s: blocked lock open interrupted",
@@ -211,29 +213,29 @@ watch_waiter(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_waiter *w;
 	int r, intr;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	w = l->waiters;
 	/* held or requested here: wait_local wakes it (wake_turns) */
-	if (w == NULL || w->registering || w->interrupted || l->held ||
+	if (w == NULL || w->registering || w->interrupted || lfs_held(l) ||
 	    l->req_how != LFS_HOW_NONE || !l->wake) {
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		return;
 	}
 	l->wake = 0; /* a notice during the attempt wakes it again */
 	w->busy = 1;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	r = lfs_hold_lock(d, l, w->fh, 1);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	w->busy = 0;
 	intr = w->interrupted;
 	if (r == -EWOULDBLOCK) {
 		if (intr)
 			lfs_watch_kick_locked(d);
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		return;
 	}
 	unlink_waiter_locked(l, w);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (r == 0 && intr) {
 		/* won and interrupted at once: the opener gets EINTR and
 		 * must not be left holding anything */
@@ -257,7 +259,7 @@ lfs_waiters_fail_all(struct lfs_daemon *d, int err)
 	struct lfs_waiter *w, *next, *done = NULL;
 	struct lfs_dlease *l;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	d->waiters_closed = 1;
 	for (l = d->leases; l != NULL; l = l->next)
 		for (w = l->waiters; w != NULL; w = next) {
@@ -270,7 +272,7 @@ lfs_waiters_fail_all(struct lfs_daemon *d, int err)
 			w->next = done;
 			done = w;
 		}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	for (w = done; w != NULL; w = next) {
 		next = w->next;
 		fuse_reply_err(w->req, err);
@@ -288,7 +290,7 @@ lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
 	struct fuse_pollhandle *old;
 	struct lfs_dlease *l = fh->lease;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	old = fh->ph;
 	fh->ph = ph;
 	if (!fh->polling) {
@@ -297,7 +299,7 @@ lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
 		fh->polling = 1;
 	}
 	pthread_cond_signal(&d->watch_cond);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (old != NULL)
 		fuse_pollhandle_destroy(old);
 }
@@ -337,21 +339,21 @@ watch_pollers(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_snap s;
 	struct lfs_fh *fh;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (fh = l->pollers; fh != NULL; fh = fh->poll_next)
 		if (is_text_poller(fh)) {
 			any = 1;
 			want_req |= fh->kind == LFS_K_STATE;
 		}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	if (!any)
 		return;
 	lfs_snap_read(d, l, want_req, &s);
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (fh = l->pollers; fh != NULL && n < 64; fh = fh->poll_next)
 		if (is_text_poller(fh) && !lfs_snap_equal(&fh->snap, &s, fh->kind))
 			wake[n++] = lfs_fh_take_ph(fh);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	while (n > 0)
 		lfs_notify_ph(wake[--n]); /* the kernel polls again */
 }
@@ -362,7 +364,8 @@ watch_pollers(struct lfs_daemon *d, struct lfs_dlease *l)
 static int
 waited_locked(const struct lfs_dlease *l)
 {
-	return l->waiters != NULL || (l->req_how != LFS_HOW_NONE && !l->held);
+	LFS_TABLE_HELD(l->d);
+	return l->waiters != NULL || (l->req_how != LFS_HOW_NONE && !lfs_held(l));
 }
 
 struct scan_hits {
@@ -456,7 +459,7 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 	size_t i;
 	int k;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	for (i = 0; i < h->n; i++)
 		if (h->slot[i] <= d->ls.layout.lease_capacity &&
 		    d->slots[h->slot[i]] != NULL)
@@ -469,7 +472,7 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 		}
 		if (all || (kick && l->req_how != LFS_HOW_NONE))
 			l->wake = 1;
-		if (l->waiters != NULL && (l->held || l->req_how != LFS_HOW_NONE))
+		if (l->waiters != NULL && (lfs_held(l) || l->req_how != LFS_HOW_NONE))
 			l->wait_local = 1;
 		else if (l->wait_local) {
 			l->wait_local = 0;
@@ -494,7 +497,7 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 	k = lfs_wake_pick(now, next, cnt, &d->wake_gap_ms);
 	if (k >= 0)
 		which[k]->wake = 1;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	free(next);
 	free(which);
 }
@@ -515,6 +518,7 @@ watch_wake(struct lfs_daemon *d, struct lfs_wake *wk, int kick, uint64_t now)
 void
 lfs_watch_kick_locked(struct lfs_daemon *d)
 {
+	LFS_TABLE_HELD(d);
 	d->watch_kick = 1;
 	pthread_cond_signal(&d->watch_cond);
 }
@@ -522,9 +526,9 @@ lfs_watch_kick_locked(struct lfs_daemon *d)
 void
 lfs_watch_kick(struct lfs_daemon *d)
 {
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	lfs_watch_kick_locked(d);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 }
 
 void
@@ -532,9 +536,9 @@ lfs_watch_linger(struct lfs_daemon *d, int kept_before)
 {
 	if (kept_before || lfs_leases_linger_due(&d->ls) == UINT64_MAX)
 		return; /* the watcher already wakes for it, or nothing kept */
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	pthread_cond_signal(&d->watch_cond);
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 }
 
 /* Which kinds of work exist now.  table_lock held. */
@@ -546,6 +550,7 @@ work_locked(struct lfs_daemon *d)
 	struct lfs_waiter *w;
 	struct lfs_fh *fh;
 
+	LFS_TABLE_HELD(d);
 	for (l = d->leases; l != NULL; l = l->next) {
 		for (w = l->waiters; w != NULL; w = w->next) {
 			if (w->registering || w->busy)
@@ -556,7 +561,7 @@ work_locked(struct lfs_daemon *d)
 		}
 		if (lfs_hold_release_due_locked(l) || l->unsettled)
 			kinds |= DUE_RETRY;
-		if (l->req_how != LFS_HOW_NONE && !l->held)
+		if (l->req_how != LFS_HOW_NONE && !lfs_held(l))
 			kinds |= DUE_WAKE;
 		if (handover_fast_locked(l))
 			kinds |= DUE_FAST;
@@ -573,19 +578,19 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 	struct lfs_dlease *l;
 	int lost, requested, unsettled, armed, fast;
 
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	l = d->leases;
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	/* next pointers never change once published (daemon.h) */
 	for (; l != NULL && !atomic_load(&d->watcher_stop); l = l->next) {
 		watch_interrupts(d, l);
 		if (due & DUE_WAKE)
 			watch_waiter(d, l);
 		if (due & DUE_RETRY) {
-			pthread_mutex_lock(&d->table_lock);
+			lfs_table_lock(d);
 			lost = lfs_hold_release_due_locked(l);
 			unsettled = l->unsettled && l->waiters == NULL;
-			pthread_mutex_unlock(&d->table_lock);
+			lfs_table_unlock(d);
 			if (lost)
 				lfs_hold_release_lost(d, l);
 			if (unsettled)
@@ -593,14 +598,14 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 		}
 		requested = armed = 0;
 		if (due & (DUE_WAKE | DUE_FAST)) {
-			pthread_mutex_lock(&d->table_lock);
+			lfs_table_lock(d);
 			fast = (due & DUE_FAST) && handover_fast_locked(l);
-			armed = fast && l->held;
-			requested = l->req_how != LFS_HOW_NONE && !l->held &&
+			armed = fast && lfs_held(l);
+			requested = l->req_how != LFS_HOW_NONE && !lfs_held(l) &&
 			    (((due & DUE_WAKE) && l->wake) || fast);
 			if (requested)
 				l->wake = 0;
-			pthread_mutex_unlock(&d->table_lock);
+			lfs_table_unlock(d);
 		}
 		if (armed)
 			lfs_hold_check_handover(d, l);
@@ -620,8 +625,9 @@ wait_until_locked(struct lfs_daemon *d, uint64_t when_ms)
 	struct timespec ts;
 	uint64_t ns, now, rel;
 
+	LFS_TABLE_HELD(d);
 	if (when_ms == UINT64_MAX) {
-		pthread_cond_wait(&d->watch_cond, &d->table_lock);
+		lfs_table_wait(d, &d->watch_cond);
 		return;
 	}
 	/* watch_cond runs on CLOCK_MONOTONIC, lfs_now_ms() on CLOCK_BOOTTIME:
@@ -634,7 +640,7 @@ wait_until_locked(struct lfs_daemon *d, uint64_t when_ms)
 	ns = (uint64_t)ts.tv_nsec + rel * 1000000ull;
 	ts.tv_sec += (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
-	pthread_cond_timedwait(&d->watch_cond, &d->table_lock, &ts);
+	lfs_table_timedwait(d, &d->watch_cond, &ts);
 }
 
 /* Next time of each kind of work, in monotonic ms. */
@@ -649,6 +655,7 @@ due_locked(struct lfs_daemon *d, const struct watch_times *t, uint64_t now,
 {
 	unsigned kinds = work_locked(d), due = 0;
 
+	LFS_TABLE_HELD(d);
 	if (d->watch_kick) {
 		d->watch_kick = 0;
 		return kinds | DUE_INTR | DUE_KICK;
@@ -695,7 +702,7 @@ lfs_watcher_main(void *arg)
 		wk.max_hosts = 0;
 		wk.h = NULL;
 	}
-	pthread_mutex_lock(&d->table_lock);
+	lfs_table_lock(d);
 	while (!atomic_load(&d->watcher_stop)) {
 		now = lfs_now_ms();
 		due = due_locked(d, &t, now, &wake);
@@ -703,7 +710,7 @@ lfs_watcher_main(void *arg)
 			wait_until_locked(d, wake);
 			continue;
 		}
-		pthread_mutex_unlock(&d->table_lock);
+		lfs_table_unlock(d);
 		if (due & DUE_LINGER) {
 			lfs_ops_lock(d);
 			lfs_leases_linger_end(&d->ls, &d->ops_io, 0);
@@ -723,9 +730,9 @@ lfs_watcher_main(void *arg)
 			t.poll = now + LFS_POLL_CHECK_MS;
 		if (due & DUE_FAST)
 			t.fast = now + LFS_HANDOVER_POLL_MS;
-		pthread_mutex_lock(&d->table_lock);
+		lfs_table_lock(d);
 	}
-	pthread_mutex_unlock(&d->table_lock);
+	lfs_table_unlock(d);
 	lfs_wake_free(&wk);
 	return NULL;
 }
