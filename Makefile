@@ -22,7 +22,8 @@
 #                        (tests/sim/README)
 #   make bench           benchmarks (prints a table, writes bench/out/)
 #   make install         PREFIX=/usr/local DESTDIR=; also uninstall
-#   make deb             the Debian package, into ../ (dpkg-buildpackage)
+#   make deb             the Debian packages leasefs and libvirt-leasefs (the
+#                        libvirt lock manager), into ../ (dpkg-buildpackage)
 #   make clean
 #
 # Libraries come from pkg-config, except libaio, which ships no .pc file.
@@ -186,7 +187,8 @@ SUBST = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 MANPAGES = build/man/leasefs.8 build/man/leasefs.5
 GENERATED = $(MANPAGES) build/systemd/leasefs@.service
 # the libvirt lock manager and its page, when libvirt-dev is there
-# (HAVE_LIBVIRT=no leaves them out, as debian/rules does for now)
+# (HAVE_LIBVIRT=no leaves them out; debian/rules sets yes: the package
+# libvirt-leasefs has them)
 ifeq ($(HAVE_LIBVIRT),yes)
 GENERATED += build/man/leasefs-libvirt.8 build/libvirt/leasefs.so
 endif

@@ -1,4 +1,4 @@
-# The Debian package builds with dpkg-buildpackage, installs, runs leasefs@demo as its unit says (under systemd, or its ExecStart as systemd would), reports readiness and status (text and JSON), mounts from fstab idempotently, and stops cleanly.
+# The Debian packages build with dpkg-buildpackage: leasefs installs, runs leasefs@demo as its unit says (under systemd, or its ExecStart as systemd would), reports readiness and status (text and JSON), mounts from fstab idempotently, and stops cleanly; libvirt-leasefs holds the lock manager in libvirt's lock-driver directory, its config as a conffile and its man page, depends on leasefs and libvirt-daemon, and once installed loads and reads that config.
 # SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
@@ -15,6 +15,15 @@ had_run_dir=0
 [ -d /run/leasefs ] && had_run_dir=1
 was_installed=0
 dpkg-query -W -f='${Status}' leasefs 2>/dev/null | grep -q "ok installed" && was_installed=1
+lv_was_installed=0
+dpkg-query -W -f='${Status}' libvirt-leasefs 2>/dev/null | grep -q "ok installed" && lv_was_installed=1
+# the lock manager's package goes where libvirt-daemon has its own lock
+# managers (lockd.so): the directory libvirt loads lock_manager = NAME from
+LV_CONF=/etc/libvirt/qemu-leasefs.conf
+LOCKDIR=$(dpkg -L libvirt-daemon 2>/dev/null | grep -x '/usr/lib/.*/libvirt/lock-driver') ||
+    fail "libvirt-daemon is not installed (scripts/install-deps installs it)"
+[ "$lv_was_installed" -eq 1 ] || [ ! -e "$LV_CONF" ] ||
+    fail "$LV_CONF exists but libvirt-leasefs is not installed"
 
 # Undo in order: the service, the fstab mount, then the package and the
 # files the test made outside $WORK; then lib.sh's cleanup.
@@ -27,6 +36,9 @@ pkg_cleanup() {
 	for m in "${T_MOUNTS[@]}"; do
 		grep -q " $m fuse" /proc/mounts && fusermount3 -u -z "$m" 2>/dev/null
 	done
+	if [ "$lv_was_installed" -eq 0 ] && dpkg-query -W libvirt-leasefs >/dev/null 2>&1; then
+		dpkg -P libvirt-leasefs >"$WORK/purge-lv.log" 2>&1 || cat "$WORK/purge-lv.log" >&2
+	fi
 	if [ "$was_installed" -eq 0 ] && dpkg-query -W leasefs >/dev/null 2>&1; then
 		dpkg -P leasefs >"$WORK/purge.log" 2>&1 || cat "$WORK/purge.log" >&2
 	fi
@@ -51,11 +63,12 @@ fi | tar -xf - -C "$SRC" || fail "copying the source"
 (cd "$SRC" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc -b) \
     >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; fail "dpkg-buildpackage"; }
 DEB=$(ls "$WORK"/src/leasefs_"$version"_*.deb) || fail "no .deb"
-t_log "built $(basename "$DEB") in $((SECONDS - start)) s"
-# lintian: no error or warning (debian/leasefs.lintian-overrides holds the
-# explained ones); hardening-check (devscripts): Debian's flags took
+LDEB=$(ls "$WORK"/src/libvirt-leasefs_"$version"_*.deb) || fail "no libvirt-leasefs .deb"
+t_log "built $(basename "$DEB") and $(basename "$LDEB") in $((SECONDS - start)) s"
+# lintian: no error or warning (debian/PACKAGE.lintian-overrides hold
+# the explained ones); hardening-check (devscripts): Debian's flags took
 if command -v lintian >/dev/null; then
-	lintian --info --display-info --pedantic "$DEB" >"$WORK/lintian.log" 2>&1
+	lintian --info --display-info --pedantic "$DEB" "$LDEB" >"$WORK/lintian.log" 2>&1
 	t_log "lintian: $(grep -c . "$WORK/lintian.log") line(s)$(sed 's/^/; /' "$WORK/lintian.log" | tr -d '\n')"
 	! grep -q '^[EW]: ' "$WORK/lintian.log" || fail "lintian: $(grep '^[EW]: ' "$WORK/lintian.log")"
 else
@@ -64,17 +77,37 @@ fi
 if command -v hardening-check >/dev/null; then
 	mkdir -p "$WORK/x"
 	dpkg-deb -x "$DEB" "$WORK/x"
+	dpkg-deb -x "$LDEB" "$WORK/x"
 	# --nocfprotection: on Debian 12 no program is marked for CET (IBT,
 	# SHSTK): glibc's start files (crt1.o, crti.o) carry no such property,
 	# so the linker drops it, and dpkg-buildflags 1.21 adds no
 	# -fcf-protection (its "branch" feature came in 1.22)
-	hardening-check --nocfprotection "$WORK/x/usr/sbin/leasefs" >"$WORK/hardening.log" 2>&1 ||
+	hardening-check --nocfprotection "$WORK/x/usr/sbin/leasefs" \
+	    "$WORK/x$LOCKDIR/leasefs.so" >"$WORK/hardening.log" 2>&1 ||
 	    fail "hardening-check: $(cat "$WORK/hardening.log")"
 	t_log "hardening-check: $(grep -c ': yes' "$WORK/hardening.log") of $(grep -c ': ' "$WORK/hardening.log") yes"
 fi
 
-# 2. install it on this machine
-dpkg -i "$DEB" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "dpkg -i"; }
+# 1b. what goes where: the plugin, its page and its config in
+# libvirt-leasefs only (leasefs keeps the example copy of the config)
+dpkg-deb -c "$DEB" | awk '{print $6}' >"$WORK/leasefs.files"
+dpkg-deb -c "$LDEB" | awk '{print $6}' >"$WORK/libvirt-leasefs.files"
+for f in ".$LOCKDIR/leasefs.so" ./usr/share/man/man8/leasefs-libvirt.8.gz ".$LV_CONF" \
+    ./usr/share/doc/libvirt-leasefs/copyright; do
+	grep -qx -- "$f" "$WORK/libvirt-leasefs.files" || fail "libvirt-leasefs has no $f"
+	! grep -qx -- "$f" "$WORK/leasefs.files" || fail "leasefs has $f too"
+done
+! grep -q '/leasefs\.so$' "$WORK/leasefs.files" || fail "leasefs has a leasefs.so"
+dpkg-deb -e "$LDEB" "$WORK/lv-control"
+grep -qx "$LV_CONF" "$WORK/lv-control/conffiles" || fail "$LV_CONF is no conffile"
+depends=$(dpkg-deb -f "$LDEB" Depends)
+for d in "leasefs (= $version)" libvirt-daemon libc6; do
+	[[ ", $depends," == *", $d"[\ ,]* ]] || fail "libvirt-leasefs Depends: $depends: no $d"
+done
+t_log "libvirt-leasefs: $(grep -c '[^/]$' "$WORK/libvirt-leasefs.files") files; Depends: $depends"
+
+# 2. install them on this machine
+dpkg -i "$DEB" "$LDEB" >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "dpkg -i"; }
 [ "$(/usr/sbin/leasefs -V | head -n 1)" = "leasefs $version" ] || fail "installed -V"
 [ "$(readlink -f /sbin/mount.leasefs)" = "$(readlink -f /usr/sbin/leasefs)" ] || fail "mount.leasefs"
 for m in man8/leasefs.8 man8/mount.leasefs.8 man5/leasefs.5; do
@@ -89,6 +122,29 @@ if command -v systemd-analyze >/dev/null; then
 	systemd-analyze verify --man=no "$WORK/leasefs@demo.service" 2>&1 |
 	    grep -v "^$" >"$WORK/verify.log" && fail "systemd-analyze verify: $(cat "$WORK/verify.log")"
 fi
+# the installed lock manager, as libvirt loads it (LIBVIRT.md): dlopen
+# RTLD_NOW, the data symbol virLockDriverImpl, drvInit with the ABI version
+# and the conffile (which must parse), drvDeinit; a version it does not
+# know is refused
+dpkg-query -W -f='${Conffiles}' libvirt-leasefs | grep -q "^ $LV_CONF " ||
+    fail "dpkg does not know $LV_CONF as a conffile"
+python3 - "$LOCKDIR/leasefs.so" "$LV_CONF" >"$WORK/plugin.log" 2>&1 <<'EOF' ||
+import ctypes, sys
+c = ctypes
+class Driver(c.Structure):
+    _fields_ = [("version", c.c_uint), ("flags", c.c_uint),
+                ("init", c.CFUNCTYPE(c.c_int, c.c_uint, c.c_char_p, c.c_uint)),
+                ("deinit", c.CFUNCTYPE(c.c_int))]
+drv = Driver.in_dll(c.CDLL(sys.argv[1], mode=c.RTLD_LOCAL), "virLockDriverImpl")
+assert drv.version == 1000000, drv.version
+assert drv.flags & 1, "no USES_STATE"
+assert drv.init(999999, sys.argv[2].encode(), 0) == -1, "took ABI 999999"
+assert drv.init(1000000, sys.argv[2].encode(), 0) == 0, "drvInit failed"
+assert drv.deinit() == 0
+EOF
+    fail "the installed plugin: $(cat "$WORK/plugin.log")"
+grep -q "loaded, config $LV_CONF" "$WORK/plugin.log" || fail "plugin log: $(cat "$WORK/plugin.log")"
+t_log "the installed leasefs.so loads and reads $LV_CONF"
 [ -d /run/leasefs ] || systemd-tmpfiles --create /usr/lib/tmpfiles.d/leasefs.conf
 [ -d /run/leasefs ] || fail "tmpfiles.d made no /run/leasefs"
 
