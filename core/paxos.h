@@ -117,10 +117,13 @@ int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
  *              that is not dead (shared.h; our own shared hold does not
  *              count: acquiring over it is an upgrade);
  *   -EAGAIN    a concurrent ballot with a larger number: retry later;
- *   -EALREADY  already owned by this host and generation (*out filled);
- *   -EINPROGRESS  the ballot chose us but a shared holder showed up in it,
- *              and letting the lease go again failed: *out is ours, not
- *              to be used; pass it to lfs_paxos_release() until 0;
+ *   -EALREADY  already owned by this host and generation (*out filled),
+ *              and no other host that is not dead holds it shared (if one
+ *              does, the lease is let go again: -EBUSY);
+ *   -EINPROGRESS  the ballot chose us (or the lease was ours already) but
+ *              a shared holder showed up in it, and letting the lease go
+ *              again failed: *out is ours, not to be used; pass it to
+ *              lfs_paxos_release() until 0;
  *   -ENOENT    the lease was deleted; -errno from I/O or decoding. */
 int lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out);
