@@ -120,7 +120,9 @@ int lfs_shared_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 
 /* Finish what an -EINPROGRESS left: keep != 0 keeps the shared hold (only
  * when !h->mode_unknown), else clears our mode; then releases h->ex when
- * h->ex_held.  Updates h; 0 when nothing is left, -errno to call again. */
+ * h->ex_held (done also when the disk shows it is not ours any more, or
+ * the lease was deleted: nothing is left to let go).  Updates h; 0 when
+ * nothing is left, -errno to call again. */
 int lfs_shared_finish(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_shared_hold *h, int keep);
 
