@@ -600,8 +600,9 @@ static int ballot_handover_retry(struct lfs_lockspace *ls, struct lfs_io *io,
 
 /*
  * An exclusive acquire that won while some live host holds the lease shared
- * (its mode was set before our ballot, shared.h) lets the lease go again:
- * -EBUSY, or -EINPROGRESS with *out still ours when letting go failed.
+ * (its mode was set before our ballot, shared.h), or found it ours already
+ * under such a holder, lets the lease go again: -EBUSY, or -EINPROGRESS
+ * with *out still ours when letting go failed.
  */
 static int
 refuse_under_shared(struct lfs_lockspace *ls, struct lfs_io *io,
@@ -610,8 +611,8 @@ refuse_under_shared(struct lfs_lockspace *ls, struct lfs_io *io,
 	struct lfs_leader ld;
 	int rv;
 
-	lfs_log(ls->log, LOG_INFO, "%s: won lver %llu but host %u holds it "
-	    "shared: letting it go", out->name, (unsigned long long)out->lver,
+	lfs_log(ls->log, LOG_INFO, "%s: lver %llu is ours but host %u holds "
+	    "it shared: letting it go", out->name, (unsigned long long)out->lver,
 	    holder);
 	rv = ballot_handover_retry(ls, io, ref, out, 0, 0, &ld);
 	if (rv == 0)
@@ -645,6 +646,13 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 	    v.leader.owner_gen == ls->generation) {
 		*out = v.leader;
 		rv = -EALREADY;
+		/* ours, but another host holds it shared: a transit hold of
+		 * shared.c, or an aborted ballot of ours that another host
+		 * carried to its end (invariant 2a).  Not an exclusive hold
+		 * for anyone: let it go, as a winner under a shared holder
+		 * does (shared.h rule 2) */
+		if (excl && (holder = shared_busy(ls, &v)) != 0)
+			rv = refuse_under_shared(ls, io, ref, holder, out);
 		goto out;
 	}
 	/*

@@ -78,10 +78,20 @@
  *      incarnation of our host id writes the same dblocks, which the join
  *      makes wait host_dead (delta.c has the timeline; slack 1 io).
  *
- *   7. Shared holds and the value (shared.h, value.h) live outside
+ *   8. Shared holds and the value (shared.h, value.h) live outside
  *      Disk Paxos: a host's mode in its own dblock sector, which every
  *      ballot write carries along unchanged, and the value in the slot's
- *      last sector.  Neither takes part in choosing an owner.
+ *      last sector.  Neither takes part in choosing an owner.  The
+ *      exclusion rule (an exclusive hold overlaps no other hold; shared
+ *      holds overlap each other) rests on two things, argued in shared.h
+ *      rules 1-5: a mode is set only while its host owns the lease (so no
+ *      mode appears during an exclusive hold), and an exclusive acquire
+ *      takes the lease as held only if no other live host's mode shows
+ *      in the phase 2 read of the ballot that chose it -- or, when the
+ *      lease was ours already (-EALREADY: a transit hold of shared.c, or
+ *      a ballot of ours that another host carried to its end, 2a), in
+ *      the read that found it ours; otherwise it lets the lease go.  The
+ *      simulator checks the rule at every instant (tests/sim, --shared).
  *
  * Transitions of a lease as this host sees it:
  *   FREE --lfs_paxos_acquire()--> OWNED --lfs_paxos_release()--> FREE
@@ -117,10 +127,13 @@ int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
  *              that is not dead (shared.h; our own shared hold does not
  *              count: acquiring over it is an upgrade);
  *   -EAGAIN    a concurrent ballot with a larger number: retry later;
- *   -EALREADY  already owned by this host and generation (*out filled);
- *   -EINPROGRESS  the ballot chose us but a shared holder showed up in it,
- *              and letting the lease go again failed: *out is ours, not
- *              to be used; pass it to lfs_paxos_release() until 0;
+ *   -EALREADY  already owned by this host and generation (*out filled),
+ *              and no other host that is not dead holds it shared (if one
+ *              does, the lease is let go again: -EBUSY);
+ *   -EINPROGRESS  the ballot chose us (or the lease was ours already) but
+ *              a shared holder showed up in it, and letting the lease go
+ *              again failed: *out is ours, not to be used; pass it to
+ *              lfs_paxos_release() until 0;
  *   -ENOENT    the lease was deleted; -errno from I/O or decoding. */
 int lfs_paxos_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const char *name, struct lfs_leader *out);

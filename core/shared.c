@@ -182,7 +182,19 @@ lfs_shared_finish(struct lfs_lockspace *ls, struct lfs_io *io,
 		h->mode_unknown = 0;
 	}
 	if (h->ex_held) {
-		if ((rv = lfs_paxos_release(ls, io, ref, &h->ex)) < 0)
+		rv = lfs_paxos_release(ls, io, ref, &h->ex);
+		/* -EPERM: the disk shows another owner or lver (our failed
+		 * release had landed and the lease moved on, or a host that
+		 * took us for dead took it); -ENOENT: deleted since.  Either
+		 * way nothing of that hold is ours to let go any more */
+		if (rv == -EPERM || rv == -ENOENT) {
+			lfs_log(ls->log, LOG_INFO, "slot %u: the exclusive hold "
+			    "of lver %llu left by a shared acquire is gone "
+			    "already (%s)", ref->slot,
+			    (unsigned long long)h->ex.lver, strerror(-rv));
+			rv = 0;
+		}
+		if (rv < 0)
 			return rv;
 		h->ex_held = 0;
 	}

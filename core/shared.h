@@ -42,6 +42,10 @@
  *      m + 1 decided, which needed S's first write of m + 1 on disk.  So
  *      S's mode was on disk before E's phase 1 of k began, and E's phase 2
  *      read of k shows it: E lets the lease go.  No timing is involved.
+ *      The same read decides when E finds the lease its own already
+ *      (-EALREADY: a transit hold, or a ballot of E's that another host
+ *      carried to its end): that read follows the commit of k, so it
+ *      shows S's mode, and E lets the lease go (paxos.c acquire_mode).
  *      A host that judged S dead (host_dead of silence) neither counts S's
  *      mode nor needs to: S's holders were fenced by then (timeouts.h).
  *   3. Shared excludes exclusive.  E owns the lease for its whole hold, so
@@ -120,7 +124,9 @@ int lfs_shared_acquire(struct lfs_lockspace *ls, struct lfs_io *io,
 
 /* Finish what an -EINPROGRESS left: keep != 0 keeps the shared hold (only
  * when !h->mode_unknown), else clears our mode; then releases h->ex when
- * h->ex_held.  Updates h; 0 when nothing is left, -errno to call again. */
+ * h->ex_held (done also when the disk shows it is not ours any more, or
+ * the lease was deleted: nothing is left to let go).  Updates h; 0 when
+ * nothing is left, -errno to call again. */
 int lfs_shared_finish(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_shared_hold *h, int keep);
 

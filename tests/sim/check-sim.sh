@@ -10,25 +10,39 @@
 #   2. SAN_SEEDS seeds under ASan/UBSan, which must report nothing (leaks
 #      included);
 #   3. determinism: one seed run twice prints the same trace, byte for byte;
-#   4. the simulator can fail: with the ballot-hw fix reverted
-#      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED.
+#   4. shared holds (--shared, tests/sim/shared.c): SH_SEEDS seeds at 3-8
+#      hosts, SH_WIDE_SEEDS at 3-16, SH_SAN_SEEDS under ASan/UBSan, one
+#      seed traced twice;
+#   5. the simulator can fail: with the ballot-hw fix reverted
+#      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED, and
+#      with each shared fix reverted (sh-already-ours, sh-finish-gone) on
+#      its seed, each with the options of its patch's '# sim:' line.
 # Environment: CC, CFLAGS, LIBS from the Makefile; SEEDS, WIDE_SEEDS,
-# SAN_SEEDS, REVERT_SEED.  The binaries build/sim/leasefs-sim and
-# build-san/sim/leasefs-sim are the Makefile's.
+# SAN_SEEDS, REVERT_SEED, SH_SEEDS, SH_WIDE_SEEDS, SH_SAN_SEEDS.  The
+# binaries build/sim/leasefs-sim and build-san/sim/leasefs-sim are the
+# Makefile's.
 set -e
 seeds=${SEEDS:-2000}
 wide=${WIDE_SEEDS:-100}
 san_seeds=${SAN_SEEDS:-100}
 revert_seed=${REVERT_SEED:-779}
 det_seed=${DET_SEED:-3}
+sh_seeds=${SH_SEEDS:-1000}
+sh_wide=${SH_WIDE_SEEDS:-50}
+sh_san=${SH_SAN_SEEDS:-50}
+# reverted fix and the seed that finds it (revert-table.sh finds new ones)
+reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:460"
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim
-rev=build/sim-check-revert/leasefs-sim
 t0=$(date +%s)
 
-REVERT=ballot-hw PROPOSE= sh tests/sim/build-patched.sh "$rev" \
-    tests/sim/reverts/ballot-hw.patch
+for r in $reverts; do
+	name=${r%:*}
+	REVERT=$name PROPOSE= sh tests/sim/build-patched.sh \
+	    "build/sim-check-revert/$name/leasefs-sim" \
+	    "tests/sim/reverts/$name.patch"
+done
 
 echo "== sim: $seeds seeds, hosts 3-8, fault phase 2 s"
 $sim --seeds "$seeds" --hosts 3-8 --time 2000 $opts
@@ -37,29 +51,56 @@ $sim --seeds "$wide" --first 500001 --hosts 3-16 $opts
 echo "== sim under ASan/UBSan: $san_seeds seeds"
 out=$(mktemp)
 trap 'rm -f "$out" "$out.1" "$out.2"' EXIT
-if ! $san --seeds "$san_seeds" --first 100001 --hosts 3-8 --time 2000 \
-    $opts >"$out" 2>&1 || grep -q 'Sanitizer\|runtime error' "$out"; then
+# san_batch N FIRST [OPTIONS]: N seeds under ASan/UBSan, nothing reported
+san_batch() {
+	n=$1 first=$2
+	shift 2
+	# shellcheck disable=SC2086
+	if ! $san --seeds "$n" --first "$first" --hosts 3-8 --time 2000 \
+	    $opts "$@" >"$out" 2>&1 || grep -q 'Sanitizer\|runtime error' "$out"; then
+		cat "$out"
+		echo "check-sim: the ASan/UBSan run failed or reported" >&2
+		exit 1
+	fi
 	cat "$out"
-	echo "check-sim: the ASan/UBSan run failed or reported" >&2
-	exit 1
-fi
-cat "$out"
+}
+# same_trace SEED [OPTIONS]: two runs of SEED print the same trace
+same_trace() {
+	seed=$1
+	shift
+	$sim --seed "$seed" --hosts 3-16 --io "$@" >"$out.1" 2>&1 || true
+	$sim --seed "$seed" --hosts 3-16 --io "$@" >"$out.2" 2>&1 || true
+	if ! cmp "$out.1" "$out.2"; then
+		diff "$out.1" "$out.2" | head -20
+		echo "check-sim: two runs of seed $seed differ" >&2
+		exit 1
+	fi
+	echo "ok: $(wc -l <"$out.1") trace lines, identical"
+}
+san_batch "$san_seeds" 100001
 echo "== sim: seed $det_seed twice, the same trace"
-$sim --seed "$det_seed" --hosts 3-16 --io >"$out.1" 2>&1 || true
-$sim --seed "$det_seed" --hosts 3-16 --io >"$out.2" 2>&1 || true
-if ! cmp "$out.1" "$out.2"; then
-	diff "$out.1" "$out.2" | head -20
-	echo "check-sim: two runs of seed $det_seed differ" >&2
-	exit 1
-fi
-echo "ok: $(wc -l <"$out.1") trace lines, identical"
-echo "== sim finds the reverted ballot-hw fix (seed $revert_seed)"
-if $rev --seeds 1 --first "$revert_seed" --hosts 3-8 --time 2000 --fix all \
-    --tail 0 | grep '^FAIL'; then
-	echo "ok: found"
-else
-	echo "check-sim: the simulator no longer finds the reverted ballot-hw fix" \
-	    "on seed $revert_seed (find a new one: sh tests/sim/revert-table.sh)" >&2
-	exit 1
-fi
+same_trace "$det_seed"
+echo "== sim --shared: $sh_seeds seeds, hosts 3-8, fault phase 2 s"
+$sim --shared --seeds "$sh_seeds" --first 200001 --hosts 3-8 --time 2000 $opts
+echo "== sim --shared: $sh_wide seeds, hosts 3-16, fault phase 6 s"
+$sim --shared --seeds "$sh_wide" --first 600001 --hosts 3-16 $opts
+echo "== sim --shared under ASan/UBSan: $sh_san seeds"
+san_batch "$sh_san" 300001 --shared
+echo "== sim --shared: seed $det_seed twice, the same trace"
+same_trace "$det_seed" --shared
+for r in $reverts; do
+	name=${r%:*} seed=${r#*:}
+	extra=$(sed -n 's/^# sim: //p' "tests/sim/reverts/$name.patch")
+	echo "== sim finds the reverted $name fix (seed $seed)"
+	# shellcheck disable=SC2086
+	if "build/sim-check-revert/$name/leasefs-sim" --seeds 1 --first "$seed" \
+	    --hosts 3-8 --time 2000 --fix all $extra --tail 0 | grep '^FAIL'; then
+		echo "ok: found"
+	else
+		echo "check-sim: the simulator no longer finds the reverted $name" \
+		    "fix on seed $seed (find a new one: ONLY=$name sh" \
+		    "tests/sim/revert-table.sh)" >&2
+		exit 1
+	fi
+done
 echo "check-sim: passed in $(($(date +%s) - t0)) s"

@@ -4,7 +4,9 @@
  *
  * It sees the truth, not what any host believes:
  *   1. exclusive leases: at no simulated instant may holders of two
- *      machines, or of two incarnations of one machine, act on one lease.
+ *      machines, or of two incarnations or generations of one machine,
+ *      act on one lease, unless both hold it shared (--shared: an
+ *      exclusive hold overlaps no other hold, shared holds overlap freely).
  *      A holder acts from its grant until it stops (before a release or a
  *      transfer is written), or until it is dead after a kill (the worst
  *      case: kill_grace + kill_settle after the kill), or at once when its
@@ -36,6 +38,7 @@ struct hrec {
 	uint64_t gen, lver;
 	uint64_t start, end;          /* end SIM_INF while active */
 	const char *how;
+	int shared;                   /* a shared hold (shared.h) */
 };
 
 static struct hrec *hr[SIM_LEASE_CAP + 1];
@@ -174,26 +177,41 @@ void
 check_holder_start(struct machine *m, struct inc *i, uint32_t slot,
     const struct lfs_leader *ld, const char *how)
 {
+	check_holder_start_mode(m, i, slot, ld, how, 0);
+}
+
+/* A hold of slot by (m, i) in its current generation starts now: it may
+ * overlap only its own holds, and, when both are shared, any other. */
+void
+check_holder_start_mode(struct machine *m, struct inc *i, uint32_t slot,
+    const struct lfs_leader *ld, const char *how, int shared)
+{
 	struct hrec *e;
-	int k;
+	int k, beside = 0;
 
 	if (W->tearing_down || slot > SIM_LEASE_CAP)
 		return;
 	prune(slot);
 	for (k = 0; k < nhr[slot]; k++) {
 		e = &hr[slot][k];
-		if (e->m == m->idx && e->inc == i->seq)
+		if (e->m == m->idx && e->inc == i->seq &&
+		    e->gen == i->ls.generation)
 			continue;
+		if (shared && e->shared) {
+			beside = 1;
+			continue;
+		}
 		sim_fail("two holders of slot %u: m%d (host %u gen %llu, lver %llu, "
-		    "%s at %.3f ms, %s) and now m%d (host %u gen %llu, lver %llu, "
-		    "%s)", slot, e->m + 1, e->host_id, (unsigned long long)e->gen,
-		    (unsigned long long)e->lver, e->how,
-		    (double)e->start / (double)MS, e->end == SIM_INF ? "still "
-		    "active" : "dying", m->idx + 1, i->ls.host_id,
+		    "%s%s at %.3f ms, %s) and now m%d (host %u gen %llu, lver %llu, "
+		    "%s%s)", slot, e->m + 1, e->host_id, (unsigned long long)e->gen,
+		    (unsigned long long)e->lver, e->shared ? "shared, " : "",
+		    e->how, (double)e->start / (double)MS, e->end == SIM_INF ?
+		    "still active" : "dying", m->idx + 1, i->ls.host_id,
 		    (unsigned long long)i->ls.generation,
-		    (unsigned long long)ld->lver, how);
+		    (unsigned long long)ld->lver, shared ? "shared, " : "", how);
 		return;
 	}
+	W->sh_overlaps += beside;
 	if (nhr[slot] == caphr[slot]) {
 		caphr[slot] = caphr[slot] ? 2 * caphr[slot] : 16;
 		hr[slot] = realloc(hr[slot], (size_t)caphr[slot] * sizeof(**hr));
@@ -209,6 +227,7 @@ check_holder_start(struct machine *m, struct inc *i, uint32_t slot,
 	e->start = W->now;
 	e->end = SIM_INF;
 	e->how = how;
+	e->shared = shared;
 }
 
 void
@@ -221,7 +240,8 @@ check_holder_end(struct machine *m, struct inc *i, uint32_t slot, uint64_t end)
 	for (k = 0; k < nhr[slot]; k++) {
 		struct hrec *e = &hr[slot][k];
 
-		if (e->m == m->idx && e->inc == i->seq && e->end > W->now &&
+		if (e->m == m->idx && e->inc == i->seq &&
+		    e->gen == i->ls.generation && e->end > W->now &&
 		    end < e->end)
 			e->end = end;
 	}

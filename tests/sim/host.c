@@ -141,6 +141,18 @@ holder_kill(struct inc *i, struct dlease *d)
 {
 	uint64_t end = kill_window_end(i->m);
 
+	if (d->sh_holder) {
+		/* fs: its read-only lock file closes when it is gone, and
+		 * the last shared holder's close clears our mode */
+		tr(i->m, "shared holder of %s killed (dead by +%llu ms)",
+		    d->name, (unsigned long long)((end - W->now) / MS));
+		check_holder_end(i->m, i, slot_of(d), end);
+		if (end > i->m->holders_dead_at)
+			i->m->holders_dead_at = end;
+		d->sh_holder = 0;
+		d->sh_closed = 1;
+		d->sh_closed_at = end;
+	}
 	if (!d->holder)
 		return;
 	tr(i->m, "holder of %s killed (dead by +%llu ms)", d->name,
@@ -170,9 +182,10 @@ holders_die_now(struct inc *i)
 	int k;
 
 	for (k = 0; k < i->ndl; k++)
-		if (i->dl[k].holder) {
+		if (i->dl[k].holder || i->dl[k].sh_holder) {
 			check_holder_end(i->m, i, slot_of(&i->dl[k]), W->now);
 			i->dl[k].holder = 0;
+			i->dl[k].sh_holder = 0;
 		}
 }
 
@@ -262,6 +275,24 @@ health(struct inc *i)
 	return h;
 }
 
+struct lfs_hp_health
+host_health(struct inc *i)
+{
+	return health(i);
+}
+
+uint64_t
+host_kill_window_end(struct machine *m)
+{
+	return kill_window_end(m);
+}
+
+void
+host_sleep_ms(struct machine *m, uint32_t ms)
+{
+	clk_sleep(m, ms);
+}
+
 /* fs fence(): every lease held becomes lost, every holder is killed; the
  * calling thread waits until they are gone (kill_holders ->
  * lfs_fence_kill, which also waits for holders the guard is killing).
@@ -286,6 +317,7 @@ fence(struct inc *i, const char *why)
 			d->lost = 1;
 			d->finished = !(W->undo & UNDO_GEN);
 		}
+		sh_fence(i, d);
 	}
 	holders_kill_all(i);
 	if (i->kill_until < kill_window_end(m))
@@ -494,6 +526,19 @@ acquire_disk(struct inc *i, struct dlease *d, struct lfs_leader *out,
 			check_view(i->m, slot_of(d), out, "acquire EALREADY");
 			r = 0;
 		}
+	}
+	if (r == -EINPROGRESS) {
+		/* fs: won under a shared holder (or found ours under one) and
+		 * letting go failed: ours on disk, no one's to use; held &&
+		 * lost, the watcher releases it */
+		if (!d->held) {
+			d->held = 1;
+			d->lost = 1;
+			d->leader = *out;
+		}
+		tr(i->m, "%s: ours under a shared holder, not let go: lost",
+		    d->name);
+		r = -EBUSY;
 	}
 	if (r == -ENOENT)
 		d->known = 0;
@@ -880,6 +925,8 @@ watcher_pass(struct inc *i)
 			release_disk(i, d);
 		if (d->unsettled && d->known && !i->ghost)
 			settle(i, d);
+		if (W->shared && !i->ghost)
+			sh_watch(i, d);
 		if (d->req && !i->ghost) {
 			if (W->now >= d->req_until || W->phase != PH_FAULTS)
 				cancel_request(i, d);
@@ -901,6 +948,11 @@ workload_step(struct inc *i)
 			name_op(i, d);
 		return;
 	}
+	if (d->sh_holder) {
+		if (W->now >= d->hold_until)
+			sh_close(i, d);
+		return;
+	}
 	if (d->held) {
 		if (d->holder && !d->lost && W->now >= d->hold_until) {
 			if (rng_below(&W->rng, 1000) < c->p_transfer &&
@@ -910,9 +962,11 @@ workload_step(struct inc *i)
 		}
 		return;
 	}
-	if (d->req)
+	if (d->req || sh_busy(d))
 		return;
-	if (rng_below(&W->rng, 1000) < c->p_request)
+	if (W->shared && rng_below(&W->rng, 1000) < c->p_shared)
+		sh_lock(i, d);
+	else if (rng_below(&W->rng, 1000) < c->p_request)
 		request(i, d);
 	else
 		lock(i, d);
@@ -927,9 +981,12 @@ drain_step(struct inc *i)
 	struct lfs_leader ld;
 	int k;
 
-	for (k = 0; k < i->ndl && !i->ghost; k++)
+	for (k = 0; k < i->ndl && !i->ghost; k++) {
 		if (i->dl[k].holder)
 			close_holder(i, &i->dl[k]);
+		if (i->dl[k].sh_holder && !i->ghost)
+			sh_close(i, &i->dl[k]);
+	}
 	if (W->phase != PH_PROBE)
 		return;
 	for (k = 0; k < W->cfg.leases && !i->ghost; k++) {
@@ -937,6 +994,7 @@ drain_step(struct inc *i)
 
 		h = health(i);
 		if (W->probe_by[k][i->m->idx] || d->held || d->req ||
+		    sh_busy(d) ||
 		    lfs_hp_refuse(to(), &h) != NULL || ensure_ref(i, d) < 0)
 			continue;
 		if (acquire_disk(i, d, &ld, "probe") == 0 && !i->ghost) {
@@ -975,10 +1033,12 @@ shutdown_ops(struct inc *i)
 			release_disk(i, d);
 		if (d->req && !i->ghost)
 			cancel_request(i, d);
+		if (!i->ghost)
+			sh_shutdown(i, d);
 	}
 	i->all_released = 1;
 	for (k = 0; k < i->ndl; k++)
-		if (i->dl[k].held)
+		if (i->dl[k].held || i->dl[k].sh_set || i->dl[k].sh_unfinished)
 			i->all_released = 0;
 }
 
@@ -1082,6 +1142,8 @@ forget_finished(struct inc *i)
 			i->dl[k].lost = 0;
 			i->dl[k].finished = 0;
 		}
+	for (k = 0; k < i->ndl; k++)
+		sh_forget_finished(&i->dl[k]);
 }
 
 /* fs rejoin: 0 when serving again under a new generation. */

@@ -21,6 +21,8 @@
  *                      table's seams
  *     --strict-probe   after healing, every host serving all along must
  *                      acquire every lease (default: someone must)
+ *     --shared         hosts also hold leases shared (core/shared.h, as
+ *                      fs/daemon/shhold.c does; tests/sim/shared.c)
  *     --late-beyond-promise
  *                      late and hung writes land up to 3 host_dead after
  *                      their submit, breaking the storage promise of
@@ -72,7 +74,7 @@ struct opts {
 	int replay, hosts_lo, hosts_hi, io, tail, until_fail, quiet;
 	uint64_t steps, time_ms;
 	uint32_t fix, undo;
-	int profile, no_names, beyond, strict_probe;
+	int profile, no_names, beyond, strict_probe, shared;
 };
 
 static struct world world;
@@ -285,6 +287,10 @@ draw_config(const struct opts *o)
 	}
 	if (o->no_names)
 		c->p_names = 0;
+	/* drawn last, and only with --shared: the other worlds stay the
+	 * seeds they were */
+	if (o->shared)
+		c->p_shared = PICK(r, 300, 500, 800);
 	if (o->profile == 1) {
 		/* experiment: joins in id order and long thread stalls, no
 		 * other fault */
@@ -343,11 +349,14 @@ print_config(FILE *f)
 	    (unsigned long long)(c->think_max_ns / MS),
 	    (unsigned long long)(c->hold_max_ns / MS), c->p_request,
 	    c->p_transfer, c->p_names);
+	if (c->p_shared)
+		fprintf(f, "  shared: %u/1000 of the tries hold shared\n",
+		    c->p_shared);
 }
 
 struct totals {
 	uint64_t seeds, failed, steps, ios, sim_ns, faults[F_NK];
-	uint64_t acquires, transfers, releases, joins;
+	uint64_t acquires, transfers, releases, joins, sh_acquires, sh_overlaps;
 };
 
 static int
@@ -373,6 +382,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	world.fix = o->fix;
 	world.undo = o->undo;
 	world.strict_probe = o->strict_probe;
+	world.shared = o->shared;
 	W = &world;
 	rng_seed(&world.rng, seed);
 	draw_config(o);
@@ -412,6 +422,8 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 		t->transfers += world.transfers;
 		t->releases += world.releases;
 		t->joins += world.joins;
+		t->sh_acquires += world.sh_acquires;
+		t->sh_overlaps += world.sh_overlaps;
 	}
 	return world.failed;
 }
@@ -492,8 +504,10 @@ replay_hint(const struct opts *o, uint64_t seed)
 
 	char flags[128] = "";
 
-	if (o->no_names || o->profile || o->beyond || o->strict_probe)
-		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%.0d'",
+	if (o->no_names || o->profile || o->beyond || o->strict_probe ||
+	    o->shared)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%.0d'",
+		    o->shared ? "--shared " : "",
 		    o->no_names ? "--no-names " : "",
 		    o->beyond ? "--late-beyond-promise " : "",
 		    o->strict_probe ? "--strict-probe " : "",
@@ -549,6 +563,10 @@ summary(const struct totals *t, double secs)
 	printf("  joins %llu, acquires %llu, releases %llu, transfers %llu\n",
 	    (unsigned long long)t->joins, (unsigned long long)t->acquires,
 	    (unsigned long long)t->releases, (unsigned long long)t->transfers);
+	if (t->sh_acquires > 0)
+		printf("  shared holds %llu (%llu beside another host's)\n",
+		    (unsigned long long)t->sh_acquires,
+		    (unsigned long long)t->sh_overlaps);
 	printf("  faults:");
 	for (k = 0; k < F_NK; k++)
 		printf(" %s %llu", fault_name[k], (unsigned long long)t->faults[k]);
@@ -560,7 +578,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: leasefs-sim [--seeds N] [--first S] [--seed S] "
 	    "[--hosts LO-HI] [--steps N] [--time MS] [--io] [--tail N] "
-	    "[--until-fail] [--quiet] [--fix LIST] [--no-names] "
+	    "[--until-fail] [--quiet] [--fix LIST] [--no-names] [--shared] "
 	    "[--late-beyond-promise]\n");
 	exit(2);
 }
@@ -585,6 +603,7 @@ main(int argc, char **argv)
 		{ "late-beyond-promise", no_argument, NULL, 'B' },
 		{ "undo", required_argument, NULL, 'U' },
 		{ "strict-probe", no_argument, NULL, 'R' },
+		{ "shared", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -615,6 +634,7 @@ main(int argc, char **argv)
 		case 'B': o.beyond = 1; break;
 		case 'U': o.undo = parse_undo(optarg); break;
 		case 'R': o.strict_probe = 1; break;
+		case 'H': o.shared = 1; break;
 		default: usage();
 		}
 	}

@@ -54,6 +54,7 @@
 #include "leases.h"
 #include "lockspace.h"
 #include "paxos.h"
+#include "shared.h"
 
 #define MS 1000000ull               /* ns */
 #define SIM_INF UINT64_MAX
@@ -119,6 +120,8 @@ struct config {
 	uint32_t p_request;          /* per mille of tries that request instead of lock */
 	uint32_t p_transfer;         /* per mille of releases that transfer */
 	uint32_t p_names;            /* per mille of loop passes that create/delete */
+	uint32_t p_shared;           /* per mille of tries that hold shared
+	                                (--shared only; shared.c) */
 	uint64_t start_spread_ns;    /* machines start in [0, this) */
 	int staggered;               /* ... in id order, evenly spread */
 	/* phases */
@@ -230,6 +233,18 @@ struct dlease {                      /* the daemon's entry of a lease */
 	int closed;                  /* the holder was killed: release ... */
 	uint64_t closed_at;          /* ... once it is gone (global ns) */
 	int probed;
+	/* the shared side (--shared; fs/daemon/shhold.c, tests/sim/shared.c) */
+	int sh_set;                  /* our mode may show on disk, set by this
+	                                generation (fs l->sh_set) */
+	int sh_holder;               /* a local holder uses it shared */
+	int sh_lost;                 /* no holder: the mode is to be cleared */
+	int sh_finished;             /* set by a finished generation: never
+	                                written again (fs l->finished) */
+	int sh_unfinished;           /* an -EINPROGRESS to undo (sh_left) */
+	struct lfs_shared_hold sh_left;
+	uint64_t sh_token;
+	int sh_closed;               /* the shared holder was killed: clear ... */
+	uint64_t sh_closed_at;       /* ... once it is gone (global ns) */
 };
 
 struct inc {                         /* one daemon incarnation */
@@ -297,11 +312,26 @@ void host_phase_ev(int phase);
 void host_teardown(void);
 void inc_coro_exit(struct inc *i);
 void sim_sleep_ns(uint64_t ns);       /* the running thread, its clock */
+struct lfs_hp_health host_health(struct inc *i);
+uint64_t host_kill_window_end(struct machine *m);
+void host_sleep_ms(struct machine *m, uint32_t ms);
+
+/* ---- shared holds (shared.c, --shared): fs/daemon/shhold.c's decisions
+ * on the real core/shared.h ---- */
+int sh_busy(const struct dlease *d);  /* no new hold of either mode here */
+void sh_lock(struct inc *i, struct dlease *d);
+void sh_close(struct inc *i, struct dlease *d);
+void sh_watch(struct inc *i, struct dlease *d);
+void sh_fence(struct inc *i, struct dlease *d);
+void sh_forget_finished(struct dlease *d);
+void sh_shutdown(struct inc *i, struct dlease *d);
 
 /* ---- the checker (check.c) ---- */
 void check_reset(void);
 void check_holder_start(struct machine *m, struct inc *i, uint32_t slot,
     const struct lfs_leader *ld, const char *how);
+void check_holder_start_mode(struct machine *m, struct inc *i, uint32_t slot,
+    const struct lfs_leader *ld, const char *how, int shared);
 void check_holder_end(struct machine *m, struct inc *i, uint32_t slot,
     uint64_t end);
 void check_machine_dead_at(struct machine *m, uint64_t t);
@@ -397,6 +427,9 @@ struct world {
 	uint32_t undo;               /* UNDO_* */
 	int strict_probe;            /* --strict-probe: every serving host must
 	                                take every lease after healing */
+	int shared;                  /* --shared: hosts hold leases shared too */
+	uint64_t sh_acquires, sh_overlaps; /* shared holds granted; grants
+	                                beside another host's shared hold */
 	struct coro *coros;          /* every coroutine still running */
 	struct coro *dead_coros;     /* finished, freed at the seed's end */
 };

@@ -257,6 +257,78 @@ START_TEST(test_mode_during_ballot)
 }
 END_TEST
 
+/*
+ * A lease this host owns exclusively while another host holds it shared:
+ * what a shared acquire of ours has on its way (the transit hold, which
+ * ignores shared holders), or an aborted ballot of ours that another host
+ * carried to its end (paxos.h 2a) while a shared hold stood.  An exclusive
+ * acquire must not take that for "already ours" (-EALREADY, success to
+ * every caller): it lets the lease go, as a winner under a shared holder
+ * does, and says -EBUSY; shared acquires elsewhere go on.
+ */
+START_TEST(test_already_ours_under_shared)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *c = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_shared_hold sb, sc;
+	struct lfs_leader ex, ld;
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(sh_acquire(b, ref, &sb), 0);
+	ck_assert_int_eq(lfs_paxos_acquire_transit(&a->ls, &a->io, ref, "vm1",
+	    &ex), 0);
+	ck_assert_uint_eq(read_leader(c, ref).owner_id, a->id);
+	ck_assert_uint_eq(sh_mask(c, ref), 1u << 2);
+	ck_assert_int_eq(acquire(a, ref, &ld), -EBUSY);
+	ld = read_leader(c, ref);
+	ck_assert_uint_eq(ld.owner_id, 0); /* let go */
+	ck_assert_uint_gt(ld.lver, ex.lver);
+	ck_assert_int_eq(sh_acquire(c, ref, &sc), 0);
+	ck_assert_uint_eq(sh_mask(a, ref), 1u << 2 | 1u << 3);
+	world_fini(&w);
+}
+END_TEST
+
+/*
+ * lfs_shared_finish() with an exclusive hold left over (ex_held) that is
+ * no longer ours: the failed release had landed and the lease moved on
+ * (-EPERM from the release), or the lease was deleted since (-ENOENT).
+ * Nothing of it is left to release: finishing is done (0), or the caller
+ * (the daemon's watcher) would retry for good and the lease stay busy on
+ * this host.
+ */
+START_TEST(test_finish_exclusive_gone)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *c = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_shared_hold h = { 0 }, sb;
+	struct lfs_leader ex;
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(acquire(a, ref, &ex), 0);
+	h.ex = ex;
+	h.ex_held = 1;
+	/* the release that "failed" had landed; then b took it and let go */
+	ck_assert_int_eq(release(a, ref, &ex), 0);
+	ck_assert_int_eq(sh_acquire(b, ref, &sb), 0);
+	ck_assert_int_eq(lfs_shared_finish(&a->ls, &a->io, ref, &h, 1), 0);
+	ck_assert_int_eq(h.ex_held, 0);
+	ck_assert_int_eq(lfs_shared_finish(&a->ls, &a->io, ref, &h, 1), 0);
+	ck_assert_uint_eq(sh_mask(c, ref), 1u << 2); /* b's, untouched */
+	/* deleted meanwhile */
+	renew_all(&w);
+	ck_assert_int_eq(sh_release(b, ref), 0);
+	h.ex = ex;
+	h.ex_held = 1;
+	ck_assert_int_eq(lfs_leases_delete(&c->ls, &c->io, "vm1"), 0);
+	ck_assert_int_eq(lfs_shared_finish(&a->ls, &a->io, ref, &h, 0), 0);
+	ck_assert_int_eq(h.ex_held, 0);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- 3. interleavings ------------------------------------------------------ */
 
 /*
@@ -808,6 +880,8 @@ shared_suite(void)
 	tcase_add_test(tc, test_shared_many);
 	tcase_add_test(tc, test_exclusive_then_downgrade);
 	tcase_add_test(tc, test_mode_during_ballot);
+	tcase_add_test(tc, test_already_ours_under_shared);
+	tcase_add_test(tc, test_finish_exclusive_gone);
 	tc = lt_tcase(s, "interleavings");
 	/* cut points 0 .. 15 (past every I/O of either acquire), both ways */
 	tcase_add_loop_test(tc, test_interleaved_modes, 0, 32);
