@@ -284,6 +284,12 @@ struct lfs_dlease {
 	int pidfd;
 	uint64_t pid_token;      /* its watch (pidwatch.h) */
 	int pid_fenced;
+	/* On d->active while this host may have work for it (watcher.c): from
+	 * the first open of one of its files (nfh counts them) until the
+	 * watcher finds it idle.  table_lock. */
+	int nfh;
+	int active;
+	struct lfs_dlease *active_next;
 	struct lfs_dlease *next; /* d->leases; immutable once published */
 	struct lfs_dlease *hash_next; /* d->by_name bucket */
 	int hashed;              /* on d->by_name under `name` */
@@ -337,6 +343,9 @@ struct lfs_daemon {
 	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
 	struct lfs_dlease **by_name; /* [LFS_NAME_BUCKETS], by name */
 	struct lfs_dlease *leases;   /* every entry, newest first */
+	struct lfs_dlease *active;   /* those the watcher looks at (l->active):
+	                                its passes cost O(these), not O(all) */
+	uint32_t n_active;           /* their number (.status leases_watched) */
 	struct lfs_fh *fhs;          /* every file handle (lfs_fh_new) */
 	int watch_kick;              /* the watcher should run a pass now */
 	uint64_t wake_gap_ms;        /* the watcher's: next fallback turn
@@ -590,6 +599,13 @@ void *lfs_watcher_main(void *arg);
 /* Ask the watcher for a pass now (takes table_lock). */
 void lfs_watch_kick(struct lfs_daemon *d);
 void lfs_watch_kick_locked(struct lfs_daemon *d);
+/* Put l on the watcher's list (d->active), where it stays until idle:
+ * every open of a lease's file does, which is where all local work on a
+ * lease begins (lfs_fh_new). */
+void lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+/* Take the leases with nothing left to do here off d->active (each pass
+ * does; so does the last close of a lease's files). */
+void lfs_watch_prune_locked(struct lfs_daemon *d);
 /* After a mkdir or rmdir: wake the watcher (no pass over the leases) if
  * the table lease is kept now and was not before (kept_before). */
 void lfs_watch_linger(struct lfs_daemon *d, int kept_before);

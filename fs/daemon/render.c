@@ -327,11 +327,13 @@ render_status(struct lfs_daemon *d, FILE *f)
 	static const char *const renewal[] = { "ok", "failing", "lost" };
 	const struct lfs_timeouts *to = &d->ls.to;
 	struct lfs_io_stats ops, ren;
+	uint32_t watched;
 	char uuid[37];
 
 	lfs_table_lock(d);
 	ops = d->ops_stats;
 	ren = d->renew_stats;
+	watched = d->n_active;
 	lfs_table_unlock(d);
 	uuid_unparse_lower(d->ls.header.uuid, uuid);
 	fprintf(f, "version: %s\n", LEASEFS_VERSION);
@@ -348,6 +350,7 @@ render_status(struct lfs_daemon *d, FILE *f)
 	    to->renewal_fail_ms, to->host_dead_ms);
 	fprintf(f, "leases_held: %u\n", lfs_hold_count(d, 0));
 	fprintf(f, "leases_held_shared: %u\n", lfs_hold_count(d, 1));
+	fprintf(f, "leases_watched: %u\n", watched);
 	render_io(f, "ops", &ops);
 	render_io(f, "renew", &ren);
 	fprintf(f, "io_timeouts: %" PRIu64 "\n", ops.timeouts + ren.timeouts);

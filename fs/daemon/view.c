@@ -187,6 +187,10 @@ lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
 	fh->kind = kind;
 	fh->lease = l;
 	lfs_table_lock(d);
+	if (l != NULL) {
+		l->nfh++;
+		lfs_watch_activate_locked(d, l);
+	}
 	fh->all_next = d->fhs;
 	if (d->fhs != NULL)
 		d->fhs->all_prev = fh;
@@ -201,6 +205,8 @@ lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
 	if (fh == NULL)
 		return;
 	lfs_table_lock(d);
+	if (fh->lease != NULL && --fh->lease->nfh == 0)
+		lfs_watch_prune_locked(d);
 	if (fh->all_prev != NULL)
 		fh->all_prev->all_next = fh->all_next;
 	else

@@ -20,6 +20,12 @@
  * its callback is being installed (`registering`) or while an acquire for
  * it is under way (`busy`).
  *
+ * The watcher looks only at d->active, the leases this host has local
+ * work for (lfs_watch_activate_locked: the open of any of a lease's files,
+ * where every local use begins; pruned when idle_locked says nothing is
+ * left), so a pass costs O(leases in use here), not O(leases known): a
+ * host that listed 100,000 leases and holds 3 walks 3.
+ *
  * The thread sleeps on watch_cond while nothing is pending.  Work and its
  * period:
  *   wake     every LFS_WAKE_SCAN_MS (or wake_ms=) while a lock open waits or a request
@@ -464,7 +470,7 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 		if (h->slot[i] <= d->ls.layout.lease_capacity &&
 		    d->slots[h->slot[i]] != NULL)
 			d->slots[h->slot[i]]->wake = 1;
-	for (l = d->leases; l != NULL; l = l->next) {
+	for (l = d->active; l != NULL; l = l->active_next) {
 		if (!waited_locked(l)) {
 			l->fallback_ms = 0;
 			l->wait_local = 0;
@@ -524,6 +530,75 @@ lfs_watch_kick_locked(struct lfs_daemon *d)
 }
 
 void
+lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(d);
+	if (l->active)
+		return;
+	l->active = 1;
+	l->active_next = d->active;
+	d->active = l;
+	d->n_active++;
+}
+
+/* Nothing here for the watcher to do about l, and nothing can start
+ * without a new open of one of its files (which activates it again): no
+ * file open, not held or set shared or requested here, no process, no
+ * waiter or poller, nothing left to settle.  table_lock held. */
+static int
+idle_locked(const struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	return l->nfh == 0 && !lfs_held(l) && l->req_how == LFS_HOW_NONE &&
+	    l->waiters == NULL && l->pollers == NULL && !l->sh_set &&
+	    !l->sh_lost && !l->sh_unfinished && !l->unsettled &&
+	    l->pid == 0 && !l->pid_fenced && l->handover_to == 0 &&
+	    !lfs_hold_release_due_locked(l);
+}
+
+void
+lfs_watch_prune_locked(struct lfs_daemon *d)
+{
+	struct lfs_dlease **pp, *l;
+
+	LFS_TABLE_HELD(d);
+	for (pp = &d->active; (l = *pp) != NULL;) {
+		if (!idle_locked(l)) {
+			pp = &l->active_next;
+			continue;
+		}
+		*pp = l->active_next;
+		d->n_active--;
+		l->active = 0;
+		l->active_next = NULL;
+		l->wake = 0;
+		l->wait_local = 0;
+		l->fallback_ms = 0;
+	}
+}
+
+/* The active leases, in an array the watcher's pass walks without
+ * table_lock (entries are never freed while the daemon runs: daemon.h).
+ * NULL with *n 0 when there are none or memory is short (the next pass
+ * tries again). */
+static struct lfs_dlease **
+active_snapshot(struct lfs_daemon *d, size_t *n)
+{
+	struct lfs_dlease *l, **v;
+	size_t cnt = 0, i = 0;
+
+	lfs_table_lock(d);
+	for (l = d->active; l != NULL; l = l->active_next)
+		cnt++;
+	v = cnt > 0 ? malloc(cnt * sizeof(*v)) : NULL;
+	for (l = d->active; v != NULL && l != NULL; l = l->active_next)
+		v[i++] = l;
+	lfs_table_unlock(d);
+	*n = v != NULL ? cnt : 0;
+	return v;
+}
+
+void
 lfs_watch_kick(struct lfs_daemon *d)
 {
 	lfs_table_lock(d);
@@ -551,7 +626,8 @@ work_locked(struct lfs_daemon *d)
 	struct lfs_fh *fh;
 
 	LFS_TABLE_HELD(d);
-	for (l = d->leases; l != NULL; l = l->next) {
+	lfs_watch_prune_locked(d);
+	for (l = d->active; l != NULL; l = l->active_next) {
 		for (w = l->waiters; w != NULL; w = w->next) {
 			if (w->registering || w->busy)
 				continue;
@@ -575,14 +651,13 @@ work_locked(struct lfs_daemon *d)
 static void
 watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 {
-	struct lfs_dlease *l;
+	struct lfs_dlease *l, **v;
 	int lost, requested, unsettled, armed, fast;
+	size_t n, i;
 
-	lfs_table_lock(d);
-	l = d->leases;
-	lfs_table_unlock(d);
-	/* next pointers never change once published (daemon.h) */
-	for (; l != NULL && !atomic_load(&d->watcher_stop); l = l->next) {
+	v = active_snapshot(d, &n);
+	for (i = 0; i < n && !atomic_load(&d->watcher_stop); i++) {
+		l = v[i];
 		watch_interrupts(d, l);
 		if (due & DUE_WAKE)
 			watch_waiter(d, l);
@@ -617,6 +692,7 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 		} else if (due & DUE_POLL)
 			watch_pollers(d, l);
 	}
+	free(v);
 }
 
 static void
