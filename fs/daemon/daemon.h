@@ -8,9 +8,11 @@
  *                 tear-down (owns the order of everything below)
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
  *                 rejoining under a new generation, the clean shutdown
- *   holders.c     the lease table and every lease operation this host does
- *                 (acquire, release, request, arrival, loss); holders.h
- *                 has its building blocks
+ *   table.c       the table of leases known here, and the name-table
+ *                 operations behind lookup, readdir, mkdir and rmdir
+ *   holders.c     every lease operation this host does (acquire, release,
+ *                 request, arrival, loss) and the one writer of a lease's
+ *                 hold state; holders.h has its building blocks
  *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
  *                 (core/shared.h), on holders.c's building blocks
  *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
@@ -18,8 +20,10 @@
  *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
  *                 replies, interrupts), pending requests, poll handles
- *   render.c      the text of owner, state, .hosts, .status
- *   view.c        the FUSE low-level operations (the tree)
+ *   snap.c        the disk reads behind owner and state (struct lfs_snap)
+ *   render.c      the text of owner, state, .hosts, .status, from snaps
+ *   view.c        the FUSE low-level operations (the tree); no disk I/O
+ *                 of its own: it calls table.c, holders.c, snap.c
  *   guard.c       the guard process (guard.h)
  *
  * This host's generation (daemon.c):
@@ -494,6 +498,7 @@ void lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to);
  * transitions (see lfs_hold_set_locked); else nothing. */
 void lfs_dlease_check(const struct lfs_dlease *l);
 
+/* ---- table.c ---- */
 int lfs_table_init(struct lfs_daemon *d);
 void lfs_table_free(struct lfs_daemon *d);
 /* The entry of slot, or NULL; takes table_lock. */
@@ -508,6 +513,17 @@ struct lfs_dlease *lfs_table_add(struct lfs_daemon *d,
 /* Record a fresh name-table read (readdir). */
 void lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
     uint32_t n);
+/* readdir of the root: the name table read, recorded, and returned in *e
+ * (malloc'd) with *n entries.  0 or -errno as FUSE answers. */
+int lfs_table_list(struct lfs_daemon *d, struct lfs_lease_entry **e,
+    uint32_t *n);
+/* mkdir: create name on disk and enter it; *e is its entry.  0 or -errno
+ * as FUSE answers (EEXIST, EBUSY, ENOSPC, EIO, ...), logged. */
+int lfs_table_create(struct lfs_daemon *d, const char *name,
+    struct lfs_lease_entry *e);
+/* rmdir: delete name on disk unless this host uses it (EBUSY).  0 or
+ * -errno as FUSE answers, logged. */
+int lfs_table_delete(struct lfs_daemon *d, const char *name);
 /* Map a core error to what a FUSE caller gets (FUSE_SPEC "Errors"),
  * logging the real reason when it becomes EIO.  r <= 0. */
 int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
@@ -625,14 +641,24 @@ void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
 /* Forget fh's poll handle (release); call with table_lock held. */
 void lfs_poll_unregister_locked(struct lfs_fh *fh);
 
-/* ---- render.c ---- */
-/* Read the leader (and for state the request) of l into *s; takes ops_lock. */
+/* ---- snap.c ---- */
+/* Read the leader (and for state the request) of l into *s; takes
+ * ops_lock.  s->err: 0 or the -errno the read failed with. */
 void lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
     struct lfs_snap *s);
+/* lfs_snap_read, and with list the shared holders, all of them (s->sh_n;
+ * malloc'd, the caller frees; NULL on an error). */
+void lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l,
+    int with_request, struct lfs_snap *s, struct lfs_shared_holder **list);
 /* Whether a file of kind (OWNER or STATE) made from a would read the same
  * as one made from b. */
 int lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b,
     int kind);
+/* Bring the view of the host area up to date for .hosts (a full read:
+ * renewals read only the window of known hosts); failures leave it. */
+void lfs_snap_hosts(struct lfs_daemon *d);
+
+/* ---- render.c ---- */
 /* (Re)compute fh's text.  0, -ENOENT (lease gone), -EIO, -ENOMEM. */
 int lfs_render(struct lfs_daemon *d, struct lfs_fh *fh);
 /* Text of a lock/incoming file for state st (static string); "shared

@@ -258,12 +258,8 @@ relist(struct lfs_daemon *d, struct lfs_fh *fh)
 	uint32_t n;
 	int r;
 
-	lfs_ops_lock(d);
-	r = lfs_leases_list(&d->ls, &d->ops_io, &e, &n);
-	lfs_ops_unlock(d);
-	if (r < 0)
-		return lfs_errno_map(d, r, "/", "read the name table");
-	lfs_table_update(d, e, n);
+	if ((r = lfs_table_list(d, &e, &n)) < 0)
+		return r;
 	free(fh->ents);
 	fh->ents = e;
 	fh->n_ents = n;
@@ -341,8 +337,7 @@ view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct lfs_daemon *d = daemon_of(req);
 	struct lfs_lease_entry e;
-	struct lfs_dlease *l;
-	int r, kept;
+	int r;
 
 	(void)mode;
 	if (parent != LFS_INO_ROOT)
@@ -352,24 +347,8 @@ view_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		    "name", name);
 		return (void)fuse_reply_err(req, EINVAL);
 	}
-	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0 ||
-	    (r = lfs_ops_lock_serving(d, "mkdir")) < 0)
+	if ((r = lfs_table_create(d, name, &e)) < 0)
 		return (void)fuse_reply_err(req, -r);
-	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
-	r = lfs_leases_create(&d->ls, &d->ops_io, name, &e);
-	lfs_ops_unlock(d);
-	lfs_watch_linger(d, kept);
-	if (r == -EAGAIN)
-		r = -EBUSY;
-	if (r < 0) {
-		r = lfs_errno_map(d, r, name, "create");
-		if (r != -EIO)  /* EIO: lfs_errno_map logged it */
-			lfs_log(&d->log, r == -EEXIST ? LOG_INFO : LOG_WARNING,
-			    "%s: mkdir: %s", name, strerror(-r));
-		return (void)fuse_reply_err(req, -r);
-	}
-	if ((l = lfs_table_add(d, &e)) == NULL)
-		return (void)fuse_reply_err(req, ENOMEM);
 	reply_entry(req, d, LFS_INO(e.ref.slot, LFS_K_DIR), LFS_K_DIR,
 	    e.ref.incarnation);
 }
@@ -378,40 +357,10 @@ static void
 view_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct lfs_daemon *d = daemon_of(req);
-	struct lfs_dlease *l;
-	int r, busy, kept;
 
 	if (parent != LFS_INO_ROOT)
 		return (void)fuse_reply_err(req, EPERM);
-	if ((r = lfs_daemon_refuse(d, "rmdir")) < 0 ||
-	    (r = lfs_table_lookup(d, name, &l)) < 0)
-		return (void)fuse_reply_err(req, -r);
-	lfs_table_lock(d);
-	busy = lfs_held(l) || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
-	    l->sh_set || l->sh_unfinished;
-	lfs_table_unlock(d);
-	if (busy) {
-		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
-		    name);
-		return (void)fuse_reply_err(req, EBUSY);
-	}
-	if ((r = lfs_ops_lock_serving(d, "rmdir")) < 0)
-		return (void)fuse_reply_err(req, -r);
-	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
-	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
-	lfs_ops_unlock(d);
-	lfs_watch_linger(d, kept);
-	if (r < 0) {
-		r = lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, name, "delete");
-		if (r != -EIO)  /* EIO: lfs_errno_map logged it */
-			lfs_log(&d->log, r == -EBUSY ? LOG_INFO : LOG_WARNING,
-			    "%s: rmdir: %s", name, strerror(-r));
-		return (void)fuse_reply_err(req, -r);
-	}
-	lfs_table_lock(d);
-	l->deleted = 1;
-	lfs_table_unlock(d);
-	fuse_reply_err(req, 0);
+	fuse_reply_err(req, -lfs_table_delete(d, name));
 }
 
 /* ---- 4. files ---- */

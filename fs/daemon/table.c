@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * table.c - this host's table of the leases it knows, and the name-table
+ * operations behind the tree: lookup, readdir, mkdir, rmdir.
+ *
+ * An entry (struct lfs_dlease, daemon.h) is made on the first lookup of a
+ * name and lives as long as the daemon (the watcher and the FUSE view keep
+ * pointers to it); a deleted lease's entry stays, marked deleted, until a
+ * later create reuses its slot.  The view (view.c) calls these and does no
+ * disk I/O of its own: every lease operation, these included, takes
+ * ops_lock around its I/O (daemon.h) and table_lock around the change.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "holders.h"
+
+int
+lfs_table_init(struct lfs_daemon *d)
+{
+	d->slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
+	    sizeof(*d->slots));
+	d->by_name = calloc(LFS_NAME_BUCKETS, sizeof(*d->by_name));
+	if (d->slots == NULL || d->by_name == NULL) {
+		lfs_table_free(d);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+lfs_table_free(struct lfs_daemon *d)
+{
+	struct lfs_dlease *l, *next;
+	struct lfs_waiter *w, *wn;
+
+	for (l = d->leases; l != NULL; l = next) {
+		next = l->next;
+		/* their file handles are freed by lfs_fh_free_all() */
+		for (w = l->waiters; w != NULL; w = wn) {
+			wn = w->next;
+			free(w);
+		}
+		if (l->pid != 0)
+			close(l->pidfd); /* its watch ended with pidwatch */
+		free(l);
+	}
+	d->leases = NULL;
+	free(d->slots);
+	d->slots = NULL;
+	free(d->by_name);
+	d->by_name = NULL;
+}
+
+/* FNV-1a: short names, no adversary (names come from our own disk). */
+static uint32_t
+name_bucket(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h % LFS_NAME_BUCKETS;
+}
+
+static void
+hash_unlink_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_dlease **pp;
+
+	LFS_TABLE_HELD(d);
+	for (pp = &d->by_name[name_bucket(l->name)]; *pp != NULL;
+	    pp = &(*pp)->hash_next)
+		if (*pp == l) {
+			*pp = l->hash_next;
+			break;
+		}
+	l->hashed = 0;
+}
+
+/* The entry named name (deleted or not), or NULL.  table_lock held. */
+static struct lfs_dlease *
+hash_find_locked(struct lfs_daemon *d, const char *name)
+{
+	struct lfs_dlease *l;
+
+	LFS_TABLE_HELD(d);
+	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->hash_next)
+		if (strcmp(l->name, name) == 0)
+			return l;
+	return NULL;
+}
+
+struct lfs_dlease *
+lfs_table_slot(struct lfs_daemon *d, uint32_t slot)
+{
+	struct lfs_dlease *l = NULL;
+
+	lfs_table_lock(d);
+	if (slot >= 1 && slot <= d->ls.layout.lease_capacity)
+		l = d->slots[slot];
+	lfs_table_unlock(d);
+	return l;
+}
+
+/* Enter or refresh the entry of e.  Called with table_lock held. */
+static struct lfs_dlease *
+table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
+{
+	uint32_t slot = e->ref.slot;
+	struct lfs_dlease *l;
+
+	LFS_TABLE_HELD(d);
+	if (slot == 0 || slot > d->ls.layout.lease_capacity)
+		return NULL;
+	l = d->slots[slot];
+	if (l == NULL) {
+		l = calloc(1, sizeof(*l));
+		if (l == NULL)
+			return NULL;
+		l->d = d;
+		l->next = d->leases;
+		d->leases = l;
+		d->slots[slot] = l;
+	}
+	if (!l->hashed || strcmp(l->name, e->name) != 0) {
+		if (l->hashed)
+			hash_unlink_locked(d, l);
+		memcpy(l->name, e->name, sizeof(l->name));
+		l->hash_next = d->by_name[name_bucket(l->name)];
+		d->by_name[name_bucket(l->name)] = l;
+		l->hashed = 1;
+	}
+	l->ref = e->ref;
+	l->deleted = 0;
+	return l;
+}
+
+struct lfs_dlease *
+lfs_table_add(struct lfs_daemon *d, const struct lfs_lease_entry *e)
+{
+	struct lfs_dlease *l;
+
+	lfs_table_lock(d);
+	l = table_put_locked(d, e);
+	lfs_table_unlock(d);
+	return l;
+}
+
+/*
+ * A name we know is confirmed by its leader alone (one sector: the leader
+ * carries the lease name and incarnation) instead of a read of the whole
+ * name table, which is 64 bytes per lease of capacity.  0 with *out when
+ * confirmed, 1 when the name table must be read, or an I/O error.
+ */
+static int
+lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
+{
+	struct lfs_lease_ref ref;
+	struct lfs_leader ld;
+	struct lfs_dlease *l;
+	int r;
+
+	lfs_table_lock(d);
+	l = hash_find_locked(d, name);
+	if (l != NULL)
+		ref = l->ref;
+	lfs_table_unlock(d);
+	if (l == NULL)
+		return 1;
+	lfs_ops_lock(d);
+	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
+	lfs_ops_unlock(d);
+	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
+		/* deleted, or the slot was reused: forget this name here */
+		lfs_table_lock(d);
+		if (l->hashed && strcmp(l->name, name) == 0)
+			hash_unlink_locked(d, l);
+		l->deleted = 1;
+		lfs_table_unlock(d);
+		return 1;
+	}
+	if (r < 0)
+		return lfs_errno_map(d, r, name, "lookup");
+	lfs_table_lock(d);
+	l->deleted = 0;
+	lfs_table_unlock(d);
+	*out = l;
+	return 0;
+}
+
+int
+lfs_table_lookup(struct lfs_daemon *d, const char *name,
+    struct lfs_dlease **out)
+{
+	struct lfs_lease_entry e;
+	struct lfs_dlease *l;
+	int r;
+
+	if ((r = lookup_known(d, name, out)) <= 0)
+		return r;
+	lfs_ops_lock(d);
+	r = lfs_leases_lookup(&d->ls, &d->ops_io, name, &e);
+	lfs_ops_unlock(d);
+	if (r < 0)
+		return lfs_errno_map(d, r, name, "lookup");
+	lfs_table_lock(d);
+	l = table_put_locked(d, &e);
+	lfs_table_unlock(d);
+	if (l == NULL)
+		return -ENOMEM;
+	*out = l;
+	return 0;
+}
+
+void
+lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
+    uint32_t n)
+{
+	unsigned char *seen;
+	struct lfs_dlease *l;
+	uint32_t i;
+
+	seen = calloc((size_t)d->ls.layout.lease_capacity + 1, 1);
+	lfs_table_lock(d);
+	for (i = 0; i < n; i++) {
+		if (table_put_locked(d, &e[i]) != NULL && seen != NULL)
+			seen[e[i].ref.slot] = 1;
+	}
+	/* Entries no longer in the table were deleted by some host. */
+	for (l = d->leases; l != NULL && seen != NULL; l = l->next)
+		if (!seen[l->ref.slot])
+			l->deleted = 1;
+	lfs_table_unlock(d);
+	free(seen);
+}
+
+/* ---- the name table: readdir, mkdir, rmdir ---- */
+
+int
+lfs_table_list(struct lfs_daemon *d, struct lfs_lease_entry **e, uint32_t *n)
+{
+	int r;
+
+	lfs_ops_lock(d);
+	r = lfs_leases_list(&d->ls, &d->ops_io, e, n);
+	lfs_ops_unlock(d);
+	if (r < 0)
+		return lfs_errno_map(d, r, "/", "read the name table");
+	lfs_table_update(d, *e, *n);
+	return 0;
+}
+
+int
+lfs_table_create(struct lfs_daemon *d, const char *name,
+    struct lfs_lease_entry *e)
+{
+	int r, kept;
+
+	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0 ||
+	    (r = lfs_ops_lock_serving(d, "mkdir")) < 0)
+		return r;
+	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
+	r = lfs_leases_create(&d->ls, &d->ops_io, name, e);
+	lfs_ops_unlock(d);
+	lfs_watch_linger(d, kept);
+	if (r == -EAGAIN)
+		r = -EBUSY;
+	if (r < 0) {
+		r = lfs_errno_map(d, r, name, "create");
+		if (r != -EIO)  /* EIO: lfs_errno_map logged it */
+			lfs_log(&d->log, r == -EEXIST ? LOG_INFO : LOG_WARNING,
+			    "%s: mkdir: %s", name, strerror(-r));
+		return r;
+	}
+	if (lfs_table_add(d, e) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+lfs_table_delete(struct lfs_daemon *d, const char *name)
+{
+	struct lfs_dlease *l;
+	int r, busy, kept;
+
+	if ((r = lfs_daemon_refuse(d, "rmdir")) < 0 ||
+	    (r = lfs_table_lookup(d, name, &l)) < 0)
+		return r;
+	lfs_table_lock(d);
+	busy = lfs_held(l) || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
+	    l->sh_set || l->sh_unfinished;
+	lfs_table_unlock(d);
+	if (busy) {
+		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
+		    name);
+		return -EBUSY;
+	}
+	if ((r = lfs_ops_lock_serving(d, "rmdir")) < 0)
+		return r;
+	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
+	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
+	lfs_ops_unlock(d);
+	lfs_watch_linger(d, kept);
+	if (r < 0) {
+		r = lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, name, "delete");
+		if (r != -EIO)  /* EIO: lfs_errno_map logged it */
+			lfs_log(&d->log, r == -EBUSY ? LOG_INFO : LOG_WARNING,
+			    "%s: rmdir: %s", name, strerror(-r));
+		return r;
+	}
+	lfs_table_lock(d);
+	l->deleted = 1;
+	lfs_table_unlock(d);
+	return 0;
+}
