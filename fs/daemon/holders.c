@@ -198,7 +198,8 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	pthread_mutex_unlock(&d->table_lock);
 	if (l == NULL)
 		return 1;
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
 	lfs_ops_unlock(d);
 	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
@@ -229,7 +230,8 @@ lfs_table_lookup(struct lfs_daemon *d, const char *name,
 
 	if ((r = lookup_known(d, name, out)) <= 0)
 		return r;
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	r = lfs_leases_lookup(&d->ls, &d->ops_io, name, &e);
 	lfs_ops_unlock(d);
 	if (r < 0)
@@ -368,7 +370,8 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_leader ld;
 	int r = 0, idle;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: still unsettled, the watcher tries again */
 	pthread_mutex_lock(&d->table_lock);
 	idle = l->unsettled && !l->held && !l->deleted && l->waiters == NULL &&
 	    l->req_how == LFS_HOW_NONE;
@@ -628,9 +631,14 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 {
 	struct lfs_dlease *l = fh->lease;
 	struct lfs_leader held;
-	int release = 0, cancel = 0, clear;
+	int release = 0, cancel = 0, clear, locked;
 
-	lfs_ops_lock(d);
+	/* The file is closed whatever the storage does: with ops_lock stuck
+	 * the table still learns it (a released hold becomes lost, which the
+	 * watcher releases once I/O works again; a shared mode is left lost
+	 * the same way), only the disk writes are left out.  A request left
+	 * on disk is as after a failed withdrawal (lfs_hold_cancel_request). */
+	locked = lfs_ops_lock(d) == 0;
 	pthread_mutex_lock(&d->table_lock);
 	lfs_poll_unregister_locked(fh);
 	if (fh->fenced) {
@@ -651,6 +659,14 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	}
 	clear = lfs_sh_close_file_locked(l, fh);
 	pthread_mutex_unlock(&d->table_lock);
+	if (!locked) {
+		if (release || clear || cancel)
+			lfs_log(&d->log, LOG_ERR, "%s: closed while the storage is "
+			    "stuck: %s left on disk for now", l->name, cancel ?
+			    "our request is" : "the hold is");
+		lfs_watch_kick(d);
+		return;
+	}
 	if (release)
 		lfs_hold_release_disk(d, l, &held);
 	if (clear)
@@ -755,7 +771,8 @@ lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
 	struct lfs_leader ld;
 	int r;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: the next pass looks again */
 	pthread_mutex_lock(&d->table_lock);
 	r = l->req_how != LFS_HOW_NONE && !l->held;
 	pthread_mutex_unlock(&d->table_lock);
@@ -796,7 +813,8 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	 * taking the lease over right now. */
 	if (!lfs_hp_may_release_lost(&d->ls.to, &h))
 		return;
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: still lost, the watcher tries again */
 	pthread_mutex_lock(&d->table_lock);
 	todo = l->held && l->lost && !l->finished;
 	held = l->leader;
@@ -969,7 +987,20 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	struct lfs_leader held;
 	int was_ctl, release, cancel, keep = 0, r = 0;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0) {
+		/* stuck: whatever is ours on disk stays so; the guard fences
+		 * on (the caller abandons it) and other hosts take it over at
+		 * host_dead */
+		pthread_mutex_lock(&d->table_lock);
+		r = l->held || l->sh_set || l->req_how != LFS_HOW_NONE ?
+		    -EIO : 0;
+		pthread_mutex_unlock(&d->table_lock);
+		if (r < 0)
+			lfs_log(&d->log, LOG_CRIT, "%s: storage stuck; left owned "
+			    "on disk (other hosts may take it at host_dead)",
+			    l->name);
+		return r;
+	}
 	pthread_mutex_lock(&d->table_lock);
 	was_ctl = l->held && !l->lost && l->how == LFS_HOW_CTL;
 	/* a holder file still open after the kill, an unproven ctl user, a

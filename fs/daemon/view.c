@@ -252,7 +252,8 @@ relist(struct lfs_daemon *d, struct lfs_fh *fh)
 	uint32_t n;
 	int r;
 
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	r = lfs_leases_list(&d->ls, &d->ops_io, &e, &n);
 	lfs_ops_unlock(d);
 	if (r < 0)
