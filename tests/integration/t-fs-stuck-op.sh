@@ -63,7 +63,13 @@ for n in $(seq 60); do
 	done
 	[ -n "$stuck" ] && break
 done
-[ -n "$stuck" ] || fail "no lease operation stuck in io_submit after 60 reads"
+if [ -z "$stuck" ]; then
+	# the unfixed daemon: a rejoin (lfs-renew) stuck with ops_lock held,
+	# every read behind it waits for good and nothing says why
+	left=0
+	for f in "$WORK"/victim*.log; do [ -s "$f" ] || left=$((left + 1)); done
+	fail "no stuck call seen or logged after 60 reads; $left read(s) of owner never answered"
+fi
 [ "$stuck" = logged ] || t_log "thread $stuck ($(cat /proc/"$PID_1"/task/"$stuck"/comm)) stuck in io_submit: $(cat /proc/"$PID_1"/task/"$stuck"/wchan)"
 t_log "stuck after $n reads: $(grep -o 'an I/O call has been.*' "$WORK/host1.log" | head -n 1)"
 
