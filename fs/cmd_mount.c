@@ -749,6 +749,9 @@ exit_stuck(struct lfs_daemon *d)
 	    "unlocked, once the storage completes or fails that I/O",
 	    d->opts.state_dir);
 	pid_file(d, 0);
+	/* a shutdown that stuck itself got no further than its I/O: the
+	 * guard fences at once (a no-op when it was stopped or abandoned) */
+	lfs_guard_abandon(&d->guard);
 	if (d->se != NULL)
 		fuse_session_unmount(d->se);
 	lfs_notify("STATUS=stopped with I/O stuck in the kernel");
@@ -800,9 +803,7 @@ serve(struct lfs_daemon *d, int *status_fd)
 	atomic_store(&d->loop_done, true);
 	if (r < 0)
 		lfs_log(&d->log, LOG_ERR, "FUSE loop: %s", strerror(-r));
-	lfs_daemon_shutdown(d);         /* unmounted from outside: not done yet */
-	if (lfs_daemon_io_stuck(d))
-		exit_stuck(d);
+	lfs_daemon_stop(d);             /* unmounted from outside: not done yet */
 	lfs_daemon_join_threads(d);
 	if (!io_settled(d))
 		exit_stuck(d);

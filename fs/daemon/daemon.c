@@ -31,6 +31,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "hostpolicy.h"
@@ -42,6 +43,16 @@
 /* Interval of SIGUSR1 sent to the main thread until the loop returns, in
  * ms: the first one may land before the loop starts waiting. */
 #define END_LOOP_KICK_MS 50u
+/*
+ * How long past its watch's bound (iowatch.h) a stuck I/O call must be
+ * before shutdown stops waiting for a thread, in ms: the threads that only
+ * wait for the stuck one's lock give up within a wait slice (100 ms) of
+ * the bound and then end at once; one still running after this is the
+ * thread in the stuck call itself.
+ */
+#define STUCK_JOIN_GRACE_MS 1000u
+/* How often a bounded join looks whether the thread ended, in ms. */
+#define JOIN_POLL_MS 10u
 
 /* ---- 1. logging and helpers ---- */
 
@@ -667,6 +678,71 @@ stop_refused(struct lfs_daemon *d)
 	return 1;
 }
 
+/*
+ * The shutdown runs on a thread of its own ("lfs-stop") while the caller
+ * watches it: should the shutdown itself stick in an I/O call (its own
+ * release write on a device that just hung), nothing else would ever end
+ * the process.  It is judged stuck as join_bounded judges a thread, by the
+ * watches, but only for a call made by the shutdown thread itself; then
+ * the process ends through exit_stuck, which abandons the guard (it
+ * fences at once, as for a daemon that died).
+ */
+struct stopper {
+	struct lfs_daemon *d;
+	atomic_bool done;
+	_Atomic pid_t tid;
+};
+
+static void *
+stopper_main(void *arg)
+{
+	struct stopper *s = arg;
+
+	atomic_store(&s->tid, gettid());
+	lfs_daemon_shutdown(s->d);
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+/* 1 when thread tid is in a call of ops_io or renew_io stuck past the
+ * bound by STUCK_JOIN_GRACE_MS. */
+static int
+tid_stuck_long(struct lfs_daemon *d, pid_t tid)
+{
+	uint64_t now = lfs_now_ms();
+
+	return tid != 0 && (lfs_iowatch_stuck_tid_ms(&d->ops_watch, tid, now) >
+	    STUCK_JOIN_GRACE_MS || lfs_iowatch_stuck_tid_ms(&d->renew_watch,
+	    tid, now) > STUCK_JOIN_GRACE_MS);
+}
+
+void
+lfs_daemon_stop(struct lfs_daemon *d)
+{
+	struct stopper s = { .d = d };
+	pthread_t t;
+
+	if (d->exit_stuck == NULL || pthread_create(&t, NULL, stopper_main,
+	    &s) != 0) {
+		lfs_daemon_shutdown(d); /* no watching it, then */
+	} else {
+		pthread_setname_np(t, "lfs-stop");
+		while (!atomic_load(&s.done)) {
+			if (tid_stuck_long(d, atomic_load(&s.tid))) {
+				lfs_log(&d->log, LOG_CRIT, "the shutdown is stuck "
+				    "in an I/O call");
+				d->exit_stuck(d); /* does not return */
+			}
+			lfs_sleep_ms(JOIN_POLL_MS);
+		}
+		pthread_join(t, NULL);
+	}
+	/* a FUSE worker stuck in I/O would keep the loop from ever
+	 * returning (it joins its workers) */
+	if (lfs_daemon_io_stuck(d))
+		d->exit_stuck(d);
+}
+
 static void *
 signal_main(void *arg)
 {
@@ -690,11 +766,7 @@ signal_main(void *arg)
 		} else if (sig > 0) {
 			lfs_log(&d->log, LOG_NOTICE, "%s: shutting down",
 			    strsignal(sig));
-			lfs_daemon_shutdown(d);
-			/* a FUSE worker stuck in I/O would keep the loop
-			 * from ever returning (it joins its workers) */
-			if (lfs_daemon_io_stuck(d))
-				d->exit_stuck(d);
+			lfs_daemon_stop(d);
 			lfs_daemon_end_loop(d);
 			break;
 		}
@@ -702,15 +774,6 @@ signal_main(void *arg)
 	return NULL;
 }
 
-/*
- * How long past its watch's bound (iowatch.h) a stuck I/O call must be
- * before shutdown stops waiting for a thread, in ms: the threads that only
- * wait for the stuck one's lock give up within a wait slice (100 ms) of
- * the bound and then end at once; one still running after this is the
- * thread in the stuck call itself.
- */
-#define STUCK_JOIN_GRACE_MS 1000u
-#define JOIN_POLL_MS 10u
 
 /* 1 when ops_io's (ops) or renew_io's (renew) call has been stuck past
  * its bound by STUCK_JOIN_GRACE_MS. */

@@ -405,6 +405,10 @@ int lfs_daemon_start_threads(struct lfs_daemon *d);
  * while the FUSE loop still serves (it must: killed holders' files are
  * released through it). */
 void lfs_daemon_shutdown(struct lfs_daemon *d);
+/* lfs_daemon_shutdown on a watched thread of its own; when the shutdown
+ * sticks in an I/O call, or leaves I/O stuck behind, the process ends
+ * through d->exit_stuck (then this does not return). */
+void lfs_daemon_stop(struct lfs_daemon *d);
 /* After shutdown: 1 when an I/O call is stuck (or shutdown left a thread
  * stuck in one) and the process must end through d->exit_stuck, without
  * waiting for the FUSE loop or the threads. */

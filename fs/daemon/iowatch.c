@@ -11,9 +11,9 @@
 #include <errno.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
-#include "daemon.h"
 #include "iowatch.h"
 
 /* ---- 1. the wrapped calls ---- */
@@ -21,17 +21,18 @@
 static void
 call_begin(struct lfs_iowatch *w)
 {
+	atomic_store(&w->tid, gettid());
 	atomic_store(&w->since_ms, lfs_now_ms());
 }
 
-/* The call returned; if it had been reported stuck, say that it ended
- * (lease operations are served again from now on). */
+/* The call returned; if it was reported stuck, say that it ended (what
+ * waited for it is served again from now on). */
 static void
 call_end(struct lfs_iowatch *w)
 {
 	uint64_t since = atomic_exchange(&w->since_ms, 0);
 
-	if (atomic_exchange(&w->reported, false))
+	if (since != 0 && atomic_load(&w->reported_ms) == since)
 		lfs_log(w->log, LOG_NOTICE, "%s: the stuck I/O call returned "
 		    "after %llu ms", w->what,
 		    (unsigned long long)(lfs_now_ms() - since));
@@ -101,7 +102,8 @@ lfs_iowatch_init(struct lfs_iowatch *w, pthread_mutex_t *lock,
 	w->log = log;
 	w->bound_ms = 0;
 	atomic_store(&w->since_ms, 0);
-	atomic_store(&w->reported, false);
+	atomic_store(&w->tid, 0);
+	atomic_store(&w->reported_ms, 0);
 	atomic_store(&w->via, NULL);
 	w->waiters = 0;
 	if ((r = pthread_condattr_init(&ca)) != 0)
@@ -142,6 +144,14 @@ lfs_iowatch_stuck_ms(struct lfs_iowatch *w, uint64_t now_ms)
 	return a > b ? a : b;
 }
 
+uint64_t
+lfs_iowatch_stuck_tid_ms(struct lfs_iowatch *w, pid_t tid, uint64_t now_ms)
+{
+	uint64_t ms = own_stuck_ms(w, now_ms);
+
+	return ms > 0 && atomic_load(&w->tid) == tid ? ms : 0;
+}
+
 void
 lfs_iowatch_via(struct lfs_iowatch *w, struct lfs_iowatch *other)
 {
@@ -149,6 +159,25 @@ lfs_iowatch_via(struct lfs_iowatch *w, struct lfs_iowatch *other)
 }
 
 /* ---- 2. the bounded lock ---- */
+
+/* A taker gave up: log the stuck call (w's own, or the one it does on
+ * another's context), once per call. */
+static void
+report(struct lfs_iowatch *w)
+{
+	struct lfs_iowatch *s = w, *via = atomic_load(&w->via);
+	uint64_t now = lfs_now_ms(), since;
+
+	if (own_stuck_ms(w, now) == 0 && via != NULL)
+		s = via;
+	since = atomic_load(&s->since_ms);
+	if (since == 0 || atomic_exchange(&s->reported_ms, since) == since)
+		return; /* returned meanwhile, or logged already */
+	lfs_log(w->log, LOG_CRIT, "%s: %s I/O call has been in the kernel for "
+	    "%llu ms (bound %u ms): stuck; what waits for it answers EIO until "
+	    "it returns", w->what, s == w ? "an" : s->what,
+	    (unsigned long long)(now > since ? now - since : 0), s->bound_ms);
+}
 
 /* One slice of waiting for an unlock (wait_lock held). */
 static void
@@ -158,7 +187,7 @@ wait_slice(struct lfs_iowatch *w)
 	uint64_t ns;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ns = (uint64_t)ts.tv_nsec + LFS_SLEEP_SLICE_MS * 1000000ull;
+	ns = (uint64_t)ts.tv_nsec + LFS_IOWATCH_SLICE_MS * 1000000ull;
 	ts.tv_sec += (time_t)(ns / 1000000000ull);
 	ts.tv_nsec = (long)(ns % 1000000000ull);
 	pthread_cond_timedwait(&w->wait_cond, &w->wait_lock, &ts);
@@ -167,7 +196,6 @@ wait_slice(struct lfs_iowatch *w)
 int
 lfs_iowatch_lock(struct lfs_iowatch *w)
 {
-	uint64_t lasted;
 	int r = 0;
 
 	if (pthread_mutex_trylock(w->lock) == 0)
@@ -185,13 +213,8 @@ lfs_iowatch_lock(struct lfs_iowatch *w)
 	}
 	w->waiters--;
 	pthread_mutex_unlock(&w->wait_lock);
-	if (r < 0 && !atomic_exchange(&w->reported, true)) {
-		lasted = lfs_iowatch_stuck_ms(w, lfs_now_ms()) + w->bound_ms;
-		lfs_log(w->log, LOG_CRIT, "%s: an I/O call has been in the kernel "
-		    "for %llu ms (bound %u ms): stuck; what waits for it answers "
-		    "EIO until it returns", w->what, (unsigned long long)lasted,
-		    w->bound_ms);
-	}
+	if (r < 0)
+		report(w);
 	return r;
 }
 

@@ -28,7 +28,7 @@
  *
  * lfs_iowatch_lock() takes the lock, waiting while its holder is not stuck;
  * once the holder's call is stuck it returns -EIO.  It looks again every
- * LFS_SLEEP_SLICE_MS (daemon.h, 100 ms), and at once on each unlock.  So
+ * LFS_IOWATCH_SLICE_MS (100 ms), and at once on each unlock.  So
  * a waiter gives up at most bound + 100 ms after the stuck call began, and
  * one that comes later gives up at once.  A holder that is between calls
  * (computing, sleeping between acquire retries, waiting join_delay) is
@@ -49,12 +49,16 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "diskio.h"
 #include "log.h"
 
 /* Least slack past io_timeout before a call counts as stuck, in ms. */
 #define LFS_IOWATCH_MIN_SLACK_MS 1000u
+/* A waiter looks whether the holder is stuck this often, in ms, besides
+ * at each unlock: it gives up at most this late. */
+#define LFS_IOWATCH_SLICE_MS 100u
 
 struct lfs_iowatch {
 	struct lfs_io_syscalls sys;        /* hand &sys to lfs_io_init() */
@@ -65,7 +69,9 @@ struct lfs_iowatch {
 	uint32_t bound_ms;                 /* 0 before lfs_iowatch_set_bound */
 	_Atomic uint64_t since_ms;         /* lfs_now_ms() when the call in
 	                                      progress began; 0: none */
-	atomic_bool reported;              /* that call was logged as stuck */
+	_Atomic pid_t tid;                 /* the thread in that call */
+	_Atomic uint64_t reported_ms;      /* since_ms of the call last logged
+	                                      as stuck (its return is logged) */
 	/* another watch whose context the holder of lock uses for now (a
 	 * rejoin does renew_io's I/O with ops_lock held): its stuck call
 	 * counts as this one's; NULL: none */
@@ -87,6 +93,10 @@ void lfs_iowatch_set_bound(struct lfs_iowatch *w, uint32_t io_timeout_ms);
 /* How long past the bound the call in progress is at now_ms: 0 when none
  * is stuck. */
 uint64_t lfs_iowatch_stuck_ms(struct lfs_iowatch *w, uint64_t now_ms);
+/* How long past the bound the call in progress of thread tid (gettid())
+ * is: 0 when that thread is in no stuck call of w's own context. */
+uint64_t lfs_iowatch_stuck_tid_ms(struct lfs_iowatch *w, pid_t tid,
+    uint64_t now_ms);
 /* The holder of w->lock does its I/O on other's context until
  * lfs_iowatch_via(w, NULL) (call with w->lock held). */
 void lfs_iowatch_via(struct lfs_iowatch *w, struct lfs_iowatch *other);
