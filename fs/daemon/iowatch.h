@@ -36,6 +36,10 @@
  *
  * The thread in the stuck call itself cannot be helped: it stays there
  * until the kernel lets it go, and so does the FUSE request it serves.
+ * When that request is a lookup, the kernel holds every other lookup of
+ * the same directory behind it (fuse_lock_inode: libfuse 3.14 here does
+ * not negotiate parallel dirops), out of our reach, until exit_stuck
+ * closes the session and the kernel aborts the connection.
  * Its bounce buffer is the kernel's meanwhile (diskio.h), and the process
  * cannot fully exit before the kernel is done with it either (exit waits
  * for in-flight aio): shutdown ends what it can and exits (cmd_mount.c).
