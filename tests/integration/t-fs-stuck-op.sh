@@ -28,11 +28,11 @@ t_mount 1 "${F_DEV[1]}"
 mkdir "$MNT_1/vm1" "$MNT_1/vm2" || fail "mkdir"
 [ "$(cat "$MNT_1/vm1/owner")" = free ] || fail "vm1 not free"
 
-# T_SYSNO-free: io_submit is 209 on x86_64 (t_in_syscall has the lookup)
+# (t_in_syscall looks at one PID; these are the daemon's threads)
 sysno=$(perl -e 'require "syscall.ph"; print &SYS_io_submit()') || fail "no syscall number"
-# stuck_tid: print the thread of host 1's daemon, other than lfs-renew,
-# that sits in io_submit in two looks 3 s apart (a sound io_submit takes
-# microseconds)
+# in_submit: print the threads of host 1's daemon, but lfs-renew, that sit
+# in io_submit now; one seen there in two looks 3 s apart is stuck (a sound
+# io_submit takes microseconds)
 in_submit() {
 	local t sc
 	for t in /proc/"$PID_1"/task/*; do
@@ -126,6 +126,11 @@ t_wait_for 5 grep -q 'stopped with I/O stuck in the kernel' "$WORK/host1.log" ||
 t_wait_for 5 test ! -e "$WORK/run1/pid" || fail "pid file left"
 t_log "stop: unmounted and exiting $(($(t_now_ms) - stop)) ms after SIGTERM"
 t_log "host 1's process, exiting: $(ls /proc/"$PID_1"/task 2>/dev/null | wc -l) thread(s) left in the kernel's hands"
+# the stuck read itself is answered once the session is gone (the kernel
+# aborts the connection when the daemon's workers have ended)
+t_wait_for 10 grep -q '^err' "$WORK/reader.log" ||
+    fail "the stuck read of vm1/owner was not answered after the stop: $(tail -n 2 "$WORK/reader.log")"
+t_log "the stuck read was answered after the stop: $(grep '^err' "$WORK/reader.log" | tail -n 1)"
 # the state directory stays locked until then (no second daemon may join
 # while a late write of this one may still land)
 # (the lock a second `leasefs mount` takes; mounting is no test here: it
