@@ -455,6 +455,8 @@ report_ready(struct lfs_daemon *d, int *status_fd)
 /* ---- 4. FUSE ---- */
 
 #define FUSE_MAX_THREADS 64      /* FUSE worker threads at most */
+/* How often the exit looks whether abandoned I/O came back, in ms. */
+#define IO_SETTLE_POLL_MS 50u
 
 static int
 fuse_start(struct lfs_daemon *d)
@@ -675,18 +677,22 @@ join(struct lfs_daemon *d, const uuid_t identity)
 	return r;
 }
 
+/* Both contexts run through their watches (iowatch.h), whose bound comes
+ * from io_timeout. */
 static int
 start_io(struct lfs_daemon *d)
 {
 	int r;
 
+	lfs_iowatch_set_bound(&d->renew_watch, d->ls.to.io_timeout_ms);
+	lfs_iowatch_set_bound(&d->ops_watch, d->ls.to.io_timeout_ms);
 	if ((r = lfs_io_init(&d->renew_io, &d->ls.disk, d->ls.to.io_timeout_ms,
-	    NULL, &d->log)) < 0) {
+	    &d->renew_watch.sys, &d->log)) < 0) {
 		mount_err(d, "aio context: %s", strerror(-r));
 		return r;
 	}
 	if ((r = lfs_io_init(&d->ops_io, &d->ls.disk, d->ls.to.io_timeout_ms,
-	    NULL, &d->log)) < 0) {
+	    &d->ops_watch.sys, &d->log)) < 0) {
 		mount_err(d, "aio context: %s", strerror(-r));
 		lfs_io_destroy(&d->renew_io);
 	}
@@ -728,6 +734,57 @@ start_guard(struct lfs_daemon *d)
 	return r;
 }
 
+/*
+ * Shutdown found an I/O call stuck in the kernel (daemon.h io_stuck), or
+ * timed-out I/O that never came back (io_settled): the thread in such a
+ * call, the FUSE loop (which joins its workers) and lfs_io_destroy() would
+ * all wait for it without limit.  End here instead: unmount (lazily, as
+ * fuse_session_unmount does; it closes the session's descriptor, so the
+ * kernel fails the requests still open once the workers are gone), remove
+ * the pid file and _exit(1), freeing nothing the stuck threads still use.
+ * Leases left owned on disk are fenced by the guard (shutdown abandoned
+ * it) and taken over by other hosts at host_dead.
+ *
+ * The process ends only when the kernel is done with its in-flight I/O:
+ * exit waits for aio, and until then a late write of ours may still land.
+ * Its descriptors, the state directory's lock and state_dir/fencing among
+ * them, are closed only then, on purpose: no new daemon joins on this state
+ * directory before every write of this one has landed or failed.
+ * Called from the signal thread or the main thread; never returns.
+ */
+static void
+exit_stuck(struct lfs_daemon *d)
+{
+	lfs_log(&d->log, LOG_CRIT, "stopped with I/O stuck in the kernel: "
+	    "exiting without waiting for it; the process ends, and %s is "
+	    "unlocked, once the storage completes or fails that I/O",
+	    d->opts.state_dir);
+	pid_file(d, 0);
+	/* a shutdown that stuck itself got no further than its I/O: the
+	 * guard fences at once (a no-op when it was stopped or abandoned) */
+	lfs_guard_abandon(&d->guard);
+	if (d->se != NULL)
+		fuse_session_unmount(d->se);
+	lfs_notify("STATUS=stopped with I/O stuck in the kernel");
+	_exit(1);
+}
+
+/* After the threads are joined: 1 when neither context has abandoned I/O
+ * left (timed out, still the kernel's) after one more iowatch bound, so
+ * that lfs_io_destroy() will not wait for it; else 0. */
+static int
+io_settled(struct lfs_daemon *d)
+{
+	uint64_t end = lfs_now_ms() + d->ops_watch.bound_ms;
+
+	while (lfs_io_reap(&d->ops_io) + lfs_io_reap(&d->renew_io) > 0) {
+		if (lfs_now_ms() >= end)
+			return 0;
+		lfs_sleep_ms(IO_SETTLE_POLL_MS);
+	}
+	return 1;
+}
+
 /* Everything after the join: mount, guard, threads, serve, stop.
  * Returns the exit status. */
 static int
@@ -735,6 +792,7 @@ serve(struct lfs_daemon *d, int *status_fd)
 {
 	int r;
 
+	d->exit_stuck = exit_stuck;
 	if (fuse_start(d) < 0)
 		return 1;
 	if (start_guard(d) < 0 || (r = lfs_daemon_start_threads(d)) < 0) {
@@ -756,10 +814,13 @@ serve(struct lfs_daemon *d, int *status_fd)
 	atomic_store(&d->loop_done, true);
 	if (r < 0)
 		lfs_log(&d->log, LOG_ERR, "FUSE loop: %s", strerror(-r));
-	lfs_daemon_shutdown(d);         /* unmounted from outside: not done yet */
+	lfs_daemon_stop(d);             /* unmounted from outside: not done yet */
 	lfs_daemon_join_threads(d);
+	if (!io_settled(d))
+		exit_stuck(d);
 	fuse_session_unmount(d->se);
 	fuse_session_destroy(d->se);
+	d->se = NULL;
 	lfs_fh_free_all(d); /* files still open when the session ended */
 	pid_file(d, 0);
 	lfs_log(&d->log, LOG_NOTICE, "stopped");

@@ -477,7 +477,8 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	uint32_t to;
 	int r;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: the next pass looks again */
 	lfs_table_lock(d);
 	to = lfs_hold_usable(l) ? l->handover_to : 0;
 	gen = l->handover_gen;

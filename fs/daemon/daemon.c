@@ -31,6 +31,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "hostpolicy.h"
@@ -42,6 +43,16 @@
 /* Interval of SIGUSR1 sent to the main thread until the loop returns, in
  * ms: the first one may land before the loop starts waiting. */
 #define END_LOOP_KICK_MS 50u
+/*
+ * How long past its watch's bound (iowatch.h) a stuck I/O call must be
+ * before shutdown stops waiting for a thread, in ms: the threads that only
+ * wait for the stuck one's lock give up within a wait slice (100 ms) of
+ * the bound and then end at once; one still running after this is the
+ * thread in the stuck call itself.
+ */
+#define STUCK_JOIN_GRACE_MS 1000u
+/* How often a bounded join looks whether the thread ended, in ms. */
+#define JOIN_POLL_MS 10u
 
 /* ---- 1. logging and helpers ---- */
 
@@ -70,10 +81,10 @@ lfs_retry_ms(const struct lfs_daemon *d)
 	return lfs_hp_retry_ms(&d->ls.to);
 }
 
-void
+int
 lfs_ops_lock(struct lfs_daemon *d)
 {
-	pthread_mutex_lock(&d->ops_lock);
+	return lfs_iowatch_lock(&d->ops_watch);
 }
 
 int
@@ -81,7 +92,8 @@ lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
 {
 	int r;
 
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	/* again under ops_lock: a rejoin or fencing may have begun since
 	 * the caller's first check, and no lease operation may run on
 	 * either side of one */
@@ -95,7 +107,7 @@ lfs_ops_unlock(struct lfs_daemon *d)
 {
 	struct lfs_io_stats s = d->ops_io.stats;
 
-	pthread_mutex_unlock(&d->ops_lock);
+	lfs_iowatch_unlock(&d->ops_watch);
 	lfs_table_lock(d);
 	d->ops_stats = s;
 	lfs_table_unlock(d);
@@ -204,6 +216,12 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 	pthread_cond_init(&d->sleep_cond, &ca);
 	pthread_cond_init(&d->reply_cond, NULL);
 	pthread_condattr_destroy(&ca);
+	/* the bounds come with the lockspace's io_timeout (cmd_mount.c) */
+	if ((r = lfs_iowatch_init(&d->ops_watch, &d->ops_lock, NULL,
+	    "lease operations", &d->log)) < 0 ||
+	    (r = lfs_iowatch_init(&d->renew_watch, &d->renew_lock, NULL,
+	    "renewal", &d->log)) < 0)
+		return r;
 	return 0;
 }
 
@@ -531,9 +549,14 @@ rejoin(struct lfs_daemon *d)
 	snprintf(name, sizeof(name), "%s", d->ls.host_name);
 	p.host_name = name;
 	p.min_generation = lfs_hp_rejoin_min_generation(old);
-	lfs_ops_lock(d);
+	/* ops_lock stuck: this attempt fails, recover_once tries again */
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	pthread_mutex_lock(&d->renew_lock);
+	/* the join's I/O is renew_io's: stuck, it stops ops_lock's takers */
+	lfs_iowatch_via(&d->ops_watch, &d->renew_watch);
 	r = lfs_delta_join(&d->ls, &d->renew_io, &p);
+	lfs_iowatch_via(&d->ops_watch, NULL);
 	pthread_mutex_unlock(&d->renew_lock);
 	if (r == 0) {
 		atomic_store(&d->generation, d->ls.generation);
@@ -716,6 +739,71 @@ stop_refused(struct lfs_daemon *d)
 	return 1;
 }
 
+/*
+ * The shutdown runs on a thread of its own ("lfs-stop") while the caller
+ * watches it: should the shutdown itself stick in an I/O call (its own
+ * release write on a device that just hung), nothing else would ever end
+ * the process.  It is judged stuck as join_bounded judges a thread, by the
+ * watches, but only for a call made by the shutdown thread itself; then
+ * the process ends through exit_stuck, which abandons the guard (it
+ * fences at once, as for a daemon that died).
+ */
+struct stopper {
+	struct lfs_daemon *d;
+	atomic_bool done;
+	_Atomic pid_t tid;
+};
+
+static void *
+stopper_main(void *arg)
+{
+	struct stopper *s = arg;
+
+	atomic_store(&s->tid, gettid());
+	lfs_daemon_shutdown(s->d);
+	atomic_store(&s->done, true);
+	return NULL;
+}
+
+/* 1 when thread tid is in a call of ops_io or renew_io stuck past the
+ * bound by STUCK_JOIN_GRACE_MS. */
+static int
+tid_stuck_long(struct lfs_daemon *d, pid_t tid)
+{
+	uint64_t now = lfs_now_ms();
+
+	return tid != 0 && (lfs_iowatch_stuck_tid_ms(&d->ops_watch, tid, now) >
+	    STUCK_JOIN_GRACE_MS || lfs_iowatch_stuck_tid_ms(&d->renew_watch,
+	    tid, now) > STUCK_JOIN_GRACE_MS);
+}
+
+void
+lfs_daemon_stop(struct lfs_daemon *d)
+{
+	struct stopper s = { .d = d };
+	pthread_t t;
+
+	if (d->exit_stuck == NULL || pthread_create(&t, NULL, stopper_main,
+	    &s) != 0) {
+		lfs_daemon_shutdown(d); /* no watching it, then */
+	} else {
+		pthread_setname_np(t, "lfs-stop");
+		while (!atomic_load(&s.done)) {
+			if (tid_stuck_long(d, atomic_load(&s.tid))) {
+				lfs_log(&d->log, LOG_CRIT, "the shutdown is stuck "
+				    "in an I/O call");
+				d->exit_stuck(d); /* does not return */
+			}
+			lfs_sleep_ms(JOIN_POLL_MS);
+		}
+		pthread_join(t, NULL);
+	}
+	/* a FUSE worker stuck in I/O would keep the loop from ever
+	 * returning (it joins its workers) */
+	if (lfs_daemon_io_stuck(d))
+		d->exit_stuck(d);
+}
+
 static void *
 signal_main(void *arg)
 {
@@ -739,12 +827,44 @@ signal_main(void *arg)
 		} else if (sig > 0) {
 			lfs_log(&d->log, LOG_NOTICE, "%s: shutting down",
 			    strsignal(sig));
-			lfs_daemon_shutdown(d);
+			lfs_daemon_stop(d);
 			lfs_daemon_end_loop(d);
 			break;
 		}
 	}
 	return NULL;
+}
+
+
+/* 1 when ops_io's (ops) or renew_io's (renew) call has been stuck past
+ * its bound by STUCK_JOIN_GRACE_MS. */
+static int
+io_stuck_long(struct lfs_daemon *d, int ops, int renew)
+{
+	uint64_t now = lfs_now_ms();
+
+	return (ops && lfs_iowatch_stuck_ms(&d->ops_watch, now) >
+	    STUCK_JOIN_GRACE_MS) || (renew &&
+	    lfs_iowatch_stuck_ms(&d->renew_watch, now) > STUCK_JOIN_GRACE_MS);
+}
+
+/* Join t, unless it is stuck in an I/O call of the watches named (see
+ * io_stuck_long): then it is left running, d->io_stuck says so (the
+ * process ends through exit_stuck), and 0 is returned.  1 when joined. */
+static int
+join_bounded(struct lfs_daemon *d, pthread_t t, const char *name, int ops,
+    int renew)
+{
+	while (pthread_tryjoin_np(t, NULL) == EBUSY) {
+		if (io_stuck_long(d, ops, renew)) {
+			atomic_store(&d->io_stuck, true);
+			lfs_log(&d->log, LOG_CRIT, "the %s thread is stuck in an "
+			    "I/O call: not waiting for it", name);
+			return 0;
+		}
+		lfs_sleep_ms(JOIN_POLL_MS);
+	}
+	return 1;
 }
 
 static void
@@ -756,24 +876,30 @@ stop_watcher(struct lfs_daemon *d)
 	lfs_table_lock(d);
 	pthread_cond_broadcast(&d->watch_cond);
 	lfs_table_unlock(d);
-	pthread_join(d->watch_thread, NULL);
+	join_bounded(d, d->watch_thread, "watcher", 1, 0);
 	d->watch_started = 0;
 }
 
-static void
+/* Stop the renewal and deadline threads.  0 when the renewal thread is
+ * stuck in an I/O call and was left running (renew_io is still its). */
+static int
 stop_renewal(struct lfs_daemon *d)
 {
+	int joined = 1;
+
 	if (!d->renew_started)
-		return;
+		return !atomic_load(&d->io_stuck);
 	atomic_store(&d->threads_stop, true);
 	pthread_mutex_lock(&d->sleep_lock);
 	pthread_cond_broadcast(&d->sleep_cond);
 	pthread_mutex_unlock(&d->sleep_lock);
-	pthread_join(d->renew_thread, NULL);
+	/* a rejoin does its I/O with ops_lock too */
+	joined = join_bounded(d, d->renew_thread, "renewal", 1, 1);
 	if (d->deadline_started)
-		pthread_join(d->deadline_thread, NULL);
+		pthread_join(d->deadline_thread, NULL); /* no I/O of its own */
 	d->renew_started = 0;
 	d->deadline_started = 0;
+	return joined;
 }
 
 /* Leave the lockspace, unless that could hurt: with a lease still ours on
@@ -835,12 +961,18 @@ lfs_daemon_shutdown(struct lfs_daemon *d)
 	r = lfs_hold_release_all(d, keep_ctl);
 	/* the name table's lease, if a mkdir left it held (the watcher that
 	 * would have given it up is stopped) */
-	lfs_ops_lock(d);
-	if (lfs_leases_linger_end(&d->ls, &d->ops_io, 1) < 0 && r == 0)
-		r = -EIO;
-	lfs_ops_unlock(d);
-	stop_renewal(d);
-	leave(d, r == 0);
+	if (lfs_ops_lock(d) < 0) {
+		r = -EIO; /* stuck: it stays ours until host_dead */
+	} else {
+		if (lfs_leases_linger_end(&d->ls, &d->ops_io, 1) < 0 && r == 0)
+			r = -EIO;
+		lfs_ops_unlock(d);
+	}
+	/* a renewal thread stuck in its I/O keeps renew_io, and with I/O
+	 * stuck our last write would only stick too: no leave then (others
+	 * see us dead at host_dead) */
+	if (stop_renewal(d) && !lfs_daemon_io_stuck(d))
+		leave(d, r == 0);
 	if (d->guard.pid > 0 && (alive > 0 || r < 0)) {
 		/* a holder may still run: the guard keeps fencing (it sees
 		 * the daemon die) and the watchdog stays armed */
@@ -851,6 +983,14 @@ lfs_daemon_shutdown(struct lfs_daemon *d)
 		lfs_log(&d->log, LOG_ERR, "stopping the guard: %s", strerror(-r));
 	d->shutdown_done = 1;
 	pthread_mutex_unlock(&d->shutdown_lock);
+}
+
+int
+lfs_daemon_io_stuck(struct lfs_daemon *d)
+{
+	if (io_stuck_long(d, 1, 1))
+		atomic_store(&d->io_stuck, true);
+	return atomic_load(&d->io_stuck) && d->exit_stuck != NULL;
 }
 
 void
@@ -887,6 +1027,12 @@ lfs_daemon_start_threads(struct lfs_daemon *d)
 	if ((r = pthread_create(&d->signal_thread, NULL, signal_main, d)) != 0)
 		goto fail;
 	d->signal_started = 1;
+	/* names for ps -L and /proc/PID/task/TID/comm (at most 15 chars);
+	 * the FUSE workers keep the program's */
+	pthread_setname_np(d->renew_thread, "lfs-renew");
+	pthread_setname_np(d->deadline_thread, "lfs-deadline");
+	pthread_setname_np(d->watch_thread, "lfs-watch");
+	pthread_setname_np(d->signal_thread, "lfs-signal");
 	return 0;
 fail:
 	stop_watcher(d);

@@ -25,6 +25,9 @@
  *   view.c        the FUSE low-level operations (the tree); no disk I/O
  *                 of its own: it calls table.c, holders.c, snap.c
  *   guard.c       the guard process (guard.h)
+ *   iowatch.c     the watch over the I/O under ops_lock and renew_lock:
+ *                 a stuck io_submit makes their takers answer EIO after a
+ *                 bound instead of waiting forever (iowatch.h)
  *
  * This host's generation (daemon.c):
  *
@@ -49,6 +52,13 @@
  * is ~0.5 ms; simple beats clever here).  table_lock protects the lease
  * table, file handle state, waiters and poll handles and is never held
  * across I/O or a FUSE reply.
+ *
+ * ops_lock and renew_lock are taken through their watches (ops_watch,
+ * renew_watch; iowatch.h): a taker waits while the holder's I/O is only
+ * slow and gets -EIO once a call of it has been stuck in the kernel past
+ * io_timeout + slack.  Every taker handles that: FUSE replies EIO, the
+ * watcher tries again on its next pass, the renewal thread counts a rejoin
+ * as failed, shutdown leaves the lease owned on disk (the guard fences on).
  */
 #ifndef LEASEFS_DAEMON_H
 #define LEASEFS_DAEMON_H
@@ -67,6 +77,7 @@
 #include "delta.h"
 #include "fence.h"
 #include "guard.h"
+#include "iowatch.h"
 #include "leases.h"
 #include "lockspace.h"
 #include "mountopts.h"
@@ -335,8 +346,14 @@ struct lfs_daemon {
 	/* ---- I/O contexts ---- */
 	pthread_mutex_t renew_lock;  /* held by the renewal thread per renewal */
 	struct lfs_io renew_io;
+	struct lfs_iowatch renew_watch; /* renew_io's calls, renew_lock's takers */
 	pthread_mutex_t ops_lock;    /* every lease operation (see top) */
 	struct lfs_io ops_io;
+	struct lfs_iowatch ops_watch; /* ops_io's calls, ops_lock's takers */
+	/* ends the process when shutdown found I/O stuck in the kernel
+	 * (cmd_mount.c): unmount, pid file, exit without waiting for the
+	 * stuck threads or the I/O; never returns */
+	void (*exit_stuck)(struct lfs_daemon *d);
 
 	/* ---- lease table, protected by table_lock ---- */
 	pthread_mutex_t table_lock;  /* lfs_table_lock(), never directly */
@@ -380,6 +397,9 @@ struct lfs_daemon {
 	atomic_bool threads_stop;    /* the renewal and watcher threads end */
 	atomic_bool watcher_stop;
 	atomic_bool loop_done;       /* fuse_session_loop_mt returned */
+	atomic_bool io_stuck;        /* shutdown gave up on a thread stuck in
+	                                an I/O call (or its I/O): the process
+	                                must end through exit_stuck */
 	_Atomic uint64_t fenced_ms;  /* when fencing started (monotonic) */
 
 	/* ---- threads ---- */
@@ -415,6 +435,14 @@ int lfs_daemon_start_threads(struct lfs_daemon *d);
  * while the FUSE loop still serves (it must: killed holders' files are
  * released through it). */
 void lfs_daemon_shutdown(struct lfs_daemon *d);
+/* lfs_daemon_shutdown on a watched thread of its own; when the shutdown
+ * sticks in an I/O call, or leaves I/O stuck behind, the process ends
+ * through d->exit_stuck (then this does not return). */
+void lfs_daemon_stop(struct lfs_daemon *d);
+/* After shutdown: 1 when an I/O call is stuck (or shutdown left a thread
+ * stuck in one) and the process must end through d->exit_stuck, without
+ * waiting for the FUSE loop or the threads. */
+int lfs_daemon_io_stuck(struct lfs_daemon *d);
 /* Make fuse_session_loop_mt() return (after shutdown). */
 void lfs_daemon_end_loop(struct lfs_daemon *d);
 /* Join every thread started (after the loop returned). */
@@ -429,12 +457,15 @@ int lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
     struct lfs_holder *h, int max);
 /* Retry interval of blocked lock opens, in ms. */
 uint32_t lfs_retry_ms(const struct lfs_daemon *d);
-/* Take/drop ops_lock; dropping copies the I/O counters for .status. */
-void lfs_ops_lock(struct lfs_daemon *d);
+/* Take ops_lock: 0 with it held, or -EIO without it when its holder is
+ * stuck in an I/O call (iowatch.h; logged once per stuck call).  Dropping
+ * it copies the I/O counters for .status. */
+int lfs_ops_lock(struct lfs_daemon *d) __attribute__((warn_unused_result));
 void lfs_ops_unlock(struct lfs_daemon *d);
 /* Take ops_lock unless lease operations must be refused now (checked
  * again under it): 0 with ops_lock held, or -EIO without. */
-int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what);
+int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
+    __attribute__((warn_unused_result));
 /*
  * table_lock, through these only, so that debug builds (LFS_DEBUG: the
  * sanitizer and ThreadSanitizer builds) know which thread holds it and

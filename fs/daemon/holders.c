@@ -198,7 +198,8 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_leader ld;
 	int r = 0, idle;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: still unsettled, the watcher tries again */
 	lfs_table_lock(d);
 	idle = l->unsettled && !lfs_held(l) && !l->deleted && l->waiters == NULL &&
 	    l->req_how == LFS_HOW_NONE;
@@ -485,9 +486,14 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 {
 	struct lfs_dlease *l = fh->lease;
 	struct lfs_leader held;
-	int release = 0, cancel = 0, clear;
+	int release = 0, cancel = 0, clear, locked;
 
-	lfs_ops_lock(d);
+	/* The file is closed whatever the storage does: with ops_lock stuck
+	 * the table still learns it (a released hold becomes lost, which the
+	 * watcher releases once I/O works again; a shared mode is left lost
+	 * the same way), only the disk writes are left out.  A request left
+	 * on disk is as after a failed withdrawal (lfs_hold_cancel_request). */
+	locked = lfs_ops_lock(d) == 0;
 	lfs_table_lock(d);
 	lfs_poll_unregister_locked(fh);
 	if (fh->fenced) {
@@ -508,6 +514,14 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	}
 	clear = lfs_sh_close_file_locked(l, fh);
 	lfs_table_unlock(d);
+	if (!locked) {
+		if (release || clear || cancel)
+			lfs_log(&d->log, LOG_ERR, "%s: closed while the storage is "
+			    "stuck: %s left on disk for now", l->name, cancel ?
+			    "our request is" : "the hold is");
+		lfs_watch_kick(d);
+		return;
+	}
 	if (release)
 		lfs_hold_release_disk(d, l, &held);
 	if (clear)
@@ -613,7 +627,8 @@ lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
 	struct lfs_leader ld;
 	int r;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: the next pass looks again */
 	lfs_table_lock(d);
 	r = l->req_how != LFS_HOW_NONE && !lfs_held(l);
 	lfs_table_unlock(d);
@@ -654,7 +669,8 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	 * taking the lease over right now. */
 	if (!lfs_hp_may_release_lost(&d->ls.to, &h))
 		return;
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: still lost, the watcher tries again */
 	lfs_table_lock(d);
 	todo = lfs_lost(l) && !l->finished;
 	held = l->leader;
@@ -698,10 +714,12 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 		if ((lfs_hold_how(l) == LFS_HOW_CTL) ||
 		    (l->sh_set && !l->sh_lost && l->sh_how == LFS_HOW_CTL)) {
 			if (n == cap) {
-				cap = cap == 0 ? 16 : 2 * cap;
-				grown = realloc(v, (size_t)cap * sizeof(*v));
-				if (grown != NULL)
+				grown = realloc(v, (size_t)(cap == 0 ? 16 :
+				    2 * cap) * sizeof(*v));
+				if (grown != NULL) {
 					v = grown;
+					cap = cap == 0 ? 16 : 2 * cap;
+				}
 			}
 			if (n < cap)
 				memcpy(v[n++], l->name, sizeof(*v));
@@ -830,7 +848,20 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	struct lfs_leader held;
 	int was_ctl, release, cancel, keep = 0, r = 0;
 
-	lfs_ops_lock(d);
+	if (lfs_ops_lock(d) < 0) {
+		/* stuck: whatever is ours on disk stays so; the guard fences
+		 * on (the caller abandons it) and other hosts take it over at
+		 * host_dead */
+		lfs_table_lock(d);
+		r = lfs_held(l) || l->sh_set || l->req_how != LFS_HOW_NONE ?
+		    -EIO : 0;
+		lfs_table_unlock(d);
+		if (r < 0)
+			lfs_log(&d->log, LOG_CRIT, "%s: storage stuck; left owned "
+			    "on disk (other hosts may take it at host_dead)",
+			    l->name);
+		return r;
+	}
 	lfs_table_lock(d);
 	was_ctl = l->hold == LFS_HOLD_CTL;
 	/* a holder file still open after the kill, an unproven ctl user, a

@@ -146,7 +146,14 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	int release = 0, cancel = 0, fenced = 0, clear = 0;
 	pid_t pid;
 
-	lfs_ops_lock(d);
+	/* ops_lock stuck: wait for it (the exit is not forgotten), but not
+	 * past the start of shutdown, which settles every lease held for a
+	 * process itself (lfs_hold_release_all) and joins this thread */
+	while (lfs_ops_lock(d) < 0) {
+		if (atomic_load(&d->stopping))
+			return;
+		lfs_sleep_ms(LFS_SLEEP_SLICE_MS);
+	}
 	lfs_table_lock(d);
 	if (l->pid == 0 || l->pid_token != token) {
 		/* released, transferred or withdrawn meanwhile */

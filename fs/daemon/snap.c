@@ -56,7 +56,11 @@ lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 	lfs_table_lock(d);
 	ref = l->ref;
 	lfs_table_unlock(d);
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0) {
+		free(sh);
+		s->err = r;
+		return;
+	}
 	r = lfs_shared_holders(&d->ls, &d->ops_io, &ref, &ld, sh, max, &s->sh_n);
 	if (r == 0)
 		s->sh_hash = shared_hash(sh, s->sh_n < max ? s->sh_n : max) ^
@@ -110,7 +114,8 @@ lfs_snap_hosts(struct lfs_daemon *d)
 	/* renewals read only the window of known hosts (core/lockspace.h):
 	 * a full read finds the ones that joined above it.  On failure the
 	 * view stands as it is. */
-	lfs_ops_lock(d);
-	(void)lfs_hosts_refresh(&d->ls, &d->ops_io);
-	lfs_ops_unlock(d);
+	if (lfs_ops_lock(d) == 0) {
+		(void)lfs_hosts_refresh(&d->ls, &d->ops_io);
+		lfs_ops_unlock(d);
+	}
 }

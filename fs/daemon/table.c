@@ -172,7 +172,8 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	lfs_table_unlock(d);
 	if (l == NULL)
 		return 1;
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
 	lfs_ops_unlock(d);
 	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
@@ -203,7 +204,8 @@ lfs_table_lookup(struct lfs_daemon *d, const char *name,
 
 	if ((r = lookup_known(d, name, out)) <= 0)
 		return r;
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	r = lfs_leases_lookup(&d->ls, &d->ops_io, name, &e);
 	lfs_ops_unlock(d);
 	if (r < 0)
@@ -246,7 +248,8 @@ lfs_table_list(struct lfs_daemon *d, struct lfs_lease_entry **e, uint32_t *n)
 {
 	int r;
 
-	lfs_ops_lock(d);
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
 	r = lfs_leases_list(&d->ls, &d->ops_io, e, n);
 	lfs_ops_unlock(d);
 	if (r < 0)

@@ -34,9 +34,10 @@ lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)
 	lfs_table_lock(d);
 	ref = fh->lease->ref;
 	lfs_table_unlock(d);
-	lfs_ops_lock(d);
-	r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
-	lfs_ops_unlock(d);
+	if ((r = lfs_ops_lock(d)) == 0) {
+		r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
+		lfs_ops_unlock(d);
+	}
 	if (r == 0 && v->len > 0 && fwrite(v->data, 1, v->len, f) != v->len)
 		r = -ENOMEM;
 	free(v);
@@ -53,8 +54,8 @@ lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 	lfs_table_lock(d);
 	ref = l->ref;
 	lfs_table_unlock(d);
-	if ((v = malloc(sizeof(*v))) != NULL) {
-		lfs_ops_lock(d);
+	if ((v = malloc(sizeof(*v))) != NULL &&
+	    (r = lfs_ops_lock(d)) == 0) {
 		r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
 		lfs_ops_unlock(d);
 	}

@@ -432,7 +432,9 @@ wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h)
 	unsigned char *buf;
 	int r, all = 0;
 
-	lfs_ops_lock(d);
+	/* stuck: a failed read (below) */
+	if ((r = lfs_ops_lock(d)) < 0)
+		return 0;
 	n = lfs_hosts_window(&d->ls);
 	buf = malloc((size_t)n * S);
 	r = buf == NULL ? -ENOMEM : lfs_io_read(&d->ops_io,
@@ -788,9 +790,11 @@ lfs_watcher_main(void *arg)
 		}
 		lfs_table_unlock(d);
 		if (due & DUE_LINGER) {
-			lfs_ops_lock(d);
-			lfs_leases_linger_end(&d->ls, &d->ops_io, 0);
-			lfs_ops_unlock(d);
+			/* stuck: given up on the next pass */
+			if (lfs_ops_lock(d) == 0) {
+				lfs_leases_linger_end(&d->ls, &d->ops_io, 0);
+				lfs_ops_unlock(d);
+			}
 		}
 		if (due & DUE_WAKE)
 			watch_wake(d, &wk, (due & DUE_KICK) != 0, now);
