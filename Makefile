@@ -7,6 +7,7 @@
 #                        build-san/ (with the unit tests and test tools)
 #   make check           licence headers, unit tests and integration tests,
 #                        on build-san/
+#   make check-layers    the daemon's call graph follows daemon.h's layers
 #   make check-unit      unit tests only
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
@@ -143,12 +144,16 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-version check-spdx check-unit check-sim check-integration
+check: check-version check-spdx check-layers check-unit check-sim check-integration
 
 # every source file states its licence (scripts/check-spdx lists those
 # that do not, and fails)
 check-spdx:
 	@bash scripts/check-spdx
+
+# the daemon's files call each other one way only (fs/daemon/daemon.h)
+check-layers:
+	@python3 scripts/check-layers fs/daemon
 
 # the unit tests on the optimized build with the caller's flags (packaging)
 check-unit-release: $(addprefix build/tests/,$(UNITS))
@@ -260,7 +265,7 @@ clean:
 	rm -rf build build-san build-tsan leasefs bench/out
 
 .PHONY: all san tsan check check-unit check-integration check-stress check-tsan \
-	bench bench-deps valgrind dist-files install uninstall check-version check-spdx \
+	bench bench-deps valgrind dist-files install uninstall check-version check-spdx check-layers \
 	check-unit-release deb clean FORCE check-sim sim
 .DEFAULT_GOAL := all
 

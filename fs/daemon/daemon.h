@@ -8,27 +8,42 @@
  *                 tear-down (owns the order of everything below)
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
  *                 rejoining under a new generation, the clean shutdown
- *   table.c       the table of leases known here, and the name-table
- *                 operations behind lookup, readdir, mkdir and rmdir
- *   holders.c     every lease operation this host does (acquire, release,
- *                 request, arrival, loss) and the one writer of a lease's
- *                 hold state; holders.h has its building blocks
- *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
- *                 (core/shared.h), on holders.c's building blocks
- *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
- *   pidhold.c     leases held or requested for a process (`acquire pid
- *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
- *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
- *                 replies, interrupts), pending requests, poll handles
- *   snap.c        the disk reads behind owner and state (struct lfs_snap)
- *   render.c      the text of owner, state, .hosts, .status, from snaps
  *   view.c        the FUSE low-level operations (the tree); no disk I/O
  *                 of its own: it calls table.c, holders.c, snap.c
+ *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
+ *                 replies, interrupts), pending requests, poll handles
+ *   render.c      the text of owner, state, .hosts, .status, from snaps
+ *   snap.c        the disk reads behind owner and state (struct lfs_snap)
+ *   value.c       the value file (core/value.h)
+ *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
+ *   holders.c     the lease operations: lock and incoming files, requests
+ *                 and arrivals, lost leases, process exits, fencing and
+ *                 shutdown
+ *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
+ *                 (core/shared.h)
+ *   table.c       the table of leases known here, file handles, the
+ *                 watcher's active list, and the name-table operations
+ *                 behind lookup, readdir, mkdir and rmdir
+ *   hold.c        a lease's exclusive hold: its state machine (the one
+ *                 writer of l->hold) and the disk operations that move it;
+ *                 holders.h declares these building blocks
+ *   pidhold.c     leases held or requested for a process (`acquire pid
+ *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
+ *   context.c     the locks, the refusal of lease operations, the
+ *                 watcher's wake-up signal, finding holders, error mapping
+ *                 and logging: what everything above uses
+ *   iowatch.c     stuck I/O under ops_lock (iowatch.h)
+ *   pidwatch.c    the thread that waits on pidfds (pidwatch.h)
  *   guard.c       the guard process (guard.h)
- *   iowatch.c     the watch over the I/O under ops_lock and renew_lock:
- *                 a stuck io_submit makes their takers answer EIO after a
- *                 bound instead of waiting forever (iowatch.h)
  *
+ * Calls go down this list, never up and never in a circle: a file calls
+ * only files listed below it (daemon.c and cmd_mount.c start the threads
+ * of view.c and watcher.c through libfuse and pthread_create; pidwatch.c
+ * calls holders.c's lfs_pid_exited back through the function pointer it
+ * was registered with).  What must reach up is signalled: the watcher
+ * through lfs_watch_kick (watch_cond), waiting openers through their
+ * deferred FUSE replies.
+
  * This host's generation (daemon.c):
  *
  *   SERVING --renewal gap >= renewal_fail: fence()--> FINISHED (fenced)
@@ -447,6 +462,8 @@ int lfs_daemon_io_stuck(struct lfs_daemon *d);
 void lfs_daemon_end_loop(struct lfs_daemon *d);
 /* Join every thread started (after the loop returned). */
 void lfs_daemon_join_threads(struct lfs_daemon *d);
+
+/* ---- context.c: below every other module ---- */
 /* -EIO when lease operations must be refused now (stopping, fenced, our
  * id lost, renewal too old), logging why under `what`; else 0. */
 int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
@@ -487,6 +504,27 @@ int lfs_table_held(const struct lfs_daemon *d);
 #else
 #define LFS_TABLE_HELD(d) ((void)(d))
 #endif
+/* A lease change worth a log line, with leader ld, held `via` (or NULL). */
+void lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
+    const char *what, const struct lfs_leader *ld, const char *via);
+
+/* Whether ld names this host (id and generation) as owner. */
+int lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld);
+
+/* Map a core error to what a FUSE caller gets (FUSE_SPEC "Errors"),
+ * logging the real reason when it becomes EIO.  r <= 0. */
+int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
+    const char *what);
+/* Wake the poll handle of fh (call with table_lock held); the handle is
+ * returned for the caller to notify after dropping the lock. */
+struct fuse_pollhandle *lfs_fh_take_ph(struct lfs_fh *fh);
+void lfs_notify_ph(struct fuse_pollhandle *ph);
+/* Ask the watcher for a pass now (takes table_lock). */
+void lfs_watch_kick(struct lfs_daemon *d);
+void lfs_watch_kick_locked(struct lfs_daemon *d);
+/* After a mkdir or rmdir: wake the watcher (no pass over the leases) if
+ * the table lease is kept now and was not before (kept_before). */
+void lfs_watch_linger(struct lfs_daemon *d, int kept_before);
 
 /* ---- holders.c ---- */
 /* The exclusive hold's state (enum lfs_hold); table_lock held. */
@@ -530,6 +568,21 @@ void lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to);
 void lfs_dlease_check(const struct lfs_dlease *l);
 
 /* ---- table.c ---- */
+/* File handles: every one is on d->fhs until freed, so that those the
+ * kernel still had open when the session ended are freed too. */
+struct lfs_fh *lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l);
+void lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh);
+/* After the FUSE session is destroyed: free every handle left. */
+void lfs_fh_free_all(struct lfs_daemon *d);
+/* Put l on the watcher's list (d->active), where it stays until idle:
+ * every open of a lease's file does, which is where all local work on a
+ * lease begins (lfs_fh_new). */
+void lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+/* Take the leases with nothing left to do here off d->active (each pass
+ * does; so does the last close of a lease's files). */
+void lfs_watch_prune_locked(struct lfs_daemon *d);
+/* Forget fh's poll handle (release); call with table_lock held. */
+void lfs_poll_unregister_locked(struct lfs_fh *fh);
 int lfs_table_init(struct lfs_daemon *d);
 void lfs_table_free(struct lfs_daemon *d);
 /* The entry of slot, or NULL; takes table_lock. */
@@ -555,10 +608,6 @@ int lfs_table_create(struct lfs_daemon *d, const char *name,
 /* rmdir: delete name on disk unless this host uses it (EBUSY).  0 or
  * -errno as FUSE answers, logged. */
 int lfs_table_delete(struct lfs_daemon *d, const char *name);
-/* Map a core error to what a FUSE caller gets (FUSE_SPEC "Errors"),
- * logging the real reason when it becomes EIO.  r <= 0. */
-int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
-    const char *what);
 
 /* One attempt to acquire l for the lock file fh, shared when fh->shared
  * (a lease held shared here already is joined without I/O).  as_waiter:
@@ -636,26 +685,9 @@ void lfs_pid_holders_free(struct lfs_holder *h, int n);
 
 /* Number of leases held here (not lost), exclusively and shared. */
 uint32_t lfs_hold_count(struct lfs_daemon *d, int shared);
-/* Wake the poll handle of fh (call with table_lock held); the handle is
- * returned for the caller to notify after dropping the lock. */
-struct fuse_pollhandle *lfs_fh_take_ph(struct lfs_fh *fh);
-void lfs_notify_ph(struct fuse_pollhandle *ph);
 
 /* ---- watcher.c ---- */
 void *lfs_watcher_main(void *arg);
-/* Ask the watcher for a pass now (takes table_lock). */
-void lfs_watch_kick(struct lfs_daemon *d);
-void lfs_watch_kick_locked(struct lfs_daemon *d);
-/* Put l on the watcher's list (d->active), where it stays until idle:
- * every open of a lease's file does, which is where all local work on a
- * lease begins (lfs_fh_new). */
-void lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l);
-/* Take the leases with nothing left to do here off d->active (each pass
- * does; so does the last close of a lease's files). */
-void lfs_watch_prune_locked(struct lfs_daemon *d);
-/* After a mkdir or rmdir: wake the watcher (no pass over the leases) if
- * the table lease is kept now and was not before (kept_before). */
-void lfs_watch_linger(struct lfs_daemon *d, int kept_before);
 /* Queue a blocking lock open; the watcher replies to req.  0, or -EIO
  * when waiting is closed (the caller replies then). */
 int lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l,
@@ -669,8 +701,6 @@ void lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
 /* Register ph on fh (replacing an older one); takes table_lock. */
 void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
     struct fuse_pollhandle *ph);
-/* Forget fh's poll handle (release); call with table_lock held. */
-void lfs_poll_unregister_locked(struct lfs_fh *fh);
 
 /* ---- snap.c ---- */
 /* Read the leader (and for state the request) of l into *s; takes
@@ -699,11 +729,5 @@ const char *lfs_render_hold(enum lfs_fh_state st, int shared, uint64_t lver,
 
 /* ---- view.c ---- */
 const struct fuse_lowlevel_ops *lfs_view_ops(void);
-/* File handles: every one is on d->fhs until freed, so that those the
- * kernel still had open when the session ended are freed too. */
-struct lfs_fh *lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l);
-void lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh);
-/* After the FUSE session is destroyed: free every handle left. */
-void lfs_fh_free_all(struct lfs_daemon *d);
 
 #endif

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * holders.h - the building blocks of lease operations, shared by holders.c
- * (lock and incoming files, the watcher's work, fencing, shutdown) and
- * ctl_exec.c (ctl commands).  Not for anyone else: view.c and watcher.c use
- * the lfs_hold_* operations of daemon.h.
+ * holders.h - the building blocks of lease operations, defined in hold.c
+ * and shared by holders.c (lock and incoming files, the watcher's work,
+ * fencing, shutdown), shhold.c (shared holds) and ctl_exec.c (ctl
+ * commands).  Not for anyone else: view.c and watcher.c use the lfs_hold_*
+ * operations of daemon.h.
  *
  * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and
  * need ops_lock; *_locked need table_lock; the others need nothing.
@@ -12,13 +13,6 @@
 #define LEASEFS_HOLDERS_H
 
 #include "daemon.h"
-
-/* A lease change worth a log line, with leader ld, held `via` (or NULL). */
-void lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
-    const char *what, const struct lfs_leader *ld, const char *via);
-
-/* Whether ld names this host (id and generation) as owner. */
-int lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld);
 
 /* lfs_paxos_acquire with a few retries of a lost race; -EALREADY (the disk
  * already names us) counts as success.  0, -EBUSY, -EAGAIN, -errno. */

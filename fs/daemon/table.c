@@ -321,3 +321,124 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 	lfs_table_unlock(d);
 	return 0;
 }
+
+struct lfs_fh *
+lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
+{
+	struct lfs_fh *fh = calloc(1, sizeof(*fh));
+
+	if (fh == NULL)
+		return NULL;
+	fh->kind = kind;
+	fh->lease = l;
+	lfs_table_lock(d);
+	if (l != NULL) {
+		l->nfh++;
+		lfs_watch_activate_locked(d, l);
+	}
+	fh->all_next = d->fhs;
+	if (d->fhs != NULL)
+		d->fhs->all_prev = fh;
+	d->fhs = fh;
+	lfs_table_unlock(d);
+	return fh;
+}
+
+void
+lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
+{
+	if (fh == NULL)
+		return;
+	lfs_table_lock(d);
+	if (fh->lease != NULL && --fh->lease->nfh == 0)
+		lfs_watch_prune_locked(d);
+	if (fh->all_prev != NULL)
+		fh->all_prev->all_next = fh->all_next;
+	else
+		d->fhs = fh->all_next;
+	if (fh->all_next != NULL)
+		fh->all_next->all_prev = fh->all_prev;
+	lfs_table_unlock(d);
+	free(fh->text);
+	free(fh->ents);
+	free(fh);
+}
+
+void
+lfs_fh_free_all(struct lfs_daemon *d)
+{
+	struct lfs_fh *fh;
+
+	while ((fh = d->fhs) != NULL) {
+		if (fh->ph != NULL)
+			fuse_pollhandle_destroy(fh->ph);
+		lfs_fh_free(d, fh);
+	}
+}
+
+void
+lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(d);
+	if (l->active)
+		return;
+	l->active = 1;
+	l->active_next = d->active;
+	d->active = l;
+	d->n_active++;
+}
+
+/* Nothing here for the watcher to do about l, and nothing can start
+ * without a new open of one of its files (which activates it again): no
+ * file open, not held or set shared or requested here, no process, no
+ * waiter or poller, nothing left to settle.  table_lock held. */
+static int
+idle_locked(const struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	return l->nfh == 0 && !lfs_held(l) && l->req_how == LFS_HOW_NONE &&
+	    l->waiters == NULL && l->pollers == NULL && !l->sh_set &&
+	    !l->sh_lost && !l->sh_unfinished && !l->unsettled &&
+	    l->pid == 0 && !l->pid_fenced && l->handover_to == 0 &&
+	    !lfs_hold_release_due_locked(l);
+}
+
+void
+lfs_watch_prune_locked(struct lfs_daemon *d)
+{
+	struct lfs_dlease **pp, *l;
+
+	LFS_TABLE_HELD(d);
+	for (pp = &d->active; (l = *pp) != NULL;) {
+		if (!idle_locked(l)) {
+			pp = &l->active_next;
+			continue;
+		}
+		*pp = l->active_next;
+		d->n_active--;
+		l->active = 0;
+		l->active_next = NULL;
+		l->wake = 0;
+		l->wait_local = 0;
+		l->fallback_ms = 0;
+	}
+}
+
+void
+lfs_poll_unregister_locked(struct lfs_fh *fh)
+{
+	struct lfs_fh **pp;
+
+	if (fh->polling) {
+		for (pp = &fh->lease->pollers; *pp != NULL; pp = &(*pp)->poll_next)
+			if (*pp == fh) {
+				*pp = fh->poll_next;
+				break;
+			}
+		fh->polling = 0;
+	}
+	if (fh->ph != NULL) {
+		fuse_pollhandle_destroy(fh->ph);
+		fh->ph = NULL;
+	}
+}

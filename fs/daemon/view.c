@@ -177,60 +177,6 @@ view_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 
 /* ---- 3. directories ---- */
 
-struct lfs_fh *
-lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
-{
-	struct lfs_fh *fh = calloc(1, sizeof(*fh));
-
-	if (fh == NULL)
-		return NULL;
-	fh->kind = kind;
-	fh->lease = l;
-	lfs_table_lock(d);
-	if (l != NULL) {
-		l->nfh++;
-		lfs_watch_activate_locked(d, l);
-	}
-	fh->all_next = d->fhs;
-	if (d->fhs != NULL)
-		d->fhs->all_prev = fh;
-	d->fhs = fh;
-	lfs_table_unlock(d);
-	return fh;
-}
-
-void
-lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
-{
-	if (fh == NULL)
-		return;
-	lfs_table_lock(d);
-	if (fh->lease != NULL && --fh->lease->nfh == 0)
-		lfs_watch_prune_locked(d);
-	if (fh->all_prev != NULL)
-		fh->all_prev->all_next = fh->all_next;
-	else
-		d->fhs = fh->all_next;
-	if (fh->all_next != NULL)
-		fh->all_next->all_prev = fh->all_prev;
-	lfs_table_unlock(d);
-	free(fh->text);
-	free(fh->ents);
-	free(fh);
-}
-
-void
-lfs_fh_free_all(struct lfs_daemon *d)
-{
-	struct lfs_fh *fh;
-
-	while ((fh = d->fhs) != NULL) {
-		if (fh->ph != NULL)
-			fuse_pollhandle_destroy(fh->ph);
-		lfs_fh_free(d, fh);
-	}
-}
-
 static void
 view_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {

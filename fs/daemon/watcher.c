@@ -310,25 +310,6 @@ lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
 		fuse_pollhandle_destroy(old);
 }
 
-void
-lfs_poll_unregister_locked(struct lfs_fh *fh)
-{
-	struct lfs_fh **pp;
-
-	if (fh->polling) {
-		for (pp = &fh->lease->pollers; *pp != NULL; pp = &(*pp)->poll_next)
-			if (*pp == fh) {
-				*pp = fh->poll_next;
-				break;
-			}
-		fh->polling = 0;
-	}
-	if (fh->ph != NULL) {
-		fuse_pollhandle_destroy(fh->ph);
-		fh->ph = NULL;
-	}
-}
-
 static int
 is_text_poller(const struct lfs_fh *fh)
 {
@@ -523,62 +504,6 @@ watch_wake(struct lfs_daemon *d, struct lfs_wake *wk, int kick, uint64_t now)
 
 /* ---- 4. the thread ---- */
 
-void
-lfs_watch_kick_locked(struct lfs_daemon *d)
-{
-	LFS_TABLE_HELD(d);
-	d->watch_kick = 1;
-	pthread_cond_signal(&d->watch_cond);
-}
-
-void
-lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l)
-{
-	LFS_TABLE_HELD(d);
-	if (l->active)
-		return;
-	l->active = 1;
-	l->active_next = d->active;
-	d->active = l;
-	d->n_active++;
-}
-
-/* Nothing here for the watcher to do about l, and nothing can start
- * without a new open of one of its files (which activates it again): no
- * file open, not held or set shared or requested here, no process, no
- * waiter or poller, nothing left to settle.  table_lock held. */
-static int
-idle_locked(const struct lfs_dlease *l)
-{
-	LFS_TABLE_HELD(l->d);
-	return l->nfh == 0 && !lfs_held(l) && l->req_how == LFS_HOW_NONE &&
-	    l->waiters == NULL && l->pollers == NULL && !l->sh_set &&
-	    !l->sh_lost && !l->sh_unfinished && !l->unsettled &&
-	    l->pid == 0 && !l->pid_fenced && l->handover_to == 0 &&
-	    !lfs_hold_release_due_locked(l);
-}
-
-void
-lfs_watch_prune_locked(struct lfs_daemon *d)
-{
-	struct lfs_dlease **pp, *l;
-
-	LFS_TABLE_HELD(d);
-	for (pp = &d->active; (l = *pp) != NULL;) {
-		if (!idle_locked(l)) {
-			pp = &l->active_next;
-			continue;
-		}
-		*pp = l->active_next;
-		d->n_active--;
-		l->active = 0;
-		l->active_next = NULL;
-		l->wake = 0;
-		l->wait_local = 0;
-		l->fallback_ms = 0;
-	}
-}
-
 /* The active leases, in an array the watcher's pass walks without
  * table_lock (entries are never freed while the daemon runs: daemon.h).
  * NULL with *n 0 when there are none or memory is short (the next pass
@@ -598,24 +523,6 @@ active_snapshot(struct lfs_daemon *d, size_t *n)
 	lfs_table_unlock(d);
 	*n = v != NULL ? cnt : 0;
 	return v;
-}
-
-void
-lfs_watch_kick(struct lfs_daemon *d)
-{
-	lfs_table_lock(d);
-	lfs_watch_kick_locked(d);
-	lfs_table_unlock(d);
-}
-
-void
-lfs_watch_linger(struct lfs_daemon *d, int kept_before)
-{
-	if (kept_before || lfs_leases_linger_due(&d->ls) == UINT64_MAX)
-		return; /* the watcher already wakes for it, or nothing kept */
-	lfs_table_lock(d);
-	pthread_cond_signal(&d->watch_cond);
-	lfs_table_unlock(d);
 }
 
 /* Which kinds of work exist now.  table_lock held. */

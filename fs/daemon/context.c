@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * context.c - what every module of the daemon uses, and nothing above it:
+ * the two locks (ops_lock through iowatch.h, table_lock with its owner
+ * record), the refusal of lease operations, the watcher's wake-up signal,
+ * finding this mount's holders, and the helpers that map and log a lease
+ * operation's result.  It calls no other daemon file but iowatch.c and
+ * guard.c's inode test: the call graph of fs/daemon/ points down to here
+ * (daemon.h has the layers).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "daemon.h"
+#include "hostpolicy.h"
+
+/* The owner record: pthread_t is an unsigned long on Linux (glibc and
+ * musl), which an atomic holds; written only by the holder, read by any
+ * thread asking whether it is the holder itself. */
+_Static_assert(sizeof(pthread_t) <= sizeof(unsigned long),
+    "pthread_t fits the owner record");
+
+static void
+table_owned(struct lfs_daemon *d, int mine)
+{
+#ifdef LFS_DEBUG
+	assert(mine ? atomic_load(&d->table_owner) == 0 : lfs_table_held(d));
+	atomic_store(&d->table_owner, mine ? (unsigned long)pthread_self() : 0);
+#else
+	(void)d;
+	(void)mine;
+#endif
+}
+
+uint32_t
+lfs_retry_ms(const struct lfs_daemon *d)
+{
+	return lfs_hp_retry_ms(&d->ls.to);
+}
+
+int
+lfs_ops_lock(struct lfs_daemon *d)
+{
+	return lfs_iowatch_lock(&d->ops_watch);
+}
+
+int
+lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
+{
+	int r;
+
+	if ((r = lfs_ops_lock(d)) < 0)
+		return r;
+	/* again under ops_lock: a rejoin or fencing may have begun since
+	 * the caller's first check, and no lease operation may run on
+	 * either side of one */
+	if ((r = lfs_daemon_refuse(d, what)) < 0)
+		lfs_ops_unlock(d);
+	return r;
+}
+
+void
+lfs_ops_unlock(struct lfs_daemon *d)
+{
+	struct lfs_io_stats s = d->ops_io.stats;
+
+	lfs_iowatch_unlock(&d->ops_watch);
+	lfs_table_lock(d);
+	d->ops_stats = s;
+	lfs_table_unlock(d);
+}
+
+void
+lfs_table_lock(struct lfs_daemon *d)
+{
+	pthread_mutex_lock(&d->table_lock);
+	table_owned(d, 1);
+}
+
+void
+lfs_table_unlock(struct lfs_daemon *d)
+{
+	table_owned(d, 0);
+	pthread_mutex_unlock(&d->table_lock);
+}
+
+void
+lfs_table_wait(struct lfs_daemon *d, pthread_cond_t *c)
+{
+	table_owned(d, 0);
+	pthread_cond_wait(c, &d->table_lock);
+	table_owned(d, 1);
+}
+
+int
+lfs_table_timedwait(struct lfs_daemon *d, pthread_cond_t *c,
+    const struct timespec *abstime)
+{
+	int r;
+
+	table_owned(d, 0);
+	r = pthread_cond_timedwait(c, &d->table_lock, abstime);
+	table_owned(d, 1);
+	return r;
+}
+
+int
+lfs_table_held(const struct lfs_daemon *d)
+{
+#ifdef LFS_DEBUG
+	return atomic_load(&d->table_owner) ==
+	    (unsigned long)pthread_self();
+#else
+	(void)d;
+	return 1;
+#endif
+}
+
+int
+lfs_daemon_refuse(struct lfs_daemon *d, const char *what)
+{
+	struct lfs_hp_health h = {
+		.stopping = atomic_load(&d->stopping),
+		.stale = atomic_load(&d->stale),
+		.fenced = atomic_load(&d->fenced),
+		.guard_lost = atomic_load(&d->guard_lost),
+		.since_renewal_ms = lfs_delta_since_renewal_ms(&d->ls),
+	};
+	const char *why = lfs_hp_refuse(&d->ls.to, &h);
+
+	if (why == NULL)
+		return 0;
+	lfs_log(&d->log, LOG_WARNING, "%s refused: %s", what, why);
+	return -EIO;
+}
+
+int
+lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
+    struct lfs_holder *h, int max)
+{
+	if (d->mount_dev != 0)
+		return lfs_fence_find_dev(d->mount_dev, lfs_lease_file_ino,
+		    (void *)slot, h, max);
+	return lfs_fence_find(d->mountpoint, NULL, h, max);
+}
+
+void
+lfs_watch_kick_locked(struct lfs_daemon *d)
+{
+	LFS_TABLE_HELD(d);
+	d->watch_kick = 1;
+	pthread_cond_signal(&d->watch_cond);
+}
+
+void
+lfs_watch_kick(struct lfs_daemon *d)
+{
+	lfs_table_lock(d);
+	lfs_watch_kick_locked(d);
+	lfs_table_unlock(d);
+}
+
+void
+lfs_watch_linger(struct lfs_daemon *d, int kept_before)
+{
+	if (kept_before || lfs_leases_linger_due(&d->ls) == UINT64_MAX)
+		return; /* the watcher already wakes for it, or nothing kept */
+	lfs_table_lock(d);
+	pthread_cond_signal(&d->watch_cond);
+	lfs_table_unlock(d);
+}
+
+int
+lfs_errno_map(struct lfs_daemon *d, int r, const char *lease, const char *what)
+{
+	switch (-r) {
+	case 0: case EBUSY: case EAGAIN: case EPERM: case ENOENT:
+	case EHOSTDOWN: case EDESTADDRREQ: case EINVAL: case EEXIST:
+	case ENOSPC: case ENOMEM: case EINTR: case EALREADY:
+		return r;
+	default:
+		/* ETIMEDOUT, EBADE, EBADMSG, EPROTO, ERANGE, ENODATA, EIO...:
+		 * the caller sees a storage error, the log says which. */
+		lfs_log(&d->log, LOG_ERR, "%s: %s failed: %s (reported as EIO)",
+		    lease, what, lfs_decode_strerror(r));
+		return -EIO;
+	}
+}
+
+/* The core logs acquisitions, releases and transfers (LOG_NOTICE); the
+ * daemon adds how the lease is held here, and the changes the core does
+ * not see as such (arrival of a requested lease, loss). */
+void
+lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
+    const char *what, const struct lfs_leader *ld, const char *via)
+{
+	lfs_log(&d->log, pri, "%s: %s lver %llu (host %u gen %llu)%s%s",
+	    l->name, what, (unsigned long long)ld->lver, ld->owner_id,
+	    (unsigned long long)ld->owner_gen, via != NULL ? " via " : "",
+	    via != NULL ? via : "");
+}
+
+int
+lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld)
+{
+	return ld->owner_id == d->ls.host_id &&
+	    ld->owner_gen == d->ls.generation;
+}
+
+struct fuse_pollhandle *
+lfs_fh_take_ph(struct lfs_fh *fh)
+{
+	struct fuse_pollhandle *ph = fh->ph;
+
+	fh->ph = NULL;
+	return ph;
+}
+
+void
+lfs_notify_ph(struct fuse_pollhandle *ph)
+{
+	if (ph == NULL)
+		return;
+	fuse_lowlevel_notify_poll(ph);
+	fuse_pollhandle_destroy(ph);
+}

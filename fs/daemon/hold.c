@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * hold.c - a lease's exclusive hold on this host: its state machine (the
+ * one writer of l->hold) and the disk operations that move it: acquire
+ * with retries, settle an aborted acquire, release, attach and detach a
+ * holder, withdraw a request.  holders.c, shhold.c, ctl_exec.c and the
+ * watcher build the lease operations on these (holders.h).
+ *
+ * The local state of a lease (struct lfs_dlease, daemon.h) changes only
+ * here, and only with ops_lock held around the disk operation and
+ * table_lock held around the change itself:
+ *
+ *              lfs_hold_lock, ctl acquire, arrival (attach)
+ *   FREE -------------------------------------------> FILE | CTL | PID
+ *    ^  ^                                              |    |     |
+ *    |  |  close, ctl release, shutdown (release_disk) |    |     |
+ *    |  +------ ok or EPERM; else stays LOST <---------+    |     |
+ *    |                                                      |     |
+ *    |   fencing, a failed release (detach)                 |     |
+ *    |   LOST <---------------------------------------------+     |
+ *    |     | watcher, once renewal is healthy:                    |
+ *    +-----+ lfs_hold_release_lost()                              |
+ *    |                                                            |
+ *    +---- transfer (gone; the holder file reads "lost") ---------+
+ *
+ * The state is l->hold (enum lfs_hold, daemon.h), written only by
+ * lfs_hold_set_locked(), which refuses (asserts, in debug builds) any
+ * transition not drawn here and checks the lease's invariants after each
+ * (lfs_dlease_check).  LOST means the disk still names us but nobody here
+ * may use the lease: the watcher releases it once renewal is healthy (a
+ * lease owned on disk by this host is never simply forgotten), unless its
+ * generation is finished (l->finished): then it is left to other hosts'
+ * takeover, and forgotten at the rejoin.  An acquire that won while a
+ * shared holder showed up, and could not let go (-EINPROGRESS), goes
+ * FREE -> LOST directly (lfs_hold_keep_lost_locked), and so does a lease
+ * that arrives as its request is withdrawn; a ctl release whose leader
+ * write failed goes CTL|PID -> LOST; a close goes FILE -> LOST -> FREE
+ * (detach, then release_disk).  A transfer, or a disk that names another host
+ * after a failed one, goes HELD -> FREE (lfs_hold_gone_locked).  Shared
+ * holds have their own states beside these (shhold.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "holders.h"
+#include "hostpolicy.h"
+
+/* ---- 0. the state machine ---- */
+
+#ifdef LFS_DEBUG
+/* The transitions of the diagram above: allowed[from] has bit `to`. */
+#define HOLD_BIT(h) (1u << (h))
+static const unsigned hold_allowed[] = {
+	[LFS_HOLD_FREE] = HOLD_BIT(LFS_HOLD_FILE) | HOLD_BIT(LFS_HOLD_CTL) |
+	    HOLD_BIT(LFS_HOLD_PID) | HOLD_BIT(LFS_HOLD_LOST),
+	[LFS_HOLD_FILE] = HOLD_BIT(LFS_HOLD_LOST) | HOLD_BIT(LFS_HOLD_FREE),
+	[LFS_HOLD_CTL] = HOLD_BIT(LFS_HOLD_LOST) | HOLD_BIT(LFS_HOLD_FREE),
+	[LFS_HOLD_PID] = HOLD_BIT(LFS_HOLD_LOST) | HOLD_BIT(LFS_HOLD_FREE),
+	/* LOST -> LOST: losing what is already lost (fencing a lost lease) */
+	[LFS_HOLD_LOST] = HOLD_BIT(LFS_HOLD_FREE) | HOLD_BIT(LFS_HOLD_LOST),
+};
+#endif
+
+void
+lfs_dlease_check(const struct lfs_dlease *l)
+{
+#ifdef LFS_DEBUG
+	LFS_TABLE_HELD(l->d);
+	/* a lock or incoming file holds it exactly when hold is FILE */
+	assert((l->hold == LFS_HOLD_FILE) == (l->holder != NULL));
+	/* held for a process: that process is known (pidhold.c sets it
+	 * before the attach, so fencing knows whom to kill) */
+	assert(l->hold != LFS_HOLD_PID || l->pid != 0);
+	/* a handover is armed only while it is ours to hand over */
+	assert(l->handover_to == 0 || (lfs_hold_usable(l)));
+	/* exclusive and shared holds here never coexist (shhold.c) */
+	assert(lfs_hold_how(l) == LFS_HOW_NONE ||
+	    (l->sh_files == 0 && l->sh_how == LFS_HOW_NONE));
+#else
+	(void)l;
+#endif
+}
+
+void
+lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to)
+{
+	LFS_TABLE_HELD(l->d);
+#ifdef LFS_DEBUG
+	assert(hold_allowed[l->hold] & HOLD_BIT(to));
+#endif
+	l->hold = to;
+	lfs_dlease_check(l);
+}
+
+/* ---- 1. acquire, release, attach, detach ---- */
+
+/* lfs_paxos_acquire with a few retries of a lost race.  -EALREADY (the
+ * disk already names us, e.g. after a release that failed) counts as
+ * success: *out is then the leader as it stands.  Called with ops_lock. */
+int
+lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_leader *out)
+{
+	int i, r = -EAGAIN;
+
+	for (i = 0; i < LFS_HP_ACQUIRE_TRIES && r == -EAGAIN; i++) {
+		if (i > 0)
+			lfs_sleep_ms(lfs_hp_acquire_pause_ms(lfs_now_ms(),
+			    d->ls.host_id));
+		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, out);
+		if (r == -EALREADY)
+			r = 0;
+	}
+	if (r == -EINPROGRESS) {
+		/*
+		 * We won, a shared holder showed up in the ballot, and letting
+		 * the lease go failed: it is ours on disk and no one's to use
+		 * (paxos.h).  Held && lost: the watcher releases it.  It must
+		 * never count as held: a later acquire would say -EALREADY,
+		 * which is success here, while the shared holder still holds.
+		 */
+		lfs_table_lock(d);
+		if (!lfs_held(l))
+			lfs_hold_keep_lost_locked(d, l, out);
+		lfs_table_unlock(d);
+		lfs_log(&d->log, LOG_WARNING, "%s: won lver %llu under a shared "
+		    "holder and could not let it go; releasing it later",
+		    l->name, (unsigned long long)out->lver);
+		r = -EBUSY;
+	}
+	if (lfs_hp_acquire_unsettled(r)) {
+		lfs_table_lock(d);
+		l->unsettled = 1;
+		lfs_watch_kick_locked(d);
+		lfs_table_unlock(d);
+	}
+	return r;
+}
+
+/*
+ * An acquire that gave up after an aborted ballot may still have had its
+ * value chosen: a later ballot of another host carries our accepted value
+ * to the end but, not being its proposer, commits nothing (paxos.h,
+ * invariant 2).  The lease would then be ours on disk, busy for every
+ * other host, with nobody here holding it.  Once nobody here wants it, we
+ * run acquire once more, which completes such an instance, and release
+ * what it gives us.  Called by the watcher, without locks.
+ */
+void
+lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader ld;
+	int r = 0, idle;
+
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: still unsettled, the watcher tries again */
+	lfs_table_lock(d);
+	idle = l->unsettled && !lfs_held(l) && !l->deleted && l->waiters == NULL &&
+	    l->req_how == LFS_HOW_NONE;
+	if (!idle)
+		l->unsettled = 0; /* someone here takes care of it */
+	lfs_table_unlock(d);
+	if (idle && !atomic_load(&d->fenced) && !atomic_load(&d->stale)) {
+		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &ld);
+		if (r == 0 || r == -EALREADY) {
+			lfs_log(&d->log, LOG_NOTICE, "%s: settling an aborted "
+			    "acquire: releasing lver %llu", l->name,
+			    (unsigned long long)ld.lver);
+			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+		}
+		lfs_table_lock(d);
+		l->unsettled = lfs_hp_settle_again(r);
+		lfs_table_unlock(d);
+	}
+	lfs_ops_unlock(d);
+}
+
+/*
+ * Release *held on disk.  Called with ops_lock, the entry already marked
+ * held && lost (so nothing else uses it meanwhile).  On success, or when the
+ * disk shows another owner (-EPERM: nothing of ours to release), the entry
+ * becomes free; on an I/O error it stays lost for the watcher to retry.
+ */
+int
+lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *held)
+{
+	int r;
+
+	if (atomic_load(&d->stale))
+		return -EIO; /* our host id is gone: we may write nothing */
+	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, held);
+	if (r == 0)
+		lfs_log(&d->log, LOG_INFO, "%s: no longer held here", l->name);
+	else if (r == -EPERM || r == -ENOENT)
+		lfs_log(&d->log, LOG_WARNING, "%s: release: the disk no longer "
+		    "names us (lver %llu); nothing to release", l->name,
+		    (unsigned long long)held->lver);
+	else
+		lfs_log(&d->log, LOG_ERR, "%s: release failed: %s; will retry",
+		    l->name, strerror(-r));
+	lfs_table_lock(d);
+	if (lfs_hp_release_done(r)) {
+		lfs_hold_set_locked(l, LFS_HOLD_FREE);
+		r = 0;
+	}
+	lfs_table_unlock(d);
+	if (r == 0)
+		lfs_watch_kick(d);
+	return r;
+}
+
+/* Take the lease away from its local holder and mark it lost (pending
+ * release).  Returns the holder's poll handle to notify.  table_lock held. */
+struct fuse_pollhandle *
+lfs_hold_detach_locked(struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph = NULL;
+
+	LFS_TABLE_HELD(l->d);
+	if (l->holder != NULL) {
+		l->holder->st = LFS_FH_LOST;
+		ph = lfs_fh_take_ph(l->holder);
+	}
+	/* N no longer holds it; unless fencing keeps watching N until it
+	 * is gone (lfs_pid_fence_locked, called before this) */
+	if (l->hold == LFS_HOLD_PID && !l->pid_fenced)
+		lfs_pid_end_locked(l->d, l);
+	l->holder = NULL;
+	lfs_hold_disarm_locked(l);
+	lfs_hold_set_locked(l, LFS_HOLD_LOST);
+	return ph;
+}
+
+struct fuse_pollhandle *
+lfs_hold_gone_locked(struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph;
+
+	LFS_TABLE_HELD(l->d);
+	ph = lfs_hold_detach_locked(l);
+	lfs_hold_set_locked(l, LFS_HOLD_FREE);
+	return ph;
+}
+
+void
+lfs_hold_keep_lost_locked(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *ld)
+{
+	LFS_TABLE_HELD(d);
+	l->leader = *ld;
+	lfs_hold_set_locked(l, LFS_HOLD_LOST);
+	lfs_watch_kick_locked(d);
+}
+
+/* No handover armed any more (ctl_exec.c).  table_lock held. */
+void
+lfs_hold_disarm_locked(struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	l->handover_to = 0;
+	l->handover_gen = 0;
+	l->handover_seq = 0;
+}
+
+/* Record that we now hold l as ld, for fh (FILE) or ctl.  table_lock held. */
+struct fuse_pollhandle *
+lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
+    const struct lfs_leader *ld, enum lfs_how how, struct lfs_fh *fh)
+{
+	struct fuse_pollhandle *ph = NULL;
+
+	static const enum lfs_hold by_how[] = {
+		/* nobody here wants it: ours on disk, to be released */
+		[LFS_HOW_NONE] = LFS_HOLD_LOST,
+		[LFS_HOW_FILE] = LFS_HOLD_FILE,
+		[LFS_HOW_CTL] = LFS_HOLD_CTL,
+		[LFS_HOW_PID] = LFS_HOLD_PID,
+	};
+
+	LFS_TABLE_HELD(d);
+	l->leader = *ld;
+	lfs_hold_disarm_locked(l);
+	l->holder = how == LFS_HOW_FILE ? fh : NULL;
+	lfs_hold_set_locked(l, by_how[how]);
+	if (how == LFS_HOW_NONE)
+		lfs_watch_kick_locked(d);
+	if (fh != NULL && how == LFS_HOW_FILE) {
+		fh->st = LFS_FH_HELD;
+		fh->lver = ld->lver;
+		ph = lfs_fh_take_ph(fh);
+	}
+	/* Fencing started while we acquired: we may not use it, and nobody
+	 * may learn that we won it (the caller answers EIO). */
+	if (!lfs_hp_grant(&(struct lfs_hp_health){
+	    .fenced = atomic_load(&d->fenced) })) {
+		lfs_notify_ph(ph);
+		/* and N, if held for a process, is fenced: it might have
+		 * learned of the hold by another way than our answer */
+		if (how == LFS_HOW_PID)
+			lfs_pid_fence_locked(d, l);
+		ph = lfs_hold_detach_locked(l);
+		l->finished = 1;
+	}
+	return ph;
+}
+
+/* Withdraw our request record; if the lease arrived meanwhile, nobody
+ * wants it any more: release it.  Called with ops_lock. */
+void
+lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct lfs_leader ld;
+	int r;
+
+	if (atomic_load(&d->stale))
+		return;
+	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
+	if (r < 0)
+		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
+		    l->name, strerror(-r));
+	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	    !lfs_leader_is_ours(d, &ld))
+		return;
+	lfs_hold_log(d, LOG_NOTICE, l, "arrived as the request was withdrawn; "
+	    "releasing", &ld, NULL);
+	lfs_table_lock(d);
+	lfs_hold_keep_lost_locked(d, l, &ld);
+	lfs_table_unlock(d);
+	lfs_hold_release_disk(d, l, &ld);
+}
+
+int
+lfs_hold_release_due_locked(const struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	return (lfs_lost(l)) || (!l->finished && ((l->sh_set &&
+	    l->sh_lost) || l->sh_unfinished));
+}
