@@ -11,24 +11,30 @@
 #      included);
 #   3. determinism: one seed run twice prints the same trace, byte for byte;
 #   4. the simulator can fail: with the ballot-hw fix reverted
-#      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED.
+#      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED, and
+#      with the slot-reuse-stamp fix reverted on REUSE_SEED (one seed each,
+#      with the options it was found with).
 # Environment: CC, CFLAGS, LIBS from the Makefile; SEEDS, WIDE_SEEDS,
-# SAN_SEEDS, REVERT_SEED.  The binaries build/sim/leasefs-sim and
+# SAN_SEEDS, REVERT_SEED, REUSE_SEED.  The binaries build/sim/leasefs-sim and
 # build-san/sim/leasefs-sim are the Makefile's.
 set -e
 seeds=${SEEDS:-2000}
 wide=${WIDE_SEEDS:-100}
 san_seeds=${SAN_SEEDS:-100}
-revert_seed=${REVERT_SEED:-779}
+revert_seed=${REVERT_SEED:-1312}
+reuse_seed=${REUSE_SEED:-50293}
 det_seed=${DET_SEED:-3}
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim
 rev=build/sim-check-revert/leasefs-sim
+rev_reuse=build/sim-check-revert-reuse/leasefs-sim
 t0=$(date +%s)
 
 REVERT=ballot-hw PROPOSE= sh tests/sim/build-patched.sh "$rev" \
     tests/sim/reverts/ballot-hw.patch
+REVERT=slot-reuse-stamp PROPOSE= sh tests/sim/build-patched.sh "$rev_reuse" \
+    tests/sim/reverts/slot-reuse-stamp.patch
 
 echo "== sim: $seeds seeds, hosts 3-8, fault phase 2 s"
 $sim --seeds "$seeds" --hosts 3-8 --time 2000 $opts
@@ -60,6 +66,17 @@ if $rev --seeds 1 --first "$revert_seed" --hosts 3-8 --time 2000 --fix all \
 else
 	echo "check-sim: the simulator no longer finds the reverted ballot-hw fix" \
 	    "on seed $revert_seed (find a new one: sh tests/sim/revert-table.sh)" >&2
+	exit 1
+fi
+echo "== sim finds the reverted slot-reuse-stamp fix (seed $reuse_seed)"
+if $rev_reuse --seeds 1 --first "$reuse_seed" --hosts 3-8 --fix all \
+    --tail 0 | grep '^FAIL'; then
+	echo "ok: found"
+else
+	echo "check-sim: the simulator no longer finds the reverted" \
+	    "slot-reuse-stamp fix on seed $reuse_seed (find a new one:" \
+	    "ONLY=slot-reuse-stamp SIMOPTS='--hosts 3-8 --fix all'" \
+	    "sh tests/sim/revert-table.sh 60000)" >&2
 	exit 1
 fi
 echo "check-sim: passed in $(($(date +%s) - t0)) s"
