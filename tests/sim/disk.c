@@ -425,7 +425,13 @@ sim_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 	long i;
 
 	(void)ctx;
-	if (!instant && !inc->ghost && rng_ppm(&W->rng, c->p_stall)) {
+	/* the stall lands between the caller's last check (a write's
+	 * freshness: paxos.c live_generation, leases.c
+	 * fresh_for_unguarded_write) and the kernel's queueing, as a
+	 * preemption or a SIGSTOP there would; --atomic-submit leaves it out
+	 * (README, C12) */
+	if (!instant && !inc->ghost && !c->atomic_submit &&
+	    rng_ppm(&W->rng, c->p_stall)) {
 		uint64_t ns = rng_logu(&W->rng, 10000, c->stall_max_ns);
 
 		W->faults[F_STALL]++;
