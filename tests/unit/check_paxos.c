@@ -1097,7 +1097,8 @@ struct par_arg {
  * over vm2's: vm2 answered -ENOENT to everyone for good, while b believed
  * it held vm1.  Now the image stamps every dblock with incarnation 2, and
  * b's phase 2 read sees a dblock of a newer incarnation: -ENOENT, nothing
- * committed.
+ * committed; and b's dblock of incarnation 1, left behind, reads as empty
+ * to vm2's ballots.
  */
 struct reuse_hook {
 	struct world *w;
@@ -1138,13 +1139,18 @@ START_TEST(test_ballot_of_reused_slot)
 	ck_assert_int_eq(lfs_paxos_acquire(&b->ls, &fy.io, &w.lease.ref, "vm1",
 	    &out), -ENOENT);
 	ck_assert(r.fired);
-	/* vm2 is intact and usable, by b too */
+	/* vm2 is intact and free.  b's phase 2 dblock (incarnation 1, b's
+	 * value accepted for instance 1) is still on disk: a's ballot reads
+	 * it as empty, so it chooses a, not b's old value */
 	ck_assert_int_eq(lfs_paxos_read_leader(&a->ls, &a->io, &r.vm2.ref, &ld),
 	    0);
 	ck_assert_uint_eq(ld.owner_id, 0);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &a->io, &r.vm2.ref, "vm2",
+	    &ld), 0);
+	ck_assert_uint_eq(ld.owner_id, a->id);
+	ck_assert_uint_eq(ld.lver, 1);
 	ck_assert_int_eq(lfs_paxos_acquire(&b->ls, &b->io, &r.vm2.ref, "vm2",
-	    &out), 0);
-	ck_assert_int_eq(acquire(a, &r.vm2.ref, &ld), -EBUSY);
+	    &out), -EBUSY);
 	faulty_close(&fy);
 	world_fini(&w);
 }
