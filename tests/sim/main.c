@@ -27,7 +27,8 @@
  *                      leasefs(8) (by default they land within host_dead -
  *                      renewal_fail + io of it): outside the design
  *     --atomic-submit  no thread stall (and so no SIGSTOP) between a
- *                      write's freshness check and its io_submit: looks
+ *                      write's freshness check and its io_submit (reads
+ *                      still stall before theirs): looks
  *                      past finding C12 (README), which only a watchdog
  *                      closes today
  *
