@@ -430,22 +430,47 @@ next_incarnation(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	return rv;
 }
 
+/*
+ * The slot's initial image: the leader (incarnation inc, lver 0, free), no
+ * request, and every host's dblock empty but stamped with inc (paxos.h
+ * invariant 9), the value sector empty.  The stamp is what tells a ballot
+ * of the previous incarnation, stalled since its leader read, that the
+ * dblocks it competed with were reset under it: the winning ballot of the
+ * delete that freed the slot was one of them.  Zeroed dblocks would read
+ * as "no ballot anywhere" and let it choose itself and commit a leader of
+ * the old incarnation over this one (the simulator's seed 50293).
+ */
+static int
+slot_image(struct lfs_lockspace *ls, uint32_t inc, const char *name,
+    unsigned char *buf)
+{
+	uint32_t id, S = ls->layout.sector_size;
+	struct lfs_leader ld = { .incarnation = inc };
+	struct lfs_dblock db = { .incarnation = inc };
+	int rv;
+
+	ld.writer_id = ls->host_id;
+	ld.wall_time = (uint64_t)time(NULL);
+	snprintf(ld.name, sizeof(ld.name), "%s", name);
+	rv = lfs_leader_encode(&ld, buf, S);
+	for (id = 1; rv == 0 && id <= ls->layout.max_hosts; id++)
+		rv = lfs_dblock_encode(&db, buf + (size_t)(LFS_SLOT_HEADER_SECTORS -
+		    1 + id) * S, S);
+	return rv;
+}
+
 static int
 init_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     uint32_t inc, const char *name)
 {
 	size_t len = ls->layout.slot_sectors * ls->layout.sector_size;
-	struct lfs_leader ld = { .incarnation = inc };
 	unsigned char *buf;
 	int rv;
 
 	buf = calloc(1, len);
 	if (buf == NULL)
 		return -ENOMEM;
-	ld.writer_id = ls->host_id;
-	ld.wall_time = (uint64_t)time(NULL);
-	snprintf(ld.name, sizeof(ld.name), "%s", name);
-	rv = lfs_leader_encode(&ld, buf, ls->layout.sector_size);
+	rv = slot_image(ls, inc, name, buf);
 	if (rv == 0)
 		rv = unguarded_write(ls, io, lfs_slot_sector(&ls->layout, slot) *
 		    ls->layout.sector_size, buf, len);

@@ -790,13 +790,13 @@ lfs_request_decode(struct lfs_request *r, const void *buf, size_t sector_size)
 enum {
 	DB_MAGIC = 0, DB_VERSION = 4, DB_CRC = 8, DB_INP_ID = 12, DB_LVER = 16,
 	DB_MBAL = 24, DB_BAL = 32, DB_INP_GEN = 40, DB_MODE_FLAGS = 48,
-	DB_RESERVED = 52, DB_MODE_GEN = 56, DB_MODE_LVER = 64, DB_USED = 72
+	DB_INCARNATION = 52, DB_MODE_GEN = 56, DB_MODE_LVER = 64, DB_USED = 72
 };
 FIELD_NEXT(DB_CRC, 4, DB_INP_ID);
 FIELD_NEXT(DB_INP_ID, 4, DB_LVER);
 FIELD_NEXT(DB_INP_GEN, 8, DB_MODE_FLAGS);
-FIELD_NEXT(DB_MODE_FLAGS, 4, DB_RESERVED);
-FIELD_NEXT(DB_RESERVED, 4, DB_MODE_GEN);
+FIELD_NEXT(DB_MODE_FLAGS, 4, DB_INCARNATION);
+FIELD_NEXT(DB_INCARNATION, 4, DB_MODE_GEN);
 FIELD_NEXT(DB_MODE_LVER, 8, DB_USED);
 _Static_assert(DB_USED <= MIN_SECTOR, "dblock fits the smallest sector");
 
@@ -829,13 +829,19 @@ dblock_fields_ok(const struct lfs_dblock *r)
  *       32    8 bal              <= mbal
  *       40    8 inp_gen
  *       48    4 mode_flags       LFS_MODE_SHARED or 0
- *       52    4 reserved         zero
+ *       52    4 incarnation      of the lease the ballot is about; 0 =
+ *                                unstamped (written before it existed)
  *       56    8 mode_gen         0 when mode_flags is 0
  *       64    8 mode_lver        0 when mode_flags is 0
  *
  * The mode shares the dblock's sector and crc: the host that owns the
  * dblock is the only writer of either, so one sector keeps one writer, and
  * a torn write cannot leave a ballot and a mode that disagree.
+ *
+ * The incarnation took bytes 52..55, which format version 2 wrote as zero
+ * ("reserved") and whose decoder required zero; no version change (see
+ * ondisk.h, "Format version 2"): a dblock with 0 there reads as unstamped,
+ * which paxos.c treats as it always did.
  */
 int
 lfs_dblock_encode(const struct lfs_dblock *r, void *buf, size_t sector_size)
@@ -851,6 +857,7 @@ lfs_dblock_encode(const struct lfs_dblock *r, void *buf, size_t sector_size)
 	put_le64(p + DB_BAL, r->bal);
 	put_le64(p + DB_INP_GEN, r->inp_gen);
 	put_le32(p + DB_MODE_FLAGS, r->mode_flags);
+	put_le32(p + DB_INCARNATION, r->incarnation);
 	put_le64(p + DB_MODE_GEN, r->mode_gen);
 	put_le64(p + DB_MODE_LVER, r->mode_lver);
 	rec_seal(&fmt_dblock, p);
@@ -876,9 +883,10 @@ lfs_dblock_decode(struct lfs_dblock *r, const void *buf, size_t sector_size)
 	d.bal = get_le64(p + DB_BAL);
 	d.inp_gen = get_le64(p + DB_INP_GEN);
 	d.mode_flags = get_le32(p + DB_MODE_FLAGS);
+	d.incarnation = get_le32(p + DB_INCARNATION);
 	d.mode_gen = get_le64(p + DB_MODE_GEN);
 	d.mode_lver = get_le64(p + DB_MODE_LVER);
-	if (get_le32(p + DB_RESERVED) != 0 || !dblock_fields_ok(&d))
+	if (!dblock_fields_ok(&d))
 		return -ERANGE;
 	*r = d;
 	return 0;

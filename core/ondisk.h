@@ -39,6 +39,14 @@
  * see shared holders and would take a lease exclusively under them, so the
  * two must never run on one lockspace.  Reformat to upgrade.
  *
+ * Within version 2, the dblock's bytes 52..55 (written as zero, and
+ * required to be zero by the first version 2 decoders) became its
+ * incarnation.  A newer binary reads an older one's dblocks as unstamped
+ * (0), which changes nothing; an older binary refuses a stamped dblock as
+ * out of range (-ERANGE), so it aborts ballots on slots a newer binary has
+ * touched rather than run them without the check (paxos.h invariants 5,
+ * 8): mixing the two is refused, never unsafe.  Upgrade every host.
+ *
  * Error codes of the decoders:
  *   -ENODATA   the sector is all zeroes (never written: an empty slot)
  *   -EBADMSG   bad magic: not a leasefs record of this kind
@@ -194,6 +202,10 @@ struct lfs_dblock {
 	uint64_t bal;            /* ballot of the value below, 0 = none */
 	uint32_t inp_id;         /* proposed owner host id */
 	uint64_t inp_gen;        /* proposed owner generation */
+	uint32_t incarnation;    /* of the lease this ballot is about (the
+	                            name-table entry's), 0 = unstamped; a slot's
+	                            initial image stamps every dblock with its
+	                            new incarnation (paxos.h invariant 9) */
 	/* The host's mode (shared.h), kept in the same sector so that the
 	 * sector keeps one writer; ballots carry it along unchanged. */
 	uint32_t mode_flags;     /* LFS_MODE_SHARED or 0 */

@@ -49,6 +49,8 @@ struct slot_view {
 	uint32_t hw;                 /* dblocks 1 .. hw were read */
 	uint64_t view_ms;            /* start of the host-area read hw is
 	                                from (paxos.h invariant 4) */
+	uint32_t inc;                /* incarnation of the lease meant; 0:
+	                                the table lease, not checked */
 	struct lfs_leader leader;
 	struct lfs_dblock *dblocks;  /* [0 .. hw], index = host id */
 	unsigned char *buf;          /* (2 + hw) sectors */
@@ -84,6 +86,38 @@ ballot_high_water(struct lfs_lockspace *ls, struct slot_view *v)
 		v->hw = ls->host_id;
 }
 
+/*
+ * paxos.h invariant 9: a dblock stamped with another incarnation than the
+ * lease meant (v->inc).  A newer one means the slot was deleted and reused
+ * after our leader read: the lease we mean is gone (-ENOENT), and a ballot
+ * about it must not go on, since the reuse reset every dblock it competed
+ * with.  An older one is left by a ballot that began before the reuse and
+ * wrote after it: it says nothing about this incarnation's instances, so
+ * its ballot fields read as empty (its mode, shared.c's, is kept as read).
+ * Unstamped (0) dblocks, of binaries before the stamp, count as before.
+ */
+static int
+check_incarnation(struct lfs_lockspace *ls, uint32_t slot,
+    struct slot_view *v, uint32_t id)
+{
+	struct lfs_dblock *d = &v->dblocks[id];
+
+	if (v->inc == 0 || d->incarnation == 0 || d->incarnation == v->inc)
+		return 0;
+	if (d->incarnation > v->inc) {
+		lfs_log(ls->log, LOG_INFO, "slot %u: dblock %u is of incarnation "
+		    "%u, newer than %u: the slot was reused", slot, id,
+		    d->incarnation, v->inc);
+		return -ENOENT;
+	}
+	d->lver = 0;
+	d->mbal = 0;
+	d->bal = 0;
+	d->inp_id = 0;
+	d->inp_gen = 0;
+	return 0;
+}
+
 static int
 decode_dblocks(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v)
 {
@@ -99,7 +133,8 @@ decode_dblocks(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v)
 			lfs_log(ls->log, LOG_ERR, "slot %u dblock %u: %s",
 			    slot, id, lfs_decode_strerror(rv));
 			return rv;
-		}
+		} else if ((rv = check_incarnation(ls, slot, v, id)) < 0)
+			return rv;
 	}
 	return 0;
 }
@@ -375,6 +410,7 @@ run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	mine.mode_gen = v->dblocks[ls->host_id].mode_gen;
 	mine.mode_lver = v->dblocks[ls->host_id].mode_lver;
 	mine.mbal = lfs_ballot_next(max_mbal, ls->layout.max_hosts, ls->host_id);
+	mine.incarnation = v->inc; /* invariant 9 */
 
 	/* phase 1 */
 	if ((rv = write_dblock(ls, io, slot, &mine)) < 0)
@@ -458,6 +494,7 @@ lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
 
 	if ((rv = slot_view_init(ls, &v)) < 0)
 		return rv;
+	v.inc = ref->incarnation;
 	rv = read_slot(ls, io, ref->slot, &v, 1);
 	if (rv == 0)
 		rv = check_ref(&v.leader, ref);
@@ -527,6 +564,7 @@ read_for_ballot(struct lfs_lockspace *ls, struct lfs_io *io,
 		return rv;
 	if ((rv = slot_view_init(ls, v)) < 0)
 		return rv;
+	v->inc = ref->incarnation;
 	rv = read_slot(ls, io, ref->slot, v, 1);
 	if (rv == 0)
 		rv = check_ref(&v->leader, ref);

@@ -92,6 +92,32 @@
  *      a ballot of ours that another host carried to its end, 2a), in
  *      the read that found it ours; otherwise it lets the lease go.  The
  *      simulator checks the rule at every instant (tests/sim, --shared).
+ *   9. A ballot is about one incarnation of a slot (the name-table
+ *      entry's), and every dblock it writes carries that incarnation.  A
+ *      slot's reuse (leases.c init_slot) resets every dblock, stamped with
+ *      the new incarnation; a ballot that reads a dblock of a newer
+ *      incarnation than its own stops with -ENOENT, and one of an older
+ *      incarnation reads as empty (decode_dblocks()).  Why the reset needs
+ *      the stamp, X a ballot of incarnation k on instance n, stalled for
+ *      any time after its leader read (a descheduled thread; nothing bounds
+ *      it):
+ *        D        deletes the lease: its acquire's ballot wins instance
+ *                 m >= n, so D's dblock shows (m, mbal > X's) or more;
+ *                 then the leader is marked DELETED, the entry cleared;
+ *        C        creates a lease in the slot: the image of incarnation
+ *                 k + 1 resets D's dblock (and every other);
+ *        X        writes its phase 2 and reads the dblocks.
+ *      Disk Paxos holds for X only because its phase 2 read sees D's
+ *      dblock (D is in 1 .. hw by invariant 4).  Unstamped, the reset made
+ *      it read as "no ballot anywhere": X chose itself and committed a
+ *      leader of incarnation k over the new lease's, which then answered
+ *      -ENOENT to every holder of its name for good (the simulator's seed
+ *      50293).  Stamped, X's read sees D's dblock as it was or as k + 1 or
+ *      newer (only D writes it again, always stamped): X stops.  Not
+ *      covered: a commit of incarnation k whose write was submitted before
+ *      the reuse and lands after it (a write late by up to 5 io, or a
+ *      thread stalled between its phase 2 read and the leader write): the
+ *      leader is the one sector without a stamp to compare with.
  *
  * Transitions of a lease as this host sees it:
  *   FREE --lfs_paxos_acquire()--> OWNED --lfs_paxos_release()--> FREE

@@ -15,23 +15,26 @@
 #      seed traced twice;
 #   5. the simulator can fail: with the ballot-hw fix reverted
 #      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED, and
-#      with each shared fix reverted (sh-already-ours, sh-finish-gone) on
-#      its seed, each with the options of its patch's '# sim:' line.
+#      with each shared fix (sh-already-ours, sh-finish-gone) and the
+#      slot-reuse-stamp fix (paxos.h invariant 9) reverted on its seed,
+#      each with the options of its patch's '# sim:' line.
 # Environment: CC, CFLAGS, LIBS from the Makefile; SEEDS, WIDE_SEEDS,
-# SAN_SEEDS, REVERT_SEED, SH_SEEDS, SH_WIDE_SEEDS, SH_SAN_SEEDS.  The
+# SAN_SEEDS, REVERT_SEED, REUSE_SEED, SH_SEEDS, SH_WIDE_SEEDS, SH_SAN_SEEDS.  The
 # binaries build/sim/leasefs-sim and build-san/sim/leasefs-sim are the
 # Makefile's.
 set -e
 seeds=${SEEDS:-2000}
 wide=${WIDE_SEEDS:-100}
 san_seeds=${SAN_SEEDS:-100}
-revert_seed=${REVERT_SEED:-779}
+revert_seed=${REVERT_SEED:-1312}
+reuse_seed=${REUSE_SEED:-50293}
 det_seed=${DET_SEED:-3}
 sh_seeds=${SH_SEEDS:-1000}
 sh_wide=${SH_WIDE_SEEDS:-50}
 sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
-reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:460"
+reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:460
+slot-reuse-stamp:$reuse_seed"
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim

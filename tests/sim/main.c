@@ -28,6 +28,11 @@
  *                      their submit, breaking the storage promise of
  *                      leasefs(8) (by default they land within host_dead -
  *                      renewal_fail + io of it): outside the design
+ *     --atomic-submit  no thread stall (and so no SIGSTOP) between a
+ *                      write's freshness check and its io_submit (reads
+ *                      still stall before theirs): looks
+ *                      past finding C12 (README), which only a watchdog
+ *                      closes today
  *
  * Every seed draws its own world from the PRNG (swarm testing): number of
  * hosts and spares (machines reusing an id), leases, which fault kinds are
@@ -74,7 +79,7 @@ struct opts {
 	int replay, hosts_lo, hosts_hi, io, tail, until_fail, quiet;
 	uint64_t steps, time_ms;
 	uint32_t fix, undo;
-	int profile, no_names, beyond, strict_probe, shared;
+	int profile, no_names, beyond, strict_probe, shared, atomic_submit;
 };
 
 static struct world world;
@@ -244,6 +249,7 @@ draw_config(const struct opts *o)
 	c->stall_max_ns = io * PICK(r, 1, 3, 6);
 	c->late_max_ns = (uint64_t)W->to.host_dead_ms * MS * PICK(r, 1, 3);
 	c->beyond = o->beyond;
+	c->atomic_submit = o->atomic_submit;
 	for (e = 0; e < (int)(sizeof(episodic) / sizeof(episodic[0])); e++)
 		if (rng_below(r, 2))
 			c->kinds |= 1u << episodic[e];
@@ -505,11 +511,12 @@ replay_hint(const struct opts *o, uint64_t seed)
 	char flags[128] = "";
 
 	if (o->no_names || o->profile || o->beyond || o->strict_probe ||
-	    o->shared)
-		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%.0d'",
+	    o->shared || o->atomic_submit)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%s%.0d'",
 		    o->shared ? "--shared " : "",
 		    o->no_names ? "--no-names " : "",
 		    o->beyond ? "--late-beyond-promise " : "",
+		    o->atomic_submit ? "--atomic-submit " : "",
 		    o->strict_probe ? "--strict-probe " : "",
 		    o->profile ? "--profile " : "", o->profile);
 	char un[128] = "";
@@ -579,7 +586,7 @@ usage(void)
 	fprintf(stderr, "usage: leasefs-sim [--seeds N] [--first S] [--seed S] "
 	    "[--hosts LO-HI] [--steps N] [--time MS] [--io] [--tail N] "
 	    "[--until-fail] [--quiet] [--fix LIST] [--no-names] [--shared] "
-	    "[--late-beyond-promise]\n");
+	    "[--late-beyond-promise] [--atomic-submit]\n");
 	exit(2);
 }
 
@@ -604,6 +611,7 @@ main(int argc, char **argv)
 		{ "undo", required_argument, NULL, 'U' },
 		{ "strict-probe", no_argument, NULL, 'R' },
 		{ "shared", no_argument, NULL, 'H' },
+		{ "atomic-submit", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -635,6 +643,7 @@ main(int argc, char **argv)
 		case 'U': o.undo = parse_undo(optarg); break;
 		case 'R': o.strict_probe = 1; break;
 		case 'H': o.shared = 1; break;
+		case 'A': o.atomic_submit = 1; break;
 		default: usage();
 		}
 	}

@@ -110,6 +110,8 @@ struct config {
 	                                (--late-beyond-promise only) */
 	int beyond;                  /* --late-beyond-promise: late and hung
 	                                writes land past the storage promise */
+	int atomic_submit;           /* --atomic-submit: no stall before a
+	                                write's submit (README, C12) */
 	/* episodes */
 	uint32_t kinds;              /* 1 << F_HANG ... enabled */
 	uint64_t fault_mean_ns;      /* mean time between episodes */

@@ -149,6 +149,7 @@ sample_dblock(union rec *r, size_t ss)
 	r->db.inp_id = 7;
 	r->db.inp_gen = 5;
 	r->db.mode_flags = LFS_MODE_SHARED;
+	r->db.incarnation = 3;
 	r->db.mode_gen = 6;
 	r->db.mode_lver = 8;
 }
@@ -274,6 +275,7 @@ eq_dblock(const union rec *a, const union rec *b)
 	ck_assert_uint_eq(a->db.inp_id, b->db.inp_id);
 	ck_assert_uint_eq(a->db.inp_gen, b->db.inp_gen);
 	ck_assert_uint_eq(a->db.mode_flags, b->db.mode_flags);
+	ck_assert_uint_eq(a->db.incarnation, b->db.incarnation);
 	ck_assert_uint_eq(a->db.mode_gen, b->db.mode_gen);
 	ck_assert_uint_eq(a->db.mode_lver, b->db.mode_lver);
 }
@@ -511,7 +513,7 @@ START_TEST(test_slot_record_offsets)
 	ck_assert_uint_eq(le64_at(p + 32), 1007);
 	ck_assert_uint_eq(le64_at(p + 40), 5);
 	ck_assert_uint_eq(le32_at(p + 48), LFS_MODE_SHARED);
-	ck_assert_uint_eq(le32_at(p + 52), 0);
+	ck_assert_uint_eq(le32_at(p + 52), 3);
 	ck_assert_uint_eq(le64_at(p + 56), 6);
 	ck_assert_uint_eq(le64_at(p + 64), 8);
 	free(p);
@@ -708,7 +710,6 @@ static const struct mutation range_cases[] = {
 	{ R_DBLOCK, 12, 4, LFS_MAX_HOSTS + 1, "inp id too big" },
 	{ R_DBLOCK, 32, 8, 2008, "bal above mbal" },
 	{ R_DBLOCK, 48, 4, 0x2, "unknown mode flag" },
-	{ R_DBLOCK, 52, 4, 1, "reserved not zero" },
 	{ R_VALUE, 20, 4, 0, "writer id 0" },
 	{ R_VALUE, 20, 4, LFS_MAX_HOSTS + 1, "writer id too big" },
 };

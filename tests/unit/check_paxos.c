@@ -203,17 +203,21 @@ sector_write(struct host *h, uint64_t off, const unsigned char *buf)
 	    0);
 }
 
+/* The dblock at off is as the slot's initial image left it: no ballot
+ * (an empty one stamped with the incarnation: leases.c, or all zero). */
 static int
-sector_is_zero(struct host *h, uint64_t off)
+dblock_untouched(struct host *h, uint64_t off)
 {
 	unsigned char buf[4096];
-	uint32_t i;
+	struct lfs_dblock d;
+	int rv;
 
 	sector_read(h, off, buf);
-	for (i = 0; i < h->ls.layout.sector_size; i++)
-		if (buf[i] != 0)
-			return 0;
-	return 1;
+	rv = lfs_dblock_decode(&d, buf, h->ls.layout.sector_size);
+	if (rv == -ENODATA)
+		return 1;
+	return rv == 0 && d.lver == 0 && d.mbal == 0 && d.bal == 0 &&
+	    d.inp_id == 0 && d.mode_flags == 0;
 }
 
 static int
@@ -375,7 +379,7 @@ START_TEST(test_release_not_owner)
 
 	sector_read(b, leader_offset(b, ref->slot), after);
 	ck_assert_mem_eq(before, after, sizeof(before));
-	ck_assert(sector_is_zero(b, dblock_offset(b, ref->slot, b->id)));
+	ck_assert(dblock_untouched(b, dblock_offset(b, ref->slot, b->id)));
 	world_fini(&w);
 }
 END_TEST
@@ -598,7 +602,7 @@ check_corruption_refused(struct world *w, uint64_t off, int is_leader)
 			rv = lfs_paxos_read_leader(&b->ls, &b->io, ref, &out);
 			ck_assert_msg(is_decode_error(rv), "read_leader: %d", rv);
 		}
-		ck_assert(sector_is_zero(b, dblock_offset(b, ref->slot, b->id)));
+		ck_assert(dblock_untouched(b, dblock_offset(b, ref->slot, b->id)));
 	}
 	sector_write(a, off, good);
 }
@@ -715,7 +719,7 @@ START_TEST(test_fault_eio)
 	    -EIO);
 	faulty_close(&fy);
 	ck_assert_uint_eq(read_leader(b, ref).lver, 0);
-	ck_assert(sector_is_zero(a, dblock_offset(a, ref->slot, a->id)));
+	ck_assert(dblock_untouched(a, dblock_offset(a, ref->slot, a->id)));
 
 	host_renew(a);
 	ck_assert_int_eq(acquire(a, ref, &out), 0);
@@ -751,7 +755,7 @@ START_TEST(test_fault_hang)
 		ck_assert_uint_eq(tclock_ms(&test_clk) - t0, a->ls.to.io_timeout_ms);
 		faulty_close(&fy);
 		ck_assert_uint_eq(read_leader(b, ref).lver, 0);
-		ck_assert(sector_is_zero(a, dblock_offset(a, ref->slot, a->id)));
+		ck_assert(dblock_untouched(a, dblock_offset(a, ref->slot, a->id)));
 	}
 	host_renew(b);
 	ck_assert_int_eq(acquire(b, ref, &out), 0);
@@ -1081,6 +1085,77 @@ struct par_arg {
 	int failures;
 };
 
+/*
+ * A ballot of an earlier incarnation of a reused slot must not count
+ * (paxos.h invariant 9; the simulator's seed 50293).  b starts to acquire
+ * vm1 (slot 1, incarnation 1) with a stale name -> slot mapping and stalls
+ * between its phase 1 and its phase 2.  Meanwhile a takes vm1 (its ballot
+ * sees b's phase 1 and outbids it), deletes it, and creates vm2, which
+ * reuses slot 1 as incarnation 2: the slot's initial image resets every
+ * dblock, a's winning one included.  b's phase 2 read then found no trace
+ * of a's ballot, "chose" b, and b's commit wrote a leader of incarnation 1
+ * over vm2's: vm2 answered -ENOENT to everyone for good, while b believed
+ * it held vm1.  Now the image stamps every dblock with incarnation 2, and
+ * b's phase 2 read sees a dblock of a newer incarnation: -ENOENT, nothing
+ * committed; and b's dblock of incarnation 1, left behind, reads as empty
+ * to vm2's ballots.
+ */
+struct reuse_hook {
+	struct world *w;
+	struct lfs_lease_entry vm2;
+	int fired;
+};
+
+/* Before b's second write (its phase 2 dblock): a deletes vm1, creates
+ * vm2 in the same slot. */
+static void
+reuse_slot_before_phase2(struct fake *f, int wseq, struct iocb *cb)
+{
+	struct reuse_hook *r = f->hook_arg;
+	struct host *a = &r->w->h[0];
+
+	(void)cb;
+	if (wseq != 1 || r->fired)
+		return;
+	r->fired = 1;
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm2", &r->vm2), 0);
+	ck_assert_uint_eq(r->vm2.ref.slot, r->w->lease.ref.slot);
+	ck_assert_uint_gt(r->vm2.ref.incarnation, r->w->lease.ref.incarnation);
+}
+
+START_TEST(test_ballot_of_reused_slot)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct reuse_hook r = { .w = &w };
+	struct lfs_leader out, ld;
+	struct faulty fy;
+
+	world_init(&w, 2, 1);
+	faulty_open(&fy, b);
+	fy.fake.before_write = reuse_slot_before_phase2;
+	fy.fake.hook_arg = &r;
+	ck_assert_int_eq(lfs_paxos_acquire(&b->ls, &fy.io, &w.lease.ref, "vm1",
+	    &out), -ENOENT);
+	ck_assert(r.fired);
+	/* vm2 is intact and free.  b's phase 2 dblock (incarnation 1, b's
+	 * value accepted for instance 1) is still on disk: a's ballot reads
+	 * it as empty, so it chooses a, not b's old value */
+	ck_assert_int_eq(lfs_paxos_read_leader(&a->ls, &a->io, &r.vm2.ref, &ld),
+	    0);
+	ck_assert_uint_eq(ld.owner_id, 0);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &a->io, &r.vm2.ref, "vm2",
+	    &ld), 0);
+	ck_assert_uint_eq(ld.owner_id, a->id);
+	ck_assert_uint_eq(ld.lver, 1);
+	ck_assert_int_eq(lfs_paxos_acquire(&b->ls, &b->io, &r.vm2.ref, "vm2",
+	    &out), -EBUSY);
+	faulty_close(&fy);
+	world_fini(&w);
+}
+END_TEST
+
 static void *
 par_main(void *arg)
 {
@@ -1243,6 +1318,7 @@ paxos_suite(void)
 	tcase_add_test(tc, test_stale_leader_own_name);
 	tcase_add_test(tc, test_transfer_bad_generation);
 	tcase_add_test(tc, test_joiner_above_window);
+	tcase_add_test(tc, test_ballot_of_reused_slot);
 	tc = lt_tcase(s, "parallel");
 	tcase_add_test(tc, test_ioset_parallel);
 	tcase_add_test(tc, test_ioset_hang_isolated);
