@@ -37,9 +37,23 @@ lfs_hp_refuse(const struct lfs_timeouts *to, const struct lfs_hp_health *h)
 /* fs/daemon/holders.c lfs_hold_attach_locked: "Fencing started while we
  * acquired: we may not use it." */
 int
-lfs_hp_grant(const struct lfs_hp_health *h)
+lfs_hp_grant(const struct lfs_timeouts *to, const struct lfs_hp_health *h)
 {
-	return !h->fenced;
+	return lfs_hp_refuse(to, h) == NULL;
+}
+
+int
+lfs_hp_lost_for_good(const struct lfs_timeouts *to,
+    const struct lfs_hp_health *h)
+{
+	return h->fenced || h->stale || h->since_renewal_ms >= to->renewal_fail_ms;
+}
+
+/* fs/daemon/ctl_exec.c transfer_to */
+int
+lfs_hp_transfer_unknown(uint32_t abandoned_ios)
+{
+	return abandoned_ios > 0;
 }
 
 /* fs/daemon/daemon.c renew_once, before the attempt */
@@ -184,7 +198,10 @@ lfs_hp_acquire_pause_ms(uint64_t now_ms, uint32_t host_id)
 int
 lfs_hp_acquire_unsettled(int rv)
 {
-	return rv == -EAGAIN;
+	/* -EAGAIN: a ballot aborted after phase 2; -EIO, -ETIMEDOUT: an I/O
+	 * failed after phase 2 may have been written, so our value may have
+	 * been chosen all the same (finding D5) */
+	return rv == -EAGAIN || rv == -EIO || rv == -ETIMEDOUT;
 }
 
 /* fs/daemon/holders.c lfs_hold_settle */

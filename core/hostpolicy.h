@@ -58,10 +58,28 @@ struct lfs_hp_health {
 const char *lfs_hp_refuse(const struct lfs_timeouts *to,
     const struct lfs_hp_health *h);
 
-/* A lease just acquired may be handed to its holder only when not fenced;
- * otherwise it is held on disk by the finished generation and lost (fs
- * lfs_hold_attach_locked). */
-int lfs_hp_grant(const struct lfs_hp_health *h);
+/* A lease just acquired may be handed to its holder only while lease
+ * operations are allowed (lfs_hp_refuse says none), not merely while not
+ * fenced: an acquire that ends after renewal_fail, before the fencing
+ * pass has run, would start a holder that pass may already have scanned
+ * for, alive past host_dead (the simulator's finding D2, seed 97 at
+ * HOSTS=3-8 with the fix undone: two holders).  Otherwise it is ours on
+ * disk and lost (fs lfs_hold_attach_locked). */
+int lfs_hp_grant(const struct lfs_timeouts *to, const struct lfs_hp_health *h);
+/* A lease won but not granted (lfs_hp_grant) belongs to a finished
+ * generation, never to be written again by it, when the host is fenced,
+ * lost its id, or renewal is overdue (the generation ends at renewal_fail:
+ * fencing is under way); else (stopping, guard gone) it is only lost, and
+ * released as any lost lease. */
+int lfs_hp_lost_for_good(const struct lfs_timeouts *to,
+    const struct lfs_hp_health *h);
+
+/* After a transfer that failed: 1 when its outcome is unknown because one
+ * of its writes timed out and may still land (abandoned_ios: the ops
+ * context's I/Os the kernel still owns, lfs_io_reap).  The lease is then
+ * lost here, whatever a leader read says now: the write may name the
+ * target a moment later (finding D4).  0: a read of the leader tells. */
+int lfs_hp_transfer_unknown(uint32_t abandoned_ios);
 
 enum lfs_hp_renewal { LFS_HP_RENEWAL_OK, LFS_HP_RENEWAL_FAILING,
 	LFS_HP_RENEWAL_LOST, LFS_HP_RENEWAL_KEEP /* unchanged */ };

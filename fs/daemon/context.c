@@ -119,17 +119,25 @@ lfs_table_held(const struct lfs_daemon *d)
 #endif
 }
 
+void
+lfs_daemon_health(struct lfs_daemon *d, struct lfs_hp_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->stopping = atomic_load(&d->stopping);
+	h->stale = atomic_load(&d->stale);
+	h->fenced = atomic_load(&d->fenced);
+	h->guard_lost = atomic_load(&d->guard_lost);
+	h->since_renewal_ms = lfs_delta_since_renewal_ms(&d->ls);
+}
+
 int
 lfs_daemon_refuse(struct lfs_daemon *d, const char *what)
 {
-	struct lfs_hp_health h = {
-		.stopping = atomic_load(&d->stopping),
-		.stale = atomic_load(&d->stale),
-		.fenced = atomic_load(&d->fenced),
-		.guard_lost = atomic_load(&d->guard_lost),
-		.since_renewal_ms = lfs_delta_since_renewal_ms(&d->ls),
-	};
-	const char *why = lfs_hp_refuse(&d->ls.to, &h);
+	struct lfs_hp_health h;
+	const char *why;
+
+	lfs_daemon_health(d, &h);
+	why = lfs_hp_refuse(&d->ls.to, &h);
 
 	if (why == NULL)
 		return 0;

@@ -208,6 +208,27 @@ verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
 	    "transfer: now", &ld, NULL);
 }
 
+/* After a failed transfer one of whose writes timed out and may still
+ * land (hostpolicy.h lfs_hp_transfer_unknown): the target may own the
+ * lease a moment from now, whatever the leader reads now, so the local
+ * holders lose it (their files read "lost"); it stays ours on disk as
+ * LOST, which the watcher releases once renewal allows (-EPERM there if
+ * the transfer landed after all: then it was the target's). */
+static void
+lose_unknown(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	struct fuse_pollhandle *ph;
+
+	lfs_table_lock(d);
+	ph = lfs_hold_detach_locked(l);
+	lfs_watch_kick_locked(d);
+	lfs_table_unlock(d);
+	lfs_notify_ph(ph);
+	lfs_log(&d->log, LOG_ERR, "%s: transfer failed with a write that may "
+	    "still land: lost here (released once the outcome is known)",
+	    l->name);
+}
+
 /* Checks of a transfer before any write; fills *to_gen, and *seq (if not
  * NULL) with the request record's seq. */
 static int
@@ -344,7 +365,10 @@ transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 		return transfer_finish(d, l, &held, (uint32_t)to, to_gen);
 	}
 	if (r < 0) {
-		verify_still_ours(d, l, &held);
+		if (lfs_hp_transfer_unknown(lfs_io_reap(&d->ops_io)))
+			lose_unknown(d, l);
+		else
+			verify_still_ours(d, l, &held);
 		return lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, l->name,
 		    "transfer");
 	}

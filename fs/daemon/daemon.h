@@ -92,6 +92,7 @@
 #include "delta.h"
 #include "fence.h"
 #include "guard.h"
+#include "hostpolicy.h"
 #include "iowatch.h"
 #include "leases.h"
 #include "lockspace.h"
@@ -467,6 +468,8 @@ void lfs_daemon_join_threads(struct lfs_daemon *d);
 /* -EIO when lease operations must be refused now (stopping, fenced, our
  * id lost, renewal too old), logging why under `what`; else 0. */
 int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
+/* This host's health now, for core/hostpolicy.h's decisions. */
+void lfs_daemon_health(struct lfs_daemon *d, struct lfs_hp_health *h);
 /* The processes with a lease file of ours open (slot NULL: any lease's),
  * found by device and inode once mounted, so also through other mount
  * namespaces and after a lazy unmount (fence.h).  As lfs_fence_find. */

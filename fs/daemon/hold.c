@@ -273,6 +273,7 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *ld, enum lfs_how how, struct lfs_fh *fh)
 {
 	struct fuse_pollhandle *ph = NULL;
+	struct lfs_hp_health h;
 
 	static const enum lfs_hold by_how[] = {
 		/* nobody here wants it: ours on disk, to be released */
@@ -294,17 +295,21 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 		fh->lver = ld->lver;
 		ph = lfs_fh_take_ph(fh);
 	}
-	/* Fencing started while we acquired: we may not use it, and nobody
-	 * may learn that we won it (the caller answers EIO). */
-	if (!lfs_hp_grant(&(struct lfs_hp_health){
-	    .fenced = atomic_load(&d->fenced) })) {
+	/* Lease operations stopped being allowed while we acquired
+	 * (fencing began, renewal is overdue, a stop, the guard died): we
+	 * may not use it, and nobody may learn that we won it (the caller
+	 * answers EIO).  hostpolicy.h lfs_hp_grant says why renewal_fail,
+	 * not the fencing pass, is the line. */
+	lfs_daemon_health(d, &h);
+	if (!lfs_hp_grant(&d->ls.to, &h)) {
 		lfs_notify_ph(ph);
 		/* and N, if held for a process, is fenced: it might have
 		 * learned of the hold by another way than our answer */
 		if (how == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
 		ph = lfs_hold_detach_locked(l);
-		l->finished = 1;
+		if (lfs_hp_lost_for_good(&d->ls.to, &h))
+			l->finished = 1;
 	}
 	return ph;
 }

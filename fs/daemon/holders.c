@@ -249,6 +249,23 @@ request_try_take(struct lfs_daemon *d, struct lfs_dlease *l,
 	return lfs_hold_acquire_disk(d, l, ld) == 0;
 }
 
+/*
+ * A leader read that names us is not yet an arrival: it may be an old
+ * commit of ours put back by a late write (a write of ours that timed out
+ * and landed after a newer instance was decided for another host), or our
+ * own release whose leader write failed (finding D6: two holders).  An
+ * acquire looks at the dblocks too and says -EALREADY (success here) only
+ * when that leader is the current decision; anything else is no arrival
+ * yet, and the request keeps waiting.  *ld becomes what it found.  Called
+ * with ops_lock.
+ */
+static int
+arrival_confirmed(struct lfs_daemon *d, struct lfs_dlease *l,
+    struct lfs_leader *ld)
+{
+	return lfs_hold_acquire_disk(d, l, ld) == 0;
+}
+
 void
 lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
     uint64_t now)
@@ -272,7 +289,8 @@ lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
 			lfs_log(&d->log, LOG_WARNING, "%s: watching the request: "
 			    "%s", l->name, strerror(-r));
 		l->last_err = r;
-	} else if (lfs_leader_is_ours(d, &ld) || request_try_take(d, l, &ld, now)) {
+	} else if (lfs_leader_is_ours(d, &ld) ? arrival_confirmed(d, l, &ld) :
+	    request_try_take(d, l, &ld, now)) {
 		l->last_err = 0;
 		arrive(d, l, &ld);
 	} else {

@@ -134,21 +134,24 @@ static int
 attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
     enum lfs_how how, struct lfs_fh *fh, struct fuse_pollhandle **ph)
 {
+	struct lfs_hp_health h;
+
 	LFS_TABLE_HELD(d);
 	*ph = NULL;
 	if (!l->sh_set) {
 		l->sh_set = 1;
 		l->sh_token = token;
 	}
-	if (!lfs_hp_grant(&(struct lfs_hp_health){
-	    .fenced = atomic_load(&d->fenced) })) {
+	lfs_daemon_health(d, &h);
+	if (!lfs_hp_grant(&d->ls.to, &h)) {
 		if (fh != NULL)
 			fh->st = LFS_FH_LOST;
 		if (how == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
 		if (holders_locked(l) == 0) {
 			l->sh_lost = 1;
-			l->finished = 1;
+			if (lfs_hp_lost_for_good(&d->ls.to, &h))
+				l->finished = 1;
 		}
 		return -EIO;
 	}

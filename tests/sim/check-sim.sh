@@ -35,6 +35,8 @@ sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
 reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:460
 slot-reuse-stamp:$reuse_seed"
+# fixes of the daemon's decisions undone: name:seed:fault phase (ms)
+undos="d2-grant:97:6000 d6-arrive:545:2000"
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim
@@ -103,6 +105,22 @@ for r in $reverts; do
 		echo "check-sim: the simulator no longer finds the reverted $name" \
 		    "fix on seed $seed (find a new one: ONLY=$name sh" \
 		    "tests/sim/revert-table.sh)" >&2
+		exit 1
+	fi
+done
+# the daemon's decisions found wrong by the simulator (tests/sim/README
+# D2, D6) and fixed in fs/ through core/hostpolicy.c: each undone (--undo)
+# must fail on its seed, with the fault phase it was found with
+for u in $undos; do
+	name=${u%%:*} rest=${u#*:}
+	seed=${rest%%:*} time=${rest#*:}
+	echo "== sim finds the undone $name fix (seed $seed)"
+	if $sim --seeds 1 --first "$seed" --hosts 3-8 --time "$time" \
+	    --undo "$name" --tail 0 | grep '^FAIL'; then
+		echo "ok: found"
+	else
+		echo "check-sim: the simulator no longer finds the undone $name" \
+		    "fix on seed $seed" >&2
 		exit 1
 	fi
 done

@@ -542,10 +542,10 @@ acquire_disk(struct inc *i, struct dlease *d, struct lfs_leader *out,
 	}
 	if (r == -ENOENT)
 		d->known = 0;
-	if (lfs_hp_acquire_unsettled(r) ||
-	    ((W->fix & FIX_SETTLE) && (r == -EIO || r == -ETIMEDOUT)))
-		d->unsettled = 1; /* proposed: an I/O error after phase 2 may
-		                     have chosen our value as well */
+	if (lfs_hp_acquire_unsettled(r) && ((W->fix & FIX_SETTLE) ||
+	    r == -EAGAIN))
+		d->unsettled = 1; /* an I/O error after phase 2 may have chosen
+		                     our value as well (undo settle: -EAGAIN only) */
 	return r;
 }
 
@@ -555,10 +555,8 @@ attach(struct inc *i, struct dlease *d, const struct lfs_leader *ld,
     const char *how)
 {
 	struct lfs_hp_health h = health(i);
-	int grant = lfs_hp_grant(&h);
+	int grant = (W->fix & FIX_GRANT) ? lfs_hp_grant(to(), &h) : !h.fenced;
 
-	if (W->fix & FIX_GRANT)
-		grant = lfs_hp_refuse(to(), &h) == NULL;
 	d->held = 1;
 	d->leader = *ld;
 	d->closed = 0;
@@ -568,7 +566,8 @@ attach(struct inc *i, struct dlease *d, const struct lfs_leader *ld,
 		holder_start(i, d, how);
 	} else {
 		d->lost = 1;
-		d->finished = 1;
+		d->finished = !(W->fix & FIX_GRANT) ||
+		    lfs_hp_lost_for_good(to(), &h);
 		tr(i->m, "%s acquired while fenced: lost", d->name);
 	}
 }
@@ -804,9 +803,11 @@ transfer(struct inc *i, struct dlease *d)
 		d->lost = 0;
 		return 0;
 	}
-	if ((W->fix & FIX_XFER) && lfs_io_reap(&i->io[P_OPS]) > 0) {
-		/* proposed: a write of the transfer may still land (it timed
-		 * out): whatever the leader says now, the lease may be gone */
+	if ((W->fix & FIX_XFER) &&
+	    lfs_hp_transfer_unknown(lfs_io_reap(&i->io[P_OPS]))) {
+		/* fs lose_unknown: a write of the transfer may still land (it
+		 * timed out): whatever the leader says now, the lease may be
+		 * gone */
 		tr(i->m, "%s: the transfer's outcome is unknown: lost", d->name);
 		d->lost = 1;
 		return 0;
@@ -821,7 +822,8 @@ transfer(struct inc *i, struct dlease *d)
 		if (r == 0)
 			check_view(i->m, slot_of(d), &ld, "verify_still_ours");
 		/* still held here: the VM resumes on this host */
-		if (!d->lost && lfs_hp_grant(&h))
+		if (!d->lost && ((W->fix & FIX_GRANT) ?
+		    lfs_hp_grant(to(), &h) : !h.fenced))
 			holder_start(i, d, "transfer failed, still held");
 		return 0;
 	}

@@ -13,11 +13,13 @@
  *     --tail N         trace lines kept for a failure of a batch (150)
  *     --until-fail     stop at the first failing seed
  *     --quiet          only the summary
- *     --fix LIST       proposed fixes of the daemon's decisions (all,
- *                      grant, transfer, settle, arrive)
+ *     --fix LIST       which of the fixes of findings D2, D4-D6 (shipped in
+ *                      fs/) the simulated daemon has: all (the default),
+ *                      none, grant, transfer, settle, arrive
  *     --no-names       no name-table create/delete in the workload
  *     --undo LIST      fixes of fs/'s decisions undone (i11-gen,
- *                      i11-holders, i11-stop; sim.h UNDO_*): the revert
+ *                      i11-holders, i11-stop, d2-grant, d4-transfer,
+ *                      d5-settle, d6-arrive; sim.h UNDO_*): the revert
  *                      table's seams
  *     --strict-probe   after healing, every host serving all along must
  *                      acquire every lease (default: someone must)
@@ -463,8 +465,20 @@ parse_fix(const char *arg)
 
 static const struct { const char *name; uint32_t bit; } undos[] = {
 	{ "i11-gen", UNDO_GEN }, { "i11-holders", UNDO_HOLDERS },
-	{ "i11-stop", UNDO_STOP },
+	{ "i11-stop", UNDO_STOP }, { "d2-grant", UNDO_GRANT },
+	{ "d4-transfer", UNDO_XFER }, { "d5-settle", UNDO_SETTLE },
+	{ "d6-arrive", UNDO_ARRIVE },
 };
+
+/* The FIX_* bits the --undo names of the D findings turn off. */
+static uint32_t
+undone_fixes(uint32_t undo)
+{
+	return ((undo & UNDO_GRANT) ? FIX_GRANT : 0) |
+	    ((undo & UNDO_XFER) ? FIX_XFER : 0) |
+	    ((undo & UNDO_SETTLE) ? FIX_SETTLE : 0) |
+	    ((undo & UNDO_ARRIVE) ? FIX_ARRIVE : 0);
+}
 
 static uint32_t
 parse_undo(const char *arg)
@@ -531,7 +545,8 @@ replay_hint(const struct opts *o, uint64_t seed)
 	    (unsigned long long)o->steps, (unsigned long long)o->time_ms,
 	    SIM_REVERT[0] ? " REVERT=" SIM_REVERT : "",
 	    SIM_PROPOSE[0] ? " PROPOSE=" SIM_PROPOSE : "",
-	    o->fix ? " FIX=" : "", fix_names(o->fix, fx, sizeof(fx)), un, flags);
+	    o->fix != FIX_ALL ? " FIX=" : "", o->fix == FIX_ALL ? "" :
+	    o->fix == 0 ? "none" : fix_names(o->fix, fx, sizeof(fx)), un, flags);
 }
 
 static void
@@ -615,7 +630,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
-		.hosts_hi = 8, .tail = 150, .steps = 400000, .time_ms = 6000 };
+		.hosts_hi = 8, .tail = 150, .steps = 400000, .time_ms = 6000,
+		.fix = FIX_ALL };
 	struct totals t;
 	double t0;
 	uint64_t s;
@@ -647,6 +663,10 @@ main(int argc, char **argv)
 		default: usage();
 		}
 	}
+	/* the D fixes undone are off whatever --fix said (undo names them;
+	 * replay_hint prints FIX= for what is left) */
+	o.fix &= ~undone_fixes(o.undo);
+	o.undo &= ~(uint32_t)(UNDO_GRANT | UNDO_XFER | UNDO_SETTLE | UNDO_ARRIVE);
 	if (o.hosts_lo < 1 || o.hosts_hi < o.hosts_lo ||
 	    o.hosts_hi + 2 > SIM_MAX_MACHINES || o.hosts_hi > 2000)
 		usage();

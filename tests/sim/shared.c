@@ -95,8 +95,8 @@ acquire_disk(struct inc *i, struct dlease *d, uint64_t *token)
 	}
 	if (r == -ENOENT)
 		d->known = 0;
-	if (lfs_hp_acquire_unsettled(r) ||
-	    ((W->fix & FIX_SETTLE) && (r == -EIO || r == -ETIMEDOUT)))
+	if (lfs_hp_acquire_unsettled(r) && ((W->fix & FIX_SETTLE) ||
+	    r == -EAGAIN))
 		d->unsettled = 1;
 	if (r == -EINPROGRESS) {
 		d->sh_unfinished = 1;
@@ -108,22 +108,23 @@ acquire_disk(struct inc *i, struct dlease *d, uint64_t *token)
 	return r;
 }
 
-/* fs shhold.c attach_locked: the hold is used only if fencing has not
- * begun (with --fix grant: only while lease operations are allowed). */
+/* fs shhold.c attach_locked: the hold is used only while lease operations
+ * are allowed (lfs_hp_grant; with the grant fix undone: only if fencing
+ * has not begun). */
 static void
 attach(struct inc *i, struct dlease *d, uint64_t token)
 {
 	struct lfs_hp_health h = host_health(i);
 	struct lfs_leader ld = { .lver = token };
-	int grant = lfs_hp_grant(&h);
+	int grant = (W->fix & FIX_GRANT) ? lfs_hp_grant(&W->to, &h) :
+	    !h.fenced;
 
-	if (W->fix & FIX_GRANT)
-		grant = lfs_hp_refuse(&W->to, &h) == NULL;
 	d->sh_set = 1;
 	d->sh_token = token;
 	if (!grant) {
 		d->sh_lost = 1;
-		d->sh_finished = 1;
+		d->sh_finished = !(W->fix & FIX_GRANT) ||
+		    lfs_hp_lost_for_good(&W->to, &h);
 		tr(i->m, "%s held shared as fencing began: lost", d->name);
 		return;
 	}

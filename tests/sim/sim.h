@@ -353,9 +353,10 @@ void trace_begin(int level, int tail);
 void trace_end(FILE *out);
 void trace_log_fn(void *arg, int priority, const char *msg);
 
-/* ---- proposed fixes of the daemon's decisions, off by default ----
- * (--fix): what the simulator found in fs/'s logic, and what it takes to
- * pass; see tests/sim/README. */
+/* ---- fixes of the daemon's decisions the simulator found (findings D2,
+ * D4, D5, D6 of tests/sim/README), shipped in fs/ through
+ * core/hostpolicy.c since 2026-12-03 and so on by default; --fix LIST
+ * keeps only those named, --undo d2-grant etc. turns one off ---- */
 enum {
 	/* 1 (dead-gap) and 4 (killed) shipped in fs (issue 11 cases 1, 2)
 	 * through core/hostpolicy.c */
@@ -367,6 +368,7 @@ enum {
 	                                ETIMEDOUT is settled like -EAGAIN */
 	FIX_ARRIVE = 32,             /* a requested lease arrives only when an
 	                                acquire confirms the leader is current */
+	FIX_ALL = FIX_GRANT | FIX_XFER | FIX_SETTLE | FIX_ARRIVE,
 };
 
 /* ---- fixes of fs/'s decisions undone, off by default (--undo): the
@@ -382,6 +384,8 @@ enum {
 	                                leases waits for the killed holders */
 	UNDO_STOP = 4,               /* case 5: a stop releases the leases
 	                                without waiting for the killed holders */
+	/* the fixes of findings D2, D4, D5, D6 (FIX_* above) undone */
+	UNDO_GRANT = 8, UNDO_XFER = 16, UNDO_SETTLE = 32, UNDO_ARRIVE = 64,
 };
 
 /* ---- the world ---- */

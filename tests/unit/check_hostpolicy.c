@@ -111,23 +111,38 @@ START_TEST(test_leases_around_fence)
 	struct lfs_hp_health h = { .since_renewal_ms = 1000 };
 
 	ck_assert_ptr_null(lfs_hp_refuse(&to, &h));
-	ck_assert(lfs_hp_grant(&h));
+	ck_assert(lfs_hp_grant(&to, &h));
 	ck_assert(lfs_hp_may_release_lost(&to, &h));
 	h.since_renewal_ms = 3000; /* + io reaches renewal_fail */
 	ck_assert(!lfs_hp_may_release_lost(&to, &h));
 	ck_assert_ptr_null(lfs_hp_refuse(&to, &h));
 	h.since_renewal_ms = 4000;
 	ck_assert_ptr_nonnull(lfs_hp_refuse(&to, &h));
+	/* D2: won as renewal_fail passed, before the fencing pass: not
+	 * granted, and the generation's for good */
+	ck_assert(!lfs_hp_grant(&to, &h));
+	ck_assert(lfs_hp_lost_for_good(&to, &h));
 	h.since_renewal_ms = 0;
 	h.fenced = 1;
-	ck_assert(!lfs_hp_grant(&h));
+	ck_assert(!lfs_hp_grant(&to, &h));
+	ck_assert(lfs_hp_lost_for_good(&to, &h));
 	ck_assert_ptr_nonnull(lfs_hp_refuse(&to, &h));
 	ck_assert(!lfs_hp_may_release_lost(&to, &h));
 	h.fenced = 0;
 	h.guard_lost = 1;
 	ck_assert_ptr_nonnull(lfs_hp_refuse(&to, &h));
+	/* nothing would fence a holder: not granted, but only lost (the
+	 * generation goes on; the watcher releases it) */
+	ck_assert(!lfs_hp_grant(&to, &h));
+	ck_assert(!lfs_hp_lost_for_good(&to, &h));
 	ck_assert(lfs_hp_acquire_unsettled(-EAGAIN));
 	ck_assert(!lfs_hp_acquire_unsettled(-EBUSY));
+	/* D5: an I/O error after phase 2 may have chosen our value */
+	ck_assert(lfs_hp_acquire_unsettled(-EIO));
+	ck_assert(lfs_hp_acquire_unsettled(-ETIMEDOUT));
+	/* D4: a transfer with a write still in the kernel: outcome unknown */
+	ck_assert(lfs_hp_transfer_unknown(1));
+	ck_assert(!lfs_hp_transfer_unknown(0));
 	ck_assert(lfs_hp_settle_again(-EINPROGRESS));
 	ck_assert(lfs_hp_release_done(-EPERM) && !lfs_hp_release_done(-EIO));
 	ck_assert(lfs_hp_may_leave(&to, 0, 1, 3999));
