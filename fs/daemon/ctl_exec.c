@@ -641,6 +641,12 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 	lfs_table_lock(d);
 	r = l->deleted ? -ENOENT : 0;
 	lfs_table_unlock(d);
+	/* a request of ours answered a moment ago is held, for this command
+	 * as for `owner`: the watcher would see the arrival only at its next
+	 * notice read (up to LFS_WAKE_SCAN_MS), and `release` right after a
+	 * transfer found "not held" */
+	if (r == 0 && cmd->op != LFS_CTL_REQUEST && cmd->op != LFS_CTL_CANCEL)
+		lfs_hold_arrival_ops(d, l);
 	if (r == 0) {
 		switch (cmd->op) {
 		case LFS_CTL_ACQUIRE: r = cmd->shared ?

@@ -634,6 +634,10 @@ int lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_ctl_cmd *cmd, uid_t uid);
 /* Watcher: check a pending request (leader read; arrival; acquiring a
  * free lease when now >= next_try_ms). */
+/* With ops_lock held: take a pending request of ours that has been
+ * answered (the leader names us, confirmed) as held now; no attempt to
+ * take a free lease.  ctl commands call it first. */
+void lfs_hold_arrival_ops(struct lfs_daemon *d, struct lfs_dlease *l);
 void lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
     uint64_t now);
 /* Watcher: an armed handover (ctl `handover`): read the request; if the

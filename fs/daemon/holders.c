@@ -266,21 +266,21 @@ arrival_confirmed(struct lfs_daemon *d, struct lfs_dlease *l,
 	return lfs_hold_acquire_disk(d, l, ld) == 0;
 }
 
-void
-lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
-    uint64_t now)
+/* One look at our pending request, with ops_lock held: arrived (the
+ * leader names us, confirmed), gone, or (may_take) free to take. */
+static void
+check_request_ops(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t now,
+    int may_take)
 {
 	struct lfs_leader ld;
 	int r;
 
-	if (lfs_ops_lock(d) < 0)
-		return; /* stuck: the next pass looks again */
 	lfs_table_lock(d);
 	r = l->req_how != LFS_HOW_NONE && !lfs_held(l);
 	lfs_table_unlock(d);
 	if (!r || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
-		goto out;
+		return;
 	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld);
 	if (r == -ENOENT) {
 		request_gone(d, l);
@@ -290,14 +290,28 @@ lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
 			    "%s", l->name, strerror(-r));
 		l->last_err = r;
 	} else if (lfs_leader_is_ours(d, &ld) ? arrival_confirmed(d, l, &ld) :
-	    request_try_take(d, l, &ld, now)) {
+	    may_take && request_try_take(d, l, &ld, now)) {
 		l->last_err = 0;
 		arrive(d, l, &ld);
 	} else {
 		l->last_err = 0;
 	}
-out:
+}
+
+void
+lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
+    uint64_t now)
+{
+	if (lfs_ops_lock(d) < 0)
+		return; /* stuck: the next pass looks again */
+	check_request_ops(d, l, now, 1);
 	lfs_ops_unlock(d);
+}
+
+void
+lfs_hold_arrival_ops(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	check_request_ops(d, l, lfs_now_ms(), 0);
 }
 
 void
