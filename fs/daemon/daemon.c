@@ -868,6 +868,12 @@ lfs_daemon_end_loop(struct lfs_daemon *d)
 {
 	fuse_session_exit(d->se);
 	while (!atomic_load(&d->loop_done)) {
+		/* lfs_daemon_stop looked once; an I/O call that was stuck for
+		 * less than its bound then (a FUSE worker's read begun a moment
+		 * before the stop) keeps the loop from returning just as well:
+		 * the same way out once it is past the bound */
+		if (lfs_daemon_io_stuck(d))
+			d->exit_stuck(d);
 		pthread_kill(d->main_thread, SIGUSR1);
 		lfs_sleep_ms(END_LOOP_KICK_MS);
 	}
