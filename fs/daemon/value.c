@@ -103,6 +103,9 @@ lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
 	if ((r = lfs_daemon_refuse(d, "value")) < 0 ||
 	    (r = lfs_ops_lock_serving(d, "value")) < 0)
 		return r;
+	/* a request of ours answered a moment ago is held, as for ctl
+	 * (lfs_hold_arrival_ops): the holder may write at once */
+	lfs_hold_arrival_ops(d, fh->lease);
 	if ((r = writer_leader(d, fh, &ld)) == 0) {
 		lfs_table_lock(d);
 		ref = fh->lease->ref;

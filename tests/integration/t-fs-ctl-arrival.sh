@@ -1,4 +1,4 @@
-# A ctl command right after a transfer answered this host's request finds the lease held here, as `owner` already says, however long the watcher's next look at change notices is (wake_ms=1000 on the target): `release` frees it, `transfer` passes it on.
+# A ctl command or a value write right after a transfer answered this host's request finds the lease held here, as `owner` already says, however long the watcher's next look at change notices is (wake_ms=1000 on the target): `release` frees it, `transfer` passes it on, `value` takes the write.
 # SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
@@ -16,6 +16,13 @@ for i in 1 2 3; do
 	bash -c "echo release >'$MNT_2/vm1/ctl'" || fail "release on host 2 right after the transfer ($i): $(tail -n 3 "$WORK/host2.log")"
 	[ "$(cat "$MNT_1/vm1/owner")" = free ] || fail "vm1 not free after the release ($i): $(cat "$MNT_1/vm1/owner")"
 done
+# a value written at once by the new holder
+echo acquire >"$MNT_1/vm1/ctl" || fail "acquire vm1 (value)"
+echo request >"$MNT_2/vm1/ctl" || fail "request vm1 (value)"
+echo "transfer 2" >"$MNT_1/vm1/ctl" || fail "transfer vm1 (value)"
+bash -c "printf v2 >'$MNT_2/vm1/value'" || fail "value write on host 2 right after the transfer: $(tail -n 3 "$WORK/host2.log")"
+[ "$(cat "$MNT_1/vm1/value")" = v2 ] || fail "value on host 1: $(cat "$MNT_1/vm1/value")"
+echo release >"$MNT_2/vm1/ctl" || fail "release vm1 (value)"
 # the same with a transfer on: host 2 passes the arrived lease back at once
 echo acquire >"$MNT_1/vm2/ctl" || fail "acquire vm2"
 echo request >"$MNT_2/vm2/ctl" || fail "request vm2"
