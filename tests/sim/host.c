@@ -281,6 +281,21 @@ host_health(struct inc *i)
 	return health(i);
 }
 
+/* fs hold.c / shhold.c attach: whether a lease just won is granted (with
+ * the D2 fix undone: only if not fenced), and, when not, whether it is
+ * the finished generation's for good (undone: always). */
+int
+host_grant(const struct lfs_hp_health *h)
+{
+	return (W->fix & FIX_GRANT) ? lfs_hp_grant(&W->to, h) : !h->fenced;
+}
+
+int
+host_lost_for_good(const struct lfs_hp_health *h)
+{
+	return !(W->fix & FIX_GRANT) || lfs_hp_lost_for_good(&W->to, h);
+}
+
 uint64_t
 host_kill_window_end(struct machine *m)
 {
@@ -555,7 +570,7 @@ attach(struct inc *i, struct dlease *d, const struct lfs_leader *ld,
     const char *how)
 {
 	struct lfs_hp_health h = health(i);
-	int grant = (W->fix & FIX_GRANT) ? lfs_hp_grant(to(), &h) : !h.fenced;
+	int grant = host_grant(&h);
 
 	d->held = 1;
 	d->leader = *ld;
@@ -566,8 +581,7 @@ attach(struct inc *i, struct dlease *d, const struct lfs_leader *ld,
 		holder_start(i, d, how);
 	} else {
 		d->lost = 1;
-		d->finished = !(W->fix & FIX_GRANT) ||
-		    lfs_hp_lost_for_good(to(), &h);
+		d->finished = host_lost_for_good(&h);
 		tr(i->m, "%s acquired while fenced: lost", d->name);
 	}
 }
@@ -822,8 +836,7 @@ transfer(struct inc *i, struct dlease *d)
 		if (r == 0)
 			check_view(i->m, slot_of(d), &ld, "verify_still_ours");
 		/* still held here: the VM resumes on this host */
-		if (!d->lost && ((W->fix & FIX_GRANT) ?
-		    lfs_hp_grant(to(), &h) : !h.fenced))
+		if (!d->lost && host_grant(&h))
 			holder_start(i, d, "transfer failed, still held");
 		return 0;
 	}

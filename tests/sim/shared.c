@@ -116,15 +116,13 @@ attach(struct inc *i, struct dlease *d, uint64_t token)
 {
 	struct lfs_hp_health h = host_health(i);
 	struct lfs_leader ld = { .lver = token };
-	int grant = (W->fix & FIX_GRANT) ? lfs_hp_grant(&W->to, &h) :
-	    !h.fenced;
+	int grant = host_grant(&h);
 
 	d->sh_set = 1;
 	d->sh_token = token;
 	if (!grant) {
 		d->sh_lost = 1;
-		d->sh_finished = !(W->fix & FIX_GRANT) ||
-		    lfs_hp_lost_for_good(&W->to, &h);
+		d->sh_finished = host_lost_for_good(&h);
 		tr(i->m, "%s held shared as fencing began: lost", d->name);
 		return;
 	}

@@ -315,6 +315,8 @@ void host_teardown(void);
 void inc_coro_exit(struct inc *i);
 void sim_sleep_ns(uint64_t ns);       /* the running thread, its clock */
 struct lfs_hp_health host_health(struct inc *i);
+int host_grant(const struct lfs_hp_health *h);
+int host_lost_for_good(const struct lfs_hp_health *h);
 uint64_t host_kill_window_end(struct machine *m);
 void host_sleep_ms(struct machine *m, uint32_t ms);
 
