@@ -204,6 +204,13 @@ lfs_hp_acquire_unsettled(int rv)
 	return rv == -EAGAIN || rv == -EIO || rv == -ETIMEDOUT;
 }
 
+/* fs/daemon/table.c lfs_table_delete */
+int
+lfs_hp_delete_unsettled(int rv)
+{
+	return lfs_hp_acquire_unsettled(rv) || rv == -EINPROGRESS;
+}
+
 /* fs/daemon/holders.c lfs_hold_settle */
 int
 lfs_hp_settle_again(int rv)

@@ -151,6 +151,11 @@ uint32_t lfs_hp_acquire_pause_ms(uint64_t now_ms, uint32_t host_id);
 /* After those tries: whether the acquire may still have won a ballot that
  * nobody committed, so that the watcher must settle the lease. */
 int lfs_hp_acquire_unsettled(int rv);
+/* After lfs_leases_delete failed with rv: whether the lease may be left
+ * ours on disk, held by nobody, so that the watcher must settle it (an
+ * aborted ballot of the delete's own acquire, or its release failing;
+ * finding C13). */
+int lfs_hp_delete_unsettled(int rv);
 /* After a settling acquire (and its release): settle again later? */
 int lfs_hp_settle_again(int rv);
 

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "delta.h"
+#include "hostpolicy.h"
 #include "leases.h"
 #include "names.h"
 #include "tablecache.h"
@@ -685,6 +686,22 @@ delete_finish(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+/*
+ * A delete that took the lease and then failed (rv) lets it go again.  When
+ * that release fails too, the lease is still ours on disk with nobody
+ * holding it: say -EIO (unless rv already says the caller must settle), so
+ * that the caller settles it (leases.h).
+ */
+static int
+delete_let_go(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, const struct lfs_leader *lease, int rv)
+{
+	if (lfs_paxos_release(ls, io, ref, lease) < 0 &&
+	    !lfs_hp_delete_unsettled(rv))
+		return -EIO;
+	return rv;
+}
+
 int
 lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
     const char *name)
@@ -699,25 +716,30 @@ lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
 	rv = lfs_paxos_acquire(ls, io, &e.ref, name, &lease);
 	if (rv == -ENOENT)
 		return delete_finish(ls, io, &e);
-	if (rv == -EALREADY || rv == -EAGAIN)
-		rv = -EBUSY; /* held here, or someone is taking it right now */
+	/*
+	 * -EAGAIN (an aborted ballot), -EIO or -ETIMEDOUT after phase 2, and
+	 * -EINPROGRESS (won under a shared holder, not let go) may leave the
+	 * lease ours on disk with nobody holding it: returned as they are, so
+	 * that the caller settles it as after any acquire (hostpolicy.h
+	 * lfs_hp_delete_unsettled; finding C13: mapped to -EBUSY, nothing
+	 * settled it and it stayed busy for every other host).
+	 */
+	if (rv == -EALREADY)
+		rv = -EBUSY; /* held here */
 	if (rv < 0)
 		return rv;
-	if ((c = lfs_tcache_of(ls)) == NULL) {
-		lfs_paxos_release(ls, io, &e.ref, &lease);
-		return -ENOMEM;
-	}
+	if ((c = lfs_tcache_of(ls)) == NULL)
+		return delete_let_go(ls, io, &e.ref, &lease, -ENOMEM);
 	lfs_tcache_lock(c);
 	if ((rv = table_lock(ls, io, &table_held)) < 0) {
 		lfs_tcache_unlock(c);
-		lfs_paxos_release(ls, io, &e.ref, &lease);
-		return rv;
+		return delete_let_go(ls, io, &e.ref, &lease, rv);
 	}
 	rv = delete_locked(ls, io, &e, &lease, &table_held, &leader_deleted);
 	table_unlock(ls, io, &table_held, rv);
 	lfs_tcache_unlock(c);
 	if (rv < 0 && !leader_deleted)
-		lfs_paxos_release(ls, io, &e.ref, &lease);
+		rv = delete_let_go(ls, io, &e.ref, &lease, rv);
 	if (rv == 0)
 		lfs_log(ls->log, LOG_NOTICE, "%s: deleted", name);
 	else if (leader_deleted)

@@ -34,7 +34,11 @@ int lfs_leases_lookup(struct lfs_lockspace *ls, struct lfs_io *io,
 int lfs_leases_create(struct lfs_lockspace *ls, struct lfs_io *io,
     const char *name, struct lfs_lease_entry *out);
 
-/* Delete a free lease.  -EBUSY when held, -ENOENT when absent. */
+/* Delete a free lease.  -EBUSY when held (here or elsewhere), -ENOENT when
+ * absent.  When lfs_hp_delete_unsettled(rv) (-EAGAIN, -EIO, -ETIMEDOUT,
+ * -EINPROGRESS), the lease may be left ours on disk, held by nobody: the
+ * caller settles it (acquire once more, release what that gives), as after
+ * an acquire that gave up (hostpolicy.h). */
 int lfs_leases_delete(struct lfs_lockspace *ls, struct lfs_io *io,
     const char *name);
 

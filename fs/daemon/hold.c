@@ -134,11 +134,18 @@ lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 	}
 	if (lfs_hp_acquire_unsettled(r)) {
 		lfs_table_lock(d);
-		l->unsettled = 1;
-		lfs_watch_kick_locked(d);
+		lfs_hold_unsettle_locked(d, l);
 		lfs_table_unlock(d);
 	}
 	return r;
+}
+
+void
+lfs_hold_unsettle_locked(struct lfs_daemon *d, struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(d);
+	l->unsettled = 1;
+	lfs_watch_kick_locked(d);
 }
 
 /*

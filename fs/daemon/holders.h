@@ -47,6 +47,12 @@ struct fuse_pollhandle *lfs_hold_gone_locked(struct lfs_dlease *l);
 void lfs_hold_keep_lost_locked(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *ld);
 
+/* An acquire of ours (or a delete's) gave up where it may have won: the
+ * lease may be ours on disk with nobody here holding it; the watcher
+ * settles it (lfs_hold_settle).  Not a state of l->hold: nothing here
+ * holds it. */
+void lfs_hold_unsettle_locked(struct lfs_daemon *d, struct lfs_dlease *l);
+
 /* End an armed handover (ctl `handover`): the hold ended, or `keep`. */
 void lfs_hold_disarm_locked(struct lfs_dlease *l);
 

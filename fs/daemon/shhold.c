@@ -109,8 +109,7 @@ acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
 	if (lfs_hp_acquire_unsettled(r)) {
 		/* as an exclusive acquire's (lfs_hold_acquire_disk) */
 		lfs_table_lock(d);
-		l->unsettled = 1;
-		lfs_watch_kick_locked(d);
+		lfs_hold_unsettle_locked(d, l);
 		lfs_table_unlock(d);
 	}
 	if (r == -EINPROGRESS) {

@@ -309,6 +309,14 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
 	lfs_ops_unlock(d);
 	lfs_watch_linger(d, kept);
+	if (r < 0 && lfs_hp_delete_unsettled(r)) {
+		/* the lease may be ours on disk now, with nobody here holding
+		 * it: the watcher settles it (leases.h; finding C13) */
+		lfs_table_lock(d);
+		lfs_hold_unsettle_locked(d, l);
+		lfs_watch_activate_locked(d, l);
+		lfs_table_unlock(d);
+	}
 	if (r < 0) {
 		r = lfs_errno_map(d, r == -EAGAIN ? -EBUSY : r, name, "delete");
 		if (r != -EIO)  /* EIO: lfs_errno_map logged it */

@@ -19,6 +19,7 @@
  * that need a fresh renewal.  Time is the hosts' test clocks (lfs_test.h).
  */
 #include "lfs_test.h"
+#include "hostpolicy.h"
 
 /* ---- the name table --------------------------------------------------------- */
 
@@ -427,6 +428,72 @@ START_TEST(test_names_linger)
 }
 END_TEST
 
+/* Fails writes to one sector, after the first skip, with -EIO. */
+struct fail_from {
+	uint64_t off;
+	int skip;
+	int failed;
+};
+
+static enum tp_act
+fail_writes_from(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct fail_from *f = arg;
+
+	(void)seq;
+	if (cb->aio_lio_opcode != IO_CMD_PWRITE ||
+	    (uint64_t)cb->u.c.offset != f->off || f->skip-- > 0)
+		return TP_NOW;
+	f->failed++;
+	*res = -EIO;
+	return TP_RESULT;
+}
+
+/*
+ * Finding C13: a delete whose own acquire of the lease gave up after its
+ * ballot may have chosen us (here: phase 2 done, the commit write fails)
+ * leaves the lease ours on disk with nobody holding it: every other host
+ * gets -EBUSY while we live.  The delete must say so
+ * (lfs_hp_delete_unsettled: the caller settles it, as the daemon's watcher
+ * settles an acquire that gave up); settling frees it.  Before the fix
+ * -EAGAIN, and a failed release after a busy table lease, said -EBUSY, so
+ * the daemon settled nothing.
+ */
+START_TEST(test_delete_left_ours)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct fail_from f = { 0 };
+	struct lfs_leader ld;
+	int rv;
+
+	world_init(&w, 2, 1);
+	f.off = lfs_slot_sector(&b->ls.layout, ref->slot) *
+	    b->ls.layout.sector_size;
+	b->path.rule = fail_writes_from;
+	b->path.rule_arg = &f;
+	host_renew(b);
+	rv = lfs_leases_delete(&b->ls, &b->io, "vm1");
+	ck_assert_msg(f.failed == 1, "delete said %d, failed %d writes", rv,
+	    f.failed);
+	ck_assert_msg(lfs_hp_delete_unsettled(rv), "delete said %d", rv);
+	b->path.rule = NULL;
+	/* a's ballot carries b's accepted value to the end: b's on disk */
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, ref, &ld), -EBUSY);
+	ck_assert_int_eq(lfs_paxos_read_leader(&a->ls, &a->io, ref, &ld), 0);
+	ck_assert_uint_eq(ld.owner_id, b->ls.host_id);
+	/* settling, as the daemon's watcher does */
+	host_renew(b);
+	ck_assert_int_eq(acquire(b, ref, &ld), -EALREADY);
+	ck_assert_int_eq(release(b, ref, &ld), 0);
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, ref, &ld), 0);
+	world_fini(&w);
+}
+END_TEST
+
 /* ---- runner ------------------------------------------------------------------- */
 
 static Suite *
@@ -442,6 +509,7 @@ leases_suite(void)
 	tcase_add_test(tc, test_names_concurrent);
 	tcase_add_test(tc, test_names_cached);
 	tcase_add_test(tc, test_names_linger);
+	tcase_add_test(tc, test_delete_left_ours);
 	return s;
 }
 
