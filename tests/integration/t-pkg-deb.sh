@@ -1,5 +1,6 @@
 # The Debian packages build with dpkg-buildpackage: leasefs installs, runs leasefs@demo as its unit says (under systemd, or its ExecStart as systemd would), reports readiness and status (text and JSON), mounts from fstab idempotently, and stops cleanly; libvirt-leasefs holds the lock manager in libvirt's lock-driver directory, its config as a conffile and its man page, depends on leasefs and libvirt-daemon, and once installed loads and reads that config.
 # SPDX-License-Identifier: GPL-2.0-or-later
+# run-all: alone (dpkg's lock; the package build loads both cores)
 source "$(dirname "$0")/lib.sh"
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
 	echo "SKIP: no dpkg-buildpackage or debhelper (scripts/install-deps installs them)"

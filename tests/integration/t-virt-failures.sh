@@ -1,5 +1,6 @@
 # Stock libvirtd with lock_manager "leasefs": suspend/resume and a libvirtd restart keep the lease; a migration whose destination fails, and one cancelled with domjobabort, leave the guest running on the source with its lease at the same generation, also when the destination dies after the source paused; SIGKILL of the source's leasefs daemon kills the guest before host 2 can start it.
 # SPDX-License-Identifier: GPL-2.0-or-later
+# run-all: alone (libvirt's fixed migration ports and /etc/libvirt overlay)
 # It was out of `make check` for a while: beside load it failed at "vm2 not
 # owned by A again", on a real hole: QEMU resumed the source by itself after
 # a migration that failed past the plugin's transfer at the source's pause,

@@ -1,5 +1,6 @@
 # Stock libvirtd with lock_manager "leasefs": a start takes the lease and a second start elsewhere is refused; a live migration A->B hands it over in one transfer (armed at A's pause, done at B's claim before its cont) while host 3 tries to take it all along, every host's owner going exactly A then B; then back B->A.
 # SPDX-License-Identifier: GPL-2.0-or-later
+# run-all: alone (libvirt's fixed migration ports and /etc/libvirt overlay)
 # Two libvirtd instances (hosts 1 and 2, tests/integration/virt.sh), a
 # plain leasefs host 3 as the third party.  io_timeout 2 s: nothing here
 # waits for a deadline.

@@ -1,5 +1,6 @@
 # Stock libvirtd with lock_manager "leasefs": a migration that fails after the source paused (its destination's QEMU stopped, then killed, while the source sends the last state) ends with QEMU resuming the source guest by itself, with no lock-manager call; the source's QEMU still holds the lease at the same generation, and no host ever saw it free or owned elsewhere.
 # SPDX-License-Identifier: GPL-2.0-or-later
+# run-all: alone (libvirt's fixed migration ports and /etc/libvirt overlay)
 # The plugin used to transfer at the source's pause: here that left the
 # resumed guest without its lease (owner free once the destination died),
 # so a third host could start a second copy.  It now only arms a handover
