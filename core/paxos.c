@@ -550,6 +550,49 @@ stale_for_long(struct lfs_lockspace *ls, uint32_t slot,
 	return rv;
 }
 
+/*
+ * Whether the stale instance n (no accepted value in it) may be run by us
+ * although the leader names a live owner: the leader is then provably
+ * behind (n >= leader.lver + 2), and no live host but us has a dblock of
+ * instance n.  Finding C9 of the simulator: a leader regressed by a late
+ * commit (or never written for an instance that acquire_ballots() stepped
+ * over), an accepted value one instance above it, and the newest instance
+ * begun by a host that then gave up: the leader's owner, live, holds
+ * nothing, and nobody else would ever run an instance again.
+ *
+ * Why it is safe.  The first host to write a dblock of instance n had
+ * learnt the value V chosen in n - 1: from a leader committed for n - 1
+ * naming a free or dead owner (an acquire), from its own ballot of n - 1
+ * choosing such a value (acquire_ballots()), or because it was V's owner
+ * handing over (ballot_handover(): a release or a transfer, after which
+ * that host may still hold the lease if its ballot went no further).  A
+ * ballot on the stale path only runs an instance that some dblock already
+ * shows.  So when V names a live host Y other than us, Y's dblock is of
+ * instance n (only Y writes it, and Y has not gone past n, the newest).
+ * Hence: no live other host in instance n means V is free, dead, or ours;
+ * and n >= leader.lver + 2 means instances leader.lver + 1 .. n - 1 were
+ * all decided, so the live owner the leader names holds nothing by it
+ * (its own handover would run instance leader.lver + 1, decided already,
+ * and learn so) -- unlike n == leader.lver + 1, which may be that owner's
+ * transfer or release about to begin.  A host's record is judged with
+ * generation 0, any: a host live now under any generation may be Y.
+ */
+static int
+stale_begun_by_none_live(struct lfs_lockspace *ls, const struct slot_view *v,
+    uint64_t n)
+{
+	uint32_t q;
+
+	if (n < v->leader.lver + 2 || instance_accepted(v, n))
+		return 0;
+	for (q = 1; q <= v->hw; q++)
+		if (q != ls->host_id && v->dblocks[q].lver == n &&
+		    lfs_host_state(ls, q, 0) != LFS_HOST_STATE_DEAD &&
+		    lfs_host_state(ls, q, 0) != LFS_HOST_STATE_FREE)
+			return 0;
+	return 1;
+}
+
 /* ---- 3. acquire, release, transfer ---- */
 
 /* Read the slot (refreshing the host view first when it is too old for a
@@ -704,18 +747,28 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 	 * which is what mends a leader regressed by a late write (invariant
 	 * 2a).  The owner named by such a leader runs it at once, accepted
 	 * value or not (it knows it holds nothing, or it would not acquire:
-	 * the dblock is a handover of its own that stopped); anyone else,
-	 * only with an accepted value, waits until the
+	 * the dblock is a handover of its own that stopped) -- but without
+	 * an accepted value only when it is instance leader.lver + 1, the one
+	 * its handover runs: a newer one means instances were decided since,
+	 * the leader was left behind, and the dblock may be another owner's
+	 * handover, which a fresh value of ours could beat
+	 * (test_stale_leader_ours_not_our_handover: that owner still held, we
+	 * chose ourselves).  Anyone else, only with an accepted value, waits
+	 * until the
 	 * same stale state has lasted io_timeout (stale_for_long()), so as not
 	 * to duel with a live owner's handover, whose commit lands within that.
+	 * Without an accepted value, see stale_begun_by_none_live().
 	 */
 	if (stale && v.leader.owner_id == ls->host_id &&
-	    v.leader.owner_gen == ls->generation)
+	    v.leader.owner_gen == ls->generation &&
+	    (n == v.leader.lver + 1 || instance_accepted(&v, n)))
 		; /* ours: an unfinished handover of ours, run to its end */
 	else if (stale && instance_accepted(&v, n) &&
 	    (!owner_busy(ls, v.leader.owner_id, v.leader.owner_gen) ||
 	    stale_for_long(ls, ref->slot, &v, n)))
 		;
+	else if (stale && stale_begun_by_none_live(ls, &v, n))
+		; /* a leader left behind: finding C9 */
 	else if (stale && v.leader.owner_id == ls->host_id) {
 		rv = -EBUSY; /* an older generation of ours: not ours to run */
 		goto out;

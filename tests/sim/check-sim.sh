@@ -33,7 +33,7 @@ sh_seeds=${SH_SEEDS:-1000}
 sh_wide=${SH_WIDE_SEEDS:-50}
 sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
-reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:460
+reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6068
 slot-reuse-stamp:$reuse_seed"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms)
 undos="d2-grant:97:6000 d6-arrive:545:2000"

@@ -981,6 +981,129 @@ START_TEST(test_stale_leader_own_name)
 END_TEST
 
 /*
+ * Finding C9 of the simulator: a leader left behind.  a releases (instance
+ * n + 1 chooses nobody), c begins instance n + 2 and gives up after its
+ * phase 1, then a late commit of (n, a) lands over the leader.  a is live
+ * and holds nothing; the newest instance has no accepted value, so no host
+ * could run it while the leader named a live owner, but a (as if it were
+ * its own handover: test_stale_leader_ours_not_our_handover says why that
+ * was wrong): the lease was busy for every other host as long as a lived.
+ * c, the only host in instance n + 2, may run it (paxos.c
+ * stale_begun_by_none_live()); b may not while c is live (c's dblock could
+ * be a handover of a lease it holds).
+ */
+START_TEST(test_leader_left_behind)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *c = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held_a, held_c, out;
+	unsigned char old[4096], buf[4096];
+	struct lfs_dblock d;
+	struct faulty fy;
+	uint64_t n;
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(acquire(a, ref, &held_a), 0);
+	n = held_a.lver;
+	sector_read(a, leader_offset(a, ref->slot), old);
+	host_renew(a);
+	ck_assert_int_eq(release(a, ref, &held_a), 0);
+	faulty_open(&fy, c);
+	fy.fake.wact[1] = ACT_EIO; /* c's phase 2 write */
+	host_renew(c);
+	ck_assert_int_eq(lfs_paxos_acquire(&c->ls, &fy.io, ref, "vm1", &out),
+	    -EIO);
+	faulty_close(&fy);
+	sector_read(c, dblock_offset(c, ref->slot, c->id), buf);
+	ck_assert_int_eq(lfs_dblock_decode(&d, buf, c->ls.layout.sector_size), 0);
+	ck_assert_uint_eq(d.lver, n + 2);
+	ck_assert_uint_eq(d.bal, 0);
+
+	sector_write(a, leader_offset(a, ref->slot), old); /* the late commit */
+	host_renew(a);
+	host_renew(b);
+	host_renew(c);
+	ck_assert_int_eq(acquire(b, ref, &out), -EBUSY);
+	ck_assert_int_eq(acquire(c, ref, &held_c), 0);
+	ck_assert_uint_eq(held_c.lver, n + 2);
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, ref, &out), -EBUSY);
+	ck_assert_uint_eq(read_leader(b, ref).owner_id, c->id);
+	host_renew(c);
+	ck_assert_int_eq(release(c, ref, &held_c), 0);
+	host_renew(b);
+	ck_assert_int_eq(acquire(b, ref, &out), 0);
+	world_fini(&w);
+}
+END_TEST
+
+/* Every read fails once the first write has been submitted. */
+static void
+fail_reads_after_first_write(struct fake *f, int write_seq, struct iocb *cb)
+{
+	(void)cb;
+	if (write_seq == 0)
+		f->rall = ACT_EIO;
+}
+
+/*
+ * A stale leader naming us is not always our own handover that stopped.
+ * a acquires (n) and transfers to b (n + 1); b's transfer onward stops
+ * after its phase 1 of n + 2 (a read fails): b still holds.  A late
+ * commit of (n, a) lands over the leader.  a, live and named by it, ran
+ * instance n + 2 "at once" as its own unfinished handover, chose itself,
+ * and held the lease beside b.  Only instance leader.lver + 1 can be a
+ * handover of ours; above it, a is like any other host.
+ */
+START_TEST(test_stale_leader_ours_not_our_handover)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *c = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held_a, held_b, out;
+	unsigned char old[4096];
+	struct faulty fy;
+	uint64_t n;
+	int rv;
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(acquire(a, ref, &held_a), 0);
+	n = held_a.lver;
+	sector_read(a, leader_offset(a, ref->slot), old);
+	host_renew(a);
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_transfer(&a->ls, &a->io, ref, &held_a, b->id,
+	    b->ls.generation, &held_b), 0);
+	ck_assert_uint_eq(held_b.lver, n + 1);
+	faulty_open(&fy, b);
+	fy.fake.before_write = fail_reads_after_first_write;
+	host_renew(b);
+	host_renew(c);
+	ck_assert_int_eq(lfs_paxos_transfer(&b->ls, &fy.io, ref, &held_b, c->id,
+	    c->ls.generation, &out), -EIO);
+	faulty_close(&fy);
+
+	sector_write(a, leader_offset(a, ref->slot), old); /* the late commit */
+	host_renew(a);
+	host_renew(b);
+	host_renew(c);
+	rv = acquire(a, ref, &out);
+	ck_assert_msg(rv != 0 && rv != -EALREADY,
+	    "a got the lease while b holds it: %d", rv);
+	ck_assert_int_eq(acquire(c, ref, &out), -EBUSY);
+	/* b, still the owner, finishes its transfer */
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_transfer(&b->ls, &b->io, ref, &held_b, c->id,
+	    c->ls.generation, &out), 0);
+	ck_assert_uint_eq(out.lver, n + 2);
+	host_renew(c);
+	ck_assert_int_eq(acquire(c, ref, &out), -EALREADY);
+	world_fini(&w);
+}
+END_TEST
+
+/*
  * lfs_paxos_transfer() refuses a target generation that is not the live
  * one: 0 ("any" to lfs_host_state()) or one newer than the target's record.
  * Given such a generation the lease would be owned by (id, gen) that no
@@ -1316,6 +1439,8 @@ paxos_suite(void)
 	tc = lt_tcase(s, "regressions");
 	tcase_add_test(tc, test_late_dblock_write);
 	tcase_add_test(tc, test_stale_leader_own_name);
+	tcase_add_test(tc, test_leader_left_behind);
+	tcase_add_test(tc, test_stale_leader_ours_not_our_handover);
 	tcase_add_test(tc, test_transfer_bad_generation);
 	tcase_add_test(tc, test_joiner_above_window);
 	tcase_add_test(tc, test_ballot_of_reused_slot);
