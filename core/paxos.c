@@ -388,11 +388,18 @@ pick_value(const struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen)
  * Run instance n proposing (*id, *gen); v holds a read of the slot.  On
  * return 0, (*id, *gen) is the value chosen for instance n.  Nothing is
  * committed here: see commit().
+ *
+ * handover: the ballot is the owner of instance n - 1 giving the lease on
+ * (a release or a transfer, ballot_handover()).  Its phase 1 dblock says
+ * so, in the fields phase 2 fills: bal 0 (no value accepted, so no ballot
+ * ever picks it: pick_value()) and inp = our own id and generation.  An
+ * acquire's phase 1 leaves them 0.  stale_handover_by_none_live() reads
+ * the mark; nothing else does.
  */
 static int
 run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     struct slot_view *v, uint64_t n, uint32_t *id, uint64_t *gen,
-    int *accepting)
+    int handover, int *accepting)
 {
 	struct lfs_dblock mine = { .lver = n };
 	uint64_t max_mbal = 0;
@@ -411,6 +418,10 @@ run_ballot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	mine.mode_lver = v->dblocks[ls->host_id].mode_lver;
 	mine.mbal = lfs_ballot_next(max_mbal, ls->layout.max_hosts, ls->host_id);
 	mine.incarnation = v->inc; /* invariant 9 */
+	if (handover && mine.bal == 0) {
+		mine.inp_id = ls->host_id;
+		mine.inp_gen = ls->generation;
+	}
 
 	/* phase 1 */
 	if ((rv = write_dblock(ls, io, slot, &mine)) < 0)
@@ -550,49 +561,6 @@ stale_for_long(struct lfs_lockspace *ls, uint32_t slot,
 	return rv;
 }
 
-/*
- * Whether the stale instance n (no accepted value in it) may be run by us
- * although the leader names a live owner: the leader is then provably
- * behind (n >= leader.lver + 2), and no live host but us has a dblock of
- * instance n.  Finding C9 of the simulator: a leader regressed by a late
- * commit (or never written for an instance that acquire_ballots() stepped
- * over), an accepted value one instance above it, and the newest instance
- * begun by a host that then gave up: the leader's owner, live, holds
- * nothing, and nobody else would ever run an instance again.
- *
- * Why it is safe.  The first host to write a dblock of instance n had
- * learnt the value V chosen in n - 1: from a leader committed for n - 1
- * naming a free or dead owner (an acquire), from its own ballot of n - 1
- * choosing such a value (acquire_ballots()), or because it was V's owner
- * handing over (ballot_handover(): a release or a transfer, after which
- * that host may still hold the lease if its ballot went no further).  A
- * ballot on the stale path only runs an instance that some dblock already
- * shows.  So when V names a live host Y other than us, Y's dblock is of
- * instance n (only Y writes it, and Y has not gone past n, the newest).
- * Hence: no live other host in instance n means V is free, dead, or ours;
- * and n >= leader.lver + 2 means instances leader.lver + 1 .. n - 1 were
- * all decided, so the live owner the leader names holds nothing by it
- * (its own handover would run instance leader.lver + 1, decided already,
- * and learn so) -- unlike n == leader.lver + 1, which may be that owner's
- * transfer or release about to begin.  A host's record is judged with
- * generation 0, any: a host live now under any generation may be Y.
- */
-static int
-stale_begun_by_none_live(struct lfs_lockspace *ls, const struct slot_view *v,
-    uint64_t n)
-{
-	uint32_t q;
-
-	if (n < v->leader.lver + 2 || instance_accepted(v, n))
-		return 0;
-	for (q = 1; q <= v->hw; q++)
-		if (q != ls->host_id && v->dblocks[q].lver == n &&
-		    lfs_host_state(ls, q, 0) != LFS_HOST_STATE_DEAD &&
-		    lfs_host_state(ls, q, 0) != LFS_HOST_STATE_FREE)
-			return 0;
-	return 1;
-}
-
 /* ---- 3. acquire, release, transfer ---- */
 
 /* Read the slot (refreshing the host view first when it is too old for a
@@ -642,6 +610,53 @@ shared_busy(struct lfs_lockspace *ls, const struct slot_view *v)
 	return 0;
 }
 
+/*
+ * Whether the stale instance n (no accepted value in it) may be run by us
+ * whoever the leader names: the leader is provably behind (n >=
+ * leader.lver + 2), and no live host but us shows a handover in instance n
+ * (run_ballot()'s mark: bal 0, inp = that host and a generation of it that
+ * is live).  Finding C9 of the simulator: a leader regressed by a late
+ * commit (or never written for an instance that acquire_ballots() stepped
+ * over), an accepted value one instance above it, and the newest instance
+ * begun by hosts that then gave up: the leader's owner, live, holds
+ * nothing, and nobody would ever run an instance again.
+ *
+ * Why it is safe.  The first host to write a dblock of instance n had
+ * learnt the value V chosen in n - 1: from a leader committed for n - 1
+ * naming a free or dead owner (an acquire), from its own ballot of n - 1
+ * choosing such a value (acquire_ballots()), or because it was V's owner
+ * handing over (ballot_handover(): a release or a transfer, after which
+ * that host may still hold the lease if its ballot went no further).  A
+ * ballot on the stale path only runs an instance that some dblock already
+ * shows.  So when V names a live host Y other than us, Y wrote the first
+ * dblock of instance n, as a handover, and it still shows (only Y writes
+ * it, keeping the mark while it has accepted nothing in n, and Y has not
+ * gone past n, the newest).  Hence: no live other host's handover in
+ * instance n means V is free, dead, or ours (a holder of it would not be
+ * acquiring).  And n >= leader.lver + 2 means instances leader.lver + 1
+ * .. n - 1 were all decided, so the live owner the leader names holds
+ * nothing by it (its own handover would run instance leader.lver + 1,
+ * decided already, and learn so) -- unlike n == leader.lver + 1, which may
+ * be that owner's transfer or release about to begin.
+ */
+static int
+stale_handover_by_none_live(struct lfs_lockspace *ls,
+    const struct slot_view *v, uint64_t n)
+{
+	uint32_t q;
+
+	if (n < v->leader.lver + 2 || instance_accepted(v, n))
+		return 0;
+	for (q = 1; q <= v->hw; q++) {
+		const struct lfs_dblock *d = &v->dblocks[q];
+
+		if (q != ls->host_id && d->lver == n && d->bal == 0 &&
+		    d->inp_id == q && owner_busy(ls, q, d->inp_gen))
+			return 0;
+	}
+	return 1;
+}
+
 #define ACQUIRE_INSTANCES 4 /* decided instances stepped over in one call */
 
 /* Ballots from instance n on until one chooses us, or a live host. */
@@ -656,7 +671,8 @@ acquire_ballots(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	for (i = 0; i < ACQUIRE_INSTANCES; i++, n++) {
 		id = ls->host_id;
 		gen = ls->generation;
-		if ((rv = run_ballot(ls, io, slot, v, n, &id, &gen, NULL)) < 0)
+		if ((rv = run_ballot(ls, io, slot, v, n, &id, &gen, 0,
+		    NULL)) < 0)
 			return rv;
 		if (id == ls->host_id && gen == ls->generation)
 			return commit(ls, io, slot, &v->leader, n, id, gen, out);
@@ -753,8 +769,9 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 	 * the leader was left behind, and the dblock may be another owner's
 	 * handover, which a fresh value of ours could beat
 	 * (test_stale_leader_ours_not_our_handover: that owner still held, we
-	 * chose ourselves).  Anyone else, only with an accepted value, waits
-	 * until the
+	 * chose ourselves); that is stale_handover_by_none_live()'s to judge,
+	 * for every host alike.  Anyone else, only with an accepted value,
+	 * waits until the
 	 * same stale state has lasted io_timeout (stale_for_long()), so as not
 	 * to duel with a live owner's handover, whose commit lands within that.
 	 * Without an accepted value, see stale_begun_by_none_live().
@@ -767,7 +784,7 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 	    (!owner_busy(ls, v.leader.owner_id, v.leader.owner_gen) ||
 	    stale_for_long(ls, ref->slot, &v, n)))
 		;
-	else if (stale && stale_begun_by_none_live(ls, &v, n))
+	else if (stale && stale_handover_by_none_live(ls, &v, n))
 		; /* a leader left behind: finding C9 */
 	else if (stale && v.leader.owner_id == ls->host_id) {
 		rv = -EBUSY; /* an older generation of ours: not ours to run */
@@ -885,7 +902,7 @@ ballot_handover(struct lfs_lockspace *ls, struct lfs_io *io,
 	    v.dblocks[ls->host_id].inp_id == to_id &&
 	    v.dblocks[ls->host_id].inp_gen == to_gen)
 		*accepting = 1; /* an earlier try accepted it already */
-	if ((rv = run_ballot(ls, io, ref->slot, &v, n, &id, &gen,
+	if ((rv = run_ballot(ls, io, ref->slot, &v, n, &id, &gen, 1,
 	    accepting)) < 0)
 		goto out;
 	if (id != to_id || gen != to_gen) {

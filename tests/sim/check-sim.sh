@@ -35,8 +35,8 @@ sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
 reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6068
 slot-reuse-stamp:$reuse_seed"
-# fixes of the daemon's decisions undone: name:seed:fault phase (ms)
-undos="d2-grant:97:6000 d6-arrive:545:2000"
+# fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
+undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8"
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim
@@ -113,14 +113,17 @@ done
 # must fail on its seed, with the fault phase it was found with
 for u in $undos; do
 	name=${u%%:*} rest=${u#*:}
-	seed=${rest%%:*} time=${rest#*:}
+	seed=${rest%%:*} rest=${rest#*:}
+	time=${rest%%:*} hosts=${rest#*:}
 	echo "== sim finds the undone $name fix (seed $seed)"
-	if $sim --seeds 1 --first "$seed" --hosts 3-8 --time "$time" \
-	    --undo "$name" --tail 0 | grep '^FAIL'; then
-		echo "ok: found"
+	if $sim --seeds 1 --first "$seed" --hosts "$hosts" --time "$time" \
+	    --undo "$name" --tail 0 | grep '^FAIL' &&
+	    $sim --seeds 1 --first "$seed" --hosts "$hosts" --time "$time" \
+	    --quiet >/dev/null; then
+		echo "ok: found, and the seed passes with the fix"
 	else
 		echo "check-sim: the simulator no longer finds the undone $name" \
-		    "fix on seed $seed" >&2
+		    "fix on seed $seed (or the seed fails with it too)" >&2
 		exit 1
 	fi
 done
