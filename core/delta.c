@@ -92,7 +92,8 @@ host_write_unlock(struct lfs_lockspace *ls)
 /* Our record, and with notices on our notice after it, as one sector.
  * Called with host_write_lock (host_write_lock()). */
 static int
-write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
+write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t flags, int (*check)(struct lfs_lockspace *ls))
 {
 	struct lfs_host rec = { .host_id = ls->host_id };
 	uint32_t S = ls->layout.sector_size;
@@ -112,11 +113,21 @@ write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
 	rv = lfs_host_encode(&rec, buf, S);
 	if (rv == 0 && ls->notice_on)
 		rv = lfs_notice_encode(&ls->notice, buf, S);
-	if (rv == 0)
+	if (rv == 0 && check != NULL)
+		rv = lfs_lockspace_write_checked(ls, io,
+		    sector_offset(ls, ls->host_id), buf, S, check);
+	else if (rv == 0)
 		rv = lfs_lockspace_write(ls, io, sector_offset(ls, ls->host_id),
 		    buf, S);
 	free(buf);
 	return rv;
+}
+
+/* Joins, renewals and the leave: unchecked (delta.c's own timeline). */
+static int
+write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
+{
+	return write_record_checked(ls, io, flags, NULL);
 }
 
 /* Read our sector alone.  0 and *rec, -ENODATA when empty, or an error. */
@@ -541,10 +552,10 @@ lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot)
 	if (!ls->notice_on || ls->host_id == 0)
 		return 0;
 	if ((rv = lfs_delta_write_fresh(ls)) < 0)
-		return rv;
+		return rv;      /* checked again in the submit gate */
 	host_write_lock(ls);
 	lfs_notice_push(&ls->notice, slot);
-	rv = write_record(ls, io, LFS_HOST_LIVE);
+	rv = write_record_checked(ls, io, LFS_HOST_LIVE, lfs_delta_write_fresh);
 	host_write_unlock(ls);
 	return rv;
 }

@@ -644,8 +644,9 @@ batch_finish(struct lfs_io *io, struct lfs_io_req *reqs,
 	return first;
 }
 
-int
-lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n)
+static int
+io_batch_gated(struct lfs_io *io, struct lfs_io_req *reqs, int n,
+    const struct lfs_io_gate *gate)
 {
 	struct lfs_io_pending *cur[LFS_IO_MAX_BATCH];
 	uint64_t deadline_ns;
@@ -665,13 +666,26 @@ lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n)
 			return rv;
 		}
 	}
+	if (gate != NULL && (rv = gate->enter(gate->arg)) < 0) {
+		for (i = 0; i < n; i++)
+			pending_free(io, cur[i]);
+		return rv;      /* refused: nothing was submitted */
+	}
 	deadline_ns = lfs_clock_ns(io->clock) +
 	    (uint64_t)io->timeout_ms * 1000000u;
 	batch_submit(io, cur, n);
+	if (gate != NULL)
+		gate->leave(gate->arg);
 	wait_rv = batch_wait(io, cur, n, deadline_ns);
 	batch_abandon(io, cur, n);
 	rv = batch_finish(io, reqs, cur, n);
 	return wait_rv < 0 ? wait_rv : rv;
+}
+
+int
+lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n)
+{
+	return io_batch_gated(io, reqs, n, NULL);
 }
 
 int
@@ -694,6 +708,18 @@ lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len)
 	};
 
 	return lfs_io_batch(io, &req, 1);
+}
+
+int
+lfs_io_write_gated(struct lfs_io *io, uint64_t offset, const void *buf,
+    size_t len, const struct lfs_io_gate *gate)
+{
+	struct lfs_io_req req = {
+		.op = LFS_IO_WRITE, .offset = offset, .buf = (void *)buf,
+		.len = len,
+	};
+
+	return io_batch_gated(io, &req, 1, gate);
 }
 
 /* ---- 7. the context ------------------------------------------------------ */

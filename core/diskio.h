@@ -117,6 +117,23 @@ int lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n);
 int lfs_io_read(struct lfs_io *io, uint64_t offset, void *buf, size_t len);
 int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len);
 
+/*
+ * A gate around one write's io_submit (lockspace.h, the submit gate):
+ * enter() runs right before io_submit(2), after everything else that could
+ * fail; it returns 0 to let the write go, or -errno to refuse it, and then
+ * nothing is submitted and lfs_io_write_gated() returns that.  leave() runs
+ * right after io_submit(2) returned, whatever it returned, and only after
+ * an enter() that said 0.  So whatever enter() checks holds at the
+ * submission, for as long as the gate is what bounds it.
+ */
+struct lfs_io_gate {
+	int (*enter)(void *arg);
+	void (*leave)(void *arg);
+	void *arg;
+};
+int lfs_io_write_gated(struct lfs_io *io, uint64_t offset, const void *buf,
+    size_t len, const struct lfs_io_gate *gate);
+
 /* Reap finished abandoned I/Os without waiting; returns how many remain. */
 uint32_t lfs_io_reap(struct lfs_io *io);
 

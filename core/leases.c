@@ -390,9 +390,10 @@ static int
 unguarded_write(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
     const void *buf, size_t len)
 {
-	int rv = fresh_for_unguarded_write(ls);
-
-	return rv < 0 ? rv : lfs_lockspace_write(ls, io, offset, buf, len);
+	/* checked inside the submit gate (lockspace.h), right before the
+	 * submit: no stall between the two can slip an old check through */
+	return lfs_lockspace_write_checked(ls, io, offset, buf, len,
+	    fresh_for_unguarded_write);
 }
 
 /* Write the table sector that holds entry k, from the table image. */

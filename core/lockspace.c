@@ -426,13 +426,10 @@ lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 	return rv;
 }
 
-int
-lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
-    uint64_t offset, const void *buf, size_t len)
+/* A write that failed or timed out may still land: remember when. */
+static int
+write_done(struct lfs_lockspace *ls, uint64_t submit_ms, int rv)
 {
-	uint64_t submit_ms = lfs_clock_ms(ls->clock);
-	int rv = lfs_io_write(io, offset, buf, len);
-
 	if (rv == 0)
 		return 0;
 	pthread_mutex_lock(&ls->view_lock);
@@ -440,6 +437,68 @@ lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
 		ls->uncertain_write_ms = submit_ms;
 	pthread_mutex_unlock(&ls->view_lock);
 	return rv;
+}
+
+int
+lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len)
+{
+	uint64_t submit_ms = lfs_clock_ms(ls->clock);
+
+	return write_done(ls, submit_ms, lfs_io_write(io, offset, buf, len));
+}
+
+struct checked_write {
+	struct lfs_lockspace *ls;
+	int (*check)(struct lfs_lockspace *ls);
+	int refused;             /* the gate or the check said no */
+};
+
+/* diskio.h lfs_io_gate: the submit gate, then the check, both right
+ * before io_submit. */
+static int
+checked_enter(void *arg)
+{
+	struct checked_write *cw = arg;
+	struct lfs_lockspace *ls = cw->ls;
+	int rv;
+
+	if (ls->gate.take != NULL && (rv = ls->gate.take(ls->gate.arg)) < 0) {
+		lfs_log(ls->log, LOG_ERR, "refusing a lease write: the submit "
+		    "gate is closed (this host is being fenced): %s",
+		    strerror(-rv));
+		cw->refused = 1;
+		return -EIO;
+	}
+	if ((rv = cw->check(ls)) < 0) {
+		if (ls->gate.take != NULL)
+			ls->gate.drop(ls->gate.arg);
+		cw->refused = 1;
+	}
+	return rv;
+}
+
+static void
+checked_leave(void *arg)
+{
+	struct checked_write *cw = arg;
+
+	if (cw->ls->gate.take != NULL)
+		cw->ls->gate.drop(cw->ls->gate.arg);
+}
+
+int
+lfs_lockspace_write_checked(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len,
+    int (*check)(struct lfs_lockspace *ls))
+{
+	struct checked_write cw = { .ls = ls, .check = check };
+	struct lfs_io_gate g = { checked_enter, checked_leave, &cw };
+	uint64_t submit_ms = lfs_clock_ms(ls->clock);
+	int rv = lfs_io_write_gated(io, offset, buf, len, &g);
+
+	/* refused: nothing was submitted, nothing can land */
+	return cw.refused ? rv : write_done(ls, submit_ms, rv);
 }
 
 /* Called with view_lock held. */

@@ -73,6 +73,27 @@ struct lfs_lockspace {
 	void *names_cache;
 	void (*names_cache_free)(void *cache);
 
+	/*
+	 * The submit gate (finding C12 of the simulator): a lease write is
+	 * checked fresh (our generation live, or fresh enough for a write that
+	 * must land before others take over) and then submitted, and nothing
+	 * in this process can bound the time between the two: a preempted
+	 * thread, or the whole daemon SIGSTOPped, submits a write checked
+	 * long ago, which lands after other hosts took our leases over.  So
+	 * every checked write (lfs_lockspace_write_checked()) takes the gate
+	 * before its check and leaves it when io_submit returned, and the
+	 * one who fences (the guard, fs/daemon/guard.h) closes the gate at a
+	 * deadline: once it is closed, no check made before is still waiting
+	 * to submit, or the daemon is killed.  Registered by the daemon
+	 * before any lease operation; take NULL (tools, tests): no gate.
+	 * take returns 0 with the gate held, or -errno (closed) without.
+	 */
+	struct lfs_submit_gate {
+		int (*take)(void *arg);
+		void (*drop)(void *arg);
+		void *arg;
+	} gate;
+
 	/* Change notices (notice.h): off unless the caller (the daemon) sets
 	 * notice_on before joining.  host_write_lock serializes every write of
 	 * our host sector (join, renewal, leave, notice: one whole-sector
@@ -164,6 +185,13 @@ size_t lfs_hosts_area_bytes(const struct lfs_lockspace *ls);
  * view_lock. */
 int lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
     uint64_t offset, const void *buf, size_t len);
+/* The same for a write that may be submitted only while check(ls) says 0:
+ * check runs inside the submit gate (ls->gate), right before io_submit,
+ * and its error (or -EIO when the gate is closed) is returned with nothing
+ * submitted. */
+int lfs_lockspace_write_checked(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len,
+    int (*check)(struct lfs_lockspace *ls));
 
 enum lfs_host_state lfs_host_state(struct lfs_lockspace *ls, uint32_t host_id,
     uint64_t gen);

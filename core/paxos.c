@@ -257,10 +257,9 @@ write_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
 	if (buf == NULL)
 		return -ENOMEM;
 	rv = encode(rec, buf, S);
-	if (rv == 0)
-		rv = live_generation(ls);
-	if (rv == 0)
-		rv = lfs_lockspace_write(ls, io, offset, buf, S);
+	if (rv == 0)    /* checked inside the submit gate (lockspace.h) */
+		rv = lfs_lockspace_write_checked(ls, io, offset, buf, S,
+		    live_generation);
 	free(buf);
 	return rv;
 }

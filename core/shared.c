@@ -50,6 +50,19 @@ read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	return rv;
 }
 
+/* paxos.h invariant 7: a finished generation writes no dblock, so that all
+ * its writes land before a next incarnation writes them.  Checked inside
+ * the submit gate (lockspace.h). */
+static int
+mode_write_allowed(struct lfs_lockspace *ls)
+{
+	if (lfs_delta_generation_live(ls) == 0)
+		return 0;
+	lfs_log(ls->log, LOG_ERR, "refusing a mode write: generation %llu is "
+	    "finished", (unsigned long long)ls->generation);
+	return -EIO;
+}
+
 /* Write our dblock d back with its mode set to (flags, our generation,
  * lver), or cleared; the ballot state in it is unchanged. */
 static int
@@ -66,17 +79,9 @@ write_mode(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	if ((buf = malloc(S)) == NULL)
 		return -ENOMEM;
 	rv = lfs_dblock_encode(d, buf, S);
-	/* paxos.h invariant 7: a finished generation writes no dblock, so
-	 * that all its writes land before a next incarnation writes them */
-	if (rv == 0 && lfs_delta_generation_live(ls) < 0) {
-		lfs_log(ls->log, LOG_ERR, "slot %u: refusing a mode write: "
-		    "generation %llu is finished", slot,
-		    (unsigned long long)ls->generation);
-		rv = -EIO;
-	}
 	if (rv == 0)
-		rv = lfs_lockspace_write(ls, io, dblock_offset(ls, slot,
-		    ls->host_id), buf, S);
+		rv = lfs_lockspace_write_checked(ls, io, dblock_offset(ls, slot,
+		    ls->host_id), buf, S, mode_write_allowed);
 	free(buf);
 	return rv;
 }

@@ -63,6 +63,33 @@ lfs_late_write_ms(const struct lfs_timeouts *t)
 	return t->host_dead_ms - t->renewal_fail_ms + t->io_timeout_ms;
 }
 
+/*
+ * The submit gate (lockspace.h): the guard closes it at renewed +
+ * lfs_gate_close_ms() unless a newer renewal came, waiting at most
+ * lfs_gate_wait_ms() for a write inside it (checked, not yet submitted) to
+ * reach io_submit, and kills the daemon if none did by then.  So no lease
+ * write of a generation is submitted after renewed + renewal_fail - io,
+ * the latest submission the rules of writes that must land before others
+ * take over allow (leases.c fresh_for_unguarded_write, value.h rule 3:
+ * since + io < renewal_fail); ballot writes, allowed by their own check up
+ * to renewal_fail, lose io of their window to it.  At io = 10 s: the gate
+ * closes at 29 s after the last good renewal, the daemon is killed at 30 s
+ * if a write is still between its check and its submit; fencing starts at
+ * 40 s.  Slack: none beyond the rules' own; the guard running late (a
+ * starved or suspended host) is what the watchdog covers.
+ */
+static inline uint32_t
+lfs_gate_wait_ms(const struct lfs_timeouts *t)
+{
+	return t->io_timeout_ms / 10;
+}
+
+static inline uint32_t
+lfs_gate_close_ms(const struct lfs_timeouts *t)
+{
+	return t->renewal_fail_ms - t->io_timeout_ms - lfs_gate_wait_ms(t);
+}
+
 /* Fill *t from io_timeout_ms.  Returns 0, or -EINVAL when io_timeout_ms is
  * outside [LFS_IO_TIMEOUT_MIN_MS, LFS_IO_TIMEOUT_MAX_MS]. */
 int lfs_timeouts_from_io(uint32_t io_timeout_ms, struct lfs_timeouts *t);

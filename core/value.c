@@ -66,6 +66,18 @@ still_exclusive(struct lfs_lockspace *ls, struct lfs_io *io,
 	return 0;
 }
 
+/* value.h rule 3: a value write lands before another host may take over. */
+static int
+value_write_fresh(struct lfs_lockspace *ls)
+{
+	if (lfs_delta_write_fresh(ls) == 0)
+		return 0;
+	lfs_log(ls->log, LOG_ERR, "value: refusing a write %llu ms after our "
+	    "last renewal: it could land after another host took over",
+	    (unsigned long long)lfs_delta_since_renewal_ms(ls));
+	return -EIO;
+}
+
 int
 lfs_value_write(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, const struct lfs_leader *held,
@@ -103,16 +115,10 @@ lfs_value_write(struct lfs_lockspace *ls, struct lfs_io *io,
 	memcpy(v->data, data, len);
 	if ((rv = lfs_value_encode(v, buf, S)) < 0)
 		goto out;
-	/* rule 3: checked last, just before the write is submitted */
-	if (lfs_delta_write_fresh(ls) < 0) {
-		lfs_log(ls->log, LOG_ERR, "slot %u value: refusing a write %llu "
-		    "ms after our last renewal: it could land after another "
-		    "host took over", ref->slot,
-		    (unsigned long long)lfs_delta_since_renewal_ms(ls));
-		rv = -EIO;
-		goto out;
-	}
-	rv = lfs_lockspace_write(ls, io, value_offset(ls, ref->slot), buf, S);
+	/* rule 3: checked last, inside the submit gate (lockspace.h), right
+	 * before the write is submitted */
+	rv = lfs_lockspace_write_checked(ls, io, value_offset(ls, ref->slot),
+	    buf, S, value_write_fresh);
 	if (rv == 0 && out != NULL)
 		*out = *v;
 out:

@@ -191,15 +191,80 @@ holders_die_now(struct inc *i)
 
 /* ---- the guard and the watchdog ---- */
 
+/* The guard's events (EV_GUARD, argument tok << 2 | kind). */
+enum { G_FENCE, G_WATCHDOG, G_GATE_CLOSE, G_GATE_WAITED };
+
 static void
 guard_arm(struct machine *m)
 {
 	m->g_tok++;
 	ev_push(m_global_at_local(m, (m->g_renewed + W->to.renewal_fail_ms) *
-	    MS), EV_GUARD, m, m->g_tok << 1);
+	    MS), EV_GUARD, m, m->g_tok << 2 | G_FENCE);
 	if (W->cfg.kinds & (1u << F_WATCHDOG))
 		ev_push(m_global_at_local(m, (m->g_renewed +
-		    W->to.host_dead_ms) * MS), EV_GUARD, m, m->g_tok << 1 | 1);
+		    W->to.host_dead_ms) * MS), EV_GUARD, m,
+		    m->g_tok << 2 | G_WATCHDOG);
+	if (!(W->undo & UNDO_GATE))
+		ev_push(m_global_at_local(m, (m->g_renewed +
+		    lfs_gate_close_ms(&W->to)) * MS), EV_GUARD, m,
+		    m->g_tok << 2 | G_GATE_CLOSE);
+}
+
+/* ---- the submit gate (core lockspace.h; fs guard.c closes it) ---- */
+
+static int
+sim_gate_take(void *arg)
+{
+	struct inc *i = arg;
+
+	if (W->undo & UNDO_GATE)
+		return 0;
+	if (i->gate_closed)
+		return -EIO;
+	i->gate_held++;
+	return 0;
+}
+
+static void
+sim_gate_drop(void *arg)
+{
+	struct inc *i = arg;
+
+	if (!(W->undo & UNDO_GATE))
+		i->gate_held--;
+}
+
+static void daemon_crash(struct machine *m);
+
+/* renewed + lfs_gate_close_ms: no write may pass the gate any more; one
+ * already inside (checked, its submit not returned: the ops thread
+ * stalled there, or the daemon is SIGSTOPped) gets lfs_gate_wait_ms. */
+static void
+guard_gate_close(struct machine *m)
+{
+	struct inc *i = m->inc;
+
+	if (i == NULL || i->ghost)
+		return;
+	i->gate_closed = 1;
+	tr(m, "guard closes the submit gate (%d write(s) inside)",
+	    i->gate_held);
+	if (i->gate_held > 0)
+		ev_push(m_global_at_local(m, (m_local_ms(m) +
+		    lfs_gate_wait_ms(&W->to)) * MS), EV_GUARD, m,
+		    m->g_tok << 2 | G_GATE_WAITED);
+}
+
+static void
+guard_gate_waited(struct machine *m)
+{
+	struct inc *i = m->inc;
+
+	if (i == NULL || i->ghost || !i->gate_closed || i->gate_held == 0)
+		return;
+	tr(m, "guard kills the daemon: a lease write checked before the "
+	    "gate closed was not submitted in %u ms", lfs_gate_wait_ms(&W->to));
+	daemon_crash(m);
 }
 
 static void
@@ -227,6 +292,8 @@ guard_pet(struct machine *m, uint64_t renewed_ms)
 		return;
 	m->g_renewed = renewed_ms;
 	m->g_fenced = 0;
+	if (m->inc != NULL)
+		m->inc->gate_closed = 0; /* closed again at once if due */
 	if (m_local_ms(m) >= renewed_ms + W->to.renewal_fail_ms) {
 		guard_fence(m, "a renewal came too late");
 		m->g_fenced = 1;
@@ -239,11 +306,11 @@ static void host_crash(struct machine *m, int why);
 void
 host_guard_ev(struct machine *m, uint64_t a)
 {
-	int watchdog = (int)(a & 1);
+	int kind = (int)(a & 3);
 
-	if ((a >> 1) != m->g_tok || !m->g_active || W->tearing_down)
+	if ((a >> 2) != m->g_tok || !m->g_active || W->tearing_down)
 		return;
-	if (watchdog) {
+	if (kind == G_WATCHDOG) {
 		/* hardware: runs while the host is frozen */
 		W->faults[F_WATCHDOG]++;
 		tr(m, "watchdog resets the host");
@@ -252,6 +319,14 @@ host_guard_ev(struct machine *m, uint64_t a)
 	}
 	if (W->now < m->suspended_until) {
 		ev_push(m->suspended_until, EV_GUARD, m, a);
+		return;
+	}
+	if (kind == G_GATE_CLOSE) {
+		guard_gate_close(m);
+		return;
+	}
+	if (kind == G_GATE_WAITED) {
+		guard_gate_waited(m);
 		return;
 	}
 	if (!m->g_fenced &&
@@ -1376,6 +1451,9 @@ inc_new(struct machine *m)
 	pthread_mutex_init(&i->ls.view_lock, NULL);
 	pthread_mutex_init(&i->ls.host_write_lock, NULL);
 	i->ls.clock = &m->clock;
+	i->ls.gate.take = sim_gate_take;
+	i->ls.gate.drop = sim_gate_drop;
+	i->ls.gate.arg = i;
 	i->log.fn = trace_log_fn;
 	i->log.arg = i;
 	i->log.max_priority = W->trace ? LOG_DEBUG : -1;

@@ -467,7 +467,7 @@ static const struct { const char *name; uint32_t bit; } undos[] = {
 	{ "i11-gen", UNDO_GEN }, { "i11-holders", UNDO_HOLDERS },
 	{ "i11-stop", UNDO_STOP }, { "d2-grant", UNDO_GRANT },
 	{ "d4-transfer", UNDO_XFER }, { "d5-settle", UNDO_SETTLE },
-	{ "d6-arrive", UNDO_ARRIVE },
+	{ "d6-arrive", UNDO_ARRIVE }, { "gate", UNDO_GATE },
 };
 
 /* The FIX_* bits the --undo names of the D findings turn off. */

@@ -272,6 +272,9 @@ struct inc {                         /* one daemon incarnation */
 	int all_released;
 	uint64_t kill_until;         /* holders killed by our fencing are gone
 	                                by then (global ns) */
+	/* the submit gate (core lockspace.h, fs guard.c): writes between
+	 * their check and their submit, and whether the guard closed it */
+	int gate_held, gate_closed;
 };
 
 struct machine {
@@ -388,6 +391,9 @@ enum {
 	                                without waiting for the killed holders */
 	/* the fixes of findings D2, D4, D5, D6 (FIX_* above) undone */
 	UNDO_GRANT = 8, UNDO_XFER = 16, UNDO_SETTLE = 32, UNDO_ARRIVE = 64,
+	UNDO_GATE = 128,             /* finding C12: no submit gate (no guard
+	                                closing it, no kill of a daemon with a
+	                                checked write not yet submitted) */
 };
 
 /* ---- the world ---- */

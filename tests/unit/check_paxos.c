@@ -1104,6 +1104,92 @@ START_TEST(test_stale_leader_ours_not_our_handover)
 }
 END_TEST
 
+/* A submit gate for the tests below: counts, and can be closed. */
+struct test_gate {
+	int held, takes, closed;
+	int writes_inside;       /* writes submitted with the gate held */
+	int writes_outside;      /* ... without it */
+};
+
+static int
+test_gate_take(void *arg)
+{
+	struct test_gate *g = arg;
+
+	if (g->closed)
+		return -EBUSY;
+	g->held++;
+	g->takes++;
+	return 0;
+}
+
+static void
+test_gate_drop(void *arg)
+{
+	struct test_gate *g = arg;
+
+	ck_assert_int_gt(g->held, 0);
+	g->held--;
+}
+
+static void
+count_gated_writes(struct fake *f, int write_seq, struct iocb *cb)
+{
+	struct test_gate *g = f->hook_arg;
+
+	(void)write_seq;
+	(void)cb;
+	if (g->held > 0)
+		g->writes_inside++;
+	else
+		g->writes_outside++;
+}
+
+/*
+ * Finding C12: every lease write is submitted inside the submit gate
+ * (lockspace.h), taken before its freshness check and left when
+ * io_submit returned; with the gate closed (the guard fencing), a lease
+ * operation writes nothing and fails with -EIO.
+ */
+START_TEST(test_submit_gate)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct test_gate g = { 0 };
+	struct lfs_leader held;
+	struct faulty fy;
+
+	world_init(&w, 1, 1);
+	a->ls.gate.take = test_gate_take;
+	a->ls.gate.drop = test_gate_drop;
+	a->ls.gate.arg = &g;
+	faulty_open(&fy, a);
+	fy.fake.before_write = count_gated_writes;
+	fy.fake.hook_arg = &g;
+	host_renew(a);
+	ck_assert_int_eq(lfs_paxos_acquire(&a->ls, &fy.io, ref, "vm1", &held),
+	    0);
+	ck_assert_int_ge(g.writes_inside, 3); /* phase 1, phase 2, commit */
+	ck_assert_int_eq(g.writes_outside, 0);
+	ck_assert_int_eq(g.held, 0);
+	ck_assert_int_eq(g.takes, g.writes_inside);
+
+	g.closed = 1;
+	host_renew(a);
+	ck_assert_int_eq(lfs_paxos_release(&a->ls, &fy.io, ref, &held), -EIO);
+	ck_assert_int_eq(g.takes, g.writes_inside); /* nothing written */
+	ck_assert_uint_eq(read_leader(a, ref).owner_id, a->id);
+	g.closed = 0;
+	host_renew(a);
+	ck_assert_int_eq(lfs_paxos_release(&a->ls, &fy.io, ref, &held), 0);
+	ck_assert_int_eq(g.writes_outside, 0);
+	faulty_close(&fy);
+	a->ls.gate.take = NULL;
+	world_fini(&w);
+}
+END_TEST
+
 /*
  * lfs_paxos_transfer() refuses a target generation that is not the live
  * one: 0 ("any" to lfs_host_state()) or one newer than the target's record.
@@ -1442,6 +1528,7 @@ paxos_suite(void)
 	tcase_add_test(tc, test_stale_leader_own_name);
 	tcase_add_test(tc, test_leader_left_behind);
 	tcase_add_test(tc, test_stale_leader_ours_not_our_handover);
+	tcase_add_test(tc, test_submit_gate);
 	tcase_add_test(tc, test_transfer_bad_generation);
 	tcase_add_test(tc, test_joiner_above_window);
 	tcase_add_test(tc, test_ballot_of_reused_slot);
