@@ -263,6 +263,40 @@ check_machine_dead_at(struct machine *m, uint64_t t)
 
 /* ---- 2. one value per instance ---- */
 
+/* Whether every dblock of slot carries an incarnation stamp, as the image
+ * of a created lease leaves them (core/leases.c slot_image; paxos.h
+ * invariant 9): what makes a late leader write of an older incarnation
+ * harmless (core/paxos.c check_ref). */
+static int
+slot_stamped(uint32_t slot)
+{
+	const struct lfs_layout *l = &W->tmpl->layout;
+	uint32_t S = l->sector_size, id;
+	struct lfs_dblock d;
+
+	for (id = 1; id <= l->max_hosts; id++)
+		if (lfs_dblock_decode(&d, W->disk + (lfs_slot_sector(l, slot) +
+		    LFS_SLOT_HEADER_SECTORS - 1 + id) * S, S) < 0 ||
+		    d.incarnation == 0)
+			return 0;
+	return 1;
+}
+
+/* Whether the name table on disk gives slot to a newer incarnation than
+ * inc: a lease of inc was deleted and its slot reused (invariant 9). */
+static int
+slot_reused(uint32_t slot, uint32_t inc)
+{
+	const struct lfs_layout *l = &W->tmpl->layout;
+	struct lfs_name_entry e;
+
+	if (slot > l->lease_capacity)
+		return 0;
+	return lfs_name_entry_decode(&e, W->disk + l->name_table *
+	    l->sector_size + lfs_name_entry_offset(slot - 1)) == 0 &&
+	    e.incarnation > inc;
+}
+
 void
 check_chosen(struct machine *m, struct inc *i, uint32_t slot,
     const struct lfs_leader *ld, uint32_t id, uint64_t gen, const char *how)
@@ -274,6 +308,11 @@ check_chosen(struct machine *m, struct inc *i, uint32_t slot,
 	(void)i;
 	if (W->tearing_down)
 		return;
+	if (slot != 0 && ld->incarnation != 0 && id == m->host_id &&
+	    slot_reused(slot, ld->incarnation))
+		sim_fail("m%d acquired slot %u of incarnation %u (%s), which "
+		    "the name table had reused already", m->idx + 1, slot,
+		    ld->incarnation, how);
 	e = tab_find(&chosen, &x, 0);
 	if (e != NULL && e->epoch == epoch) {
 		if (e->id != id || e->gen != gen)
@@ -296,6 +335,14 @@ check_leader_landed(uint32_t slot, const struct lfs_leader *ld)
 	struct tup x = { .slot = slot, .inc = ld->incarnation, .lver = ld->lver,
 		.id = ld->owner_id, .gen = ld->owner_gen };
 
+	/* a leader of a lease whose slot was reused since is read as the
+	 * reuse's reset (core/paxos.c check_ref): right only while every
+	 * dblock has the reuse's stamp (invariant 9) */
+	if (slot != 0 && !W->tearing_down && ld->incarnation != 0 &&
+	    slot_reused(slot, ld->incarnation) && !slot_stamped(slot))
+		sim_fail("a leader of slot %u incarnation %u landed after the "
+		    "slot was reused, over dblocks without the reuse's stamp",
+		    slot, ld->incarnation);
 	tab_put(&landed, &x, 1);
 }
 
@@ -355,6 +402,13 @@ check_final(void)
 		if (r == 0 && ld.incarnation == e[k].incarnation &&
 		    (ld.flags & LFS_LEADER_DELETED) && strncmp(e[k].name, "vm",
 		    2) != 0)
+			continue;
+		/* a leader of an older incarnation is a late write of the
+		 * slot's previous lease: the core reads it as the reuse's
+		 * reset (core/paxos.c check_ref, finding C11), which is right
+		 * only while the reuse's stamps are on every dblock */
+		if (r == 0 && ld.incarnation < e[k].incarnation &&
+		    slot_stamped(k + 1))
 			continue;
 		if (r < 0 || ld.incarnation != e[k].incarnation ||
 		    (ld.flags & LFS_LEADER_DELETED)) {

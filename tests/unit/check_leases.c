@@ -130,6 +130,56 @@ START_TEST(test_names_delete)
 }
 END_TEST
 
+/*
+ * Finding C11 of the simulator (seed 8485): a commit of the old lease,
+ * written by a host whose ballot carried its owner's value, still in
+ * flight while the owner deleted the lease and another host created a new
+ * one in the same slot, lands over the new lease's leader.  Its
+ * incarnation is the old one: every operation on the new lease answered
+ * -ENOENT for good.  Now it reads as the reuse left it (free), and the
+ * stamped dblocks tell the rest.
+ */
+START_TEST(test_late_commit_after_reuse)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	struct lfs_lease_ref old;
+	struct lfs_lease_entry e;
+	struct lfs_leader held, out;
+	unsigned char late[4096];
+	uint64_t off;
+
+	world_init(&w, 2, 1);
+	old = w.lease.ref;
+	off = lfs_slot_sector(&a->ls.layout, old.slot) * a->ls.layout.sector_size;
+	ck_assert_int_eq(acquire(a, &old, &held), 0);
+	/* what b's carried commit of a's value writes, landing later */
+	ck_assert_int_eq(lfs_io_read(&b->io, off, late,
+	    b->ls.layout.sector_size), 0);
+	host_renew(a);
+	ck_assert_int_eq(release(a, &old, &held), 0);
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), 0);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm2", &e), 0);
+	ck_assert_uint_eq(e.ref.slot, old.slot);
+	ck_assert_uint_gt(e.ref.incarnation, old.incarnation);
+	ck_assert_int_eq(lfs_io_write(&b->io, off, late,
+	    b->ls.layout.sector_size), 0); /* the late commit lands */
+
+	host_renew(a);
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_read_leader(&b->ls, &b->io, &e.ref, &out), 0);
+	ck_assert_uint_eq(out.owner_id, 0);
+	ck_assert_int_eq(acquire(b, &e.ref, &held), 0);
+	ck_assert_uint_eq(held.owner_id, b->id);
+	ck_assert_int_eq(acquire(a, &e.ref, &out), -EBUSY);
+	/* the old ref stays dead */
+	ck_assert_int_eq(acquire(a, &old, &out), -ENOENT);
+	host_renew(b);
+	ck_assert_int_eq(release(b, &e.ref, &held), 0);
+	world_fini(&w);
+}
+END_TEST
+
 START_TEST(test_names_full)
 {
 	struct world w;
@@ -510,6 +560,7 @@ leases_suite(void)
 	tcase_add_test(tc, test_names_cached);
 	tcase_add_test(tc, test_names_linger);
 	tcase_add_test(tc, test_delete_left_ours);
+	tcase_add_test(tc, test_late_commit_after_reuse);
 	return s;
 }
 
