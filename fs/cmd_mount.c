@@ -707,6 +707,13 @@ start_guard(struct lfs_daemon *d)
 	int r;
 
 	memset(&cfg, 0, sizeof(cfg));
+	if ((r = lfs_dgate_open(&d->gate, d->opts.state_dir, &cfg.gate_fd)) < 0) {
+		mount_err(d, "%s/gate: %s", d->opts.state_dir, strerror(-r));
+		return r;
+	}
+	cfg.gate_close_ms = lfs_gate_close_ms(to);
+	cfg.gate_wait_ms = lfs_gate_wait_ms(to);
+	cfg.daemon_pid = getpid();
 	cfg.mountpoint = d->mountpoint;
 	cfg.renewal_fail_ms = to->renewal_fail_ms;
 	cfg.kill_grace_ms = to->kill_grace_ms;
@@ -731,7 +738,16 @@ start_guard(struct lfs_daemon *d)
 		    cfg.kill_settle_ms) / 1000u);
 	else if (r < 0)
 		mount_err(d, "starting the guard: %s", strerror(-r));
-	return r;
+	close(cfg.gate_fd);      /* the guard's own description: its copy */
+	if (r < 0) {
+		lfs_dgate_close(&d->gate);
+		return r;
+	}
+	/* before any lease operation: every checked write passes the gate */
+	d->ls.gate.take = lfs_dgate_take;
+	d->ls.gate.drop = lfs_dgate_drop;
+	d->ls.gate.arg = &d->gate;
+	return 0;
 }
 
 /*
@@ -889,6 +905,8 @@ run(struct lfs_daemon *d)
 	lfs_io_destroy(&d->ops_io);
 	lfs_io_destroy(&d->renew_io);
 out_lock:
+	d->ls.gate.take = NULL;
+	lfs_dgate_close(&d->gate);
 	close(lock_fd);
 	close(d->fence_lock_fd);
 	if (status_fd >= 0)
@@ -909,6 +927,7 @@ cmd_mount(int argc, char **argv)
 		fprintf(stderr, "leasefs: out of memory\n");
 		return 1;
 	}
+	d->gate.fd = -1;        /* opened by start_guard */
 	if ((rc = parse_args(d, argc, argv)) < 0) {
 		d->use_syslog = !d->foreground;
 		atomic_store(&d->log_stderr, true);
@@ -917,6 +936,9 @@ cmd_mount(int argc, char **argv)
 		if (getenv("LEASEFS_TEST_ACQUIRED_DELAY_MS") != NULL)
 			d->test_acquired_delay_ms = (uint32_t)strtoul(
 			    getenv("LEASEFS_TEST_ACQUIRED_DELAY_MS"), NULL, 10);
+		if (getenv("LEASEFS_TEST_STALL_WRITE") != NULL)
+			d->test_stall = lfs_stallio_init(&d->stall,
+			    getenv("LEASEFS_TEST_STALL_WRITE")) == 0;
 		if (d->use_syslog)
 			openlog("leasefs", LOG_PID, LOG_DAEMON);
 		lfs_daemon_log_setup(d);

@@ -97,7 +97,8 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 	pthread_cond_init(&d->reply_cond, NULL);
 	pthread_condattr_destroy(&ca);
 	/* the bounds come with the lockspace's io_timeout (cmd_mount.c) */
-	if ((r = lfs_iowatch_init(&d->ops_watch, &d->ops_lock, NULL,
+	if ((r = lfs_iowatch_init(&d->ops_watch, &d->ops_lock,
+	    d->test_stall ? &d->stall.sys : NULL,
 	    "lease operations", &d->log)) < 0 ||
 	    (r = lfs_iowatch_init(&d->renew_watch, &d->renew_lock, NULL,
 	    "renewal", &d->log)) < 0)

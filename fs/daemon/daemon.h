@@ -33,7 +33,9 @@
  *                 watcher's wake-up signal, finding holders, error mapping
  *                 and logging: what everything above uses
  *   iowatch.c     stuck I/O under ops_lock (iowatch.h)
+ *   stallio.c     tests only: one write stalled before its submit
  *   pidwatch.c    the thread that waits on pidfds (pidwatch.h)
+ *   gate.c        the daemon's side of the submit gate (gate.h)
  *   guard.c       the guard process (guard.h)
  *
  * Calls go down this list, never up and never in a circle: a file calls
@@ -91,6 +93,7 @@
 #include "ctl.h"
 #include "delta.h"
 #include "fence.h"
+#include "gate.h"
 #include "guard.h"
 #include "hostpolicy.h"
 #include "iowatch.h"
@@ -100,6 +103,7 @@
 #include "paxos.h"
 #include "pidwatch.h"
 #include "shared.h"
+#include "stallio.h"
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -348,12 +352,19 @@ struct lfs_daemon {
 	struct lfs_guard guard;
 	int fence_lock_fd;       /* state_dir/fencing, flock()ed (cmd_mount.c,
 	                            guard.h); -1 before prepare_dirs */
+	struct lfs_dgate gate;   /* the submit gate (gate.h), registered as
+	                            ls.gate by cmd_mount.c start_guard */
 	struct lfs_pidwatch pidwatch; /* processes of `acquire pid` (pidhold.c) */
 	pthread_t main_thread;
 	/* tests only (LEASEFS_TEST_ACQUIRED_DELAY_MS): a lock open waits this
 	 * long between winning the lease on disk and recording it, so a test
 	 * can make fencing begin inside an open */
 	uint32_t test_acquired_delay_ms;
+	/* tests only (LEASEFS_TEST_STALL_WRITE=N:MS, stallio.h): the N-th
+	 * write of the lease-operations context stalls MS ms right before
+	 * its submit, inside the submit gate */
+	int test_stall;
+	struct lfs_stallio stall;
 	/* records the generation of each join in the state directory (the
 	 * next join takes more: delta.h min_generation); registered by
 	 * cmd_mount.c, called by a rejoin */

@@ -13,8 +13,9 @@
  * call anything (malloc, syslog) without inheriting a lock held by a thread
  * that does not exist in it.  The guard's states and what moves it:
  *
- *   ARMED  -- now >= renewed_ms + renewal_fail: fence_holders --> FENCED
- *   FENCED -- "R" with a newer ms: handle_msg ------------------> ARMED
+ *   ARMED  -- now >= renewed_ms + gate_close: gate_close ------> GATED
+ *   GATED  -- now >= renewed_ms + renewal_fail: fence_holders --> FENCED
+ *   GATED, FENCED -- "R" with a newer ms: handle_msg, gate open -> ARMED
  *   either -- "B": exit_bye ---------> exit 0, watchdog closed with 'V'
  *   either -- EOF or reset: exit_daemon_died --> fence_holders, rescan
  *             and kill until no holder is left, exit 0 (which drops the
@@ -54,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -366,6 +368,8 @@ struct guard_state {
 	int wd;                  /* watchdog device, -1 when off */
 	uint32_t pet_ms;         /* longest sleep between two pets */
 	uint64_t renewed_ms;     /* newest renewal submit time reported */
+	int gated;               /* we hold the submit gate closed (gate.h)
+	                            for the deadline of renewed_ms */
 	int fenced;              /* fenced for the deadline of renewed_ms */
 	int survivors;           /* holders (or ctl users) the last fencing
 	                            could not prove stopped: fencing goes on,
@@ -564,6 +568,57 @@ handle_msg(struct guard_state *gs, const char *msg, int fd)
 	return handle_msg_text(gs, msg);
 }
 
+/*
+ * The submit gate (gate.h): closed at renewed + gate_close.  Taking the
+ * lock exclusive waits for every write the daemon checked and has not yet
+ * submitted (it holds the lock shared from its check until io_submit
+ * returned); a write still inside after gate_wait is one the daemon
+ * cannot bound (a stalled thread, a SIGSTOP): the daemon is killed, since
+ * its submit would come after renewed + renewal_fail - io, later than the
+ * rules of lease writes allow (core/timeouts.h lfs_gate_close_ms).
+ */
+static void
+gate_close(struct guard_state *gs, uint64_t now)
+{
+	uint64_t until = now + gs->cfg->gate_wait_ms;
+
+	gs->gated = 1;
+	if (gs->cfg->gate_fd < 0 || gs->cfg->gate_close_ms == 0)
+		return; /* no gate (a test's guard) */
+	while (flock(gs->cfg->gate_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			lfs_log(&gs->log, LOG_CRIT, "submit gate: %s: killing "
+			    "the daemon", strerror(errno));
+			break;
+		}
+		if (lfs_now_ms() >= until) {
+			lfs_log(&gs->log, LOG_CRIT, "renewal overdue: a lease "
+			    "write checked before the submit gate closed is "
+			    "not submitted %u ms later: killing the daemon "
+			    "(pid %d)", gs->cfg->gate_wait_ms,
+			    (int)gs->cfg->daemon_pid);
+			break;
+		}
+		lfs_sleep_ms(1);
+	}
+	if (flock(gs->cfg->gate_fd, LOCK_EX | LOCK_NB) == 0) {
+		lfs_log(&gs->log, LOG_WARNING, "renewal overdue by %" PRIu64
+		    " ms: submit gate closed, no lease write passes until a "
+		    "newer renewal", now - gs->renewed_ms);
+		return;
+	}
+	if (gs->cfg->daemon_pid > 0)
+		kill(gs->cfg->daemon_pid, SIGKILL); /* EOF follows: fencing */
+}
+
+static void
+gate_open(struct guard_state *gs)
+{
+	if (gs->gated && gs->cfg->gate_fd >= 0)
+		flock(gs->cfg->gate_fd, LOCK_UN);
+	gs->gated = 0;
+}
+
 /* The messages without a descriptor. */
 static int
 handle_msg_text(struct guard_state *gs, const char *msg)
@@ -584,6 +639,7 @@ handle_msg_text(struct guard_state *gs, const char *msg)
 				gs->renewed_ms = ms;
 				gs->fenced = 0;
 				gs->ctl_failed = 0;
+				gate_open(gs);
 			}
 			return 0;
 		}
@@ -702,6 +758,9 @@ wait_event(struct guard_state *gs, uint64_t now, uint64_t deadline)
 
 	if (!gs->fenced && deadline - now < sleep)
 		sleep = deadline - now;
+	if (!gs->gated && gs->renewed_ms + gs->cfg->gate_close_ms > now &&
+	    gs->renewed_ms + gs->cfg->gate_close_ms - now < sleep)
+		sleep = gs->renewed_ms + gs->cfg->gate_close_ms - now;
 	if ((gs->wd >= 0 || gs->survivors > 0) && gs->pet_ms < sleep)
 		sleep = gs->pet_ms;
 	if (poll(&p, 1, (int)sleep) < 0 && errno != EINTR) {
@@ -724,6 +783,11 @@ guard_loop(struct guard_state *gs)
 			exit_daemon_died(gs);
 		now = lfs_now_ms();
 		deadline = gs->renewed_ms + gs->cfg->renewal_fail_ms;
+		if (!gs->gated && now >= gs->renewed_ms +
+		    gs->cfg->gate_close_ms) {
+			gate_close(gs, now);
+			continue;
+		}
 		if (!gs->fenced && now >= deadline) {
 			lfs_log(&gs->log, LOG_CRIT, "renewal overdue by %" PRIu64
 			    " ms: fencing", now - deadline);
@@ -775,22 +839,23 @@ guard_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Close every inherited descriptor but stdio, fd and wd: a lease file
- * inherited from the daemon would make the guard a holder itself. */
+/* Close every inherited descriptor but stdio, fd, wd, the fencing lock and
+ * the gate: a lease file inherited from the daemon would make the guard a
+ * holder itself. */
 static void
-close_other_fds(int fd, int wd, int lk)
+close_other_fds(int fd, int wd, int lk, int gate)
 {
-	int keep[3] = { fd, wd, lk }, t, i, j;
+	int keep[4] = { fd, wd, lk, gate }, t, i, j;
 	unsigned int from = 3;
 
-	for (i = 0; i < 3; i++)          /* sort the three */
-		for (j = i + 1; j < 3; j++)
+	for (i = 0; i < 4; i++)          /* sort the four */
+		for (j = i + 1; j < 4; j++)
 			if (keep[j] < keep[i]) {
 				t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (keep[i] < (int)from)
 			continue;        /* -1, stdio, or already kept */
 		if ((unsigned int)keep[i] > from)
@@ -819,7 +884,7 @@ guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
 	prctl(PR_SET_NAME, "leasefs-guard", 0, 0, 0);
 	if (cfg->use_syslog)
 		closelog();      /* the daemon's connection, if any */
-	close_other_fds(fd, wd, cfg->fence_lock_fd);
+	close_other_fds(fd, wd, cfg->fence_lock_fd, cfg->gate_fd);
 	if (cfg->use_syslog)
 		openlog("leasefs-guard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	/* The cwd must never pin a filesystem, least of all the mount. */

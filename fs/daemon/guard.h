@@ -21,6 +21,12 @@
  * waits for that lock before it joins: a new generation, which lets other
  * hosts take the old one's leases at once, never appears while a holder
  * of the old one may run (issue 11, case 4).
+ * Before fencing, at renewed_ms + gate_close_ms, the guard closes the submit
+ * gate (gate.h): once it holds it, no lease write checked by the daemon is
+ * still waiting to be submitted, and none passes until a newer renewal;
+ * when the daemon keeps a write inside it for gate_wait_ms, the guard
+ * SIGKILLs the daemon (a killed process submits nothing), then fences as
+ * for a daemon that died.
  * With a watchdog device configured, the guard opens it, pets it while
  * renewals are on time, and stops petting after renewal_fail so that a
  * wedged host is reset before host_dead; it closes the device with the magic
@@ -58,6 +64,13 @@ struct lfs_guard_config {
 	                                daemon: the guard keeps the lock until
 	                                it exits, which after a daemon died is
 	                                only once no holder is left; -1: none */
+	/* The submit gate (gate.h, core/lockspace.h): the guard's own open
+	 * file description of state_dir/gate, locked exclusive from
+	 * renewed_ms + gate_close_ms until a newer renewal; a daemon still
+	 * inside it gate_wait_ms later is SIGKILLed (daemon_pid).  -1: none. */
+	int gate_fd;
+	uint32_t gate_close_ms, gate_wait_ms;
+	pid_t daemon_pid;
 };
 
 struct lfs_guard {

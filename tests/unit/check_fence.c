@@ -606,6 +606,8 @@ guard_cfg(const struct tree *t, const char *kill_command)
 	c.kill_settle_ms = T_SETTLE_MS;
 	c.kill_command = kill_command;
 	c.debug = 1;
+	c.fence_lock_fd = -1;
+	c.gate_fd = -1;
 	return c;
 }
 
