@@ -67,10 +67,16 @@ const char *lfs_hp_refuse(const struct lfs_timeouts *to,
  * disk and lost (fs lfs_hold_attach_locked). */
 int lfs_hp_grant(const struct lfs_timeouts *to, const struct lfs_hp_health *h);
 /* A lease won but not granted (lfs_hp_grant) belongs to a finished
- * generation, never to be written again by it, when the host is fenced,
- * lost its id, or renewal is overdue (the generation ends at renewal_fail:
- * fencing is under way); else (stopping, guard gone) it is only lost, and
- * released as any lost lease. */
+ * generation, never to be written again by it, when the host is fenced or
+ * lost its id; else (renewal overdue, stopping, guard gone) it is only
+ * lost, and released as any lost lease once that is allowed
+ * (lfs_hp_may_release_lost).  Renewal overdue is not enough: a renewal
+ * submitted in time may still be on its way back (its thread stopped with
+ * the daemon), and then the generation goes on -- and a lease marked
+ * finished under a generation that goes on stays ours on disk, held by
+ * nobody, for as long as we live (the simulator's seed 28479 at
+ * HOSTS=3-16).  If fencing does come, it makes every lost lease finished
+ * (fs holders.c collect_ctl_locked). */
 int lfs_hp_lost_for_good(const struct lfs_timeouts *to,
     const struct lfs_hp_health *h);
 

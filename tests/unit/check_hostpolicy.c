@@ -119,9 +119,10 @@ START_TEST(test_leases_around_fence)
 	h.since_renewal_ms = 4000;
 	ck_assert_ptr_nonnull(lfs_hp_refuse(&to, &h));
 	/* D2: won as renewal_fail passed, before the fencing pass: not
-	 * granted, and the generation's for good */
+	 * granted; but lost for good only once fenced (a renewal submitted
+	 * in time may still come back: seed 28479) */
 	ck_assert(!lfs_hp_grant(&to, &h));
-	ck_assert(lfs_hp_lost_for_good(&to, &h));
+	ck_assert(!lfs_hp_lost_for_good(&to, &h));
 	h.since_renewal_ms = 0;
 	h.fenced = 1;
 	ck_assert(!lfs_hp_grant(&to, &h));
