@@ -100,6 +100,13 @@
 #include "paxos.h"
 #include "pidwatch.h"
 #include "shared.h"
+/* the parts of struct lfs_dlease, each from its owner */
+#include "hold.h"
+#include "holders.h"
+#include "pidhold.h"
+#include "shhold.h"
+#include "table.h"
+#include "watcher.h"
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -211,26 +218,6 @@ struct lfs_fh {
 	struct lfs_fh *all_prev, *all_next; /* d->fhs, under table_lock */
 };
 
-/* How this host holds a lease: a lock/incoming file, ctl, or ctl for a
- * process (`acquire pid N`: released when N exits, N is fenced). */
-enum lfs_how { LFS_HOW_NONE, LFS_HOW_FILE, LFS_HOW_CTL, LFS_HOW_PID };
-
-/*
- * The exclusive hold of a lease by this host, one value (holders.c draws
- * the transitions and lfs_hold_set_locked() is the only writer):
- *   FREE      the disk does not name us, as far as this host knows
- *   FILE      held for the lock or incoming file l->holder
- *   CTL       held through ctl
- *   PID       held through ctl for process l->pid (`acquire pid N`)
- *   LOST      the disk still names us, but nobody here may use it: fenced,
- *             a failed release, a won ballot it could not let go; the
- *             watcher releases it once renewal allows (never if finished)
- * Shared holds (sh_*) are beside this, never with FILE, CTL or PID.
- */
-enum lfs_hold {
-	LFS_HOLD_FREE, LFS_HOLD_FILE, LFS_HOLD_CTL, LFS_HOLD_PID, LFS_HOLD_LOST,
-};
-
 /* A blocking `lock` open waiting for the lease (its reply is deferred). */
 struct lfs_waiter {
 	fuse_req_t req;
@@ -245,85 +232,26 @@ struct lfs_waiter {
 /*
  * A lease this daemon knows of.  Entries are created on lookup, never
  * freed before exit (inode numbers, waiters and callbacks point at them).
- * All fields are protected by table_lock.
+ * name, ref and d are set before an entry is published; the rest is split
+ * by owner, each part declared in its owner's header, written only by that
+ * owner's .c file (scripts/check-fields) and read elsewhere through its
+ * functions -- except by files below the owner in the list at the top,
+ * which may not call it and read the few fields they need directly
+ * (hold.c the shared holds and waiters for its invariants and settling,
+ * pidhold.c the hold for fencing, every file the tb.next links).  All
+ * parts are protected by table_lock unless a field says otherwise.
  */
 struct lfs_dlease {
 	struct lfs_daemon *d;
 	char name[LFS_NAME_MAX + 1];
 	struct lfs_lease_ref ref;
-	int deleted;             /* rmdir'd here, or gone from the table */
-	/* The exclusive hold here (enum lfs_hold): changed only by
-	 * lfs_hold_set_locked() (holders.c, which has the diagram); read
-	 * through lfs_held(), lfs_lost(), lfs_hold_how().  leader: what the
-	 * disk names while hold != FREE. */
-	enum lfs_hold hold;
-	struct lfs_leader leader;
-	struct lfs_fh *holder;   /* hold == FILE */
-	struct lfs_waiter *waiters; /* FIFO of blocked lock opens */
-	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL, PID */
-	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
-	uint64_t next_try_ms;    /* request: next acquire attempt of a free lease */
-	int last_err;            /* request polling: last error logged */
-	int finished;            /* lost with a finished generation: never
-	                            written by this host again; forgotten when
-	                            a new generation joins */
-	int unsettled;           /* an acquire of ours gave up after an
-	                            aborted ballot (lfs_hold_settle) */
-	/* ctl `handover`: a transfer to this host (id, generation) armed
-	 * while held here, done when that host claims the lease
-	 * (lfs_hold_check_handover); 0: none.  Cleared whenever the hold
-	 * ends (attach and detach), so it never outlives the tenure. */
-	uint32_t handover_to;
-	uint64_t handover_gen;
-	uint64_t handover_seq;   /* the request's seq when armed: a claim
-	                            counts only when written after it */
-	int claimed;             /* our pending request was made a claim
-	                            (ctl `claim`): its arrival is polled fast */
-	/*
-	 * Shared holds here (core/shared.h), never beside an exclusive one
-	 * (held) or a request: our mode block shows us shared (sh_set, set
-	 * under sh_token) while any local shared holder remains -- sh_files
-	 * lock files opened O_RDONLY, and at most one ctl hold (sh_how CTL,
-	 * or PID with the process in pid below).  sh_lost: set on disk but
-	 * nobody here holds it (the last holder went and the clear failed,
-	 * or fencing took it: then finished too); the watcher clears it.
-	 * sh_unfinished: a shared acquire ended -EINPROGRESS, sh_left is
-	 * what lfs_shared_finish() has left to undo (the watcher does).
-	 */
-	int sh_set;
-	int sh_lost;
-	uint64_t sh_token;
-	int sh_files;
-	enum lfs_how sh_how;
-	int sh_unfinished;
-	struct lfs_shared_hold sh_left;
-	/* Wake-ups of what waits here (watcher.c, core/notice.h): wake, the
-	 * next waiter or request check should read the disk (a notice named
-	 * the lease, a new waiter, a fallback turn); wait_local, the head
-	 * waiter waits for a holder or request on this host; fallback_ms,
-	 * when its fallback attempt is due (0: not waited on). */
-	int wake;
-	int wait_local;
-	uint64_t fallback_ms;
-	struct lfs_fh *pollers;  /* handles with a poll handle */
-	/* The process of `acquire pid` (how == PID), `acquire shared pid`
-	 * (sh_how == PID) or `request pid` (req_how
-	 * == PID), or of a lease lost at fencing while held so (pid_fenced:
-	 * it may still run; d->fenced_pids counts these).  pid 0: none, and
-	 * pidfd means nothing.  pidhold.c. */
-	pid_t pid;
-	int pidfd;
-	uint64_t pid_token;      /* its watch (pidwatch.h) */
-	int pid_fenced;
-	/* On d->active while this host may have work for it (watcher.c): from
-	 * the first open of one of its files (nfh counts them) until the
-	 * watcher finds it idle.  table_lock. */
-	int nfh;
-	int active;
-	struct lfs_dlease *active_next;
-	struct lfs_dlease *next; /* d->leases; immutable once published */
-	struct lfs_dlease *hash_next; /* d->by_name bucket */
-	int hashed;              /* on d->by_name under `name` */
+	struct lfs_ex ex;        /* the exclusive hold: hold.c (hold.h) */
+	struct lfs_rq rq;        /* our pending request: hold.c (holders.h) */
+	struct lfs_sh sh;        /* shared holds: shhold.c (shhold.h) */
+	struct lfs_pd pd;        /* the process held for: pidhold.c (pidhold.h) */
+	struct lfs_wt wt;        /* waiters, wake-ups, the active list:
+	                            watcher.c and table.c (watcher.h) */
+	struct lfs_tb tb;        /* table membership: table.c (table.h) */
 };
 
 enum lfs_renewal { LFS_RENEWAL_OK, LFS_RENEWAL_FAILING, LFS_RENEWAL_LOST };
@@ -529,47 +457,6 @@ void lfs_watch_kick_locked(struct lfs_daemon *d);
  * the table lease is kept now and was not before (kept_before). */
 void lfs_watch_linger(struct lfs_daemon *d, int kept_before);
 
-/* ---- holders.c ---- */
-/* The exclusive hold's state (enum lfs_hold); table_lock held. */
-static inline int
-lfs_held(const struct lfs_dlease *l)
-{
-	return l->hold != LFS_HOLD_FREE;
-}
-
-static inline int
-lfs_lost(const struct lfs_dlease *l)
-{
-	return l->hold == LFS_HOLD_LOST;
-}
-
-/* Held here and ours to use (FILE, CTL or PID). */
-static inline int
-lfs_hold_usable(const struct lfs_dlease *l)
-{
-	return l->hold != LFS_HOLD_FREE && l->hold != LFS_HOLD_LOST;
-}
-
-/* By what it is held and usable here; NONE when FREE or LOST. */
-static inline enum lfs_how
-lfs_hold_how(const struct lfs_dlease *l)
-{
-	switch (l->hold) {
-	case LFS_HOLD_FILE: return LFS_HOW_FILE;
-	case LFS_HOLD_CTL: return LFS_HOW_CTL;
-	case LFS_HOLD_PID: return LFS_HOW_PID;
-	default: return LFS_HOW_NONE;
-	}
-}
-
-/* The one writer of l->hold: checks the transition (and, in debug
- * builds, the lease's invariants after it: lfs_dlease_check).  Use the
- * named transitions of holders.h where one fits. */
-void lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to);
-/* Debug builds: assert every invariant of l that holds between
- * transitions (see lfs_hold_set_locked); else nothing. */
-void lfs_dlease_check(const struct lfs_dlease *l);
-
 /* ---- table.c ---- */
 /* File handles: every one is on d->fhs until freed, so that those the
  * kernel still had open when the session ended are freed too. */
@@ -584,6 +471,10 @@ void lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Take the leases with nothing left to do here off d->active (each pass
  * does; so does the last close of a lease's files). */
 void lfs_watch_prune_locked(struct lfs_daemon *d);
+/* Register ph on fh (replacing an older one); takes table_lock
+ * and wakes the watcher, which re-reads polled files. */
+void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
+    struct fuse_pollhandle *ph);
 /* Forget fh's poll handle (release); call with table_lock held. */
 void lfs_poll_unregister_locked(struct lfs_fh *fh);
 int lfs_table_init(struct lfs_daemon *d);
@@ -705,9 +596,6 @@ void lfs_waiters_fail_all(struct lfs_daemon *d, int err);
  * undo the open as a close would. */
 void lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
     const struct fuse_file_info *fi, struct lfs_fh *fh);
-/* Register ph on fh (replacing an older one); takes table_lock. */
-void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
-    struct fuse_pollhandle *ph);
 
 /* ---- snap.c ---- */
 /* Read the leader (and for state the request) of l into *s; takes

@@ -6,13 +6,60 @@
  * commands).  Not for anyone else: view.c and watcher.c use the lfs_hold_*
  * operations of daemon.h.
  *
+ * It also declares l->rq, our pending request, owned by hold.c like
+ * l->ex: no other file writes a field of struct lfs_rq (scripts/
+ * check-fields).  daemon.h includes this header for that struct; this
+ * header includes none of the daemon's but hold.h.
+ *
  * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and
  * need ops_lock; *_locked need table_lock; the others need nothing.
  */
 #ifndef LEASEFS_HOLDERS_H
 #define LEASEFS_HOLDERS_H
 
-#include "daemon.h"
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hold.h"
+#include "ondisk.h"
+
+struct fuse_pollhandle;
+struct lfs_ctl_cmd;
+struct lfs_daemon;
+struct lfs_dlease;
+struct lfs_fh;
+
+/* l->rq: owner hold.c; table_lock unless said otherwise. */
+struct lfs_rq {
+	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL, PID */
+	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
+	int claimed;             /* our pending request was made a claim
+	                            (ctl `claim`): its arrival is polled fast */
+	/* ops_lock (the watcher's request checks, under it): */
+	uint64_t next_try_ms;    /* next acquire attempt of a free lease */
+	int last_err;            /* request polling: last error logged */
+};
+
+/* ---- the request (l->rq) ---- */
+/* Readers (table_lock held). */
+enum lfs_how lfs_req_how(const struct lfs_dlease *l);
+struct lfs_fh *lfs_req_fh(const struct lfs_dlease *l);
+int lfs_req_claimed(const struct lfs_dlease *l);
+/* A request written on disk is pending here now, for fh (how FILE) or
+ * ctl (CTL, PID): not claimed, tried at once (table_lock held). */
+void lfs_req_begin_locked(struct lfs_dlease *l, enum lfs_how how,
+    struct lfs_fh *fh);
+/* No request is pending here any more (table_lock held). */
+void lfs_req_end_locked(struct lfs_dlease *l);
+/* Our pending request was made a claim (table_lock held). */
+void lfs_req_claim_locked(struct lfs_dlease *l);
+/* ops_lock held: whether a free lease may be tried now (now >=
+ * next_try_ms); if so, the next try is not before now + retry_ms. */
+int lfs_req_try_due(struct lfs_dlease *l, uint64_t now, uint32_t retry_ms);
+/* ops_lock held: record the result r (0 or -errno) of a look at the
+ * request or handover; 1 when r is an error other than the last one
+ * recorded (worth a log line). */
+int lfs_req_note_err(struct lfs_dlease *l, int r);
 
 /* lfs_paxos_acquire with a few retries of a lost race; -EALREADY (the disk
  * already names us) counts as success.  0, -EBUSY, -EAGAIN, -errno. */

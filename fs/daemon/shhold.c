@@ -5,7 +5,7 @@
  *
  * The disk knows one thing per host: our mode block shows us shared or
  * not.  Locally any number of holders share that one mode -- lock files
- * (l->sh_files) and at most one ctl hold (l->sh_how) -- and the mode is
+ * (l->sh.sh_files) and at most one ctl hold (l->sh.sh_how) -- and the mode is
  * set by the first of them (lfs_shared_acquire, two ballots and a sector
  * write) and cleared when the last one goes (lfs_shared_release, one
  * sector write).  The states of a lease's shared side (daemon.h):
@@ -42,17 +42,17 @@ static int
 holders_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return l->sh_files + (l->sh_how != LFS_HOW_NONE);
+	return l->sh.sh_files + (l->sh.sh_how != LFS_HOW_NONE);
 }
 
 int
 lfs_sh_busy_locked(const struct lfs_dlease *l, int shared)
 {
 	LFS_TABLE_HELD(l->d);
-	if (lfs_held(l) || l->req_how != LFS_HOW_NONE || l->sh_lost ||
-	    l->sh_unfinished)
+	if (lfs_held(l) || lfs_req_how(l) != LFS_HOW_NONE || l->sh.sh_lost ||
+	    l->sh.sh_unfinished)
 		return 1;
-	return !shared && l->sh_set; /* no upgrade: see the top */
+	return !shared && l->sh.sh_set; /* no upgrade: see the top */
 }
 
 /*
@@ -114,8 +114,8 @@ acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
 	}
 	if (r == -EINPROGRESS) {
 		lfs_table_lock(d);
-		l->sh_unfinished = 1;
-		l->sh_left = h;
+		l->sh.sh_unfinished = 1;
+		l->sh.sh_left = h;
 		lfs_watch_kick_locked(d);
 		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_WARNING, "%s: shared acquire left unfinished "
@@ -137,9 +137,9 @@ attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
 
 	LFS_TABLE_HELD(d);
 	*ph = NULL;
-	if (!l->sh_set) {
-		l->sh_set = 1;
-		l->sh_token = token;
+	if (!l->sh.sh_set) {
+		l->sh.sh_set = 1;
+		l->sh.sh_token = token;
 	}
 	lfs_daemon_health(d, &h);
 	if (!lfs_hp_grant(&d->ls.to, &h)) {
@@ -148,19 +148,19 @@ attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
 		if (how == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
 		if (holders_locked(l) == 0) {
-			l->sh_lost = 1;
+			l->sh.sh_lost = 1;
 			if (lfs_hp_lost_for_good(&d->ls.to, &h))
-				l->finished = 1;
+				lfs_lease_finish_locked(l);
 		}
 		return -EIO;
 	}
 	if (fh != NULL) {
-		l->sh_files++;
+		l->sh.sh_files++;
 		fh->st = LFS_FH_HELD;
-		fh->lver = l->sh_token;
+		fh->lver = l->sh.sh_token;
 		*ph = lfs_fh_take_ph(fh);
 	} else {
-		l->sh_how = how;
+		l->sh.sh_how = how;
 	}
 	return 0;
 }
@@ -184,9 +184,9 @@ clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_log(&d->log, LOG_ERR, "%s: clearing the shared mode failed: "
 		    "%s; will retry", l->name, strerror(-r));
 	lfs_table_lock(d);
-	if (r == 0 && holders_locked(l) == 0 && !l->finished) {
-		l->sh_set = 0;
-		l->sh_lost = 0;
+	if (r == 0 && holders_locked(l) == 0 && !lfs_lease_finished(l)) {
+		l->sh.sh_set = 0;
+		l->sh.sh_lost = 0;
 	}
 	lfs_table_unlock(d);
 	if (r == 0)
@@ -200,9 +200,9 @@ static int
 drop_locked(struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	if (holders_locked(l) > 0 || !l->sh_set || l->sh_lost)
+	if (holders_locked(l) > 0 || !l->sh.sh_set || l->sh.sh_lost)
 		return 0;
-	l->sh_lost = 1;
+	l->sh.sh_lost = 1;
 	return 1;
 }
 
@@ -215,9 +215,9 @@ lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	int r, join, busy;
 
 	lfs_table_lock(d);
-	r = l->deleted ? -ENOENT : 0;
-	busy = lfs_sh_busy_locked(l, 1) || (!as_waiter && l->waiters != NULL);
-	join = l->sh_set;
+	r = lfs_lease_deleted(l) ? -ENOENT : 0;
+	busy = lfs_sh_busy_locked(l, 1) || (!as_waiter && l->wt.waiters != NULL);
+	join = l->sh.sh_set;
 	if (r == 0 && !busy && join) {
 		/* held shared here already: one more holder, nothing written */
 		r = attach_locked(d, l, 0, LFS_HOW_FILE, fh, &ph);
@@ -256,7 +256,7 @@ lfs_sh_close_file_locked(struct lfs_dlease *l, struct lfs_fh *fh)
 	if (!fh->shared || fh->st != LFS_FH_HELD)
 		return 0;
 	fh->st = LFS_FH_LOST;
-	l->sh_files--;
+	l->sh.sh_files--;
 	return drop_locked(l);
 }
 
@@ -279,12 +279,12 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
 		return r;
 	lfs_table_lock(d);
-	if (l->sh_how == want && (want != LFS_HOW_PID || l->pid == cmd->pid))
+	if (l->sh.sh_how == want && (want != LFS_HOW_PID || lfs_pid_of(l) == cmd->pid))
 		r = 1; /* the same hold again */
-	else if (l->sh_how != LFS_HOW_NONE || lfs_sh_busy_locked(l, 1) ||
-	    (want == LFS_HOW_PID && l->pid != 0))
+	else if (l->sh.sh_how != LFS_HOW_NONE || lfs_sh_busy_locked(l, 1) ||
+	    (want == LFS_HOW_PID && lfs_pid_of(l) != 0))
 		r = -EBUSY;
-	join = l->sh_set;
+	join = l->sh.sh_set;
 	lfs_table_unlock(d);
 	if (r != 0) {
 		lfs_log(&d->log, LOG_INFO, "%s: acquire shared: %s on this host",
@@ -312,8 +312,8 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_log(&d->log, LOG_ERR, "%s: acquire shared: watching pid "
 		    "%ld: %s", l->name, (long)cmd->pid, strerror(-r));
 		if (!join) {
-			l->sh_set = 1;
-			l->sh_token = token;
+			l->sh.sh_set = 1;
+			l->sh.sh_token = token;
 		}
 		join = drop_locked(l); /* nobody else here: clear it again */
 		lfs_table_unlock(d);
@@ -322,7 +322,7 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		return lfs_errno_map(d, r, l->name, "acquire shared");
 	}
 	r = attach_locked(d, l, token, want, NULL, &ph);
-	token = l->sh_token;
+	token = l->sh.sh_token;
 	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: held shared as fencing "
@@ -344,10 +344,10 @@ lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	int last;
 
 	lfs_table_lock(d);
-	how = l->sh_how;
+	how = l->sh.sh_how;
 	if (how != LFS_HOW_NONE) {
 		lfs_pid_end_locked(d, l); /* for a process: no longer watched */
-		l->sh_how = LFS_HOW_NONE;
+		l->sh.sh_how = LFS_HOW_NONE;
 	}
 	last = drop_locked(l);
 	lfs_table_unlock(d);
@@ -370,10 +370,10 @@ int
 lfs_sh_pid_exited_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->sh_how != LFS_HOW_PID)
+	if (l->sh.sh_how != LFS_HOW_PID)
 		return -1;
 	lfs_pid_end_locked(d, l);
-	l->sh_how = LFS_HOW_NONE;
+	l->sh.sh_how = LFS_HOW_NONE;
 	return drop_locked(l);
 }
 
@@ -384,19 +384,19 @@ lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	int lost, unfinished, r;
 
 	lfs_table_lock(d);
-	lost = l->sh_set && l->sh_lost && !l->finished &&
+	lost = l->sh.sh_set && l->sh.sh_lost && !lfs_lease_finished(l) &&
 	    holders_locked(l) == 0;
-	unfinished = l->sh_unfinished && !l->finished;
-	h = l->sh_left;
+	unfinished = l->sh.sh_unfinished && !lfs_lease_finished(l);
+	h = l->sh.sh_left;
 	lfs_table_unlock(d);
 	if (unfinished && !atomic_load(&d->stale)) {
 		/* clears our mode (it may show us) and lets the exclusive
 		 * lease taken on the way go; -EIO until the context settled */
 		r = lfs_shared_finish(&d->ls, &d->ops_io, &l->ref, &h, 0);
 		lfs_table_lock(d);
-		l->sh_left = h;
+		l->sh.sh_left = h;
 		if (r == 0)
-			l->sh_unfinished = 0;
+			l->sh.sh_unfinished = 0;
 		lfs_table_unlock(d);
 		if (r == 0) {
 			lfs_log(&d->log, LOG_NOTICE, "%s: unfinished shared "
@@ -414,23 +414,23 @@ void
 lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->sh_unfinished)
-		l->finished = 1; /* dies with the generation */
-	if (!l->sh_set || l->sh_lost) {
-		if (l->sh_set)
-			l->finished = 1; /* a failed clear: no retry now */
+	if (l->sh.sh_unfinished)
+		lfs_lease_finish_locked(l); /* dies with the generation */
+	if (!l->sh.sh_set || l->sh.sh_lost) {
+		if (l->sh.sh_set)
+			lfs_lease_finish_locked(l); /* a failed clear: no retry now */
 		return;
 	}
 	/* the process stays watched, counted in d->fenced_pids, until it
 	 * has exited (pidhold.c) */
-	if (l->sh_how == LFS_HOW_PID)
+	if (l->sh.sh_how == LFS_HOW_PID)
 		lfs_pid_fence_locked(d, l);
-	l->sh_how = LFS_HOW_NONE;
-	l->sh_files = 0;
-	l->sh_lost = 1;
-	l->finished = 1;
+	l->sh.sh_how = LFS_HOW_NONE;
+	l->sh.sh_files = 0;
+	l->sh.sh_lost = 1;
+	lfs_lease_finish_locked(l);
 	lfs_log(&d->log, LOG_CRIT, "%s: shared hold lost (token %llu): renewal "
-	    "failed", l->name, (unsigned long long)l->sh_token);
+	    "failed", l->name, (unsigned long long)l->sh.sh_token);
 }
 
 void
@@ -456,11 +456,11 @@ void
 lfs_sh_forget_locked(struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	l->sh_set = 0;
-	l->sh_lost = 0;
-	l->sh_files = 0;
-	l->sh_how = LFS_HOW_NONE;
-	l->sh_unfinished = 0;
+	l->sh.sh_set = 0;
+	l->sh.sh_lost = 0;
+	l->sh.sh_files = 0;
+	l->sh.sh_how = LFS_HOW_NONE;
+	l->sh.sh_unfinished = 0;
 }
 
 int
@@ -470,21 +470,22 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	int keep, last = 0, lost, r = 0;
 
 	lfs_table_lock(d);
-	how = l->sh_how;
+	how = l->sh.sh_how;
 	/* a holder file still open after the kill, an unproven ctl user, a
 	 * process that survived: never cleared; a finished generation's
 	 * mode: never written */
-	keep = l->sh_files > 0 || (how == LFS_HOW_CTL && keep_ctl) ||
-	    (how == LFS_HOW_PID && !lfs_pidfd_exited(l->pidfd)) || l->finished;
+	keep = l->sh.sh_files > 0 || (how == LFS_HOW_CTL && keep_ctl) ||
+	    (how == LFS_HOW_PID && !lfs_pidfd_exited(lfs_pid_fd(l))) ||
+	    lfs_lease_finished(l);
 	if (!keep && how != LFS_HOW_NONE) {
 		lfs_pid_end_locked(d, l);
-		l->sh_how = LFS_HOW_NONE;
+		l->sh.sh_how = LFS_HOW_NONE;
 	}
 	if (!keep)
 		last = drop_locked(l);
-	lost = !keep && l->sh_set && l->sh_lost;
+	lost = !keep && l->sh.sh_set && l->sh.sh_lost;
 	lfs_table_unlock(d);
-	if (keep && l->sh_set && !l->finished)
+	if (keep && l->sh.sh_set && !lfs_lease_finished(l))
 		lfs_log(&d->log, LOG_CRIT, "%s: a shared holder %s; its shared "
 		    "mode is left on disk (it counts for nothing at host_dead)",
 		    l->name, how == LFS_HOW_CTL ? "through ctl was not proven "
@@ -497,7 +498,7 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	lfs_sh_release_lost(d, l); /* an unfinished acquire, if any */
 	lfs_table_lock(d);
 	/* a mode left set, also a finished one, is not "released" */
-	if (l->sh_set || l->sh_unfinished)
+	if (l->sh.sh_set || l->sh.sh_unfinished)
 		r = -EIO;
 	lfs_table_unlock(d);
 	return r;

@@ -39,14 +39,14 @@ lfs_table_free(struct lfs_daemon *d)
 	struct lfs_waiter *w, *wn;
 
 	for (l = d->leases; l != NULL; l = next) {
-		next = l->next;
+		next = l->tb.next;
 		/* their file handles are freed by lfs_fh_free_all() */
-		for (w = l->waiters; w != NULL; w = wn) {
+		for (w = l->wt.waiters; w != NULL; w = wn) {
 			wn = w->next;
 			free(w);
 		}
-		if (l->pid != 0)
-			close(l->pidfd); /* its watch ended with pidwatch */
+		if (lfs_pid_of(l) != 0)
+			close(lfs_pid_fd(l)); /* its watch ended with pidwatch */
 		free(l);
 	}
 	d->leases = NULL;
@@ -74,12 +74,12 @@ hash_unlink_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 
 	LFS_TABLE_HELD(d);
 	for (pp = &d->by_name[name_bucket(l->name)]; *pp != NULL;
-	    pp = &(*pp)->hash_next)
+	    pp = &(*pp)->tb.hash_next)
 		if (*pp == l) {
-			*pp = l->hash_next;
+			*pp = l->tb.hash_next;
 			break;
 		}
-	l->hashed = 0;
+	l->tb.hashed = 0;
 }
 
 /* The entry named name (deleted or not), or NULL.  table_lock held. */
@@ -89,7 +89,7 @@ hash_find_locked(struct lfs_daemon *d, const char *name)
 	struct lfs_dlease *l;
 
 	LFS_TABLE_HELD(d);
-	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->hash_next)
+	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->tb.hash_next)
 		if (strcmp(l->name, name) == 0)
 			return l;
 	return NULL;
@@ -123,20 +123,20 @@ table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 		if (l == NULL)
 			return NULL;
 		l->d = d;
-		l->next = d->leases;
+		l->tb.next = d->leases;
 		d->leases = l;
 		d->slots[slot] = l;
 	}
-	if (!l->hashed || strcmp(l->name, e->name) != 0) {
-		if (l->hashed)
+	if (!l->tb.hashed || strcmp(l->name, e->name) != 0) {
+		if (l->tb.hashed)
 			hash_unlink_locked(d, l);
 		memcpy(l->name, e->name, sizeof(l->name));
-		l->hash_next = d->by_name[name_bucket(l->name)];
+		l->tb.hash_next = d->by_name[name_bucket(l->name)];
 		d->by_name[name_bucket(l->name)] = l;
-		l->hashed = 1;
+		l->tb.hashed = 1;
 	}
 	l->ref = e->ref;
-	l->deleted = 0;
+	l->tb.deleted = 0;
 	return l;
 }
 
@@ -179,16 +179,16 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
 		/* deleted, or the slot was reused: forget this name here */
 		lfs_table_lock(d);
-		if (l->hashed && strcmp(l->name, name) == 0)
+		if (l->tb.hashed && strcmp(l->name, name) == 0)
 			hash_unlink_locked(d, l);
-		l->deleted = 1;
+		l->tb.deleted = 1;
 		lfs_table_unlock(d);
 		return 1;
 	}
 	if (r < 0)
 		return lfs_errno_map(d, r, name, "lookup");
 	lfs_table_lock(d);
-	l->deleted = 0;
+	l->tb.deleted = 0;
 	lfs_table_unlock(d);
 	*out = l;
 	return 0;
@@ -234,9 +234,9 @@ lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
 			seen[e[i].ref.slot] = 1;
 	}
 	/* Entries no longer in the table were deleted by some host. */
-	for (l = d->leases; l != NULL && seen != NULL; l = l->next)
+	for (l = d->leases; l != NULL && seen != NULL; l = l->tb.next)
 		if (!seen[l->ref.slot])
-			l->deleted = 1;
+			l->tb.deleted = 1;
 	lfs_table_unlock(d);
 	free(seen);
 }
@@ -295,8 +295,8 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 	    (r = lfs_table_lookup(d, name, &l)) < 0)
 		return r;
 	lfs_table_lock(d);
-	busy = lfs_held(l) || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
-	    l->sh_set || l->sh_unfinished;
+	busy = lfs_held(l) || l->wt.waiters != NULL || lfs_req_how(l) != LFS_HOW_NONE ||
+	    l->sh.sh_set || l->sh.sh_unfinished;
 	lfs_table_unlock(d);
 	if (busy) {
 		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
@@ -325,7 +325,7 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 		return r;
 	}
 	lfs_table_lock(d);
-	l->deleted = 1;
+	l->tb.deleted = 1;
 	lfs_table_unlock(d);
 	return 0;
 }
@@ -341,7 +341,7 @@ lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
 	fh->lease = l;
 	lfs_table_lock(d);
 	if (l != NULL) {
-		l->nfh++;
+		l->wt.nfh++;
 		lfs_watch_activate_locked(d, l);
 	}
 	fh->all_next = d->fhs;
@@ -358,7 +358,7 @@ lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
 	if (fh == NULL)
 		return;
 	lfs_table_lock(d);
-	if (fh->lease != NULL && --fh->lease->nfh == 0)
+	if (fh->lease != NULL && --fh->lease->wt.nfh == 0)
 		lfs_watch_prune_locked(d);
 	if (fh->all_prev != NULL)
 		fh->all_prev->all_next = fh->all_next;
@@ -388,10 +388,10 @@ void
 lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->active)
+	if (l->wt.active)
 		return;
-	l->active = 1;
-	l->active_next = d->active;
+	l->wt.active = 1;
+	l->wt.active_next = d->active;
 	d->active = l;
 	d->n_active++;
 }
@@ -404,10 +404,10 @@ static int
 idle_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return l->nfh == 0 && !lfs_held(l) && l->req_how == LFS_HOW_NONE &&
-	    l->waiters == NULL && l->pollers == NULL && !l->sh_set &&
-	    !l->sh_lost && !l->sh_unfinished && !l->unsettled &&
-	    l->pid == 0 && !l->pid_fenced && l->handover_to == 0 &&
+	return l->wt.nfh == 0 && !lfs_held(l) && lfs_req_how(l) == LFS_HOW_NONE &&
+	    l->wt.waiters == NULL && l->wt.pollers == NULL && !l->sh.sh_set &&
+	    !l->sh.sh_lost && !l->sh.sh_unfinished && !lfs_hold_unsettled(l) &&
+	    lfs_pid_of(l) == 0 && !lfs_pid_fenced(l) && lfs_hold_handover_to(l) == 0 &&
 	    !lfs_hold_release_due_locked(l);
 }
 
@@ -419,17 +419,38 @@ lfs_watch_prune_locked(struct lfs_daemon *d)
 	LFS_TABLE_HELD(d);
 	for (pp = &d->active; (l = *pp) != NULL;) {
 		if (!idle_locked(l)) {
-			pp = &l->active_next;
+			pp = &l->wt.active_next;
 			continue;
 		}
-		*pp = l->active_next;
+		*pp = l->wt.active_next;
 		d->n_active--;
-		l->active = 0;
-		l->active_next = NULL;
-		l->wake = 0;
-		l->wait_local = 0;
-		l->fallback_ms = 0;
+		l->wt.active = 0;
+		l->wt.active_next = NULL;
+		l->wt.wake = 0;
+		l->wt.wait_local = 0;
+		l->wt.fallback_ms = 0;
 	}
+}
+
+void
+lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
+    struct fuse_pollhandle *ph)
+{
+	struct fuse_pollhandle *old;
+	struct lfs_dlease *l = fh->lease;
+
+	lfs_table_lock(d);
+	old = fh->ph;
+	fh->ph = ph;
+	if (!fh->polling) {
+		fh->poll_next = l->wt.pollers;
+		l->wt.pollers = fh;
+		fh->polling = 1;
+	}
+	pthread_cond_signal(&d->watch_cond);
+	lfs_table_unlock(d);
+	if (old != NULL)
+		fuse_pollhandle_destroy(old);
 }
 
 void
@@ -438,7 +459,7 @@ lfs_poll_unregister_locked(struct lfs_fh *fh)
 	struct lfs_fh **pp;
 
 	if (fh->polling) {
-		for (pp = &fh->lease->pollers; *pp != NULL; pp = &(*pp)->poll_next)
+		for (pp = &fh->lease->wt.pollers; *pp != NULL; pp = &(*pp)->poll_next)
 			if (*pp == fh) {
 				*pp = fh->poll_next;
 				break;
@@ -449,4 +470,17 @@ lfs_poll_unregister_locked(struct lfs_fh *fh)
 		fuse_pollhandle_destroy(fh->ph);
 		fh->ph = NULL;
 	}
+}
+
+int
+lfs_lease_deleted(const struct lfs_dlease *l)
+{
+	return l->tb.deleted;
+}
+
+void
+lfs_lease_set_deleted_locked(struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	l->tb.deleted = 1;
 }

@@ -57,7 +57,7 @@ resolve(struct lfs_daemon *d, fuse_ino_t ino, int *kind, struct lfs_dlease **l)
 	if (*kind > LFS_K_VALUE)
 		return -ENOENT;
 	*l = lfs_table_slot(d, LFS_INO_SLOT(ino));
-	return *l == NULL || (*l)->deleted ? -ENOENT : 0;
+	return *l == NULL || lfs_lease_deleted(*l) ? -ENOENT : 0;
 }
 
 static void
