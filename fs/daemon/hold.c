@@ -81,6 +81,8 @@ lfs_dlease_check(const struct lfs_dlease *l)
 	/* exclusive and shared holds here never coexist (shhold.c) */
 	assert(lfs_hold_how(l) == LFS_HOW_NONE ||
 	    (l->sh.sh_files == 0 && l->sh.sh_how == LFS_HOW_NONE));
+	/* an incoming file exactly for a FILE request */
+	assert((lfs_req_how(l) == LFS_HOW_FILE) == (l->rq.req_fh != NULL));
 #else
 	(void)l;
 #endif
@@ -177,10 +179,21 @@ lfs_hold_handover_seq(const struct lfs_dlease *l)
 	return l->ex.handover_seq;
 }
 
+enum lfs_req
+lfs_req_state(const struct lfs_dlease *l)
+{
+	return l->rq.req;
+}
+
 enum lfs_how
 lfs_req_how(const struct lfs_dlease *l)
 {
-	return l->rq.req_how;
+	switch (l->rq.req) {
+	case LFS_REQ_FILE: case LFS_REQ_FILE_CLAIMED: return LFS_HOW_FILE;
+	case LFS_REQ_CTL: case LFS_REQ_CTL_CLAIMED: return LFS_HOW_CTL;
+	case LFS_REQ_PID: case LFS_REQ_PID_CLAIMED: return LFS_HOW_PID;
+	default: return LFS_HOW_NONE;
+	}
 }
 
 struct lfs_fh *
@@ -192,7 +205,7 @@ lfs_req_fh(const struct lfs_dlease *l)
 int
 lfs_req_claimed(const struct lfs_dlease *l)
 {
-	return l->rq.claimed;
+	return l->rq.req >= LFS_REQ_FILE_CLAIMED;
 }
 
 /* ---- 0b. writers of what is not the hold itself ---- */
@@ -229,31 +242,72 @@ lfs_hold_arm_locked(struct lfs_dlease *l, uint32_t to, uint64_t gen,
 	lfs_dlease_check(l);
 }
 
+#ifdef LFS_DEBUG
+/* The transitions of holders.h's diagram: req_allowed[from] has bit to. */
+#define REQ_BIT(r) (1u << (r))
+#define REQ_ENDS REQ_BIT(LFS_REQ_NONE)
+static const unsigned req_allowed[] = {
+	[LFS_REQ_NONE] = REQ_BIT(LFS_REQ_FILE) | REQ_BIT(LFS_REQ_CTL) |
+	    REQ_BIT(LFS_REQ_PID) | REQ_ENDS,
+	[LFS_REQ_FILE] = REQ_BIT(LFS_REQ_FILE_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_CTL] = REQ_BIT(LFS_REQ_CTL_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_PID] = REQ_BIT(LFS_REQ_PID_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_FILE_CLAIMED] = REQ_BIT(LFS_REQ_FILE_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_CTL_CLAIMED] = REQ_BIT(LFS_REQ_CTL_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_PID_CLAIMED] = REQ_BIT(LFS_REQ_PID_CLAIMED) | REQ_ENDS,
+};
+#endif
+
+void
+lfs_req_set_locked(struct lfs_dlease *l, enum lfs_req to, struct lfs_fh *fh)
+{
+	LFS_TABLE_HELD(l->d);
+#ifdef LFS_DEBUG
+	assert(req_allowed[l->rq.req] & REQ_BIT(to));
+	/* an incoming file exactly for a FILE request */
+	assert((to == LFS_REQ_FILE || to == LFS_REQ_FILE_CLAIMED) ==
+	    (fh != NULL));
+	/* a claim claims the request it was made for */
+	assert(to < LFS_REQ_FILE_CLAIMED || to == l->rq.req ||
+	    fh == l->rq.req_fh);
+#endif
+	l->rq.req = to;
+	l->rq.req_fh = fh;
+	lfs_dlease_check(l);
+}
+
 void
 lfs_req_begin_locked(struct lfs_dlease *l, enum lfs_how how,
     struct lfs_fh *fh)
 {
 	LFS_TABLE_HELD(l->d);
-	l->rq.req_how = how;
-	l->rq.claimed = 0;
-	l->rq.req_fh = fh;
 	l->rq.next_try_ms = 0;
 	l->rq.last_err = 0;
+	lfs_req_set_locked(l, how == LFS_HOW_FILE ? LFS_REQ_FILE :
+	    how == LFS_HOW_PID ? LFS_REQ_PID : LFS_REQ_CTL,
+	    how == LFS_HOW_FILE ? fh : NULL);
 }
 
 void
 lfs_req_end_locked(struct lfs_dlease *l)
 {
-	LFS_TABLE_HELD(l->d);
-	l->rq.req_how = LFS_HOW_NONE;
-	l->rq.req_fh = NULL;
+	lfs_req_set_locked(l, LFS_REQ_NONE, NULL);
 }
 
 void
 lfs_req_claim_locked(struct lfs_dlease *l)
 {
-	LFS_TABLE_HELD(l->d);
-	l->rq.claimed = 1;
+	static const enum lfs_req claimed[] = {
+		[LFS_REQ_NONE] = LFS_REQ_NONE,
+		[LFS_REQ_FILE] = LFS_REQ_FILE_CLAIMED,
+		[LFS_REQ_CTL] = LFS_REQ_CTL_CLAIMED,
+		[LFS_REQ_PID] = LFS_REQ_PID_CLAIMED,
+		[LFS_REQ_FILE_CLAIMED] = LFS_REQ_FILE_CLAIMED,
+		[LFS_REQ_CTL_CLAIMED] = LFS_REQ_CTL_CLAIMED,
+		[LFS_REQ_PID_CLAIMED] = LFS_REQ_PID_CLAIMED,
+	};
+
+	lfs_req_set_locked(l, claimed[l->rq.req], l->rq.req_fh);
 }
 
 int
@@ -345,7 +399,7 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 		return; /* stuck: still unsettled, the watcher tries again */
 	lfs_table_lock(d);
 	idle = l->ex.unsettled && !lfs_held(l) && !l->tb.deleted &&
-	    l->wt.waiters == NULL && l->rq.req_how == LFS_HOW_NONE;
+	    l->wt.waiters == NULL && l->rq.req == LFS_REQ_NONE;
 	if (!idle)
 		l->ex.unsettled = 0; /* someone here takes care of it */
 	lfs_table_unlock(d);

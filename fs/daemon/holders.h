@@ -29,29 +29,58 @@ struct lfs_daemon;
 struct lfs_dlease;
 struct lfs_fh;
 
+/*
+ * Our pending request of a lease (a request record on disk naming us),
+ * one value, written only by lfs_req_set_locked() (hold.c), which asserts
+ * these transitions in debug builds:
+ *
+ *          incoming open (FILE), ctl `request [pid N]` (CTL, PID)
+ *   NONE -------------------------------------------> FILE | CTL | PID
+ *    ^ ^                                                |
+ *    | |  arrival, close, cancel, gone, fencing, exit   | ctl `claim`
+ *    | +------------------------------------------------+ (its arrival
+ *    |                                                  v  is polled fast)
+ *    +-------------------------------- FILE_ | CTL_ | PID_CLAIMED
+ *
+ * A claim keeps its kind; claiming again, or ending what has ended
+ * (NONE -> NONE), changes nothing.
+ */
+enum lfs_req {
+	LFS_REQ_NONE, LFS_REQ_FILE, LFS_REQ_CTL, LFS_REQ_PID,
+	LFS_REQ_FILE_CLAIMED, LFS_REQ_CTL_CLAIMED, LFS_REQ_PID_CLAIMED,
+};
+
 /* l->rq: owner hold.c; table_lock unless said otherwise. */
 struct lfs_rq {
-	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL, PID */
-	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
-	int claimed;             /* our pending request was made a claim
-	                            (ctl `claim`): its arrival is polled fast */
+	enum lfs_req req;        /* lfs_req_set_locked() only */
+	struct lfs_fh *req_fh;   /* req FILE or FILE_CLAIMED: the incoming
+	                            file; else NULL */
 	/* ops_lock (the watcher's request checks, under it): */
 	uint64_t next_try_ms;    /* next acquire attempt of a free lease */
 	int last_err;            /* request polling: last error logged */
 };
 
 /* ---- the request (l->rq) ---- */
-/* Readers (table_lock held). */
+/* Readers (table_lock held): the state, its kind (NONE, FILE, CTL, PID,
+ * claimed or not), the incoming file, whether it was claimed. */
+enum lfs_req lfs_req_state(const struct lfs_dlease *l);
 enum lfs_how lfs_req_how(const struct lfs_dlease *l);
 struct lfs_fh *lfs_req_fh(const struct lfs_dlease *l);
 int lfs_req_claimed(const struct lfs_dlease *l);
+/* The one writer of rq.req (and req_fh, NULL unless FILE): checks the
+ * transition in debug builds (the diagram above), then the lease's
+ * invariants (lfs_dlease_check).  table_lock held.  The three below are
+ * its named uses. */
+void lfs_req_set_locked(struct lfs_dlease *l, enum lfs_req to,
+    struct lfs_fh *fh);
 /* A request written on disk is pending here now, for fh (how FILE) or
  * ctl (CTL, PID): not claimed, tried at once (table_lock held). */
 void lfs_req_begin_locked(struct lfs_dlease *l, enum lfs_how how,
     struct lfs_fh *fh);
 /* No request is pending here any more (table_lock held). */
 void lfs_req_end_locked(struct lfs_dlease *l);
-/* Our pending request was made a claim (table_lock held). */
+/* Our pending request was made a claim (table_lock held); nothing when
+ * none is pending (it ended while the claim was written). */
 void lfs_req_claim_locked(struct lfs_dlease *l);
 /* ops_lock held: whether a free lease may be tried now (now >=
  * next_try_ms); if so, the next try is not before now + retry_ms. */
