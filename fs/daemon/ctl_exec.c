@@ -55,7 +55,7 @@ hold_what(const struct lfs_dlease *l)
 {
 	enum lfs_how how = lfs_held(l) ? lfs_hold_how(l) : lfs_req_how(l);
 
-	if (!lfs_held(l) && (l->sh.sh_set || l->sh.sh_unfinished))
+	if (!lfs_held(l) && lfs_sh_state(l) != LFS_SH_NONE)
 		return "a shared hold";
 	switch (how) {
 	case LFS_HOW_FILE: return "a lock or incoming file";
@@ -146,7 +146,7 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
-		    "on this host%s", l->name, l->sh.sh_how != LFS_HOW_NONE ?
+		    "on this host%s", l->name, lfs_sh_how(l) != LFS_HOW_NONE ?
 		    " (held shared: 'release shared')" : "");
 		return r;
 	}

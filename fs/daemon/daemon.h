@@ -247,7 +247,7 @@ struct lfs_dlease {
 	struct lfs_lease_ref ref;
 	struct lfs_ex ex;        /* the exclusive hold: hold.c (hold.h) */
 	struct lfs_rq rq;        /* our pending request: hold.c (holders.h) */
-	struct lfs_sh sh;        /* shared holds: shhold.c (shhold.h) */
+	struct lfs_sh_part sh;   /* shared holds: shhold.c (shhold.h) */
 	struct lfs_pd pd;        /* the process held for: pidhold.c (pidhold.h) */
 	struct lfs_wt wt;        /* waiters, wake-ups, the active list:
 	                            watcher.c and table.c (watcher.h) */

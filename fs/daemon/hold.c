@@ -78,9 +78,22 @@ lfs_dlease_check(const struct lfs_dlease *l)
 	assert(l->ex.hold != LFS_HOLD_PID || l->pd.pid != 0);
 	/* a handover is armed only while it is ours to hand over */
 	assert(l->ex.handover_to == 0 || (lfs_hold_usable(l)));
-	/* exclusive and shared holds here never coexist (shhold.c) */
+	/* exclusive and shared holds here never coexist (shhold.c): not
+	 * even a shared mode left to clear or undo beside a usable hold,
+	 * since each side is begun only while the other is NONE
+	 * (lfs_sh_busy_locked) */
 	assert(lfs_hold_how(l) == LFS_HOW_NONE ||
 	    (l->sh.sh_files == 0 && l->sh.sh_how == LFS_HOW_NONE));
+	assert(!lfs_hold_usable(l) || l->sh.state == LFS_SH_NONE);
+	/* shared holders here only under a mode set for them (shhold.h) */
+	assert((l->sh.sh_files == 0 && l->sh.sh_how == LFS_HOW_NONE) ||
+	    l->sh.state == LFS_SH_SET);
+	/* a request is never pending beside a shared side: each waits for
+	 * the other to end (lfs_sh_busy_locked).  Not asserted, because it
+	 * is not so: that a request excludes an exclusive hold -- one may be
+	 * pending while the hold is LOST (a failed release left to the
+	 * watcher), and an arrival is attached before its request ends */
+	assert(l->rq.req == LFS_REQ_NONE || l->sh.state == LFS_SH_NONE);
 	/* an incoming file exactly for a FILE request */
 	assert((lfs_req_how(l) == LFS_HOW_FILE) == (l->rq.req_fh != NULL));
 #else
@@ -582,6 +595,6 @@ int
 lfs_hold_release_due_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return (lfs_lost(l)) || (!l->ex.finished && ((l->sh.sh_set &&
-	    l->sh.sh_lost) || l->sh.sh_unfinished));
+	return (lfs_lost(l)) || (!l->ex.finished &&
+	    (l->sh.state == LFS_SH_LOST || l->sh.state == LFS_SH_UNFINISHED));
 }

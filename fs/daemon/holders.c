@@ -356,7 +356,8 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			lfs_lease_finish_locked(l); /* a failed release: no retry */
 		/* a ctl hold is exclusive or shared, never both (shhold.c) */
 		if ((lfs_hold_how(l) == LFS_HOW_CTL) ||
-		    (l->sh.sh_set && !l->sh.sh_lost && l->sh.sh_how == LFS_HOW_CTL)) {
+		    (lfs_sh_state(l) == LFS_SH_SET &&
+		    lfs_sh_how(l) == LFS_HOW_CTL)) {
 			if (n == cap) {
 				grown = realloc(v, (size_t)(cap == 0 ? 16 :
 				    2 * cap) * sizeof(*v));
@@ -497,7 +498,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 		 * on (the caller abandons it) and other hosts take it over at
 		 * host_dead */
 		lfs_table_lock(d);
-		r = lfs_held(l) || l->sh.sh_set || lfs_req_how(l) != LFS_HOW_NONE ?
+		r = lfs_held(l) || lfs_sh_shown(l) || lfs_req_how(l) != LFS_HOW_NONE ?
 		    -EIO : 0;
 		lfs_table_unlock(d);
 		if (r < 0)
@@ -576,7 +577,7 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 		for (l = d->leases; l != NULL; l = l->tb.next)
 			open_files += (lfs_hold_usable(l) &&
 			    (lfs_hold_how(l) == LFS_HOW_FILE || lfs_hold_how(l) == LFS_HOW_PID)) +
-			    l->sh.sh_files + (l->sh.sh_how == LFS_HOW_PID);
+			    lfs_sh_files(l) + (lfs_sh_how(l) == LFS_HOW_PID);
 		open_files += d->fenced_fhs + d->fenced_pids;
 		lfs_table_unlock(d);
 		if (open_files > 0)
@@ -592,7 +593,7 @@ lfs_hold_count(struct lfs_daemon *d, int shared)
 
 	lfs_table_lock(d);
 	for (l = d->leases; l != NULL; l = l->tb.next)
-		if (shared ? l->sh.sh_set && !l->sh.sh_lost : lfs_hold_usable(l))
+		if (shared ? lfs_sh_state(l) == LFS_SH_SET : lfs_hold_usable(l))
 			n++;
 	lfs_table_unlock(d);
 	return n;

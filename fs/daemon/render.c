@@ -117,7 +117,7 @@ render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 	slot = l->ref.slot;
 	pid = lfs_pid_of(l);
 	held_for = pid != 0 && (lfs_hold_state(l) == LFS_HOLD_PID ||
-	    l->sh.sh_how == LFS_HOW_PID || lfs_pid_fenced(l));
+	    lfs_sh_how(l) == LFS_HOW_PID || lfs_pid_fenced(l));
 	lfs_table_unlock(d);
 	n = d->mount_dev != 0 ? lfs_daemon_find_holders(d, &slot, h,
 	    HOLDERS_MAX) : lfs_fence_find(d->mountpoint, l->name, h,

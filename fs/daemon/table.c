@@ -296,7 +296,7 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 		return r;
 	lfs_table_lock(d);
 	busy = lfs_held(l) || l->wt.waiters != NULL || lfs_req_how(l) != LFS_HOW_NONE ||
-	    l->sh.sh_set || l->sh.sh_unfinished;
+	    l->sh.state != LFS_SH_NONE;
 	lfs_table_unlock(d);
 	if (busy) {
 		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
@@ -405,8 +405,8 @@ idle_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
 	return l->wt.nfh == 0 && !lfs_held(l) && lfs_req_how(l) == LFS_HOW_NONE &&
-	    l->wt.waiters == NULL && l->wt.pollers == NULL && !l->sh.sh_set &&
-	    !l->sh.sh_lost && !l->sh.sh_unfinished && !lfs_hold_unsettled(l) &&
+	    l->wt.waiters == NULL && l->wt.pollers == NULL &&
+	    l->sh.state == LFS_SH_NONE && !lfs_hold_unsettled(l) &&
 	    lfs_pid_of(l) == 0 && !lfs_pid_fenced(l) && lfs_hold_handover_to(l) == 0 &&
 	    !lfs_hold_release_due_locked(l);
 }
