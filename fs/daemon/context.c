@@ -159,7 +159,7 @@ void
 lfs_watch_kick_locked(struct lfs_daemon *d)
 {
 	LFS_TABLE_HELD(d);
-	d->watch_kick = 1;
+	d->watcher.watch_kick = 1;
 	pthread_cond_signal(&d->watch_cond);
 }
 

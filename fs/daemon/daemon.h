@@ -305,28 +305,16 @@ struct lfs_daemon {
 	                                pthread_t, 0 when free (lfs_table_held) */
 	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC
 	                                waits, in slices: daemon.h) */
-	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
-	struct lfs_dlease **by_name; /* [LFS_NAME_BUCKETS], by name */
-	struct lfs_dlease *leases;   /* every entry, newest first */
-	struct lfs_dlease *active;   /* those the watcher looks at (l->active):
-	                                its passes cost O(these), not O(all) */
-	uint32_t n_active;           /* their number (.status leases_watched) */
-	struct lfs_fh *fhs;          /* every file handle (lfs_fh_new) */
-	int watch_kick;              /* the watcher should run a pass now */
-	uint64_t wake_gap_ms;        /* the watcher's: next fallback turn
-	                                (core/notice.h lfs_wake_pick) */
-	int waiters_closed;          /* shutdown: no more deferred opens */
-	int opens_closed;            /* fencing or shutdown began: no open of
-	                                lock/incoming may succeed any more */
-	int replying;                /* successful lock/incoming open replies
-	                                under way (fencing waits for them) */
-	pthread_cond_t reply_cond;   /* replying dropped to 0 */
-	int fenced_fhs;              /* lock/incoming files that held a lease
-	                                when fencing began, not yet released */
-	int ctl_unproven;            /* ctl-held leases at fencing whose kill
-	                                command did not succeed (or none) */
-	int fenced_pids;             /* leases held for a process at fencing
-	                                whose process has not exited yet */
+	/* the parts under table_lock, each written only by its owner
+	 * (scripts/check-fields), declared in the owner's header: */
+	struct lfs_tab tab;          /* leases and file handles: table.c
+	                                (table.h) */
+	struct lfs_watcher watcher;  /* the watcher's pass: watcher.c and
+	                                context.c (watcher.h) */
+	struct lfs_opens opens;      /* lock/incoming opens closed, replies
+	                                under way: holders.c (holders.h) */
+	struct lfs_survivors fencing; /* holders of a finished generation that
+	                                may still run (holders.h) */
 	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
 
 	/* ---- health, read anywhere ---- */

@@ -124,7 +124,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	if (fh->fenced) {
 		/* the last process that had this file open is gone */
 		fh->fenced = 0;
-		d->fenced_fhs--;
+		d->fencing.fenced_fhs--;
 		lfs_watch_kick_locked(d);
 	}
 	if (lfs_hold_holder(l) == fh && lfs_hold_usable(l)) {
@@ -347,7 +347,7 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 	char (*v)[LFS_NAME_MAX + 1] = NULL, (*grown)[LFS_NAME_MAX + 1];
 
 	LFS_TABLE_HELD(d);
-	for (l = d->leases; l != NULL; l = l->tb.next) {
+	for (l = d->tab.leases; l != NULL; l = l->tb.next) {
 		if (fence && lfs_req_how(l) != LFS_HOW_NONE)
 			lfs_notify_ph(request_drop_locked(l));
 		if (fence)
@@ -377,7 +377,7 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			continue;
 		if (lfs_hold_holder(l) != NULL && !lfs_hold_holder(l)->fenced) {
 			lfs_hold_holder(l)->fenced = 1;
-			d->fenced_fhs++;
+			d->fencing.fenced_fhs++;
 		}
 		if (lfs_hold_how(l) == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
@@ -397,9 +397,9 @@ static void
 close_opens_locked(struct lfs_daemon *d)
 {
 	LFS_TABLE_HELD(d);
-	d->opens_closed = 1;
-	while (d->replying > 0)
-		lfs_table_wait(d, &d->reply_cond);
+	d->opens.opens_closed = 1;
+	while (d->opens.replying > 0)
+		lfs_table_wait(d, &d->opens.reply_cond);
 }
 
 int
@@ -429,10 +429,10 @@ lfs_hold_reply_begin(struct lfs_daemon *d)
 	int r = 0;
 
 	lfs_table_lock(d);
-	if (d->opens_closed)
+	if (d->opens.opens_closed)
 		r = -EIO;
 	else
-		d->replying++;
+		d->opens.replying++;
 	lfs_table_unlock(d);
 	return r;
 }
@@ -441,8 +441,8 @@ void
 lfs_hold_reply_end(struct lfs_daemon *d)
 {
 	lfs_table_lock(d);
-	if (--d->replying == 0)
-		pthread_cond_broadcast(&d->reply_cond);
+	if (--d->opens.replying == 0)
+		pthread_cond_broadcast(&d->opens.reply_cond);
 	lfs_table_unlock(d);
 }
 
@@ -452,7 +452,7 @@ lfs_hold_survivors(struct lfs_daemon *d)
 	int n;
 
 	lfs_table_lock(d);
-	n = d->fenced_fhs + d->fenced_pids + d->ctl_unproven;
+	n = d->fencing.fenced_fhs + d->fencing.fenced_pids + d->fencing.ctl_unproven;
 	lfs_table_unlock(d);
 	return n;
 }
@@ -463,14 +463,14 @@ lfs_hold_forget_finished(struct lfs_daemon *d)
 	struct lfs_dlease *l;
 
 	lfs_table_lock(d);
-	for (l = d->leases; l != NULL; l = l->tb.next)
+	for (l = d->tab.leases; l != NULL; l = l->tb.next)
 		if (lfs_lease_finished(l)) {
 			if (lfs_held(l))
 				lfs_hold_set_locked(l, LFS_HOLD_FREE);
 			lfs_lease_unfinish_locked(l);
 			lfs_sh_forget_locked(l);
 		}
-	d->opens_closed = 0;
+	d->opens.opens_closed = 0;
 	lfs_table_unlock(d);
 }
 
@@ -555,7 +555,7 @@ lfs_hold_release_all(struct lfs_daemon *d, int keep_ctl)
 	int r = 0;
 
 	lfs_table_lock(d);
-	l = d->leases;
+	l = d->tab.leases;
 	lfs_table_unlock(d);
 	/* next pointers never change once published (daemon.h) */
 	for (; l != NULL; l = l->tb.next)
@@ -574,11 +574,11 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 	do {
 		open_files = 0;
 		lfs_table_lock(d);
-		for (l = d->leases; l != NULL; l = l->tb.next)
+		for (l = d->tab.leases; l != NULL; l = l->tb.next)
 			open_files += (lfs_hold_usable(l) &&
 			    (lfs_hold_how(l) == LFS_HOW_FILE || lfs_hold_how(l) == LFS_HOW_PID)) +
 			    lfs_sh_files(l) + (lfs_sh_how(l) == LFS_HOW_PID);
-		open_files += d->fenced_fhs + d->fenced_pids;
+		open_files += d->fencing.fenced_fhs + d->fencing.fenced_pids;
 		lfs_table_unlock(d);
 		if (open_files > 0)
 			lfs_sleep_ms(10);
@@ -592,7 +592,7 @@ lfs_hold_count(struct lfs_daemon *d, int shared)
 	uint32_t n = 0;
 
 	lfs_table_lock(d);
-	for (l = d->leases; l != NULL; l = l->tb.next)
+	for (l = d->tab.leases; l != NULL; l = l->tb.next)
 		if (shared ? lfs_sh_state(l) == LFS_SH_SET : lfs_hold_usable(l))
 			n++;
 	lfs_table_unlock(d);

@@ -7,8 +7,8 @@
  * operations of daemon.h.
  *
  * It also declares l->rq, our pending request, owned by hold.c like
- * l->ex: no other file writes a field of struct lfs_rq (scripts/
- * check-fields).  daemon.h includes this header for that struct; this
+ * l->ex, and the daemon's d->opens and d->fencing, owned by holders.c: no
+ * other file writes a field of them (scripts/check-fields).  daemon.h includes this header for that struct; this
  * header includes none of the daemon's but hold.h.
  *
  * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and
@@ -17,6 +17,7 @@
 #ifndef LEASEFS_HOLDERS_H
 #define LEASEFS_HOLDERS_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -58,6 +59,35 @@ struct lfs_rq {
 	/* ops_lock (the watcher's request checks, under it): */
 	uint64_t next_try_ms;    /* next acquire attempt of a free lease */
 	int last_err;            /* request polling: last error logged */
+};
+
+/* d->opens: owner holders.c unless a field says otherwise; table_lock.
+ * Whether lock and incoming opens may still succeed, and the successful
+ * replies under way that fencing waits for. */
+struct lfs_opens {
+	int opens_closed;        /* fencing or shutdown began: no open of
+	                            lock/incoming may succeed any more */
+	int replying;            /* successful lock/incoming open replies
+	                            under way (fencing waits for them) */
+	pthread_cond_t reply_cond; /* owner: holders.c, daemon.c (its init
+	                            and destroy); replying dropped to 0 */
+	int waiters_closed;      /* owner: watcher.c; shutdown: no more
+	                            deferred opens */
+};
+
+/* d->fencing: owner holders.c unless a field says otherwise; table_lock.
+ * The holders of a finished generation that may still run: a rejoin
+ * waits until none is left (lfs_hold_survivors). */
+struct lfs_survivors {
+	int fenced_fhs;          /* owner: holders.c, shhold.c; lock/incoming
+	                            files that held a lease when fencing
+	                            began, not yet released */
+	int ctl_unproven;        /* owner: daemon.c; ctl-held leases at
+	                            fencing whose kill command did not
+	                            succeed (or none) */
+	int fenced_pids;         /* owner: pidhold.c; leases held for a
+	                            process at fencing whose process has not
+	                            exited yet */
 };
 
 /* ---- the request (l->rq) ---- */

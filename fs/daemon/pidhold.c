@@ -12,7 +12,7 @@
  *     kill_grace, SIGKILL), as they stop a lock file's holders, and the
  *     guard holds a dup of the pidfd to do the same from outside;
  *   - a lease lost at fencing while held for N stays counted in
- *     d->fenced_pids (pid_fenced) until N has exited: no rejoin, no write
+ *     d->fencing.fenced_pids (pid_fenced) until N has exited: no rejoin, no write
  *     of the lease, while N may run (issue 11, case 2).
  * The process is never re-found by pid: the pidfd pins it, so a recycled
  * pid is never signalled nor taken for N.
@@ -115,7 +115,7 @@ lfs_pid_end_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 		return;
 	if (l->pd.pid_fenced) {
 		l->pd.pid_fenced = 0;
-		d->fenced_pids--;
+		d->fencing.fenced_pids--;
 		lfs_watch_kick_locked(d);
 	}
 	lfs_pidwatch_remove(&d->pidwatch, l->pd.pid_token);
@@ -133,7 +133,7 @@ lfs_pid_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (l->pd.pid == 0 || l->pd.pid_fenced)
 		return;
 	l->pd.pid_fenced = 1;
-	d->fenced_pids++;
+	d->fencing.fenced_pids++;
 }
 
 int
@@ -143,7 +143,7 @@ lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max)
 	int n = 0, fd;
 
 	lfs_table_lock(d);
-	for (l = d->leases; l != NULL && n < max; l = l->tb.next) {
+	for (l = d->tab.leases; l != NULL && n < max; l = l->tb.next) {
 		if (l->pd.pid == 0 || !(l->pd.pid_fenced || l->ex.hold == LFS_HOLD_PID ||
 		    l->sh.sh_how == LFS_HOW_PID))
 			continue;

@@ -236,7 +236,7 @@ render_status(struct lfs_daemon *d, FILE *f)
 	lfs_table_lock(d);
 	ops = d->ops_stats;
 	ren = d->renew_stats;
-	watched = d->n_active;
+	watched = d->tab.n_active;
 	lfs_table_unlock(d);
 	uuid_unparse_lower(d->ls.header.uuid, uuid);
 	fprintf(f, "version: %s\n", LEASEFS_VERSION);

@@ -472,7 +472,7 @@ lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 			lfs_lease_finish_locked(l); /* a failed clear: no retry */
 		return;
 	}
-	/* the process stays watched, counted in d->fenced_pids, until it
+	/* the process stays watched, counted in d->fencing.fenced_pids, until it
 	 * has exited (pidhold.c) */
 	if (l->sh.sh_how == LFS_HOW_PID)
 		lfs_pid_fence_locked(d, l);
@@ -490,14 +490,14 @@ lfs_sh_fence_files_locked(struct lfs_daemon *d)
 	struct lfs_fh *fh;
 
 	LFS_TABLE_HELD(d);
-	for (fh = d->fhs; fh != NULL; fh = fh->all_next) {
+	for (fh = d->tab.fhs; fh != NULL; fh = fh->all_next) {
 		if (fh->kind != LFS_K_LOCK || !fh->shared ||
 		    fh->st != LFS_FH_HELD)
 			continue;
 		fh->st = LFS_FH_LOST;
 		if (!fh->fenced) {
 			fh->fenced = 1;
-			d->fenced_fhs++;
+			d->fencing.fenced_fhs++;
 		}
 		lfs_notify_ph(lfs_fh_take_ph(fh));
 	}

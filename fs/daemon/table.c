@@ -22,10 +22,10 @@
 int
 lfs_table_init(struct lfs_daemon *d)
 {
-	d->slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
-	    sizeof(*d->slots));
-	d->by_name = calloc(LFS_NAME_BUCKETS, sizeof(*d->by_name));
-	if (d->slots == NULL || d->by_name == NULL) {
+	d->tab.slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
+	    sizeof(*d->tab.slots));
+	d->tab.by_name = calloc(LFS_NAME_BUCKETS, sizeof(*d->tab.by_name));
+	if (d->tab.slots == NULL || d->tab.by_name == NULL) {
 		lfs_table_free(d);
 		return -ENOMEM;
 	}
@@ -38,7 +38,7 @@ lfs_table_free(struct lfs_daemon *d)
 	struct lfs_dlease *l, *next;
 	struct lfs_waiter *w, *wn;
 
-	for (l = d->leases; l != NULL; l = next) {
+	for (l = d->tab.leases; l != NULL; l = next) {
 		next = l->tb.next;
 		/* their file handles are freed by lfs_fh_free_all() */
 		for (w = l->wt.waiters; w != NULL; w = wn) {
@@ -49,11 +49,11 @@ lfs_table_free(struct lfs_daemon *d)
 			close(lfs_pid_fd(l)); /* its watch ended with pidwatch */
 		free(l);
 	}
-	d->leases = NULL;
-	free(d->slots);
-	d->slots = NULL;
-	free(d->by_name);
-	d->by_name = NULL;
+	d->tab.leases = NULL;
+	free(d->tab.slots);
+	d->tab.slots = NULL;
+	free(d->tab.by_name);
+	d->tab.by_name = NULL;
 }
 
 /* FNV-1a: short names, no adversary (names come from our own disk). */
@@ -73,7 +73,7 @@ hash_unlink_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_dlease **pp;
 
 	LFS_TABLE_HELD(d);
-	for (pp = &d->by_name[name_bucket(l->name)]; *pp != NULL;
+	for (pp = &d->tab.by_name[name_bucket(l->name)]; *pp != NULL;
 	    pp = &(*pp)->tb.hash_next)
 		if (*pp == l) {
 			*pp = l->tb.hash_next;
@@ -89,7 +89,7 @@ hash_find_locked(struct lfs_daemon *d, const char *name)
 	struct lfs_dlease *l;
 
 	LFS_TABLE_HELD(d);
-	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->tb.hash_next)
+	for (l = d->tab.by_name[name_bucket(name)]; l != NULL; l = l->tb.hash_next)
 		if (strcmp(l->name, name) == 0)
 			return l;
 	return NULL;
@@ -102,7 +102,7 @@ lfs_table_slot(struct lfs_daemon *d, uint32_t slot)
 
 	lfs_table_lock(d);
 	if (slot >= 1 && slot <= d->ls.layout.lease_capacity)
-		l = d->slots[slot];
+		l = d->tab.slots[slot];
 	lfs_table_unlock(d);
 	return l;
 }
@@ -117,22 +117,22 @@ table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 	LFS_TABLE_HELD(d);
 	if (slot == 0 || slot > d->ls.layout.lease_capacity)
 		return NULL;
-	l = d->slots[slot];
+	l = d->tab.slots[slot];
 	if (l == NULL) {
 		l = calloc(1, sizeof(*l));
 		if (l == NULL)
 			return NULL;
 		l->d = d;
-		l->tb.next = d->leases;
-		d->leases = l;
-		d->slots[slot] = l;
+		l->tb.next = d->tab.leases;
+		d->tab.leases = l;
+		d->tab.slots[slot] = l;
 	}
 	if (!l->tb.hashed || strcmp(l->name, e->name) != 0) {
 		if (l->tb.hashed)
 			hash_unlink_locked(d, l);
 		memcpy(l->name, e->name, sizeof(l->name));
-		l->tb.hash_next = d->by_name[name_bucket(l->name)];
-		d->by_name[name_bucket(l->name)] = l;
+		l->tb.hash_next = d->tab.by_name[name_bucket(l->name)];
+		d->tab.by_name[name_bucket(l->name)] = l;
 		l->tb.hashed = 1;
 	}
 	l->ref = e->ref;
@@ -234,7 +234,7 @@ lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
 			seen[e[i].ref.slot] = 1;
 	}
 	/* Entries no longer in the table were deleted by some host. */
-	for (l = d->leases; l != NULL && seen != NULL; l = l->tb.next)
+	for (l = d->tab.leases; l != NULL && seen != NULL; l = l->tb.next)
 		if (!seen[l->ref.slot])
 			l->tb.deleted = 1;
 	lfs_table_unlock(d);
@@ -344,10 +344,10 @@ lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
 		l->wt.nfh++;
 		lfs_watch_activate_locked(d, l);
 	}
-	fh->all_next = d->fhs;
-	if (d->fhs != NULL)
-		d->fhs->all_prev = fh;
-	d->fhs = fh;
+	fh->all_next = d->tab.fhs;
+	if (d->tab.fhs != NULL)
+		d->tab.fhs->all_prev = fh;
+	d->tab.fhs = fh;
 	lfs_table_unlock(d);
 	return fh;
 }
@@ -363,7 +363,7 @@ lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
 	if (fh->all_prev != NULL)
 		fh->all_prev->all_next = fh->all_next;
 	else
-		d->fhs = fh->all_next;
+		d->tab.fhs = fh->all_next;
 	if (fh->all_next != NULL)
 		fh->all_next->all_prev = fh->all_prev;
 	lfs_table_unlock(d);
@@ -377,7 +377,7 @@ lfs_fh_free_all(struct lfs_daemon *d)
 {
 	struct lfs_fh *fh;
 
-	while ((fh = d->fhs) != NULL) {
+	while ((fh = d->tab.fhs) != NULL) {
 		if (fh->ph != NULL)
 			fuse_pollhandle_destroy(fh->ph);
 		lfs_fh_free(d, fh);
@@ -391,9 +391,9 @@ lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (l->wt.active)
 		return;
 	l->wt.active = 1;
-	l->wt.active_next = d->active;
-	d->active = l;
-	d->n_active++;
+	l->wt.active_next = d->tab.active;
+	d->tab.active = l;
+	d->tab.n_active++;
 }
 
 /* Nothing here for the watcher to do about l, and nothing can start
@@ -417,13 +417,13 @@ lfs_watch_prune_locked(struct lfs_daemon *d)
 	struct lfs_dlease **pp, *l;
 
 	LFS_TABLE_HELD(d);
-	for (pp = &d->active; (l = *pp) != NULL;) {
+	for (pp = &d->tab.active; (l = *pp) != NULL;) {
 		if (!idle_locked(l)) {
 			pp = &l->wt.active_next;
 			continue;
 		}
 		*pp = l->wt.active_next;
-		d->n_active--;
+		d->tab.n_active--;
 		l->wt.active = 0;
 		l->wt.active_next = NULL;
 		l->wt.wake = 0;

@@ -20,7 +20,7 @@
  * its callback is being installed (`registering`) or while an acquire for
  * it is under way (`busy`).
  *
- * The watcher looks only at d->active, the leases this host has local
+ * The watcher looks only at d->tab.active, the leases this host has local
  * work for (lfs_watch_activate_locked: the open of any of a lease's files,
  * where every local use begins; pruned when idle_locked says nothing is
  * left), so a pass costs O(leases in use here), not O(leases known): a
@@ -125,7 +125,7 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 	w->fh = fh;
 	w->registering = 1;
 	lfs_table_lock(d);
-	closed = d->waiters_closed;
+	closed = d->opens.waiters_closed;
 	if (!closed) {
 		for (pp = &l->wt.waiters; *pp != NULL; pp = &(*pp)->next)
 			;
@@ -140,7 +140,7 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 	fuse_req_interrupt_func(req, waiter_interrupted, l);
 	lfs_table_lock(d);
 	w->registering = 0;
-	closed = d->waiters_closed;
+	closed = d->opens.waiters_closed;
 	if (closed) {
 		unlink_waiter_locked(l, w);
 	} else {
@@ -266,8 +266,8 @@ lfs_waiters_fail_all(struct lfs_daemon *d, int err)
 	struct lfs_dlease *l;
 
 	lfs_table_lock(d);
-	d->waiters_closed = 1;
-	for (l = d->leases; l != NULL; l = l->tb.next)
+	d->opens.waiters_closed = 1;
+	for (l = d->tab.leases; l != NULL; l = l->tb.next)
 		for (w = l->wt.waiters; w != NULL; w = next) {
 			next = w->next;
 			/* busy: the watcher answers it; registering: the
@@ -430,9 +430,9 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 	lfs_table_lock(d);
 	for (i = 0; i < h->n; i++)
 		if (h->slot[i] <= d->ls.layout.lease_capacity &&
-		    d->slots[h->slot[i]] != NULL)
-			d->slots[h->slot[i]]->wt.wake = 1;
-	for (l = d->active; l != NULL; l = l->wt.active_next) {
+		    d->tab.slots[h->slot[i]] != NULL)
+			d->tab.slots[h->slot[i]]->wt.wake = 1;
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next) {
 		if (!waited_locked(l)) {
 			l->wt.fallback_ms = 0;
 			l->wt.wait_local = 0;
@@ -463,7 +463,7 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 		next[cnt] = &l->wt.fallback_ms;
 		which[cnt++] = l;
 	}
-	k = lfs_wake_pick(now, next, cnt, &d->wake_gap_ms);
+	k = lfs_wake_pick(now, next, cnt, &d->watcher.wake_gap_ms);
 	if (k >= 0)
 		which[k]->wt.wake = 1;
 	lfs_table_unlock(d);
@@ -495,10 +495,10 @@ active_snapshot(struct lfs_daemon *d, size_t *n)
 	size_t cnt = 0, i = 0;
 
 	lfs_table_lock(d);
-	for (l = d->active; l != NULL; l = l->wt.active_next)
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next)
 		cnt++;
 	v = cnt > 0 ? malloc(cnt * sizeof(*v)) : NULL;
-	for (l = d->active; v != NULL && l != NULL; l = l->wt.active_next)
+	for (l = d->tab.active; v != NULL && l != NULL; l = l->wt.active_next)
 		v[i++] = l;
 	lfs_table_unlock(d);
 	*n = v != NULL ? cnt : 0;
@@ -516,7 +516,7 @@ work_locked(struct lfs_daemon *d)
 
 	LFS_TABLE_HELD(d);
 	lfs_watch_prune_locked(d);
-	for (l = d->active; l != NULL; l = l->wt.active_next) {
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next) {
 		for (w = l->wt.waiters; w != NULL; w = w->next) {
 			if (w->registering || w->busy)
 				continue;
@@ -621,8 +621,8 @@ due_locked(struct lfs_daemon *d, const struct watch_times *t, uint64_t now,
 	unsigned kinds = work_locked(d), due = 0;
 
 	LFS_TABLE_HELD(d);
-	if (d->watch_kick) {
-		d->watch_kick = 0;
+	if (d->watcher.watch_kick) {
+		d->watcher.watch_kick = 0;
 		return kinds | DUE_INTR | DUE_KICK;
 	}
 	*wake_ms = UINT64_MAX;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * watcher.h - what the watcher thread (watcher.c) keeps per lease (l->wt):
- * its blocked openers, its wake-ups, and its place on the watcher's list
- * of active leases.  The owner of each field is named beside it (the
+ * watcher.h - what the watcher thread (watcher.c) keeps for the daemon
+ * (d->watcher) and per lease (l->wt): its blocked openers, its wake-ups,
+ * and its place on the watcher's list of active leases.  The owner of each field is named beside it (the
  * active list and the poll handles are table.c's, which the watcher's
  * callers reach first); scripts/check-fields checks that no other file
  * writes it.
@@ -17,6 +17,17 @@
 struct lfs_dlease;
 struct lfs_fh;
 struct lfs_waiter;
+
+/* d->watcher: owner watcher.c unless a field says otherwise; table_lock.
+ * (watch_cond, which wakes the watcher, stays beside table_lock in
+ * struct lfs_daemon: it is every module's to signal.) */
+struct lfs_watcher {
+	int watch_kick;          /* owner: context.c, watcher.c; the watcher
+	                            should run a pass now (lfs_watch_kick
+	                            sets it, the pass clears it) */
+	uint64_t wake_gap_ms;    /* next fallback turn (core/notice.h
+	                            lfs_wake_pick) */
+};
 
 /* l->wt: owner watcher.c unless a field says otherwise; table_lock. */
 struct lfs_wt {
