@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "hostpolicy.h"
 

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "hostpolicy.h"
 #include "notify.h"

@@ -1,37 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * daemon.h - the leasefs daemon: its context and the interfaces between
- * its files.  The daemon lives in fs/daemon/; fs/cmd_mount.c, the `mount`
- * subcommand, starts and stops it.
+ * daemon.h - the leasefs daemon: its context (struct lfs_daemon), a
+ * lease's entry (struct lfs_dlease) and the interfaces of daemon.c,
+ * table.c, holders.c and watcher.c.  The daemon lives in fs/daemon/;
+ * fs/cmd_mount.c, the `mount` subcommand, starts and stops it.  Each
+ * other file has its own header (named below), and the parts of the two
+ * structs are declared in their owners' headers (see struct lfs_dlease).
  *
  *   ../cmd_mount.c  command line, state and run directories, start-up and
  *                 tear-down (owns the order of everything below)
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
  *                 rejoining under a new generation, the clean shutdown
  *   view.c        the FUSE low-level operations (the tree); no disk I/O
- *                 of its own: it calls table.c, holders.c, snap.c
+ *                 of its own: it calls table.c, holders.c, snap.c (view.h)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
- *                 replies, interrupts), pending requests, poll handles
+ *                 replies, interrupts), pending requests, poll handles;
+ *                 its state per lease and for the daemon (watcher.h)
  *   render.c      the text of owner, state, .hosts, .status, from snaps
- *   snap.c        the disk reads behind owner and state (struct lfs_snap)
- *   value.c       the value file (core/value.h)
+ *                 (render.h)
+ *   snap.c        the disk reads behind owner and state (snap.h: struct
+ *                 lfs_snap)
+ *   value.c       the value file (valuefile.h, over core/value.h)
  *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
  *   holders.c     the lease operations: lock and incoming files, requests
  *                 and arrivals, lost leases, process exits, fencing and
- *                 shutdown
+ *                 shutdown; d->opens and d->fencing (holders.h)
  *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
- *                 (core/shared.h)
+ *                 (core/shared.h; l->sh and its state machine: shhold.h)
  *   table.c       the table of leases known here, file handles, the
  *                 watcher's active list, and the name-table operations
- *                 behind lookup, readdir, mkdir and rmdir
- *   hold.c        a lease's exclusive hold: its state machine (the one
- *                 writer of l->hold) and the disk operations that move it;
+ *                 behind lookup, readdir, mkdir and rmdir (table.h)
+ *   hold.c        a lease's exclusive hold and its request: their state
+ *                 machines (the one writer of l->ex and l->rq: hold.h,
+ *                 holders.h) and the disk operations that move them;
  *                 holders.h declares these building blocks
  *   pidhold.c     leases held or requested for a process (`acquire pid
- *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
+ *                 N`): its pidfd, watched by pidwatch.c (pidhold.h,
+ *                 pidwatch.h)
  *   context.c     the locks, the refusal of lease operations, the
  *                 watcher's wake-up signal, finding holders, error mapping
- *                 and logging: what everything above uses
+ *                 and logging: what everything above uses (context.h)
  *   iowatch.c     stuck I/O under ops_lock (iowatch.h)
  *   pidwatch.c    the thread that waits on pidfds (pidwatch.h)
  *   guard.c       the guard process (guard.h)
@@ -40,9 +48,12 @@
  * only files listed below it (daemon.c and cmd_mount.c start the threads
  * of view.c and watcher.c through libfuse and pthread_create; pidwatch.c
  * calls holders.c's lfs_pid_exited back through the function pointer it
- * was registered with).  What must reach up is signalled: the watcher
- * through lfs_watch_kick (watch_cond), waiting openers through their
- * deferred FUSE replies.
+ * was registered with at start).  What must reach up is signalled: the
+ * watcher through lfs_watch_kick (watch_cond), waiting openers through
+ * their deferred FUSE replies.  Headers never include each other in a
+ * circle: daemon.h includes the part headers and snap.h, which include
+ * none of the daemon's but hold.h; render.h alone includes daemon.h
+ * (scripts/check-layers checks both rules).
 
  * This host's generation (daemon.c):
  *
@@ -107,6 +118,8 @@
 #include "shhold.h"
 #include "table.h"
 #include "watcher.h"
+/* struct lfs_snap, in every owner/state handle */
+#include "snap.h"
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -165,21 +178,6 @@ _Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
  * the guest's downtime, which change notices (LFS_WAKE_SCAN_MS, 20 ms)
  * would add to. */
 #define LFS_HANDOVER_POLL_MS 1u
-
-/* ---- what owner/state text was made from (for poll) ---- */
-struct lfs_snap {
-	int err;                 /* 0, or the -errno reading failed with */
-	uint32_t owner_id;
-	uint64_t owner_gen;
-	uint64_t lver;
-	int owner_state;         /* enum lfs_host_state of the owner */
-	uint32_t req_id;         /* request record (state files only) */
-	uint64_t req_gen;
-	/* the hosts holding it shared (core/shared.h): how many, and a hash
-	 * of their ids and generations, enough to see a change for poll */
-	uint32_t sh_n;
-	uint64_t sh_hash;
-};
 
 /* State of a lock or incoming file handle. */
 enum lfs_fh_state {
@@ -343,19 +341,6 @@ struct lfs_daemon {
 	int renew_started, watch_started, signal_started, deadline_started;
 };
 
-/* ---- value.c ---- */
-/* Write the value of fh's lease, as on disk now, to f.  0 or -errno. */
-int lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f);
-/* The state file's value lines: its length and the lease generation it
- * was written under (0 for none), or "unreadable". */
-void lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l,
-    FILE *f);
-/* Replace the value through fh (a value, lock or incoming file) with one
- * write's bytes (off is ignored): -EPERM unless fh is this host's
- * exclusive holder, -EFBIG past lfs_value_max(). */
-int lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
-    size_t size, off_t off);
-
 /* ---- daemon.c ---- */
 void lfs_daemon_log_setup(struct lfs_daemon *d);
 /* Initialize locks and condition variables.  0 or -errno. */
@@ -379,71 +364,6 @@ int lfs_daemon_io_stuck(struct lfs_daemon *d);
 void lfs_daemon_end_loop(struct lfs_daemon *d);
 /* Join every thread started (after the loop returned). */
 void lfs_daemon_join_threads(struct lfs_daemon *d);
-
-/* ---- context.c: below every other module ---- */
-/* -EIO when lease operations must be refused now (stopping, fenced, our
- * id lost, renewal too old), logging why under `what`; else 0. */
-int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
-/* This host's health now, for core/hostpolicy.h's decisions. */
-void lfs_daemon_health(struct lfs_daemon *d, struct lfs_hp_health *h);
-/* The processes with a lease file of ours open (slot NULL: any lease's),
- * found by device and inode once mounted, so also through other mount
- * namespaces and after a lazy unmount (fence.h).  As lfs_fence_find. */
-int lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
-    struct lfs_holder *h, int max);
-/* Retry interval of blocked lock opens, in ms. */
-uint32_t lfs_retry_ms(const struct lfs_daemon *d);
-/* Take ops_lock: 0 with it held, or -EIO without it when its holder is
- * stuck in an I/O call (iowatch.h; logged once per stuck call).  Dropping
- * it copies the I/O counters for .status. */
-int lfs_ops_lock(struct lfs_daemon *d) __attribute__((warn_unused_result));
-void lfs_ops_unlock(struct lfs_daemon *d);
-/* Take ops_lock unless lease operations must be refused now (checked
- * again under it): 0 with ops_lock held, or -EIO without. */
-int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
-    __attribute__((warn_unused_result));
-/*
- * table_lock, through these only, so that debug builds (LFS_DEBUG: the
- * sanitizer and ThreadSanitizer builds) know which thread holds it and
- * every *_locked function can say so first: LFS_TABLE_HELD(d) asserts
- * that the calling thread holds table_lock, as SQLite's pager asserts the
- * state it needs.  The waits drop and retake the lock, so they keep the
- * record true across the wait.
- */
-void lfs_table_lock(struct lfs_daemon *d);
-void lfs_table_unlock(struct lfs_daemon *d);
-void lfs_table_wait(struct lfs_daemon *d, pthread_cond_t *c);
-int lfs_table_timedwait(struct lfs_daemon *d, pthread_cond_t *c,
-    const struct timespec *abstime);
-/* 1 when the calling thread holds table_lock (debug builds; else 1). */
-int lfs_table_held(const struct lfs_daemon *d);
-#ifdef LFS_DEBUG
-#include <assert.h>
-#define LFS_TABLE_HELD(d) assert(lfs_table_held(d))
-#else
-#define LFS_TABLE_HELD(d) ((void)(d))
-#endif
-/* A lease change worth a log line, with leader ld, held `via` (or NULL). */
-void lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
-    const char *what, const struct lfs_leader *ld, const char *via);
-
-/* Whether ld names this host (id and generation) as owner. */
-int lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld);
-
-/* Map a core error to what a FUSE caller gets (FUSE_SPEC "Errors"),
- * logging the real reason when it becomes EIO.  r <= 0. */
-int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
-    const char *what);
-/* Wake the poll handle of fh (call with table_lock held); the handle is
- * returned for the caller to notify after dropping the lock. */
-struct fuse_pollhandle *lfs_fh_take_ph(struct lfs_fh *fh);
-void lfs_notify_ph(struct fuse_pollhandle *ph);
-/* Ask the watcher for a pass now (takes table_lock). */
-void lfs_watch_kick(struct lfs_daemon *d);
-void lfs_watch_kick_locked(struct lfs_daemon *d);
-/* After a mkdir or rmdir: wake the watcher (no pass over the leases) if
- * the table lease is kept now and was not before (kept_before). */
-void lfs_watch_linger(struct lfs_daemon *d, int kept_before);
 
 /* ---- table.c ---- */
 /* File handles: every one is on d->fhs until freed, so that those the
@@ -584,33 +504,5 @@ void lfs_waiters_fail_all(struct lfs_daemon *d, int err);
  * undo the open as a close would. */
 void lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
     const struct fuse_file_info *fi, struct lfs_fh *fh);
-
-/* ---- snap.c ---- */
-/* Read the leader (and for state the request) of l into *s; takes
- * ops_lock.  s->err: 0 or the -errno the read failed with. */
-void lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
-    struct lfs_snap *s);
-/* lfs_snap_read, and with list the shared holders, all of them (s->sh_n;
- * malloc'd, the caller frees; NULL on an error). */
-void lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l,
-    int with_request, struct lfs_snap *s, struct lfs_shared_holder **list);
-/* Whether a file of kind (OWNER or STATE) made from a would read the same
- * as one made from b. */
-int lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b,
-    int kind);
-/* Bring the view of the host area up to date for .hosts (a full read:
- * renewals read only the window of known hosts); failures leave it. */
-void lfs_snap_hosts(struct lfs_daemon *d);
-
-/* ---- render.c ---- */
-/* (Re)compute fh's text.  0, -ENOENT (lease gone), -EIO, -ENOMEM. */
-int lfs_render(struct lfs_daemon *d, struct lfs_fh *fh);
-/* Text of a lock/incoming file for state st (static string); "shared
- * TOKEN" for a held shared one. */
-const char *lfs_render_hold(enum lfs_fh_state st, int shared, uint64_t lver,
-    char *buf, size_t len);
-
-/* ---- view.c ---- */
-const struct fuse_lowlevel_ops *lfs_view_ops(void);
 
 #endif

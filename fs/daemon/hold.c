@@ -46,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 #include "hostpolicy.h"

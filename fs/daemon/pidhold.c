@@ -28,6 +28,7 @@
 #include <sys/pidfd.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 

@@ -19,7 +19,11 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+#include "context.h"
 #include "daemon.h"
+#include "render.h"
+#include "snap.h"
+#include "valuefile.h"
 #include "version.h"
 
 #define HOLDERS_MAX 256          /* pids listed in `holders:` */

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "value.h"
+#include "valuefile.h"
 
 int
 lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)

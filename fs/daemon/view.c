@@ -26,8 +26,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "names.h"
+#include "render.h"
+#include "snap.h"
+#include "valuefile.h"
+#include "view.h"
 
 static const char *const kind_names[] = {
 	[LFS_K_OWNER] = "owner", [LFS_K_STATE] = "state", [LFS_K_CTL] = "ctl",

@@ -55,8 +55,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "notice.h"
+#include "snap.h"
 
 enum {
 	DUE_RETRY = 1,
