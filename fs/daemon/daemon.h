@@ -234,10 +234,14 @@ struct lfs_waiter {
  * by owner, each part declared in its owner's header, written only by that
  * owner's .c file (scripts/check-fields) and read elsewhere through its
  * functions -- except by files below the owner in the list at the top,
- * which may not call it and read the few fields they need directly
- * (hold.c the shared holds and waiters for its invariants and settling,
- * pidhold.c the hold for fencing, every file the tb.next links).  All
- * parts are protected by table_lock unless a field says otherwise.
+ * which may not call it and read the few fields they need directly:
+ * hold.c the shared side (its invariants, lfs_hold_release_due_locked)
+ * and, to settle, the waiters and whether deleted; holders.c and shhold.c
+ * the waiters (a waiter queue makes a new opener wait); table.c the
+ * shared state (delete, idle); pidhold.c the hold and the shared ctl hold
+ * (whom fencing must stop); and every file the tb.next links to walk the
+ * table.  All parts are protected by table_lock unless a field says
+ * otherwise.
  */
 struct lfs_dlease {
 	struct lfs_daemon *d;

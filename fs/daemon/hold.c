@@ -76,7 +76,7 @@ lfs_dlease_check(const struct lfs_dlease *l)
 	assert((l->ex.hold == LFS_HOLD_FILE) == (l->ex.holder != NULL));
 	/* held for a process: that process is known (pidhold.c sets it
 	 * before the attach, so fencing knows whom to kill) */
-	assert(l->ex.hold != LFS_HOLD_PID || l->pd.pid != 0);
+	assert(l->ex.hold != LFS_HOLD_PID || lfs_pid_of(l) != 0);
 	/* a handover is armed only while it is ours to hand over */
 	assert(l->ex.handover_to == 0 || (lfs_hold_usable(l)));
 	/* exclusive and shared holds here never coexist (shhold.c): not
@@ -481,7 +481,7 @@ lfs_hold_detach_locked(struct lfs_dlease *l)
 	}
 	/* N no longer holds it; unless fencing keeps watching N until it
 	 * is gone (lfs_pid_fence_locked, called before this) */
-	if (l->ex.hold == LFS_HOLD_PID && !l->pd.pid_fenced)
+	if (l->ex.hold == LFS_HOLD_PID && !lfs_pid_fenced(l))
 		lfs_pid_end_locked(l->d, l);
 	l->ex.holder = NULL;
 	lfs_hold_disarm_locked(l);

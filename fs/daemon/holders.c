@@ -619,7 +619,7 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 		lfs_sleep_ms(LFS_SLEEP_SLICE_MS);
 	}
 	lfs_table_lock(d);
-	if (lfs_pid_of(l) == 0 || l->pd.pid_token != token) {
+	if (lfs_pid_of(l) == 0 || lfs_pid_token(l) != token) {
 		/* released, transferred or withdrawn meanwhile */
 		lfs_table_unlock(d);
 		lfs_ops_unlock(d);

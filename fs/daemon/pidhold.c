@@ -184,6 +184,12 @@ lfs_pid_fd(const struct lfs_dlease *l)
 	return l->pd.pidfd;
 }
 
+uint64_t
+lfs_pid_token(const struct lfs_dlease *l)
+{
+	return l->pd.pid_token;
+}
+
 int
 lfs_pid_fenced(const struct lfs_dlease *l)
 {

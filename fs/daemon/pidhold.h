@@ -30,9 +30,11 @@ struct lfs_pd {
 struct lfs_dlease;
 
 /* Readers (table_lock held): the process (0: none), its pidfd (only
- * while pid != 0), whether it was held so at fencing. */
+ * while pid != 0), its watch's token, whether it was held so at
+ * fencing. */
 pid_t lfs_pid_of(const struct lfs_dlease *l);
 int lfs_pid_fd(const struct lfs_dlease *l);
+uint64_t lfs_pid_token(const struct lfs_dlease *l);
 int lfs_pid_fenced(const struct lfs_dlease *l);
 
 #endif
