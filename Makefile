@@ -8,6 +8,8 @@
 #   make check           licence headers, unit tests and integration tests,
 #                        on build-san/
 #   make check-layers    the daemon's call graph follows daemon.h's layers
+#   make check-fields    each part of the daemon's state is written only by
+#                        its owner (scripts/check-fields)
 #   make check-unit      unit tests only
 #   make check-stress N=10   make check N times beside CPU and I/O load
 #                        (stress-ng), with failure counts per test; not CI
@@ -144,7 +146,7 @@ check-integration: san
 	LEASEFS=$(CURDIR)/build-san/leasefs TOOLS=$(CURDIR)/build-san/tools \
 	    bash tests/integration/run-all
 
-check: check-version check-spdx check-layers check-unit check-sim check-integration
+check: check-version check-spdx check-layers check-fields check-unit check-sim check-integration
 
 # every source file states its licence (scripts/check-spdx lists those
 # that do not, and fails)
@@ -154,6 +156,13 @@ check-spdx:
 # the daemon's files call each other one way only (fs/daemon/daemon.h)
 check-layers:
 	@python3 scripts/check-layers fs/daemon
+
+# each part of struct lfs_dlease (and lfs_daemon) is written only by the
+# module its header names as owner; the self-test plants foreign writes in
+# a copy and fails unless each is caught
+check-fields:
+	@python3 scripts/check-fields --self-test
+	@python3 scripts/check-fields fs/daemon fs
 
 # the unit tests on the optimized build with the caller's flags (packaging)
 check-unit-release: $(addprefix build/tests/,$(UNITS))
@@ -265,7 +274,7 @@ clean:
 	rm -rf build build-san build-tsan leasefs bench/out
 
 .PHONY: all san tsan check check-unit check-integration check-stress check-tsan \
-	bench bench-deps valgrind dist-files install uninstall check-version check-spdx check-layers \
+	bench bench-deps valgrind dist-files install uninstall check-version check-spdx check-layers check-fields \
 	check-unit-release deb clean FORCE check-sim sim
 .DEFAULT_GOAL := all
 

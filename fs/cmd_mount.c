@@ -37,6 +37,7 @@
 
 #include "commands.h"
 #include "daemon/daemon.h"
+#include "daemon/view.h"
 #include "names.h"
 #include "notify.h"
 

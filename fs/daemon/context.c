@@ -14,6 +14,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "hostpolicy.h"
 
@@ -159,7 +160,7 @@ void
 lfs_watch_kick_locked(struct lfs_daemon *d)
 {
 	LFS_TABLE_HELD(d);
-	d->watch_kick = 1;
+	d->watcher.watch_kick = 1;
 	pthread_cond_signal(&d->watch_cond);
 }
 

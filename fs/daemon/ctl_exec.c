@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 
@@ -41,10 +42,10 @@ same_hold_locked(const struct lfs_dlease *l, const struct lfs_ctl_cmd *cmd,
 
 	LFS_TABLE_HELD(l->d);
 	if (lfs_hold_how(l) == want &&
-	    (want != LFS_HOW_PID || l->pid == cmd->pid))
+	    (want != LFS_HOW_PID || lfs_pid_of(l) == cmd->pid))
 		return 1;
-	if (or_requested && l->req_how == want &&
-	    (want != LFS_HOW_PID || l->pid == cmd->pid))
+	if (or_requested && lfs_req_how(l) == want &&
+	    (want != LFS_HOW_PID || lfs_pid_of(l) == cmd->pid))
 		return 1;
 	return lfs_sh_busy_locked(l, 0) ? -EBUSY : 0;
 }
@@ -53,9 +54,9 @@ same_hold_locked(const struct lfs_dlease *l, const struct lfs_ctl_cmd *cmd,
 static const char *
 hold_what(const struct lfs_dlease *l)
 {
-	enum lfs_how how = lfs_held(l) ? lfs_hold_how(l) : l->req_how;
+	enum lfs_how how = lfs_held(l) ? lfs_hold_how(l) : lfs_req_how(l);
 
-	if (!lfs_held(l) && (l->sh_set || l->sh_unfinished))
+	if (!lfs_held(l) && lfs_sh_state(l) != LFS_SH_NONE)
 		return "a shared hold";
 	switch (how) {
 	case LFS_HOW_FILE: return "a lock or incoming file";
@@ -141,12 +142,12 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	lfs_table_lock(d);
 	r = lfs_hold_usable(l) && (lfs_hold_how(l) == LFS_HOW_CTL ||
 	    lfs_hold_how(l) == LFS_HOW_PID) ? 0 : -EPERM;
-	held = l->leader;
+	held = *lfs_hold_leader(l);
 	how = lfs_hold_how(l);
 	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: release: not held via ctl "
-		    "on this host%s", l->name, l->sh_how != LFS_HOW_NONE ?
+		    "on this host%s", l->name, lfs_sh_how(l) != LFS_HOW_NONE ?
 		    " (held shared: 'release shared')" : "");
 		return r;
 	}
@@ -346,7 +347,7 @@ transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 
 	lfs_table_lock(d);
 	r = lfs_hold_usable(l) ? 0 : -EPERM;
-	held = l->leader;
+	held = *lfs_hold_leader(l);
 	how = lfs_hold_how(l);
 	lfs_table_unlock(d);
 	if (r < 0) {
@@ -419,13 +420,12 @@ ctl_handover(struct lfs_daemon *d, struct lfs_dlease *l,
 	lfs_table_lock(d);
 	if (!lfs_hold_usable(l))
 		r = -EPERM;
-	else if (l->handover_to != 0 && (l->handover_to != (uint32_t)to ||
-	    l->handover_gen != to_gen))
+	else if (lfs_hold_handover_to(l) != 0 &&
+	    (lfs_hold_handover_to(l) != (uint32_t)to ||
+	    lfs_hold_handover_gen(l) != to_gen))
 		r = -EBUSY;
-	else if (l->handover_to == 0) {
-		l->handover_to = (uint32_t)to;
-		l->handover_gen = to_gen;
-		l->handover_seq = seq;
+	else if (lfs_hold_handover_to(l) == 0) {
+		lfs_hold_arm_locked(l, (uint32_t)to, to_gen, seq);
 		lfs_watch_kick_locked(d);
 		r = 1;
 	}
@@ -451,7 +451,7 @@ ctl_keep(struct lfs_daemon *d, struct lfs_dlease *l)
 
 	lfs_table_lock(d);
 	r = lfs_hold_usable(l) ? 0 : -EPERM;
-	was = l->handover_to;
+	was = lfs_hold_handover_to(l);
 	lfs_hold_disarm_locked(l);
 	lfs_table_unlock(d);
 	if (r < 0)
@@ -472,7 +472,7 @@ ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (lfs_hold_usable(l))
 		r = 1; /* here already */
 	else
-		r = l->req_how != LFS_HOW_NONE ? 0 : -EPERM;
+		r = lfs_req_how(l) != LFS_HOW_NONE ? 0 : -EPERM;
 	lfs_table_unlock(d);
 	if (r == 1)
 		return 0;
@@ -485,7 +485,7 @@ ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
 	    LFS_REQUEST_CLAIM)) < 0)
 		return lfs_errno_map(d, r, l->name, "claim");
 	lfs_table_lock(d);
-	l->claimed = 1; /* the arrival is polled fast (watcher.c) */
+	lfs_req_claim_locked(l); /* the arrival is polled fast (watcher.c) */
 	lfs_watch_kick_locked(d);
 	lfs_table_unlock(d);
 	lfs_log(&d->log, LOG_NOTICE, "%s: claimed", l->name);
@@ -504,23 +504,22 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (lfs_ops_lock(d) < 0)
 		return; /* stuck: the next pass looks again */
 	lfs_table_lock(d);
-	to = lfs_hold_usable(l) ? l->handover_to : 0;
-	gen = l->handover_gen;
-	seq = l->handover_seq;
-	held = l->leader;
+	to = lfs_hold_usable(l) ? lfs_hold_handover_to(l) : 0;
+	gen = lfs_hold_handover_gen(l);
+	seq = lfs_hold_handover_seq(l);
+	held = *lfs_hold_leader(l);
 	lfs_table_unlock(d);
 	if (to == 0 || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
 		goto out;
 	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref,
 	    &rq)) < 0) {
-		if (r != l->last_err)
+		if (lfs_req_note_err(l, r))
 			lfs_log(&d->log, LOG_WARNING, "%s: watching the handover: "
 			    "%s", l->name, strerror(-r));
-		l->last_err = r;
 		goto out;
 	}
-	l->last_err = 0;
+	lfs_req_note_err(l, 0);
 	if (rq.host_id != to || rq.host_gen != gen) {
 		/* its request was withdrawn (its QEMU went away, say) or
 		 * overwritten: a later claim of it is not for this one */
@@ -592,11 +591,7 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_hold_cancel_request(d, l);
 		return lfs_errno_map(d, r, l->name, "request");
 	}
-	l->req_how = pidfd >= 0 ? LFS_HOW_PID : LFS_HOW_CTL;
-	l->claimed = 0;
-	l->req_fh = NULL;
-	l->next_try_ms = 0;
-	l->last_err = 0;
+	lfs_req_begin_locked(l, pidfd >= 0 ? LFS_HOW_PID : LFS_HOW_CTL, NULL);
 	lfs_watch_kick_locked(d);
 	lfs_table_unlock(d);
 	if (pidfd >= 0)
@@ -613,10 +608,10 @@ ctl_cancel(struct lfs_daemon *d, struct lfs_dlease *l)
 	int r;
 
 	lfs_table_lock(d);
-	r = l->req_how == LFS_HOW_CTL || l->req_how == LFS_HOW_PID ? 0 : -EPERM;
+	r = lfs_req_how(l) == LFS_HOW_CTL || lfs_req_how(l) == LFS_HOW_PID ? 0 : -EPERM;
 	if (r == 0) {
 		lfs_pid_end_locked(d, l);
-		l->req_how = LFS_HOW_NONE;
+		lfs_req_end_locked(l); /* req_fh is NULL for ctl requests */
 	}
 	lfs_table_unlock(d);
 	if (r < 0) {
@@ -639,7 +634,7 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 	    (r = lfs_ops_lock_serving(d, lfs_ctl_op_name(cmd->op))) < 0)
 		return r;
 	lfs_table_lock(d);
-	r = l->deleted ? -ENOENT : 0;
+	r = lfs_lease_deleted(l) ? -ENOENT : 0;
 	lfs_table_unlock(d);
 	/* a request of ours answered a moment ago is held, for this command
 	 * as for `owner`: the watcher would see the arrival only at its next

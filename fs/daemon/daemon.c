@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "hostpolicy.h"
 #include "notify.h"
@@ -94,7 +95,7 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 	pthread_mutex_init(&d->sleep_lock, NULL);
 	pthread_cond_init(&d->watch_cond, &ca);
 	pthread_cond_init(&d->sleep_cond, &ca);
-	pthread_cond_init(&d->reply_cond, NULL);
+	pthread_cond_init(&d->opens.reply_cond, NULL);
 	pthread_condattr_destroy(&ca);
 	/* the bounds come with the lockspace's io_timeout (cmd_mount.c) */
 	if ((r = lfs_iowatch_init(&d->ops_watch, &d->ops_lock,
@@ -298,7 +299,7 @@ fence(struct lfs_daemon *d, const char *why, uint64_t renewed_ms)
 	alive = stop_everything(d, names, n, renewed_ms + to->renewal_fail_ms +
 	    to->kill_grace_ms, &ctl_failed);
 	lfs_table_lock(d);
-	d->ctl_unproven = ctl_failed;
+	d->fencing.ctl_unproven = ctl_failed;
 	lfs_table_unlock(d);
 	if (alive > 0)
 		lfs_log(&d->log, LOG_CRIT, "fencing: %d holder(s) still alive",
@@ -462,7 +463,7 @@ rejoin(struct lfs_daemon *d)
 	}
 	guard_check(d, lfs_guard_renewed(&d->guard, after));
 	lfs_table_lock(d);
-	d->ctl_unproven = 0;
+	d->fencing.ctl_unproven = 0;
 	lfs_table_unlock(d);
 	atomic_store(&d->renewal, LFS_RENEWAL_OK);
 	atomic_store(&d->fence_done, false);
@@ -497,15 +498,15 @@ recover_once(struct lfs_daemon *d)
 	if (!atomic_load(&d->fence_done))
 		return now + 10;
 	lfs_table_lock(d);
-	if (d->ctl_unproven > 0 &&
+	if (d->fencing.ctl_unproven > 0 &&
 	    lfs_hp_ctl_expired(to, renewed_ms(d), now)) {
 		lfs_log(&d->log, LOG_WARNING, "%d ctl lease(s) of the finished "
 		    "generation: host_dead has passed, other hosts may take "
-		    "them now", d->ctl_unproven);
-		d->ctl_unproven = 0;
+		    "them now", d->fencing.ctl_unproven);
+		d->fencing.ctl_unproven = 0;
 	}
-	files = d->fenced_fhs + d->fenced_pids;
-	ctl = d->ctl_unproven;
+	files = d->fencing.fenced_fhs + d->fencing.fenced_pids;
+	ctl = d->fencing.ctl_unproven;
 	lfs_table_unlock(d);
 	if (lfs_hp_recover(0, 1, files, ctl) != LFS_HP_RECOVER_REJOIN) {
 		if (files > 0) {

@@ -1,37 +1,45 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * daemon.h - the leasefs daemon: its context and the interfaces between
- * its files.  The daemon lives in fs/daemon/; fs/cmd_mount.c, the `mount`
- * subcommand, starts and stops it.
+ * daemon.h - the leasefs daemon: its context (struct lfs_daemon), a
+ * lease's entry (struct lfs_dlease) and the interfaces of daemon.c,
+ * table.c, holders.c and watcher.c.  The daemon lives in fs/daemon/;
+ * fs/cmd_mount.c, the `mount` subcommand, starts and stops it.  Each
+ * other file has its own header (named below), and the parts of the two
+ * structs are declared in their owners' headers (see struct lfs_dlease).
  *
  *   ../cmd_mount.c  command line, state and run directories, start-up and
  *                 tear-down (owns the order of everything below)
  *   daemon.c      logging, the signal thread, the renewal thread, fencing,
  *                 rejoining under a new generation, the clean shutdown
  *   view.c        the FUSE low-level operations (the tree); no disk I/O
- *                 of its own: it calls table.c, holders.c, snap.c
+ *                 of its own: it calls table.c, holders.c, snap.c (view.h)
  *   watcher.c     the watcher thread: blocked `lock` opens (deferred FUSE
- *                 replies, interrupts), pending requests, poll handles
+ *                 replies, interrupts), pending requests, poll handles;
+ *                 its state per lease and for the daemon (watcher.h)
  *   render.c      the text of owner, state, .hosts, .status, from snaps
- *   snap.c        the disk reads behind owner and state (struct lfs_snap)
- *   value.c       the value file (core/value.h)
+ *                 (render.h)
+ *   snap.c        the disk reads behind owner and state (snap.h: struct
+ *                 lfs_snap)
+ *   value.c       the value file (valuefile.h, over core/value.h)
  *   ctl_exec.c    the commands written to `ctl` (parsed by ../ctl.c)
  *   holders.c     the lease operations: lock and incoming files, requests
  *                 and arrivals, lost leases, process exits, fencing and
- *                 shutdown
+ *                 shutdown; d->opens and d->fencing (holders.h)
  *   shhold.c      shared holds: lock opened O_RDONLY, ctl `acquire shared`
- *                 (core/shared.h)
+ *                 (core/shared.h; l->sh and its state machine: shhold.h)
  *   table.c       the table of leases known here, file handles, the
  *                 watcher's active list, and the name-table operations
- *                 behind lookup, readdir, mkdir and rmdir
- *   hold.c        a lease's exclusive hold: its state machine (the one
- *                 writer of l->hold) and the disk operations that move it;
+ *                 behind lookup, readdir, mkdir and rmdir (table.h)
+ *   hold.c        a lease's exclusive hold and its request: their state
+ *                 machines (the one writer of l->ex and l->rq: hold.h,
+ *                 holders.h) and the disk operations that move them;
  *                 holders.h declares these building blocks
  *   pidhold.c     leases held or requested for a process (`acquire pid
- *                 N`): its pidfd, watched by pidwatch.c (pidwatch.h)
+ *                 N`): its pidfd, watched by pidwatch.c (pidhold.h,
+ *                 pidwatch.h)
  *   context.c     the locks, the refusal of lease operations, the
  *                 watcher's wake-up signal, finding holders, error mapping
- *                 and logging: what everything above uses
+ *                 and logging: what everything above uses (context.h)
  *   iowatch.c     stuck I/O under ops_lock (iowatch.h)
  *   stallio.c     tests only: one write stalled before its submit
  *   pidwatch.c    the thread that waits on pidfds (pidwatch.h)
@@ -42,9 +50,12 @@
  * only files listed below it (daemon.c and cmd_mount.c start the threads
  * of view.c and watcher.c through libfuse and pthread_create; pidwatch.c
  * calls holders.c's lfs_pid_exited back through the function pointer it
- * was registered with).  What must reach up is signalled: the watcher
- * through lfs_watch_kick (watch_cond), waiting openers through their
- * deferred FUSE replies.
+ * was registered with at start).  What must reach up is signalled: the
+ * watcher through lfs_watch_kick (watch_cond), waiting openers through
+ * their deferred FUSE replies.  Headers never include each other in a
+ * circle: daemon.h includes the part headers and snap.h, which include
+ * none of the daemon's but hold.h; render.h alone includes daemon.h
+ * (scripts/check-layers checks both rules).
 
  * This host's generation (daemon.c):
  *
@@ -104,6 +115,15 @@
 #include "pidwatch.h"
 #include "shared.h"
 #include "stallio.h"
+/* the parts of struct lfs_dlease, each from its owner */
+#include "hold.h"
+#include "holders.h"
+#include "pidhold.h"
+#include "shhold.h"
+#include "table.h"
+#include "watcher.h"
+/* struct lfs_snap, in every owner/state handle */
+#include "snap.h"
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -163,21 +183,6 @@ _Static_assert(LFS_K_LOCK == LFS_GUARD_KIND_LOCK &&
  * would add to. */
 #define LFS_HANDOVER_POLL_MS 1u
 
-/* ---- what owner/state text was made from (for poll) ---- */
-struct lfs_snap {
-	int err;                 /* 0, or the -errno reading failed with */
-	uint32_t owner_id;
-	uint64_t owner_gen;
-	uint64_t lver;
-	int owner_state;         /* enum lfs_host_state of the owner */
-	uint32_t req_id;         /* request record (state files only) */
-	uint64_t req_gen;
-	/* the hosts holding it shared (core/shared.h): how many, and a hash
-	 * of their ids and generations, enough to see a change for poll */
-	uint32_t sh_n;
-	uint64_t sh_hash;
-};
-
 /* State of a lock or incoming file handle. */
 enum lfs_fh_state {
 	LFS_FH_IDLE,             /* not a lock/incoming file */
@@ -215,26 +220,6 @@ struct lfs_fh {
 	struct lfs_fh *all_prev, *all_next; /* d->fhs, under table_lock */
 };
 
-/* How this host holds a lease: a lock/incoming file, ctl, or ctl for a
- * process (`acquire pid N`: released when N exits, N is fenced). */
-enum lfs_how { LFS_HOW_NONE, LFS_HOW_FILE, LFS_HOW_CTL, LFS_HOW_PID };
-
-/*
- * The exclusive hold of a lease by this host, one value (holders.c draws
- * the transitions and lfs_hold_set_locked() is the only writer):
- *   FREE      the disk does not name us, as far as this host knows
- *   FILE      held for the lock or incoming file l->holder
- *   CTL       held through ctl
- *   PID       held through ctl for process l->pid (`acquire pid N`)
- *   LOST      the disk still names us, but nobody here may use it: fenced,
- *             a failed release, a won ballot it could not let go; the
- *             watcher releases it once renewal allows (never if finished)
- * Shared holds (sh_*) are beside this, never with FILE, CTL or PID.
- */
-enum lfs_hold {
-	LFS_HOLD_FREE, LFS_HOLD_FILE, LFS_HOLD_CTL, LFS_HOLD_PID, LFS_HOLD_LOST,
-};
-
 /* A blocking `lock` open waiting for the lease (its reply is deferred). */
 struct lfs_waiter {
 	fuse_req_t req;
@@ -249,85 +234,30 @@ struct lfs_waiter {
 /*
  * A lease this daemon knows of.  Entries are created on lookup, never
  * freed before exit (inode numbers, waiters and callbacks point at them).
- * All fields are protected by table_lock.
+ * name, ref and d are set before an entry is published; the rest is split
+ * by owner, each part declared in its owner's header, written only by that
+ * owner's .c file (scripts/check-fields) and read elsewhere through its
+ * functions -- except by files below the owner in the list at the top,
+ * which may not call it and read the few fields they need directly:
+ * hold.c the shared side (its invariants, lfs_hold_release_due_locked)
+ * and, to settle, the waiters and whether deleted; holders.c and shhold.c
+ * the waiters (a waiter queue makes a new opener wait); table.c the
+ * shared state (delete, idle); pidhold.c the hold and the shared ctl hold
+ * (whom fencing must stop); and every file the tb.next links to walk the
+ * table.  All parts are protected by table_lock unless a field says
+ * otherwise.
  */
 struct lfs_dlease {
 	struct lfs_daemon *d;
 	char name[LFS_NAME_MAX + 1];
 	struct lfs_lease_ref ref;
-	int deleted;             /* rmdir'd here, or gone from the table */
-	/* The exclusive hold here (enum lfs_hold): changed only by
-	 * lfs_hold_set_locked() (holders.c, which has the diagram); read
-	 * through lfs_held(), lfs_lost(), lfs_hold_how().  leader: what the
-	 * disk names while hold != FREE. */
-	enum lfs_hold hold;
-	struct lfs_leader leader;
-	struct lfs_fh *holder;   /* hold == FILE */
-	struct lfs_waiter *waiters; /* FIFO of blocked lock opens */
-	enum lfs_how req_how;    /* our pending request: NONE, FILE, CTL, PID */
-	struct lfs_fh *req_fh;   /* req_how == FILE: the incoming file */
-	uint64_t next_try_ms;    /* request: next acquire attempt of a free lease */
-	int last_err;            /* request polling: last error logged */
-	int finished;            /* lost with a finished generation: never
-	                            written by this host again; forgotten when
-	                            a new generation joins */
-	int unsettled;           /* an acquire of ours gave up after an
-	                            aborted ballot (lfs_hold_settle) */
-	/* ctl `handover`: a transfer to this host (id, generation) armed
-	 * while held here, done when that host claims the lease
-	 * (lfs_hold_check_handover); 0: none.  Cleared whenever the hold
-	 * ends (attach and detach), so it never outlives the tenure. */
-	uint32_t handover_to;
-	uint64_t handover_gen;
-	uint64_t handover_seq;   /* the request's seq when armed: a claim
-	                            counts only when written after it */
-	int claimed;             /* our pending request was made a claim
-	                            (ctl `claim`): its arrival is polled fast */
-	/*
-	 * Shared holds here (core/shared.h), never beside an exclusive one
-	 * (held) or a request: our mode block shows us shared (sh_set, set
-	 * under sh_token) while any local shared holder remains -- sh_files
-	 * lock files opened O_RDONLY, and at most one ctl hold (sh_how CTL,
-	 * or PID with the process in pid below).  sh_lost: set on disk but
-	 * nobody here holds it (the last holder went and the clear failed,
-	 * or fencing took it: then finished too); the watcher clears it.
-	 * sh_unfinished: a shared acquire ended -EINPROGRESS, sh_left is
-	 * what lfs_shared_finish() has left to undo (the watcher does).
-	 */
-	int sh_set;
-	int sh_lost;
-	uint64_t sh_token;
-	int sh_files;
-	enum lfs_how sh_how;
-	int sh_unfinished;
-	struct lfs_shared_hold sh_left;
-	/* Wake-ups of what waits here (watcher.c, core/notice.h): wake, the
-	 * next waiter or request check should read the disk (a notice named
-	 * the lease, a new waiter, a fallback turn); wait_local, the head
-	 * waiter waits for a holder or request on this host; fallback_ms,
-	 * when its fallback attempt is due (0: not waited on). */
-	int wake;
-	int wait_local;
-	uint64_t fallback_ms;
-	struct lfs_fh *pollers;  /* handles with a poll handle */
-	/* The process of `acquire pid` (how == PID), `acquire shared pid`
-	 * (sh_how == PID) or `request pid` (req_how
-	 * == PID), or of a lease lost at fencing while held so (pid_fenced:
-	 * it may still run; d->fenced_pids counts these).  pid 0: none, and
-	 * pidfd means nothing.  pidhold.c. */
-	pid_t pid;
-	int pidfd;
-	uint64_t pid_token;      /* its watch (pidwatch.h) */
-	int pid_fenced;
-	/* On d->active while this host may have work for it (watcher.c): from
-	 * the first open of one of its files (nfh counts them) until the
-	 * watcher finds it idle.  table_lock. */
-	int nfh;
-	int active;
-	struct lfs_dlease *active_next;
-	struct lfs_dlease *next; /* d->leases; immutable once published */
-	struct lfs_dlease *hash_next; /* d->by_name bucket */
-	int hashed;              /* on d->by_name under `name` */
+	struct lfs_ex ex;        /* the exclusive hold: hold.c (hold.h) */
+	struct lfs_rq rq;        /* our pending request: hold.c (holders.h) */
+	struct lfs_sh_part sh;   /* shared holds: shhold.c (shhold.h) */
+	struct lfs_pd pd;        /* the process held for: pidhold.c (pidhold.h) */
+	struct lfs_wt wt;        /* waiters, wake-ups, the active list:
+	                            watcher.c and table.c (watcher.h) */
+	struct lfs_tb tb;        /* table membership: table.c (table.h) */
 };
 
 enum lfs_renewal { LFS_RENEWAL_OK, LFS_RENEWAL_FAILING, LFS_RENEWAL_LOST };
@@ -388,28 +318,16 @@ struct lfs_daemon {
 	                                pthread_t, 0 when free (lfs_table_held) */
 	pthread_cond_t watch_cond;   /* wakes the watcher (CLOCK_MONOTONIC
 	                                waits, in slices: daemon.h) */
-	struct lfs_dlease **slots;   /* [0 .. lease_capacity] */
-	struct lfs_dlease **by_name; /* [LFS_NAME_BUCKETS], by name */
-	struct lfs_dlease *leases;   /* every entry, newest first */
-	struct lfs_dlease *active;   /* those the watcher looks at (l->active):
-	                                its passes cost O(these), not O(all) */
-	uint32_t n_active;           /* their number (.status leases_watched) */
-	struct lfs_fh *fhs;          /* every file handle (lfs_fh_new) */
-	int watch_kick;              /* the watcher should run a pass now */
-	uint64_t wake_gap_ms;        /* the watcher's: next fallback turn
-	                                (core/notice.h lfs_wake_pick) */
-	int waiters_closed;          /* shutdown: no more deferred opens */
-	int opens_closed;            /* fencing or shutdown began: no open of
-	                                lock/incoming may succeed any more */
-	int replying;                /* successful lock/incoming open replies
-	                                under way (fencing waits for them) */
-	pthread_cond_t reply_cond;   /* replying dropped to 0 */
-	int fenced_fhs;              /* lock/incoming files that held a lease
-	                                when fencing began, not yet released */
-	int ctl_unproven;            /* ctl-held leases at fencing whose kill
-	                                command did not succeed (or none) */
-	int fenced_pids;             /* leases held for a process at fencing
-	                                whose process has not exited yet */
+	/* the parts under table_lock, each written only by its owner
+	 * (scripts/check-fields), declared in the owner's header: */
+	struct lfs_tab tab;          /* leases and file handles: table.c
+	                                (table.h) */
+	struct lfs_watcher watcher;  /* the watcher's pass: watcher.c and
+	                                context.c (watcher.h) */
+	struct lfs_opens opens;      /* lock/incoming opens closed, replies
+	                                under way: holders.c (holders.h) */
+	struct lfs_survivors fencing; /* holders of a finished generation that
+	                                may still run (holders.h) */
 	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
 
 	/* ---- health, read anywhere ---- */
@@ -438,19 +356,6 @@ struct lfs_daemon {
 	int renew_started, watch_started, signal_started, deadline_started;
 };
 
-/* ---- value.c ---- */
-/* Write the value of fh's lease, as on disk now, to f.  0 or -errno. */
-int lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f);
-/* The state file's value lines: its length and the lease generation it
- * was written under (0 for none), or "unreadable". */
-void lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l,
-    FILE *f);
-/* Replace the value through fh (a value, lock or incoming file) with one
- * write's bytes (off is ignored): -EPERM unless fh is this host's
- * exclusive holder, -EFBIG past lfs_value_max(). */
-int lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
-    size_t size, off_t off);
-
 /* ---- daemon.c ---- */
 void lfs_daemon_log_setup(struct lfs_daemon *d);
 /* Initialize locks and condition variables.  0 or -errno. */
@@ -475,112 +380,6 @@ void lfs_daemon_end_loop(struct lfs_daemon *d);
 /* Join every thread started (after the loop returned). */
 void lfs_daemon_join_threads(struct lfs_daemon *d);
 
-/* ---- context.c: below every other module ---- */
-/* -EIO when lease operations must be refused now (stopping, fenced, our
- * id lost, renewal too old), logging why under `what`; else 0. */
-int lfs_daemon_refuse(struct lfs_daemon *d, const char *what);
-/* This host's health now, for core/hostpolicy.h's decisions. */
-void lfs_daemon_health(struct lfs_daemon *d, struct lfs_hp_health *h);
-/* The processes with a lease file of ours open (slot NULL: any lease's),
- * found by device and inode once mounted, so also through other mount
- * namespaces and after a lazy unmount (fence.h).  As lfs_fence_find. */
-int lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
-    struct lfs_holder *h, int max);
-/* Retry interval of blocked lock opens, in ms. */
-uint32_t lfs_retry_ms(const struct lfs_daemon *d);
-/* Take ops_lock: 0 with it held, or -EIO without it when its holder is
- * stuck in an I/O call (iowatch.h; logged once per stuck call).  Dropping
- * it copies the I/O counters for .status. */
-int lfs_ops_lock(struct lfs_daemon *d) __attribute__((warn_unused_result));
-void lfs_ops_unlock(struct lfs_daemon *d);
-/* Take ops_lock unless lease operations must be refused now (checked
- * again under it): 0 with ops_lock held, or -EIO without. */
-int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
-    __attribute__((warn_unused_result));
-/*
- * table_lock, through these only, so that debug builds (LFS_DEBUG: the
- * sanitizer and ThreadSanitizer builds) know which thread holds it and
- * every *_locked function can say so first: LFS_TABLE_HELD(d) asserts
- * that the calling thread holds table_lock, as SQLite's pager asserts the
- * state it needs.  The waits drop and retake the lock, so they keep the
- * record true across the wait.
- */
-void lfs_table_lock(struct lfs_daemon *d);
-void lfs_table_unlock(struct lfs_daemon *d);
-void lfs_table_wait(struct lfs_daemon *d, pthread_cond_t *c);
-int lfs_table_timedwait(struct lfs_daemon *d, pthread_cond_t *c,
-    const struct timespec *abstime);
-/* 1 when the calling thread holds table_lock (debug builds; else 1). */
-int lfs_table_held(const struct lfs_daemon *d);
-#ifdef LFS_DEBUG
-#include <assert.h>
-#define LFS_TABLE_HELD(d) assert(lfs_table_held(d))
-#else
-#define LFS_TABLE_HELD(d) ((void)(d))
-#endif
-/* A lease change worth a log line, with leader ld, held `via` (or NULL). */
-void lfs_hold_log(struct lfs_daemon *d, int pri, const struct lfs_dlease *l,
-    const char *what, const struct lfs_leader *ld, const char *via);
-
-/* Whether ld names this host (id and generation) as owner. */
-int lfs_leader_is_ours(const struct lfs_daemon *d, const struct lfs_leader *ld);
-
-/* Map a core error to what a FUSE caller gets (FUSE_SPEC "Errors"),
- * logging the real reason when it becomes EIO.  r <= 0. */
-int lfs_errno_map(struct lfs_daemon *d, int r, const char *lease,
-    const char *what);
-/* Wake the poll handle of fh (call with table_lock held); the handle is
- * returned for the caller to notify after dropping the lock. */
-struct fuse_pollhandle *lfs_fh_take_ph(struct lfs_fh *fh);
-void lfs_notify_ph(struct fuse_pollhandle *ph);
-/* Ask the watcher for a pass now (takes table_lock). */
-void lfs_watch_kick(struct lfs_daemon *d);
-void lfs_watch_kick_locked(struct lfs_daemon *d);
-/* After a mkdir or rmdir: wake the watcher (no pass over the leases) if
- * the table lease is kept now and was not before (kept_before). */
-void lfs_watch_linger(struct lfs_daemon *d, int kept_before);
-
-/* ---- holders.c ---- */
-/* The exclusive hold's state (enum lfs_hold); table_lock held. */
-static inline int
-lfs_held(const struct lfs_dlease *l)
-{
-	return l->hold != LFS_HOLD_FREE;
-}
-
-static inline int
-lfs_lost(const struct lfs_dlease *l)
-{
-	return l->hold == LFS_HOLD_LOST;
-}
-
-/* Held here and ours to use (FILE, CTL or PID). */
-static inline int
-lfs_hold_usable(const struct lfs_dlease *l)
-{
-	return l->hold != LFS_HOLD_FREE && l->hold != LFS_HOLD_LOST;
-}
-
-/* By what it is held and usable here; NONE when FREE or LOST. */
-static inline enum lfs_how
-lfs_hold_how(const struct lfs_dlease *l)
-{
-	switch (l->hold) {
-	case LFS_HOLD_FILE: return LFS_HOW_FILE;
-	case LFS_HOLD_CTL: return LFS_HOW_CTL;
-	case LFS_HOLD_PID: return LFS_HOW_PID;
-	default: return LFS_HOW_NONE;
-	}
-}
-
-/* The one writer of l->hold: checks the transition (and, in debug
- * builds, the lease's invariants after it: lfs_dlease_check).  Use the
- * named transitions of holders.h where one fits. */
-void lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to);
-/* Debug builds: assert every invariant of l that holds between
- * transitions (see lfs_hold_set_locked); else nothing. */
-void lfs_dlease_check(const struct lfs_dlease *l);
-
 /* ---- table.c ---- */
 /* File handles: every one is on d->fhs until freed, so that those the
  * kernel still had open when the session ended are freed too. */
@@ -595,6 +394,10 @@ void lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Take the leases with nothing left to do here off d->active (each pass
  * does; so does the last close of a lease's files). */
 void lfs_watch_prune_locked(struct lfs_daemon *d);
+/* Register ph on fh (replacing an older one); takes table_lock
+ * and wakes the watcher, which re-reads polled files. */
+void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
+    struct fuse_pollhandle *ph);
 /* Forget fh's poll handle (release); call with table_lock held. */
 void lfs_poll_unregister_locked(struct lfs_fh *fh);
 int lfs_table_init(struct lfs_daemon *d);
@@ -716,36 +519,5 @@ void lfs_waiters_fail_all(struct lfs_daemon *d, int err);
  * undo the open as a close would. */
 void lfs_reply_open(struct lfs_daemon *d, fuse_req_t req,
     const struct fuse_file_info *fi, struct lfs_fh *fh);
-/* Register ph on fh (replacing an older one); takes table_lock. */
-void lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
-    struct fuse_pollhandle *ph);
-
-/* ---- snap.c ---- */
-/* Read the leader (and for state the request) of l into *s; takes
- * ops_lock.  s->err: 0 or the -errno the read failed with. */
-void lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
-    struct lfs_snap *s);
-/* lfs_snap_read, and with list the shared holders, all of them (s->sh_n;
- * malloc'd, the caller frees; NULL on an error). */
-void lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l,
-    int with_request, struct lfs_snap *s, struct lfs_shared_holder **list);
-/* Whether a file of kind (OWNER or STATE) made from a would read the same
- * as one made from b. */
-int lfs_snap_equal(const struct lfs_snap *a, const struct lfs_snap *b,
-    int kind);
-/* Bring the view of the host area up to date for .hosts (a full read:
- * renewals read only the window of known hosts); failures leave it. */
-void lfs_snap_hosts(struct lfs_daemon *d);
-
-/* ---- render.c ---- */
-/* (Re)compute fh's text.  0, -ENOENT (lease gone), -EIO, -ENOMEM. */
-int lfs_render(struct lfs_daemon *d, struct lfs_fh *fh);
-/* Text of a lock/incoming file for state st (static string); "shared
- * TOKEN" for a held shared one. */
-const char *lfs_render_hold(enum lfs_fh_state st, int shared, uint64_t lver,
-    char *buf, size_t len);
-
-/* ---- view.c ---- */
-const struct fuse_lowlevel_ops *lfs_view_ops(void);
 
 #endif

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * hold.c - a lease's exclusive hold on this host: its state machine (the
- * one writer of l->hold) and the disk operations that move it: acquire
+ * one writer of l->ex.hold) and the disk operations that move it: acquire
  * with retries, settle an aborted acquire, release, attach and detach a
  * holder, withdraw a request.  holders.c, shhold.c, ctl_exec.c and the
  * watcher build the lease operations on these (holders.h).
  *
- * The local state of a lease (struct lfs_dlease, daemon.h) changes only
- * here, and only with ops_lock held around the disk operation and
- * table_lock held around the change itself:
+ * The exclusive hold of a lease (l->ex, hold.h) and its pending request
+ * (l->rq, holders.h) are written only here (scripts/check-fields), and
+ * only with ops_lock held around the disk operation and table_lock held
+ * around the change itself:
  *
  *              lfs_hold_lock, ctl acquire, arrival (attach)
  *   FREE -------------------------------------------> FILE | CTL | PID
@@ -23,13 +24,13 @@
  *    |                                                            |
  *    +---- transfer (gone; the holder file reads "lost") ---------+
  *
- * The state is l->hold (enum lfs_hold, daemon.h), written only by
+ * The state is l->ex.hold (enum lfs_hold, daemon.h), written only by
  * lfs_hold_set_locked(), which refuses (asserts, in debug builds) any
  * transition not drawn here and checks the lease's invariants after each
  * (lfs_dlease_check).  LOST means the disk still names us but nobody here
  * may use the lease: the watcher releases it once renewal is healthy (a
  * lease owned on disk by this host is never simply forgotten), unless its
- * generation is finished (l->finished): then it is left to other hosts'
+ * generation is finished (l->ex.finished): then it is left to other hosts'
  * takeover, and forgotten at the rejoin.  An acquire that won while a
  * shared holder showed up, and could not let go (-EINPROGRESS), goes
  * FREE -> LOST directly (lfs_hold_keep_lost_locked), and so does a lease
@@ -45,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 #include "hostpolicy.h"
@@ -71,15 +73,30 @@ lfs_dlease_check(const struct lfs_dlease *l)
 #ifdef LFS_DEBUG
 	LFS_TABLE_HELD(l->d);
 	/* a lock or incoming file holds it exactly when hold is FILE */
-	assert((l->hold == LFS_HOLD_FILE) == (l->holder != NULL));
+	assert((l->ex.hold == LFS_HOLD_FILE) == (l->ex.holder != NULL));
 	/* held for a process: that process is known (pidhold.c sets it
 	 * before the attach, so fencing knows whom to kill) */
-	assert(l->hold != LFS_HOLD_PID || l->pid != 0);
+	assert(l->ex.hold != LFS_HOLD_PID || lfs_pid_of(l) != 0);
 	/* a handover is armed only while it is ours to hand over */
-	assert(l->handover_to == 0 || (lfs_hold_usable(l)));
-	/* exclusive and shared holds here never coexist (shhold.c) */
+	assert(l->ex.handover_to == 0 || (lfs_hold_usable(l)));
+	/* exclusive and shared holds here never coexist (shhold.c): not
+	 * even a shared mode left to clear or undo beside a usable hold,
+	 * since each side is begun only while the other is NONE
+	 * (lfs_sh_busy_locked) */
 	assert(lfs_hold_how(l) == LFS_HOW_NONE ||
-	    (l->sh_files == 0 && l->sh_how == LFS_HOW_NONE));
+	    (l->sh.sh_files == 0 && l->sh.sh_how == LFS_HOW_NONE));
+	assert(!lfs_hold_usable(l) || l->sh.state == LFS_SH_NONE);
+	/* shared holders here only under a mode set for them (shhold.h) */
+	assert((l->sh.sh_files == 0 && l->sh.sh_how == LFS_HOW_NONE) ||
+	    l->sh.state == LFS_SH_SET);
+	/* a request is never pending beside a shared side: each waits for
+	 * the other to end (lfs_sh_busy_locked).  Not asserted, because it
+	 * is not so: that a request excludes an exclusive hold -- one may be
+	 * pending while the hold is LOST (a failed release left to the
+	 * watcher), and an arrival is attached before its request ends */
+	assert(l->rq.req == LFS_REQ_NONE || l->sh.state == LFS_SH_NONE);
+	/* an incoming file exactly for a FILE request */
+	assert((lfs_req_how(l) == LFS_HOW_FILE) == (l->rq.req_fh != NULL));
 #else
 	(void)l;
 #endif
@@ -90,10 +107,239 @@ lfs_hold_set_locked(struct lfs_dlease *l, enum lfs_hold to)
 {
 	LFS_TABLE_HELD(l->d);
 #ifdef LFS_DEBUG
-	assert(hold_allowed[l->hold] & HOLD_BIT(to));
+	assert(hold_allowed[l->ex.hold] & HOLD_BIT(to));
 #endif
-	l->hold = to;
+	l->ex.hold = to;
 	lfs_dlease_check(l);
+}
+
+/* ---- 0a. readers of l->ex and l->rq (the fields are hold.c's: hold.h,
+ * holders.h; scripts/check-fields) ---- */
+
+enum lfs_hold
+lfs_hold_state(const struct lfs_dlease *l)
+{
+	return l->ex.hold;
+}
+
+int
+lfs_held(const struct lfs_dlease *l)
+{
+	return l->ex.hold != LFS_HOLD_FREE;
+}
+
+int
+lfs_lost(const struct lfs_dlease *l)
+{
+	return l->ex.hold == LFS_HOLD_LOST;
+}
+
+int
+lfs_hold_usable(const struct lfs_dlease *l)
+{
+	return l->ex.hold != LFS_HOLD_FREE && l->ex.hold != LFS_HOLD_LOST;
+}
+
+enum lfs_how
+lfs_hold_how(const struct lfs_dlease *l)
+{
+	switch (l->ex.hold) {
+	case LFS_HOLD_FILE: return LFS_HOW_FILE;
+	case LFS_HOLD_CTL: return LFS_HOW_CTL;
+	case LFS_HOLD_PID: return LFS_HOW_PID;
+	default: return LFS_HOW_NONE;
+	}
+}
+
+struct lfs_fh *
+lfs_hold_holder(const struct lfs_dlease *l)
+{
+	return l->ex.holder;
+}
+
+const struct lfs_leader *
+lfs_hold_leader(const struct lfs_dlease *l)
+{
+	return &l->ex.leader;
+}
+
+int
+lfs_lease_finished(const struct lfs_dlease *l)
+{
+	return l->ex.finished;
+}
+
+int
+lfs_hold_unsettled(const struct lfs_dlease *l)
+{
+	return l->ex.unsettled;
+}
+
+uint32_t
+lfs_hold_handover_to(const struct lfs_dlease *l)
+{
+	return l->ex.handover_to;
+}
+
+uint64_t
+lfs_hold_handover_gen(const struct lfs_dlease *l)
+{
+	return l->ex.handover_gen;
+}
+
+uint64_t
+lfs_hold_handover_seq(const struct lfs_dlease *l)
+{
+	return l->ex.handover_seq;
+}
+
+enum lfs_req
+lfs_req_state(const struct lfs_dlease *l)
+{
+	return l->rq.req;
+}
+
+enum lfs_how
+lfs_req_how(const struct lfs_dlease *l)
+{
+	switch (l->rq.req) {
+	case LFS_REQ_FILE: case LFS_REQ_FILE_CLAIMED: return LFS_HOW_FILE;
+	case LFS_REQ_CTL: case LFS_REQ_CTL_CLAIMED: return LFS_HOW_CTL;
+	case LFS_REQ_PID: case LFS_REQ_PID_CLAIMED: return LFS_HOW_PID;
+	default: return LFS_HOW_NONE;
+	}
+}
+
+struct lfs_fh *
+lfs_req_fh(const struct lfs_dlease *l)
+{
+	return l->rq.req_fh;
+}
+
+int
+lfs_req_claimed(const struct lfs_dlease *l)
+{
+	return l->rq.req >= LFS_REQ_FILE_CLAIMED;
+}
+
+/* ---- 0b. writers of what is not the hold itself ---- */
+
+void
+lfs_lease_finish_locked(struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	l->ex.finished = 1;
+}
+
+void
+lfs_lease_unfinish_locked(struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	l->ex.finished = 0;
+}
+
+void
+lfs_hold_settled_locked(struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	l->ex.unsettled = 0;
+}
+
+void
+lfs_hold_arm_locked(struct lfs_dlease *l, uint32_t to, uint64_t gen,
+    uint64_t seq)
+{
+	LFS_TABLE_HELD(l->d);
+	l->ex.handover_to = to;
+	l->ex.handover_gen = gen;
+	l->ex.handover_seq = seq;
+	lfs_dlease_check(l);
+}
+
+#ifdef LFS_DEBUG
+/* The transitions of holders.h's diagram: req_allowed[from] has bit to. */
+#define REQ_BIT(r) (1u << (r))
+#define REQ_ENDS REQ_BIT(LFS_REQ_NONE)
+static const unsigned req_allowed[] = {
+	[LFS_REQ_NONE] = REQ_BIT(LFS_REQ_FILE) | REQ_BIT(LFS_REQ_CTL) |
+	    REQ_BIT(LFS_REQ_PID) | REQ_ENDS,
+	[LFS_REQ_FILE] = REQ_BIT(LFS_REQ_FILE_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_CTL] = REQ_BIT(LFS_REQ_CTL_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_PID] = REQ_BIT(LFS_REQ_PID_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_FILE_CLAIMED] = REQ_BIT(LFS_REQ_FILE_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_CTL_CLAIMED] = REQ_BIT(LFS_REQ_CTL_CLAIMED) | REQ_ENDS,
+	[LFS_REQ_PID_CLAIMED] = REQ_BIT(LFS_REQ_PID_CLAIMED) | REQ_ENDS,
+};
+#endif
+
+void
+lfs_req_set_locked(struct lfs_dlease *l, enum lfs_req to, struct lfs_fh *fh)
+{
+	LFS_TABLE_HELD(l->d);
+#ifdef LFS_DEBUG
+	assert(req_allowed[l->rq.req] & REQ_BIT(to));
+	/* an incoming file exactly for a FILE request */
+	assert((to == LFS_REQ_FILE || to == LFS_REQ_FILE_CLAIMED) ==
+	    (fh != NULL));
+	/* a claim claims the request it was made for */
+	assert(to < LFS_REQ_FILE_CLAIMED || to == l->rq.req ||
+	    fh == l->rq.req_fh);
+#endif
+	l->rq.req = to;
+	l->rq.req_fh = fh;
+	lfs_dlease_check(l);
+}
+
+void
+lfs_req_begin_locked(struct lfs_dlease *l, enum lfs_how how,
+    struct lfs_fh *fh)
+{
+	LFS_TABLE_HELD(l->d);
+	l->rq.next_try_ms = 0;
+	l->rq.last_err = 0;
+	lfs_req_set_locked(l, how == LFS_HOW_FILE ? LFS_REQ_FILE :
+	    how == LFS_HOW_PID ? LFS_REQ_PID : LFS_REQ_CTL,
+	    how == LFS_HOW_FILE ? fh : NULL);
+}
+
+void
+lfs_req_end_locked(struct lfs_dlease *l)
+{
+	lfs_req_set_locked(l, LFS_REQ_NONE, NULL);
+}
+
+void
+lfs_req_claim_locked(struct lfs_dlease *l)
+{
+	static const enum lfs_req claimed[] = {
+		[LFS_REQ_NONE] = LFS_REQ_NONE,
+		[LFS_REQ_FILE] = LFS_REQ_FILE_CLAIMED,
+		[LFS_REQ_CTL] = LFS_REQ_CTL_CLAIMED,
+		[LFS_REQ_PID] = LFS_REQ_PID_CLAIMED,
+		[LFS_REQ_FILE_CLAIMED] = LFS_REQ_FILE_CLAIMED,
+		[LFS_REQ_CTL_CLAIMED] = LFS_REQ_CTL_CLAIMED,
+		[LFS_REQ_PID_CLAIMED] = LFS_REQ_PID_CLAIMED,
+	};
+
+	lfs_req_set_locked(l, claimed[l->rq.req], l->rq.req_fh);
+}
+
+int
+lfs_req_try_due(struct lfs_dlease *l, uint64_t now, uint32_t retry_ms)
+{
+	if (now < l->rq.next_try_ms)
+		return 0;
+	l->rq.next_try_ms = now + retry_ms;
+	return 1;
+}
+
+int
+lfs_req_note_err(struct lfs_dlease *l, int r)
+{
+	int fresh = r < 0 && r != l->rq.last_err;
+
+	l->rq.last_err = r;
+	return fresh;
 }
 
 /* ---- 1. acquire, release, attach, detach ---- */
@@ -144,7 +390,7 @@ void
 lfs_hold_unsettle_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	l->unsettled = 1;
+	l->ex.unsettled = 1;
 	lfs_watch_kick_locked(d);
 }
 
@@ -166,10 +412,10 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (lfs_ops_lock(d) < 0)
 		return; /* stuck: still unsettled, the watcher tries again */
 	lfs_table_lock(d);
-	idle = l->unsettled && !lfs_held(l) && !l->deleted && l->waiters == NULL &&
-	    l->req_how == LFS_HOW_NONE;
+	idle = l->ex.unsettled && !lfs_held(l) && !l->tb.deleted &&
+	    l->wt.waiters == NULL && l->rq.req == LFS_REQ_NONE;
 	if (!idle)
-		l->unsettled = 0; /* someone here takes care of it */
+		l->ex.unsettled = 0; /* someone here takes care of it */
 	lfs_table_unlock(d);
 	if (idle && !atomic_load(&d->fenced) && !atomic_load(&d->stale)) {
 		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &ld);
@@ -180,7 +426,7 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
 		}
 		lfs_table_lock(d);
-		l->unsettled = lfs_hp_settle_again(r);
+		l->ex.unsettled = lfs_hp_settle_again(r);
 		lfs_table_unlock(d);
 	}
 	lfs_ops_unlock(d);
@@ -229,15 +475,15 @@ lfs_hold_detach_locked(struct lfs_dlease *l)
 	struct fuse_pollhandle *ph = NULL;
 
 	LFS_TABLE_HELD(l->d);
-	if (l->holder != NULL) {
-		l->holder->st = LFS_FH_LOST;
-		ph = lfs_fh_take_ph(l->holder);
+	if (l->ex.holder != NULL) {
+		l->ex.holder->st = LFS_FH_LOST;
+		ph = lfs_fh_take_ph(l->ex.holder);
 	}
 	/* N no longer holds it; unless fencing keeps watching N until it
 	 * is gone (lfs_pid_fence_locked, called before this) */
-	if (l->hold == LFS_HOLD_PID && !l->pid_fenced)
+	if (l->ex.hold == LFS_HOLD_PID && !lfs_pid_fenced(l))
 		lfs_pid_end_locked(l->d, l);
-	l->holder = NULL;
+	l->ex.holder = NULL;
 	lfs_hold_disarm_locked(l);
 	lfs_hold_set_locked(l, LFS_HOLD_LOST);
 	return ph;
@@ -259,7 +505,7 @@ lfs_hold_keep_lost_locked(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *ld)
 {
 	LFS_TABLE_HELD(d);
-	l->leader = *ld;
+	l->ex.leader = *ld;
 	lfs_hold_set_locked(l, LFS_HOLD_LOST);
 	lfs_watch_kick_locked(d);
 }
@@ -269,9 +515,9 @@ void
 lfs_hold_disarm_locked(struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	l->handover_to = 0;
-	l->handover_gen = 0;
-	l->handover_seq = 0;
+	l->ex.handover_to = 0;
+	l->ex.handover_gen = 0;
+	l->ex.handover_seq = 0;
 }
 
 /* Record that we now hold l as ld, for fh (FILE) or ctl.  table_lock held. */
@@ -291,9 +537,9 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 	};
 
 	LFS_TABLE_HELD(d);
-	l->leader = *ld;
+	l->ex.leader = *ld;
 	lfs_hold_disarm_locked(l);
-	l->holder = how == LFS_HOW_FILE ? fh : NULL;
+	l->ex.holder = how == LFS_HOW_FILE ? fh : NULL;
 	lfs_hold_set_locked(l, by_how[how]);
 	if (how == LFS_HOW_NONE)
 		lfs_watch_kick_locked(d);
@@ -316,7 +562,7 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 			lfs_pid_fence_locked(d, l);
 		ph = lfs_hold_detach_locked(l);
 		if (lfs_hp_lost_for_good(&d->ls.to, &h))
-			l->finished = 1;
+			l->ex.finished = 1;
 	}
 	return ph;
 }
@@ -350,6 +596,6 @@ int
 lfs_hold_release_due_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return (lfs_lost(l)) || (!l->finished && ((l->sh_set &&
-	    l->sh_lost) || l->sh_unfinished));
+	return (lfs_lost(l)) || (!l->ex.finished &&
+	    (l->sh.state == LFS_SH_LOST || l->sh.state == LFS_SH_UNFINISHED));
 }

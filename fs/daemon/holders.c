@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 #include "hostpolicy.h"
@@ -42,8 +43,8 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 		return r;
 	}
 	lfs_table_lock(d);
-	r = l->deleted ? -ENOENT : 0;
-	busy = lfs_sh_busy_locked(l, 0) || (!as_waiter && l->waiters != NULL);
+	r = lfs_lease_deleted(l) ? -ENOENT : 0;
+	busy = lfs_sh_busy_locked(l, 0) || (!as_waiter && l->wt.waiters != NULL);
 	lfs_table_unlock(d);
 	if (r == 0 && busy)
 		r = -EWOULDBLOCK;
@@ -81,7 +82,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 	    (r = lfs_ops_lock_serving(d, "incoming")) < 0)
 		return r;
 	lfs_table_lock(d);
-	if (l->deleted)
+	if (lfs_lease_deleted(l))
 		r = -ENOENT;
 	else if (lfs_sh_busy_locked(l, 0))
 		r = -EBUSY;
@@ -93,11 +94,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 		r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
 	if (r == 0) {
 		lfs_table_lock(d);
-		l->req_how = LFS_HOW_FILE;
-		l->claimed = 0;
-		l->req_fh = fh;
-		l->next_try_ms = 0;
-		l->last_err = 0;
+		lfs_req_begin_locked(l, LFS_HOW_FILE, fh);
 		fh->st = fh->st_read = LFS_FH_WAITING;
 		lfs_watch_kick_locked(d);
 		lfs_table_unlock(d);
@@ -128,17 +125,16 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	if (fh->fenced) {
 		/* the last process that had this file open is gone */
 		fh->fenced = 0;
-		d->fenced_fhs--;
+		d->fencing.fenced_fhs--;
 		lfs_watch_kick_locked(d);
 	}
-	if (l->holder == fh && lfs_hold_usable(l)) {
-		held = l->leader;
+	if (lfs_hold_holder(l) == fh && lfs_hold_usable(l)) {
+		held = *lfs_hold_leader(l);
 		lfs_notify_ph(lfs_hold_detach_locked(l)); /* fh's own: nobody polls it */
 		release = 1;
 	}
-	if (l->req_how == LFS_HOW_FILE && l->req_fh == fh) {
-		l->req_how = LFS_HOW_NONE;
-		l->req_fh = NULL;
+	if (lfs_req_how(l) == LFS_HOW_FILE && lfs_req_fh(l) == fh) {
+		lfs_req_end_locked(l);
 		cancel = 1;
 	}
 	clear = lfs_sh_close_file_locked(l, fh);
@@ -174,14 +170,13 @@ request_drop_locked(struct lfs_dlease *l)
 	struct fuse_pollhandle *ph = NULL;
 
 	LFS_TABLE_HELD(l->d);
-	if (l->req_how == LFS_HOW_FILE) {
-		l->req_fh->st = LFS_FH_LOST;
-		ph = lfs_fh_take_ph(l->req_fh);
+	if (lfs_req_how(l) == LFS_HOW_FILE) {
+		lfs_req_fh(l)->st = LFS_FH_LOST;
+		ph = lfs_fh_take_ph(lfs_req_fh(l));
 	}
-	if (l->req_how == LFS_HOW_PID)
+	if (lfs_req_how(l) == LFS_HOW_PID)
 		lfs_pid_end_locked(l->d, l);
-	l->req_how = LFS_HOW_NONE;
-	l->req_fh = NULL;
+	lfs_req_end_locked(l);
 	return ph;
 }
 
@@ -200,14 +195,13 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
 		    l->name, strerror(-r));
 	lfs_table_lock(d);
-	how = l->req_how;
-	ph = lfs_hold_attach_locked(d, l, ld, how, l->req_fh);
+	how = lfs_req_how(l);
+	ph = lfs_hold_attach_locked(d, l, ld, how, lfs_req_fh(l));
 	if (lfs_lost(l))
 		how = LFS_HOW_NONE; /* fencing began: not ours to use */
 	if (how == LFS_HOW_FILE)
-		l->req_fh->st_read = LFS_FH_WAITING; /* poll reports the change */
-	l->req_how = LFS_HOW_NONE;
-	l->req_fh = NULL;
+		lfs_req_fh(l)->st_read = LFS_FH_WAITING; /* poll reports the change */
+	lfs_req_end_locked(l);
 	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_hold_log(d, LOG_NOTICE, l, how == LFS_HOW_NONE ? "received as "
@@ -226,7 +220,7 @@ request_gone(struct lfs_daemon *d, struct lfs_dlease *l)
 
 	lfs_table_lock(d);
 	ph = request_drop_locked(l);
-	l->deleted = 1;
+	lfs_lease_set_deleted_locked(l);
 	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_log(&d->log, LOG_WARNING, "%s: deleted while requested", l->name);
@@ -243,9 +237,8 @@ request_try_take(struct lfs_daemon *d, struct lfs_dlease *l,
 	if (ld->owner_id != 0)
 		st = lfs_host_state(&d->ls, ld->owner_id, ld->owner_gen);
 	if (st == LFS_HOST_STATE_LIVE || st == LFS_HOST_STATE_FAILING ||
-	    now < l->next_try_ms)
+	    !lfs_req_try_due(l, now, lfs_retry_ms(d)))
 		return 0;
-	l->next_try_ms = now + lfs_retry_ms(d);
 	return lfs_hold_acquire_disk(d, l, ld) == 0;
 }
 
@@ -276,7 +269,7 @@ check_request_ops(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t now,
 	int r;
 
 	lfs_table_lock(d);
-	r = l->req_how != LFS_HOW_NONE && !lfs_held(l);
+	r = lfs_req_how(l) != LFS_HOW_NONE && !lfs_held(l);
 	lfs_table_unlock(d);
 	if (!r || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
@@ -285,16 +278,15 @@ check_request_ops(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t now,
 	if (r == -ENOENT) {
 		request_gone(d, l);
 	} else if (r < 0) {
-		if (r != l->last_err)
+		if (lfs_req_note_err(l, r))
 			lfs_log(&d->log, LOG_WARNING, "%s: watching the request: "
 			    "%s", l->name, strerror(-r));
-		l->last_err = r;
 	} else if (lfs_leader_is_ours(d, &ld) ? arrival_confirmed(d, l, &ld) :
 	    may_take && request_try_take(d, l, &ld, now)) {
-		l->last_err = 0;
+		lfs_req_note_err(l, 0);
 		arrive(d, l, &ld);
 	} else {
-		l->last_err = 0;
+		lfs_req_note_err(l, 0);
 	}
 }
 
@@ -333,8 +325,8 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (lfs_ops_lock(d) < 0)
 		return; /* stuck: still lost, the watcher tries again */
 	lfs_table_lock(d);
-	todo = lfs_lost(l) && !l->finished;
-	held = l->leader;
+	todo = lfs_lost(l) && !lfs_lease_finished(l);
+	held = *lfs_hold_leader(l);
 	lfs_table_unlock(d);
 	if (todo)
 		lfs_hold_release_disk(d, l, &held);
@@ -356,16 +348,17 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 	char (*v)[LFS_NAME_MAX + 1] = NULL, (*grown)[LFS_NAME_MAX + 1];
 
 	LFS_TABLE_HELD(d);
-	for (l = d->leases; l != NULL; l = l->next) {
-		if (fence && l->req_how != LFS_HOW_NONE)
+	for (l = d->tab.leases; l != NULL; l = l->tb.next) {
+		if (fence && lfs_req_how(l) != LFS_HOW_NONE)
 			lfs_notify_ph(request_drop_locked(l));
 		if (fence)
-			l->unsettled = 0; /* dies with the generation */
+			lfs_hold_settled_locked(l); /* dies with the generation */
 		if (fence && lfs_lost(l))
-			l->finished = 1; /* a failed release: no retry now */
+			lfs_lease_finish_locked(l); /* a failed release: no retry */
 		/* a ctl hold is exclusive or shared, never both (shhold.c) */
 		if ((lfs_hold_how(l) == LFS_HOW_CTL) ||
-		    (l->sh_set && !l->sh_lost && l->sh_how == LFS_HOW_CTL)) {
+		    (lfs_sh_state(l) == LFS_SH_SET &&
+		    lfs_sh_how(l) == LFS_HOW_CTL)) {
 			if (n == cap) {
 				grown = realloc(v, (size_t)(cap == 0 ? 16 :
 				    2 * cap) * sizeof(*v));
@@ -383,16 +376,16 @@ collect_ctl_locked(struct lfs_daemon *d, char (**names)[LFS_NAME_MAX + 1],
 			continue;
 		if (!fence)
 			continue;
-		if (l->holder != NULL && !l->holder->fenced) {
-			l->holder->fenced = 1;
-			d->fenced_fhs++;
+		if (lfs_hold_holder(l) != NULL && !lfs_hold_holder(l)->fenced) {
+			lfs_hold_holder(l)->fenced = 1;
+			d->fencing.fenced_fhs++;
 		}
 		if (lfs_hold_how(l) == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
 		lfs_notify_ph(lfs_hold_detach_locked(l));
-		l->finished = 1;
+		lfs_lease_finish_locked(l);
 		lfs_log(&d->log, LOG_CRIT, "%s: lost (lver %llu): renewal "
-		    "failed", l->name, (unsigned long long)l->leader.lver);
+		    "failed", l->name, (unsigned long long)lfs_hold_leader(l)->lver);
 	}
 	*names = v;
 	return n;
@@ -405,9 +398,9 @@ static void
 close_opens_locked(struct lfs_daemon *d)
 {
 	LFS_TABLE_HELD(d);
-	d->opens_closed = 1;
-	while (d->replying > 0)
-		lfs_table_wait(d, &d->reply_cond);
+	d->opens.opens_closed = 1;
+	while (d->opens.replying > 0)
+		lfs_table_wait(d, &d->opens.reply_cond);
 }
 
 int
@@ -437,10 +430,10 @@ lfs_hold_reply_begin(struct lfs_daemon *d)
 	int r = 0;
 
 	lfs_table_lock(d);
-	if (d->opens_closed)
+	if (d->opens.opens_closed)
 		r = -EIO;
 	else
-		d->replying++;
+		d->opens.replying++;
 	lfs_table_unlock(d);
 	return r;
 }
@@ -449,8 +442,8 @@ void
 lfs_hold_reply_end(struct lfs_daemon *d)
 {
 	lfs_table_lock(d);
-	if (--d->replying == 0)
-		pthread_cond_broadcast(&d->reply_cond);
+	if (--d->opens.replying == 0)
+		pthread_cond_broadcast(&d->opens.reply_cond);
 	lfs_table_unlock(d);
 }
 
@@ -460,7 +453,7 @@ lfs_hold_survivors(struct lfs_daemon *d)
 	int n;
 
 	lfs_table_lock(d);
-	n = d->fenced_fhs + d->fenced_pids + d->ctl_unproven;
+	n = d->fencing.fenced_fhs + d->fencing.fenced_pids + d->fencing.ctl_unproven;
 	lfs_table_unlock(d);
 	return n;
 }
@@ -471,14 +464,14 @@ lfs_hold_forget_finished(struct lfs_daemon *d)
 	struct lfs_dlease *l;
 
 	lfs_table_lock(d);
-	for (l = d->leases; l != NULL; l = l->next)
-		if (l->finished) {
+	for (l = d->tab.leases; l != NULL; l = l->tb.next)
+		if (lfs_lease_finished(l)) {
 			if (lfs_held(l))
 				lfs_hold_set_locked(l, LFS_HOLD_FREE);
-			l->finished = 0;
+			lfs_lease_unfinish_locked(l);
 			lfs_sh_forget_locked(l);
 		}
-	d->opens_closed = 0;
+	d->opens.opens_closed = 0;
 	lfs_table_unlock(d);
 }
 
@@ -506,7 +499,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 		 * on (the caller abandons it) and other hosts take it over at
 		 * host_dead */
 		lfs_table_lock(d);
-		r = lfs_held(l) || l->sh_set || l->req_how != LFS_HOW_NONE ?
+		r = lfs_held(l) || lfs_sh_shown(l) || lfs_req_how(l) != LFS_HOW_NONE ?
 		    -EIO : 0;
 		lfs_table_unlock(d);
 		if (r < 0)
@@ -516,25 +509,25 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 		return r;
 	}
 	lfs_table_lock(d);
-	was_ctl = l->hold == LFS_HOLD_CTL;
+	was_ctl = lfs_hold_state(l) == LFS_HOLD_CTL;
 	/* a holder file still open after the kill, an unproven ctl user, a
 	 * lease of a finished generation: never written free */
-	if (l->hold == LFS_HOLD_FILE || (was_ctl && keep_ctl) ||
-	    (lfs_held(l) && l->finished))
+	if (lfs_hold_state(l) == LFS_HOLD_FILE || (was_ctl && keep_ctl) ||
+	    (lfs_held(l) && lfs_lease_finished(l)))
 		keep = 1;
 	/* held for a process that survived the kill */
-	if (l->hold == LFS_HOLD_PID && !lfs_pidfd_exited(l->pidfd))
+	if (lfs_hold_state(l) == LFS_HOLD_PID && !lfs_pidfd_exited(lfs_pid_fd(l)))
 		keep = 1;
 	release = lfs_held(l) && !keep;
-	held = l->leader;
+	held = *lfs_hold_leader(l);
 	if (release)
 		ph = lfs_hold_detach_locked(l);
-	cancel = l->req_how != LFS_HOW_NONE;
+	cancel = lfs_req_how(l) != LFS_HOW_NONE;
 	ph2 = request_drop_locked(l);
 	lfs_table_unlock(d);
 	lfs_notify_ph(ph);
 	lfs_notify_ph(ph2);
-	if (keep && !l->finished)
+	if (keep && !lfs_lease_finished(l))
 		lfs_log(&d->log, LOG_CRIT, "%s: %s; left owned on disk (other "
 		    "hosts may take it at host_dead)", l->name, was_ctl ?
 		    "the user of this ctl lease was not proven stopped" :
@@ -563,10 +556,10 @@ lfs_hold_release_all(struct lfs_daemon *d, int keep_ctl)
 	int r = 0;
 
 	lfs_table_lock(d);
-	l = d->leases;
+	l = d->tab.leases;
 	lfs_table_unlock(d);
 	/* next pointers never change once published (daemon.h) */
-	for (; l != NULL; l = l->next)
+	for (; l != NULL; l = l->tb.next)
 		if (release_one(d, l, keep_ctl) < 0)
 			r = -EIO;
 	return r;
@@ -582,11 +575,11 @@ lfs_hold_wait_files(struct lfs_daemon *d, uint32_t wait_ms)
 	do {
 		open_files = 0;
 		lfs_table_lock(d);
-		for (l = d->leases; l != NULL; l = l->next)
+		for (l = d->tab.leases; l != NULL; l = l->tb.next)
 			open_files += (lfs_hold_usable(l) &&
 			    (lfs_hold_how(l) == LFS_HOW_FILE || lfs_hold_how(l) == LFS_HOW_PID)) +
-			    l->sh_files + (l->sh_how == LFS_HOW_PID);
-		open_files += d->fenced_fhs + d->fenced_pids;
+			    lfs_sh_files(l) + (lfs_sh_how(l) == LFS_HOW_PID);
+		open_files += d->fencing.fenced_fhs + d->fencing.fenced_pids;
 		lfs_table_unlock(d);
 		if (open_files > 0)
 			lfs_sleep_ms(10);
@@ -600,8 +593,8 @@ lfs_hold_count(struct lfs_daemon *d, int shared)
 	uint32_t n = 0;
 
 	lfs_table_lock(d);
-	for (l = d->leases; l != NULL; l = l->next)
-		if (shared ? l->sh_set && !l->sh_lost : lfs_hold_usable(l))
+	for (l = d->tab.leases; l != NULL; l = l->tb.next)
+		if (shared ? lfs_sh_state(l) == LFS_SH_SET : lfs_hold_usable(l))
 			n++;
 	lfs_table_unlock(d);
 	return n;
@@ -626,23 +619,23 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 		lfs_sleep_ms(LFS_SLEEP_SLICE_MS);
 	}
 	lfs_table_lock(d);
-	if (l->pid == 0 || l->pid_token != token) {
+	if (lfs_pid_of(l) == 0 || lfs_pid_token(l) != token) {
 		/* released, transferred or withdrawn meanwhile */
 		lfs_table_unlock(d);
 		lfs_ops_unlock(d);
 		return;
 	}
-	pid = l->pid;
-	if (l->pid_fenced) {
+	pid = lfs_pid_of(l);
+	if (lfs_pid_fenced(l)) {
 		fenced = 1;
 		lfs_pid_end_locked(d, l);
 	} else if (lfs_hold_how(l) == LFS_HOW_PID) {
-		held = l->leader;
+		held = *lfs_hold_leader(l);
 		ph = lfs_hold_detach_locked(l); /* ends the pid hold */
 		release = 1;
-	} else if (l->req_how == LFS_HOW_PID) {
+	} else if (lfs_req_how(l) == LFS_HOW_PID) {
 		lfs_pid_end_locked(d, l);
-		l->req_how = LFS_HOW_NONE;
+		lfs_req_end_locked(l); /* req_fh is NULL for ctl requests */
 		cancel = 1;
 	} else if ((clear = lfs_sh_pid_exited_locked(d, l)) >= 0) {
 		release = -1; /* held shared for it: clear if it was the last */

@@ -6,13 +6,119 @@
  * commands).  Not for anyone else: view.c and watcher.c use the lfs_hold_*
  * operations of daemon.h.
  *
+ * It also declares l->rq, our pending request, owned by hold.c like
+ * l->ex, and the daemon's d->opens and d->fencing, owned by holders.c: no
+ * other file writes a field of them (scripts/check-fields).  daemon.h includes this header for that struct; this
+ * header includes none of the daemon's but hold.h.
+ *
  * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and
  * need ops_lock; *_locked need table_lock; the others need nothing.
  */
 #ifndef LEASEFS_HOLDERS_H
 #define LEASEFS_HOLDERS_H
 
-#include "daemon.h"
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hold.h"
+#include "ondisk.h"
+
+struct fuse_pollhandle;
+struct lfs_ctl_cmd;
+struct lfs_daemon;
+struct lfs_dlease;
+struct lfs_fh;
+
+/*
+ * Our pending request of a lease (a request record on disk naming us),
+ * one value, written only by lfs_req_set_locked() (hold.c), which asserts
+ * these transitions in debug builds:
+ *
+ *          incoming open (FILE), ctl `request [pid N]` (CTL, PID)
+ *   NONE -------------------------------------------> FILE | CTL | PID
+ *    ^ ^                                                |
+ *    | |  arrival, close, cancel, gone, fencing, exit   | ctl `claim`
+ *    | +------------------------------------------------+ (its arrival
+ *    |                                                  v  is polled fast)
+ *    +-------------------------------- FILE_ | CTL_ | PID_CLAIMED
+ *
+ * A claim keeps its kind; claiming again, or ending what has ended
+ * (NONE -> NONE), changes nothing.
+ */
+enum lfs_req {
+	LFS_REQ_NONE, LFS_REQ_FILE, LFS_REQ_CTL, LFS_REQ_PID,
+	LFS_REQ_FILE_CLAIMED, LFS_REQ_CTL_CLAIMED, LFS_REQ_PID_CLAIMED,
+};
+
+/* l->rq: owner hold.c; table_lock unless said otherwise. */
+struct lfs_rq {
+	enum lfs_req req;        /* lfs_req_set_locked() only */
+	struct lfs_fh *req_fh;   /* req FILE or FILE_CLAIMED: the incoming
+	                            file; else NULL */
+	/* ops_lock (the watcher's request checks, under it): */
+	uint64_t next_try_ms;    /* next acquire attempt of a free lease */
+	int last_err;            /* request polling: last error logged */
+};
+
+/* d->opens: owner holders.c unless a field says otherwise; table_lock.
+ * Whether lock and incoming opens may still succeed, and the successful
+ * replies under way that fencing waits for. */
+struct lfs_opens {
+	int opens_closed;        /* fencing or shutdown began: no open of
+	                            lock/incoming may succeed any more */
+	int replying;            /* successful lock/incoming open replies
+	                            under way (fencing waits for them) */
+	pthread_cond_t reply_cond; /* owner: holders.c, daemon.c (its init
+	                            and destroy); replying dropped to 0 */
+	int waiters_closed;      /* owner: watcher.c; shutdown: no more
+	                            deferred opens */
+};
+
+/* d->fencing: owner holders.c unless a field says otherwise; table_lock.
+ * The holders of a finished generation that may still run: a rejoin
+ * waits until none is left (lfs_hold_survivors). */
+struct lfs_survivors {
+	int fenced_fhs;          /* owner: holders.c, shhold.c; lock/incoming
+	                            files that held a lease when fencing
+	                            began, not yet released */
+	int ctl_unproven;        /* owner: daemon.c; ctl-held leases at
+	                            fencing whose kill command did not
+	                            succeed (or none) */
+	int fenced_pids;         /* owner: pidhold.c; leases held for a
+	                            process at fencing whose process has not
+	                            exited yet */
+};
+
+/* ---- the request (l->rq) ---- */
+/* Readers (table_lock held): the state, its kind (NONE, FILE, CTL, PID,
+ * claimed or not), the incoming file, whether it was claimed. */
+enum lfs_req lfs_req_state(const struct lfs_dlease *l);
+enum lfs_how lfs_req_how(const struct lfs_dlease *l);
+struct lfs_fh *lfs_req_fh(const struct lfs_dlease *l);
+int lfs_req_claimed(const struct lfs_dlease *l);
+/* The one writer of rq.req (and req_fh, NULL unless FILE): checks the
+ * transition in debug builds (the diagram above), then the lease's
+ * invariants (lfs_dlease_check).  table_lock held.  The three below are
+ * its named uses. */
+void lfs_req_set_locked(struct lfs_dlease *l, enum lfs_req to,
+    struct lfs_fh *fh);
+/* A request written on disk is pending here now, for fh (how FILE) or
+ * ctl (CTL, PID): not claimed, tried at once (table_lock held). */
+void lfs_req_begin_locked(struct lfs_dlease *l, enum lfs_how how,
+    struct lfs_fh *fh);
+/* No request is pending here any more (table_lock held). */
+void lfs_req_end_locked(struct lfs_dlease *l);
+/* Our pending request was made a claim (table_lock held); nothing when
+ * none is pending (it ended while the claim was written). */
+void lfs_req_claim_locked(struct lfs_dlease *l);
+/* ops_lock held: whether a free lease may be tried now (now >=
+ * next_try_ms); if so, the next try is not before now + retry_ms. */
+int lfs_req_try_due(struct lfs_dlease *l, uint64_t now, uint32_t retry_ms);
+/* ops_lock held: record the result r (0 or -errno) of a look at the
+ * request or handover; 1 when r is an error other than the last one
+ * recorded (worth a log line). */
+int lfs_req_note_err(struct lfs_dlease *l, int r);
 
 /* lfs_paxos_acquire with a few retries of a lost race; -EALREADY (the disk
  * already names us) counts as success.  0, -EBUSY, -EAGAIN, -errno. */

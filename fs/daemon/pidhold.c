@@ -12,7 +12,7 @@
  *     kill_grace, SIGKILL), as they stop a lock file's holders, and the
  *     guard holds a dup of the pidfd to do the same from outside;
  *   - a lease lost at fencing while held for N stays counted in
- *     d->fenced_pids (pid_fenced) until N has exited: no rejoin, no write
+ *     d->fencing.fenced_pids (pid_fenced) until N has exited: no rejoin, no write
  *     of the lease, while N may run (issue 11, case 2).
  * The process is never re-found by pid: the pidfd pins it, so a recycled
  * pid is never signalled nor taken for N.
@@ -28,6 +28,7 @@
 #include <sys/pidfd.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 
@@ -99,10 +100,10 @@ lfs_pid_begin_locked(struct lfs_daemon *d, struct lfs_dlease *l, pid_t pid,
 		close(pidfd);
 		return (int)t;
 	}
-	l->pid = pid;
-	l->pidfd = pidfd;
-	l->pid_token = (uint64_t)t;
-	l->pid_fenced = 0;
+	l->pd.pid = pid;
+	l->pd.pidfd = pidfd;
+	l->pd.pid_token = (uint64_t)t;
+	l->pd.pid_fenced = 0;
 	lfs_guard_pid_lease(&d->guard, l->name, pidfd);
 	return 0;
 }
@@ -111,29 +112,29 @@ void
 lfs_pid_end_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->pid == 0)
+	if (l->pd.pid == 0)
 		return;
-	if (l->pid_fenced) {
-		l->pid_fenced = 0;
-		d->fenced_pids--;
+	if (l->pd.pid_fenced) {
+		l->pd.pid_fenced = 0;
+		d->fencing.fenced_pids--;
 		lfs_watch_kick_locked(d);
 	}
-	lfs_pidwatch_remove(&d->pidwatch, l->pid_token);
-	close(l->pidfd);
+	lfs_pidwatch_remove(&d->pidwatch, l->pd.pid_token);
+	close(l->pd.pidfd);
 	lfs_guard_pid_lease(&d->guard, l->name, -1);
-	l->pid = 0;
-	l->pidfd = -1;
-	l->pid_token = 0;
+	l->pd.pid = 0;
+	l->pd.pidfd = -1;
+	l->pd.pid_token = 0;
 }
 
 void
 lfs_pid_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->pid == 0 || l->pid_fenced)
+	if (l->pd.pid == 0 || l->pd.pid_fenced)
 		return;
-	l->pid_fenced = 1;
-	d->fenced_pids++;
+	l->pd.pid_fenced = 1;
+	d->fencing.fenced_pids++;
 }
 
 int
@@ -143,16 +144,16 @@ lfs_pid_holders(struct lfs_daemon *d, struct lfs_holder *h, int max)
 	int n = 0, fd;
 
 	lfs_table_lock(d);
-	for (l = d->leases; l != NULL && n < max; l = l->next) {
-		if (l->pid == 0 || !(l->pid_fenced || l->hold == LFS_HOLD_PID ||
-		    l->sh_how == LFS_HOW_PID))
+	for (l = d->tab.leases; l != NULL && n < max; l = l->tb.next) {
+		if (l->pd.pid == 0 || !(l->pd.pid_fenced || l->ex.hold == LFS_HOLD_PID ||
+		    l->sh.sh_how == LFS_HOW_PID))
 			continue;
 		/* a dup: the pid hold may end (and close its own) while the
 		 * caller is still signalling through this one */
-		if ((fd = fcntl(l->pidfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		if ((fd = fcntl(l->pd.pidfd, F_DUPFD_CLOEXEC, 0)) < 0)
 			continue;
 		memset(&h[n], 0, sizeof(h[n]));
-		h[n].pid = l->pid;
+		h[n].pid = l->pd.pid;
 		h[n].by_pidfd = 1;
 		h[n].pidfd = fd;
 		n++;
@@ -169,4 +170,28 @@ lfs_pid_holders_free(struct lfs_holder *h, int n)
 	for (i = 0; i < n; i++)
 		if (h[i].by_pidfd)
 			close(h[i].pidfd);
+}
+
+pid_t
+lfs_pid_of(const struct lfs_dlease *l)
+{
+	return l->pd.pid;
+}
+
+int
+lfs_pid_fd(const struct lfs_dlease *l)
+{
+	return l->pd.pidfd;
+}
+
+uint64_t
+lfs_pid_token(const struct lfs_dlease *l)
+{
+	return l->pd.pid_token;
+}
+
+int
+lfs_pid_fenced(const struct lfs_dlease *l)
+{
+	return l->pd.pid_fenced;
 }

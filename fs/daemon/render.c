@@ -19,7 +19,11 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
+#include "context.h"
 #include "daemon.h"
+#include "render.h"
+#include "snap.h"
+#include "valuefile.h"
 #include "version.h"
 
 #define HOLDERS_MAX 256          /* pids listed in `holders:` */
@@ -115,9 +119,9 @@ render_holders(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 
 	lfs_table_lock(d);
 	slot = l->ref.slot;
-	pid = l->pid;
-	held_for = pid != 0 && (l->hold == LFS_HOLD_PID ||
-	    l->sh_how == LFS_HOW_PID || l->pid_fenced);
+	pid = lfs_pid_of(l);
+	held_for = pid != 0 && (lfs_hold_state(l) == LFS_HOLD_PID ||
+	    lfs_sh_how(l) == LFS_HOW_PID || lfs_pid_fenced(l));
 	lfs_table_unlock(d);
 	n = d->mount_dev != 0 ? lfs_daemon_find_holders(d, &slot, h,
 	    HOLDERS_MAX) : lfs_fence_find(d->mountpoint, l->name, h,
@@ -181,7 +185,7 @@ render_state(struct lfs_daemon *d, struct lfs_dlease *l,
 	}
 	render_shared(d, s, sh, f);
 	lfs_table_lock(d);
-	handover = lfs_hold_usable(l) ? l->handover_to : 0;
+	handover = lfs_hold_usable(l) ? lfs_hold_handover_to(l) : 0;
 	lfs_table_unlock(d);
 	if (handover != 0) {
 		host_name(d, handover, name, sizeof(name));
@@ -236,7 +240,7 @@ render_status(struct lfs_daemon *d, FILE *f)
 	lfs_table_lock(d);
 	ops = d->ops_stats;
 	ren = d->renew_stats;
-	watched = d->n_active;
+	watched = d->tab.n_active;
 	lfs_table_unlock(d);
 	uuid_unparse_lower(d->ls.header.uuid, uuid);
 	fprintf(f, "version: %s\n", LEASEFS_VERSION);

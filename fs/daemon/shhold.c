@@ -5,21 +5,23 @@
  *
  * The disk knows one thing per host: our mode block shows us shared or
  * not.  Locally any number of holders share that one mode -- lock files
- * (l->sh_files) and at most one ctl hold (l->sh_how) -- and the mode is
- * set by the first of them (lfs_shared_acquire, two ballots and a sector
+ * (l->sh.sh_files) and at most one ctl hold (l->sh.sh_how) -- and the mode
+ * is set by the first of them (lfs_shared_acquire, two ballots and a sector
  * write) and cleared when the last one goes (lfs_shared_release, one
- * sector write).  The states of a lease's shared side (daemon.h):
+ * sector write).  The states of a lease's shared side (l->sh.state, enum
+ * lfs_sh, shhold.h; lfs_sh_set_locked() is the one writer):
  *
- *   NONE --first holder: set on disk--> SET (sh_set, holders > 0)
+ *   NONE --first holder: set on disk--> SET (holders > 0)
  *   SET --another holder: nothing written--> SET
- *   SET --last holder goes: clear on disk--> NONE, or, the clear failed,
- *        LOST (sh_set && sh_lost): the watcher clears it
+ *   SET --last holder goes (drop_locked)--> LOST --clear on disk
+ *        (clear_disk)--> NONE; a failed clear stays LOST: the watcher
+ *        clears it
  *   SET --fencing--> LOST and finished: never written by this generation
  *        again (paxos.h invariant 7); the mode names a generation that is
  *        dead at host_dead, when it holds nothing (shared.h rule 4), and
- *        a rejoin forgets it
- *   a set that ended -EINPROGRESS --> UNFINISHED (sh_unfinished): the
- *        watcher runs lfs_shared_finish() until it has undone it
+ *        a rejoin forgets it (--> NONE, from any state)
+ *   NONE --a set that ended -EINPROGRESS--> UNFINISHED: the watcher runs
+ *        lfs_shared_finish() until it has undone it --> NONE
  *
  * A shared and an exclusive hold never exist here at once, nor a shared
  * hold and a pending request: one waits for the other to end.  Upgrade
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 #include "hostpolicy.h"
@@ -42,17 +45,66 @@ static int
 holders_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return l->sh_files + (l->sh_how != LFS_HOW_NONE);
+	return l->sh.sh_files + (l->sh.sh_how != LFS_HOW_NONE);
+}
+
+#ifdef LFS_DEBUG
+/* The transitions drawn at the top: sh_allowed[from] has bit to. */
+#define SH_BIT(s) (1u << (s))
+static const unsigned sh_allowed[] = {
+	/* NONE -> NONE: a rejoin forgets what is already gone */
+	[LFS_SH_NONE] = SH_BIT(LFS_SH_SET) | SH_BIT(LFS_SH_UNFINISHED) |
+	    SH_BIT(LFS_SH_NONE),
+	/* SET -> NONE: a clear (or a rejoin) with no holder left */
+	[LFS_SH_SET] = SH_BIT(LFS_SH_LOST) | SH_BIT(LFS_SH_NONE),
+	[LFS_SH_LOST] = SH_BIT(LFS_SH_NONE),
+	[LFS_SH_UNFINISHED] = SH_BIT(LFS_SH_NONE),
+};
+#endif
+
+void
+lfs_sh_set_locked(struct lfs_dlease *l, enum lfs_sh to)
+{
+	LFS_TABLE_HELD(l->d);
+#ifdef LFS_DEBUG
+	assert(sh_allowed[l->sh.state] & SH_BIT(to));
+#endif
+	l->sh.state = to;
+	lfs_dlease_check(l);
+}
+
+enum lfs_sh
+lfs_sh_state(const struct lfs_dlease *l)
+{
+	return l->sh.state;
+}
+
+int
+lfs_sh_shown(const struct lfs_dlease *l)
+{
+	return l->sh.state == LFS_SH_SET || l->sh.state == LFS_SH_LOST;
+}
+
+enum lfs_how
+lfs_sh_how(const struct lfs_dlease *l)
+{
+	return l->sh.sh_how;
+}
+
+int
+lfs_sh_files(const struct lfs_dlease *l)
+{
+	return l->sh.sh_files;
 }
 
 int
 lfs_sh_busy_locked(const struct lfs_dlease *l, int shared)
 {
 	LFS_TABLE_HELD(l->d);
-	if (lfs_held(l) || l->req_how != LFS_HOW_NONE || l->sh_lost ||
-	    l->sh_unfinished)
+	if (lfs_held(l) || lfs_req_how(l) != LFS_HOW_NONE ||
+	    l->sh.state == LFS_SH_LOST || l->sh.state == LFS_SH_UNFINISHED)
 		return 1;
-	return !shared && l->sh_set; /* no upgrade: see the top */
+	return !shared && l->sh.state == LFS_SH_SET; /* no upgrade: see the top */
 }
 
 /*
@@ -114,8 +166,8 @@ acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
 	}
 	if (r == -EINPROGRESS) {
 		lfs_table_lock(d);
-		l->sh_unfinished = 1;
-		l->sh_left = h;
+		l->sh.sh_left = h;
+		lfs_sh_set_locked(l, LFS_SH_UNFINISHED);
 		lfs_watch_kick_locked(d);
 		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_WARNING, "%s: shared acquire left unfinished "
@@ -137,9 +189,9 @@ attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
 
 	LFS_TABLE_HELD(d);
 	*ph = NULL;
-	if (!l->sh_set) {
-		l->sh_set = 1;
-		l->sh_token = token;
+	if (!lfs_sh_shown(l)) {
+		l->sh.sh_token = token;
+		lfs_sh_set_locked(l, LFS_SH_SET);
 	}
 	lfs_daemon_health(d, &h);
 	if (!lfs_hp_grant(&d->ls.to, &h)) {
@@ -148,24 +200,24 @@ attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
 		if (how == LFS_HOW_PID)
 			lfs_pid_fence_locked(d, l);
 		if (holders_locked(l) == 0) {
-			l->sh_lost = 1;
+			lfs_sh_set_locked(l, LFS_SH_LOST);
 			if (lfs_hp_lost_for_good(&d->ls.to, &h))
-				l->finished = 1;
+				lfs_lease_finish_locked(l);
 		}
 		return -EIO;
 	}
 	if (fh != NULL) {
-		l->sh_files++;
+		l->sh.sh_files++;
 		fh->st = LFS_FH_HELD;
-		fh->lver = l->sh_token;
+		fh->lver = l->sh.sh_token;
 		*ph = lfs_fh_take_ph(fh);
 	} else {
-		l->sh_how = how;
+		l->sh.sh_how = how;
 	}
 	return 0;
 }
 
-/* Clear our mode on disk: l is sh_set && sh_lost with no holder here.
+/* Clear our mode on disk: l is LOST, with no holder here.
  * ops_lock held.  0, or -errno (stays lost; the watcher retries). */
 static int
 clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
@@ -184,10 +236,9 @@ clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_log(&d->log, LOG_ERR, "%s: clearing the shared mode failed: "
 		    "%s; will retry", l->name, strerror(-r));
 	lfs_table_lock(d);
-	if (r == 0 && holders_locked(l) == 0 && !l->finished) {
-		l->sh_set = 0;
-		l->sh_lost = 0;
-	}
+	if (r == 0 && holders_locked(l) == 0 && !lfs_lease_finished(l) &&
+	    lfs_sh_shown(l))
+		lfs_sh_set_locked(l, LFS_SH_NONE);
 	lfs_table_unlock(d);
 	if (r == 0)
 		lfs_watch_kick(d);
@@ -200,9 +251,9 @@ static int
 drop_locked(struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	if (holders_locked(l) > 0 || !l->sh_set || l->sh_lost)
+	if (holders_locked(l) > 0 || l->sh.state != LFS_SH_SET)
 		return 0;
-	l->sh_lost = 1;
+	lfs_sh_set_locked(l, LFS_SH_LOST);
 	return 1;
 }
 
@@ -215,9 +266,9 @@ lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	int r, join, busy;
 
 	lfs_table_lock(d);
-	r = l->deleted ? -ENOENT : 0;
-	busy = lfs_sh_busy_locked(l, 1) || (!as_waiter && l->waiters != NULL);
-	join = l->sh_set;
+	r = lfs_lease_deleted(l) ? -ENOENT : 0;
+	busy = lfs_sh_busy_locked(l, 1) || (!as_waiter && l->wt.waiters != NULL);
+	join = lfs_sh_shown(l);
 	if (r == 0 && !busy && join) {
 		/* held shared here already: one more holder, nothing written */
 		r = attach_locked(d, l, 0, LFS_HOW_FILE, fh, &ph);
@@ -256,7 +307,7 @@ lfs_sh_close_file_locked(struct lfs_dlease *l, struct lfs_fh *fh)
 	if (!fh->shared || fh->st != LFS_FH_HELD)
 		return 0;
 	fh->st = LFS_FH_LOST;
-	l->sh_files--;
+	l->sh.sh_files--;
 	return drop_locked(l);
 }
 
@@ -279,12 +330,12 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 	    (r = lfs_pid_open(d, l->name, cmd->pid, uid, &pidfd)) < 0)
 		return r;
 	lfs_table_lock(d);
-	if (l->sh_how == want && (want != LFS_HOW_PID || l->pid == cmd->pid))
+	if (l->sh.sh_how == want && (want != LFS_HOW_PID || lfs_pid_of(l) == cmd->pid))
 		r = 1; /* the same hold again */
-	else if (l->sh_how != LFS_HOW_NONE || lfs_sh_busy_locked(l, 1) ||
-	    (want == LFS_HOW_PID && l->pid != 0))
+	else if (l->sh.sh_how != LFS_HOW_NONE || lfs_sh_busy_locked(l, 1) ||
+	    (want == LFS_HOW_PID && lfs_pid_of(l) != 0))
 		r = -EBUSY;
-	join = l->sh_set;
+	join = lfs_sh_shown(l);
 	lfs_table_unlock(d);
 	if (r != 0) {
 		lfs_log(&d->log, LOG_INFO, "%s: acquire shared: %s on this host",
@@ -312,8 +363,8 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_log(&d->log, LOG_ERR, "%s: acquire shared: watching pid "
 		    "%ld: %s", l->name, (long)cmd->pid, strerror(-r));
 		if (!join) {
-			l->sh_set = 1;
-			l->sh_token = token;
+			l->sh.sh_token = token;
+			lfs_sh_set_locked(l, LFS_SH_SET);
 		}
 		join = drop_locked(l); /* nobody else here: clear it again */
 		lfs_table_unlock(d);
@@ -322,7 +373,7 @@ lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		return lfs_errno_map(d, r, l->name, "acquire shared");
 	}
 	r = attach_locked(d, l, token, want, NULL, &ph);
-	token = l->sh_token;
+	token = l->sh.sh_token;
 	lfs_table_unlock(d);
 	if (r < 0) {
 		lfs_log(&d->log, LOG_WARNING, "%s: held shared as fencing "
@@ -344,10 +395,10 @@ lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 	int last;
 
 	lfs_table_lock(d);
-	how = l->sh_how;
+	how = l->sh.sh_how;
 	if (how != LFS_HOW_NONE) {
 		lfs_pid_end_locked(d, l); /* for a process: no longer watched */
-		l->sh_how = LFS_HOW_NONE;
+		l->sh.sh_how = LFS_HOW_NONE;
 	}
 	last = drop_locked(l);
 	lfs_table_unlock(d);
@@ -370,10 +421,10 @@ int
 lfs_sh_pid_exited_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->sh_how != LFS_HOW_PID)
+	if (l->sh.sh_how != LFS_HOW_PID)
 		return -1;
 	lfs_pid_end_locked(d, l);
-	l->sh_how = LFS_HOW_NONE;
+	l->sh.sh_how = LFS_HOW_NONE;
 	return drop_locked(l);
 }
 
@@ -384,19 +435,20 @@ lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	int lost, unfinished, r;
 
 	lfs_table_lock(d);
-	lost = l->sh_set && l->sh_lost && !l->finished &&
+	lost = l->sh.state == LFS_SH_LOST && !lfs_lease_finished(l) &&
 	    holders_locked(l) == 0;
-	unfinished = l->sh_unfinished && !l->finished;
-	h = l->sh_left;
+	unfinished = l->sh.state == LFS_SH_UNFINISHED &&
+	    !lfs_lease_finished(l);
+	h = l->sh.sh_left;
 	lfs_table_unlock(d);
 	if (unfinished && !atomic_load(&d->stale)) {
 		/* clears our mode (it may show us) and lets the exclusive
 		 * lease taken on the way go; -EIO until the context settled */
 		r = lfs_shared_finish(&d->ls, &d->ops_io, &l->ref, &h, 0);
 		lfs_table_lock(d);
-		l->sh_left = h;
-		if (r == 0)
-			l->sh_unfinished = 0;
+		l->sh.sh_left = h;
+		if (r == 0 && l->sh.state == LFS_SH_UNFINISHED)
+			lfs_sh_set_locked(l, LFS_SH_NONE);
 		lfs_table_unlock(d);
 		if (r == 0) {
 			lfs_log(&d->log, LOG_NOTICE, "%s: unfinished shared "
@@ -414,23 +466,23 @@ void
 lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->sh_unfinished)
-		l->finished = 1; /* dies with the generation */
-	if (!l->sh_set || l->sh_lost) {
-		if (l->sh_set)
-			l->finished = 1; /* a failed clear: no retry now */
+	if (l->sh.state == LFS_SH_UNFINISHED)
+		lfs_lease_finish_locked(l); /* dies with the generation */
+	if (l->sh.state != LFS_SH_SET) {
+		if (l->sh.state == LFS_SH_LOST)
+			lfs_lease_finish_locked(l); /* a failed clear: no retry */
 		return;
 	}
-	/* the process stays watched, counted in d->fenced_pids, until it
+	/* the process stays watched, counted in d->fencing.fenced_pids, until it
 	 * has exited (pidhold.c) */
-	if (l->sh_how == LFS_HOW_PID)
+	if (l->sh.sh_how == LFS_HOW_PID)
 		lfs_pid_fence_locked(d, l);
-	l->sh_how = LFS_HOW_NONE;
-	l->sh_files = 0;
-	l->sh_lost = 1;
-	l->finished = 1;
+	l->sh.sh_how = LFS_HOW_NONE;
+	l->sh.sh_files = 0;
+	lfs_sh_set_locked(l, LFS_SH_LOST);
+	lfs_lease_finish_locked(l);
 	lfs_log(&d->log, LOG_CRIT, "%s: shared hold lost (token %llu): renewal "
-	    "failed", l->name, (unsigned long long)l->sh_token);
+	    "failed", l->name, (unsigned long long)l->sh.sh_token);
 }
 
 void
@@ -439,14 +491,14 @@ lfs_sh_fence_files_locked(struct lfs_daemon *d)
 	struct lfs_fh *fh;
 
 	LFS_TABLE_HELD(d);
-	for (fh = d->fhs; fh != NULL; fh = fh->all_next) {
+	for (fh = d->tab.fhs; fh != NULL; fh = fh->all_next) {
 		if (fh->kind != LFS_K_LOCK || !fh->shared ||
 		    fh->st != LFS_FH_HELD)
 			continue;
 		fh->st = LFS_FH_LOST;
 		if (!fh->fenced) {
 			fh->fenced = 1;
-			d->fenced_fhs++;
+			d->fencing.fenced_fhs++;
 		}
 		lfs_notify_ph(lfs_fh_take_ph(fh));
 	}
@@ -456,11 +508,9 @@ void
 lfs_sh_forget_locked(struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	l->sh_set = 0;
-	l->sh_lost = 0;
-	l->sh_files = 0;
-	l->sh_how = LFS_HOW_NONE;
-	l->sh_unfinished = 0;
+	l->sh.sh_files = 0;
+	l->sh.sh_how = LFS_HOW_NONE;
+	lfs_sh_set_locked(l, LFS_SH_NONE);
 }
 
 int
@@ -470,21 +520,22 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	int keep, last = 0, lost, r = 0;
 
 	lfs_table_lock(d);
-	how = l->sh_how;
+	how = l->sh.sh_how;
 	/* a holder file still open after the kill, an unproven ctl user, a
 	 * process that survived: never cleared; a finished generation's
 	 * mode: never written */
-	keep = l->sh_files > 0 || (how == LFS_HOW_CTL && keep_ctl) ||
-	    (how == LFS_HOW_PID && !lfs_pidfd_exited(l->pidfd)) || l->finished;
+	keep = l->sh.sh_files > 0 || (how == LFS_HOW_CTL && keep_ctl) ||
+	    (how == LFS_HOW_PID && !lfs_pidfd_exited(lfs_pid_fd(l))) ||
+	    lfs_lease_finished(l);
 	if (!keep && how != LFS_HOW_NONE) {
 		lfs_pid_end_locked(d, l);
-		l->sh_how = LFS_HOW_NONE;
+		l->sh.sh_how = LFS_HOW_NONE;
 	}
 	if (!keep)
 		last = drop_locked(l);
-	lost = !keep && l->sh_set && l->sh_lost;
+	lost = !keep && l->sh.state == LFS_SH_LOST;
 	lfs_table_unlock(d);
-	if (keep && l->sh_set && !l->finished)
+	if (keep && lfs_sh_shown(l) && !lfs_lease_finished(l))
 		lfs_log(&d->log, LOG_CRIT, "%s: a shared holder %s; its shared "
 		    "mode is left on disk (it counts for nothing at host_dead)",
 		    l->name, how == LFS_HOW_CTL ? "through ctl was not proven "
@@ -497,7 +548,7 @@ lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	lfs_sh_release_lost(d, l); /* an unfinished acquire, if any */
 	lfs_table_lock(d);
 	/* a mode left set, also a finished one, is not "released" */
-	if (l->sh_set || l->sh_unfinished)
+	if (l->sh.state != LFS_SH_NONE)
 		r = -EIO;
 	lfs_table_unlock(d);
 	return r;

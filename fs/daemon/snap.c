@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "daemon.h"
+#include "snap.h"
 
 /* A hash of the shared holders (id, generation) for poll's comparison:
  * FNV-1a over their bytes; a change it misses (a collision) only delays

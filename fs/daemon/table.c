@@ -16,16 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "holders.h"
 
 int
 lfs_table_init(struct lfs_daemon *d)
 {
-	d->slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
-	    sizeof(*d->slots));
-	d->by_name = calloc(LFS_NAME_BUCKETS, sizeof(*d->by_name));
-	if (d->slots == NULL || d->by_name == NULL) {
+	d->tab.slots = calloc((size_t)d->ls.layout.lease_capacity + 1,
+	    sizeof(*d->tab.slots));
+	d->tab.by_name = calloc(LFS_NAME_BUCKETS, sizeof(*d->tab.by_name));
+	if (d->tab.slots == NULL || d->tab.by_name == NULL) {
 		lfs_table_free(d);
 		return -ENOMEM;
 	}
@@ -38,22 +39,22 @@ lfs_table_free(struct lfs_daemon *d)
 	struct lfs_dlease *l, *next;
 	struct lfs_waiter *w, *wn;
 
-	for (l = d->leases; l != NULL; l = next) {
-		next = l->next;
+	for (l = d->tab.leases; l != NULL; l = next) {
+		next = l->tb.next;
 		/* their file handles are freed by lfs_fh_free_all() */
-		for (w = l->waiters; w != NULL; w = wn) {
+		for (w = l->wt.waiters; w != NULL; w = wn) {
 			wn = w->next;
 			free(w);
 		}
-		if (l->pid != 0)
-			close(l->pidfd); /* its watch ended with pidwatch */
+		if (lfs_pid_of(l) != 0)
+			close(lfs_pid_fd(l)); /* its watch ended with pidwatch */
 		free(l);
 	}
-	d->leases = NULL;
-	free(d->slots);
-	d->slots = NULL;
-	free(d->by_name);
-	d->by_name = NULL;
+	d->tab.leases = NULL;
+	free(d->tab.slots);
+	d->tab.slots = NULL;
+	free(d->tab.by_name);
+	d->tab.by_name = NULL;
 }
 
 /* FNV-1a: short names, no adversary (names come from our own disk). */
@@ -73,13 +74,13 @@ hash_unlink_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_dlease **pp;
 
 	LFS_TABLE_HELD(d);
-	for (pp = &d->by_name[name_bucket(l->name)]; *pp != NULL;
-	    pp = &(*pp)->hash_next)
+	for (pp = &d->tab.by_name[name_bucket(l->name)]; *pp != NULL;
+	    pp = &(*pp)->tb.hash_next)
 		if (*pp == l) {
-			*pp = l->hash_next;
+			*pp = l->tb.hash_next;
 			break;
 		}
-	l->hashed = 0;
+	l->tb.hashed = 0;
 }
 
 /* The entry named name (deleted or not), or NULL.  table_lock held. */
@@ -89,7 +90,7 @@ hash_find_locked(struct lfs_daemon *d, const char *name)
 	struct lfs_dlease *l;
 
 	LFS_TABLE_HELD(d);
-	for (l = d->by_name[name_bucket(name)]; l != NULL; l = l->hash_next)
+	for (l = d->tab.by_name[name_bucket(name)]; l != NULL; l = l->tb.hash_next)
 		if (strcmp(l->name, name) == 0)
 			return l;
 	return NULL;
@@ -102,7 +103,7 @@ lfs_table_slot(struct lfs_daemon *d, uint32_t slot)
 
 	lfs_table_lock(d);
 	if (slot >= 1 && slot <= d->ls.layout.lease_capacity)
-		l = d->slots[slot];
+		l = d->tab.slots[slot];
 	lfs_table_unlock(d);
 	return l;
 }
@@ -117,26 +118,26 @@ table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 	LFS_TABLE_HELD(d);
 	if (slot == 0 || slot > d->ls.layout.lease_capacity)
 		return NULL;
-	l = d->slots[slot];
+	l = d->tab.slots[slot];
 	if (l == NULL) {
 		l = calloc(1, sizeof(*l));
 		if (l == NULL)
 			return NULL;
 		l->d = d;
-		l->next = d->leases;
-		d->leases = l;
-		d->slots[slot] = l;
+		l->tb.next = d->tab.leases;
+		d->tab.leases = l;
+		d->tab.slots[slot] = l;
 	}
-	if (!l->hashed || strcmp(l->name, e->name) != 0) {
-		if (l->hashed)
+	if (!l->tb.hashed || strcmp(l->name, e->name) != 0) {
+		if (l->tb.hashed)
 			hash_unlink_locked(d, l);
 		memcpy(l->name, e->name, sizeof(l->name));
-		l->hash_next = d->by_name[name_bucket(l->name)];
-		d->by_name[name_bucket(l->name)] = l;
-		l->hashed = 1;
+		l->tb.hash_next = d->tab.by_name[name_bucket(l->name)];
+		d->tab.by_name[name_bucket(l->name)] = l;
+		l->tb.hashed = 1;
 	}
 	l->ref = e->ref;
-	l->deleted = 0;
+	l->tb.deleted = 0;
 	return l;
 }
 
@@ -179,16 +180,16 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
 		/* deleted, or the slot was reused: forget this name here */
 		lfs_table_lock(d);
-		if (l->hashed && strcmp(l->name, name) == 0)
+		if (l->tb.hashed && strcmp(l->name, name) == 0)
 			hash_unlink_locked(d, l);
-		l->deleted = 1;
+		l->tb.deleted = 1;
 		lfs_table_unlock(d);
 		return 1;
 	}
 	if (r < 0)
 		return lfs_errno_map(d, r, name, "lookup");
 	lfs_table_lock(d);
-	l->deleted = 0;
+	l->tb.deleted = 0;
 	lfs_table_unlock(d);
 	*out = l;
 	return 0;
@@ -234,9 +235,9 @@ lfs_table_update(struct lfs_daemon *d, const struct lfs_lease_entry *e,
 			seen[e[i].ref.slot] = 1;
 	}
 	/* Entries no longer in the table were deleted by some host. */
-	for (l = d->leases; l != NULL && seen != NULL; l = l->next)
+	for (l = d->tab.leases; l != NULL && seen != NULL; l = l->tb.next)
 		if (!seen[l->ref.slot])
-			l->deleted = 1;
+			l->tb.deleted = 1;
 	lfs_table_unlock(d);
 	free(seen);
 }
@@ -295,8 +296,8 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 	    (r = lfs_table_lookup(d, name, &l)) < 0)
 		return r;
 	lfs_table_lock(d);
-	busy = lfs_held(l) || l->waiters != NULL || l->req_how != LFS_HOW_NONE ||
-	    l->sh_set || l->sh_unfinished;
+	busy = lfs_held(l) || l->wt.waiters != NULL || lfs_req_how(l) != LFS_HOW_NONE ||
+	    l->sh.state != LFS_SH_NONE;
 	lfs_table_unlock(d);
 	if (busy) {
 		lfs_log(&d->log, LOG_INFO, "%s: rmdir: in use on this host",
@@ -325,7 +326,7 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 		return r;
 	}
 	lfs_table_lock(d);
-	l->deleted = 1;
+	l->tb.deleted = 1;
 	lfs_table_unlock(d);
 	return 0;
 }
@@ -341,13 +342,13 @@ lfs_fh_new(struct lfs_daemon *d, int kind, struct lfs_dlease *l)
 	fh->lease = l;
 	lfs_table_lock(d);
 	if (l != NULL) {
-		l->nfh++;
+		l->wt.nfh++;
 		lfs_watch_activate_locked(d, l);
 	}
-	fh->all_next = d->fhs;
-	if (d->fhs != NULL)
-		d->fhs->all_prev = fh;
-	d->fhs = fh;
+	fh->all_next = d->tab.fhs;
+	if (d->tab.fhs != NULL)
+		d->tab.fhs->all_prev = fh;
+	d->tab.fhs = fh;
 	lfs_table_unlock(d);
 	return fh;
 }
@@ -358,12 +359,12 @@ lfs_fh_free(struct lfs_daemon *d, struct lfs_fh *fh)
 	if (fh == NULL)
 		return;
 	lfs_table_lock(d);
-	if (fh->lease != NULL && --fh->lease->nfh == 0)
+	if (fh->lease != NULL && --fh->lease->wt.nfh == 0)
 		lfs_watch_prune_locked(d);
 	if (fh->all_prev != NULL)
 		fh->all_prev->all_next = fh->all_next;
 	else
-		d->fhs = fh->all_next;
+		d->tab.fhs = fh->all_next;
 	if (fh->all_next != NULL)
 		fh->all_next->all_prev = fh->all_prev;
 	lfs_table_unlock(d);
@@ -377,7 +378,7 @@ lfs_fh_free_all(struct lfs_daemon *d)
 {
 	struct lfs_fh *fh;
 
-	while ((fh = d->fhs) != NULL) {
+	while ((fh = d->tab.fhs) != NULL) {
 		if (fh->ph != NULL)
 			fuse_pollhandle_destroy(fh->ph);
 		lfs_fh_free(d, fh);
@@ -388,12 +389,12 @@ void
 lfs_watch_activate_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(d);
-	if (l->active)
+	if (l->wt.active)
 		return;
-	l->active = 1;
-	l->active_next = d->active;
-	d->active = l;
-	d->n_active++;
+	l->wt.active = 1;
+	l->wt.active_next = d->tab.active;
+	d->tab.active = l;
+	d->tab.n_active++;
 }
 
 /* Nothing here for the watcher to do about l, and nothing can start
@@ -404,10 +405,10 @@ static int
 idle_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return l->nfh == 0 && !lfs_held(l) && l->req_how == LFS_HOW_NONE &&
-	    l->waiters == NULL && l->pollers == NULL && !l->sh_set &&
-	    !l->sh_lost && !l->sh_unfinished && !l->unsettled &&
-	    l->pid == 0 && !l->pid_fenced && l->handover_to == 0 &&
+	return l->wt.nfh == 0 && !lfs_held(l) && lfs_req_how(l) == LFS_HOW_NONE &&
+	    l->wt.waiters == NULL && l->wt.pollers == NULL &&
+	    l->sh.state == LFS_SH_NONE && !lfs_hold_unsettled(l) &&
+	    lfs_pid_of(l) == 0 && !lfs_pid_fenced(l) && lfs_hold_handover_to(l) == 0 &&
 	    !lfs_hold_release_due_locked(l);
 }
 
@@ -417,19 +418,40 @@ lfs_watch_prune_locked(struct lfs_daemon *d)
 	struct lfs_dlease **pp, *l;
 
 	LFS_TABLE_HELD(d);
-	for (pp = &d->active; (l = *pp) != NULL;) {
+	for (pp = &d->tab.active; (l = *pp) != NULL;) {
 		if (!idle_locked(l)) {
-			pp = &l->active_next;
+			pp = &l->wt.active_next;
 			continue;
 		}
-		*pp = l->active_next;
-		d->n_active--;
-		l->active = 0;
-		l->active_next = NULL;
-		l->wake = 0;
-		l->wait_local = 0;
-		l->fallback_ms = 0;
+		*pp = l->wt.active_next;
+		d->tab.n_active--;
+		l->wt.active = 0;
+		l->wt.active_next = NULL;
+		l->wt.wake = 0;
+		l->wt.wait_local = 0;
+		l->wt.fallback_ms = 0;
 	}
+}
+
+void
+lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
+    struct fuse_pollhandle *ph)
+{
+	struct fuse_pollhandle *old;
+	struct lfs_dlease *l = fh->lease;
+
+	lfs_table_lock(d);
+	old = fh->ph;
+	fh->ph = ph;
+	if (!fh->polling) {
+		fh->poll_next = l->wt.pollers;
+		l->wt.pollers = fh;
+		fh->polling = 1;
+	}
+	pthread_cond_signal(&d->watch_cond);
+	lfs_table_unlock(d);
+	if (old != NULL)
+		fuse_pollhandle_destroy(old);
 }
 
 void
@@ -438,7 +460,7 @@ lfs_poll_unregister_locked(struct lfs_fh *fh)
 	struct lfs_fh **pp;
 
 	if (fh->polling) {
-		for (pp = &fh->lease->pollers; *pp != NULL; pp = &(*pp)->poll_next)
+		for (pp = &fh->lease->wt.pollers; *pp != NULL; pp = &(*pp)->poll_next)
 			if (*pp == fh) {
 				*pp = fh->poll_next;
 				break;
@@ -449,4 +471,17 @@ lfs_poll_unregister_locked(struct lfs_fh *fh)
 		fuse_pollhandle_destroy(fh->ph);
 		fh->ph = NULL;
 	}
+}
+
+int
+lfs_lease_deleted(const struct lfs_dlease *l)
+{
+	return l->tb.deleted;
+}
+
+void
+lfs_lease_set_deleted_locked(struct lfs_dlease *l)
+{
+	LFS_TABLE_HELD(l->d);
+	l->tb.deleted = 1;
 }

@@ -19,8 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "value.h"
+#include "valuefile.h"
 
 int
 lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)
@@ -78,13 +80,13 @@ writer_leader(struct lfs_daemon *d, struct lfs_fh *fh, struct lfs_leader *ld)
 	int ok;
 
 	lfs_table_lock(d);
-	ok = lfs_hold_usable(l) && !l->deleted &&
+	ok = lfs_hold_usable(l) && !lfs_lease_deleted(l) &&
 	    ((fh->kind == LFS_K_VALUE && lfs_hold_how(l) == LFS_HOW_CTL) ||
 	    ((fh->kind == LFS_K_LOCK || fh->kind == LFS_K_INCOMING) &&
-	    lfs_hold_how(l) == LFS_HOW_FILE && l->holder == fh &&
+	    lfs_hold_how(l) == LFS_HOW_FILE && lfs_hold_holder(l) == fh &&
 	    fh->st == LFS_FH_HELD));
 	if (ok)
-		*ld = l->leader;
+		*ld = *lfs_hold_leader(l);
 	lfs_table_unlock(d);
 	return ok ? 0 : -EPERM;
 }

@@ -26,8 +26,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "names.h"
+#include "render.h"
+#include "snap.h"
+#include "valuefile.h"
+#include "view.h"
 
 static const char *const kind_names[] = {
 	[LFS_K_OWNER] = "owner", [LFS_K_STATE] = "state", [LFS_K_CTL] = "ctl",
@@ -57,7 +62,7 @@ resolve(struct lfs_daemon *d, fuse_ino_t ino, int *kind, struct lfs_dlease **l)
 	if (*kind > LFS_K_VALUE)
 		return -ENOENT;
 	*l = lfs_table_slot(d, LFS_INO_SLOT(ino));
-	return *l == NULL || (*l)->deleted ? -ENOENT : 0;
+	return *l == NULL || lfs_lease_deleted(*l) ? -ENOENT : 0;
 }
 
 static void

@@ -20,7 +20,7 @@
  * its callback is being installed (`registering`) or while an acquire for
  * it is under way (`busy`).
  *
- * The watcher looks only at d->active, the leases this host has local
+ * The watcher looks only at d->tab.active, the leases this host has local
  * work for (lfs_watch_activate_locked: the open of any of a lease's files,
  * where every local use begins; pruned when idle_locked says nothing is
  * left), so a pass costs O(leases in use here), not O(leases known): a
@@ -55,8 +55,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "context.h"
 #include "daemon.h"
 #include "notice.h"
+#include "snap.h"
 
 enum {
 	DUE_RETRY = 1,
@@ -75,8 +77,8 @@ handover_fast_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
 	if (lfs_held(l))
-		return l->handover_to != 0 && !lfs_lost(l);
-	return l->claimed && l->req_how != LFS_HOW_NONE;
+		return lfs_hold_handover_to(l) != 0 && !lfs_lost(l);
+	return lfs_req_claimed(l) && lfs_req_how(l) != LFS_HOW_NONE;
 }
 
 /* ---- 1. blocked lock opens ---- */
@@ -90,7 +92,7 @@ waiter_interrupted(fuse_req_t req, void *data)
 	struct lfs_waiter *w;
 
 	lfs_table_lock(d);
-	for (w = l->waiters; w != NULL; w = w->next)
+	for (w = l->wt.waiters; w != NULL; w = w->next)
 		if (w->req == req) {
 			w->interrupted = 1;
 			lfs_watch_kick_locked(d);
@@ -104,7 +106,7 @@ unlink_waiter_locked(struct lfs_dlease *l, struct lfs_waiter *w)
 	struct lfs_waiter **pp;
 
 	LFS_TABLE_HELD(l->d);
-	for (pp = &l->waiters; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &l->wt.waiters; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
 			return;
@@ -125,9 +127,9 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 	w->fh = fh;
 	w->registering = 1;
 	lfs_table_lock(d);
-	closed = d->waiters_closed;
+	closed = d->opens.waiters_closed;
 	if (!closed) {
-		for (pp = &l->waiters; *pp != NULL; pp = &(*pp)->next)
+		for (pp = &l->wt.waiters; *pp != NULL; pp = &(*pp)->next)
 			;
 		*pp = w;
 	}
@@ -140,11 +142,11 @@ lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l, fuse_req_t req,
 	fuse_req_interrupt_func(req, waiter_interrupted, l);
 	lfs_table_lock(d);
 	w->registering = 0;
-	closed = d->waiters_closed;
+	closed = d->opens.waiters_closed;
 	if (closed) {
 		unlink_waiter_locked(l, w);
 	} else {
-		l->wake = 1; /* its first try from here, then on notices */
+		l->wt.wake = 1; /* its first try from here, then on notices */
 		lfs_watch_kick_locked(d);
 	}
 	lfs_table_unlock(d);
@@ -193,7 +195,7 @@ watch_interrupts(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_waiter *w, *next, *done = NULL;
 
 	lfs_table_lock(d);
-	for (w = l->waiters; w != NULL; w = next) {
+	for (w = l->wt.waiters; w != NULL; w = next) {
 		next = w->next;
 		if (!w->interrupted || w->busy || w->registering)
 			continue;
@@ -220,14 +222,14 @@ watch_waiter(struct lfs_daemon *d, struct lfs_dlease *l)
 	int r, intr;
 
 	lfs_table_lock(d);
-	w = l->waiters;
+	w = l->wt.waiters;
 	/* held or requested here: wait_local wakes it (wake_turns) */
 	if (w == NULL || w->registering || w->interrupted || lfs_held(l) ||
-	    l->req_how != LFS_HOW_NONE || !l->wake) {
+	    lfs_req_how(l) != LFS_HOW_NONE || !l->wt.wake) {
 		lfs_table_unlock(d);
 		return;
 	}
-	l->wake = 0; /* a notice during the attempt wakes it again */
+	l->wt.wake = 0; /* a notice during the attempt wakes it again */
 	w->busy = 1;
 	lfs_table_unlock(d);
 	r = lfs_hold_lock(d, l, w->fh, 1);
@@ -266,9 +268,9 @@ lfs_waiters_fail_all(struct lfs_daemon *d, int err)
 	struct lfs_dlease *l;
 
 	lfs_table_lock(d);
-	d->waiters_closed = 1;
-	for (l = d->leases; l != NULL; l = l->next)
-		for (w = l->waiters; w != NULL; w = next) {
+	d->opens.waiters_closed = 1;
+	for (l = d->tab.leases; l != NULL; l = l->tb.next)
+		for (w = l->wt.waiters; w != NULL; w = next) {
 			next = w->next;
 			/* busy: the watcher answers it; registering: the
 			 * opener sees waiters_closed and answers itself */
@@ -287,28 +289,7 @@ lfs_waiters_fail_all(struct lfs_daemon *d, int err)
 	}
 }
 
-/* ---- 2. poll handles ---- */
-
-void
-lfs_poll_register(struct lfs_daemon *d, struct lfs_fh *fh,
-    struct fuse_pollhandle *ph)
-{
-	struct fuse_pollhandle *old;
-	struct lfs_dlease *l = fh->lease;
-
-	lfs_table_lock(d);
-	old = fh->ph;
-	fh->ph = ph;
-	if (!fh->polling) {
-		fh->poll_next = l->pollers;
-		l->pollers = fh;
-		fh->polling = 1;
-	}
-	pthread_cond_signal(&d->watch_cond);
-	lfs_table_unlock(d);
-	if (old != NULL)
-		fuse_pollhandle_destroy(old);
-}
+/* ---- 2. poll handles (registered by table.c lfs_poll_register) ---- */
 
 static int
 is_text_poller(const struct lfs_fh *fh)
@@ -327,7 +308,7 @@ watch_pollers(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_fh *fh;
 
 	lfs_table_lock(d);
-	for (fh = l->pollers; fh != NULL; fh = fh->poll_next)
+	for (fh = l->wt.pollers; fh != NULL; fh = fh->poll_next)
 		if (is_text_poller(fh)) {
 			any = 1;
 			want_req |= fh->kind == LFS_K_STATE;
@@ -337,7 +318,7 @@ watch_pollers(struct lfs_daemon *d, struct lfs_dlease *l)
 		return;
 	lfs_snap_read(d, l, want_req, &s);
 	lfs_table_lock(d);
-	for (fh = l->pollers; fh != NULL && n < 64; fh = fh->poll_next)
+	for (fh = l->wt.pollers; fh != NULL && n < 64; fh = fh->poll_next)
 		if (is_text_poller(fh) && !lfs_snap_equal(&fh->snap, &s, fh->kind))
 			wake[n++] = lfs_fh_take_ph(fh);
 	lfs_table_unlock(d);
@@ -352,7 +333,7 @@ static int
 waited_locked(const struct lfs_dlease *l)
 {
 	LFS_TABLE_HELD(l->d);
-	return l->waiters != NULL || (l->req_how != LFS_HOW_NONE && !lfs_held(l));
+	return l->wt.waiters != NULL || (lfs_req_how(l) != LFS_HOW_NONE && !lfs_held(l));
 }
 
 struct scan_hits {
@@ -434,7 +415,7 @@ wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h)
 }
 
 /*
- * Mark the leases to try in this pass (l->wake): those the scan named (all
+ * Mark the leases to try in this pass (l->wt.wake): those the scan named (all
  * waited ones on LFS_WAKE_ALL), every pending request at a kick, a lease
  * whose local holder or request went away, and one fallback turn.
  */
@@ -451,21 +432,22 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 	lfs_table_lock(d);
 	for (i = 0; i < h->n; i++)
 		if (h->slot[i] <= d->ls.layout.lease_capacity &&
-		    d->slots[h->slot[i]] != NULL)
-			d->slots[h->slot[i]]->wake = 1;
-	for (l = d->active; l != NULL; l = l->active_next) {
+		    d->tab.slots[h->slot[i]] != NULL)
+			d->tab.slots[h->slot[i]]->wt.wake = 1;
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next) {
 		if (!waited_locked(l)) {
-			l->fallback_ms = 0;
-			l->wait_local = 0;
+			l->wt.fallback_ms = 0;
+			l->wt.wait_local = 0;
 			continue;
 		}
-		if (all || (kick && l->req_how != LFS_HOW_NONE))
-			l->wake = 1;
-		if (l->waiters != NULL && (lfs_held(l) || l->req_how != LFS_HOW_NONE))
-			l->wait_local = 1;
-		else if (l->wait_local) {
-			l->wait_local = 0;
-			l->wake = 1;
+		if (all || (kick && lfs_req_how(l) != LFS_HOW_NONE))
+			l->wt.wake = 1;
+		if (l->wt.waiters != NULL &&
+		    (lfs_held(l) || lfs_req_how(l) != LFS_HOW_NONE))
+			l->wt.wait_local = 1;
+		else if (l->wt.wait_local) {
+			l->wt.wait_local = 0;
+			l->wt.wake = 1;
 		}
 		if (cnt == cap) {
 			uint64_t **nn = realloc(next, (cap * 2 + 16) * sizeof(*nn));
@@ -480,12 +462,12 @@ wake_mark(struct lfs_daemon *d, const struct scan_hits *h, int all, int kick,
 				continue; /* no fallback turn for it this time */
 			cap = cap * 2 + 16;
 		}
-		next[cnt] = &l->fallback_ms;
+		next[cnt] = &l->wt.fallback_ms;
 		which[cnt++] = l;
 	}
-	k = lfs_wake_pick(now, next, cnt, &d->wake_gap_ms);
+	k = lfs_wake_pick(now, next, cnt, &d->watcher.wake_gap_ms);
 	if (k >= 0)
-		which[k]->wake = 1;
+		which[k]->wt.wake = 1;
 	lfs_table_unlock(d);
 	free(next);
 	free(which);
@@ -515,10 +497,10 @@ active_snapshot(struct lfs_daemon *d, size_t *n)
 	size_t cnt = 0, i = 0;
 
 	lfs_table_lock(d);
-	for (l = d->active; l != NULL; l = l->active_next)
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next)
 		cnt++;
 	v = cnt > 0 ? malloc(cnt * sizeof(*v)) : NULL;
-	for (l = d->active; v != NULL && l != NULL; l = l->active_next)
+	for (l = d->tab.active; v != NULL && l != NULL; l = l->wt.active_next)
 		v[i++] = l;
 	lfs_table_unlock(d);
 	*n = v != NULL ? cnt : 0;
@@ -536,21 +518,21 @@ work_locked(struct lfs_daemon *d)
 
 	LFS_TABLE_HELD(d);
 	lfs_watch_prune_locked(d);
-	for (l = d->active; l != NULL; l = l->active_next) {
-		for (w = l->waiters; w != NULL; w = w->next) {
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next) {
+		for (w = l->wt.waiters; w != NULL; w = w->next) {
 			if (w->registering || w->busy)
 				continue;
 			kinds |= DUE_WAKE;
 			if (w->interrupted)
 				kinds |= DUE_INTR;
 		}
-		if (lfs_hold_release_due_locked(l) || l->unsettled)
+		if (lfs_hold_release_due_locked(l) || lfs_hold_unsettled(l))
 			kinds |= DUE_RETRY;
-		if (l->req_how != LFS_HOW_NONE && !lfs_held(l))
+		if (lfs_req_how(l) != LFS_HOW_NONE && !lfs_held(l))
 			kinds |= DUE_WAKE;
 		if (handover_fast_locked(l))
 			kinds |= DUE_FAST;
-		for (fh = l->pollers; fh != NULL; fh = fh->poll_next)
+		for (fh = l->wt.pollers; fh != NULL; fh = fh->poll_next)
 			if (is_text_poller(fh))
 				kinds |= DUE_POLL;
 	}
@@ -573,7 +555,7 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 		if (due & DUE_RETRY) {
 			lfs_table_lock(d);
 			lost = lfs_hold_release_due_locked(l);
-			unsettled = l->unsettled && l->waiters == NULL;
+			unsettled = lfs_hold_unsettled(l) && l->wt.waiters == NULL;
 			lfs_table_unlock(d);
 			if (lost)
 				lfs_hold_release_lost(d, l);
@@ -585,10 +567,10 @@ watch_pass(struct lfs_daemon *d, unsigned due, uint64_t now)
 			lfs_table_lock(d);
 			fast = (due & DUE_FAST) && handover_fast_locked(l);
 			armed = fast && lfs_held(l);
-			requested = l->req_how != LFS_HOW_NONE && !lfs_held(l) &&
-			    (((due & DUE_WAKE) && l->wake) || fast);
+			requested = lfs_req_how(l) != LFS_HOW_NONE && !lfs_held(l) &&
+			    (((due & DUE_WAKE) && l->wt.wake) || fast);
 			if (requested)
-				l->wake = 0;
+				l->wt.wake = 0;
 			lfs_table_unlock(d);
 		}
 		if (armed)
@@ -641,8 +623,8 @@ due_locked(struct lfs_daemon *d, const struct watch_times *t, uint64_t now,
 	unsigned kinds = work_locked(d), due = 0;
 
 	LFS_TABLE_HELD(d);
-	if (d->watch_kick) {
-		d->watch_kick = 0;
+	if (d->watcher.watch_kick) {
+		d->watcher.watch_kick = 0;
 		return kinds | DUE_INTR | DUE_KICK;
 	}
 	*wake_ms = UINT64_MAX;

@@ -22,8 +22,9 @@ t_wait_for 12 t_gone "$PID_1" || { kill -CONT "$PID_1"; fail "host 1's daemon wa
 killed=$(t_now_ms)
 t_log "host 1's daemon killed $((killed - stopped)) ms after SIGSTOP"
 [ $((killed - stopped)) -lt 8000 ] || fail "killed only $((killed - stopped)) ms after the stop (host_dead is 8000 ms)"
-grep -q "not submitted .* ms later: killing the daemon" "$WORK/host1.log" || fail "the guard did not say why it killed the daemon"
-grep -q "daemon died: fencing" "$WORK/host1.log" || fail "the guard did not fence after the kill"
+# the guard logs as it goes: wait for its lines, do not race them
+t_wait_for 10 grep -q "not submitted .* ms later: killing the daemon" "$WORK/host1.log" || fail "the guard did not say why it killed the daemon"
+t_wait_for 10 grep -q "daemon died: fencing" "$WORK/host1.log" || fail "the guard did not fence after the kill"
 wait "$acq" 2>/dev/null && fail "host 1's acquire succeeded"
 # host 1's stalled phase 1 never reached the disk, so vm1 stayed free: host 2
 # takes it (at once, or at host_dead if anything of host 1's had landed)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * watcher.h - what the watcher thread (watcher.c) keeps for the daemon
+ * (d->watcher) and per lease (l->wt): its blocked openers, its wake-ups,
+ * and its place on the watcher's list of active leases.  The owner of each field is named beside it (the
+ * active list and the poll handles are table.c's, which the watcher's
+ * callers reach first); scripts/check-fields checks that no other file
+ * writes it.
+ *
+ * Every field is protected by table_lock (daemon.h).
+ */
+#ifndef LEASEFS_WATCHER_H
+#define LEASEFS_WATCHER_H
+
+#include <stdint.h>
+
+struct lfs_dlease;
+struct lfs_fh;
+struct lfs_waiter;
+
+/* d->watcher: owner watcher.c unless a field says otherwise; table_lock.
+ * (watch_cond, which wakes the watcher, stays beside table_lock in
+ * struct lfs_daemon: it is every module's to signal.) */
+struct lfs_watcher {
+	int watch_kick;          /* owner: context.c, watcher.c; the watcher
+	                            should run a pass now (lfs_watch_kick
+	                            sets it, the pass clears it) */
+	uint64_t wake_gap_ms;    /* next fallback turn (core/notice.h
+	                            lfs_wake_pick) */
+};
+
+/* l->wt: owner watcher.c unless a field says otherwise; table_lock. */
+struct lfs_wt {
+	struct lfs_waiter *waiters; /* FIFO of blocked lock opens */
+	/* Wake-ups of what waits here (core/notice.h): wake, the next waiter
+	 * or request check should read the disk (a notice named the lease,
+	 * a new waiter, a fallback turn); wait_local, the head waiter waits
+	 * for a holder or request on this host; fallback_ms, when its
+	 * fallback attempt is due (0: not waited on).  table.c clears the
+	 * three when it takes the lease off the active list. */
+	int wake;                /* owner: watcher.c, table.c */
+	int wait_local;          /* owner: watcher.c, table.c */
+	uint64_t fallback_ms;    /* owner: watcher.c, table.c */
+	struct lfs_fh *pollers;  /* owner: table.c; handles with a poll handle */
+	/* On d->active while this host may have work for it: from the first
+	 * open of one of its files (nfh counts them) until the watcher's pass
+	 * finds it idle (table.c lfs_watch_prune_locked). */
+	int nfh;                 /* owner: table.c */
+	int active;              /* owner: table.c */
+	struct lfs_dlease *active_next; /* owner: table.c */
+};
+
+#endif
