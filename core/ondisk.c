@@ -838,6 +838,12 @@ dblock_fields_ok(const struct lfs_dblock *r)
  * dblock is the only writer of either, so one sector keeps one writer, and
  * a torn write cannot leave a ballot and a mode that disagree.
  *
+ * With bal 0 (no value accepted), inp_id and inp_gen carry no value: a
+ * handover's phase 1 writes its own host id and generation there, which
+ * marks the block as the lease's owner giving it on (paxos.c run_ballot,
+ * stale_handover_by_none_live); an acquire's phase 1 leaves them 0.  No
+ * ballot reads a value with bal 0, and older code wrote 0 there.
+ *
  * The incarnation took bytes 52..55, which format version 2 wrote as zero
  * ("reserved") and whose decoder required zero; no version change (see
  * ondisk.h, "Format version 2"): a dblock with 0 there reads as unstamped,
