@@ -89,6 +89,35 @@ host_write_unlock(struct lfs_lockspace *ls)
 		pthread_mutex_unlock(&ls->host_write_lock);
 }
 
+/*
+ * A renewal is written only while our generation lives (since our last
+ * good renewal < renewal_fail), checked inside the renewal gate right
+ * before its submit (lockspace.h renew_gate).  Why: from renewed +
+ * host_dead a host may take our id and join; its join reads its record
+ * back after join_delay (2 io) and gives up if a write of ours landed over
+ * it.  A renewal submitted before renewed + renewal_fail + io/10 (the
+ * guard closes the gate at renewal_fail and kills a daemon still inside
+ * after io/10) lands by renewed + host_dead + io + io/10 (the storage
+ * promise, 5 io), before that read-back at host_dead + 2 io.  Slack: 0.9
+ * io.  A renewal later than that (the renewal thread stalled or the daemon
+ * stopped between the window read and the write) landed over the joiner's
+ * record after its check: two incarnations with one generation, and both
+ * held a lease (the simulator's seed 8207).
+ */
+static int
+renewal_in_time(struct lfs_lockspace *ls)
+{
+	uint64_t since = lfs_delta_since_renewal_ms(ls);
+
+	if (since < ls->to.renewal_fail_ms)
+		return 0;
+	lfs_log(ls->log, LOG_ERR, "not writing a renewal %llu ms after the last "
+	    "good one: generation %llu is finished (renewal_fail %u ms)",
+	    (unsigned long long)since, (unsigned long long)ls->generation,
+	    ls->to.renewal_fail_ms);
+	return -ETIMEDOUT;
+}
+
 /* Our record, and with notices on our notice after it, as one sector.
  * Called with host_write_lock (host_write_lock()). */
 static int
@@ -113,7 +142,11 @@ write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
 	rv = lfs_host_encode(&rec, buf, S);
 	if (rv == 0 && ls->notice_on)
 		rv = lfs_notice_encode(&ls->notice, buf, S);
-	if (rv == 0 && check != NULL)
+	if (rv == 0 && check == renewal_in_time)
+		rv = lfs_lockspace_write_gated(ls, io,
+		    sector_offset(ls, ls->host_id), buf, S, check,
+		    &ls->renew_gate);
+	else if (rv == 0 && check != NULL)
 		rv = lfs_lockspace_write_checked(ls, io,
 		    sector_offset(ls, ls->host_id), buf, S, check);
 	else if (rv == 0)
@@ -459,7 +492,11 @@ renew_locked(struct lfs_lockspace *ls, struct lfs_io *io)
 		return rv;
 	write_ms = lfs_clock_ms(ls->clock);
 	ls->renew_count++;
-	if ((rv = write_record(ls, io, LFS_HOST_LIVE)) < 0)
+	/* only with a fencing side (a registered renewal gate: the daemon,
+	 * the simulator): without one (tools, unit tests) nothing ends a
+	 * generation at renewal_fail, and a late renewal is just late */
+	if ((rv = write_record_checked(ls, io, LFS_HOST_LIVE,
+	    ls->renew_gate.take != NULL ? renewal_in_time : NULL)) < 0)
 		return rv;
 	pthread_mutex_lock(&ls->view_lock);
 	ls->renewed_ms = write_ms;

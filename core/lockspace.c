@@ -450,6 +450,7 @@ lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
 
 struct checked_write {
 	struct lfs_lockspace *ls;
+	const struct lfs_submit_gate *gate;
 	int (*check)(struct lfs_lockspace *ls);
 	int refused;             /* the gate or the check said no */
 };
@@ -460,19 +461,20 @@ static int
 checked_enter(void *arg)
 {
 	struct checked_write *cw = arg;
-	struct lfs_lockspace *ls = cw->ls;
+	const struct lfs_submit_gate *g = cw->gate;
 	int rv;
 
-	if (ls->gate.take != NULL && (rv = ls->gate.take(ls->gate.arg)) < 0) {
-		lfs_log(ls->log, LOG_ERR, "refusing a lease write: the submit "
+	if (g->take != NULL && (rv = g->take(g->arg)) < 0) {
+		lfs_log(cw->ls->log, LOG_ERR, "refusing a %s write: the submit "
 		    "gate is closed (this host is being fenced): %s",
+		    g == &cw->ls->renew_gate ? "renewal" : "lease",
 		    strerror(-rv));
 		cw->refused = 1;
 		return -EIO;
 	}
-	if ((rv = cw->check(ls)) < 0) {
-		if (ls->gate.take != NULL)
-			ls->gate.drop(ls->gate.arg);
+	if ((rv = cw->check(cw->ls)) < 0) {
+		if (g->take != NULL)
+			g->drop(g->arg);
 		cw->refused = 1;
 	}
 	return rv;
@@ -483,8 +485,22 @@ checked_leave(void *arg)
 {
 	struct checked_write *cw = arg;
 
-	if (cw->ls->gate.take != NULL)
-		cw->ls->gate.drop(cw->ls->gate.arg);
+	if (cw->gate->take != NULL)
+		cw->gate->drop(cw->gate->arg);
+}
+
+int
+lfs_lockspace_write_gated(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len,
+    int (*check)(struct lfs_lockspace *ls), const struct lfs_submit_gate *gate)
+{
+	struct checked_write cw = { .ls = ls, .gate = gate, .check = check };
+	struct lfs_io_gate g = { checked_enter, checked_leave, &cw };
+	uint64_t submit_ms = lfs_clock_ms(ls->clock);
+	int rv = lfs_io_write_gated(io, offset, buf, len, &g);
+
+	/* refused: nothing was submitted, nothing can land */
+	return cw.refused ? rv : write_done(ls, submit_ms, rv);
 }
 
 int
@@ -492,13 +508,8 @@ lfs_lockspace_write_checked(struct lfs_lockspace *ls, struct lfs_io *io,
     uint64_t offset, const void *buf, size_t len,
     int (*check)(struct lfs_lockspace *ls))
 {
-	struct checked_write cw = { .ls = ls, .check = check };
-	struct lfs_io_gate g = { checked_enter, checked_leave, &cw };
-	uint64_t submit_ms = lfs_clock_ms(ls->clock);
-	int rv = lfs_io_write_gated(io, offset, buf, len, &g);
-
-	/* refused: nothing was submitted, nothing can land */
-	return cw.refused ? rv : write_done(ls, submit_ms, rv);
+	return lfs_lockspace_write_gated(ls, io, offset, buf, len, check,
+	    &ls->gate);
 }
 
 /* Called with view_lock held. */

@@ -93,6 +93,13 @@ struct lfs_lockspace {
 		void (*drop)(void *arg);
 		void *arg;
 	} gate;
+	/* The same for our renewal writes (delta.c), closed by the guard at
+	 * renewed + renewal_fail, when it fences: a renewal checked in time
+	 * and submitted after a stall would land over the record of a host
+	 * that took our id once we were dead (the simulator's seed 8207:
+	 * two incarnations with one generation, two holders).  Apart from
+	 * the lease writes' gate, so that renewals go on to the end. */
+	struct lfs_submit_gate renew_gate;
 
 	/* Change notices (notice.h): off unless the caller (the daemon) sets
 	 * notice_on before joining.  host_write_lock serializes every write of
@@ -192,6 +199,10 @@ int lfs_lockspace_write(struct lfs_lockspace *ls, struct lfs_io *io,
 int lfs_lockspace_write_checked(struct lfs_lockspace *ls, struct lfs_io *io,
     uint64_t offset, const void *buf, size_t len,
     int (*check)(struct lfs_lockspace *ls));
+/* The same inside another gate (NULL take: none). */
+int lfs_lockspace_write_gated(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint64_t offset, const void *buf, size_t len,
+    int (*check)(struct lfs_lockspace *ls), const struct lfs_submit_gate *gate);
 
 enum lfs_host_state lfs_host_state(struct lfs_lockspace *ls, uint32_t host_id,
     uint64_t gen);

@@ -708,8 +708,17 @@ start_guard(struct lfs_daemon *d)
 	int r;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if ((r = lfs_dgate_open(&d->gate, d->opts.state_dir, &cfg.gate_fd)) < 0) {
+	if ((r = lfs_dgate_open(&d->gate, d->opts.state_dir, "gate",
+	    &cfg.gate_fd)) < 0) {
 		mount_err(d, "%s/gate: %s", d->opts.state_dir, strerror(-r));
+		return r;
+	}
+	if ((r = lfs_dgate_open(&d->rgate, d->opts.state_dir, "renew-gate",
+	    &cfg.renew_gate_fd)) < 0) {
+		mount_err(d, "%s/renew-gate: %s", d->opts.state_dir,
+		    strerror(-r));
+		close(cfg.gate_fd);
+		lfs_dgate_close(&d->gate);
 		return r;
 	}
 	cfg.gate_close_ms = lfs_gate_close_ms(to);
@@ -739,15 +748,21 @@ start_guard(struct lfs_daemon *d)
 		    cfg.kill_settle_ms) / 1000u);
 	else if (r < 0)
 		mount_err(d, "starting the guard: %s", strerror(-r));
-	close(cfg.gate_fd);      /* the guard's own description: its copy */
+	close(cfg.gate_fd);      /* the guard's own descriptions: its copies */
+	close(cfg.renew_gate_fd);
 	if (r < 0) {
 		lfs_dgate_close(&d->gate);
+		lfs_dgate_close(&d->rgate);
 		return r;
 	}
-	/* before any lease operation: every checked write passes the gate */
+	/* before any lease operation: every checked write passes the gate,
+	 * every renewal the renewal gate (core/lockspace.h) */
 	d->ls.gate.take = lfs_dgate_take;
 	d->ls.gate.drop = lfs_dgate_drop;
 	d->ls.gate.arg = &d->gate;
+	d->ls.renew_gate.take = lfs_dgate_take;
+	d->ls.renew_gate.drop = lfs_dgate_drop;
+	d->ls.renew_gate.arg = &d->rgate;
 	return 0;
 }
 
@@ -907,7 +922,9 @@ run(struct lfs_daemon *d)
 	lfs_io_destroy(&d->renew_io);
 out_lock:
 	d->ls.gate.take = NULL;
+	d->ls.renew_gate.take = NULL;
 	lfs_dgate_close(&d->gate);
+	lfs_dgate_close(&d->rgate);
 	close(lock_fd);
 	close(d->fence_lock_fd);
 	if (status_fd >= 0)
@@ -929,6 +946,7 @@ cmd_mount(int argc, char **argv)
 		return 1;
 	}
 	d->gate.fd = -1;        /* opened by start_guard */
+	d->rgate.fd = -1;
 	if ((rc = parse_args(d, argc, argv)) < 0) {
 		d->use_syslog = !d->foreground;
 		atomic_store(&d->log_stderr, true);

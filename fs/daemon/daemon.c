@@ -437,6 +437,11 @@ rejoin(struct lfs_daemon *d)
 	lfs_ops_unlock(d);
 	if (r < 0)
 		return r;
+	/* the new generation's timeline starts at its join: the guard
+	 * reopens the gates it closed for the old one (gate.h), or the
+	 * renewal below could not pass; the old generation has no write
+	 * inside them (the guard closed them with none, or killed us) */
+	guard_check(d, lfs_guard_renewed(&d->guard, renewed_ms(d)));
 	if (d->save_generation != NULL &&
 	    (r = d->save_generation(d->opts.state_dir, d->ls.generation)) < 0) {
 		lfs_log(&d->log, LOG_ERR, "%s/generation: %s; not serving "

@@ -284,6 +284,7 @@ struct lfs_daemon {
 	                            guard.h); -1 before prepare_dirs */
 	struct lfs_dgate gate;   /* the submit gate (gate.h), registered as
 	                            ls.gate by cmd_mount.c start_guard */
+	struct lfs_dgate rgate;  /* the renewal gate, as ls.renew_gate */
 	struct lfs_pidwatch pidwatch; /* processes of `acquire pid` (pidhold.c) */
 	pthread_t main_thread;
 	/* tests only (LEASEFS_TEST_ACQUIRED_DELAY_MS): a lock open waits this

@@ -12,7 +12,8 @@
 #include "gate.h"
 
 int
-lfs_dgate_open(struct lfs_dgate *g, const char *state_dir, int *guard_fd)
+lfs_dgate_open(struct lfs_dgate *g, const char *state_dir, const char *name,
+    int *guard_fd)
 {
 	char path[PATH_MAX];
 	int r;
@@ -20,7 +21,7 @@ lfs_dgate_open(struct lfs_dgate *g, const char *state_dir, int *guard_fd)
 	g->fd = -1;
 	g->users = 0;
 	*guard_fd = -1;
-	if (snprintf(path, sizeof(path), "%s/gate", state_dir) >=
+	if (snprintf(path, sizeof(path), "%s/%s", state_dir, name) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
 	if ((r = pthread_mutex_init(&g->lock, NULL)) != 0)

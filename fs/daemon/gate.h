@@ -9,7 +9,9 @@
  * write already inside must reach io_submit within lfs_gate_wait_ms(), or
  * the guard kills the daemon (guard.h).  flock locks belong to an open
  * file description, so the daemon keeps one and counts its users: the
- * first taker locks, the last one to leave unlocks.
+ * first taker locks, the last one to leave unlocks.  The renewal gate
+ * (core/lockspace.h renew_gate, state_dir/renew-gate) works the same way
+ * for renewal writes, closed by the guard at renewed + renewal_fail.
  */
 #ifndef LEASEFS_GATE_H
 #define LEASEFS_GATE_H
@@ -22,10 +24,12 @@ struct lfs_dgate {
 	int users;               /* writes inside (lock) */
 };
 
-/* Open state_dir/gate twice: the daemon's description into g, the
- * guard's into *guard_fd (for the guard's config; the daemon closes it
- * once the guard is forked).  0 or -errno. */
-int lfs_dgate_open(struct lfs_dgate *g, const char *state_dir, int *guard_fd);
+/* Open state_dir/name ("gate" for lease writes, "renew-gate" for
+ * renewals) twice: the daemon's description into g, the guard's into
+ * *guard_fd (for the guard's config; the daemon closes it once the guard
+ * is forked).  0 or -errno. */
+int lfs_dgate_open(struct lfs_dgate *g, const char *state_dir,
+    const char *name, int *guard_fd);
 void lfs_dgate_close(struct lfs_dgate *g);
 /* core/lockspace.h struct lfs_submit_gate's take and drop (arg: g):
  * -EBUSY when the guard holds the gate closed. */

@@ -14,7 +14,8 @@
  * that does not exist in it.  The guard's states and what moves it:
  *
  *   ARMED  -- now >= renewed_ms + gate_close: gate_close ------> GATED
- *   GATED  -- now >= renewed_ms + renewal_fail: fence_holders --> FENCED
+ *   GATED  -- now >= renewed_ms + renewal_fail: renewal gate closed,
+ *             fence_holders --------------------------------------> FENCED
  *   GATED, FENCED -- "R" with a newer ms: handle_msg, gate open -> ARMED
  *   either -- "B": exit_bye ---------> exit 0, watchdog closed with 'V'
  *   either -- EOF or reset: exit_daemon_died --> fence_holders, rescan
@@ -370,6 +371,7 @@ struct guard_state {
 	uint64_t renewed_ms;     /* newest renewal submit time reported */
 	int gated;               /* we hold the submit gate closed (gate.h)
 	                            for the deadline of renewed_ms */
+	int renew_gated;         /* ... and the renewal gate */
 	int fenced;              /* fenced for the deadline of renewed_ms */
 	int survivors;           /* holders (or ctl users) the last fencing
 	                            could not prove stopped: fencing goes on,
@@ -569,54 +571,58 @@ handle_msg(struct guard_state *gs, const char *msg, int fd)
 }
 
 /*
- * The submit gate (gate.h): closed at renewed + gate_close.  Taking the
+ * The submit gates (gate.h): the lease writes' at renewed + gate_close,
+ * the renewals' at renewed + renewal_fail, as fencing starts.  Taking a
  * lock exclusive waits for every write the daemon checked and has not yet
  * submitted (it holds the lock shared from its check until io_submit
  * returned); a write still inside after gate_wait is one the daemon
  * cannot bound (a stalled thread, a SIGSTOP): the daemon is killed, since
- * its submit would come after renewed + renewal_fail - io, later than the
- * rules of lease writes allow (core/timeouts.h lfs_gate_close_ms).
+ * its submit would come later than the rules of its writes allow
+ * (core/timeouts.h lfs_gate_close_ms, core/delta.c renewal_in_time).
+ * 1 when the gate is closed, 0 when the daemon was killed instead.
  */
-static void
-gate_close(struct guard_state *gs, uint64_t now)
+static int
+gate_close(struct guard_state *gs, int fd, const char *what, uint64_t now)
 {
 	uint64_t until = now + gs->cfg->gate_wait_ms;
 
-	gs->gated = 1;
-	if (gs->cfg->gate_fd < 0 || gs->cfg->gate_close_ms == 0)
-		return; /* no gate (a test's guard) */
-	while (flock(gs->cfg->gate_fd, LOCK_EX | LOCK_NB) < 0) {
+	if (fd < 0 || gs->cfg->gate_close_ms == 0)
+		return 1; /* no gate (a test's guard) */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			lfs_log(&gs->log, LOG_CRIT, "submit gate: %s: killing "
-			    "the daemon", strerror(errno));
+			lfs_log(&gs->log, LOG_CRIT, "%s gate: %s: killing the "
+			    "daemon", what, strerror(errno));
 			break;
 		}
 		if (lfs_now_ms() >= until) {
-			lfs_log(&gs->log, LOG_CRIT, "renewal overdue: a lease "
-			    "write checked before the submit gate closed is "
-			    "not submitted %u ms later: killing the daemon "
-			    "(pid %d)", gs->cfg->gate_wait_ms,
-			    (int)gs->cfg->daemon_pid);
+			lfs_log(&gs->log, LOG_CRIT, "renewal overdue: a %s write "
+			    "checked before its gate closed is not submitted "
+			    "%u ms later: killing the daemon (pid %d)", what,
+			    gs->cfg->gate_wait_ms, (int)gs->cfg->daemon_pid);
 			break;
 		}
 		lfs_sleep_ms(1);
 	}
-	if (flock(gs->cfg->gate_fd, LOCK_EX | LOCK_NB) == 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 		lfs_log(&gs->log, LOG_WARNING, "renewal overdue by %" PRIu64
-		    " ms: submit gate closed, no lease write passes until a "
-		    "newer renewal", now - gs->renewed_ms);
-		return;
+		    " ms: %s gate closed, no %s write passes until a newer "
+		    "renewal", now - gs->renewed_ms, what, what);
+		return 1;
 	}
 	if (gs->cfg->daemon_pid > 0)
 		kill(gs->cfg->daemon_pid, SIGKILL); /* EOF follows: fencing */
+	return 0;
 }
 
 static void
-gate_open(struct guard_state *gs)
+gates_open(struct guard_state *gs)
 {
 	if (gs->gated && gs->cfg->gate_fd >= 0)
 		flock(gs->cfg->gate_fd, LOCK_UN);
+	if (gs->renew_gated && gs->cfg->renew_gate_fd >= 0)
+		flock(gs->cfg->renew_gate_fd, LOCK_UN);
 	gs->gated = 0;
+	gs->renew_gated = 0;
 }
 
 /* The messages without a descriptor. */
@@ -639,7 +645,7 @@ handle_msg_text(struct guard_state *gs, const char *msg)
 				gs->renewed_ms = ms;
 				gs->fenced = 0;
 				gs->ctl_failed = 0;
-				gate_open(gs);
+				gates_open(gs);
 			}
 			return 0;
 		}
@@ -785,8 +791,13 @@ guard_loop(struct guard_state *gs)
 		deadline = gs->renewed_ms + gs->cfg->renewal_fail_ms;
 		if (!gs->gated && now >= gs->renewed_ms +
 		    gs->cfg->gate_close_ms) {
-			gate_close(gs, now);
+			gs->gated = 1;
+			gate_close(gs, gs->cfg->gate_fd, "lease", now);
 			continue;
+		}
+		if (!gs->renew_gated && now >= deadline) {
+			gs->renew_gated = 1;
+			gate_close(gs, gs->cfg->renew_gate_fd, "renewal", now);
 		}
 		if (!gs->fenced && now >= deadline) {
 			lfs_log(&gs->log, LOG_CRIT, "renewal overdue by %" PRIu64
@@ -843,19 +854,19 @@ guard_signals(void)
  * the gate: a lease file inherited from the daemon would make the guard a
  * holder itself. */
 static void
-close_other_fds(int fd, int wd, int lk, int gate)
+close_other_fds(int fd, int wd, int lk, int gate, int rgate)
 {
-	int keep[4] = { fd, wd, lk, gate }, t, i, j;
+	int keep[5] = { fd, wd, lk, gate, rgate }, t, i, j;
 	unsigned int from = 3;
 
-	for (i = 0; i < 4; i++)          /* sort the four */
-		for (j = i + 1; j < 4; j++)
+	for (i = 0; i < 5; i++)          /* sort the five */
+		for (j = i + 1; j < 5; j++)
 			if (keep[j] < keep[i]) {
 				t = keep[i];
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		if (keep[i] < (int)from)
 			continue;        /* -1, stdio, or already kept */
 		if ((unsigned int)keep[i] > from)
@@ -884,7 +895,8 @@ guard_child(const struct lfs_guard_config *cfg, int fd, int wd,
 	prctl(PR_SET_NAME, "leasefs-guard", 0, 0, 0);
 	if (cfg->use_syslog)
 		closelog();      /* the daemon's connection, if any */
-	close_other_fds(fd, wd, cfg->fence_lock_fd, cfg->gate_fd);
+	close_other_fds(fd, wd, cfg->fence_lock_fd, cfg->gate_fd,
+	    cfg->renew_gate_fd);
 	if (cfg->use_syslog)
 		openlog("leasefs-guard", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	/* The cwd must never pin a filesystem, least of all the mount. */

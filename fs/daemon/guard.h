@@ -71,6 +71,9 @@ struct lfs_guard_config {
 	int gate_fd;
 	uint32_t gate_close_ms, gate_wait_ms;
 	pid_t daemon_pid;
+	/* The renewal gate (state_dir/renew-gate), closed the same way at
+	 * renewed_ms + renewal_fail, as fencing starts.  -1: none. */
+	int renew_gate_fd;
 };
 
 struct lfs_guard {

@@ -37,7 +37,8 @@ reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6068
 slot-reuse-stamp:$reuse_seed"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
 # (gate: the submit gate of finding C12, core/lockspace.h)
-undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16"
+undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16
+renew-gate:8207:6000:3-16"
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim

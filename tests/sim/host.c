@@ -192,22 +192,23 @@ holders_die_now(struct inc *i)
 /* ---- the guard and the watchdog ---- */
 
 /* The guard's events (EV_GUARD, argument tok << 2 | kind). */
-enum { G_FENCE, G_WATCHDOG, G_GATE_CLOSE, G_GATE_WAITED };
+enum { G_FENCE, G_WATCHDOG, G_GATE_CLOSE, G_GATE_WAITED, G_RGATE_WAITED };
+#define G_KIND_BITS 3
 
 static void
 guard_arm(struct machine *m)
 {
 	m->g_tok++;
 	ev_push(m_global_at_local(m, (m->g_renewed + W->to.renewal_fail_ms) *
-	    MS), EV_GUARD, m, m->g_tok << 2 | G_FENCE);
+	    MS), EV_GUARD, m, m->g_tok << G_KIND_BITS | G_FENCE);
 	if (W->cfg.kinds & (1u << F_WATCHDOG))
 		ev_push(m_global_at_local(m, (m->g_renewed +
 		    W->to.host_dead_ms) * MS), EV_GUARD, m,
-		    m->g_tok << 2 | G_WATCHDOG);
+		    m->g_tok << G_KIND_BITS | G_WATCHDOG);
 	if (!(W->undo & UNDO_GATE))
 		ev_push(m_global_at_local(m, (m->g_renewed +
 		    lfs_gate_close_ms(&W->to)) * MS), EV_GUARD, m,
-		    m->g_tok << 2 | G_GATE_CLOSE);
+		    m->g_tok << G_KIND_BITS | G_GATE_CLOSE);
 }
 
 /* ---- the submit gate (core lockspace.h; fs guard.c closes it) ---- */
@@ -236,6 +237,56 @@ sim_gate_drop(void *arg)
 
 static void daemon_crash(struct machine *m);
 
+static int
+sim_rgate_take(void *arg)
+{
+	struct inc *i = arg;
+
+	if (W->undo & UNDO_RGATE)
+		return 0;
+	if (i->rgate_closed)
+		return -EIO;
+	i->rgate_held++;
+	return 0;
+}
+
+static void
+sim_rgate_drop(void *arg)
+{
+	struct inc *i = arg;
+
+	if (!(W->undo & UNDO_RGATE))
+		i->rgate_held--;
+}
+
+/* At fencing (renewed + renewal_fail): no renewal passes any more; one
+ * inside (checked in time, not yet submitted) gets lfs_gate_wait_ms. */
+static void
+guard_rgate_close(struct machine *m)
+{
+	struct inc *i = m->inc;
+
+	if (i == NULL || i->ghost || (W->undo & UNDO_RGATE))
+		return;
+	i->rgate_closed = 1;
+	if (i->rgate_held > 0)
+		ev_push(m_global_at_local(m, (m_local_ms(m) +
+		    lfs_gate_wait_ms(&W->to)) * MS), EV_GUARD, m,
+		    m->g_tok << G_KIND_BITS | G_RGATE_WAITED);
+}
+
+static void
+guard_rgate_waited(struct machine *m)
+{
+	struct inc *i = m->inc;
+
+	if (i == NULL || i->ghost || !i->rgate_closed || i->rgate_held == 0)
+		return;
+	tr(m, "guard kills the daemon: a renewal checked in time was not "
+	    "submitted by the deadline + %u ms", lfs_gate_wait_ms(&W->to));
+	daemon_crash(m);
+}
+
 /* renewed + lfs_gate_close_ms: no write may pass the gate any more; one
  * already inside (checked, its submit not returned: the ops thread
  * stalled there, or the daemon is SIGSTOPped) gets lfs_gate_wait_ms. */
@@ -252,7 +303,7 @@ guard_gate_close(struct machine *m)
 	if (i->gate_held > 0)
 		ev_push(m_global_at_local(m, (m_local_ms(m) +
 		    lfs_gate_wait_ms(&W->to)) * MS), EV_GUARD, m,
-		    m->g_tok << 2 | G_GATE_WAITED);
+		    m->g_tok << G_KIND_BITS | G_GATE_WAITED);
 }
 
 static void
@@ -292,9 +343,12 @@ guard_pet(struct machine *m, uint64_t renewed_ms)
 		return;
 	m->g_renewed = renewed_ms;
 	m->g_fenced = 0;
-	if (m->inc != NULL)
+	if (m->inc != NULL) {
 		m->inc->gate_closed = 0; /* closed again at once if due */
+		m->inc->rgate_closed = 0;
+	}
 	if (m_local_ms(m) >= renewed_ms + W->to.renewal_fail_ms) {
+		guard_rgate_close(m);
 		guard_fence(m, "a renewal came too late");
 		m->g_fenced = 1;
 	}
@@ -306,9 +360,9 @@ static void host_crash(struct machine *m, int why);
 void
 host_guard_ev(struct machine *m, uint64_t a)
 {
-	int kind = (int)(a & 3);
+	int kind = (int)(a & ((1u << G_KIND_BITS) - 1));
 
-	if ((a >> 2) != m->g_tok || !m->g_active || W->tearing_down)
+	if ((a >> G_KIND_BITS) != m->g_tok || !m->g_active || W->tearing_down)
 		return;
 	if (kind == G_WATCHDOG) {
 		/* hardware: runs while the host is frozen */
@@ -329,8 +383,13 @@ host_guard_ev(struct machine *m, uint64_t a)
 		guard_gate_waited(m);
 		return;
 	}
+	if (kind == G_RGATE_WAITED) {
+		guard_rgate_waited(m);
+		return;
+	}
 	if (!m->g_fenced &&
 	    m_local_ms(m) >= m->g_renewed + W->to.renewal_fail_ms) {
+		guard_rgate_close(m);
 		guard_fence(m, "renewal overdue");
 		m->g_fenced = 1;
 	}
@@ -1267,6 +1326,7 @@ rejoin(struct inc *i)
 	m->gen = i->ls.generation; /* the state file */
 	W->joins++;
 	forget_finished(i);
+	guard_pet(m, i->ls.renewed_ms); /* fs: the gates reopen at the join */
 	clk_sleep(m, lfs_hp_rejoin_wait_ms(to()));
 	if (i->ghost)
 		return -EIO;
@@ -1454,6 +1514,11 @@ inc_new(struct machine *m)
 	i->ls.gate.take = sim_gate_take;
 	i->ls.gate.drop = sim_gate_drop;
 	i->ls.gate.arg = i;
+	if (!(W->undo & UNDO_RGATE)) { /* undone: nor the in-time check */
+		i->ls.renew_gate.take = sim_rgate_take;
+		i->ls.renew_gate.drop = sim_rgate_drop;
+		i->ls.renew_gate.arg = i;
+	}
 	i->log.fn = trace_log_fn;
 	i->log.arg = i;
 	i->log.max_priority = W->trace ? LOG_DEBUG : -1;

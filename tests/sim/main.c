@@ -468,6 +468,7 @@ static const struct { const char *name; uint32_t bit; } undos[] = {
 	{ "i11-stop", UNDO_STOP }, { "d2-grant", UNDO_GRANT },
 	{ "d4-transfer", UNDO_XFER }, { "d5-settle", UNDO_SETTLE },
 	{ "d6-arrive", UNDO_ARRIVE }, { "gate", UNDO_GATE },
+	{ "renew-gate", UNDO_RGATE },
 };
 
 /* The FIX_* bits the --undo names of the D findings turn off. */

@@ -275,6 +275,7 @@ struct inc {                         /* one daemon incarnation */
 	/* the submit gate (core lockspace.h, fs guard.c): writes between
 	 * their check and their submit, and whether the guard closed it */
 	int gate_held, gate_closed;
+	int rgate_held, rgate_closed; /* the renewal gate, closed at fencing */
 };
 
 struct machine {
@@ -394,6 +395,8 @@ enum {
 	UNDO_GATE = 128,             /* finding C12: no submit gate (no guard
 	                                closing it, no kill of a daemon with a
 	                                checked write not yet submitted) */
+	UNDO_RGATE = 256,            /* seed 8207: no renewal gate (nor the
+	                                renewal's in-time check inside it) */
 };
 
 /* ---- the world ---- */

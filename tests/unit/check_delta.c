@@ -512,6 +512,56 @@ START_TEST(test_renew_estale)
 }
 END_TEST
 
+static int
+count_take(void *arg)
+{
+	int *n = arg;
+
+	if (*n < 0)
+		return -EBUSY; /* closed */
+	(*n)++;
+	return 0;
+}
+
+static void
+count_drop(void *arg)
+{
+	(void)arg;
+}
+
+/*
+ * The simulator's seed 8207: a renewal written after renewal_fail (its
+ * thread stopped between the window read and the write) landed over the
+ * record of a host that had taken the id meanwhile.  With a fencing side
+ * (a renewal gate registered), no renewal is written once renewal_fail
+ * has passed since the last good one, and none while the gate is closed.
+ */
+START_TEST(test_renew_not_after_renewal_fail)
+{
+	struct host a = { 0 };
+	int takes = 0;
+	uint64_t renewed;
+
+	format_lockspace();
+	host_open(&a, 5);
+	ck_assert_int_eq(host_join(&a), 0);
+	a.ls.renew_gate.take = count_take;
+	a.ls.renew_gate.drop = count_drop;
+	a.ls.renew_gate.arg = &takes;
+	ck_assert_int_eq(lfs_delta_renew(&a.ls, &a.io), 0);
+	ck_assert_int_eq(takes, 1);
+	renewed = a.ls.renewed_ms;
+	tclock_advance(&test_clk, a.ls.to.renewal_fail_ms);
+	ck_assert_int_eq(lfs_delta_renew(&a.ls, &a.io), -ETIMEDOUT);
+	ck_assert_uint_eq(a.ls.renewed_ms, renewed); /* nothing written */
+	takes = -1;                                  /* the guard closed it */
+	a.ls.renewed_ms = lfs_clock_ms(a.ls.clock);  /* (in time again) */
+	ck_assert_int_eq(lfs_delta_renew(&a.ls, &a.io), -EIO);
+	a.ls.renew_gate.take = NULL;
+	host_close(&a);
+}
+END_TEST
+
 /* The consequence: a host that was silent for host_dead (e.g. its storage
  * hung) and resumes renewing after another host took its id over gets 0
  * and overwrites the new holder's record.  Both now "hold" the id, and the
@@ -661,6 +711,7 @@ delta_suite(void)
 	tcase_add_test(live, test_state_transitions);
 	tcase_add_test(live, test_first_sight_not_dead);
 	tcase_add_test(live, test_renew_estale);
+	tcase_add_test(live, test_renew_not_after_renewal_fail);
 	tcase_add_test(live, test_renew_after_takeover);
 	tcase_add_test(live, test_renew_window);
 	return s;

@@ -608,6 +608,7 @@ guard_cfg(const struct tree *t, const char *kill_command)
 	c.debug = 1;
 	c.fence_lock_fd = -1;
 	c.gate_fd = -1;
+	c.renew_gate_fd = -1;
 	return c;
 }
 
