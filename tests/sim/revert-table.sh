@@ -63,7 +63,7 @@ for p in tests/sim/reverts/*.patch; do
 	n=$((n + 1))
 	[ $((n % jobs)) -ne 0 ] || wait
 done
-for u in i11-gen i11-holders i11-stop d2-grant d4-transfer d5-settle d6-arrive gate; do
+for u in i11-gen i11-holders i11-stop d2-grant d4-transfer d5-settle d6-arrive gate renew-gate; do
 	[ "$only" = ",," ] || case $only in *",undo:$u,"*) ;; *) continue ;; esac
 	search "undo:$u" "$base" "" "--undo $u" >"$tmp/undo-$u" &
 	n=$((n + 1))
