@@ -34,7 +34,7 @@ sh_wide=${SH_WIDE_SEEDS:-50}
 sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
 reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6068
-slot-reuse-stamp:$reuse_seed"
+slot-reuse-stamp:$reuse_seed i10-5-table-fresh:2970"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
 # (gate: the submit gate of finding C12, core/lockspace.h)
 undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16
