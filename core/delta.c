@@ -109,7 +109,7 @@ renewal_in_time(struct lfs_lockspace *ls)
 {
 	uint64_t since = lfs_delta_since_renewal_ms(ls);
 
-	if (since < ls->to.renewal_fail_ms)
+	if (lfs_delta_generation_live(ls) == 0)
 		return 0;
 	lfs_log(ls->log, LOG_ERR, "not writing a renewal %llu ms after the last "
 	    "good one: generation %llu is finished (renewal_fail %u ms)",
@@ -118,11 +118,13 @@ renewal_in_time(struct lfs_lockspace *ls)
 	return -ETIMEDOUT;
 }
 
-/* Our record, and with notices on our notice after it, as one sector.
- * Called with host_write_lock (host_write_lock()). */
+/* Our record, and with notices on our notice after it, as one sector;
+ * with check, written only while check says 0, checked inside gate
+ * (lockspace.h).  Called with host_write_lock (host_write_lock()). */
 static int
 write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
-    uint32_t flags, int (*check)(struct lfs_lockspace *ls))
+    uint32_t flags, int (*check)(struct lfs_lockspace *ls),
+    const struct lfs_submit_gate *gate)
 {
 	struct lfs_host rec = { .host_id = ls->host_id };
 	uint32_t S = ls->layout.sector_size;
@@ -142,13 +144,9 @@ write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
 	rv = lfs_host_encode(&rec, buf, S);
 	if (rv == 0 && ls->notice_on)
 		rv = lfs_notice_encode(&ls->notice, buf, S);
-	if (rv == 0 && check == renewal_in_time)
+	if (rv == 0 && check != NULL)
 		rv = lfs_lockspace_write_gated(ls, io,
-		    sector_offset(ls, ls->host_id), buf, S, check,
-		    &ls->renew_gate);
-	else if (rv == 0 && check != NULL)
-		rv = lfs_lockspace_write_checked(ls, io,
-		    sector_offset(ls, ls->host_id), buf, S, check);
+		    sector_offset(ls, ls->host_id), buf, S, check, gate);
 	else if (rv == 0)
 		rv = lfs_lockspace_write(ls, io, sector_offset(ls, ls->host_id),
 		    buf, S);
@@ -160,7 +158,7 @@ write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
 static int
 write_record(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t flags)
 {
-	return write_record_checked(ls, io, flags, NULL);
+	return write_record_checked(ls, io, flags, NULL, NULL);
 }
 
 /* Read our sector alone.  0 and *rec, -ENODATA when empty, or an error. */
@@ -496,7 +494,8 @@ renew_locked(struct lfs_lockspace *ls, struct lfs_io *io)
 	 * the simulator): without one (tools, unit tests) nothing ends a
 	 * generation at renewal_fail, and a late renewal is just late */
 	if ((rv = write_record_checked(ls, io, LFS_HOST_LIVE,
-	    ls->renew_gate.take != NULL ? renewal_in_time : NULL)) < 0)
+	    ls->renew_gate.take != NULL ? renewal_in_time : NULL,
+	    &ls->renew_gate)) < 0)
 		return rv;
 	pthread_mutex_lock(&ls->view_lock);
 	ls->renewed_ms = write_ms;
@@ -592,7 +591,8 @@ lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot)
 		return rv;      /* checked again in the submit gate */
 	host_write_lock(ls);
 	lfs_notice_push(&ls->notice, slot);
-	rv = write_record_checked(ls, io, LFS_HOST_LIVE, lfs_delta_write_fresh);
+	rv = write_record_checked(ls, io, LFS_HOST_LIVE, lfs_delta_write_fresh,
+	    &ls->gate);
 	host_write_unlock(ls);
 	return rv;
 }

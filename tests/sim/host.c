@@ -211,110 +211,73 @@ guard_arm(struct machine *m)
 		    m->g_tok << G_KIND_BITS | G_GATE_CLOSE);
 }
 
-/* ---- the submit gate (core lockspace.h; fs guard.c closes it) ---- */
+/* ---- the submit gates (core lockspace.h; fs guard.c closes them) ---- */
 
 static int
 sim_gate_take(void *arg)
 {
-	struct inc *i = arg;
+	struct sim_gate *g = arg;
 
-	if (W->undo & UNDO_GATE)
-		return 0;
-	if (i->gate_closed)
+	if (g->closed)
 		return -EIO;
-	i->gate_held++;
+	g->held++;
 	return 0;
 }
 
 static void
 sim_gate_drop(void *arg)
 {
-	struct inc *i = arg;
+	struct sim_gate *g = arg;
 
-	if (!(W->undo & UNDO_GATE))
-		i->gate_held--;
+	g->held--;
 }
 
 static void daemon_crash(struct machine *m);
 
-static int
-sim_rgate_take(void *arg)
+static struct sim_gate *
+guard_gate_of(struct inc *i, int renewal)
 {
-	struct inc *i = arg;
-
-	if (W->undo & UNDO_RGATE)
-		return 0;
-	if (i->rgate_closed)
-		return -EIO;
-	i->rgate_held++;
-	return 0;
+	return renewal ? &i->rgate : &i->gate;
 }
 
+/* Close a gate: the lease writes' at renewed + lfs_gate_close_ms, the
+ * renewals' at renewed + renewal_fail.  A write already inside (checked,
+ * its submit not returned: the thread stalled there, or the daemon is
+ * SIGSTOPped) gets lfs_gate_wait_ms (event `waited`). */
 static void
-sim_rgate_drop(void *arg)
-{
-	struct inc *i = arg;
-
-	if (!(W->undo & UNDO_RGATE))
-		i->rgate_held--;
-}
-
-/* At fencing (renewed + renewal_fail): no renewal passes any more; one
- * inside (checked in time, not yet submitted) gets lfs_gate_wait_ms. */
-static void
-guard_rgate_close(struct machine *m)
+guard_gate_close(struct machine *m, int renewal)
 {
 	struct inc *i = m->inc;
+	struct sim_gate *g;
 
-	if (i == NULL || i->ghost || (W->undo & UNDO_RGATE))
+	if (i == NULL || i->ghost ||
+	    (W->undo & (renewal ? UNDO_RGATE : UNDO_GATE)))
 		return;
-	i->rgate_closed = 1;
-	if (i->rgate_held > 0)
+	g = guard_gate_of(i, renewal);
+	g->closed = 1;
+	tr(m, "guard closes the %s gate (%d write(s) inside)",
+	    renewal ? "renewal" : "submit", g->held);
+	if (g->held > 0)
 		ev_push(m_global_at_local(m, (m_local_ms(m) +
 		    lfs_gate_wait_ms(&W->to)) * MS), EV_GUARD, m,
-		    m->g_tok << G_KIND_BITS | G_RGATE_WAITED);
+		    m->g_tok << G_KIND_BITS |
+		    (renewal ? G_RGATE_WAITED : G_GATE_WAITED));
 }
 
 static void
-guard_rgate_waited(struct machine *m)
+guard_gate_waited(struct machine *m, int renewal)
 {
 	struct inc *i = m->inc;
-
-	if (i == NULL || i->ghost || !i->rgate_closed || i->rgate_held == 0)
-		return;
-	tr(m, "guard kills the daemon: a renewal checked in time was not "
-	    "submitted by the deadline + %u ms", lfs_gate_wait_ms(&W->to));
-	daemon_crash(m);
-}
-
-/* renewed + lfs_gate_close_ms: no write may pass the gate any more; one
- * already inside (checked, its submit not returned: the ops thread
- * stalled there, or the daemon is SIGSTOPped) gets lfs_gate_wait_ms. */
-static void
-guard_gate_close(struct machine *m)
-{
-	struct inc *i = m->inc;
+	struct sim_gate *g;
 
 	if (i == NULL || i->ghost)
 		return;
-	i->gate_closed = 1;
-	tr(m, "guard closes the submit gate (%d write(s) inside)",
-	    i->gate_held);
-	if (i->gate_held > 0)
-		ev_push(m_global_at_local(m, (m_local_ms(m) +
-		    lfs_gate_wait_ms(&W->to)) * MS), EV_GUARD, m,
-		    m->g_tok << G_KIND_BITS | G_GATE_WAITED);
-}
-
-static void
-guard_gate_waited(struct machine *m)
-{
-	struct inc *i = m->inc;
-
-	if (i == NULL || i->ghost || !i->gate_closed || i->gate_held == 0)
+	g = guard_gate_of(i, renewal);
+	if (!g->closed || g->held == 0)
 		return;
-	tr(m, "guard kills the daemon: a lease write checked before the "
-	    "gate closed was not submitted in %u ms", lfs_gate_wait_ms(&W->to));
+	tr(m, "guard kills the daemon: a %s write checked before its gate "
+	    "closed was not submitted in %u ms", renewal ? "renewal" : "lease",
+	    lfs_gate_wait_ms(&W->to));
 	daemon_crash(m);
 }
 
@@ -344,11 +307,11 @@ guard_pet(struct machine *m, uint64_t renewed_ms)
 	m->g_renewed = renewed_ms;
 	m->g_fenced = 0;
 	if (m->inc != NULL) {
-		m->inc->gate_closed = 0; /* closed again at once if due */
-		m->inc->rgate_closed = 0;
+		m->inc->gate.closed = 0; /* closed again at once if due */
+		m->inc->rgate.closed = 0;
 	}
 	if (m_local_ms(m) >= renewed_ms + W->to.renewal_fail_ms) {
-		guard_rgate_close(m);
+		guard_gate_close(m, 1);
 		guard_fence(m, "a renewal came too late");
 		m->g_fenced = 1;
 	}
@@ -375,21 +338,17 @@ host_guard_ev(struct machine *m, uint64_t a)
 		ev_push(m->suspended_until, EV_GUARD, m, a);
 		return;
 	}
-	if (kind == G_GATE_CLOSE) {
-		guard_gate_close(m);
-		return;
-	}
-	if (kind == G_GATE_WAITED) {
-		guard_gate_waited(m);
-		return;
-	}
-	if (kind == G_RGATE_WAITED) {
-		guard_rgate_waited(m);
+	if (kind == G_GATE_CLOSE || kind == G_GATE_WAITED ||
+	    kind == G_RGATE_WAITED) {
+		if (kind == G_GATE_CLOSE)
+			guard_gate_close(m, 0);
+		else
+			guard_gate_waited(m, kind == G_RGATE_WAITED);
 		return;
 	}
 	if (!m->g_fenced &&
 	    m_local_ms(m) >= m->g_renewed + W->to.renewal_fail_ms) {
-		guard_rgate_close(m);
+		guard_gate_close(m, 1);
 		guard_fence(m, "renewal overdue");
 		m->g_fenced = 1;
 	}
@@ -1511,13 +1470,17 @@ inc_new(struct machine *m)
 	pthread_mutex_init(&i->ls.view_lock, NULL);
 	pthread_mutex_init(&i->ls.host_write_lock, NULL);
 	i->ls.clock = &m->clock;
-	i->ls.gate.take = sim_gate_take;
-	i->ls.gate.drop = sim_gate_drop;
-	i->ls.gate.arg = i;
-	if (!(W->undo & UNDO_RGATE)) { /* undone: nor the in-time check */
-		i->ls.renew_gate.take = sim_rgate_take;
-		i->ls.renew_gate.drop = sim_rgate_drop;
-		i->ls.renew_gate.arg = i;
+	/* undone: no gate (the lease writes' checks stay; the renewal's in-time
+	 * check goes with its gate: core/delta.c) */
+	if (!(W->undo & UNDO_GATE)) {
+		i->ls.gate.take = sim_gate_take;
+		i->ls.gate.drop = sim_gate_drop;
+		i->ls.gate.arg = &i->gate;
+	}
+	if (!(W->undo & UNDO_RGATE)) {
+		i->ls.renew_gate.take = sim_gate_take;
+		i->ls.renew_gate.drop = sim_gate_drop;
+		i->ls.renew_gate.arg = &i->rgate;
 	}
 	i->log.fn = trace_log_fn;
 	i->log.arg = i;

@@ -272,10 +272,12 @@ struct inc {                         /* one daemon incarnation */
 	int all_released;
 	uint64_t kill_until;         /* holders killed by our fencing are gone
 	                                by then (global ns) */
-	/* the submit gate (core lockspace.h, fs guard.c): writes between
-	 * their check and their submit, and whether the guard closed it */
-	int gate_held, gate_closed;
-	int rgate_held, rgate_closed; /* the renewal gate, closed at fencing */
+	/* the submit gates (core lockspace.h, fs guard.c): lease writes',
+	 * closed at lfs_gate_close_ms, and renewals', closed at fencing */
+	struct sim_gate {
+		int held;            /* writes between check and submit */
+		int closed;          /* by the guard */
+	} gate, rgate;
 };
 
 struct machine {
