@@ -174,7 +174,7 @@ check-stress:
 # ThreadSanitizer build of the daemon, and the scenarios whose daemons run
 # many threads at once (blocked opens, races, handovers, fencing, pauses);
 # the first report ends the daemon, which fails its scenario.
-TSAN_SCENARIOS ?= fs-lock fs-wake fs-race fs-shared mig-handover mig-claim fence-open-during fence-heal-in-grace fence-sigstop fs-ctl-pid fence-pid fs-watched fs-stop-ctl
+TSAN_SCENARIOS ?= fs-lock fs-conc fs-wake fs-race fs-shared mig-handover mig-claim fence-open-during fence-heal-in-grace fence-sigstop fs-ctl-pid fence-pid fs-watched fs-stop-ctl
 tsan: build-tsan/leasefs $(addprefix build-tsan/tools/,$(TOOLS))
 
 check-tsan: tsan
@@ -186,6 +186,8 @@ check-tsan: tsan
 bench: all $(addprefix build/bench/,$(BENCHES))
 	LEASEFS=$(CURDIR)/build/leasefs TOOLS=$(CURDIR)/build/tools \
 	    BENCHBIN=$(CURDIR)/build/bench bash bench/run
+	LEASEFS=$(CURDIR)/build/leasefs TOOLS=$(CURDIR)/build/tools \
+	    BENCHBIN=$(CURDIR)/build/bench bash bench/concurrent.sh 100
 
 bench-deps:
 	apt-get install -y sanlock python3-sanlock gnuplot-nox libvirt-sanlock

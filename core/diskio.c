@@ -393,6 +393,8 @@ abandoned_unlink(struct lfs_io *io, struct lfs_io_pending *p)
 			*pp = p->next;
 			p->next = NULL;
 			io->stats.abandoned--;
+			if (io->group_abandoned != NULL)
+				atomic_fetch_sub(io->group_abandoned, 1);
 			return;
 		}
 	}
@@ -466,6 +468,21 @@ lfs_io_reap(struct lfs_io *io)
 			break;
 	}
 	return io->stats.abandoned;
+}
+
+void
+lfs_io_set_group(struct lfs_io *io, _Atomic uint32_t *group)
+{
+	io->group_abandoned = group;
+}
+
+uint32_t
+lfs_io_reap_group(struct lfs_io *io)
+{
+	uint32_t own = lfs_io_reap(io);
+
+	return io->group_abandoned != NULL ? atomic_load(io->group_abandoned) :
+	    own;
 }
 
 /* ---- 6. a batch ---------------------------------------------------------- */
@@ -606,6 +623,8 @@ batch_abandon(struct lfs_io *io, struct lfs_io_pending **cur, int n)
 		p->next = io->abandoned;
 		io->abandoned = p;
 		io->stats.abandoned++;
+		if (io->group_abandoned != NULL)
+			atomic_fetch_add(io->group_abandoned, 1);
 		io->stats.timeouts++;
 		count++;
 	}

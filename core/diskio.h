@@ -31,6 +31,7 @@
 #define LEASEFS_DISKIO_H
 
 #include <libaio.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -91,6 +92,9 @@ struct lfs_io {
 	struct lfs_io_stats stats;
 	uint64_t next_tag;       /* tags iocbs so stray events are recognised */
 	struct lfs_io_spares *spares; /* private to diskio.c; NULL until used */
+	/* NULL, or the count of abandoned I/Os of every context of a group
+	 * (ioset.h), kept by this module beside stats.abandoned */
+	_Atomic uint32_t *group_abandoned;
 };
 
 /* Set up a context on disk.  sys may be NULL for the real system calls,
@@ -136,5 +140,11 @@ int lfs_io_write_gated(struct lfs_io *io, uint64_t offset, const void *buf,
 
 /* Reap finished abandoned I/Os without waiting; returns how many remain. */
 uint32_t lfs_io_reap(struct lfs_io *io);
+/* Count io's abandoned I/Os in *group too, with those of every other
+ * context given the same counter (before io's first I/O; NULL: none). */
+void lfs_io_set_group(struct lfs_io *io, _Atomic uint32_t *group);
+/* The abandoned I/Os of io's group (of io alone without one), reaping
+ * io's own first: what invariant 6 of paxos.h waits for. */
+uint32_t lfs_io_reap_group(struct lfs_io *io);
 
 #endif

@@ -17,6 +17,7 @@ lfs_ioset_init(struct lfs_ioset *set, struct lfs_disk *disk, uint32_t n,
 
 	if (n == 0 || n > LFS_IOSET_MAX)
 		return -EINVAL;
+	atomic_init(&set->abandoned, 0);
 	for (i = 0; i < n; i++) {
 		rv = lfs_io_init(&set->io[i], disk, timeout_ms,
 		    sys != NULL ? sys[i] : NULL, log);
@@ -27,6 +28,7 @@ lfs_ioset_init(struct lfs_ioset *set, struct lfs_disk *disk, uint32_t n,
 			}
 			return rv;
 		}
+		lfs_io_set_group(&set->io[i], &set->abandoned);
 		pthread_mutex_init(&set->lock[i], NULL);
 	}
 	set->n = n;
@@ -58,4 +60,24 @@ void
 lfs_ioset_unlock(struct lfs_ioset *set, uint32_t slot)
 {
 	pthread_mutex_unlock(&set->lock[slot % set->n]);
+}
+
+uint32_t
+lfs_ioset_index(const struct lfs_ioset *set, uint32_t slot)
+{
+	return slot % set->n;
+}
+
+uint32_t
+lfs_ioset_reap_idle(struct lfs_ioset *set)
+{
+	uint32_t i;
+
+	for (i = 0; i < set->n && atomic_load(&set->abandoned) > 0; i++) {
+		if (pthread_mutex_trylock(&set->lock[i]) != 0)
+			continue;
+		(void)lfs_io_reap(&set->io[i]);
+		pthread_mutex_unlock(&set->lock[i]);
+	}
+	return atomic_load(&set->abandoned);
 }

@@ -3,31 +3,36 @@
  * ioset.h - several I/O contexts for one host's lease operations, so that
  * ballots of independent leases run at once (issue 15 point 4).
  *
- * One context serialized every lease operation of a host (paxos.h
- * invariant 6: no lease write while a timed-out write of the context may
- * still land).  What the invariant protects is per lease: a late dblock or
- * leader write can only undo a later ballot of the same slot.  So the
- * leases are partitioned: slot s belongs to context s % n, every lease
- * I/O of slot s goes through it, and invariant 6 holds per context as
- * before.  Slot 0 (the table lease) is context 0's, and so are the
- * name-table writes made under it (leases.c: the table sector, a new
- * slot's initial image, a DELETED leader): a create or delete runs wholly
- * on context 0, whatever slot it touches.  A slot's initial image is
- * written before its name entry, and ballots on the slot start only once
- * the entry is visible, so a late image write races only another create of
- * the same slot, which context 0 refuses until it has settled.
+ * One context serialized every lease operation of a host.  Here the
+ * leases are partitioned: slot s belongs to context s % n, and every
+ * operation on slot s runs with that context's lock held, so a host's
+ * operations on one lease never interleave (one Disk Paxos process per
+ * host and lease), while those of leases of different contexts proceed
+ * in parallel.  Slot 0 (the table lease) is context 0's, and so are the
+ * name-table operations (leases.c: a create or delete runs wholly on
+ * context 0, whatever slot it touches; the caller of a delete holds the
+ * deleted slot's context too, taken second: fs/daemon/context.h).
  *
- * Each context has its own lock, held across one lease operation (a
- * ballot, a read): operations on leases of different contexts proceed in
- * parallel, on the same one in order.  The lockspace itself is shared: the
- * host view, the stale-lease notes and the name-table cache have their own
- * locks (lockspace.h, tablecache.h).  Lock order: a context's lock, then
- * those.  Never two contexts' locks at once.
+ * Invariant 6 of paxos.h (no lease write while a timed-out write may still
+ * land) is kept across the set, not per context: the contexts count their
+ * abandoned I/Os together (lfs_io_set_group), and a lease write through
+ * any of them is refused while any is pending.  Per context would not do,
+ * since one slot is written through two contexts (a delete's ballot on
+ * context 0, the slot's own ballots on s % n): a late write through one
+ * could land in the middle of a later ballot through the other.  A
+ * context's abandoned I/Os are reaped by calls on that context, and by
+ * lfs_ioset_reap_idle(), which the user calls when an operation is
+ * refused so, for contexts nobody uses now.
+ *
+ * The lockspace itself is shared: the host view, the stale-lease notes and
+ * the name-table cache have their own locks (lockspace.h, tablecache.h).
+ * Lock order: contexts' locks in ascending index, then those.
  */
 #ifndef LEASEFS_IOSET_H
 #define LEASEFS_IOSET_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "diskio.h"
 
@@ -37,6 +42,7 @@ struct lfs_ioset {
 	uint32_t n;
 	struct lfs_io io[LFS_IOSET_MAX];
 	pthread_mutex_t lock[LFS_IOSET_MAX]; /* lock[i] owns io[i] */
+	_Atomic uint32_t abandoned;  /* of all io[] (lfs_io_set_group) */
 };
 
 /* n contexts (1 .. LFS_IOSET_MAX) on disk; sys NULL for the real system
@@ -52,5 +58,10 @@ void lfs_ioset_destroy(struct lfs_ioset *set);
  * unlock with the same slot. */
 struct lfs_io *lfs_ioset_lock(struct lfs_ioset *set, uint32_t slot);
 void lfs_ioset_unlock(struct lfs_ioset *set, uint32_t slot);
+/* The index of slot's context. */
+uint32_t lfs_ioset_index(const struct lfs_ioset *set, uint32_t slot);
+/* Reap the abandoned I/Os of every context whose lock is free now (a
+ * trylock each; never waits).  Returns the set's abandoned I/Os left. */
+uint32_t lfs_ioset_reap_idle(struct lfs_ioset *set);
 
 #endif

@@ -312,17 +312,20 @@ write_dblock(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
  * timed-out write stays owned by the kernel and may reach the disk at any
  * later time; landing in the middle of a later ballot (or over a later
  * leader) it would undo what that ballot relied on.  Until the kernel has
- * completed every abandoned I/O of this context, lease operations fail.
+ * completed every abandoned I/O of this context, lease operations fail;
+ * of every context of its group when it has one (ioset.h), since a slot
+ * may be written through more than one context of a host (a name-table
+ * operation's ballot on context 0, the slot's own ballots on its own).
  */
 int
 lfs_paxos_settled(struct lfs_lockspace *ls, struct lfs_io *io)
 {
-	uint32_t pending = lfs_io_reap(io);
+	uint32_t own = lfs_io_reap(io), pending = lfs_io_reap_group(io);
 
 	if (pending == 0)
 		return 0;
 	lfs_log(ls->log, LOG_WARNING, "lease I/O refused: %u timed-out I/O(s) "
-	    "still pending", pending);
+	    "still pending (%u of this context)", pending, own);
 	return -EIO;
 }
 

@@ -70,8 +70,10 @@
  *      with an error: it is never taken for a free lease.
  *   6. No lease write is issued while a timed-out write of this io context
  *      may still land (-EIO until the kernel has completed it): a late
- *      write could undo what a later ballot relied on.  So one host does
- *      all its lease operations through one context.
+ *      write could undo what a later ballot relied on.  A host with
+ *      several contexts (ioset.h) counts their timed-out I/Os together
+ *      (lfs_io_set_group), so a late write through any of them stops the
+ *      host's lease writes on all, as if it had one.
  *   7. No lease write is issued at or after renewal_fail since our last
  *      good renewal (-EIO): the generation is finished, and every write it
  *      made must land (within the storage promise, 5 io) before a next

@@ -455,7 +455,7 @@ report_ready(struct lfs_daemon *d, int *status_fd)
 
 /* ---- 4. FUSE ---- */
 
-#define FUSE_MAX_THREADS 64      /* FUSE worker threads at most */
+#define FUSE_MAX_THREADS 128     /* FUSE worker threads at most */
 /* How often the exit looks whether abandoned I/O came back, in ms. */
 #define IO_SETTLE_POLL_MS 50u
 
@@ -516,9 +516,10 @@ fuse_serve(struct lfs_daemon *d)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(cfg, 0);
 	fuse_loop_cfg_set_idle_threads(cfg, 10);
-	/* Every lease operation waits for ops_lock; when storage hangs, each
-	 * waits up to io_timeout.  Room for more workers keeps .status and
-	 * .hosts (which never wait for storage) answering meanwhile. */
+	/* Lease operations of different contexts run at once (daemon.h), one
+	 * worker each, and when storage hangs each waits up to io_timeout.
+	 * Room for twice LFS_OPS_CONTEXTS workers keeps .status and .hosts
+	 * (which never wait for storage) answering meanwhile. */
 	fuse_loop_cfg_set_max_threads(cfg, FUSE_MAX_THREADS);
 	r = fuse_session_loop_mt(d->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
@@ -685,16 +686,33 @@ start_io(struct lfs_daemon *d)
 {
 	int r;
 
+	const struct lfs_io_syscalls *sys[LFS_IOSET_MAX];
+	const struct lfs_io_syscalls *rsys[LFS_IOSET_MAX];
+	uint32_t i;
+
 	lfs_iowatch_set_bound(&d->renew_watch, d->ls.to.io_timeout_ms);
-	lfs_iowatch_set_bound(&d->ops_watch, d->ls.to.io_timeout_ms);
+	for (i = 0; i < LFS_OPS_CONTEXTS; i++) {
+		lfs_iowatch_set_bound(&d->ops_watch[i], d->ls.to.io_timeout_ms);
+		sys[i] = &d->ops_watch[i].sys;
+	}
+	for (i = 0; i < LFS_READ_CONTEXTS; i++) {
+		lfs_iowatch_set_bound(&d->reads_watch[i],
+		    d->ls.to.io_timeout_ms);
+		rsys[i] = &d->reads_watch[i].sys;
+	}
 	if ((r = lfs_io_init(&d->renew_io, &d->ls.disk, d->ls.to.io_timeout_ms,
 	    &d->renew_watch.sys, &d->log)) < 0) {
 		mount_err(d, "aio context: %s", strerror(-r));
 		return r;
 	}
-	if ((r = lfs_io_init(&d->ops_io, &d->ls.disk, d->ls.to.io_timeout_ms,
-	    &d->ops_watch.sys, &d->log)) < 0) {
-		mount_err(d, "aio context: %s", strerror(-r));
+	if ((r = lfs_ioset_init(&d->ops, &d->ls.disk, LFS_OPS_CONTEXTS,
+	    d->ls.to.io_timeout_ms, sys, &d->log)) < 0) {
+		mount_err(d, "aio contexts: %s", strerror(-r));
+		lfs_io_destroy(&d->renew_io);
+	} else if ((r = lfs_ioset_init(&d->reads, &d->ls.disk,
+	    LFS_READ_CONTEXTS, d->ls.to.io_timeout_ms, rsys, &d->log)) < 0) {
+		mount_err(d, "aio contexts: %s", strerror(-r));
+		lfs_ioset_destroy(&d->ops);
 		lfs_io_destroy(&d->renew_io);
 	}
 	return r;
@@ -807,9 +825,10 @@ exit_stuck(struct lfs_daemon *d)
 static int
 io_settled(struct lfs_daemon *d)
 {
-	uint64_t end = lfs_now_ms() + d->ops_watch.bound_ms;
+	uint64_t end = lfs_now_ms() + d->renew_watch.bound_ms;
 
-	while (lfs_io_reap(&d->ops_io) + lfs_io_reap(&d->renew_io) > 0) {
+	while (lfs_ioset_reap_idle(&d->ops) + lfs_ioset_reap_idle(&d->reads) +
+	    lfs_io_reap(&d->renew_io) > 0) {
 		if (lfs_now_ms() >= end)
 			return 0;
 		lfs_sleep_ms(IO_SETTLE_POLL_MS);
@@ -918,7 +937,8 @@ run(struct lfs_daemon *d)
 		if (!d->shutdown_done)
 			lfs_delta_leave(&d->ls, &d->renew_io); /* never served */
 	}
-	lfs_io_destroy(&d->ops_io);
+	lfs_ioset_destroy(&d->reads);
+	lfs_ioset_destroy(&d->ops);
 	lfs_io_destroy(&d->renew_io);
 out_lock:
 	d->ls.gate.take = NULL;
@@ -955,12 +975,12 @@ cmd_mount(int argc, char **argv)
 		if (getenv("LEASEFS_TEST_ACQUIRED_DELAY_MS") != NULL)
 			d->test_acquired_delay_ms = (uint32_t)strtoul(
 			    getenv("LEASEFS_TEST_ACQUIRED_DELAY_MS"), NULL, 10);
-		if (getenv("LEASEFS_TEST_STALL_WRITE") != NULL)
-			d->test_stall = lfs_stallio_init(&d->stall,
-			    getenv("LEASEFS_TEST_STALL_WRITE")) == 0;
 		if (d->use_syslog)
 			openlog("leasefs", LOG_PID, LOG_DAEMON);
 		lfs_daemon_log_setup(d);
+		if (getenv("LEASEFS_TEST_STALL_WRITE") != NULL)
+			d->test_stall = lfs_stallio_init(&d->stall,
+			    getenv("LEASEFS_TEST_STALL_WRITE"), &d->log) == 0;
 		if (lfs_daemon_init_sync(d) < 0)
 			rc = 1;
 		else

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * context.h - what context.c gives every other module of the daemon: the
- * locks (ops_lock, table_lock with its owner record), the refusal of lease
+ * context.h - what context.c gives every other module of the daemon: the locks
+ * (the lease contexts', table_lock with its owner record), the refusal of lease
  * operations, this host's health, the watcher's wake-up signal, finding
- * holders, error mapping and logging.  The lowest layer of daemon.h's
- * list: it calls none of the files above it, and this header includes
- * none of the daemon's.
+ * holders, error mapping and logging.  The lowest layer of daemon.h's list: it
+ * calls none of the files above it, and this header includes none of the
+ * daemon's.
  */
 #ifndef LEASEFS_CONTEXT_H
 #define LEASEFS_CONTEXT_H
@@ -21,6 +21,8 @@ struct lfs_fh;
 struct lfs_holder;
 struct lfs_hp_health;
 struct lfs_leader;
+struct lfs_io;
+struct lfs_io_stats;
 
 /* -EIO when lease operations must be refused now (stopping, fenced, our
  * id lost, renewal too old), logging why under `what`; else 0. */
@@ -34,15 +36,45 @@ int lfs_daemon_find_holders(struct lfs_daemon *d, const uint32_t *slot,
     struct lfs_holder *h, int max);
 /* Retry interval of blocked lock opens, in ms. */
 uint32_t lfs_retry_ms(const struct lfs_daemon *d);
-/* Take ops_lock: 0 with it held, or -EIO without it when its holder is
+/*
+ * The lease operations' contexts (daemon.h "Locks"; core/ioset.h).  Take
+ * slot's context: 0 with it held, or -EIO without it when its holder is
  * stuck in an I/O call (iowatch.h; logged once per stuck call).  Dropping
- * it copies the I/O counters for .status. */
-int lfs_ops_lock(struct lfs_daemon *d) __attribute__((warn_unused_result));
-void lfs_ops_unlock(struct lfs_daemon *d);
-/* Take ops_lock unless lease operations must be refused now (checked
- * again under it): 0 with ops_lock held, or -EIO without. */
-int lfs_ops_lock_serving(struct lfs_daemon *d, const char *what)
+ * it copies its I/O counters for .status.  When timed-out I/O of another
+ * context refuses lease writes (paxos.h invariant 6), the contexts nobody
+ * holds are reaped first (lfs_ioset_reap_idle), so that a context left idle
+ * never keeps the host's lease writes refused.
+ */
+int lfs_ops_lock(struct lfs_daemon *d, uint32_t slot)
     __attribute__((warn_unused_result));
+void lfs_ops_unlock(struct lfs_daemon *d, uint32_t slot);
+/* As lfs_ops_lock, unless lease operations must be refused now (checked
+ * again under it): 0 with the context held, or -EIO without. */
+int lfs_ops_lock_serving(struct lfs_daemon *d, uint32_t slot,
+    const char *what) __attribute__((warn_unused_result));
+/* The context of slot, whose lock the calling thread holds (asserted in
+ * debug builds). */
+struct lfs_io *lfs_ops_io(struct lfs_daemon *d, uint32_t slot);
+/* lfs_ops_io() of l's slot. */
+struct lfs_io *lfs_lease_io(struct lfs_daemon *d, const struct lfs_dlease *l);
+/* A name-table operation on slot (a delete): context 0 and slot's, in
+ * that order (one lock when they are the same); serving as above.  The
+ * name-table operation's I/O runs on lfs_ops_io(d, 0). */
+int lfs_ops_lock_pair(struct lfs_daemon *d, uint32_t slot, const char *what)
+    __attribute__((warn_unused_result));
+void lfs_ops_unlock_pair(struct lfs_daemon *d, uint32_t slot);
+/* No lease operation at all (a rejoin): gen_lock exclusive, which every
+ * context's holder holds shared.  0, or -EIO without it once a lease
+ * operation it waits for is stuck in an I/O call. */
+int lfs_ops_lock_all(struct lfs_daemon *d) __attribute__((warn_unused_result));
+void lfs_ops_unlock_all(struct lfs_daemon *d);
+/* A read context (daemon.h LFS_READ_CONTEXTS): 0 with *io, its lock
+ * held, or -EIO as lfs_ops_lock().  For reads only, never a write. */
+int lfs_read_lock(struct lfs_daemon *d, uint32_t slot, struct lfs_io **io)
+    __attribute__((warn_unused_result));
+void lfs_read_unlock(struct lfs_daemon *d, uint32_t slot);
+/* The sum of the contexts' counters as last copied (table_lock held). */
+void lfs_ops_stats_locked(const struct lfs_daemon *d, struct lfs_io_stats *s);
 /*
  * table_lock, through these only, so that debug builds (LFS_DEBUG: the
  * sanitizer and ThreadSanitizer builds) know which thread holds it and

@@ -5,11 +5,10 @@
  * handover (handover, keep, claim); the shared forms, `acquire shared
  * [pid N]` and `release shared`, are in shhold.c.
  *
- * Each runs with ops_lock held (lfs_hold_ctl takes it), checks the local
- * state first so that an error changes nothing, then does its disk
- * operation, then records the result (holders.c explains the states).
- * Every refusal is logged with its reason, since the writer only sees an
- * errno.
+ * Each runs with the lease's context held (lfs_hold_ctl takes it), checks the
+ * local state first so that an error changes nothing, then does its disk
+ * operation, then records the result (holders.c explains the states). Every
+ * refusal is logged with its reason, since the writer only sees an errno.
  *
  * The `pid N` forms (pidhold.c) hold or request the lease for process N:
  *   acquire pid N  as acquire, then held for N until `release` or N's
@@ -113,7 +112,7 @@ ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_table_unlock(d);
 		lfs_log(&d->log, LOG_ERR, "%s: acquire: watching pid %ld: %s; "
 		    "releasing", l->name, (long)cmd->pid, strerror(-r));
-		lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+		lfs_paxos_release(&d->ls, lfs_lease_io(d, l), &l->ref, &ld);
 		return lfs_errno_map(d, r, l->name, "acquire");
 	}
 	ph = lfs_hold_attach_locked(d, l, &ld, pidfd >= 0 ? LFS_HOW_PID :
@@ -151,7 +150,7 @@ ctl_release(struct lfs_daemon *d, struct lfs_dlease *l)
 		    " (held shared: 'release shared')" : "");
 		return r;
 	}
-	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &held);
+	r = lfs_paxos_release(&d->ls, lfs_lease_io(d, l), &l->ref, &held);
 	if (r < 0 && r != -EPERM && r != -EINPROGRESS)
 		return lfs_errno_map(d, r, l->name, "release");
 	lfs_table_lock(d);
@@ -198,7 +197,8 @@ verify_still_ours(struct lfs_daemon *d, struct lfs_dlease *l,
 	struct fuse_pollhandle *ph;
 	struct lfs_leader ld;
 
-	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	if (lfs_paxos_read_leader(&d->ls, lfs_lease_io(d, l), &l->ref,
+	    &ld) < 0 ||
 	    (lfs_leader_is_ours(d, &ld) && ld.lver == held->lver))
 		return;
 	lfs_table_lock(d);
@@ -249,7 +249,8 @@ transfer_check(struct lfs_daemon *d, struct lfs_dlease *l, uint32_t to,
 		    *to_gen)));
 		return -EHOSTDOWN;
 	}
-	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref, &rq)) < 0)
+	if ((r = lfs_paxos_read_request(&d->ls, lfs_lease_io(d, l), &l->ref,
+	    &rq)) < 0)
 		return lfs_errno_map(d, r, l->name, "read request");
 	if (rq.host_id != to || rq.host_gen != *to_gen) {
 		lfs_log(&d->log, LOG_WARNING, "%s: transfer: host %u (gen %llu) "
@@ -288,7 +289,7 @@ lose_to_target(struct lfs_daemon *d, struct lfs_dlease *l, enum lfs_how how,
  * target waits for it.  Each try waits for the context to settle (a
  * timed-out write still pending refuses new writes); we give up at
  * renewal_fail, when the storage has been unusable long enough that this
- * host fences anyway.  Called with ops_lock, like the transfer.
+ * host fences anyway.  Called with the lease's context held, like the transfer.
  */
 static int
 transfer_finish(struct lfs_daemon *d, struct lfs_dlease *l,
@@ -300,8 +301,8 @@ transfer_finish(struct lfs_daemon *d, struct lfs_dlease *l,
 
 	do {
 		lfs_sleep_ms(d->ls.to.io_timeout_ms / 4 + 1);
-		r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, held, to,
-		    to_gen, &out);
+		r = lfs_paxos_transfer(&d->ls, lfs_lease_io(d, l), &l->ref,
+		    held, to, to_gen, &out);
 	} while ((r == -EINPROGRESS || r == -EIO || r == -ETIMEDOUT ||
 	    r == -EAGAIN) && lfs_now_ms() < end);
 	if (r == 0) {
@@ -336,7 +337,7 @@ target_host(struct lfs_daemon *d, struct lfs_dlease *l,
 }
 
 /* Transfer l, held here, to host `to`, whose request must be pending.
- * With ops_lock. */
+ * With the lease's context held. */
 static int
 transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 {
@@ -357,7 +358,7 @@ transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 	}
 	if ((r = transfer_check(d, l, (uint32_t)to, &to_gen, NULL)) < 0)
 		return r;
-	r = lfs_paxos_transfer(&d->ls, &d->ops_io, &l->ref, &held,
+	r = lfs_paxos_transfer(&d->ls, lfs_lease_io(d, l), &l->ref, &held,
 	    (uint32_t)to, to_gen, &out);
 	if (r == -EINPROGRESS) {
 		/* chosen for the target: our holders lose it now, then we
@@ -366,7 +367,7 @@ transfer_to(struct lfs_daemon *d, struct lfs_dlease *l, int to)
 		return transfer_finish(d, l, &held, (uint32_t)to, to_gen);
 	}
 	if (r < 0) {
-		if (lfs_hp_transfer_unknown(lfs_io_reap(&d->ops_io)))
+		if (lfs_hp_transfer_unknown(lfs_io_reap(lfs_lease_io(d, l))))
 			lose_unknown(d, l);
 		else
 			verify_still_ours(d, l, &held);
@@ -441,7 +442,7 @@ ctl_handover(struct lfs_daemon *d, struct lfs_dlease *l,
 }
 
 /* `keep`: disarm.  0 only while the lease is still held here (and then no
- * handover of ours can move it any more: ops_lock orders this against the
+ * handover of ours can move it any more: its context orders this against the
  * watcher's transfer), so the caller may rely on its hold. */
 static int
 ctl_keep(struct lfs_daemon *d, struct lfs_dlease *l)
@@ -481,7 +482,7 @@ ctl_claim(struct lfs_daemon *d, struct lfs_dlease *l)
 		    "here", l->name);
 		return r;
 	}
-	if ((r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref,
+	if ((r = lfs_paxos_write_request(&d->ls, lfs_lease_io(d, l), &l->ref,
 	    LFS_REQUEST_CLAIM)) < 0)
 		return lfs_errno_map(d, r, l->name, "claim");
 	lfs_table_lock(d);
@@ -501,7 +502,7 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	uint32_t to;
 	int r;
 
-	if (lfs_ops_lock(d) < 0)
+	if (lfs_ops_lock(d, l->ref.slot) < 0)
 		return; /* stuck: the next pass looks again */
 	lfs_table_lock(d);
 	to = lfs_hold_usable(l) ? lfs_hold_handover_to(l) : 0;
@@ -512,7 +513,7 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (to == 0 || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
 		goto out;
-	if ((r = lfs_paxos_read_request(&d->ls, &d->ops_io, &l->ref,
+	if ((r = lfs_paxos_read_request(&d->ls, lfs_lease_io(d, l), &l->ref,
 	    &rq)) < 0) {
 		if (lfs_req_note_err(l, r))
 			lfs_log(&d->log, LOG_WARNING, "%s: watching the handover: "
@@ -553,7 +554,7 @@ lfs_hold_check_handover(struct lfs_daemon *d, struct lfs_dlease *l)
 		lfs_log(&d->log, LOG_WARNING, "%s: handover to host %u: %s",
 		    l->name, to, strerror(-r));
 out:
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 }
 
 
@@ -574,7 +575,7 @@ ctl_request(struct lfs_daemon *d, struct lfs_dlease *l,
 		    "requested so" : "held or requested by ", r > 0 ? "" :
 		    hold_what(l));
 	lfs_table_unlock(d);
-	if (r == 0 && (r = lfs_paxos_write_request(&d->ls, &d->ops_io,
+	if (r == 0 && (r = lfs_paxos_write_request(&d->ls, lfs_lease_io(d, l),
 	    &l->ref, 1)) < 0)
 		r = lfs_errno_map(d, r, l->name, "request");
 	if (r != 0) {
@@ -631,7 +632,8 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 	int r;
 
 	if ((r = lfs_daemon_refuse(d, lfs_ctl_op_name(cmd->op))) < 0 ||
-	    (r = lfs_ops_lock_serving(d, lfs_ctl_op_name(cmd->op))) < 0)
+	    (r = lfs_ops_lock_serving(d, l->ref.slot,
+	    lfs_ctl_op_name(cmd->op))) < 0)
 		return r;
 	lfs_table_lock(d);
 	r = lfs_lease_deleted(l) ? -ENOENT : 0;
@@ -658,6 +660,6 @@ lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
 		default: r = -EINVAL; break;
 		}
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 	return r;
 }

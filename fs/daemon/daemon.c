@@ -79,7 +79,9 @@ lfs_daemon_log_setup(struct lfs_daemon *d)
 int
 lfs_daemon_init_sync(struct lfs_daemon *d)
 {
+	pthread_rwlockattr_t ra;
 	pthread_condattr_t ca;
+	uint32_t i;
 	int r;
 
 	if ((r = pthread_condattr_init(&ca)) != 0)
@@ -89,7 +91,15 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 	 * (CLOCK_BOOTTIME) as relative times, in slices (renew_sleep_until) */
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&d->renew_lock, NULL);
-	pthread_mutex_init(&d->ops_lock, NULL);
+	/* writer-preferring: a rejoin waiting for lease operations to end is
+	 * not starved by new ones (which wait for it; each gives up once it
+	 * is stuck, context.c) */
+	if ((r = pthread_rwlockattr_init(&ra)) != 0)
+		return -r;
+	pthread_rwlockattr_setkind_np(&ra,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&d->gen_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
 	pthread_mutex_init(&d->table_lock, NULL);
 	pthread_mutex_init(&d->shutdown_lock, NULL);
 	pthread_mutex_init(&d->sleep_lock, NULL);
@@ -97,14 +107,18 @@ lfs_daemon_init_sync(struct lfs_daemon *d)
 	pthread_cond_init(&d->sleep_cond, &ca);
 	pthread_cond_init(&d->opens.reply_cond, NULL);
 	pthread_condattr_destroy(&ca);
-	/* the bounds come with the lockspace's io_timeout (cmd_mount.c) */
-	if ((r = lfs_iowatch_init(&d->ops_watch, &d->ops_lock,
-	    d->test_stall ? &d->stall.sys : NULL,
-	    "lease operations", &d->log)) < 0 ||
-	    (r = lfs_iowatch_init(&d->renew_watch, &d->renew_lock, NULL,
-	    "renewal", &d->log)) < 0)
-		return r;
-	return 0;
+	/* the bounds come with the lockspace's io_timeout (cmd_mount.c);
+	 * ops.lock[i] is initialised with its context (lfs_ioset_init), the
+	 * watch only keeps its address */
+	for (i = 0; i < LFS_IOSET_MAX; i++)
+		if ((r = lfs_iowatch_init(&d->ops_watch[i], &d->ops.lock[i],
+		    d->test_stall ? &d->stall.sys : NULL,
+		    "lease operations", &d->log)) < 0 ||
+		    (r = lfs_iowatch_init(&d->reads_watch[i], &d->reads.lock[i],
+		    NULL, "lease reads", &d->log)) < 0)
+			return r;
+	return lfs_iowatch_init(&d->renew_watch, &d->renew_lock, NULL,
+	    "renewal", &d->log);
 }
 
 /* ---- 2. renewal and fencing ---- */
@@ -421,20 +435,20 @@ rejoin(struct lfs_daemon *d)
 	snprintf(name, sizeof(name), "%s", d->ls.host_name);
 	p.host_name = name;
 	p.min_generation = lfs_hp_rejoin_min_generation(old);
-	/* ops_lock stuck: this attempt fails, recover_once tries again */
-	if ((r = lfs_ops_lock(d)) < 0)
+	/* a lease operation stuck: this attempt fails, recover_once tries
+	 * again */
+	if ((r = lfs_ops_lock_all(d)) < 0)
 		return r;
 	pthread_mutex_lock(&d->renew_lock);
-	/* the join's I/O is renew_io's: stuck, it stops ops_lock's takers */
-	lfs_iowatch_via(&d->ops_watch, &d->renew_watch);
+	/* the join's I/O is renew_io's: stuck, gen_lock's takers give up
+	 * (context.c) */
 	r = lfs_delta_join(&d->ls, &d->renew_io, &p);
-	lfs_iowatch_via(&d->ops_watch, NULL);
 	pthread_mutex_unlock(&d->renew_lock);
 	if (r == 0) {
 		atomic_store(&d->generation, d->ls.generation);
 		lfs_hold_forget_finished(d);
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock_all(d);
 	if (r < 0)
 		return r;
 	/* the new generation's timeline starts at its join: the guard
@@ -642,16 +656,27 @@ stopper_main(void *arg)
 	return NULL;
 }
 
-/* 1 when thread tid is in a call of ops_io or renew_io stuck past the
+/* 1 when thread tid is in a call of a lease context or renew_io stuck past the
  * bound by STUCK_JOIN_GRACE_MS. */
 static int
 tid_stuck_long(struct lfs_daemon *d, pid_t tid)
 {
 	uint64_t now = lfs_now_ms();
 
-	return tid != 0 && (lfs_iowatch_stuck_tid_ms(&d->ops_watch, tid, now) >
-	    STUCK_JOIN_GRACE_MS || lfs_iowatch_stuck_tid_ms(&d->renew_watch,
-	    tid, now) > STUCK_JOIN_GRACE_MS);
+	uint32_t i;
+
+	if (tid == 0)
+		return 0;
+	for (i = 0; i < d->ops.n; i++)
+		if (lfs_iowatch_stuck_tid_ms(&d->ops_watch[i], tid, now) >
+		    STUCK_JOIN_GRACE_MS)
+			return 1;
+	for (i = 0; i < d->reads.n; i++)
+		if (lfs_iowatch_stuck_tid_ms(&d->reads_watch[i], tid, now) >
+		    STUCK_JOIN_GRACE_MS)
+			return 1;
+	return lfs_iowatch_stuck_tid_ms(&d->renew_watch, tid, now) >
+	    STUCK_JOIN_GRACE_MS;
 }
 
 void
@@ -713,16 +738,25 @@ signal_main(void *arg)
 }
 
 
-/* 1 when ops_io's (ops) or renew_io's (renew) call has been stuck past
+/* 1 when a lease context's (ops) or renew_io's (renew) call has been stuck past
  * its bound by STUCK_JOIN_GRACE_MS. */
 static int
 io_stuck_long(struct lfs_daemon *d, int ops, int renew)
 {
 	uint64_t now = lfs_now_ms();
 
-	return (ops && lfs_iowatch_stuck_ms(&d->ops_watch, now) >
-	    STUCK_JOIN_GRACE_MS) || (renew &&
-	    lfs_iowatch_stuck_ms(&d->renew_watch, now) > STUCK_JOIN_GRACE_MS);
+	uint32_t i;
+
+	for (i = 0; ops && i < d->ops.n; i++)
+		if (lfs_iowatch_stuck_ms(&d->ops_watch[i], now) >
+		    STUCK_JOIN_GRACE_MS)
+			return 1;
+	for (i = 0; ops && i < d->reads.n; i++)
+		if (lfs_iowatch_stuck_ms(&d->reads_watch[i], now) >
+		    STUCK_JOIN_GRACE_MS)
+			return 1;
+	return renew && lfs_iowatch_stuck_ms(&d->renew_watch, now) >
+	    STUCK_JOIN_GRACE_MS;
 }
 
 /* Join t, unless it is stuck in an I/O call of the watches named (see
@@ -770,7 +804,7 @@ stop_renewal(struct lfs_daemon *d)
 	pthread_mutex_lock(&d->sleep_lock);
 	pthread_cond_broadcast(&d->sleep_cond);
 	pthread_mutex_unlock(&d->sleep_lock);
-	/* a rejoin does its I/O with ops_lock too */
+	/* a rejoin does its I/O with every lease context held too */
 	joined = join_bounded(d, d->renew_thread, "renewal", 1, 1);
 	if (d->deadline_started)
 		pthread_join(d->deadline_thread, NULL); /* no I/O of its own */
@@ -838,12 +872,13 @@ lfs_daemon_shutdown(struct lfs_daemon *d)
 	r = lfs_hold_release_all(d, keep_ctl);
 	/* the name table's lease, if a mkdir left it held (the watcher that
 	 * would have given it up is stopped) */
-	if (lfs_ops_lock(d) < 0) {
+	if (lfs_ops_lock(d, 0) < 0) {
 		r = -EIO; /* stuck: it stays ours until host_dead */
 	} else {
-		if (lfs_leases_linger_end(&d->ls, &d->ops_io, 1) < 0 && r == 0)
+		if (lfs_leases_linger_end(&d->ls, lfs_ops_io(d, 0), 1) < 0 &&
+		    r == 0)
 			r = -EIO;
-		lfs_ops_unlock(d);
+		lfs_ops_unlock(d, 0);
 	}
 	/* a renewal thread stuck in its I/O keeps renew_io, and with I/O
 	 * stuck our last write would only stick too: no leave then (others

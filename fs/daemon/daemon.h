@@ -40,7 +40,7 @@
  *   context.c     the locks, the refusal of lease operations, the
  *                 watcher's wake-up signal, finding holders, error mapping
  *                 and logging: what everything above uses (context.h)
- *   iowatch.c     stuck I/O under ops_lock (iowatch.h)
+ *   iowatch.c     stuck I/O under a context's lock (iowatch.h)
  *   stallio.c     tests only: one write stalled before its submit
  *   pidwatch.c    the thread that waits on pidfds (pidwatch.h)
  *   gate.c        the daemon's side of the submit gate (gate.h)
@@ -68,25 +68,36 @@
  *
  * Locks, in the order they may be taken (never the other way round):
  *
- *   shutdown_lock  ->  ops_lock  ->  table_lock  ->  ls.view_lock
+ *   shutdown_lock  ->  gen_lock  ->  ops.lock[i] (ascending i)  ->
+ *   table_lock  ->  ls.view_lock
  *   renew_lock (renewal thread only; never with another of ours held
- *                except table_lock for its stats copy, and ops_lock, taken
- *                before it, while rejoining: no lease operation may run
- *                while the generation changes)
+ *                except table_lock for its stats copy, and gen_lock, taken
+ *                exclusive before it, while rejoining: no lease operation
+ *                may run while the generation changes)
+ *   reads.lock[i] (a read context: alone, or before table_lock)
  *
- * ops_lock serializes every lease disk operation and owns ops_io: a lease
- * operation checks the local state, does its I/O and records the result
- * while holding it, so two operations on this host never interleave (each
- * is ~0.5 ms; simple beats clever here).  table_lock protects the lease
+ * The lease operations' contexts (d->ops, core/ioset.h): slot s's
+ * operations run on context s % n with its lock held (lfs_ops_lock), so a
+ * lease operation checks the local state, does its I/O and records the
+ * result while holding it, and two operations on one lease never
+ * interleave; operations on leases of different contexts run at once
+ * (issue 15 point 4: 100 lock opens of 100 leases no longer queue behind
+ * each other).  What is not a lease's own: the name-table operations run
+ * on context 0, a delete also holding the deleted slot's context
+ * (lfs_ops_lock_pair).  Every holder of a context holds gen_lock shared;
+ * a rejoin takes it exclusive (lfs_ops_lock_all), so that no lease
+ * operation runs while the generation changes.  A thread holds one
+ * context, or a delete two in ascending index, never the other way.  table_lock protects the lease
  * table, file handle state, waiters and poll handles and is never held
  * across I/O or a FUSE reply.
  *
- * ops_lock and renew_lock are taken through their watches (ops_watch,
- * renew_watch; iowatch.h): a taker waits while the holder's I/O is only
- * slow and gets -EIO once a call of it has been stuck in the kernel past
- * io_timeout + slack.  Every taker handles that: FUSE replies EIO, the
- * watcher tries again on its next pass, the renewal thread counts a rejoin
- * as failed, shutdown leaves the lease owned on disk (the guard fences on).
+ * The contexts' locks and renew_lock are taken through their watches
+ * (ops_watch[i], renew_watch; iowatch.h): a taker waits while the holder's
+ * I/O is only slow and gets -EIO once a call of it has been stuck in the
+ * kernel past io_timeout + slack.  Every taker handles that: FUSE replies
+ * EIO, the watcher tries again on its next pass, the renewal thread counts
+ * a rejoin as failed, shutdown leaves the lease owned on disk (the guard
+ * fences on).
  */
 #ifndef LEASEFS_DAEMON_H
 #define LEASEFS_DAEMON_H
@@ -107,6 +118,7 @@
 #include "gate.h"
 #include "guard.h"
 #include "hostpolicy.h"
+#include "ioset.h"
 #include "iowatch.h"
 #include "leases.h"
 #include "lockspace.h"
@@ -124,6 +136,20 @@
 #include "watcher.h"
 /* struct lfs_snap, in every owner/state handle */
 #include "snap.h"
+
+/* Lease operations of different leases run at once on this many contexts
+ * (d->ops, core/ioset.h; daemon.h "Locks"): 100 lock opens of 100 leases
+ * share a context at most two by two.  The reads behind owner, state,
+ * value and .hosts and the watcher's notice reads run on LFS_READ_CONTEXTS
+ * more (d->reads): they write nothing, so need none of a lease operation's
+ * order, and a `cat owner` does not wait for a ballot.  Each context is an
+ * aio context of LFS_IO_RING_EVENTS (48) events, counted against
+ * fs.aio-max-nr (65,536 by default): with the renewal's, 73 of them take
+ * 3,504 per daemon. */
+#define LFS_OPS_CONTEXTS 64u
+#define LFS_READ_CONTEXTS 8u
+_Static_assert(LFS_OPS_CONTEXTS <= LFS_IOSET_MAX, "contexts fit the set");
+_Static_assert(LFS_READ_CONTEXTS <= LFS_IOSET_MAX, "contexts fit the set");
 
 /* ---- the tree ----
  * Inode numbers: root 1, .hosts 2, .status 3; a lease's files are
@@ -305,9 +331,20 @@ struct lfs_daemon {
 	pthread_mutex_t renew_lock;  /* held by the renewal thread per renewal */
 	struct lfs_io renew_io;
 	struct lfs_iowatch renew_watch; /* renew_io's calls, renew_lock's takers */
-	pthread_mutex_t ops_lock;    /* every lease operation (see top) */
-	struct lfs_io ops_io;
-	struct lfs_iowatch ops_watch; /* ops_io's calls, ops_lock's takers */
+	/* lease operations (see top): ops.io[i] is the context of the slots
+	 * s with s % ops.n == i, owned by ops.lock[i] (core/ioset.h), whose
+	 * calls and takers ops_watch[i] watches; taken through context.h */
+	struct lfs_ioset ops;
+	struct lfs_iowatch ops_watch[LFS_IOSET_MAX];
+	/* held shared with every context above, exclusive by a rejoin (the
+	 * generation changes): writer-preferring (context.c) */
+	pthread_rwlock_t gen_lock;
+	/* debug builds: the pthread_t holding ops.lock[i], 0 when free */
+	atomic_ulong ops_owner[LFS_IOSET_MAX];
+	/* the reads' contexts (LFS_READ_CONTEXTS above), the same way:
+	 * reads.io[i] owned by reads.lock[i], watched by reads_watch[i] */
+	struct lfs_ioset reads;
+	struct lfs_iowatch reads_watch[LFS_IOSET_MAX];
 	/* ends the process when shutdown found I/O stuck in the kernel
 	 * (cmd_mount.c): unmount, pid file, exit without waiting for the
 	 * stuck threads or the I/O; never returns */
@@ -329,7 +366,11 @@ struct lfs_daemon {
 	                                under way: holders.c (holders.h) */
 	struct lfs_survivors fencing; /* holders of a finished generation that
 	                                may still run (holders.h) */
-	struct lfs_io_stats ops_stats, renew_stats; /* copies for .status */
+	/* copies for .status: ops_stats[i] of ops.io[i] (reads_stats[i] of
+	 * reads.io[i]), each copied as its
+	 * lock is dropped */
+	struct lfs_io_stats ops_stats[LFS_IOSET_MAX], renew_stats;
+	struct lfs_io_stats reads_stats[LFS_IOSET_MAX];
 
 	/* ---- health, read anywhere ---- */
 	_Atomic int renewal;         /* enum lfs_renewal */
@@ -406,7 +447,7 @@ void lfs_table_free(struct lfs_daemon *d);
 /* The entry of slot, or NULL; takes table_lock. */
 struct lfs_dlease *lfs_table_slot(struct lfs_daemon *d, uint32_t slot);
 /* Look name up on disk and return its (new or refreshed) entry.  Takes
- * ops_lock.  -ENOENT, -EIO. */
+ * the contexts it reads on (context.h).  -ENOENT, -EIO. */
 int lfs_table_lookup(struct lfs_daemon *d, const char *name,
     struct lfs_dlease **out);
 /* Enter e (just created); NULL when out of memory. */
@@ -449,7 +490,7 @@ int lfs_hold_ctl(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_ctl_cmd *cmd, uid_t uid);
 /* Watcher: check a pending request (leader read; arrival; acquiring a
  * free lease when now >= next_try_ms). */
-/* With ops_lock held: take a pending request of ours that has been
+/* With the lease's context held: take a pending request of ours that has been
  * answered (the leader names us, confirmed) as held now; no attempt to
  * take a free lease.  ctl commands call it first. */
 void lfs_hold_arrival_ops(struct lfs_daemon *d, struct lfs_dlease *l);

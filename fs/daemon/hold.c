@@ -6,10 +6,10 @@
  * holder, withdraw a request.  holders.c, shhold.c, ctl_exec.c and the
  * watcher build the lease operations on these (holders.h).
  *
- * The exclusive hold of a lease (l->ex, hold.h) and its pending request
- * (l->rq, holders.h) are written only here (scripts/check-fields), and
- * only with ops_lock held around the disk operation and table_lock held
- * around the change itself:
+ * The exclusive hold of a lease (l->ex, hold.h) and its pending request (l->rq,
+ * holders.h) are written only here (scripts/check-fields), and only with the
+ * lease's context held around the disk operation and table_lock held around the
+ * change itself:
  *
  *              lfs_hold_lock, ctl acquire, arrival (attach)
  *   FREE -------------------------------------------> FILE | CTL | PID
@@ -346,7 +346,8 @@ lfs_req_note_err(struct lfs_dlease *l, int r)
 
 /* lfs_paxos_acquire with a few retries of a lost race.  -EALREADY (the
  * disk already names us, e.g. after a release that failed) counts as
- * success: *out is then the leader as it stands.  Called with ops_lock. */
+ * success: *out is then the leader as it stands.  Called with the lease's
+ * context held. */
 int
 lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_leader *out)
@@ -357,7 +358,8 @@ lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 		if (i > 0)
 			lfs_sleep_ms(lfs_hp_acquire_pause_ms(lfs_now_ms(),
 			    d->ls.host_id));
-		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, out);
+		r = lfs_paxos_acquire(&d->ls, lfs_lease_io(d, l), &l->ref,
+		    l->name, out);
 		if (r == -EALREADY)
 			r = 0;
 	}
@@ -409,7 +411,7 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_leader ld;
 	int r = 0, idle;
 
-	if (lfs_ops_lock(d) < 0)
+	if (lfs_ops_lock(d, l->ref.slot) < 0)
 		return; /* stuck: still unsettled, the watcher tries again */
 	lfs_table_lock(d);
 	idle = l->ex.unsettled && !lfs_held(l) && !l->tb.deleted &&
@@ -418,25 +420,28 @@ lfs_hold_settle(struct lfs_daemon *d, struct lfs_dlease *l)
 		l->ex.unsettled = 0; /* someone here takes care of it */
 	lfs_table_unlock(d);
 	if (idle && !atomic_load(&d->fenced) && !atomic_load(&d->stale)) {
-		r = lfs_paxos_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &ld);
+		r = lfs_paxos_acquire(&d->ls, lfs_lease_io(d, l), &l->ref,
+		    l->name, &ld);
 		if (r == 0 || r == -EALREADY) {
 			lfs_log(&d->log, LOG_NOTICE, "%s: settling an aborted "
 			    "acquire: releasing lver %llu", l->name,
 			    (unsigned long long)ld.lver);
-			r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+			r = lfs_paxos_release(&d->ls, lfs_lease_io(d, l),
+			    &l->ref, &ld);
 		}
 		lfs_table_lock(d);
 		l->ex.unsettled = lfs_hp_settle_again(r);
 		lfs_table_unlock(d);
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 }
 
 /*
- * Release *held on disk.  Called with ops_lock, the entry already marked
- * held && lost (so nothing else uses it meanwhile).  On success, or when the
- * disk shows another owner (-EPERM: nothing of ours to release), the entry
- * becomes free; on an I/O error it stays lost for the watcher to retry.
+ * Release *held on disk.  Called with the lease's context held, the entry
+ * already marked held && lost (so nothing else uses it meanwhile).  On success,
+ * or when the disk shows another owner (-EPERM: nothing of ours to release),
+ * the entry becomes free; on an I/O error it stays lost for the watcher to
+ * retry.
  */
 int
 lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
@@ -446,7 +451,7 @@ lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
 
 	if (atomic_load(&d->stale))
 		return -EIO; /* our host id is gone: we may write nothing */
-	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, held);
+	r = lfs_paxos_release(&d->ls, lfs_lease_io(d, l), &l->ref, held);
 	if (r == 0)
 		lfs_log(&d->log, LOG_INFO, "%s: no longer held here", l->name);
 	else if (r == -EPERM || r == -ENOENT)
@@ -568,7 +573,7 @@ lfs_hold_attach_locked(struct lfs_daemon *d, struct lfs_dlease *l,
 }
 
 /* Withdraw our request record; if the lease arrived meanwhile, nobody
- * wants it any more: release it.  Called with ops_lock. */
+ * wants it any more: release it.  Called with the lease's context held. */
 void
 lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
 {
@@ -577,11 +582,12 @@ lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l)
 
 	if (atomic_load(&d->stale))
 		return;
-	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
+	r = lfs_paxos_write_request(&d->ls, lfs_lease_io(d, l), &l->ref, 0);
 	if (r < 0)
 		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
 		    l->name, strerror(-r));
-	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	if (lfs_paxos_read_leader(&d->ls, lfs_lease_io(d, l), &l->ref,
+	    &ld) < 0 ||
 	    !lfs_leader_is_ours(d, &ld))
 		return;
 	lfs_hold_log(d, LOG_NOTICE, l, "arrived as the request was withdrawn; "

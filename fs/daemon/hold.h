@@ -5,8 +5,8 @@
  * checks it); they read it through the functions below.  hold.c has the
  * state diagram.
  *
- * Every field is protected by table_lock (daemon.h); the disk operations
- * that move the hold also hold ops_lock around their I/O.
+ * Every field is protected by table_lock (daemon.h); the disk operations that
+ * move the hold also hold the lease's context (context.h) around their I/O.
  */
 #ifndef LEASEFS_HOLD_H
 #define LEASEFS_HOLD_H

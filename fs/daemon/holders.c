@@ -4,13 +4,11 @@
  * machine and shhold.c's shared holds: lock and incoming files, requests
  * and arrivals, lost leases, process exits, fencing and shutdown.
  *
- * Sections:
- *   3. lock and incoming files: open, close
- *   4. the watcher's work: requests, arrivals, lost leases
- *   5. fencing and shutdown: losing and releasing everything
- * The ctl commands are in ctl_exec.c, on hold.c's building blocks
- * (holders.h); the table of leases is table.c.  Every change of a
- * lease's state happens with ops_lock held around the disk operation and
+ * Sections: 3. lock and incoming files: open, close 4. the watcher's work:
+ * requests, arrivals, lost leases 5. fencing and shutdown: losing and releasing
+ * everything The ctl commands are in ctl_exec.c, on hold.c's building blocks
+ * (holders.h); the table of leases is table.c.  Every change of a lease's state
+ * happens with the lease's context held around the disk operation and
  * table_lock around the change itself (daemon.h).
  */
 #include <errno.h>
@@ -35,11 +33,11 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	int r, busy;
 
 	if ((r = lfs_daemon_refuse(d, "lock")) < 0 ||
-	    (r = lfs_ops_lock_serving(d, "lock")) < 0)
+	    (r = lfs_ops_lock_serving(d, l->ref.slot, "lock")) < 0)
 		return r;
 	if (fh->shared) {
 		r = lfs_sh_hold_file(d, l, fh, as_waiter);
-		lfs_ops_unlock(d);
+		lfs_ops_unlock(d, l->ref.slot);
 		return r;
 	}
 	lfs_table_lock(d);
@@ -67,7 +65,7 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 	} else if (r != -EWOULDBLOCK) {
 		r = lfs_errno_map(d, r, l->name, "acquire");
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 	lfs_notify_ph(ph);
 	return r;
 }
@@ -79,7 +77,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 	int r;
 
 	if ((r = lfs_daemon_refuse(d, "incoming")) < 0 ||
-	    (r = lfs_ops_lock_serving(d, "incoming")) < 0)
+	    (r = lfs_ops_lock_serving(d, l->ref.slot, "incoming")) < 0)
 		return r;
 	lfs_table_lock(d);
 	if (lfs_lease_deleted(l))
@@ -91,7 +89,8 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 		lfs_log(&d->log, LOG_INFO, "%s: incoming: already held (or "
 		    "shared) or requested on this host", l->name);
 	if (r == 0)
-		r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 1);
+		r = lfs_paxos_write_request(&d->ls, lfs_lease_io(d, l), &l->ref,
+		    1);
 	if (r == 0) {
 		lfs_table_lock(d);
 		lfs_req_begin_locked(l, LFS_HOW_FILE, fh);
@@ -103,7 +102,7 @@ lfs_hold_incoming(struct lfs_daemon *d, struct lfs_dlease *l,
 	} else if (r != -EBUSY) {
 		r = lfs_errno_map(d, r, l->name, "request");
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 	return r;
 }
 
@@ -114,12 +113,12 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 	struct lfs_leader held;
 	int release = 0, cancel = 0, clear, locked;
 
-	/* The file is closed whatever the storage does: with ops_lock stuck
+	/* The file is closed whatever the storage does: with the context stuck
 	 * the table still learns it (a released hold becomes lost, which the
 	 * watcher releases once I/O works again; a shared mode is left lost
 	 * the same way), only the disk writes are left out.  A request left
 	 * on disk is as after a failed withdrawal (lfs_hold_cancel_request). */
-	locked = lfs_ops_lock(d) == 0;
+	locked = lfs_ops_lock(d, l->ref.slot) == 0;
 	lfs_table_lock(d);
 	lfs_poll_unregister_locked(fh);
 	if (fh->fenced) {
@@ -156,7 +155,7 @@ lfs_hold_close(struct lfs_daemon *d, struct lfs_fh *fh)
 		    "lease arrived; request withdrawn", l->name);
 		lfs_hold_cancel_request(d, l);
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 	lfs_watch_kick(d);
 }
 
@@ -180,7 +179,8 @@ request_drop_locked(struct lfs_dlease *l)
 	return ph;
 }
 
-/* Our request was answered: the leader names us.  Called with ops_lock. */
+/* Our request was answered: the leader names us.  Called with the lease's
+ * context held. */
 static void
 arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 {
@@ -190,7 +190,7 @@ arrive(struct lfs_daemon *d, struct lfs_dlease *l, const struct lfs_leader *ld)
 
 	/* Clear our request before anyone learns of the arrival: a host that
 	 * reacts by filing its own request must not have it wiped by ours. */
-	r = lfs_paxos_write_request(&d->ls, &d->ops_io, &l->ref, 0);
+	r = lfs_paxos_write_request(&d->ls, lfs_lease_io(d, l), &l->ref, 0);
 	if (r < 0)
 		lfs_log(&d->log, LOG_WARNING, "%s: clearing the request: %s",
 		    l->name, strerror(-r));
@@ -227,7 +227,7 @@ request_gone(struct lfs_daemon *d, struct lfs_dlease *l)
 }
 
 /* A free lease, or one whose owner is dead, is taken rather than waited
- * for.  Called with ops_lock; 1 when acquired (*ld updated). */
+ * for.  Called with the lease's context held; 1 when acquired (*ld updated). */
 static int
 request_try_take(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_leader *ld, uint64_t now)
@@ -250,7 +250,7 @@ request_try_take(struct lfs_daemon *d, struct lfs_dlease *l,
  * acquire looks at the dblocks too and says -EALREADY (success here) only
  * when that leader is the current decision; anything else is no arrival
  * yet, and the request keeps waiting.  *ld becomes what it found.  Called
- * with ops_lock.
+ * with the lease's context held.
  */
 static int
 arrival_confirmed(struct lfs_daemon *d, struct lfs_dlease *l,
@@ -259,7 +259,7 @@ arrival_confirmed(struct lfs_daemon *d, struct lfs_dlease *l,
 	return lfs_hold_acquire_disk(d, l, ld) == 0;
 }
 
-/* One look at our pending request, with ops_lock held: arrived (the
+/* One look at our pending request, with the lease's context held: arrived (the
  * leader names us, confirmed), gone, or (may_take) free to take. */
 static void
 check_request_ops(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t now,
@@ -274,7 +274,7 @@ check_request_ops(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t now,
 	if (!r || atomic_load(&d->fenced) || atomic_load(&d->stale) ||
 	    atomic_load(&d->stopping))
 		return;
-	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld);
+	r = lfs_paxos_read_leader(&d->ls, lfs_lease_io(d, l), &l->ref, &ld);
 	if (r == -ENOENT) {
 		request_gone(d, l);
 	} else if (r < 0) {
@@ -294,10 +294,10 @@ void
 lfs_hold_check_request(struct lfs_daemon *d, struct lfs_dlease *l,
     uint64_t now)
 {
-	if (lfs_ops_lock(d) < 0)
+	if (lfs_ops_lock(d, l->ref.slot) < 0)
 		return; /* stuck: the next pass looks again */
 	check_request_ops(d, l, now, 1);
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 }
 
 void
@@ -322,7 +322,7 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	 * taking the lease over right now. */
 	if (!lfs_hp_may_release_lost(&d->ls.to, &h))
 		return;
-	if (lfs_ops_lock(d) < 0)
+	if (lfs_ops_lock(d, l->ref.slot) < 0)
 		return; /* stuck: still lost, the watcher tries again */
 	lfs_table_lock(d);
 	todo = lfs_lost(l) && !lfs_lease_finished(l);
@@ -331,7 +331,7 @@ lfs_hold_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (todo)
 		lfs_hold_release_disk(d, l, &held);
 	lfs_sh_release_lost(d, l);
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 }
 
 /* ---- 5. fencing and shutdown ---- */
@@ -494,7 +494,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	struct lfs_leader held;
 	int was_ctl, release, cancel, keep = 0, r = 0;
 
-	if (lfs_ops_lock(d) < 0) {
+	if (lfs_ops_lock(d, l->ref.slot) < 0) {
 		/* stuck: whatever is ours on disk stays so; the guard fences
 		 * on (the caller abandons it) and other hosts take it over at
 		 * host_dead */
@@ -545,7 +545,7 @@ release_one(struct lfs_daemon *d, struct lfs_dlease *l, int keep_ctl)
 	if (lfs_held(l))
 		r = -EIO;
 	lfs_table_unlock(d);
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 	return r;
 }
 
@@ -610,10 +610,10 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	int release = 0, cancel = 0, fenced = 0, clear = 0;
 	pid_t pid;
 
-	/* ops_lock stuck: wait for it (the exit is not forgotten), but not
+	/* the context stuck: wait for it (the exit is not forgotten), but not
 	 * past the start of shutdown, which settles every lease held for a
 	 * process itself (lfs_hold_release_all) and joins this thread */
-	while (lfs_ops_lock(d) < 0) {
+	while (lfs_ops_lock(d, l->ref.slot) < 0) {
 		if (atomic_load(&d->stopping))
 			return;
 		lfs_sleep_ms(LFS_SLEEP_SLICE_MS);
@@ -622,7 +622,7 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 	if (lfs_pid_of(l) == 0 || lfs_pid_token(l) != token) {
 		/* released, transferred or withdrawn meanwhile */
 		lfs_table_unlock(d);
-		lfs_ops_unlock(d);
+		lfs_ops_unlock(d, l->ref.slot);
 		return;
 	}
 	pid = lfs_pid_of(l);
@@ -662,6 +662,6 @@ lfs_pid_exited(void *arg, void *key, uint64_t token)
 		    "lease arrived; request withdrawn", l->name, (long)pid);
 		lfs_hold_cancel_request(d, l);
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, l->ref.slot);
 	lfs_watch_kick(d);
 }

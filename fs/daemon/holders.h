@@ -6,13 +6,14 @@
  * commands).  Not for anyone else: view.c and watcher.c use the lfs_hold_*
  * operations of daemon.h.
  *
- * It also declares l->rq, our pending request, owned by hold.c like
- * l->ex, and the daemon's d->opens and d->fencing, owned by holders.c: no
- * other file writes a field of them (scripts/check-fields).  daemon.h includes this header for that struct; this
- * header includes none of the daemon's but hold.h.
+ * It also declares l->rq, our pending request, owned by hold.c like l->ex, and
+ * the daemon's d->opens and d->fencing, owned by holders.c: no other file
+ * writes a field of them (scripts/check-fields).  daemon.h includes this header
+ * for that struct; this header includes none of the daemon's but hold.h.
  *
- * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and
- * need ops_lock; *_locked need table_lock; the others need nothing.
+ * Locking: functions named *_disk and lfs_hold_cancel_request do I/O and need
+ * the lease's context (context.h); *_locked need table_lock; the others need
+ * nothing.
  */
 #ifndef LEASEFS_HOLDERS_H
 #define LEASEFS_HOLDERS_H
@@ -56,7 +57,7 @@ struct lfs_rq {
 	enum lfs_req req;        /* lfs_req_set_locked() only */
 	struct lfs_fh *req_fh;   /* req FILE or FILE_CLAIMED: the incoming
 	                            file; else NULL */
-	/* ops_lock (the watcher's request checks, under it): */
+	/* the lease's context (the watcher's request checks, under it): */
 	uint64_t next_try_ms;    /* next acquire attempt of a free lease */
 	int last_err;            /* request polling: last error logged */
 };
@@ -112,10 +113,10 @@ void lfs_req_end_locked(struct lfs_dlease *l);
 /* Our pending request was made a claim (table_lock held); nothing when
  * none is pending (it ended while the claim was written). */
 void lfs_req_claim_locked(struct lfs_dlease *l);
-/* ops_lock held: whether a free lease may be tried now (now >=
+/* the lease's context held: whether a free lease may be tried now (now >=
  * next_try_ms); if so, the next try is not before now + retry_ms. */
 int lfs_req_try_due(struct lfs_dlease *l, uint64_t now, uint32_t retry_ms);
-/* ops_lock held: record the result r (0 or -errno) of a look at the
+/* the lease's context held: record the result r (0 or -errno) of a look at the
  * request or handover; 1 when r is an error other than the last one
  * recorded (worth a log line). */
 int lfs_req_note_err(struct lfs_dlease *l, int r);
@@ -125,8 +126,8 @@ int lfs_req_note_err(struct lfs_dlease *l, int r);
 int lfs_hold_acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_leader *out);
 
-/* Release *held on disk; the entry must be LOST (lfs_hold_detach_locked).  0 (the
- * entry is free: released, or the disk names another owner), or -errno
+/* Release *held on disk; the entry must be LOST (lfs_hold_detach_locked).  0
+ * (the entry is free: released, or the disk names another owner), or -errno
  * (it stays lost; the watcher retries). */
 int lfs_hold_release_disk(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_leader *held);
@@ -171,21 +172,22 @@ void lfs_hold_cancel_request(struct lfs_daemon *d, struct lfs_dlease *l);
  * or requested, a shared mode left to clear or undo, and for an exclusive
  * one also any shared hold (no upgrade).  table_lock held. */
 int lfs_sh_busy_locked(const struct lfs_dlease *l, int shared);
-/* lfs_hold_lock for a lock file opened O_RDONLY (ops_lock held): as it. */
+/* lfs_hold_lock for a lock file opened O_RDONLY (the lease's context held):
+ * as it. */
 int lfs_sh_hold_file(struct lfs_daemon *d, struct lfs_dlease *l,
     struct lfs_fh *fh, int as_waiter);
 /* Close of fh (table_lock held): 1 when it was the last shared holder
- * here; the caller then calls lfs_sh_clear() (ops_lock held). */
+ * here; the caller then calls lfs_sh_clear() (the lease's context held). */
 int lfs_sh_close_file_locked(struct lfs_dlease *l, struct lfs_fh *fh);
 void lfs_sh_clear(struct lfs_daemon *d, struct lfs_dlease *l);
-/* ctl `acquire shared [pid N]`, `release shared` (ops_lock held). */
+/* ctl `acquire shared [pid N]`, `release shared` (the lease's context held). */
 int lfs_sh_ctl_acquire(struct lfs_daemon *d, struct lfs_dlease *l,
     const struct lfs_ctl_cmd *cmd, uid_t uid);
 int lfs_sh_ctl_release(struct lfs_daemon *d, struct lfs_dlease *l);
 /* The process of `acquire shared pid N` exited (table_lock held): -1 when
  * l is not held so; else as lfs_sh_close_file_locked. */
 int lfs_sh_pid_exited_locked(struct lfs_daemon *d, struct lfs_dlease *l);
-/* Watcher (ops_lock held): clear a mode nobody here holds, undo an
+/* Watcher (the lease's context held): clear a mode nobody here holds, undo an
  * unfinished acquire. */
 void lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l);
 /* Fencing (table_lock held): l's ctl and process shared holds, and every
@@ -194,8 +196,8 @@ void lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l);
 void lfs_sh_fence_files_locked(struct lfs_daemon *d);
 /* A new generation joined: forget a finished shared hold (table_lock). */
 void lfs_sh_forget_locked(struct lfs_dlease *l);
-/* Shutdown, after the holders were killed (ops_lock held): clear l's mode
- * unless a holder may still use it.  0 when nothing is left set. */
+/* Shutdown, after the holders were killed (the lease's context held): clear
+ * l's mode unless a holder may still use it.  0 when nothing is left set. */
 int lfs_sh_release_one(struct lfs_daemon *d, struct lfs_dlease *l,
     int keep_ctl);
 

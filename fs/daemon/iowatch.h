@@ -8,12 +8,12 @@
  * Every lease I/O goes through io_submit(2) and io_getevents(2)
  * (core/diskio.h).  io_getevents is always given a timeout of at most
  * io_timeout, so it returns by then, late only by scheduling.  io_submit
- * normally returns at once, but it can block in the kernel without limit,
- * and nothing in user space ends that call: on a FUSE-backed device whose
- * server is hung, a read waits there for a GETATTR the server never
- * answers (request_wait_answer); a full request queue does the same.  The
- * thread in that call holds its lock (ops_lock for lease operations) for
- * as long, and everything that waits for the lock would wait with it.
+ * normally returns at once, but it can block in the kernel without limit, and
+ * nothing in user space ends that call: on a FUSE-backed device whose server is
+ * hung, a read waits there for a GETATTR the server never answers
+ * (request_wait_answer); a full request queue does the same.  The thread in
+ * that call holds its lock (a context's lock for lease operations) for as long,
+ * and everything that waits for the lock would wait with it.
  *
  * The watch wraps the context's system-call table (struct lfs_io_syscalls,
  * the table diskio.h offers for this) and records when the call in
@@ -76,9 +76,9 @@ struct lfs_iowatch {
 	_Atomic pid_t tid;                 /* the thread in that call */
 	_Atomic uint64_t reported_ms;      /* since_ms of the call last logged
 	                                      as stuck (its return is logged) */
-	/* another watch whose context the holder of lock uses for now (a
-	 * rejoin does renew_io's I/O with ops_lock held): its stuck call
-	 * counts as this one's; NULL: none */
+	/* another watch whose context the holder of lock uses for now: its
+	 * stuck call counts as this one's; NULL: none (the daemon sets none
+	 * since a rejoin holds gen_lock instead of the contexts: context.c) */
 	struct lfs_iowatch *_Atomic via;
 	pthread_mutex_t wait_lock;
 	pthread_cond_t wait_cond;          /* CLOCK_MONOTONIC; on each unlock */

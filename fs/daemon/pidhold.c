@@ -17,8 +17,8 @@
  * The process is never re-found by pid: the pidfd pins it, so a recycled
  * pid is never signalled nor taken for N.
  *
- * Locks: *_locked with table_lock held; lfs_pid_exited takes ops_lock
- * then table_lock, as every lease operation does (daemon.h).
+ * Locks: *_locked with table_lock held; lfs_pid_exited takes the lease's
+ * context then table_lock, as every lease operation does (daemon.h).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -238,7 +238,7 @@ render_status(struct lfs_daemon *d, FILE *f)
 	char uuid[37];
 
 	lfs_table_lock(d);
-	ops = d->ops_stats;
+	lfs_ops_stats_locked(d, &ops);
 	ren = d->renew_stats;
 	watched = d->tab.n_active;
 	lfs_table_unlock(d);

@@ -28,7 +28,7 @@
  * and downgrade without letting go (shared.h) are not offered: a holder
  * closes and opens again (man/leasefs.8).
  *
- * Locking as holders.c: ops_lock around every disk operation and the
+ * Locking as holders.c: the lease's context around every disk operation and the
  * local change it leads to, table_lock around the change itself.
  */
 #include <errno.h>
@@ -114,7 +114,7 @@ lfs_sh_busy_locked(const struct lfs_dlease *l, int shared)
  * ballot and whose value another host's ballot chose (paxos.h 2a; see
  * lfs_hold_settle).  Kept, it would refuse every other host's shared
  * acquire for good: let it go.  If that fails it is held && lost, for the
- * watcher to release.  ops_lock held; costs one leader read.
+ * watcher to release.  the lease's context held; costs one leader read.
  */
 static void
 let_go_kept(struct lfs_daemon *d, struct lfs_dlease *l)
@@ -122,12 +122,13 @@ let_go_kept(struct lfs_daemon *d, struct lfs_dlease *l)
 	struct lfs_leader ld;
 	int r;
 
-	if (lfs_paxos_read_leader(&d->ls, &d->ops_io, &l->ref, &ld) < 0 ||
+	if (lfs_paxos_read_leader(&d->ls, lfs_lease_io(d, l), &l->ref,
+	    &ld) < 0 ||
 	    !lfs_leader_is_ours(d, &ld))
 		return;
 	lfs_hold_log(d, LOG_NOTICE, l, "shared mode set under an exclusive "
 	    "hold nobody here has; releasing", &ld, NULL);
-	r = lfs_paxos_release(&d->ls, &d->ops_io, &l->ref, &ld);
+	r = lfs_paxos_release(&d->ls, lfs_lease_io(d, l), &l->ref, &ld);
 	if (r == 0 || r == -EPERM || r == -ENOENT)
 		return;
 	lfs_table_lock(d);
@@ -139,7 +140,7 @@ let_go_kept(struct lfs_daemon *d, struct lfs_dlease *l)
  * lfs_hold_acquire_disk.  0 with *token (also when our mode of this
  * generation shows already); -EBUSY, -EAGAIN, -errno.  An -EINPROGRESS is
  * kept in l for the watcher to undo, and is -EBUSY to the caller (the
- * lease is busy here until then).  ops_lock held. */
+ * lease is busy here until then).  the lease's context held. */
 static int
 acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
 {
@@ -150,7 +151,8 @@ acquire_disk(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t *token)
 		if (i > 0)
 			lfs_sleep_ms(lfs_hp_acquire_pause_ms(lfs_now_ms(),
 			    d->ls.host_id));
-		r = lfs_shared_acquire(&d->ls, &d->ops_io, &l->ref, l->name, &h);
+		r = lfs_shared_acquire(&d->ls, lfs_lease_io(d, l), &l->ref,
+		    l->name, &h);
 		if (r == -EALREADY)
 			r = 0;
 	}
@@ -218,7 +220,7 @@ attach_locked(struct lfs_daemon *d, struct lfs_dlease *l, uint64_t token,
 }
 
 /* Clear our mode on disk: l is LOST, with no holder here.
- * ops_lock held.  0, or -errno (stays lost; the watcher retries). */
+ * the lease's context held.  0, or -errno (stays lost; the watcher retries). */
 static int
 clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
 {
@@ -226,7 +228,7 @@ clear_disk(struct lfs_daemon *d, struct lfs_dlease *l)
 
 	if (atomic_load(&d->stale))
 		return -EIO; /* our host id is gone: we may write nothing */
-	r = lfs_shared_release(&d->ls, &d->ops_io, &l->ref);
+	r = lfs_shared_release(&d->ls, lfs_lease_io(d, l), &l->ref);
 	if (r == -ENOENT)
 		r = 0; /* deleted: nothing of ours left */
 	if (r == 0)
@@ -444,7 +446,8 @@ lfs_sh_release_lost(struct lfs_daemon *d, struct lfs_dlease *l)
 	if (unfinished && !atomic_load(&d->stale)) {
 		/* clears our mode (it may show us) and lets the exclusive
 		 * lease taken on the way go; -EIO until the context settled */
-		r = lfs_shared_finish(&d->ls, &d->ops_io, &l->ref, &h, 0);
+		r = lfs_shared_finish(&d->ls, lfs_lease_io(d, l), &l->ref, &h,
+		    0);
 		lfs_table_lock(d);
 		l->sh.sh_left = h;
 		if (r == 0 && l->sh.state == LFS_SH_UNFINISHED)
@@ -473,8 +476,8 @@ lfs_sh_fence_locked(struct lfs_daemon *d, struct lfs_dlease *l)
 			lfs_lease_finish_locked(l); /* a failed clear: no retry */
 		return;
 	}
-	/* the process stays watched, counted in d->fencing.fenced_pids, until it
-	 * has exited (pidhold.c) */
+	/* the process stays watched, counted in d->fencing.fenced_pids,
+	 * until it has exited (pidhold.c) */
 	if (l->sh.sh_how == LFS_HOW_PID)
 		lfs_pid_fence_locked(d, l);
 	l->sh.sh_how = LFS_HOW_NONE;

@@ -3,7 +3,8 @@
  * snap.c - the disk reads behind the owner, state and .hosts files: a
  * lease's leader, its shared holders and its request record, as a
  * snapshot (struct lfs_snap, daemon.h) that render.c formats and the
- * watcher and poll compare.  Under ops_lock, as every lease I/O.
+ * watcher and poll compare.  On a read context (context.h): never
+ * behind a lease operation.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 	uint32_t max = d->ls.layout.max_hosts;
 	struct lfs_shared_holder *sh;
 	struct lfs_lease_ref ref;
+	struct lfs_io *io;
 	struct lfs_request rq;
 	struct lfs_leader ld;
 	int r;
@@ -58,23 +60,24 @@ lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 	lfs_table_lock(d);
 	ref = l->ref;
 	lfs_table_unlock(d);
-	if ((r = lfs_ops_lock(d)) < 0) {
+	if ((r = lfs_read_lock(d, ref.slot, &io)) < 0) {
 		free(sh);
 		s->err = r;
 		return;
 	}
-	r = lfs_shared_holders(&d->ls, &d->ops_io, &ref, &ld, sh, max, &s->sh_n);
+	r = lfs_shared_holders(&d->ls, io, &ref, &ld, sh,
+	    max, &s->sh_n);
 	if (r == 0)
 		s->sh_hash = shared_hash(sh, s->sh_n < max ? s->sh_n : max) ^
 		    s->sh_n;
 	if (r == 0 && with_request) {
-		r = lfs_paxos_read_request(&d->ls, &d->ops_io, &ref, &rq);
+		r = lfs_paxos_read_request(&d->ls, io, &ref, &rq);
 		if (r == 0 && rq.host_id != 0) {
 			s->req_id = rq.host_id;
 			s->req_gen = rq.host_gen;
 		}
 	}
-	lfs_ops_unlock(d);
+	lfs_read_unlock(d, ref.slot);
 	if (r == 0 && list != NULL)
 		*list = sh;
 	else
@@ -116,8 +119,10 @@ lfs_snap_hosts(struct lfs_daemon *d)
 	/* renewals read only the window of known hosts (core/lockspace.h):
 	 * a full read finds the ones that joined above it.  On failure the
 	 * view stands as it is. */
-	if (lfs_ops_lock(d) == 0) {
-		(void)lfs_hosts_refresh(&d->ls, &d->ops_io);
-		lfs_ops_unlock(d);
+	struct lfs_io *io;
+
+	if (lfs_read_lock(d, 0, &io) == 0) {
+		(void)lfs_hosts_refresh(&d->ls, io);
+		lfs_read_unlock(d, 0);
 	}
 }

@@ -30,7 +30,7 @@ struct lfs_snap {
 };
 
 /* Read the leader (and for state the request) of l into *s; takes
- * ops_lock.  s->err: 0 or the -errno the read failed with. */
+ * the lease's context.  s->err: 0 or the -errno the read failed with. */
 void lfs_snap_read(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
     struct lfs_snap *s);
 /* lfs_snap_read, and with list the shared holders, all of them (s->sh_n;

@@ -16,8 +16,12 @@ stall_submit(void *arg, io_context_t ctx, long nr, struct iocb **iocbs)
 
 	for (i = 0; i < nr; i++)
 		if (iocbs[i]->aio_lio_opcode == IO_CMD_PWRITE &&
-		    atomic_fetch_add(&s->writes, 1) + 1 == s->nth)
+		    atomic_fetch_add(&s->writes, 1) + 1 == s->nth) {
+			/* a script waits for this line (t-fs-conc) */
+			lfs_log(s->log, LOG_NOTICE, "test stall: write %u held "
+			    "%u ms before its submit", s->nth, s->ms);
 			lfs_sleep_ms(s->ms);
+		}
 	return lfs_io_syscalls_default.submit(lfs_io_syscalls_default.arg, ctx,
 	    nr, iocbs);
 }
@@ -32,13 +36,15 @@ stall_getevents(void *arg, io_context_t ctx, long min_nr, long nr,
 }
 
 int
-lfs_stallio_init(struct lfs_stallio *s, const char *spec)
+lfs_stallio_init(struct lfs_stallio *s, const char *spec,
+    const struct lfs_logger *log)
 {
 	char tail;
 
 	if (sscanf(spec, "%u:%u%c", &s->nth, &s->ms, &tail) != 2 || s->nth == 0)
 		return -EINVAL;
 	atomic_init(&s->writes, 0);
+	s->log = log;
 	s->sys = lfs_io_syscalls_default;
 	s->sys.submit = stall_submit;
 	s->sys.getevents = stall_getevents;

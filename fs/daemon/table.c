@@ -3,12 +3,12 @@
  * table.c - this host's table of the leases it knows, and the name-table
  * operations behind the tree: lookup, readdir, mkdir, rmdir.
  *
- * An entry (struct lfs_dlease, daemon.h) is made on the first lookup of a
- * name and lives as long as the daemon (the watcher and the FUSE view keep
- * pointers to it); a deleted lease's entry stays, marked deleted, until a
- * later create reuses its slot.  The view (view.c) calls these and does no
- * disk I/O of its own: every lease operation, these included, takes
- * ops_lock around its I/O (daemon.h) and table_lock around the change.
+ * An entry (struct lfs_dlease, daemon.h) is made on the first lookup of a name
+ * and lives as long as the daemon (the watcher and the FUSE view keep pointers
+ * to it); a deleted lease's entry stays, marked deleted, until a later create
+ * reuses its slot.  The view (view.c) calls these and does no disk I/O of its
+ * own: every lease operation, these included, takes its context's lock around
+ * its I/O (daemon.h) and table_lock around the change.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -136,7 +136,12 @@ table_put_locked(struct lfs_daemon *d, const struct lfs_lease_entry *e)
 		d->tab.by_name[name_bucket(l->name)] = l;
 		l->tb.hashed = 1;
 	}
-	l->ref = e->ref;
+	/* the slot is set once, before the entry is published, and never
+	 * changes: lease operations read it without table_lock to pick
+	 * their context (context.h) */
+	if (l->ref.slot == 0)
+		l->ref = e->ref;
+	l->ref.incarnation = e->ref.incarnation;
 	l->tb.deleted = 0;
 	return l;
 }
@@ -173,10 +178,10 @@ lookup_known(struct lfs_daemon *d, const char *name, struct lfs_dlease **out)
 	lfs_table_unlock(d);
 	if (l == NULL)
 		return 1;
-	if ((r = lfs_ops_lock(d)) < 0)
+	if ((r = lfs_ops_lock(d, ref.slot)) < 0)
 		return r;
-	r = lfs_paxos_read_leader(&d->ls, &d->ops_io, &ref, &ld);
-	lfs_ops_unlock(d);
+	r = lfs_paxos_read_leader(&d->ls, lfs_ops_io(d, ref.slot), &ref, &ld);
+	lfs_ops_unlock(d, ref.slot);
 	if (r == -ENOENT || (r == 0 && strcmp(ld.name, name) != 0)) {
 		/* deleted, or the slot was reused: forget this name here */
 		lfs_table_lock(d);
@@ -205,10 +210,10 @@ lfs_table_lookup(struct lfs_daemon *d, const char *name,
 
 	if ((r = lookup_known(d, name, out)) <= 0)
 		return r;
-	if ((r = lfs_ops_lock(d)) < 0)
+	if ((r = lfs_ops_lock(d, 0)) < 0)
 		return r;
-	r = lfs_leases_lookup(&d->ls, &d->ops_io, name, &e);
-	lfs_ops_unlock(d);
+	r = lfs_leases_lookup(&d->ls, lfs_ops_io(d, 0), name, &e);
+	lfs_ops_unlock(d, 0);
 	if (r < 0)
 		return lfs_errno_map(d, r, name, "lookup");
 	lfs_table_lock(d);
@@ -249,10 +254,10 @@ lfs_table_list(struct lfs_daemon *d, struct lfs_lease_entry **e, uint32_t *n)
 {
 	int r;
 
-	if ((r = lfs_ops_lock(d)) < 0)
+	if ((r = lfs_ops_lock(d, 0)) < 0)
 		return r;
-	r = lfs_leases_list(&d->ls, &d->ops_io, e, n);
-	lfs_ops_unlock(d);
+	r = lfs_leases_list(&d->ls, lfs_ops_io(d, 0), e, n);
+	lfs_ops_unlock(d, 0);
 	if (r < 0)
 		return lfs_errno_map(d, r, "/", "read the name table");
 	lfs_table_update(d, *e, *n);
@@ -266,11 +271,11 @@ lfs_table_create(struct lfs_daemon *d, const char *name,
 	int r, kept;
 
 	if ((r = lfs_daemon_refuse(d, "mkdir")) < 0 ||
-	    (r = lfs_ops_lock_serving(d, "mkdir")) < 0)
+	    (r = lfs_ops_lock_serving(d, 0, "mkdir")) < 0)
 		return r;
 	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
-	r = lfs_leases_create(&d->ls, &d->ops_io, name, e);
-	lfs_ops_unlock(d);
+	r = lfs_leases_create(&d->ls, lfs_ops_io(d, 0), name, e);
+	lfs_ops_unlock(d, 0);
 	lfs_watch_linger(d, kept);
 	if (r == -EAGAIN)
 		r = -EBUSY;
@@ -304,11 +309,13 @@ lfs_table_delete(struct lfs_daemon *d, const char *name)
 		    name);
 		return -EBUSY;
 	}
-	if ((r = lfs_ops_lock_serving(d, "rmdir")) < 0)
+	/* the delete runs a ballot on l's slot (leases.c): with l's context
+	 * held too, no other operation of ours on l interleaves with it */
+	if ((r = lfs_ops_lock_pair(d, l->ref.slot, "rmdir")) < 0)
 		return r;
 	kept = lfs_leases_linger_due(&d->ls) != UINT64_MAX;
-	r = lfs_leases_delete(&d->ls, &d->ops_io, name);
-	lfs_ops_unlock(d);
+	r = lfs_leases_delete(&d->ls, lfs_ops_io(d, 0), name);
+	lfs_ops_unlock_pair(d, l->ref.slot);
 	lfs_watch_linger(d, kept);
 	if (r < 0 && lfs_hp_delete_unsettled(r)) {
 		/* the lease may be ours on disk now, with nobody here holding

@@ -11,8 +11,8 @@
  * file holds it.  Anyone else gets EPERM and nothing is written; a value
  * longer than the sector allows gets EFBIG.
  *
- * The hold is checked under ops_lock, which every release and transfer
- * takes too, so it cannot change between the check and the write.
+ * The hold is checked under the lease's context, which every release and
+ * transfer takes too, so it cannot change between the check and the write.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +29,7 @@ lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)
 {
 	struct lfs_lease_ref ref;
 	struct lfs_value *v;
+	struct lfs_io *io;
 	int r;
 
 	if ((v = malloc(sizeof(*v))) == NULL)
@@ -36,9 +37,9 @@ lfs_value_render(struct lfs_daemon *d, struct lfs_fh *fh, FILE *f)
 	lfs_table_lock(d);
 	ref = fh->lease->ref;
 	lfs_table_unlock(d);
-	if ((r = lfs_ops_lock(d)) == 0) {
-		r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
-		lfs_ops_unlock(d);
+	if ((r = lfs_read_lock(d, ref.slot, &io)) == 0) {
+		r = lfs_value_read(&d->ls, io, &ref, v);
+		lfs_read_unlock(d, ref.slot);
 	}
 	if (r == 0 && v->len > 0 && fwrite(v->data, 1, v->len, f) != v->len)
 		r = -ENOMEM;
@@ -51,15 +52,16 @@ lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 {
 	struct lfs_lease_ref ref;
 	struct lfs_value *v;
+	struct lfs_io *io;
 	int r = -ENOMEM;
 
 	lfs_table_lock(d);
 	ref = l->ref;
 	lfs_table_unlock(d);
 	if ((v = malloc(sizeof(*v))) != NULL &&
-	    (r = lfs_ops_lock(d)) == 0) {
-		r = lfs_value_read(&d->ls, &d->ops_io, &ref, v);
-		lfs_ops_unlock(d);
+	    (r = lfs_read_lock(d, ref.slot, &io)) == 0) {
+		r = lfs_value_read(&d->ls, io, &ref, v);
+		lfs_read_unlock(d, ref.slot);
 	}
 	/* the rest of state is still worth showing when the value is not */
 	if (r == 0)
@@ -71,8 +73,8 @@ lfs_value_render_state(struct lfs_daemon *d, struct lfs_dlease *l, FILE *f)
 	free(v);
 }
 
-/* The leader fh may write the value under (ops_lock held): -EPERM unless
- * fh is this host's exclusive holder, as value.c's top says. */
+/* The leader fh may write the value under (the lease's context held): -EPERM
+ * unless fh is this host's exclusive holder, as value.c's top says. */
 static int
 writer_leader(struct lfs_daemon *d, struct lfs_fh *fh, struct lfs_leader *ld)
 {
@@ -103,7 +105,7 @@ lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
 	if (size > lfs_value_max(d->ls.layout.sector_size))
 		return -EFBIG;
 	if ((r = lfs_daemon_refuse(d, "value")) < 0 ||
-	    (r = lfs_ops_lock_serving(d, "value")) < 0)
+	    (r = lfs_ops_lock_serving(d, fh->lease->ref.slot, "value")) < 0)
 		return r;
 	/* a request of ours answered a moment ago is held, as for ctl
 	 * (lfs_hold_arrival_ops): the holder may write at once */
@@ -112,10 +114,11 @@ lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
 		lfs_table_lock(d);
 		ref = fh->lease->ref;
 		lfs_table_unlock(d);
-		r = lfs_value_write(&d->ls, &d->ops_io, &ref, &ld, buf,
+		r = lfs_value_write(&d->ls, lfs_ops_io(d, fh->lease->ref.slot),
+		    &ref, &ld, buf,
 		    (uint32_t)size, NULL);
 	}
-	lfs_ops_unlock(d);
+	lfs_ops_unlock(d, fh->lease->ref.slot);
 	if (r == -EPERM)
 		lfs_log(&d->log, LOG_WARNING, "%s: value: not written: not the "
 		    "exclusive holder", fh->lease->name);

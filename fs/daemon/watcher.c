@@ -391,17 +391,18 @@ static int
 wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h)
 {
 	uint32_t S = d->ls.layout.sector_size, n, id;
+	struct lfs_io *io;
 	unsigned char *buf;
 	int r, all = 0;
 
 	/* stuck: a failed read (below) */
-	if ((r = lfs_ops_lock(d)) < 0)
+	if ((r = lfs_read_lock(d, 0, &io)) < 0)
 		return 0;
 	n = lfs_hosts_window(&d->ls);
 	buf = malloc((size_t)n * S);
-	r = buf == NULL ? -ENOMEM : lfs_io_read(&d->ops_io,
+	r = buf == NULL ? -ENOMEM : lfs_io_read(io,
 	    d->ls.layout.host_area * S, buf, (size_t)n * S);
-	lfs_ops_unlock(d);
+	lfs_read_unlock(d, 0);
 	if (r == 0 && wk->h == NULL)
 		all = LFS_WAKE_ALL; /* no tracker (lfs_watcher_main) */
 	else if (r == 0)
@@ -680,9 +681,10 @@ lfs_watcher_main(void *arg)
 		lfs_table_unlock(d);
 		if (due & DUE_LINGER) {
 			/* stuck: given up on the next pass */
-			if (lfs_ops_lock(d) == 0) {
-				lfs_leases_linger_end(&d->ls, &d->ops_io, 0);
-				lfs_ops_unlock(d);
+			if (lfs_ops_lock(d, 0) == 0) {
+				lfs_leases_linger_end(&d->ls,
+				    lfs_ops_io(d, 0), 0);
+				lfs_ops_unlock(d, 0);
 			}
 		}
 		if (due & DUE_WAKE)

@@ -114,6 +114,9 @@ f__start_nbdkit() {
 		filters+=(--filter=delay)
 		args+=("rdelay=${delay}ms" "wdelay=${delay}ms")
 	fi
+	# F_NBDKIT_THREADS=N: serve N requests at once (nbdkit's default is
+	# 16), as a SAN's queue depth would (bench/concurrent.sh)
+	[ -z "${F_NBDKIT_THREADS:-}" ] || filters+=(--threads "$F_NBDKIT_THREADS")
 	rm -f "$WORK/fail-$i" "$WORK/nbdkit-$i.pid"
 	# -f: stay in the foreground, so the PID we record is nbdkit's;
 	# --exit-with-parent: stop serving if this script dies unexpectedly;
