@@ -442,6 +442,19 @@ def blk_window(loop, secs, rounds_file=None, per_round=0):
     return s1[1] - s0[1], max(written / 512.0, 1.0), s1[0] - s0[0]
 
 
+def acqrel_io(a1, loop, r0, renew_bps, vals, tag):
+    """N_ACQREL acquire + release cycles of r0 on host 1: their samples,
+    and vals[tag_acqrel_kib], the bytes read per cycle at the block layer
+    less the renewals' reads (renew_bps, bytes a second, from the idle
+    window before)."""
+    s0, t0 = block_stat(loop), time.monotonic()
+    us = a1.call(op="acqrel", n=N_ACQREL, **r0)["us"]
+    s1, t1 = block_stat(loop), time.monotonic()
+    rd = (s1[1] - s0[1]) - renew_bps * (t1 - t0)
+    vals[tag + "_acqrel_kib"] = max(rd, 0.0) / N_ACQREL / 1024
+    return us
+
+
 def at_once(agents, loop, offs, n):
     """n rounds: len(agents) processes each acquire their share of offs
     (at most 8, one call) at the same instant; ms from the go to the last
@@ -482,7 +495,8 @@ def scale(outdir, loop, sl_hosts, hosts):
         vals["s3_renewals"] = ren
         vals["s3_live"] = a1.call(op="hosts_live", ls="bscale")["live"]
         step("scale: 3 hosts: acquire + release x %d" % N_ACQREL)
-        write_samples(outdir, "s3-acqrel", a1.call(op="acqrel", n=N_ACQREL, **r0)["us"])
+        write_samples(outdir, "s3-acqrel",
+                      acqrel_io(a1, loop, r0, br / IDLE_S, vals, "s3"))
         step("scale: one call of 1 and of 8 resources x %d" % N_MULTI)
         a1.call(op="multi", ls="bscale", path=loop, offs=offs[:8], n=3)
         m1 = a1.call(op="multi", ls="bscale", path=loop, offs=offs[:1], n=N_MULTI)
@@ -521,7 +535,8 @@ def scale(outdir, loop, sl_hosts, hosts):
         vals["s2000_renew_reads"] = nr / ren
         vals["s2000_renewals"] = ren
         step("scale: 2,000 live: acquire + release x %d" % N_ACQREL)
-        write_samples(outdir, "s2000-acqrel", a1.call(op="acqrel", n=N_ACQREL, **r0)["us"])
+        write_samples(outdir, "s2000-acqrel",
+                      acqrel_io(a1, loop, r0, br / IDLE_S, vals, "s2000"))
         m8 = a1.call(op="multi", ls="bscale", path=loop, offs=offs[:8], n=N_MULTI)
         write_samples(outdir, "s2000-acq8", m8["acq_us"])
         vals["s2000_live_end"] = a1.call(op="hosts_live", ls="bscale")["live"]
