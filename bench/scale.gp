@@ -10,7 +10,9 @@
 # joined, and 2,000 host ids live); many.dat and slmany.dat: "n ms", the
 # median time until the last of n acquires returned (leasefs: n lock opens
 # let go together; sanlock: calls of up to 8 resources).  A file may hold
-# "x NaN" alone when a figure was not measured.  The x axes are
+# "x NaN" alone when a figure was not measured.  Optional: leases2='file'
+# and l2t='label' add a second run's name-table medians, dashed (to show
+# the spread between runs on a loaded machine); l1t labels the first.  The x axes are
 # logarithmic: the targets are about staying flat across orders of
 # magnitude.
 
@@ -25,8 +27,12 @@ set title "name table: cost by number of leases (medians)"
 set xlabel "leases in the lockspace (log scale)"
 set ylabel "ms"
 set yrange [0:*]
-plot leases using 1:2 title "leasefs mkdir" lw 2 pt 7, \
-     leases using 1:3 title "leasefs lookup (stat)" lw 2 pt 5
+if (!exists("l1t")) l1t = ""
+set key center right  # between the mkdir and lookup lines
+extra = exists("leases2") ? sprintf(", '%s' using 1:2 title 'leasefs mkdir %s' dt 2 lw 1 pt 6 lc 1, '%s' using 1:3 title 'leasefs lookup (stat) %s' dt 2 lw 1 pt 4 lc 2", leases2, l2t, leases2, l2t) : ""
+plot leases using 1:2 title "leasefs mkdir ".l1t lw 2 pt 7 lc 1, \
+     leases using 1:3 title "leasefs lookup (stat) ".l1t lw 2 pt 5 lc 2 @extra
+set key top left
 set title "acquire + release of one free lease by joined hosts (medians)"
 set xlabel "hosts joined (log scale)"
 set ylabel "ms (log scale)"
