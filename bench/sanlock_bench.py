@@ -3,7 +3,7 @@
 """sanlock_bench.py - the sanlock side of bench/run, through python3-sanlock.
 
     sanlock_bench.py run OUTDIR FILE LOOPDEV RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3
-    sanlock_bench.py scale OUTDIR LOOPDEV SLHOSTS RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3
+    sanlock_bench.py scale OUTDIR LOOPDEV LOOPDEV4K SLHOSTS RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3
     sanlock_bench.py agent          (internal: one client of one daemon)
 
 `run` drives three sanlock daemons that bench/run started (one per
@@ -27,7 +27,11 @@ one acquire call of 8 resources (sanlock's most per call and per process)
 against one of 1, and 100 resources at once as 13 processes each making one
 call of up to 8; then SLHOSTS (bench/sl-hosts) keeps host ids 4..2000 live
 and the renewal and acquire + release figures are taken again with all
-2,000 host ids live as host 1's daemon sees them (get_hosts).
+2,000 host ids live as host 1's daemon sees them (get_hosts); last,
+SLHOSTS stops and the time until host 1 sees only 3 live is recorded (the
+check that "live" followed the renewals).  Then, unless LOOPDEV4K is "-",
+the renewal and acquire + release figures again on LOOPDEV4K, a device
+with 4 KiB sectors (lockspace "b4k": an 8 MiB area; one resource at 8 MiB).
 
 Writes into OUTDIR: sanlock-<figure>.txt, one sample a line (microseconds,
 or milliseconds for join and takeover), and sanlock-io.txt, "key value"
@@ -60,11 +64,12 @@ def agent_op(sanlock, fd, cmd, multi):
     disks = [(cmd["path"], cmd.get("off", 0))] if "path" in cmd else None
     ls = cmd.get("ls", "").encode()
     res = cmd.get("res", "").encode()
+    geo = dict(align=cmd.get("align", MIB), sector=cmd.get("sector", 512))
     if op == "write_lockspace":
-        sanlock.write_lockspace(ls, cmd["path"], offset=0, iotimeout=IO_TIMEOUT)
+        sanlock.write_lockspace(ls, cmd["path"], offset=0, iotimeout=IO_TIMEOUT, **geo)
         return {}
     if op == "write_resource":
-        sanlock.write_resource(ls, res, disks)
+        sanlock.write_resource(ls, res, disks, **geo)
         return {}
     if op == "add_lockspace":
         t = time.monotonic_ns()
@@ -426,20 +431,34 @@ SL_HOSTS_MS = 1000       # sl-hosts renews host ids 4..2000 this often
 LIVE_WAIT_S = 120.0      # host 1 must see them all live by then
 
 
-def blk_window(loop, secs, rounds_file=None, per_round=0):
+def blk_window(loop, secs, rounds_file=None, per_round=0, ss=512):
     """Block-layer counters over secs of idle renewals: (bytes read,
-    renewals).  Renewals are the 512 B writes of the 3 daemons: bytes
-    written, less sl-hosts' rounds * per_round bytes if it runs."""
+    renewals, reads, seconds).  Renewals are the one-sector (ss bytes) writes of the
+    3 daemons: bytes written, less sl-hosts' rounds * per_round bytes if it
+    runs."""
     def rounds():
         if not rounds_file:
             return 0
         with open(rounds_file) as f:
             return int(f.read().strip() or 0)
-    r0, s0 = rounds(), block_stat(loop)
+
+    def at_round():
+        """Just after sl-hosts finished a round (its count moved): its
+        writes so far are all in the counters, the next is a second away,
+        so counters and count agree."""
+        r = rounds()
+        if rounds_file:
+            limit = time.monotonic() + 10 * SL_HOSTS_MS / 1000.0
+            while rounds() == r and time.monotonic() < limit:
+                time.sleep(0.002)
+        return rounds(), block_stat(loop)
+    r0, s0 = at_round()
+    t0 = time.monotonic()
     time.sleep(secs)
-    r1, s1 = rounds(), block_stat(loop)
+    r1, s1 = at_round()
     written = (s1[3] - s0[3]) - (r1 - r0) * per_round
-    return s1[1] - s0[1], max(written / 512.0, 1.0), s1[0] - s0[0]
+    return (s1[1] - s0[1], max(written / float(ss), 1.0), s1[0] - s0[0],
+            time.monotonic() - t0)
 
 
 def acqrel_io(a1, loop, r0, renew_bps, vals, tag):
@@ -472,10 +491,64 @@ def at_once(agents, loop, offs, n):
     return out
 
 
-def scale(outdir, loop, sl_hosts, hosts):
+def wait_live(a1, ls, want_at_least):
+    """Polls host 1's get_hosts until want_at_least ids are live, at most
+    LIVE_WAIT_S: (live, seconds)."""
+    t0 = time.monotonic()
+    live = 0
+    while time.monotonic() - t0 < LIVE_WAIT_S:
+        live = a1.call(op="hosts_live", ls=ls)["live"]
+        if live >= want_at_least:
+            break
+        time.sleep(1)
+    return live, time.monotonic() - t0
+
+
+def scale4k(agents, outdir, loop, sl_hosts, vals):
+    """4 KiB sectors (an 8 MiB lockspace area, 8 MiB resources): renewal
+    bytes and acquire + release with 3 joined, then with 2,000 live."""
+    a1 = agents[0]
+    geo = dict(align=8 * MIB, sector=4096)
+    step("scale 4k: lockspace b4k and one resource on %s (4 KiB sectors)" % loop)
+    a1.call(op="write_lockspace", ls="b4k", path=loop, **geo)
+    a1.call(op="write_resource", ls="b4k", res="s0", path=loop, off=8 * MIB, **geo)
+    writer = None
+    join_all(agents, "b4k", loop)
+    try:
+        r0 = dict(ls="b4k", res="s0", path=loop, off=8 * MIB)
+        a1.call(op="acqrel", n=5, **r0)
+        br, ren, _, el = blk_window(loop, IDLE_S, ss=4096)
+        vals["k3_renew_kib"] = br / ren / 1024
+        step("scale 4k: 3 joined: %.0f KiB a renewal; acquire + release x %d"
+             % (vals["k3_renew_kib"], N_ACQREL))
+        write_samples(outdir, "k3-acqrel", acqrel_io(a1, loop, r0, br / el, vals, "k3"))
+        rounds_file = os.path.join(outdir, "sl-hosts-4k.rounds")
+        writer = subprocess.Popen([sl_hosts, loop, "4", "1997", str(SL_HOSTS_MS), rounds_file,
+                                   "4096"], stdout=subprocess.PIPE, text=True)
+        if not writer.stdout.readline().startswith("live"):
+            raise RuntimeError("sl-hosts (4 KiB) failed")
+        live, secs = wait_live(a1, "b4k", 2000)
+        vals["k2000_live"] = live
+        step("scale 4k: %d host ids live after %.0f s" % (live, secs))
+        if live < 2000:
+            raise RuntimeError("only %d host ids live (4 KiB)" % live)
+        br, ren, _, el = blk_window(loop, IDLE_S, rounds_file, 1997 * 4096, ss=4096)
+        vals["k2000_renew_kib"] = br / ren / 1024
+        write_samples(outdir, "k2000-acqrel",
+                      acqrel_io(a1, loop, r0, br / el, vals, "k2000"))
+        vals["k2000_live_end"] = a1.call(op="hosts_live", ls="b4k")["live"]
+    finally:
+        if writer:
+            writer.terminate()
+            writer.wait()
+        leave_all(agents, "b4k", loop)
+
+
+def scale(outdir, loop, loop4k, sl_hosts, hosts):
     agents = [Agent(i + 1, rd, pid) for i, (rd, pid) in enumerate(hosts)]
     extra = []
     writer = None
+    left = False
     vals = {}
     try:
         a1 = agents[0]
@@ -489,14 +562,14 @@ def scale(outdir, loop, sl_hosts, hosts):
         r0 = dict(ls="bscale", res="s0", path=loop, off=MIB)
         a1.call(op="acqrel", n=5, **r0)
         step("scale: 3 hosts joined: renewals for %.0f s" % IDLE_S)
-        br, ren, nr = blk_window(loop, IDLE_S)
+        br, ren, nr, el = blk_window(loop, IDLE_S)
         vals["s3_renew_kib"] = br / ren / 1024
         vals["s3_renew_reads"] = nr / ren
         vals["s3_renewals"] = ren
         vals["s3_live"] = a1.call(op="hosts_live", ls="bscale")["live"]
         step("scale: 3 hosts: acquire + release x %d" % N_ACQREL)
         write_samples(outdir, "s3-acqrel",
-                      acqrel_io(a1, loop, r0, br / IDLE_S, vals, "s3"))
+                      acqrel_io(a1, loop, r0, br / el, vals, "s3"))
         step("scale: one call of 1 and of 8 resources x %d" % N_MULTI)
         a1.call(op="multi", ls="bscale", path=loop, offs=offs[:8], n=3)
         m1 = a1.call(op="multi", ls="bscale", path=loop, offs=offs[:1], n=N_MULTI)
@@ -518,39 +591,51 @@ def scale(outdir, loop, sl_hosts, hosts):
                                   stdout=subprocess.PIPE, text=True)
         if not writer.stdout.readline().startswith("live"):
             raise RuntimeError("sl-hosts failed")
-        t0 = time.monotonic()
-        live = 0
-        while time.monotonic() - t0 < LIVE_WAIT_S:
-            live = a1.call(op="hosts_live", ls="bscale")["live"]
-            if live >= 2000:
-                break
-            time.sleep(1)
+        live, vals["s2000_live_after_s"] = wait_live(a1, "bscale", 2000)
         vals["s2000_live"] = live
-        vals["s2000_live_after_s"] = time.monotonic() - t0
         step("scale: %d host ids live after %.0f s" % (live, vals["s2000_live_after_s"]))
         if live < 2000:
             raise RuntimeError("only %d host ids live" % live)
-        br, ren, nr = blk_window(loop, IDLE_S, rounds_file, 1997 * 512)
+        br, ren, nr, el = blk_window(loop, IDLE_S, rounds_file, 1997 * 512)
         vals["s2000_renew_kib"] = br / ren / 1024
         vals["s2000_renew_reads"] = nr / ren
         vals["s2000_renewals"] = ren
         step("scale: 2,000 live: acquire + release x %d" % N_ACQREL)
         write_samples(outdir, "s2000-acqrel",
-                      acqrel_io(a1, loop, r0, br / IDLE_S, vals, "s2000"))
+                      acqrel_io(a1, loop, r0, br / el, vals, "s2000"))
         m8 = a1.call(op="multi", ls="bscale", path=loop, offs=offs[:8], n=N_MULTI)
         write_samples(outdir, "s2000-acq8", m8["acq_us"])
         vals["s2000_live_end"] = a1.call(op="hosts_live", ls="bscale")["live"]
+        # the other side of "live": once sl-hosts stops renewing, host 1
+        # must stop calling ids 4..2000 live (else the figure meant nothing)
+        writer.terminate()
+        writer.wait()
+        writer = None
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < LIVE_WAIT_S:
+            live = a1.call(op="hosts_live", ls="bscale")["live"]
+            if live <= 3:
+                break
+            time.sleep(0.5)
+        vals["s2000_unrenewed_live"] = live
+        vals["s2000_not_live_after_s"] = time.monotonic() - t0
+        step("scale: sl-hosts stopped: %d live after %.1f s" % (live, vals["s2000_not_live_after_s"]))
+        leave_all(agents, "bscale", loop)
+        left = True
+        if loop4k != "-":
+            scale4k(agents, outdir, loop4k, sl_hosts, vals)
+    finally:
         with open(os.path.join(outdir, "sanlock-scale.txt"), "w") as f:
             for k, v in sorted(vals.items()):
                 f.write("%s %.3f\n" % (k, v))
-    finally:
         if writer:
             writer.terminate()
             writer.wait()
         for a in extra:
             a.close()
         try:
-            leave_all(agents, "bscale", loop)
+            if not left:
+                leave_all(agents, "bscale", loop)
         finally:
             for a in agents:
                 a.close()
@@ -560,11 +645,11 @@ def main():
     if len(sys.argv) == 2 and sys.argv[1] == "agent":
         agent_main()
         return 0
-    if len(sys.argv) == 11 and sys.argv[1] == "scale":
-        a = sys.argv[5:]
+    if len(sys.argv) == 12 and sys.argv[1] == "scale":
+        a = sys.argv[6:]
         hosts = [(a[0], int(a[1])), (a[2], int(a[3])), (a[4], int(a[5]))]
         try:
-            scale(sys.argv[2], sys.argv[3], sys.argv[4], hosts)
+            scale(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], hosts)
         except (RuntimeError, OSError) as e:
             print("sanlock_bench: %s" % e, file=sys.stderr)
             return 1

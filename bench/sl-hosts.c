@@ -3,10 +3,11 @@
  * sl-hosts.c - many live host ids in a sanlock lockspace without a daemon
  * each, for bench/sanlock_bench.py (issue 15: sanlock's 2,000-host column).
  *
- *   sl-hosts DEVICE FIRST COUNT INTERVAL_MS ROUNDSFILE
+ *   sl-hosts DEVICE FIRST COUNT INTERVAL_MS ROUNDSFILE [SECTOR_SIZE]
  *
  * sanlock keeps one delta lease per host id in the lockspace area at
- * offset 0 of DEVICE: host id N is sector N-1 (512-byte sectors only), a
+ * offset 0 of DEVICE: host id N is sector N-1 (SECTOR_SIZE 512, the
+ * default, or 4096: the lockspace's, which this program cannot see), a
  * leader record whose timestamp the owner rewrites every renewal; other
  * daemons call a host id live while they see its timestamp change.  This
  * program takes host ids FIRST..FIRST+COUNT-1 (they must be free: nobody
@@ -37,7 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SECTOR 512
 #define DELTA_MAGIC 0x12212010u
 /* Offsets in sanlock's leader_record. */
 #define OFF_MAGIC 0
@@ -50,7 +50,7 @@
 #define OFF_WRITE_ID 176
 #define OFF_WRITE_GEN 184
 #define OFF_WRITE_TS 192
-#define RECORD_LEN 256 /* the rest of the sector is the event bitmap */
+#define RECORD_LEN 256 /* then the event bitmap; the rest of the sector is 0 */
 #define MAX_COUNT 2000
 
 static volatile sig_atomic_t stop_requested;
@@ -101,14 +101,14 @@ record_checksum(const uint8_t *rec)
 	return crc32c(~(uint32_t)1, rec, OFF_CHECKSUM);
 }
 
-/* Fills sector i of buf (host id first + i) from the template, with
- * timestamp ts; the checksum last, over the finished fields. */
+/* Fills one sector (ss bytes) for host_id from the template, with
+ * timestamp ts; the checksum last, over the finished fields.  No event
+ * bitmap: this host asks nothing of anyone. */
 static void
-fill(uint8_t *sec, const uint8_t *tmpl, uint64_t host_id, uint64_t ts)
+fill(uint8_t *sec, size_t ss, const uint8_t *tmpl, uint64_t host_id, uint64_t ts)
 {
-	memset(sec, 0, SECTOR);
+	memset(sec, 0, ss);
 	memcpy(sec, tmpl, RECORD_LEN);
-	memset(sec + RECORD_LEN, 0, SECTOR - RECORD_LEN); /* no events for anyone */
 	put64(sec + OFF_OWNER_ID, host_id);
 	put64(sec + OFF_OWNER_GEN, 1);
 	memset(sec + OFF_HOST_NAME, 0, NAME_LEN);
@@ -144,11 +144,17 @@ main(int argc, char **argv)
 	unsigned long rounds = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec ts;
-	size_t len;
+	size_t len, ss = 512;
 	int fd, rc;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: sl-hosts DEVICE FIRST COUNT INTERVAL_MS ROUNDSFILE\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: sl-hosts DEVICE FIRST COUNT INTERVAL_MS ROUNDSFILE [SECTOR_SIZE]\n");
+		return 2;
+	}
+	if (argc == 7)
+		ss = (size_t)atol(argv[6]);
+	if (ss != 512 && ss != 4096) {
+		fprintf(stderr, "sl-hosts: sector size %s is not 512 or 4096\n", argv[6]);
 		return 2;
 	}
 	first = atol(argv[2]);
@@ -166,7 +172,7 @@ main(int argc, char **argv)
 		perror("sl-hosts: open");
 		return 1;
 	}
-	len = (size_t)count * SECTOR;
+	len = (size_t)count * ss;
 	if (posix_memalign((void **)&tmpl, 4096, 4096) || posix_memalign((void **)&buf, 4096, len)) {
 		fprintf(stderr, "sl-hosts: out of memory\n");
 		return 1;
@@ -188,8 +194,8 @@ main(int argc, char **argv)
 		 * even with rounds shorter than a second */
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		for (long i = 0; i < count; i++)
-			fill(buf + i * SECTOR, tmpl, (uint64_t)(first + i), (uint64_t)ts.tv_sec + rounds);
-		if (pwrite(fd, buf, len, (off_t)(first - 1) * SECTOR) != (ssize_t)len) {
+			fill(buf + i * ss, ss, tmpl, (uint64_t)(first + i), (uint64_t)ts.tv_sec + rounds);
+		if (pwrite(fd, buf, len, (off_t)(first - 1) * (off_t)ss) != (ssize_t)len) {
 			perror("sl-hosts: write");
 			return 1;
 		}
