@@ -109,6 +109,13 @@ def agent_op(sanlock, fd, cmd, multi):
         return agent_multi_at(multi, fd, ls, cmd["path"], cmd["offs"], cmd["go_ns"])
     if op == "multi_release":
         return {"rv": multi.release(fd, multi.held)}
+    if op == "hosts_time":
+        out = []
+        for _ in range(cmd["n"]):
+            t = time.monotonic_ns()
+            sanlock.get_hosts(ls)
+            out.append((time.monotonic_ns() - t) / 1e3)
+        return {"us": out}
     if op == "hosts_live":
         live = [h for h in sanlock.get_hosts(ls)
                 if h["flags"] == sanlock.HOST_LIVE]
@@ -428,6 +435,7 @@ N_SCALE_RES = 100        # resources s0..s99 at 1..100 MiB
 N_MULTI = 50             # rounds of one call of 8 (and of 1)
 N_AT_ONCE = 10           # rounds of 100 resources at once
 SL_HOSTS_MS = 1000       # sl-hosts renews host ids 4..2000 this often
+N_HOSTS = 50             # get_hosts calls with 2,000 live
 LIVE_WAIT_S = 120.0      # host 1 must see them all live by then
 
 
@@ -605,6 +613,9 @@ def scale(outdir, loop, loop4k, sl_hosts, hosts):
                       acqrel_io(a1, loop, r0, br / el, vals, "s2000"))
         m8 = a1.call(op="multi", ls="bscale", path=loop, offs=offs[:8], n=N_MULTI)
         write_samples(outdir, "s2000-acq8", m8["acq_us"])
+        # sanlock's counterpart of `cat .hosts`: the daemon's host table
+        write_samples(outdir, "s2000-hosts",
+                      a1.call(op="hosts_time", ls="bscale", n=N_HOSTS)["us"])
         vals["s2000_live_end"] = a1.call(op="hosts_live", ls="bscale")["live"]
         # the other side of "live": once sl-hosts stops renewing, host 1
         # must stop calling ids 4..2000 live (else the figure meant nothing)
