@@ -14,6 +14,9 @@
 #           from the go to the last open's return; and all/one
 #   owner   p50 and p99 of `cat owner` of another lease, read in a loop by
 #           one more process meanwhile
+#   floor   the device alone, before it is formatted (bench/io-floor): one
+#           job of an acquire + release's disk I/O, and N such jobs at
+#           once: what no lease manager on this device can beat
 # Times are ms, wall-clock, on this machine.
 set -u
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +34,8 @@ ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 
 # run TAG DEVICE: one host on DEVICE, the figures of TAG
 run() {
-	local tag=$1 dev=$2 one all p50 p99 m id
+	local tag=$1 dev=$2 one all p50 p99 m id floor
+	floor=$("$BENCHBIN/io-floor" "$dev" "$N") || fail "io-floor $tag"
 	"$LEASEFS" format "c${tag%%-*}" "$dev" --size 64M --hosts 8 --leases $((N + 8)) --io-timeout 1 \
 	    >>"$WORK/format.log" 2>&1 || fail "format $tag"
 	id=$((NEXT_ID++))
@@ -47,15 +51,18 @@ run() {
 	awk '$1 == "owner" { print $2 }' "$WORK/$tag-conc.txt" >"$WORK/$tag-owner.txt"
 	p50=$(pct 50 "$WORK/$tag-owner.txt")
 	p99=$(pct 99 "$WORK/$tag-owner.txt")
-	printf '%-16s %5d %9s %9s %7s %10s %10s %8d\n' "$tag" "$N" "$(ms "$one")" \
+	printf '%-16s %5d %9s %9s %7s %10s %10s %8d %9s %9s\n' "$tag" "$N" "$(ms "$one")" \
 	    "$(ms "$all")" "$(awk -v a="$all" -v o="$one" 'BEGIN { printf "%.1f", a / o }')" \
-	    "$(ms "$p50")" "$(ms "$p99")" "$(wc -l <"$WORK/$tag-owner.txt")"
+	    "$(ms "$p50")" "$(ms "$p99")" "$(wc -l <"$WORK/$tag-owner.txt")" \
+	    "$(echo "$floor" | awk '$1 == "one" { print $2 }')" \
+	    "$(echo "$floor" | awk '$1 == "all" { print $2 }')"
 	t_umount "$id"
 }
 
 NEXT_ID=1
-printf '%-16s %5s %9s %9s %7s %10s %10s %8s\n' device leases one_ms all_ms all/one \
-    owner_p50 owner_p99 reads
+printf '%-16s %5s %9s %9s %7s %10s %10s %8s %9s %9s\n' device leases one_ms \
+    all_ms all/one owner_p50 owner_p99 reads floor_one floor_all
+dd if=/dev/zero of="$WORK/file.img" bs=1M count=64 status=none || fail "file.img"
 run file "$WORK/file.img"
 truncate -s 64M "$WORK/backing.img"
 # nbdkit serves 128 requests at once (its default is 16), as a SAN's queue
