@@ -4,11 +4,15 @@
  * library, with no FUSE and no daemon, for bench/run: the part of a `lock`
  * open/close that is disk I/O and Disk Paxos, measured on the same device.
  *
- *   lfs-core DEVICE HOST_ID LEASE N
+ *   lfs-core DEVICE HOST_ID LEASE N [create]
  *
- * Joins as HOST_ID, finds LEASE (it must exist), and prints the time of N
- * acquire + release cycles, one sample a line in microseconds, after a few
- * untimed ones.  There is no renewal thread: between cycles (untimed) the
+ * Joins as HOST_ID, finds LEASE (it must exist, or with `create` it is
+ * made if missing), and prints the time of N acquire + release cycles, one
+ * sample a line in microseconds, after a few untimed ones.  At the end it
+ * says on stderr what the timed cycles read and wrote on average (the I/O
+ * context's counters, renewals included: at most one per
+ * renewal_interval), so that the bytes per acquire + release can be had
+ * without a daemon (bench/run section 5b, issue 15).  There is no renewal thread: between cycles (untimed) the
  * host renews whenever renewal_interval has passed, so a long run keeps its
  * host id.  Leaves the lockspace at the end.
  *
@@ -54,16 +58,23 @@ cycle(struct lfs_lockspace *ls, struct lfs_io *io,
 }
 
 static int
-run(struct lfs_lockspace *ls, struct lfs_io *io, const char *name, long n)
+run(struct lfs_lockspace *ls, struct lfs_io *io, const char *name, long n,
+    int create)
 {
 	struct lfs_lease_entry e;
 	double t;
 	long i;
 	int rv;
 
-	if ((rv = lfs_leases_lookup(ls, io, name, &e)) < 0)
+	struct lfs_io_stats s0 = { 0 };
+
+	if ((rv = lfs_leases_lookup(ls, io, name, &e)) == -ENOENT && create)
+		rv = lfs_leases_create(ls, io, name, &e);
+	if (rv < 0)
 		return rv;
 	for (i = -WARMUP; i < n; i++) {
+		if (i == 0)
+			s0 = io->stats;
 		if (lfs_delta_since_renewal_ms(ls) >= ls->to.renewal_interval_ms &&
 		    (rv = lfs_delta_renew(ls, io)) < 0)
 			return rv;
@@ -73,6 +84,14 @@ run(struct lfs_lockspace *ls, struct lfs_io *io, const char *name, long n)
 		if (i >= 0)
 			printf("%.1f\n", now_us() - t);
 	}
+	if (n > 0)
+		fprintf(stderr, "lfs-core: per cycle: %.2f reads, %.1f KiB read, "
+		    "%.2f writes, %.1f KiB written\n",
+		    (double)(io->stats.reads - s0.reads) / (double)n,
+		    (double)(io->stats.bytes_read - s0.bytes_read) / 1024.0 / (double)n,
+		    (double)(io->stats.writes - s0.writes) / (double)n,
+		    (double)(io->stats.bytes_written - s0.bytes_written) / 1024.0 /
+		    (double)n);
 	return 0;
 }
 
@@ -85,8 +104,8 @@ main(int argc, char **argv)
 	struct lfs_io io;
 	int rv;
 
-	if (argc != 5) {
-		fputs("usage: lfs-core DEVICE HOST_ID LEASE N\n", stderr);
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "create") == 0)) {
+		fputs("usage: lfs-core DEVICE HOST_ID LEASE N [create]\n", stderr);
 		return 2;
 	}
 	memset(&ls, 0, sizeof(ls));
@@ -103,7 +122,8 @@ main(int argc, char **argv)
 	uuid_generate(p.identity);
 	rv = lfs_delta_join(&ls, &io, &p);
 	if (rv == 0) {
-		rv = run(&ls, &io, argv[3], strtol(argv[4], NULL, 10));
+		rv = run(&ls, &io, argv[3], strtol(argv[4], NULL, 10),
+		    argc == 6);
 		if (lfs_delta_leave(&ls, &io) < 0 && rv == 0)
 			rv = -EIO;
 	}
