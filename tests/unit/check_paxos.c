@@ -220,6 +220,23 @@ dblock_untouched(struct host *h, uint64_t off)
 	    d.inp_id == 0 && d.mode_flags == 0;
 }
 
+/* The dblock at off accepted nothing: empty, or a phase 1 at most (an
+ * mbal, bal 0, no value), with no mode. */
+static int
+dblock_accepted_nothing(struct host *h, uint64_t off)
+{
+	unsigned char buf[4096];
+	struct lfs_dblock d;
+	int rv;
+
+	sector_read(h, off, buf);
+	rv = lfs_dblock_decode(&d, buf, h->ls.layout.sector_size);
+	if (rv == -ENODATA)
+		return 1;
+	return rv == 0 && d.bal == 0 && d.inp_id == 0 && d.inp_gen == 0 &&
+	    d.mode_flags == 0;
+}
+
 static int
 is_decode_error(int rv)
 {
@@ -571,8 +588,12 @@ fill_garbage(unsigned char *buf, size_t len, unsigned seed)
 }
 
 /* After corrupting the sector at off (garbage, then one flipped byte of a
- * good record): b's acquire fails with a decoder error and writes nothing,
- * whether the lease looked free or held. */
+ * good record): b's acquire fails with a decoder error, whether the lease
+ * looked free or held, and leaves the leader as it was.  A corrupt leader
+ * stops it before any write; a corrupt dblock of another host is seen by
+ * the ballot's first read of dblocks 1 .. hw, which on a free lease is its
+ * phase 1 read (paxos.c, "Light starts"): b's dblock may then show that
+ * phase 1, never an accepted value. */
 static void
 check_corruption_refused(struct world *w, uint64_t off, int is_leader)
 {
@@ -580,8 +601,10 @@ check_corruption_refused(struct world *w, uint64_t off, int is_leader)
 	const struct lfs_lease_ref *ref = &w->lease.ref;
 	unsigned char good[512], bad[512];
 	struct lfs_leader out;
+	unsigned char ld_before[512], ld_after[512];
 	int rv, round;
 
+	sector_read(a, leader_offset(a, ref->slot), ld_before);
 	sector_read(a, off, good);
 	for (round = 0; round < 2; round++) {
 		if (round == 0) {
@@ -601,8 +624,14 @@ check_corruption_refused(struct world *w, uint64_t off, int is_leader)
 		if (is_leader) {
 			rv = lfs_paxos_read_leader(&b->ls, &b->io, ref, &out);
 			ck_assert_msg(is_decode_error(rv), "read_leader: %d", rv);
+			ck_assert(dblock_untouched(b,
+			    dblock_offset(b, ref->slot, b->id)));
+		} else {
+			ck_assert(dblock_accepted_nothing(b,
+			    dblock_offset(b, ref->slot, b->id)));
+			sector_read(a, leader_offset(a, ref->slot), ld_after);
+			ck_assert_mem_eq(ld_before, ld_after, sizeof(ld_after));
 		}
-		ck_assert(dblock_untouched(b, dblock_offset(b, ref->slot, b->id)));
 	}
 	sector_write(a, off, good);
 }
@@ -695,6 +724,88 @@ START_TEST(test_stale_leader)
 	host_renew(a);
 	ck_assert_int_eq(acquire(a, ref, &out), 0);
 	ck_assert_uint_gt(out.lver, n + 2);
+	world_fini(&w);
+}
+END_TEST
+
+/*
+ * Light starts (paxos.c): an acquire of a free lease and a release read the
+ * leader and their own dblock (2 sectors), then dblocks 1 .. hw once per
+ * phase: 2 x hw sectors per ballot, not 3 x.  Before the light start, each
+ * ballot read dblocks 1 .. hw (with the leader) once more before phase 1.
+ */
+START_TEST(test_light_start_reads)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	uint64_t S, hw, r0, b0;
+	struct lfs_leader held, out;
+	int i;
+
+	world_init(&w, 3, 1);
+	S = a->ls.layout.sector_size;
+	for (i = 0; i < 2; i++) {
+		/* a fresh host view: no host-area read inside the calls */
+		ck_assert_int_eq(lfs_hosts_refresh(&a->ls, &a->io), 0);
+		hw = a->ls.high_water;
+		ck_assert_uint_ge(hw, 3);
+		r0 = a->io.stats.reads;
+		b0 = a->io.stats.bytes_read;
+		ck_assert_int_eq(acquire(a, ref, &held), 0);
+		ck_assert_uint_eq(a->io.stats.reads - r0, 4); /* 2 + 2 phases */
+		ck_assert_uint_eq(a->io.stats.bytes_read - b0, 2 * S + 2 * hw * S);
+		r0 = a->io.stats.reads;
+		b0 = a->io.stats.bytes_read;
+		ck_assert_int_eq(release(a, ref, &held), 0);
+		ck_assert_uint_eq(a->io.stats.reads - r0, 4);
+		ck_assert_uint_eq(a->io.stats.bytes_read - b0, 2 * S + 2 * hw * S);
+		host_renew(a);
+	}
+	/* a lease held by a live host: the light read, then the dblocks, as
+	 * the full start read them (-EBUSY, nothing written) */
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	ck_assert_int_eq(lfs_hosts_refresh(&b->ls, &b->io), 0);
+	r0 = b->io.stats.writes;
+	ck_assert_int_eq(acquire(b, ref, &out), -EBUSY);
+	ck_assert_uint_eq(b->io.stats.writes, r0);
+	world_fini(&w);
+}
+END_TEST
+
+/*
+ * A light start on a leader regressed to an older free state: the leader
+ * (a late write) says free at lver 2 while the dblocks show instances 4
+ * and 5, a holding by 5.  c's light start runs instance 3, a decided one:
+ * its phase 1 read sees the newer instances and it starts again, full,
+ * which runs 5 again, chooses a, mends the leader and says -EBUSY; a
+ * still holds and releases.
+ */
+START_TEST(test_light_start_stale_free_leader)
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1], *c = &w.h[2];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held_a, held_b, out, ld;
+	unsigned char old[512];
+
+	world_init(&w, 3, 1);
+	ck_assert_int_eq(acquire(a, ref, &held_a), 0);       /* 1 */
+	ck_assert_int_eq(release(a, ref, &held_a), 0);       /* 2 */
+	sector_read(a, leader_offset(a, ref->slot), old);    /* free, 2 */
+	ck_assert_int_eq(acquire(b, ref, &held_b), 0);       /* 3 */
+	ck_assert_int_eq(release(b, ref, &held_b), 0);       /* 4 */
+	ck_assert_int_eq(acquire(a, ref, &held_a), 0);       /* 5 */
+	ck_assert_uint_eq(held_a.lver, 5);
+	sector_write(a, leader_offset(a, ref->slot), old);   /* the late write */
+	ck_assert_int_eq(acquire(c, ref, &out), -EBUSY);
+	ld = read_leader(b, ref);
+	ck_assert_uint_eq(ld.lver, 5);
+	ck_assert_uint_eq(ld.owner_id, a->id);
+	ck_assert_uint_eq(ld.owner_gen, a->ls.generation);
+	ck_assert_int_eq(release(a, ref, &held_a), 0);
+	ck_assert_int_eq(acquire(c, ref, &out), 0);
+	ck_assert_uint_eq(out.lver, 7);
 	world_fini(&w);
 }
 END_TEST
@@ -1516,6 +1627,8 @@ paxos_suite(void)
 	tcase_add_test(tc, test_corrupt_leader);
 	tcase_add_test(tc, test_corrupt_dblock);
 	tcase_add_test(tc, test_stale_leader);
+	tcase_add_test(tc, test_light_start_reads);
+	tcase_add_test(tc, test_light_start_stale_free_leader);
 	tc = lt_tcase(s, "faults");
 	tcase_add_test(tc, test_fault_eio);
 	tcase_add_test(tc, test_fault_hang);
