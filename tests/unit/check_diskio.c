@@ -696,6 +696,33 @@ START_TEST(test_buffer_reuse)
 }
 END_TEST
 
+/* Buffers of 2 MiB and more are whole huge pages (LFS_IO_HUGE): reads of
+ * 2 MiB + 512 B and of 4 MiB share one 4 MiB buffer, where the 64 KiB
+ * classes below 2 MiB would have made two; the bytes are the disk's. */
+START_TEST(test_buffer_huge_class)
+{
+	enum { BIG = 4u << 20, ODD = (2u << 20) + 512 };
+	char *w = malloc(BIG), *r = malloc(BIG);
+	struct env e;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(r);
+	env_open_real(&e);
+	fill(w, BIG, 3);
+	ck_assert_int_eq(lfs_io_write(&e.io, 0, w, BIG), 0);
+	ck_assert_uint_eq(e.io.stats.buffer_allocs, 1);
+	ck_assert_int_eq(lfs_io_read(&e.io, 0, r, ODD), 0);
+	ck_assert_mem_eq(r, w, ODD);
+	ck_assert_int_eq(lfs_io_read(&e.io, 0, r, BIG), 0);
+	ck_assert_mem_eq(r, w, BIG);
+	ck_assert_int_eq(lfs_io_read(&e.io, 0, r, ODD), 0);
+	ck_assert_uint_eq(e.io.stats.buffer_allocs, 1);
+	env_close(&e);
+	free(w);
+	free(r);
+}
+END_TEST
+
 /* ---- time: deadlines on the test clock ----------------------------------- */
 
 /* An I/O gets exactly io_timeout on the context's clock: one that needs less
@@ -1257,6 +1284,7 @@ diskio_suite(void)
 	tcase_add_test(io, test_batch_mixed);
 	tcase_add_test(io, test_invalid_requests);
 	tcase_add_test(io, test_buffer_reuse);
+	tcase_add_test(io, test_buffer_huge_class);
 	tcase_set_timeout(io, 2 * REAL_TIMEOUT_MS / 1000);
 	/* test clock: nothing here waits in real time */
 	tcase_add_test(faults, test_timeout_boundary);
