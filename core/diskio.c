@@ -485,7 +485,8 @@ lfs_io_reap(struct lfs_io *io)
 /* ---- 6. a batch ---------------------------------------------------------- */
 
 static int
-batch_validate(const struct lfs_io *io, const struct lfs_io_req *reqs, int n)
+batch_validate(const struct lfs_io *io, const struct lfs_io_req *reqs, int n,
+    const struct lfs_io_lent *lent)
 {
 	uint64_t ss = io->disk->sector_size ? io->disk->sector_size
 	                                    : LFS_IO_FILE_SECTOR;
@@ -498,7 +499,8 @@ batch_validate(const struct lfs_io *io, const struct lfs_io_req *reqs, int n)
 
 		if (r->op != LFS_IO_READ && r->op != LFS_IO_WRITE)
 			return -EINVAL;
-		if (r->buf == NULL || r->len == 0 || r->len % ss != 0 ||
+		if ((r->buf == NULL && (lent == NULL || r->op != LFS_IO_READ)) ||
+		    r->len == 0 || r->len % ss != 0 ||
 		    r->offset % ss != 0 || r->offset > (uint64_t)INT64_MAX - r->len)
 			return -EINVAL;
 	}
@@ -629,18 +631,26 @@ batch_abandon(struct lfs_io *io, struct lfs_io_pending **cur, int n)
 		    io->disk->path, count, io->timeout_ms, io->stats.abandoned);
 }
 
-/* Copy reads out, count, release what the kernel no longer holds, and pick
- * the first error in request order. */
+/* Copy reads out (or lend the buffer of a read of one, lent != NULL),
+ * count, release what the kernel no longer holds, and pick the first
+ * error in request order. */
 static int
 batch_finish(struct lfs_io *io, struct lfs_io_req *reqs,
-    struct lfs_io_pending **cur, int n)
+    struct lfs_io_pending **cur, int n, struct lfs_io_lent *lent)
 {
 	int i, first = 0;
 
 	for (i = 0; i < n; i++) {
 		struct lfs_io_pending *p = cur[i];
 
-		if (p->result == 0 && p->op == LFS_IO_READ) {
+		if (p->result == 0 && p->op == LFS_IO_READ && lent != NULL) {
+			lent->data = p->buffer;
+			lent->len = p->len;
+			lent->cap = p->cap;
+			p->buffer = NULL; /* the caller's until lfs_io_lent_put() */
+			io->stats.reads++;
+			io->stats.bytes_read += p->len;
+		} else if (p->result == 0 && p->op == LFS_IO_READ) {
 			memcpy(reqs[i].buf, p->buffer, p->len);
 			io->stats.reads++;
 			io->stats.bytes_read += p->len;
@@ -660,13 +670,13 @@ batch_finish(struct lfs_io *io, struct lfs_io_req *reqs,
 
 static int
 io_batch_gated(struct lfs_io *io, struct lfs_io_req *reqs, int n,
-    const struct lfs_io_gate *gate)
+    const struct lfs_io_gate *gate, struct lfs_io_lent *lent)
 {
 	struct lfs_io_pending *cur[LFS_IO_MAX_BATCH];
 	uint64_t deadline_ns;
 	int i, rv, wait_rv;
 
-	rv = batch_validate(io, reqs, n);
+	rv = batch_validate(io, reqs, n, lent);
 	if (rv < 0 || n == 0)
 		return rv;
 	rv = batch_admit(io, n);
@@ -692,14 +702,14 @@ io_batch_gated(struct lfs_io *io, struct lfs_io_req *reqs, int n,
 		gate->leave(gate->arg);
 	wait_rv = batch_wait(io, cur, n, deadline_ns);
 	batch_abandon(io, cur, n);
-	rv = batch_finish(io, reqs, cur, n);
+	rv = batch_finish(io, reqs, cur, n, lent);
 	return wait_rv < 0 ? wait_rv : rv;
 }
 
 int
 lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n)
 {
-	return io_batch_gated(io, reqs, n, NULL);
+	return io_batch_gated(io, reqs, n, NULL, NULL);
 }
 
 int
@@ -733,7 +743,27 @@ lfs_io_write_gated(struct lfs_io *io, uint64_t offset, const void *buf,
 		.len = len,
 	};
 
-	return io_batch_gated(io, &req, 1, gate);
+	return io_batch_gated(io, &req, 1, gate, NULL);
+}
+
+int
+lfs_io_read_lent(struct lfs_io *io, uint64_t offset, size_t len,
+    struct lfs_io_lent *out)
+{
+	struct lfs_io_req req = {
+		.op = LFS_IO_READ, .offset = offset, .buf = NULL, .len = len,
+	};
+
+	memset(out, 0, sizeof(*out));
+	return io_batch_gated(io, &req, 1, NULL, out);
+}
+
+void
+lfs_io_lent_put(struct lfs_io *io, struct lfs_io_lent *l)
+{
+	if (l->data != NULL)
+		buf_put(io, (void *)l->data, l->cap);
+	memset(l, 0, sizeof(*l));
 }
 
 /* ---- 7. the context ------------------------------------------------------ */

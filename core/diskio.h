@@ -118,6 +118,26 @@ int lfs_io_read(struct lfs_io *io, uint64_t offset, void *buf, size_t len);
 int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len);
 
 /*
+ * A read whose bytes stay in the context's bounce buffer, lent to the
+ * caller instead of copied out: for reads of megabytes (a ballot's dblock
+ * area at 2,000 hosts), where the copy and the caller's own buffer cost
+ * as much as the read.  lfs_io_read_lent() is lfs_io_read() otherwise:
+ * on 0, out->data holds len bytes until lfs_io_lent_put(io, out); on an
+ * error nothing is lent (out->data NULL).  The buffer is the context's
+ * (one that the kernel has given back), so the put is made under the same
+ * rules as any call on io, and before lfs_io_destroy(); putting an empty
+ * one does nothing.
+ */
+struct lfs_io_lent {
+	const unsigned char *data;   /* the bytes read; NULL: none lent */
+	size_t len;
+	size_t cap;                  /* diskio.c's: the buffer's size */
+};
+int lfs_io_read_lent(struct lfs_io *io, uint64_t offset, size_t len,
+    struct lfs_io_lent *out);
+void lfs_io_lent_put(struct lfs_io *io, struct lfs_io_lent *l);
+
+/*
  * A gate around one write's io_submit (lockspace.h, the submit gate):
  * enter() runs right before io_submit(2), after everything else that could
  * fail; it returns 0 to let the write go, or -errno to refuse it, and then

@@ -44,7 +44,11 @@
 
 /* ---- 1. slot I/O ---- */
 
-/* A buffer holding sectors [0, 2 + hw) of one slot, decoded. */
+/* A buffer holding sectors [0, 2 + hw) of one slot, decoded.  The dblock
+ * area 1 .. hw is read into a buffer the I/O context lends (area, in
+ * lent: no copy and no buffer of our own, which at 2,000 hosts is 1 or 8
+ * MiB per read); buf holds the 2 sectors of a light read (leader and our
+ * own dblock). */
 struct slot_view {
 	uint32_t hw;                 /* dblocks 1 .. hw were read */
 	uint64_t view_ms;            /* start of the host-area read hw is
@@ -53,7 +57,10 @@ struct slot_view {
 	                                the table lease, not checked */
 	struct lfs_leader leader;
 	struct lfs_dblock *dblocks;  /* [0 .. hw], index = host id */
-	unsigned char *buf;          /* (2 + hw) sectors */
+	unsigned char *buf;          /* 2 sectors: leader, our dblock */
+	struct lfs_io_lent lent;     /* the last read of the dblock area */
+	const unsigned char *area;   /* dblock id at area + (id - 1) * S,
+	                                in lent; NULL until a full read */
 	int shared_stop;             /* the next phase 1 read stops the ballot
 	                                (-EBUSY) if it shows a shared holder:
 	                                a light start (section 3) */
@@ -69,10 +76,11 @@ slot_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t sector)
 }
 
 static void
-slot_view_free(struct slot_view *v)
+slot_view_free(struct slot_view *v, struct lfs_io *io)
 {
 	free(v->dblocks);
 	free(v->buf);
+	lfs_io_lent_put(io, &v->lent);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -123,15 +131,15 @@ check_incarnation(struct lfs_lockspace *ls, uint32_t slot,
 	return 0;
 }
 
-/* Decode dblock id of v->buf into v->dblocks[id]. */
+/* Decode dblock id, the sector at p, into v->dblocks[id]. */
 static int
 decode_dblock(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v,
-    uint32_t id)
+    uint32_t id, const unsigned char *p)
 {
 	uint32_t S = ls->layout.sector_size;
 	int rv;
 
-	rv = lfs_dblock_decode(&v->dblocks[id], v->buf + (size_t)(1 + id) * S, S);
+	rv = lfs_dblock_decode(&v->dblocks[id], p, S);
 	if (rv == -ENODATA) {
 		memset(&v->dblocks[id], 0, sizeof(v->dblocks[id]));
 		return 0;
@@ -147,19 +155,21 @@ decode_dblock(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v,
 static int
 decode_dblocks(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v)
 {
-	uint32_t id;
+	uint32_t id, S = ls->layout.sector_size;
 	int rv;
 
 	for (id = 1; id <= v->hw; id++)
-		if ((rv = decode_dblock(ls, slot, v, id)) < 0)
+		if ((rv = decode_dblock(ls, slot, v, id,
+		    v->area + (size_t)(id - 1) * S)) < 0)
 			return rv;
 	return 0;
 }
 
 static int
-decode_leader(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v)
+decode_leader(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v,
+    const unsigned char *p)
 {
-	int rv = lfs_leader_decode(&v->leader, v->buf, ls->layout.sector_size);
+	int rv = lfs_leader_decode(&v->leader, p, ls->layout.sector_size);
 
 	if (rv < 0) {
 		lfs_log(ls->log, LOG_ERR, "slot %u leader: %s", slot,
@@ -178,11 +188,14 @@ read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	uint32_t first = with_leader ? 0 : 2;
 	int rv;
 
-	rv = lfs_io_read(io, slot_offset(ls, slot, first), v->buf + first * S,
-	    (size_t)(2 + v->hw - first) * S);
+	v->area = NULL;
+	lfs_io_lent_put(io, &v->lent); /* the previous read's: done with */
+	rv = lfs_io_read_lent(io, slot_offset(ls, slot, first),
+	    (size_t)(2 + v->hw - first) * S, &v->lent);
 	if (rv < 0)
 		return rv;
-	if (with_leader && (rv = decode_leader(ls, slot, v)) < 0)
+	v->area = v->lent.data + (size_t)(2 - first) * S;
+	if (with_leader && (rv = decode_leader(ls, slot, v, v->lent.data)) < 0)
 		return rv;
 	return decode_dblocks(ls, slot, v);
 }
@@ -201,14 +214,14 @@ read_slot_light(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 		{ .op = LFS_IO_READ, .offset = slot_offset(ls, slot, 0),
 		  .buf = v->buf, .len = S },
 		{ .op = LFS_IO_READ, .offset = slot_offset(ls, slot, 1 + me),
-		  .buf = v->buf + (size_t)(1 + me) * S, .len = S },
+		  .buf = v->buf + S, .len = S },
 	};
 	int rv;
 
 	if ((rv = lfs_io_batch(io, r, 2)) < 0 ||
-	    (rv = decode_leader(ls, slot, v)) < 0)
+	    (rv = decode_leader(ls, slot, v, v->buf)) < 0)
 		return rv;
-	return decode_dblock(ls, slot, v, me);
+	return decode_dblock(ls, slot, v, me, v->buf + S);
 }
 
 static int
@@ -217,9 +230,11 @@ slot_view_init(struct lfs_lockspace *ls, struct slot_view *v)
 	memset(v, 0, sizeof(*v));
 	ballot_high_water(ls, v);
 	v->dblocks = calloc(v->hw + 1u, sizeof(*v->dblocks));
-	v->buf = calloc(2u + v->hw, ls->layout.sector_size);
+	v->buf = calloc(2u, ls->layout.sector_size);
 	if (v->dblocks == NULL || v->buf == NULL) {
-		slot_view_free(v);
+		free(v->dblocks);
+		free(v->buf);
+		memset(v, 0, sizeof(*v));
 		return -ENOMEM;
 	}
 	return 0;
@@ -595,7 +610,7 @@ lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
 		*leader = v.leader;
 		*newest = stale ? n : v.leader.lver;
 	}
-	slot_view_free(&v);
+	slot_view_free(&v, io);
 	return rv;
 }
 
@@ -612,7 +627,8 @@ stale_for_long(struct lfs_lockspace *ls, uint32_t slot,
     const struct slot_view *v, uint64_t n)
 {
 	uint32_t S = ls->layout.sector_size;
-	uint32_t crc = lfs_crc32c(v->buf + 2 * (size_t)S, (size_t)v->hw * S);
+	uint32_t crc = v->area == NULL ? 0 :
+	    lfs_crc32c(v->area, (size_t)v->hw * S);
 	uint64_t now = lfs_clock_ms(ls->clock);
 	struct lfs_stale_seen *e, *pick = NULL;
 	size_t i;
@@ -900,7 +916,7 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 		 * it as the full start's -EAGAIN would */
 		if (rv != -EAGAIN || v.phase2)
 			goto won;
-		slot_view_free(&v);
+		slot_view_free(&v, io);
 		if ((rv = lfs_paxos_settled(ls, io)) < 0 ||
 		    (rv = read_for_ballot(ls, io, ref, &v, 0)) < 0)
 			goto out;
@@ -981,7 +997,7 @@ won:
 		    "%llu)", out->name, (unsigned long long)out->lver,
 		    ls->host_id, (unsigned long long)ls->generation);
 out:
-	slot_view_free(&v);
+	slot_view_free(&v, io);
 	return rv;
 }
 
@@ -1105,7 +1121,7 @@ ballot:
 		rv = -EINPROGRESS;
 	}
 out:
-	slot_view_free(&v);
+	slot_view_free(&v, io);
 	return rv;
 }
 

@@ -1170,6 +1170,50 @@ START_TEST(test_injected_eio)
 }
 END_TEST
 
+/* A lent read (lfs_io_read_lent): the disk's bytes in the context's own
+ * buffer, no copy; put back, the buffer is a spare again (one allocation
+ * for many reads, and a plain read after it reuses it too); an error lends
+ * nothing; putting an empty one is harmless. */
+START_TEST(test_read_lent)
+{
+	enum { LEN = 64u << 10 };
+	static char w[LEN];
+	struct lfs_io_lent l;
+	const unsigned char *first;
+	struct env e;
+	int i;
+
+	env_open_real(&e);
+	fill(w, LEN, 4);
+	ck_assert_int_eq(lfs_io_write(&e.io, 0, w, LEN), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(lfs_io_read_lent(&e.io, 0, LEN, &l), 0);
+		ck_assert_ptr_nonnull(l.data);
+		ck_assert_uint_eq(l.len, LEN);
+		ck_assert_mem_eq(l.data, w, LEN);
+		if (i == 0)
+			first = l.data;
+		ck_assert_ptr_eq(l.data, first); /* the same spare each time */
+		lfs_io_lent_put(&e.io, &l);
+		ck_assert_ptr_null(l.data);
+	}
+	lfs_io_lent_put(&e.io, &l); /* empty: nothing */
+	ck_assert_int_eq(lfs_io_read(&e.io, 512, w, 512), 0);
+	ck_assert_uint_eq(e.io.stats.buffer_allocs, 1);
+	ck_assert_uint_eq(e.io.stats.reads, 4);
+	ck_assert_int_eq(lfs_io_read_lent(&e.io, 1, 512, &l), -EINVAL);
+	ck_assert_ptr_null(l.data);
+	env_close(&e);
+
+	env_open_fake(&e, FAKE_TIMEOUT_MS);
+	fake_script(&e.fake, 0, ACT_RESULT, -EIO);
+	ck_assert_int_eq(lfs_io_read_lent(&e.io, 0, 512, &l), -EIO);
+	ck_assert_ptr_null(l.data);
+	ck_assert_uint_eq(e.io.stats.errors, 1);
+	env_close(&e);
+}
+END_TEST
+
 START_TEST(test_short_io)
 {
 	char buf[4096];
@@ -1298,6 +1342,7 @@ diskio_suite(void)
 	tcase_add_test(faults, test_hung_buffer_not_reused);
 	tcase_add_test(faults, test_late_write_lands);
 	tcase_add_test(faults, test_injected_eio);
+	tcase_add_test(faults, test_read_lent);
 	tcase_add_test(faults, test_short_io);
 	tcase_add_test(faults, test_partial_submit);
 	tcase_add_test(faults, test_stats);
