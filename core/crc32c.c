@@ -72,15 +72,20 @@ static const uint32_t crc32c_table[256] = {
 	0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 };
 
+/* The CRC register after len more bytes, by the table. */
+static uint32_t
+table_run(uint32_t crc, const uint8_t *p, size_t len)
+{
+	while (len-- > 0)
+		crc = crc32c_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+	return crc;
+}
+
 uint32_t
 lfs_crc32c_table(const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	uint32_t crc = 0xffffffffu; /* standard preset: leading zeroes count */
-
-	while (len-- > 0)
-		crc = crc32c_table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
-	return crc ^ 0xffffffffu;   /* standard final inversion */
+	/* standard preset (leading zeroes count) and final inversion */
+	return table_run(0xffffffffu, buf, len) ^ 0xffffffffu;
 }
 
 #ifdef LFS_CRC32C_X86
@@ -89,10 +94,9 @@ lfs_crc32c_table(const void *buf, size_t len)
  * inversion stay ours.  Compiled for SSE4.2 alone, called only after the
  * CPU check. */
 __attribute__((target("sse4.2"))) static uint32_t
-crc32c_sse42(const void *buf, size_t len)
+sse42_run(uint32_t crc32, const uint8_t *p, size_t len)
 {
-	const uint8_t *p = buf;
-	uint64_t crc = 0xffffffffu;
+	uint64_t crc = crc32;
 	uint64_t w;
 
 	for (; len >= 8; len -= 8, p += 8) {
@@ -109,7 +113,7 @@ crc32c_sse42(const void *buf, size_t len)
 	}
 	while (len-- > 0)
 		crc = __builtin_ia32_crc32qi((uint32_t)crc, *p++);
-	return (uint32_t)crc ^ 0xffffffffu;
+	return (uint32_t)crc;
 }
 #endif
 
@@ -123,18 +127,45 @@ lfs_crc32c_hw_available(void)
 #endif
 }
 
+/* The register after len more bytes, by the instruction when the CPU has
+ * it (hw), else by the table. */
+static uint32_t
+run(uint32_t crc, const uint8_t *p, size_t len, int hw)
+{
+#ifdef LFS_CRC32C_X86
+	if (hw)
+		return sse42_run(crc, p, len);
+#else
+	(void)hw;
+#endif
+	return table_run(crc, p, len);
+}
+
 uint32_t
 lfs_crc32c_hw(const void *buf, size_t len)
 {
-#ifdef LFS_CRC32C_X86
-	if (lfs_crc32c_hw_available())
-		return crc32c_sse42(buf, len);
-#endif
-	return lfs_crc32c_table(buf, len);
+	return run(0xffffffffu, buf, len, lfs_crc32c_hw_available()) ^
+	    0xffffffffu;
 }
 
 uint32_t
 lfs_crc32c(const void *buf, size_t len)
 {
 	return lfs_crc32c_hw(buf, len);
+}
+
+uint32_t
+lfs_crc32c_hole(const void *buf, size_t len, size_t hole)
+{
+	static const uint8_t zero[4];
+	const uint8_t *p = buf;
+	int hw = lfs_crc32c_hw_available();
+	uint32_t crc;
+
+	if (hole > len || len - hole < sizeof(zero))
+		return lfs_crc32c(buf, len); /* no room for the hole */
+	crc = run(0xffffffffu, p, hole, hw);
+	crc = run(crc, zero, sizeof(zero), hw);
+	crc = run(crc, p + hole + sizeof(zero), len - hole - sizeof(zero), hw);
+	return crc ^ 0xffffffffu;
 }

@@ -15,6 +15,11 @@
 /* CRC-32C of len bytes at buf.  lfs_crc32c("123456789", 9) == 0xe3069283. */
 uint32_t lfs_crc32c(const void *buf, size_t len);
 
+/* lfs_crc32c() of len bytes at buf as if the 4 bytes at hole were zero
+ * (a record's own crc field): no copy of the record.  hole + 4 > len:
+ * lfs_crc32c(buf, len). */
+uint32_t lfs_crc32c_hole(const void *buf, size_t len, size_t hole);
+
 /* The two ways lfs_crc32c() may take, for the unit tests: the table alone
  * (any CPU), and the CPU instruction, which falls back to the table when
  * lfs_crc32c_hw_available() is 0.  All three give the same values. */

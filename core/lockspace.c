@@ -335,12 +335,13 @@ view_update(struct lfs_lockspace *ls, uint32_t id, const unsigned char *sec,
 	struct lfs_host_view *v = &ls->hosts[id];
 	uint32_t S = ls->layout.sector_size;
 	struct lfs_host rec;
-	uint32_t crc = lfs_crc32c(sec, S);
+	uint32_t crc;
 	int rv;
 
 	rv = lfs_host_decode(&rec, sec, S);
 	if (rv == -ENODATA)
-		return;
+		return; /* never written: before the whole-sector crc below */
+	crc = lfs_crc32c(sec, S);
 	v->read_ms = start_ms;
 	if (rv < 0) {
 		if (!v->corrupt || v->raw_crc != crc)

@@ -9,7 +9,9 @@
  * bytes; lfs_crc32c() gives that value too.  A difference in the tail
  * handling (the 4- and 1-byte steps after the 8-byte ones) or a
  * misaligned load would show as a mismatch at some length or offset.
- * check_ondisk.c pins lfs_crc32c() itself to the same vectors.
+ * lfs_crc32c_hole() (a record's crc with its own crc field read as zero)
+ * equals the CRC of a copy with that field zeroed.  check_ondisk.c pins
+ * lfs_crc32c() itself to the same vectors.
  */
 #include <check.h>
 #include <stdint.h>
@@ -114,6 +116,30 @@ START_TEST(test_flip_changes)
 }
 END_TEST
 
+/* lfs_crc32c_hole() is the CRC of a copy with the 4 bytes at the hole
+ * zeroed, for every hole of every length up to 600 (records are at most a
+ * few hundred bytes), and whatever the bytes in the hole; without room for
+ * the hole it is lfs_crc32c() of the bytes as they are. */
+START_TEST(test_hole)
+{
+	uint8_t buf[600], copy[600];
+	size_t len, hole;
+
+	fill(buf, sizeof(buf), 99u);
+	for (len = 4; len <= sizeof(buf); len += (len < 80 ? 1 : 37)) {
+		for (hole = 0; hole + 4 <= len; hole++) {
+			memcpy(copy, buf, len);
+			memset(copy + hole, 0, 4);
+			ck_assert_msg(lfs_crc32c_hole(buf, len, hole) ==
+			    lfs_crc32c_table(copy, len), "length %zu hole %zu",
+			    len, hole);
+		}
+	}
+	ck_assert_uint_eq(lfs_crc32c_hole(buf, 10, 7), lfs_crc32c(buf, 10));
+	ck_assert_uint_eq(lfs_crc32c_hole(buf, 10, 11), lfs_crc32c(buf, 10));
+}
+END_TEST
+
 static Suite *
 crc32c_suite(void)
 {
@@ -124,6 +150,7 @@ crc32c_suite(void)
 	    (int)(sizeof(ways) / sizeof(ways[0])));
 	tcase_add_loop_test(tc, test_ways_agree, 0, 3);
 	tcase_add_test(tc, test_flip_changes);
+	tcase_add_test(tc, test_hole);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
