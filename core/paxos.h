@@ -65,9 +65,14 @@
  *      J at its next full read (a ballot, `.hosts`): its own renewals do
  *      not need J: only a ballot judges J's liveness or skips J's
  *      dblock, and every ballot starts from a fresh full read
- *      (read_for_ballot()).
+ *      (read_for_ballot()).  The read before phase 1 may be the leader
+ *      and our own dblock only (paxos.c, "Light starts"): the phase reads
+ *      are the ones that count here, and each covers 1 .. hw; a ballot
+ *      reads the dblock area once per phase.
  *   5. An unreadable or undecodable leader or dblock aborts the operation
- *      with an error: it is never taken for a free lease.
+ *      with an error: it is never taken for a free lease.  (A ballot that
+ *      starts light, paxos.c, meets another host's dblock first in its
+ *      phase 1 read: it may have written that phase 1, never a phase 2.)
  *   6. No lease write is issued while a timed-out write of this io context
  *      may still land (-EIO until the kernel has completed it): a late
  *      write could undo what a later ballot relied on.  So one host does
