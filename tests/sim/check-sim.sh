@@ -41,8 +41,8 @@ slot-reuse-stamp:$reuse_seed i10-5-table-fresh:80966"
 # (gate: the submit gate of finding C12, core/lockspace.h).  A seed of -:
 # none known that finds it on this core/ (said loudly, not checked):
 # renew-gate's 8207 stopped failing with the light starts of paxos.c, and
-# no seed failed in 100 000 at HOSTS=3-16 (6 s) nor 200 000 at HOSTS=3-8
-# (2 s) (tests/sim/README.md)
+# no seed failed in 100 000 at HOSTS=3-16 (6 s), 100 000 at HOSTS=3-8 (6 s)
+# nor 200 000 at HOSTS=3-8 (2 s) (tests/sim/README.md)
 undos="d2-grant:1892:2000:3-8 d6-arrive:98:2000:3-8 gate:73805:6000:3-16
 renew-gate:-:6000:3-16"
 opts="--fix all --quiet --tail 40"
