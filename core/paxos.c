@@ -662,22 +662,31 @@ shared_busy(struct lfs_lockspace *ls, const struct slot_view *v)
  * decided already, and learn so) -- unlike n == leader.lver + 1, which may
  * be that owner's transfer or release about to begin.
  */
-static int
-stale_handover_by_none_live(struct lfs_lockspace *ls,
-    const struct slot_view *v, uint64_t n)
+/* The first host other than us whose dblock shows a handover of its own
+ * in instance n (run_ballot()'s mark: bal 0, inp = that host and a live
+ * generation of it), or 0. */
+static uint32_t
+live_handover(struct lfs_lockspace *ls, const struct slot_view *v, uint64_t n)
 {
 	uint32_t q;
 
-	if (n < v->leader.lver + 2 || instance_accepted(v, n))
-		return 0;
 	for (q = 1; q <= v->hw; q++) {
 		const struct lfs_dblock *d = &v->dblocks[q];
 
 		if (q != ls->host_id && d->lver == n && d->bal == 0 &&
 		    d->inp_id == q && owner_busy(ls, q, d->inp_gen))
-			return 0;
+			return q;
 	}
-	return 1;
+	return 0;
+}
+
+static int
+stale_handover_by_none_live(struct lfs_lockspace *ls,
+    const struct slot_view *v, uint64_t n)
+{
+	if (n < v->leader.lver + 2 || instance_accepted(v, n))
+		return 0;
+	return live_handover(ls, v, n) == 0;
 }
 
 #define ACQUIRE_INSTANCES 4 /* decided instances stepped over in one call */
@@ -811,6 +820,21 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 		; /* a leader left behind: finding C9 */
 	else if (stale && v.leader.owner_id == ls->host_id) {
 		rv = -EBUSY; /* an older generation of ours: not ours to run */
+		goto out;
+	} else if (stale && !instance_accepted(&v, n) &&
+	    live_handover(ls, &v, n) != 0) {
+		/*
+		 * A live host's handover began instance n and accepted nothing
+		 * yet: by stale_handover_by_none_live()'s argument that host
+		 * owns n - 1 and may still hold it (a transfer that failed
+		 * before its phase 2, a release to be retried), whatever the
+		 * leader says: a leader regressed by a late write can name a
+		 * free owner of an older instance (finding C14, the
+		 * simulator's seed 208305: a late release of host 5 landed
+		 * over host 13's leader, and a ballot of ours chose us while
+		 * host 13 held).  It runs n itself, or dies.
+		 */
+		rv = -EBUSY;
 		goto out;
 	} else if (owner_busy(ls, v.leader.owner_id, v.leader.owner_gen)) {
 		rv = -EBUSY;

@@ -33,8 +33,8 @@ sh_seeds=${SH_SEEDS:-1000}
 sh_wide=${SH_WIDE_SEEDS:-50}
 sh_san=${SH_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones)
-reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:6068
-slot-reuse-stamp:$reuse_seed i10-5-table-fresh:2970"
+reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:193005
+slot-reuse-stamp:$reuse_seed i10-5-table-fresh:2970 c14-live-handover:208305"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
 # (gate: the submit gate of finding C12, core/lockspace.h)
 undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16
@@ -55,6 +55,9 @@ echo "== sim: $seeds seeds, hosts 3-8, fault phase 2 s"
 $sim --seeds "$seeds" --hosts 3-8 --time 2000 $opts
 echo "== sim: $wide seeds, hosts 3-16, fault phase 6 s"
 $sim --seeds "$wide" --first 500001 --hosts 3-16 $opts
+# the seeds of findings fixed since they were found (tests/sim/README)
+echo "== sim: seed 208305 (finding C14), hosts 3-16, fault phase 6 s"
+$sim --seeds 1 --first 208305 --hosts 3-16 --time 6000 $opts
 echo "== sim under ASan/UBSan: $san_seeds seeds"
 out=$(mktemp)
 trap 'rm -f "$out" "$out.1" "$out.2"' EXIT
