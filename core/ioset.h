@@ -20,9 +20,11 @@
  * since one slot is written through two contexts (a delete's ballot on
  * context 0, the slot's own ballots on s % n): a late write through one
  * could land in the middle of a later ballot through the other.  A
- * context's abandoned I/Os are reaped by calls on that context, and by
- * lfs_ioset_reap_idle(), which the user calls when an operation is
- * refused so, for contexts nobody uses now.
+ * context's abandoned I/Os are reaped by calls on that context; those of
+ * contexts nobody uses now must be reaped by the user too
+ * (lfs_ioset_reap_idle(), or the daemon's own walk, fs/daemon/context.c,
+ * which also wakes the contexts' waiters), or the set's writes stay
+ * refused.
  *
  * The lockspace itself is shared: the host view, the stale-lease notes and
  * the name-table cache have their own locks (lockspace.h, tablecache.h).

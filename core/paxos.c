@@ -320,7 +320,7 @@ write_dblock(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 int
 lfs_paxos_settled(struct lfs_lockspace *ls, struct lfs_io *io)
 {
-	uint32_t own = lfs_io_reap(io), pending = lfs_io_reap_group(io);
+	uint32_t pending = lfs_io_reap_group(io), own = io->stats.abandoned;
 
 	if (pending == 0)
 		return 0;
@@ -633,6 +633,24 @@ shared_busy(struct lfs_lockspace *ls, const struct slot_view *v)
 	return 0;
 }
 
+/* The first host other than us whose dblock shows a handover of its own
+ * in instance n (run_ballot()'s mark: bal 0, inp = that host and a live
+ * generation of it), or 0. */
+static uint32_t
+live_handover(struct lfs_lockspace *ls, const struct slot_view *v, uint64_t n)
+{
+	uint32_t q;
+
+	for (q = 1; q <= v->hw; q++) {
+		const struct lfs_dblock *d = &v->dblocks[q];
+
+		if (q != ls->host_id && d->lver == n && d->bal == 0 &&
+		    d->inp_id == q && owner_busy(ls, q, d->inp_gen))
+			return q;
+	}
+	return 0;
+}
+
 /*
  * Whether the stale instance n (no accepted value in it) may be run by us
  * whoever the leader names: the leader is provably behind (n >=
@@ -662,24 +680,6 @@ shared_busy(struct lfs_lockspace *ls, const struct slot_view *v)
  * decided already, and learn so) -- unlike n == leader.lver + 1, which may
  * be that owner's transfer or release about to begin.
  */
-/* The first host other than us whose dblock shows a handover of its own
- * in instance n (run_ballot()'s mark: bal 0, inp = that host and a live
- * generation of it), or 0. */
-static uint32_t
-live_handover(struct lfs_lockspace *ls, const struct slot_view *v, uint64_t n)
-{
-	uint32_t q;
-
-	for (q = 1; q <= v->hw; q++) {
-		const struct lfs_dblock *d = &v->dblocks[q];
-
-		if (q != ls->host_id && d->lver == n && d->bal == 0 &&
-		    d->inp_id == q && owner_busy(ls, q, d->inp_gen))
-			return q;
-	}
-	return 0;
-}
-
 static int
 stale_handover_by_none_live(struct lfs_lockspace *ls,
     const struct slot_view *v, uint64_t n)

@@ -42,7 +42,7 @@ uint32_t lfs_retry_ms(const struct lfs_daemon *d);
  * stuck in an I/O call (iowatch.h; logged once per stuck call).  Dropping
  * it copies its I/O counters for .status.  When timed-out I/O of another
  * context refuses lease writes (paxos.h invariant 6), the contexts nobody
- * holds are reaped first (lfs_ioset_reap_idle), so that a context left idle
+ * holds are reaped first (context.c reap_idle), so that a context left idle
  * never keeps the host's lease writes refused.
  */
 int lfs_ops_lock(struct lfs_daemon *d, uint32_t slot)

@@ -804,7 +804,7 @@ stop_renewal(struct lfs_daemon *d)
 	pthread_mutex_lock(&d->sleep_lock);
 	pthread_cond_broadcast(&d->sleep_cond);
 	pthread_mutex_unlock(&d->sleep_lock);
-	/* a rejoin does its I/O with every lease context held too */
+	/* a rejoin waits for lease operations (gen_lock) before its I/O */
 	joined = join_bounded(d, d->renew_thread, "renewal", 1, 1);
 	if (d->deadline_started)
 		pthread_join(d->deadline_thread, NULL); /* no I/O of its own */

@@ -65,8 +65,7 @@ lfs_snap_read_list(struct lfs_daemon *d, struct lfs_dlease *l, int with_request,
 		s->err = r;
 		return;
 	}
-	r = lfs_shared_holders(&d->ls, io, &ref, &ld, sh,
-	    max, &s->sh_n);
+	r = lfs_shared_holders(&d->ls, io, &ref, &ld, sh, max, &s->sh_n);
 	if (r == 0)
 		s->sh_hash = shared_hash(sh, s->sh_n < max ? s->sh_n : max) ^
 		    s->sh_n;

@@ -114,9 +114,8 @@ lfs_value_store(struct lfs_daemon *d, struct lfs_fh *fh, const char *buf,
 		lfs_table_lock(d);
 		ref = fh->lease->ref;
 		lfs_table_unlock(d);
-		r = lfs_value_write(&d->ls, lfs_ops_io(d, fh->lease->ref.slot),
-		    &ref, &ld, buf,
-		    (uint32_t)size, NULL);
+		r = lfs_value_write(&d->ls, lfs_lease_io(d, fh->lease), &ref,
+		    &ld, buf, (uint32_t)size, NULL);
 	}
 	lfs_ops_unlock(d, fh->lease->ref.slot);
 	if (r == -EPERM)
