@@ -302,6 +302,12 @@ fence(struct lfs_daemon *d, const char *why, uint64_t renewed_ms)
 	char (*names)[LFS_NAME_MAX + 1] = NULL;
 	int n, alive, ctl_failed;
 
+	/* Here, not in the callers: the renewal thread fences too when it
+	 * finds itself overdue before it tried (renew_once), and .status
+	 * read "renewal: failing" all through the fencing when it won the
+	 * race against the deadline thread (seen in CI). */
+	if (atomic_exchange(&d->renewal, LFS_RENEWAL_LOST) != LFS_RENEWAL_LOST)
+		lfs_notifyf("STATUS=renewal lost: %s; fenced", why);
 	if (atomic_exchange(&d->fenced, true))
 		return; /* the other thread that watches the deadline did */
 	lfs_log(&d->log, LOG_CRIT, "fencing: %s (%llu ms without a good "
@@ -569,10 +575,8 @@ deadline_main(void *arg)
 		renewed = d->ls.renewed_ms;
 		pthread_mutex_unlock(&d->ls.view_lock);
 		if (lfs_hp_deadline_fence(&d->ls.to, renewed, lfs_now_ms(),
-		    atomic_load(&d->fenced), atomic_load(&d->stale))) {
-			atomic_store(&d->renewal, LFS_RENEWAL_LOST);
+		    atomic_load(&d->fenced), atomic_load(&d->stale)))
 			fence(d, "renewal overdue", renewed);
-		}
 		renew_sleep_until(d, lfs_hp_deadline_next(&d->ls.to, renewed,
 		    lfs_now_ms()));
 	}

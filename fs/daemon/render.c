@@ -248,7 +248,12 @@ render_status(struct lfs_daemon *d, FILE *f)
 	fprintf(f, "host_id: %u\nhost_name: %s\n", d->ls.host_id,
 	    d->ls.host_name);
 	fprintf(f, "generation: %" PRIu64 "\n", atomic_load(&d->generation));
-	fprintf(f, "renewal: %s\n", renewal[atomic_load(&d->renewal) % 3]);
+	/* fenced or stale is lost whatever d->renewal says: a renewal that
+	 * was in flight as the deadline thread fenced may still end and set
+	 * "ok" or "failing" over it */
+	fprintf(f, "renewal: %s\n", atomic_load(&d->fenced) ||
+	    atomic_load(&d->stale) ? renewal[LFS_RENEWAL_LOST] :
+	    renewal[atomic_load(&d->renewal) % 3]);
 	fprintf(f, "last_renewal_ms_ago: %" PRIu64 "\n",
 	    lfs_delta_since_renewal_ms(&d->ls));
 	fprintf(f, "io_timeout_ms: %u\nrenewal_interval_ms: %u\n",
