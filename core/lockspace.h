@@ -27,6 +27,7 @@
 #define LEASEFS_LOCKSPACE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uuid/uuid.h>
 
@@ -63,7 +64,9 @@ struct lfs_lockspace {
 
 	/* this host; set by lfs_delta_join() */
 	uint32_t host_id;
-	uint64_t generation;
+	/* atomic: a caller may judge owners (lfs_host_state) in one thread
+	 * while another joins again (the daemon's state files, its rejoin) */
+	_Atomic uint64_t generation;
 	uuid_t identity;
 	char host_name[LFS_HOST_NAME_MAX + 1];
 	uint64_t renew_count;        /* last timestamp written */
