@@ -104,7 +104,6 @@ lfs_iowatch_init(struct lfs_iowatch *w, pthread_mutex_t *lock,
 	atomic_store(&w->since_ms, 0);
 	atomic_store(&w->tid, 0);
 	atomic_store(&w->reported_ms, 0);
-	atomic_store(&w->via, NULL);
 	w->waiters = 0;
 	if ((r = pthread_condattr_init(&ca)) != 0)
 		return -r;
@@ -137,11 +136,7 @@ own_stuck_ms(struct lfs_iowatch *w, uint64_t now_ms)
 uint64_t
 lfs_iowatch_stuck_ms(struct lfs_iowatch *w, uint64_t now_ms)
 {
-	struct lfs_iowatch *via = atomic_load(&w->via);
-	uint64_t a = own_stuck_ms(w, now_ms), b;
-
-	b = via != NULL ? own_stuck_ms(via, now_ms) : 0;
-	return a > b ? a : b;
+	return own_stuck_ms(w, now_ms);
 }
 
 uint64_t
@@ -152,31 +147,21 @@ lfs_iowatch_stuck_tid_ms(struct lfs_iowatch *w, pid_t tid, uint64_t now_ms)
 	return ms > 0 && atomic_load(&w->tid) == tid ? ms : 0;
 }
 
-void
-lfs_iowatch_via(struct lfs_iowatch *w, struct lfs_iowatch *other)
-{
-	atomic_store(&w->via, other);
-}
-
 /* ---- 2. the bounded lock ---- */
 
-/* A taker gave up: log the stuck call (w's own, or the one it does on
- * another's context), once per call. */
+/* A taker gave up: log the stuck call, once per call. */
 static void
 report(struct lfs_iowatch *w)
 {
-	struct lfs_iowatch *s = w, *via = atomic_load(&w->via);
 	uint64_t now = lfs_now_ms(), since;
 
-	if (own_stuck_ms(w, now) == 0 && via != NULL)
-		s = via;
-	since = atomic_load(&s->since_ms);
-	if (since == 0 || atomic_exchange(&s->reported_ms, since) == since)
+	since = atomic_load(&w->since_ms);
+	if (since == 0 || atomic_exchange(&w->reported_ms, since) == since)
 		return; /* returned meanwhile, or logged already */
-	lfs_log(w->log, LOG_CRIT, "%s: %s I/O call has been in the kernel for "
+	lfs_log(w->log, LOG_CRIT, "%s: an I/O call has been in the kernel for "
 	    "%llu ms (bound %u ms): stuck; what waits for it answers EIO until "
-	    "it returns", w->what, s == w ? "an" : s->what,
-	    (unsigned long long)(now > since ? now - since : 0), s->bound_ms);
+	    "it returns", w->what,
+	    (unsigned long long)(now > since ? now - since : 0), w->bound_ms);
 }
 
 /* One slice of waiting for an unlock (wait_lock held). */

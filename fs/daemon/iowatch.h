@@ -76,10 +76,6 @@ struct lfs_iowatch {
 	_Atomic pid_t tid;                 /* the thread in that call */
 	_Atomic uint64_t reported_ms;      /* since_ms of the call last logged
 	                                      as stuck (its return is logged) */
-	/* another watch whose context the holder of lock uses for now: its
-	 * stuck call counts as this one's; NULL: none (the daemon sets none
-	 * since a rejoin holds gen_lock instead of the contexts: context.c) */
-	struct lfs_iowatch *_Atomic via;
 	pthread_mutex_t wait_lock;
 	pthread_cond_t wait_cond;          /* CLOCK_MONOTONIC; on each unlock */
 	int waiters;                       /* protected by wait_lock */
@@ -101,9 +97,6 @@ uint64_t lfs_iowatch_stuck_ms(struct lfs_iowatch *w, uint64_t now_ms);
  * is: 0 when that thread is in no stuck call of w's own context. */
 uint64_t lfs_iowatch_stuck_tid_ms(struct lfs_iowatch *w, pid_t tid,
     uint64_t now_ms);
-/* The holder of w->lock does its I/O on other's context until
- * lfs_iowatch_via(w, NULL) (call with w->lock held). */
-void lfs_iowatch_via(struct lfs_iowatch *w, struct lfs_iowatch *other);
 /* Take w->lock: 0 with it held, or -EIO (logged once per stuck call)
  * without it, when its holder is stuck in a call (see the top). */
 int lfs_iowatch_lock(struct lfs_iowatch *w) __attribute__((warn_unused_result));
