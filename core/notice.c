@@ -95,3 +95,41 @@ lfs_wake_pick(uint64_t now, uint64_t *const *next, uint32_t n,
 	*gap_next = now + LFS_WAKE_FALLBACK_GAP_MS;
 	return best;
 }
+
+void
+lfs_wake_span_begin(struct lfs_wake_span *s, uint64_t now, uint64_t *full_next)
+{
+	s->full = now >= *full_next;
+	if (s->full)
+		*full_next = now + LFS_WAKE_FULL_MS;
+	s->lo = 0;
+	s->hi = 0;
+}
+
+void
+lfs_wake_span_add(struct lfs_wake_span *s, uint32_t owner)
+{
+	if (owner == 0) {
+		s->full = 1; /* somebody waits for we know not whom */
+		return;
+	}
+	if (s->lo == 0 || owner < s->lo)
+		s->lo = owner;
+	if (owner > s->hi)
+		s->hi = owner;
+}
+
+void
+lfs_wake_span_end(const struct lfs_wake_span *s, uint32_t window,
+    uint32_t *first, uint32_t *count)
+{
+	/* nothing named (nothing waits on another host, as far as the
+	 * caller saw) or an owner beyond our window: read it all */
+	if (s->full || s->lo == 0 || s->hi > window) {
+		*first = 1;
+		*count = window;
+		return;
+	}
+	*first = s->lo;
+	*count = s->hi - s->lo + 1;
+}

@@ -10,8 +10,14 @@
  * change notice kept in its own host-area sector (ondisk.h struct
  * lfs_notice; lfs_delta_notice() writes it), and a waiter
  *
- *   1. reads the host area's window (hosts 1 .. lfs_hosts_window(): one
- *      contiguous read, a few KiB) every LFS_WAKE_SCAN_MS;
+ *   1. reads host sectors every LFS_WAKE_SCAN_MS, one contiguous read:
+ *      only those of the hosts whose release it waits for, when it knows
+ *      them all (the owner each blocked open's last attempt found,
+ *      lfs_wake_span_add), else the whole window (hosts 1 ..
+ *      lfs_hosts_window()); and the whole window at least every
+ *      LFS_WAKE_FULL_MS whatever it knows (lfs_wake_span_begin).  At 2,000
+ *      hosts the window is 1 MiB (8 MiB with 4 KiB sectors): read every
+ *      20 ms it would be 50 MiB a second, for a wait on one lease;
  *   2. compares each host's notice with the one it saw last
  *      (lfs_wake_host()): the slots named since are woken, and when it
  *      cannot tell what changed (a new generation, a ring that wrapped, a
@@ -29,7 +35,10 @@
  * renewals: under 100 while nothing changes.
  * Wake-up latency after a release: the releaser's notice write (one io,
  * right after the release ballot), then at most LFS_WAKE_SCAN_MS to the
- * waiter's next scan, then its attempt.
+ * waiter's next scan, then its attempt.  A release by a host other than
+ * the owner the waiter last saw (the lease changed hands between two of
+ * its attempts, and the new owner let it go again) is seen at the next
+ * whole-window scan, at most LFS_WAKE_FULL_MS later.
  *
  * Safety: notices never decide anything.  A woken waiter runs the same
  * acquire (Disk Paxos ballot) or leader read it ran when it polled, and
@@ -62,6 +71,7 @@
 #define LFS_WAKE_SCAN_MS 20u           /* host-area read while waiting */
 #define LFS_WAKE_FALLBACK_MS 5000u     /* each waited lease, at least */
 #define LFS_WAKE_FALLBACK_GAP_MS 50u   /* between two fallback attempts */
+#define LFS_WAKE_FULL_MS 1000u         /* whole-window scan, at least */
 
 /* Append slot to n (seq + 1).  n->host_id and generation are the caller's. */
 void lfs_notice_push(struct lfs_notice *n, uint32_t slot);
@@ -109,5 +119,20 @@ int lfs_wake_host(struct lfs_wake *w, uint32_t id, const struct lfs_wake_seen *s
  * Earliest first: every lease gets its turn, however many there are. */
 int lfs_wake_pick(uint64_t now, uint64_t *const *next, uint32_t n,
     uint64_t *gap_next);
+
+/* The host sectors one scan reads (step 1): hosts first .. first + count
+ * - 1.  Begin with the time and the caller's next whole-window time, add
+ * the owner each waited lease waits for (0: not known), end with the
+ * window. */
+struct lfs_wake_span {
+	int full;                /* the whole window */
+	uint32_t lo, hi;         /* the owners added; lo 0: none yet */
+};
+
+void lfs_wake_span_begin(struct lfs_wake_span *s, uint64_t now,
+    uint64_t *full_next);
+void lfs_wake_span_add(struct lfs_wake_span *s, uint32_t owner);
+void lfs_wake_span_end(const struct lfs_wake_span *s, uint32_t window,
+    uint32_t *first, uint32_t *count);
 
 #endif

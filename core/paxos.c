@@ -764,6 +764,7 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 	uint32_t holder;
 	int rv, stale;
 
+	memset(out, 0, sizeof(*out)); /* -EBUSY: owner_id 0 unless named */
 	if (ls->host_id == 0)
 		return -ENOTCONN;
 	if ((rv = lfs_paxos_settled(ls, io)) < 0)
@@ -837,6 +838,7 @@ acquire_mode(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = -EBUSY;
 		goto out;
 	} else if (owner_busy(ls, v.leader.owner_id, v.leader.owner_gen)) {
+		*out = v.leader; /* whose release a waiter waits for */
 		rv = -EBUSY;
 		goto out;
 	}

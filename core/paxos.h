@@ -153,7 +153,10 @@ int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,
  *   -EBUSY     owned by a host that is not dead, or lost the ballot to a
  *              value naming another host, or held shared by another host
  *              that is not dead (shared.h; our own shared hold does not
- *              count: acquiring over it is an upgrade);
+ *              count: acquiring over it is an upgrade).  out->owner_id
+ *              names the live owner when the leader read or the lost
+ *              ballot's commit showed one, else it is 0 or ours (shared
+ *              holders): a hint of whose release to wait for, no more;
  *   -EAGAIN    a concurrent ballot with a larger number: retry later;
  *   -EALREADY  already owned by this host and generation (*out filled),
  *              and no other host that is not dead holds it shared (if one

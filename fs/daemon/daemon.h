@@ -471,9 +471,11 @@ int lfs_table_delete(struct lfs_daemon *d, const char *name);
 /* One attempt to acquire l for the lock file fh, shared when fh->shared
  * (a lease held shared here already is joined without I/O).  as_waiter:
  * fh is the head waiter (the queue does not make it wait).  0 held;
- * -EWOULDBLOCK busy (on disk or here); -EIO, -ENOENT. */
+ * -EWOULDBLOCK busy (on disk or here); -EIO, -ENOENT.  busy_owner (NULL:
+ * not wanted): on -EWOULDBLOCK the other host seen holding it
+ * exclusively, whose change notices to read (core/notice.h), else 0. */
 int lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l,
-    struct lfs_fh *fh, int as_waiter);
+    struct lfs_fh *fh, int as_waiter, uint32_t *busy_owner);
 /* Something of l is left to release or undo on disk by the watcher (an
  * exclusive hold lost here, a shared mode nobody holds, an unfinished
  * shared acquire): lfs_hold_release_lost does it.  table_lock held. */

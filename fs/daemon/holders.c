@@ -26,12 +26,14 @@
 
 int
 lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
-    int as_waiter)
+    int as_waiter, uint32_t *busy_owner)
 {
 	struct fuse_pollhandle *ph = NULL;
 	struct lfs_leader ld;
 	int r, busy;
 
+	if (busy_owner != NULL)
+		*busy_owner = 0;
 	if ((r = lfs_daemon_refuse(d, "lock")) < 0 ||
 	    (r = lfs_ops_lock_serving(d, l->ref.slot, "lock")) < 0)
 		return r;
@@ -61,6 +63,10 @@ lfs_hold_lock(struct lfs_daemon *d, struct lfs_dlease *l, struct lfs_fh *fh,
 			lfs_hold_log(d, LOG_WARNING, l, "won as fencing began; "
 			    "lost at once", &ld, "lock");
 	} else if (r == -EBUSY || r == -EAGAIN) {
+		/* paxos.h: on -EBUSY ld names the live owner, if one was seen */
+		if (r == -EBUSY && busy_owner != NULL &&
+		    ld.owner_id != d->ls.host_id)
+			*busy_owner = ld.owner_id;
 		r = -EWOULDBLOCK;
 	} else if (r != -EWOULDBLOCK) {
 		r = lfs_errno_map(d, r, l->name, "acquire");

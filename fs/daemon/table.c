@@ -437,6 +437,7 @@ lfs_watch_prune_locked(struct lfs_daemon *d)
 		l->wt.wake = 0;
 		l->wt.wait_local = 0;
 		l->wt.fallback_ms = 0;
+		l->wt.busy_owner = 0;
 	}
 }
 

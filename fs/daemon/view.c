@@ -377,7 +377,7 @@ open_lock(fuse_req_t req, struct lfs_daemon *d, struct fuse_file_info *fi,
 	if (kind == LFS_K_INCOMING)
 		r = lfs_hold_incoming(d, l, fh);
 	else
-		r = lfs_hold_lock(d, l, fh, 0);
+		r = lfs_hold_lock(d, l, fh, 0, NULL);
 	if (r == -EWOULDBLOCK && !(fi->flags & O_NONBLOCK))
 		r = lfs_waiter_defer(d, l, req, fi, fh);
 	else if (r == 0)

@@ -219,6 +219,7 @@ static void
 watch_waiter(struct lfs_daemon *d, struct lfs_dlease *l)
 {
 	struct lfs_waiter *w;
+	uint32_t owner;
 	int r, intr;
 
 	lfs_table_lock(d);
@@ -232,10 +233,11 @@ watch_waiter(struct lfs_daemon *d, struct lfs_dlease *l)
 	l->wt.wake = 0; /* a notice during the attempt wakes it again */
 	w->busy = 1;
 	lfs_table_unlock(d);
-	r = lfs_hold_lock(d, l, w->fh, 1);
+	r = lfs_hold_lock(d, l, w->fh, 1, &owner);
 	lfs_table_lock(d);
 	w->busy = 0;
 	intr = w->interrupted;
+	l->wt.busy_owner = r == -EWOULDBLOCK ? owner : 0;
 	if (r == -EWOULDBLOCK) {
 		if (intr)
 			lfs_watch_kick_locked(d);
@@ -380,34 +382,58 @@ scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
 	return lfs_wake_host(wk, id, &seen, scan_hit, h);
 }
 
+/* The hosts this scan reads (core/notice.h step 1): the owners the waited
+ * leases' head waiters last found, or the whole window. */
+static void
+wake_span(struct lfs_daemon *d, uint64_t now, uint32_t *first,
+    uint32_t *count)
+{
+	struct lfs_wake_span s;
+	struct lfs_dlease *l;
+
+	lfs_table_lock(d);
+	lfs_wake_span_begin(&s, now, &d->watcher.wake_full_ms);
+	for (l = d->tab.active; l != NULL && !s.full; l = l->wt.active_next) {
+		if (!waited_locked(l) || l->wt.wait_local)
+			continue; /* wait_local: woken here (wake_mark) */
+		/* a request of ours waits for whoever holds it now */
+		lfs_wake_span_add(&s, l->wt.waiters != NULL &&
+		    lfs_req_how(l) == LFS_HOW_NONE ? l->wt.busy_owner : 0);
+	}
+	lfs_table_unlock(d);
+	lfs_wake_span_end(&s, lfs_hosts_window(&d->ls), first, count);
+}
+
 /*
- * Read the host area's window (one read, a few KiB: the window a renewal
- * reads) and compare every host's notice with the last scan's.  Returns
- * LFS_WAKE_ALL when every waited lease must be tried, else 0 with the
- * named slots in *h.  A failed read wakes nobody: the fallback, and the
- * next scan, still come.
+ * Read host sectors (one read: wake_span's, a few KiB at most unless the
+ * window is large and what waits is not known) and compare each host's
+ * notice with the last scan's.  Returns LFS_WAKE_ALL when every waited
+ * lease must be tried, else 0 with the named slots in *h.  A failed read
+ * wakes nobody: the fallback, and the next scan, still come.
  */
 static int
-wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h)
+wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h,
+    uint64_t now)
 {
-	uint32_t S = d->ls.layout.sector_size, n, id;
+	uint32_t S = d->ls.layout.sector_size, first, n, i;
 	struct lfs_io *io;
 	unsigned char *buf;
 	int r, all = 0;
 
+	wake_span(d, now, &first, &n);
 	/* stuck: a failed read (below) */
 	if ((r = lfs_read_lock(d, 0, &io)) < 0)
 		return 0;
-	n = lfs_hosts_window(&d->ls);
 	buf = malloc((size_t)n * S);
 	r = buf == NULL ? -ENOMEM : lfs_io_read(io,
-	    d->ls.layout.host_area * S, buf, (size_t)n * S);
+	    (d->ls.layout.host_area + first - 1) * S, buf, (size_t)n * S);
 	lfs_read_unlock(d, 0);
 	if (r == 0 && wk->h == NULL)
 		all = LFS_WAKE_ALL; /* no tracker (lfs_watcher_main) */
 	else if (r == 0)
-		for (id = 1; id <= n; id++)
-			all |= scan_host(d, wk, id, buf + (size_t)(id - 1) * S, h);
+		for (i = 0; i < n; i++)
+			all |= scan_host(d, wk, first + i, buf + (size_t)i * S,
+			    h);
 	else
 		lfs_log(&d->log, LOG_DEBUG, "reading change notices: %s",
 		    strerror(-r));
@@ -480,7 +506,7 @@ watch_wake(struct lfs_daemon *d, struct lfs_wake *wk, int kick, uint64_t now)
 	struct scan_hits h = { NULL, 0, 0 };
 	int all;
 
-	all = wake_scan(d, wk, &h);
+	all = wake_scan(d, wk, &h, now);
 	wake_mark(d, &h, all, kick, now);
 	free(h.slot);
 }

@@ -27,6 +27,8 @@ struct lfs_watcher {
 	                            sets it, the pass clears it) */
 	uint64_t wake_gap_ms;    /* next fallback turn (core/notice.h
 	                            lfs_wake_pick) */
+	uint64_t wake_full_ms;   /* next scan of the whole window
+	                            (core/notice.h lfs_wake_span_begin) */
 };
 
 /* l->wt: owner watcher.c unless a field says otherwise; table_lock. */
@@ -36,11 +38,14 @@ struct lfs_wt {
 	 * or request check should read the disk (a notice named the lease,
 	 * a new waiter, a fallback turn); wait_local, the head waiter waits
 	 * for a holder or request on this host; fallback_ms, when its
-	 * fallback attempt is due (0: not waited on).  table.c clears the
-	 * three when it takes the lease off the active list. */
+	 * fallback attempt is due (0: not waited on); busy_owner, the other
+	 * host the head waiter's last attempt found holding it, whose notices
+	 * a scan must read (0: unknown, read every host's).  table.c clears
+	 * the four when it takes the lease off the active list. */
 	int wake;                /* owner: watcher.c, table.c */
 	int wait_local;          /* owner: watcher.c, table.c */
 	uint64_t fallback_ms;    /* owner: watcher.c, table.c */
+	uint32_t busy_owner;     /* owner: watcher.c, table.c */
 	struct lfs_fh *pollers;  /* owner: table.c; handles with a poll handle */
 	/* On d->active while this host may have work for it: from the first
 	 * open of one of its files (nfh counts them) until the watcher's pass

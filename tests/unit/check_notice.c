@@ -259,6 +259,60 @@ START_TEST(test_wake_pick_bounded_fair)
 }
 END_TEST
 
+/* A scan reads the owners waited for, or the whole window: when any owner
+ * is unknown, none was named, one lies beyond the window, and at least
+ * every LFS_WAKE_FULL_MS. */
+START_TEST(test_wake_span)
+{
+	struct lfs_wake_span s;
+	uint64_t full_next = 0, t0 = 1000000;
+	uint32_t first, count;
+
+	/* the first scan reads the whole window, and sets the next one */
+	lfs_wake_span_begin(&s, t0, &full_next);
+	lfs_wake_span_add(&s, 7);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_uint_eq(count, 64);
+	ck_assert_uint_eq(full_next, t0 + LFS_WAKE_FULL_MS);
+	/* then only the owners: one, or the range covering several */
+	lfs_wake_span_begin(&s, t0 + 20, &full_next);
+	lfs_wake_span_add(&s, 7);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(first, 7);
+	ck_assert_uint_eq(count, 1);
+	lfs_wake_span_begin(&s, t0 + 40, &full_next);
+	lfs_wake_span_add(&s, 30);
+	lfs_wake_span_add(&s, 7);
+	lfs_wake_span_add(&s, 12);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(first, 7);
+	ck_assert_uint_eq(count, 24);
+	/* an owner not known, nothing named, an owner past the window */
+	lfs_wake_span_begin(&s, t0 + 60, &full_next);
+	lfs_wake_span_add(&s, 7);
+	lfs_wake_span_add(&s, 0);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_uint_eq(count, 64);
+	lfs_wake_span_begin(&s, t0 + 80, &full_next);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(count, 64);
+	lfs_wake_span_begin(&s, t0 + 100, &full_next);
+	lfs_wake_span_add(&s, 65);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(count, 64);
+	ck_assert_uint_eq(full_next, t0 + LFS_WAKE_FULL_MS); /* unmoved */
+	/* the whole window again once LFS_WAKE_FULL_MS passed */
+	lfs_wake_span_begin(&s, t0 + LFS_WAKE_FULL_MS, &full_next);
+	lfs_wake_span_add(&s, 7);
+	lfs_wake_span_end(&s, 64, &first, &count);
+	ck_assert_uint_eq(first, 1);
+	ck_assert_uint_eq(count, 64);
+	ck_assert_uint_eq(full_next, t0 + 2 * LFS_WAKE_FULL_MS);
+}
+END_TEST
+
 /* ---- with the lockspace: a release posts a notice ------------------------- */
 
 static struct lfs_notice
@@ -324,6 +378,8 @@ START_TEST(test_release_posts_notice)
 
 	ck_assert_int_eq(acquire(&w.h[0], &w.lease.ref, &held), 0);
 	ck_assert_int_eq(acquire(&w.h[1], &w.lease.ref, &ld), -EBUSY);
+	/* the busy acquire names the owner whose notices a waiter reads */
+	ck_assert_uint_eq(ld.owner_id, 1);
 	n = notice_of(&w.h[1], 1, &rec);
 	ck_assert_int_eq(scan(&wk, 1, &seen, &hs), 0);
 	ck_assert_int_eq(hs.n, 0);       /* an acquire posts nothing */
@@ -406,6 +462,7 @@ notice_suite(void)
 	tcase_add_test(wake, test_wake_names_changed_slots);
 	tcase_add_test(wake, test_wake_all_when_unsure);
 	tcase_add_test(wake, test_wake_pick_bounded_fair);
+	tcase_add_test(wake, test_wake_span);
 	tcase_add_test(disk, test_release_posts_notice);
 	tcase_add_test(disk, test_notice_needs_fresh_renewal);
 	return s;
