@@ -35,10 +35,14 @@
  * renewals: under 100 while nothing changes.
  * Wake-up latency after a release: the releaser's notice write (one io,
  * right after the release ballot), then at most LFS_WAKE_SCAN_MS to the
- * waiter's next scan, then its attempt.  A release by a host other than
- * the owner the waiter last saw (the lease changed hands between two of
- * its attempts, and the new owner let it go again) is seen at the next
- * whole-window scan, at most LFS_WAKE_FULL_MS later.
+ * waiter's next scan, then its attempt.  The owner a waiter reads for
+ * follows the lease: each change of owner is that owner's own release or
+ * transfer, which its notice announces (the waiter's attempt then names
+ * the next owner), or a takeover once it is dead, which our view shows
+ * (LFS_WAKE_ALL).  What that misses (a notice lost, the ring wrapped) the
+ * next whole-window scan catches, at most LFS_WAKE_FULL_MS later, as the
+ * fallback does (at io_timeout 1 s the renewal reads that window every
+ * 2 s, so the scan adds 2 / 5 to the renewal's bytes).
  *
  * Safety: notices never decide anything.  A woken waiter runs the same
  * acquire (Disk Paxos ballot) or leader read it ran when it polled, and
@@ -71,7 +75,7 @@
 #define LFS_WAKE_SCAN_MS 20u           /* host-area read while waiting */
 #define LFS_WAKE_FALLBACK_MS 5000u     /* each waited lease, at least */
 #define LFS_WAKE_FALLBACK_GAP_MS 50u   /* between two fallback attempts */
-#define LFS_WAKE_FULL_MS 1000u         /* whole-window scan, at least */
+#define LFS_WAKE_FULL_MS 5000u         /* whole-window scan, at least */
 
 /* Append slot to n (seq + 1).  n->host_id and generation are the caller's. */
 void lfs_notice_push(struct lfs_notice *n, uint32_t slot);
