@@ -42,7 +42,11 @@
  * (LFS_WAKE_ALL).  What that misses (a notice lost, the ring wrapped) the
  * next whole-window scan catches, at most LFS_WAKE_FULL_MS later, as the
  * fallback does (at io_timeout 1 s the renewal reads that window every
- * 2 s, so the scan adds 2 / 5 to the renewal's bytes).
+ * 2 s, so the scan adds 2 / 5 to the renewal's bytes).  The price: a host
+ * outside the owners read for that posts more than LFS_NOTICE_RING notices
+ * between two whole-window scans (64 releases in 5 s: a host emptying
+ * itself) makes the next one try every waited lease, where a scan every
+ * LFS_WAKE_SCAN_MS would have named the slots.
  *
  * Safety: notices never decide anything.  A woken waiter runs the same
  * acquire (Disk Paxos ballot) or leader read it ran when it polled, and
