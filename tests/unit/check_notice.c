@@ -259,54 +259,56 @@ START_TEST(test_wake_pick_bounded_fair)
 }
 END_TEST
 
+/* One scan's span at now over a 64-host window, of the owners in the
+ * list (ended by UINT32_MAX; 0 is an owner not known). */
+static void
+span_at(uint64_t now, uint64_t *full_next, const uint32_t *owners,
+    uint32_t *first, uint32_t *count)
+{
+	struct lfs_wake_span s;
+
+	lfs_wake_span_begin(&s, now, full_next);
+	for (; *owners != UINT32_MAX; owners++)
+		lfs_wake_span_add(&s, *owners);
+	lfs_wake_span_end(&s, 64, first, count);
+}
+
 /* A scan reads the owners waited for, or the whole window: when any owner
  * is unknown, none was named, one lies beyond the window, and at least
  * every LFS_WAKE_FULL_MS. */
 START_TEST(test_wake_span)
 {
-	struct lfs_wake_span s;
+	static const uint32_t o7[] = { 7, UINT32_MAX };
+	static const uint32_t o30_7_12[] = { 30, 7, 12, UINT32_MAX };
+	static const uint32_t o7_0[] = { 7, 0, UINT32_MAX };
+	static const uint32_t none[] = { UINT32_MAX };
+	static const uint32_t o65[] = { 65, UINT32_MAX };
 	uint64_t full_next = 0, t0 = 1000000;
 	uint32_t first, count;
 
 	/* the first scan reads the whole window, and sets the next one */
-	lfs_wake_span_begin(&s, t0, &full_next);
-	lfs_wake_span_add(&s, 7);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0, &full_next, o7, &first, &count);
 	ck_assert_uint_eq(first, 1);
 	ck_assert_uint_eq(count, 64);
 	ck_assert_uint_eq(full_next, t0 + LFS_WAKE_FULL_MS);
 	/* then only the owners: one, or the range covering several */
-	lfs_wake_span_begin(&s, t0 + 20, &full_next);
-	lfs_wake_span_add(&s, 7);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0 + 20, &full_next, o7, &first, &count);
 	ck_assert_uint_eq(first, 7);
 	ck_assert_uint_eq(count, 1);
-	lfs_wake_span_begin(&s, t0 + 40, &full_next);
-	lfs_wake_span_add(&s, 30);
-	lfs_wake_span_add(&s, 7);
-	lfs_wake_span_add(&s, 12);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0 + 40, &full_next, o30_7_12, &first, &count);
 	ck_assert_uint_eq(first, 7);
 	ck_assert_uint_eq(count, 24);
 	/* an owner not known, nothing named, an owner past the window */
-	lfs_wake_span_begin(&s, t0 + 60, &full_next);
-	lfs_wake_span_add(&s, 7);
-	lfs_wake_span_add(&s, 0);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0 + 60, &full_next, o7_0, &first, &count);
 	ck_assert_uint_eq(first, 1);
 	ck_assert_uint_eq(count, 64);
-	lfs_wake_span_begin(&s, t0 + 80, &full_next);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0 + 80, &full_next, none, &first, &count);
 	ck_assert_uint_eq(count, 64);
-	lfs_wake_span_begin(&s, t0 + 100, &full_next);
-	lfs_wake_span_add(&s, 65);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0 + 100, &full_next, o65, &first, &count);
 	ck_assert_uint_eq(count, 64);
 	ck_assert_uint_eq(full_next, t0 + LFS_WAKE_FULL_MS); /* unmoved */
 	/* the whole window again once LFS_WAKE_FULL_MS passed */
-	lfs_wake_span_begin(&s, t0 + LFS_WAKE_FULL_MS, &full_next);
-	lfs_wake_span_add(&s, 7);
-	lfs_wake_span_end(&s, 64, &first, &count);
+	span_at(t0 + LFS_WAKE_FULL_MS, &full_next, o7, &first, &count);
 	ck_assert_uint_eq(first, 1);
 	ck_assert_uint_eq(count, 64);
 	ck_assert_uint_eq(full_next, t0 + 2 * LFS_WAKE_FULL_MS);
