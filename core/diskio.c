@@ -732,6 +732,30 @@ lfs_io_read(struct lfs_io *io, uint64_t offset, void *buf, size_t len)
 }
 
 int
+lfs_io_read_verified(struct lfs_io *io, uint64_t offset, void *buf,
+    size_t len, lfs_io_verify_fn verify, void *arg)
+{
+	int rv, again;
+
+	for (again = 0;; again++) {
+		if ((rv = lfs_io_read(io, offset, buf, len)) < 0)
+			return rv;
+		rv = verify(arg, buf, len);
+		if (rv != -EBADE || again == LFS_IO_REREADS)
+			break;
+		io->stats.rereads++;
+		lfs_clock_sleep(io->clock, LFS_IO_REREAD_PAUSE_MS);
+	}
+	if (again > 0)
+		lfs_log(io->log, rv == 0 ? LOG_NOTICE : LOG_WARNING,
+		    "%s: %zu bytes at %" PRIu64 ": checksum mismatch, %s "
+		    "after %d more reads", io->disk->path, len, offset,
+		    rv == 0 ? "gone (a read that met a write)" : "still",
+		    again);
+	return rv;
+}
+
+int
 lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len)
 {
 	/* The buffer is only read (copied into the bounce buffer). */

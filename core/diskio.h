@@ -76,6 +76,7 @@ struct lfs_io_stats {
 	uint64_t errors;         /* I/Os that completed with an error */
 	uint32_t abandoned;      /* timed-out I/Os still owned by the kernel */
 	uint64_t buffer_allocs;  /* bounce buffers allocated, not reused */
+	uint64_t rereads;        /* reads done again by lfs_io_read_verified */
 };
 
 struct lfs_io_pending;       /* a timed-out I/O waiting to be reaped */
@@ -120,6 +121,29 @@ struct lfs_io_req {
 int lfs_io_batch(struct lfs_io *io, struct lfs_io_req *reqs, int n);
 int lfs_io_read(struct lfs_io *io, uint64_t offset, void *buf, size_t len);
 int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len);
+
+/*
+ * A read whose records are checked: after each read that succeeded,
+ * verify(arg, buf, len) says 0, or -errno; while it says -EBADE (a
+ * checksum mismatch), the range is read again, LFS_IO_REREAD_PAUSE_MS
+ * apart, at most LFS_IO_REREADS more times, and its last answer is
+ * returned.  verify should not log: the caller logs what is left.
+ *
+ * Why: a read that meets another host's write of the same sector may
+ * return a mix of old and new bytes where the storage does not make a
+ * sector write atomic against reads (a file under a page cache: NFS,
+ * nbdkit's file plugin, which the fault tests use).  The mix fails its
+ * checksum, and once the write has finished the sector reads whole.  A
+ * sector that is really damaged fails every time, and is an error as
+ * before.  A read again is a read done later, which every reader of
+ * records here allows (each checks its freshness after its read, never
+ * before).
+ */
+#define LFS_IO_REREADS 3
+#define LFS_IO_REREAD_PAUSE_MS 1
+typedef int (*lfs_io_verify_fn)(void *arg, const void *buf, size_t len);
+int lfs_io_read_verified(struct lfs_io *io, uint64_t offset, void *buf,
+    size_t len, lfs_io_verify_fn verify, void *arg);
 
 /*
  * A gate around one write's io_submit (lockspace.h, the submit gate):

@@ -118,49 +118,77 @@ check_incarnation(struct lfs_lockspace *ls, uint32_t slot,
 	return 0;
 }
 
+/* What read_slot() hands lfs_io_read_verified(): decoding is quiet, and
+ * `bad` says which sector of the slot failed to decode (0 the leader,
+ * 1 + id a dblock; NO_BAD_SECTOR none), so that only what is left after
+ * the re-reads is logged. */
+#define NO_BAD_SECTOR UINT32_MAX
+struct slot_decode {
+	struct lfs_lockspace *ls;
+	uint32_t slot;
+	struct slot_view *v;
+	int with_leader;
+	uint32_t bad;
+};
+
 static int
-decode_dblocks(struct lfs_lockspace *ls, uint32_t slot, struct slot_view *v)
+decode_slot(void *arg, const void *buf, size_t len)
 {
-	uint32_t id, S = ls->layout.sector_size;
+	struct slot_decode *sd = arg;
+	struct slot_view *v = sd->v;
+	uint32_t id, S = sd->ls->layout.sector_size;
 	int rv;
 
+	(void)buf; /* v->buf, from the first sector read */
+	(void)len;
+	sd->bad = NO_BAD_SECTOR;
+	if (sd->with_leader &&
+	    (rv = lfs_leader_decode(&v->leader, v->buf, S)) < 0) {
+		sd->bad = 0;
+		return rv;
+	}
 	for (id = 1; id <= v->hw; id++) {
 		rv = lfs_dblock_decode(&v->dblocks[id],
 		    v->buf + (size_t)(1 + id) * S, S);
 		if (rv == -ENODATA)
 			memset(&v->dblocks[id], 0, sizeof(v->dblocks[id]));
 		else if (rv < 0) {
-			lfs_log(ls->log, LOG_ERR, "slot %u dblock %u: %s",
-			    slot, id, lfs_decode_strerror(rv));
+			sd->bad = 1 + id;
 			return rv;
-		} else if ((rv = check_incarnation(ls, slot, v, id)) < 0)
+		} else if ((rv = check_incarnation(sd->ls, sd->slot, v, id)) < 0)
 			return rv;
 	}
 	return 0;
 }
 
-/* Read leader (if with_leader) and dblocks 1 .. v->hw into v. */
+/* Read leader (if with_leader) and dblocks 1 .. v->hw into v.  Invariant
+ * 5: a record that does not decode, read again (diskio.h) and still bad,
+ * is an error, never an empty record. */
 static int
 read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     struct slot_view *v, int with_leader)
 {
+	struct slot_decode sd = {
+		.ls = ls, .slot = slot, .v = v, .with_leader = with_leader,
+		.bad = NO_BAD_SECTOR,
+	};
 	uint32_t S = ls->layout.sector_size;
 	uint32_t first = with_leader ? 0 : 2;
 	int rv;
 
-	rv = lfs_io_read(io, slot_offset(ls, slot, first), v->buf + first * S,
-	    (size_t)(2 + v->hw - first) * S);
-	if (rv < 0)
-		return rv;
-	if (with_leader) {
-		rv = lfs_leader_decode(&v->leader, v->buf, S);
-		if (rv < 0) {
-			lfs_log(ls->log, LOG_ERR, "slot %u leader: %s", slot,
-			    lfs_decode_strerror(rv));
-			return rv == -ENODATA ? -ENOENT : rv;
-		}
+	rv = lfs_io_read_verified(io, slot_offset(ls, slot, first),
+	    v->buf + first * S, (size_t)(2 + v->hw - first) * S, decode_slot,
+	    &sd);
+	if (rv >= 0 || sd.bad == NO_BAD_SECTOR)
+		return rv; /* decoded, or the read failed, or ENOENT (reuse) */
+	if (sd.bad == 0) {
+		lfs_log(ls->log, LOG_ERR, "slot %u leader: %s", slot,
+		    lfs_decode_strerror(rv));
+		return rv == -ENODATA ? -ENOENT : rv;
 	}
-	return decode_dblocks(ls, slot, v);
+	lfs_log(ls->log, LOG_ERR, "slot %u dblock %u: %s", slot, sd.bad - 1,
+	    lfs_decode_strerror(rv));
+	return rv;
 }
 
 static int
@@ -206,11 +234,26 @@ check_ref(struct lfs_leader *ld, const struct lfs_lease_ref *ref)
 	return 0;
 }
 
-/* Read one sector at offset and decode it into rec. */
+/* Read one sector at offset and decode it into rec, read again while it
+ * does not pass its checksum (diskio.h). */
+struct sector_decode {
+	int (*decode)(void *, const void *, size_t);
+	void *rec;
+};
+
+static int
+decode_sector(void *arg, const void *buf, size_t len)
+{
+	struct sector_decode *sd = arg;
+
+	return sd->decode(sd->rec, buf, len);
+}
+
 static int
 read_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
     int (*decode)(void *, const void *, size_t), void *rec)
 {
+	struct sector_decode sd = { .decode = decode, .rec = rec };
 	uint32_t S = ls->layout.sector_size;
 	unsigned char *buf;
 	int rv;
@@ -218,9 +261,7 @@ read_sector(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
 	buf = malloc(S);
 	if (buf == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read(io, offset, buf, S);
-	if (rv == 0)
-		rv = decode(rec, buf, S);
+	rv = lfs_io_read_verified(io, offset, buf, S, decode_sector, &sd);
 	free(buf);
 	return rv;
 }

@@ -67,7 +67,12 @@
  *      dblock, and every ballot starts from a fresh full read
  *      (read_for_ballot()).
  *   5. An unreadable or undecodable leader or dblock aborts the operation
- *      with an error: it is never taken for a free lease.
+ *      with an error: it is never taken for a free lease.  A record that
+ *      fails its checksum is first read again, a few times
+ *      (lfs_io_read_verified(), diskio.h): a read that met another
+ *      host's write of the sector can return it torn on storage under a
+ *      page cache.  A re-read is only a later read, so it counts for
+ *      invariant 4 only if it too completed within hosts_fresh of h.
  *   6. No lease write is issued while a timed-out write of this io context
  *      may still land (-EIO until the kernel has completed it): a late
  *      write could undo what a later ballot relied on.  A host with
@@ -99,7 +104,7 @@
  *      slot's reuse (leases.c init_slot) resets every dblock, stamped with
  *      the new incarnation; a ballot that reads a dblock of a newer
  *      incarnation than its own stops with -ENOENT, and one of an older
- *      incarnation reads as empty (decode_dblocks()).  Why the reset needs
+ *      incarnation reads as empty (decode_slot()).  Why the reset needs
  *      the stamp, X a ballot of incarnation k on instance n, stalled for
  *      any time after its leader read (a descheduled thread; nothing bounds
  *      it):

@@ -23,6 +23,31 @@ dblock_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t id)
 	    id) * ls->layout.sector_size;
 }
 
+/* For lfs_io_read_verified(): -EBADE when a sector of buf fails its
+ * checksum (read again: diskio.h), else 0; the callers decode.  buf is
+ * one dblock, or a slot's header sectors (the leader first; the request
+ * is not checked) and dblocks. */
+static int
+slot_checksums(void *arg, const void *buf, size_t len)
+{
+	const struct lfs_lockspace *ls = arg;
+	const unsigned char *p = buf;
+	uint32_t S = ls->layout.sector_size;
+	struct lfs_leader ld;
+	struct lfs_dblock d;
+	size_t off = 0;
+
+	if (len > S) {
+		if (lfs_leader_decode(&ld, p, S) == -EBADE)
+			return -EBADE;
+		off = (size_t)LFS_SLOT_HEADER_SECTORS * S;
+	}
+	for (; off < len; off += S)
+		if (lfs_dblock_decode(&d, p + off, S) == -EBADE)
+			return -EBADE;
+	return 0;
+}
+
 /* Our dblock as on disk (all zero when never written), which is what we
  * last wrote: lfs_paxos_settled() was checked by the caller. */
 static int
@@ -35,8 +60,9 @@ read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 
 	if ((buf = malloc(S)) == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read(io, dblock_offset(ls, slot, ls->host_id), buf, S);
-	if (rv == 0) {
+	rv = lfs_io_read_verified(io, dblock_offset(ls, slot, ls->host_id), buf,
+	    S, slot_checksums, ls);
+	if (rv == 0 || rv == -EBADE) {
 		rv = lfs_dblock_decode(d, buf, S);
 		if (rv == -ENODATA) {
 			memset(d, 0, sizeof(*d));
@@ -277,8 +303,11 @@ lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
 	*n = 0;
 	if ((buf = malloc((size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S)) == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read(io, lfs_slot_sector(&ls->layout, ref->slot) * S, buf,
-	    (size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S);
+	rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout, ref->slot) * S,
+	    buf, (size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S, slot_checksums, ls);
+	if (rv == -EBADE)
+		lfs_log(ls->log, LOG_ERR, "slot %u: %s", ref->slot,
+		    lfs_decode_strerror(rv));
 	if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) == -ENODATA)
 		rv = -ENOENT;
 	if (rv == 0 && ((leader->flags & LFS_LEADER_DELETED) ||

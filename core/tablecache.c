@@ -246,18 +246,33 @@ read_token(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t *lver)
 	return 0;
 }
 
+/* The index of the image just read; -EBADE (read again, diskio.h) when
+ * an entry fails its checksum, as one does that met another host's write
+ * of its sector. */
+static int
+index_image(void *arg, const void *buf, size_t len)
+{
+	struct lfs_tcache *c = arg;
+
+	(void)buf; /* c->table */
+	(void)len;
+	index_rebuild(c);
+	return c->corrupt > 0 && c->corrupt_err == -EBADE ? -EBADE : 0;
+}
+
 static int
 read_image(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_tcache *c)
 {
 	int rv;
 
 	c->have = c->valid = 0;
-	rv = lfs_io_read(io, ls->layout.name_table * ls->layout.sector_size,
-	    c->table, c->bytes);
-	if (rv < 0)
+	rv = lfs_io_read_verified(io, ls->layout.name_table *
+	    ls->layout.sector_size, c->table, c->bytes, index_image, c);
+	if (rv < 0 && rv != -EBADE)
 		return rv;
+	/* entries still bad after the re-reads are the index's to report,
+	 * per name (corrupt_err), as before */
 	c->have = 1;
-	index_rebuild(c);
 	return 0;
 }
 

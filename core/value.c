@@ -15,23 +15,38 @@ value_offset(const struct lfs_lockspace *ls, uint32_t slot)
 	return lfs_value_sector(&ls->layout, slot) * ls->layout.sector_size;
 }
 
+/* For lfs_io_read_verified(); `decoded` tells a decoder's answer from a
+ * failed read. */
+struct value_decode {
+	struct lfs_value *out;
+	int decoded;
+};
+
+static int
+decode_value(void *arg, const void *buf, size_t len)
+{
+	struct value_decode *vd = arg;
+
+	vd->decoded = 1;
+	return lfs_value_decode(vd->out, buf, len);
+}
+
 int
 lfs_value_read(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_value *out)
 {
+	struct value_decode vd = { .out = out };
 	uint32_t S = ls->layout.sector_size;
 	unsigned char *buf;
 	int rv;
 
 	if ((buf = malloc(S)) == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read(io, value_offset(ls, ref->slot), buf, S);
-	if (rv < 0) {
-		free(buf);
-		return rv; /* the read itself failed */
-	}
-	rv = lfs_value_decode(out, buf, S);
+	rv = lfs_io_read_verified(io, value_offset(ls, ref->slot), buf, S,
+	    decode_value, &vd);
 	free(buf);
+	if (!vd.decoded)
+		return rv; /* the read itself failed */
 	if (rv == 0 && out->incarnation == ref->incarnation)
 		return 0;
 	if (rv == 0 || rv == -ENODATA) {

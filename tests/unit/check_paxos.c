@@ -649,6 +649,97 @@ START_TEST(test_corrupt_dblock)
 }
 END_TEST
 
+/* A read that met another host's write of the same sector (storage under
+ * a page cache: NFS, nbdkit's file plugin) returns the sector torn: the
+ * rule reads it and flips a byte of the record at `off`, for the first
+ * `left` reads that cover it. */
+struct tear {
+	uint64_t off;
+	int left, torn;
+};
+
+static enum tp_act
+tear_rule(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct tear *t = arg;
+	struct iocb *io = (struct iocb *)cb;
+	uint64_t start = (uint64_t)cb->u.c.offset;
+
+	(void)seq;
+	if (cb->aio_lio_opcode != IO_CMD_PREAD || t->left == 0 ||
+	    t->off < start || t->off >= start + cb->u.c.nbytes)
+		return TP_NOW;
+	*res = fake_do_io(io);
+	ck_assert_int_eq(*res, (long)cb->u.c.nbytes);
+	((unsigned char *)cb->u.c.buf)[t->off - start + 33] ^= 0x01;
+	t->left--;
+	t->torn++;
+	return TP_RESULT;
+}
+
+/* b acquires the lease a released, while reads of the sector at off are
+ * torn: a torn read is read again (diskio.h), so one tear
+ * costs nothing and acquires (lver 3: the release was instance 2); a
+ * sector torn on every read is corrupt, refused after a bounded number of
+ * reads, with nothing written. */
+static void
+check_torn_read(uint64_t (*where)(struct host *, uint32_t, uint32_t))
+{
+	struct world w;
+	struct host *a = &w.h[0], *b = &w.h[1];
+	const struct lfs_lease_ref *ref = &w.lease.ref;
+	struct lfs_leader held, out;
+	struct tear t = { 0 };
+	int rv;
+
+	world_init(&w, 2, 1);
+	ck_assert_int_eq(acquire(a, ref, &held), 0);
+	host_renew(a);
+	ck_assert_int_eq(release(a, ref, &held), 0);
+	t.off = where(a, ref->slot, a->id);
+	b->path.rule = tear_rule;
+	b->path.rule_arg = &t;
+
+	t.left = LFS_IO_REREADS + 1; /* every read, and every re-read */
+	host_renew(b);
+	rv = acquire(b, ref, &out);
+	ck_assert_msg(is_decode_error(rv), "acquire on a sector torn on "
+	    "every read returned %d", rv);
+	ck_assert_int_eq(t.torn, LFS_IO_REREADS + 1);
+	ck_assert_int_eq(b->io.stats.rereads, LFS_IO_REREADS);
+	ck_assert(dblock_untouched(b, dblock_offset(b, ref->slot, b->id)));
+
+	t.left = 1; /* one read met a write */
+	t.torn = 0;
+	host_renew(b);
+	ck_assert_int_eq(acquire(b, ref, &out), 0);
+	ck_assert_int_eq(t.torn, 1);
+	ck_assert_int_eq(b->io.stats.rereads, LFS_IO_REREADS + 1);
+	ck_assert_uint_eq(out.lver, 3);
+	ck_assert_uint_eq(out.owner_id, b->id);
+	b->path.rule = NULL;
+	world_fini(&w);
+}
+
+static uint64_t
+leader_at(struct host *h, uint32_t slot, uint32_t id)
+{
+	(void)id;
+	return leader_offset(h, slot);
+}
+
+START_TEST(test_torn_read_dblock)
+{
+	check_torn_read(dblock_offset);
+}
+END_TEST
+
+START_TEST(test_torn_read_leader)
+{
+	check_torn_read(leader_at);
+}
+END_TEST
+
 /* A late write puts back an old leader (a's commit of lver n) over b's
  * commit of lver n + 2.  The dblocks still say n + 2 was decided for b:
  * a must not get the lease while b is live (its ballot of n + 2 chooses b
@@ -1521,6 +1612,8 @@ paxos_suite(void)
 	tc = lt_tcase(s, "damage");
 	tcase_add_test(tc, test_corrupt_leader);
 	tcase_add_test(tc, test_corrupt_dblock);
+	tcase_add_test(tc, test_torn_read_dblock);
+	tcase_add_test(tc, test_torn_read_leader);
 	tcase_add_test(tc, test_stale_leader);
 	tc = lt_tcase(s, "faults");
 	tcase_add_test(tc, test_fault_eio);
