@@ -408,28 +408,88 @@ write_table_sector(struct lfs_lockspace *ls, struct lfs_io *io,
 	    table + sec * S, S);
 }
 
-/* Incarnation for a slot about to be reused: one past the old leader's. */
+/* For lfs_io_read_verified(): the old leader, decoded quietly. */
+struct leader_read {
+	struct lfs_leader ld;
+	int decoded;             /* the read succeeded, verify ran */
+};
+
+static int
+decode_old_leader(void *arg, const void *buf, size_t len)
+{
+	struct leader_read *r = arg;
+
+	r->decoded = 1;
+	return lfs_leader_decode(&r->ld, buf, len);
+}
+
+/*
+ * The largest incarnation stamped in slot's dblocks, 0 when none decodes.
+ * Every incarnation's image stamps all of them (slot_image) and every
+ * ballot of it writes its own with it, so this is at least the slot's last
+ * incarnation whenever one dblock of it is readable.
+ */
+static int
+dblocks_incarnation(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot, uint32_t *inc)
+{
+	uint32_t id, S = ls->layout.sector_size, n = ls->layout.max_hosts;
+	struct lfs_dblock db;
+	unsigned char *buf;
+	int rv;
+
+	buf = malloc((size_t)n * S);
+	if (buf == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read(io, (lfs_slot_sector(&ls->layout, slot) +
+	    LFS_SLOT_HEADER_SECTORS) * S, buf, (size_t)n * S);
+	*inc = 0;
+	for (id = 1; rv == 0 && id <= n; id++)
+		if (lfs_dblock_decode(&db, buf + (size_t)(id - 1) * S, S) == 0 &&
+		    db.incarnation > *inc)
+			*inc = db.incarnation;
+	free(buf);
+	return rv;
+}
+
+/*
+ * Incarnation for a slot about to be reused: one past the old leader's.
+ * It must rise (paxos.h invariant 9: a ballot of the old incarnation,
+ * stalled, must find the reset dblocks newer than its own), so a leader
+ * that fails its checksum is read again (a read that met a late write of
+ * it: diskio.h), and one still bad after that gives way to the dblocks'
+ * stamps.  Only a slot never written (or garbage from before format, with
+ * no stamped dblock either) starts at 1.
+ */
 static int
 next_incarnation(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     uint32_t *inc)
 {
-	uint32_t S = ls->layout.sector_size;
-	struct lfs_leader ld;
+	uint32_t S = ls->layout.sector_size, stamped;
+	struct leader_read r = { .decoded = 0 };
 	unsigned char *buf;
 	int rv;
 
 	buf = malloc(S);
 	if (buf == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read(io, lfs_slot_sector(&ls->layout, slot) * S, buf, S);
-	if (rv == 0) {
-		/* never written, or garbage from before format: start at 1 */
-		*inc = lfs_leader_decode(&ld, buf, S) == 0 ? ld.incarnation + 1 : 1;
-		if (*inc == 0)
-			*inc = 1;
-	}
+	rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout, slot) * S,
+	    buf, S, decode_old_leader, &r);
 	free(buf);
-	return rv;
+	if (!r.decoded)
+		return rv; /* the read failed */
+	*inc = rv == 0 ? r.ld.incarnation : 0;
+	if (rv < 0 && rv != -ENODATA) {
+		lfs_log(ls->log, LOG_WARNING, "slot %u: old leader: %s; taking "
+		    "the incarnation from its dblocks", slot,
+		    lfs_decode_strerror(rv));
+		if ((rv = dblocks_incarnation(ls, io, slot, &stamped)) < 0)
+			return rv;
+		*inc = stamped;
+	}
+	if (++*inc == 0)
+		*inc = 1;
+	return 0;
 }
 
 /*

@@ -11,6 +11,9 @@
  *   - delete: refused (-EBUSY) while the lease is held, by its owner and by
  *     others alike; once deleted, the old reference is dead (-ENOENT) even
  *     after the name is created again in the same slot;
+ *   - a slot reused gets the old incarnation + 1 even when reads of the old
+ *     leader are torn, once (read again) or always (taken from the dblocks'
+ *     stamps);
  *   - a full table refuses one more (-ENOSPC);
  *   - two hosts creating names at once, each from a thread of its own, both
  *     succeed, and the table holds every name once.
@@ -127,6 +130,57 @@ START_TEST(test_names_delete)
 	ck_assert_int_eq(acquire(a, &e.ref, &out), 0);
 	ck_assert_uint_eq(out.lver, 1);
 	world_fini(&w);
+}
+END_TEST
+
+/*
+ * A slot's reuse takes the next incarnation from the old leader.  A read
+ * of it torn by a write landing then (a late commit, as in C11, on storage
+ * under a page cache) failed its checksum and gave incarnation 1, no newer
+ * than the old lease's, which undid invariant 9's stamp (paxos.h).  Now a
+ * torn read is read again, and a leader bad on every read gives way to
+ * the incarnation stamped in the dblocks: the new one is old + 1 either
+ * way.
+ */
+static void
+check_reuse_torn(int tears)
+{
+	struct world w;
+	struct host *a = &w.h[0];
+	struct lfs_lease_ref old;
+	struct lfs_lease_entry e;
+	struct lfs_leader out;
+	struct tear t = { 0 };
+
+	world_init(&w, 2, 1);
+	old = w.lease.ref;
+	host_renew(a);
+	ck_assert_int_eq(lfs_leases_delete(&a->ls, &a->io, "vm1"), 0);
+	t.off = lfs_slot_sector(&a->ls.layout, old.slot) *
+	    a->ls.layout.sector_size;
+	t.left = tears;
+	a->path.rule = tear_rule;
+	a->path.rule_arg = &t;
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm2", &e), 0);
+	a->path.rule = NULL;
+	ck_assert_int_eq(t.torn, tears == 1 ? 1 : LFS_IO_REREADS + 1);
+	ck_assert_uint_eq(e.ref.slot, old.slot);
+	ck_assert_uint_eq(e.ref.incarnation, old.incarnation + 1);
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, &old, &out), -ENOENT);
+	ck_assert_int_eq(acquire(a, &e.ref, &out), 0);
+	world_fini(&w);
+}
+
+START_TEST(test_reuse_torn_once)
+{
+	check_reuse_torn(1);
+}
+END_TEST
+
+START_TEST(test_reuse_torn_always)
+{
+	check_reuse_torn(1000);
 }
 END_TEST
 
@@ -561,6 +615,8 @@ leases_suite(void)
 	tcase_add_test(tc, test_names_linger);
 	tcase_add_test(tc, test_delete_left_ours);
 	tcase_add_test(tc, test_late_commit_after_reuse);
+	tcase_add_test(tc, test_reuse_torn_once);
+	tcase_add_test(tc, test_reuse_torn_always);
 	return s;
 }
 

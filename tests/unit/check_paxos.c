@@ -649,34 +649,6 @@ START_TEST(test_corrupt_dblock)
 }
 END_TEST
 
-/* A read that met another host's write of the same sector (storage under
- * a page cache: NFS, nbdkit's file plugin) returns the sector torn: the
- * rule reads it and flips a byte of the record at `off`, for the first
- * `left` reads that cover it. */
-struct tear {
-	uint64_t off;
-	int left, torn;
-};
-
-static enum tp_act
-tear_rule(void *arg, int seq, const struct iocb *cb, long *res)
-{
-	struct tear *t = arg;
-	struct iocb *io = (struct iocb *)cb;
-	uint64_t start = (uint64_t)cb->u.c.offset;
-
-	(void)seq;
-	if (cb->aio_lio_opcode != IO_CMD_PREAD || t->left == 0 ||
-	    t->off < start || t->off >= start + cb->u.c.nbytes)
-		return TP_NOW;
-	*res = fake_do_io(io);
-	ck_assert_int_eq(*res, (long)cb->u.c.nbytes);
-	((unsigned char *)cb->u.c.buf)[t->off - start + 33] ^= 0x01;
-	t->left--;
-	t->torn++;
-	return TP_RESULT;
-}
-
 /* b acquires the lease a released, while reads of the sector at off are
  * torn: a torn read is read again (diskio.h), so one tear
  * costs nothing and acquires (lver 3: the release was instance 2); a

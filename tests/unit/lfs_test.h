@@ -462,6 +462,34 @@ tpath_release(struct tpath *tp)
 	tp->nheld = 0;
 }
 
+/* A read that met another host's write of the same sector (storage under
+ * a page cache: NFS, nbdkit's file plugin) returns the sector torn: the
+ * rule reads it and flips a byte of the record at `off`, for the first
+ * `left` reads that cover it. */
+struct tear {
+	uint64_t off;
+	int left, torn;
+};
+
+static inline enum tp_act
+tear_rule(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	struct tear *t = arg;
+	struct iocb *io = (struct iocb *)cb;
+	uint64_t start = (uint64_t)cb->u.c.offset;
+
+	(void)seq;
+	if (cb->aio_lio_opcode != IO_CMD_PREAD || t->left == 0 ||
+	    t->off < start || t->off >= start + cb->u.c.nbytes)
+		return TP_NOW;
+	*res = fake_do_io(io);
+	ck_assert_int_eq(*res, (long)cb->u.c.nbytes);
+	((unsigned char *)cb->u.c.buf)[t->off - start + 33] ^= 0x01;
+	t->left--;
+	t->torn++;
+	return TP_RESULT;
+}
+
 /* ---- 3. hosts ------------------------------------------------------------ */
 
 struct host {
