@@ -72,6 +72,47 @@ decode_lease(const struct lfs_lockspace *ls, const unsigned char *buf,
 	l->req_err = rv == -ENODATA ? 0 : rv;
 }
 
+/* For lfs_io_read_verified(): one lease read alone, decoded. */
+struct lease_read {
+	const struct lfs_lockspace *ls;
+	uint32_t hw;
+	struct lfs_scan_lease *l;
+};
+
+static int
+verify_lease(void *arg, const void *buf, size_t len)
+{
+	struct lease_read *r = arg;
+
+	(void)len;
+	decode_lease(r->ls, buf, r->hw, r->l);
+	if (r->l->err == -EBADE || r->l->req_err == -EBADE)
+		return -EBADE;
+	return 0;
+}
+
+/*
+ * A lease whose leader or request failed its checksum is read again, alone
+ * (a read that met a write of it: diskio.h), so that a torn read is not
+ * shown as a corrupt lease; one bad on every read (1 + LFS_IO_REREADS more,
+ * a few ms, only for such a lease) is shown as it is.
+ */
+static void
+reread_torn(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
+    unsigned char *buf, size_t len, uint32_t hw, struct lfs_scan_lease *l)
+{
+	struct lease_read r = { .ls = ls, .hw = hw, .l = l };
+	int rv;
+
+	if (l->err != -EBADE && l->req_err != -EBADE)
+		return;
+	rv = lfs_io_read_verified(io, offset, buf, len, verify_lease, &r);
+	if (rv < 0 && rv != -EBADE) {
+		l->err = rv;
+		l->req_err = rv;
+	}
+}
+
 /* Read leases [first, first + n) (n <= LFS_IO_MAX_BATCH) into bufs. */
 static void
 read_batch(struct lfs_lockspace *ls, struct lfs_io *io,
@@ -90,8 +131,11 @@ read_batch(struct lfs_lockspace *ls, struct lfs_io *io,
 		req[i].len = len;
 	}
 	if (lfs_io_batch(io, req, (int)n) == 0) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			decode_lease(ls, bufs + i * len, hw, &v[i]);
+			reread_torn(ls, io, req[i].offset, req[i].buf, len, hw,
+			    &v[i]);
+		}
 		return;
 	}
 	/* some read failed: read each alone, to know which */
@@ -99,6 +143,8 @@ read_batch(struct lfs_lockspace *ls, struct lfs_io *io,
 		rv = lfs_io_read(io, req[i].offset, req[i].buf, len);
 		if (rv == 0) {
 			decode_lease(ls, req[i].buf, hw, &v[i]);
+			reread_torn(ls, io, req[i].offset, req[i].buf, len, hw,
+			    &v[i]);
 		} else {
 			v[i].err = rv;
 			v[i].req_err = rv;
