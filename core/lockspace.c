@@ -344,9 +344,19 @@ view_update(struct lfs_lockspace *ls, uint32_t id, const unsigned char *sec,
 	crc = lfs_crc32c(sec, S);
 	v->read_ms = start_ms;
 	if (rv < 0) {
-		if (!v->corrupt || v->raw_crc != crc)
+		/* a read that met the owner's write of it reads torn once
+		 * (diskio.h); damage reads the same bytes again */
+		if (!v->corrupt || v->raw_crc != crc) {
+			v->bad_reads = 1;
+			lfs_log(ls->log, LOG_NOTICE, "host id %u: bad record "
+			    "(%s); a read that met its write, unless the next "
+			    "read shows it again", id, lfs_decode_strerror(rv));
+		} else if (v->bad_reads == 1) {
+			v->bad_reads = 2;
 			lfs_log(ls->log, LOG_WARNING, "host id %u: bad record "
-			    "(%s)", id, lfs_decode_strerror(rv));
+			    "(%s), the same on a second read", id,
+			    lfs_decode_strerror(rv));
+		}
 		memset(&rec, 0, sizeof(rec));
 		rec.host_id = id;
 		rec.flags = LFS_HOST_LIVE;

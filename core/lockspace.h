@@ -42,6 +42,8 @@ enum lfs_host_state { LFS_HOST_STATE_FREE, LFS_HOST_STATE_LIVE,
 struct lfs_host_view {
 	int valid;               /* the sector was written (not all zero) */
 	int corrupt;             /* ... but does not decode: taken as LIVE */
+	int bad_reads;           /* reads in a row that showed this same bad
+	                            record (1, then 2 once seen again) */
 	uint32_t raw_crc;        /* CRC of the raw sector, to see changes */
 	struct lfs_host rec;     /* last record read (host_id only if corrupt) */
 	uint64_t changed_ms;     /* completion of the read that first showed

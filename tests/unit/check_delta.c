@@ -22,7 +22,9 @@
  *     renewal_fail and host_dead after its last renewal, never earlier;
  *   - of two racing joiners at most one ends up holding the id;
  *   - renewal returns -ESTALE once
- *     our sector holds another identity or generation.
+ *     our sector holds another identity or generation;
+ *   - a peer's record read torn once is a NOTICE and a change (LIVE), and
+ *     reads whole next time; one bad the same on two reads is one WARNING.
  *
  * Time is each host's test clock (lfs_test.h): timing assertions are exact
  * (at the first look at or past a bound), whatever the machine's load.  Where the file goes and
@@ -692,6 +694,83 @@ START_TEST(test_renew_window)
 }
 END_TEST
 
+/* What a host logged about bad records: NOTICEs and WARNINGs counted. */
+struct bad_log {
+	int notices, warnings;
+};
+
+static void
+count_bad_records(void *arg, int priority, const char *msg)
+{
+	struct bad_log *b = arg;
+
+	if (strstr(msg, "bad record") == NULL)
+		return;
+	if (priority == LOG_NOTICE)
+		b->notices++;
+	else if (priority <= LOG_WARNING)
+		b->warnings++;
+}
+
+/*
+ * A read of host 2's record that met host 2's write of it (a page cache
+ * under the device: diskio.h) reads torn once: host 1 notes it (NOTICE),
+ * takes it as a change (a live host: the safe side), and the next read
+ * shows the record whole.  A record that reads bad the same twice is
+ * damage: one WARNING, then silence while it stays so.
+ */
+START_TEST(test_torn_peer_record)
+{
+	struct host h[2], *a = &h[0], *hs[2] = { &h[0], &h[1] };
+	struct bad_log b = { 0, 0 };
+	struct lfs_logger lg = { count_bad_records, &b, LOG_DEBUG };
+	struct lfs_host_view hv;
+	struct tear t = { 0 };
+
+	memset(h, 0, sizeof(h));
+	format_lockspace_hosts(64);
+	host_open(&h[0], 1);
+	host_open(&h[1], 2);
+	hosts_join(hs, 2);
+	host_renew(a);
+	a->ls.log = &lg;
+	t.off = (a->ls.layout.host_area + 1) * a->ls.layout.sector_size;
+	t.left = 1;
+	a->path.rule = tear_rule;
+	a->path.rule_arg = &t;
+
+	host_renew(a);
+	ck_assert_int_eq(t.torn, 1);
+	ck_assert_int_eq(lfs_host_get(&a->ls, 2, &hv), 0);
+	ck_assert_int_eq(hv.corrupt, 1);
+	ck_assert_int_eq(lfs_host_state(&a->ls, 2, 0), LFS_HOST_STATE_LIVE);
+	ck_assert_int_eq(b.notices, 1);
+	ck_assert_int_eq(b.warnings, 0);
+	host_renew(a);
+	ck_assert_int_eq(lfs_host_get(&a->ls, 2, &hv), 0);
+	ck_assert_int_eq(hv.corrupt, 0);
+	ck_assert_int_eq(b.notices, 1);
+	ck_assert_int_eq(b.warnings, 0);
+
+	/* bad on every read: the same bytes each time */
+	t.left = 1000;
+	host_renew(a);
+	ck_assert_int_eq(b.notices, 2);
+	ck_assert_int_eq(b.warnings, 0);
+	host_renew(a);
+	ck_assert_int_eq(b.warnings, 1);
+	host_renew(a);
+	ck_assert_int_eq(b.notices, 2);
+	ck_assert_int_eq(b.warnings, 1);
+	ck_assert_int_eq(lfs_host_get(&a->ls, 2, &hv), 0);
+	ck_assert_int_eq(hv.corrupt, 1);
+	a->path.rule = NULL;
+	a->ls.log = test_log;
+	host_close(&h[0]);
+	host_close(&h[1]);
+}
+END_TEST
+
 /* ---- runner ---------------------------------------------------------------- */
 
 static Suite *
@@ -714,6 +793,7 @@ delta_suite(void)
 	tcase_add_test(live, test_renew_not_after_renewal_fail);
 	tcase_add_test(live, test_renew_after_takeover);
 	tcase_add_test(live, test_renew_window);
+	tcase_add_test(live, test_torn_peer_record);
 	return s;
 }
 
