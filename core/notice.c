@@ -60,6 +60,8 @@ lfs_wake_host(struct lfs_wake *w, uint32_t id, const struct lfs_wake_seen *s,
 		memset(h, 0, sizeof(*h));
 		return 0;
 	}
+	if (s->torn)
+		return 0;
 	if (!comparable(h, s))
 		rv = LFS_WAKE_ALL;
 	else if (s->notice != NULL)

@@ -107,6 +107,9 @@ struct lfs_wake_seen {
 	int down;                /* DEAD or FREE in our view */
 	uint64_t view_gen;       /* its record's generation in our view */
 	const struct lfs_notice *notice; /* decoded, or NULL */
+	int torn;                /* its notice failed its checksum (-EBADE):
+	                            a read that met the host's write of it
+	                            (diskio.h); the next scan tells */
 };
 
 #define LFS_WAKE_ALL 1           /* lfs_wake_host(): wake every waiter */
@@ -114,7 +117,10 @@ struct lfs_wake_seen {
 /* Compare host id as now seen with what w saw last, and remember it.
  * Calls slot_fn(arg, slot) for every slot named since (0 or more), and
  * returns LFS_WAKE_ALL when what changed cannot be told, else 0.  A host
- * with nothing in view is forgotten (0). */
+ * with nothing in view is forgotten (0).  A torn notice changes nothing
+ * (0): taken as none, it would wake all twice, at the tear and at the next
+ * whole read; what it hid is still in the ring then, or the ring's
+ * overflow wakes all. */
 int lfs_wake_host(struct lfs_wake *w, uint32_t id, const struct lfs_wake_seen *s,
     void (*slot_fn)(void *arg, uint32_t slot), void *arg);
 

@@ -368,6 +368,7 @@ scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
 	struct lfs_host_view v;
 	struct lfs_notice nt;
 	enum lfs_host_state st;
+	int rv;
 
 	if (lfs_host_get(&d->ls, id, &v) == 0 && v.valid) {
 		st = lfs_host_state(&d->ls, id, 0);
@@ -375,9 +376,10 @@ scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
 		seen.down = st == LFS_HOST_STATE_DEAD ||
 		    st == LFS_HOST_STATE_FREE;
 		seen.view_gen = v.rec.generation;
-		if (lfs_notice_decode(&nt, sec, d->ls.layout.sector_size) == 0 &&
-		    nt.host_id == id)
+		rv = lfs_notice_decode(&nt, sec, d->ls.layout.sector_size);
+		if (rv == 0 && nt.host_id == id)
 			seen.notice = &nt;
+		seen.torn = rv == -EBADE;
 	}
 	return lfs_wake_host(wk, id, &seen, scan_hit, h);
 }

@@ -196,7 +196,27 @@ START_TEST(test_wake_all_when_unsure)
 	s.notice = &n;
 	s.view_gen = 6;
 	ck_assert_int_eq(scan(&w, 2, &s, &h), LFS_WAKE_ALL);
-	/* its notice unreadable (torn, or an older binary wrote it) */
+	/* its notice torn (a read that met its write): nothing changes, and
+	 * the next whole read names what was posted meanwhile */
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	lfs_notice_push(&n, 12);
+	s.notice = NULL;
+	s.torn = 1;
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	ck_assert_int_eq(h.n, 0);
+	lfs_notice_push(&n, 13);
+	s.notice = &n;
+	s.torn = 0;
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	ck_assert_int_eq(h.n, 2);
+	ck_assert_uint_eq(h.slot[0], 12);
+	ck_assert_uint_eq(h.slot[1], 13);
+	/* torn at first sight: still unknown, so the whole read wakes all */
+	s.torn = 1;
+	ck_assert_int_eq(scan(&w, 3, &s, &h), 0);
+	s.torn = 0;
+	ck_assert_int_eq(scan(&w, 3, &s, &h), LFS_WAKE_ALL);
+	/* its notice unreadable otherwise (an older binary wrote it) */
 	s.notice = NULL;
 	ck_assert_int_eq(scan(&w, 2, &s, &h), LFS_WAKE_ALL);
 	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
