@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "diskio.h"
+#include "ondisk.h"
 
 #define LFS_IO_BUF_ALIGN 4096u     /* bytes; covers 512 B and 4 KiB sectors */
 #define LFS_IO_FILE_SECTOR 512u    /* bytes; alignment asked of regular files */
@@ -741,7 +742,7 @@ lfs_io_read_verified(struct lfs_io *io, uint64_t offset, void *buf,
 		if ((rv = lfs_io_read(io, offset, buf, len)) < 0)
 			return rv;
 		rv = verify(arg, buf, len);
-		if (rv != -EBADE || again == LFS_IO_REREADS)
+		if (!lfs_decode_maybe_torn(rv) || again == LFS_IO_REREADS)
 			break;
 		io->stats.rereads++;
 		lfs_clock_sleep(io->clock, LFS_IO_REREAD_PAUSE_MS);

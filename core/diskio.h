@@ -124,8 +124,9 @@ int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len
 
 /*
  * A read whose records are checked: after each read that succeeded,
- * verify(arg, buf, len) says 0, or -errno; while it says -EBADE (a
- * checksum mismatch), the range is read again, LFS_IO_REREAD_PAUSE_MS
+ * verify(arg, buf, len) says 0, or -errno; while it says what a decoder
+ * says of a torn record (lfs_decode_maybe_torn(), ondisk.h: -EBADMSG,
+ * -EPROTO, -EBADE), the range is read again, LFS_IO_REREAD_PAUSE_MS
  * apart, at most LFS_IO_REREADS more times, and its last answer is
  * returned.  verify should not log: the caller logs what is left.
  *
@@ -133,7 +134,8 @@ int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len
  * return a mix of old and new bytes where the storage does not make a
  * sector write atomic against reads (a file under a page cache: NFS,
  * nbdkit's file plugin, which the fault tests use).  The mix fails its
- * checksum, and once the write has finished the sector reads whole.  A
+ * checksum (or its magic: new zeros over an old record), and once the
+ * write has finished the sector reads whole.  A
  * sector that is really damaged fails every time, and is an error as
  * before.  A read again is a read done later, which every reader of
  * records here allows (each checks its freshness after its read, never

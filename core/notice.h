@@ -107,8 +107,9 @@ struct lfs_wake_seen {
 	int down;                /* DEAD or FREE in our view */
 	uint64_t view_gen;       /* its record's generation in our view */
 	const struct lfs_notice *notice; /* decoded, or NULL */
-	int torn;                /* its notice failed its checksum (-EBADE):
-	                            a read that met the host's write of it
+	int torn;                /* its notice reads as a torn record might
+	                            (lfs_decode_maybe_torn(), ondisk.h): a
+	                            read that met the host's write of it
 	                            (diskio.h); the next scan tells */
 };
 

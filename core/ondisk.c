@@ -1000,6 +1000,12 @@ lfs_value_decode(struct lfs_value *r, const void *buf, size_t sector_size)
 
 /* err may be given negative (as returned) or positive.  The fallback is
  * glibc's constant description, safe from any thread (unlike strerror()). */
+int
+lfs_decode_maybe_torn(int err)
+{
+	return err == -EBADMSG || err == -EPROTO || err == -EBADE;
+}
+
 const char *
 lfs_decode_strerror(int err)
 {

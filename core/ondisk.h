@@ -256,5 +256,11 @@ int lfs_value_decode(struct lfs_value *r, const void *buf, size_t sector_size);
 
 /* A short human word for a decoder error ("empty", "not leasefs", ...). */
 const char *lfs_decode_strerror(int err);
+/* Whether err is what a decoder can say of a record read torn, a mix of
+ * the old and the new bytes of a sector being written (diskio.h
+ * lfs_io_read_verified): bad magic (new zeros over an old record, as a
+ * name entry's delete writes), version, or checksum.  Never -ERANGE: the
+ * ranges are checked only once the checksum passed. */
+int lfs_decode_maybe_torn(int err);
 
 #endif

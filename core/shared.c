@@ -23,8 +23,9 @@ dblock_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t id)
 	    id) * ls->layout.sector_size;
 }
 
-/* For lfs_io_read_verified(): -EBADE when a sector of buf fails its
- * checksum (read again: diskio.h), else 0; the callers decode.  buf is
+/* For lfs_io_read_verified(): a decoder's error when a sector of buf reads
+ * as a torn record might (read again: diskio.h), else 0; the callers
+ * decode.  buf is
  * one dblock, or a slot's header sectors (the leader first; the request
  * is not checked) and dblocks. */
 static int
@@ -36,15 +37,16 @@ slot_checksums(void *arg, const void *buf, size_t len)
 	struct lfs_leader ld;
 	struct lfs_dblock d;
 	size_t off = 0;
+	int rv;
 
 	if (len > S) {
-		if (lfs_leader_decode(&ld, p, S) == -EBADE)
-			return -EBADE;
+		if (lfs_decode_maybe_torn(rv = lfs_leader_decode(&ld, p, S)))
+			return rv;
 		off = (size_t)LFS_SLOT_HEADER_SECTORS * S;
 	}
 	for (; off < len; off += S)
-		if (lfs_dblock_decode(&d, p + off, S) == -EBADE)
-			return -EBADE;
+		if (lfs_decode_maybe_torn(rv = lfs_dblock_decode(&d, p + off, S)))
+			return rv;
 	return 0;
 }
 
@@ -62,7 +64,7 @@ read_own(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 		return -ENOMEM;
 	rv = lfs_io_read_verified(io, dblock_offset(ls, slot, ls->host_id), buf,
 	    S, slot_checksums, ls);
-	if (rv == 0 || rv == -EBADE) {
+	if (rv == 0 || lfs_decode_maybe_torn(rv)) {
 		rv = lfs_dblock_decode(d, buf, S);
 		if (rv == -ENODATA) {
 			memset(d, 0, sizeof(*d));
@@ -305,7 +307,7 @@ lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
 		return -ENOMEM;
 	rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout, ref->slot) * S,
 	    buf, (size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S, slot_checksums, ls);
-	if (rv == -EBADE)
+	if (lfs_decode_maybe_torn(rv))
 		lfs_log(ls->log, LOG_ERR, "slot %u: %s", ref->slot,
 		    lfs_decode_strerror(rv));
 	if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) == -ENODATA)

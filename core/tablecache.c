@@ -246,9 +246,9 @@ read_token(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t *lver)
 	return 0;
 }
 
-/* The index of the image just read; -EBADE (read again, diskio.h) when
- * an entry fails its checksum, as one does that met another host's write
- * of its sector. */
+/* The index of the image just read; the decoder's error (read again,
+ * diskio.h) when an entry reads as a torn one might, as one does that met
+ * another host's write of its sector. */
 static int
 index_image(void *arg, const void *buf, size_t len)
 {
@@ -257,7 +257,8 @@ index_image(void *arg, const void *buf, size_t len)
 	(void)buf; /* c->table */
 	(void)len;
 	index_rebuild(c);
-	return c->corrupt > 0 && c->corrupt_err == -EBADE ? -EBADE : 0;
+	return c->corrupt > 0 && lfs_decode_maybe_torn(c->corrupt_err) ?
+	    c->corrupt_err : 0;
 }
 
 static int
@@ -268,7 +269,7 @@ read_image(struct lfs_lockspace *ls, struct lfs_io *io, struct lfs_tcache *c)
 	c->have = c->valid = 0;
 	rv = lfs_io_read_verified(io, ls->layout.name_table *
 	    ls->layout.sector_size, c->table, c->bytes, index_image, c);
-	if (rv < 0 && rv != -EBADE)
+	if (rv < 0 && !lfs_decode_maybe_torn(rv))
 		return rv;
 	/* entries still bad after the re-reads are the index's to report,
 	 * per name (corrupt_err), as before */

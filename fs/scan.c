@@ -86,13 +86,14 @@ verify_lease(void *arg, const void *buf, size_t len)
 
 	(void)len;
 	decode_lease(r->ls, buf, r->hw, r->l);
-	if (r->l->err == -EBADE || r->l->req_err == -EBADE)
-		return -EBADE;
-	return 0;
+	if (lfs_decode_maybe_torn(r->l->err))
+		return r->l->err;
+	return lfs_decode_maybe_torn(r->l->req_err) ? r->l->req_err : 0;
 }
 
 /*
- * A lease whose leader or request failed its checksum is read again, alone
+ * A lease whose leader or request reads as a torn record might (a bad
+ * checksum or magic: lfs_decode_maybe_torn(), ondisk.h) is read again, alone
  * (a read that met a write of it: diskio.h), so that a torn read is not
  * shown as a corrupt lease; one bad on every read (1 + LFS_IO_REREADS more,
  * a few ms, only for such a lease) is shown as it is.
@@ -104,10 +105,10 @@ reread_torn(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
 	struct lease_read r = { .ls = ls, .hw = hw, .l = l };
 	int rv;
 
-	if (l->err != -EBADE && l->req_err != -EBADE)
+	if (!lfs_decode_maybe_torn(l->err) && !lfs_decode_maybe_torn(l->req_err))
 		return;
 	rv = lfs_io_read_verified(io, offset, buf, len, verify_lease, &r);
-	if (rv < 0 && rv != -EBADE) {
+	if (rv < 0 && !lfs_decode_maybe_torn(rv)) {
 		l->err = rv;
 		l->req_err = rv;
 	}

@@ -379,7 +379,7 @@ scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
 		rv = lfs_notice_decode(&nt, sec, d->ls.layout.sector_size);
 		if (rv == 0 && nt.host_id == id)
 			seen.notice = &nt;
-		seen.torn = rv == -EBADE;
+		seen.torn = lfs_decode_maybe_torn(rv);
 	}
 	return lfs_wake_host(wk, id, &seen, scan_hit, h);
 }

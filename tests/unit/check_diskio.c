@@ -1264,6 +1264,59 @@ START_TEST(test_stats)
 }
 END_TEST
 
+/* A verify that answers from a script, one answer a call, then 0. */
+struct answers {
+	const int *rv;
+	int n, calls;
+};
+
+static int
+scripted_verify(void *arg, const void *buf, size_t len)
+{
+	struct answers *a = arg;
+
+	(void)buf;
+	(void)len;
+	return a->calls < a->n ? a->rv[a->calls++] : (a->calls++, 0);
+}
+
+/*
+ * lfs_io_read_verified() reads again while the verify says what a
+ * decoder says of a record torn by a write of its sector (ondisk.h): bad
+ * magic, version or checksum, as a torn name entry of a delete (new zeros
+ * over the old entry's tail) says bad magic; a field out of range is said
+ * only after the checksum passed, so it is the record's own, returned at
+ * once.  After LFS_IO_REREADS more reads the last answer stands.
+ */
+START_TEST(test_read_verified_torn)
+{
+	static const int torn[] = { -EBADMSG, -EPROTO, -EBADE };
+	static const int range[] = { -ERANGE };
+	static const int always[] = { -EBADMSG, -EBADMSG, -EBADMSG, -EBADMSG,
+		-EBADMSG };
+	struct answers a = { torn, 3, 0 };
+	char buf[512];
+	struct env e;
+
+	env_open_fake(&e, FAKE_TIMEOUT_MS);
+	ck_assert_int_eq(lfs_io_read_verified(&e.io, 0, buf, 512,
+	    scripted_verify, &a), 0);
+	ck_assert_int_eq(a.calls, 4);
+	ck_assert_uint_eq(e.io.stats.rereads, 3);
+	ck_assert_uint_eq(e.io.stats.reads, 4);
+	a = (struct answers){ range, 1, 0 };
+	ck_assert_int_eq(lfs_io_read_verified(&e.io, 0, buf, 512,
+	    scripted_verify, &a), -ERANGE);
+	ck_assert_int_eq(a.calls, 1);
+	a = (struct answers){ always, 5, 0 };
+	ck_assert_int_eq(lfs_io_read_verified(&e.io, 0, buf, 512,
+	    scripted_verify, &a), -EBADMSG);
+	ck_assert_int_eq(a.calls, 1 + LFS_IO_REREADS);
+	ck_assert_uint_eq(e.io.stats.rereads, 3 + LFS_IO_REREADS);
+	env_close(&e);
+}
+END_TEST
+
 /* ---- main ------------------------------------------------------------------ */
 
 static Suite *
@@ -1298,6 +1351,7 @@ diskio_suite(void)
 	tcase_add_test(faults, test_hung_buffer_not_reused);
 	tcase_add_test(faults, test_late_write_lands);
 	tcase_add_test(faults, test_injected_eio);
+	tcase_add_test(faults, test_read_verified_torn);
 	tcase_add_test(faults, test_short_io);
 	tcase_add_test(faults, test_partial_submit);
 	tcase_add_test(faults, test_stats);
