@@ -364,6 +364,24 @@ check_view(struct machine *m, uint32_t slot, const struct lfs_leader *ld,
 		    (unsigned long long)ld->owner_gen, slot);
 }
 
+/*
+ * Honest errors: the simulated disk never damages a sector (it tears
+ * reads, F_TEAR, but what it holds is always a whole record or nothing),
+ * so an operation that answers with a decoder's error (ondisk.h: bad
+ * magic, version, checksum, range) reports corruption that is not there.
+ * A torn read must be read again (diskio.h), not passed on as a corrupt
+ * lease.
+ */
+void
+check_honest(struct machine *m, int r, const char *what)
+{
+	if (W->tearing_down || W->setup)
+		return;
+	if (r == -EBADMSG || r == -EPROTO || r == -EBADE || r == -ERANGE)
+		sim_fail("m%d: %s answered %d (%s), but no sector of the disk is "
+		    "damaged", m->idx + 1, what, r, strerror(-r));
+}
+
 /* ---- 4. the name table at the end ---- */
 
 void

@@ -11,8 +11,16 @@
  * caller's timeout has passed on its host's clock.
  *
  * What the kernel could do, and so what this does:
- *   - a sector write is atomic; a multi-sector I/O may land in two pieces
- *     at two different times (reads sample each piece when it lands);
+ *   - a sector write is atomic against other writes; a multi-sector I/O
+ *     may land in two pieces at two different times (reads sample each
+ *     piece when it lands);
+ *   - a sector write is not atomic against reads where a page cache is
+ *     under the device (NFS, a file-backed export: leasefs(8), "What the
+ *     storage must promise"): a read that samples a sector while a write
+ *     of it is being copied in, that is within SIM_TEAR_WINDOW_NS before
+ *     that write lands, may see its first bytes new and the rest old
+ *     (cfg.p_tear, F_TEAR; never a mix that equals the old or the new
+ *     sector, which would be no tear or the write seen before it landed);
  *   - a write lands at some time between its submit and its completion;
  *     a late I/O completes after the caller gave up (-ETIMEDOUT) and its
  *     write may land then, also after its host crashed and restarted;
@@ -156,6 +164,57 @@ disk_free_all(void)
 	W->reqs = NULL;
 }
 
+/* The data for sector s of a write that has not put it on the disk yet
+ * and will within SIM_TEAR_WINDOW_NS of now, or NULL. */
+static const unsigned char *
+landing_soon(uint64_t s)
+{
+	uint32_t S = sector_size();
+	struct req *w;
+	uint64_t first;
+	int piece;
+
+	for (w = W->reqs; w != NULL; w = w->gnext) {
+		first = w->off / S;
+		if (!w->write || !w->lands || s < first || s >= first + w->len / S)
+			continue;
+		piece = w->split > 0 && s - first >= w->split;
+		if (w->landed[piece] || w->t_land[piece] < W->now ||
+		    w->t_land[piece] > W->now + SIM_TEAR_WINDOW_NS)
+			continue;
+		return w->data + (s - first) * S;
+	}
+	return NULL;
+}
+
+/* Sectors [a, b) of read r, just copied from the disk: tear those that a
+ * write is being copied into (the model, above).  The copy runs from the
+ * first byte up in 8-byte steps, so the first cut bytes are new. */
+static void
+tear_read(struct req *r, uint64_t a, uint64_t b)
+{
+	uint32_t S = sector_size(), cut;
+	uint64_t s, first = r->off / S;
+	const unsigned char *fresh;
+	unsigned char *out;
+
+	if (W->cfg.p_tear == 0 || W->tearing_down)
+		return;
+	for (s = first + a; s < first + b; s++) {
+		if ((fresh = landing_soon(s)) == NULL ||
+		    !rng_ppm(&W->tear_rng, W->cfg.p_tear))
+			continue;
+		out = r->data + (s - first) * S;
+		cut = 8 * (uint32_t)rng_range(&W->tear_rng, 1, S / 8 - 1);
+		if (memcmp(out, fresh, cut) == 0 ||
+		    memcmp(out + cut, fresh + cut, S - cut) == 0)
+			continue; /* all old, or all new before it landed */
+		memcpy(out, fresh, cut);
+		W->faults[F_TEAR]++;
+		tr_io(r, "reads torn");
+	}
+}
+
 /* Apply piece (0 or 1) of r to the disk. */
 static void
 apply(struct req *r, int piece)
@@ -187,6 +246,7 @@ apply(struct req *r, int piece)
 		}
 	} else if (!r->orphan) {
 		memcpy(r->data + a * S, d, (b - a) * S);
+		tear_read(r, a, b);
 	}
 }
 
@@ -203,6 +263,7 @@ disk_land_ev(struct req *r, int piece)
 		apply(r, piece);
 		tr_io(r, r->split ? (piece ? "lands(2/2)" : "lands(1/2)") : "lands");
 	}
+	r->landed[piece] = 1;
 	r->pieces--;
 	req_maybe_free(r);
 }
@@ -280,11 +341,14 @@ schedule(struct req *r, uint64_t lat)
 			r->split = (uint32_t)rng_range(&W->rng, 1, nsec - 1);
 			W->faults[F_SPLIT]++;
 			r->pieces = 2;
-			ev_push(W->now + land_delay(r, lat), EV_LAND, r, 0);
-			ev_push(W->now + land_delay(r, lat), EV_LAND, r, 1);
+			r->t_land[0] = W->now + land_delay(r, lat);
+			r->t_land[1] = W->now + land_delay(r, lat);
+			ev_push(r->t_land[0], EV_LAND, r, 0);
+			ev_push(r->t_land[1], EV_LAND, r, 1);
 		} else {
 			r->pieces = 1;
-			ev_push(W->now + land_delay(r, lat), EV_LAND, r, 0);
+			r->t_land[0] = W->now + land_delay(r, lat);
+			ev_push(r->t_land[0], EV_LAND, r, 0);
 		}
 	}
 	ev_push(W->now + lat, EV_COMPLETE, r, 0);

@@ -620,6 +620,7 @@ acquire_disk(struct inc *i, struct dlease *d, struct lfs_leader *out,
 		    out);
 		if (i->ghost)
 			return -EIO;
+		check_honest(i->m, r, "acquire");
 		tr(i->m, "acquire %s (%s) -> %d%s lver %llu", d->name, why, r,
 		    r == 0 ? "" : r == -EALREADY ? " (EALREADY)" : "",
 		    r == 0 || r == -EALREADY ? (unsigned long long)out->lver :
@@ -690,6 +691,7 @@ release_disk(struct inc *i, struct dlease *d)
 	r = lfs_paxos_release(&i->ls, &i->io[P_OPS], &d->ref, &d->leader);
 	if (i->ghost)
 		return -EIO;
+	check_honest(i->m, r, "release");
 	tr(i->m, "release %s lver %llu -> %d", d->name,
 	    (unsigned long long)d->leader.lver, r);
 	if (lfs_hp_release_done(r)) {
@@ -770,6 +772,7 @@ check_request(struct inc *i, struct dlease *d)
 	r = lfs_paxos_read_leader(&i->ls, &i->io[P_OPS], &d->ref, &ld);
 	if (i->ghost)
 		return;
+	check_honest(i->m, r, "read leader (request)");
 	if (r == -ENOENT) {
 		tr(i->m, "%s: deleted while requested", d->name);
 		d->req = 0;
@@ -844,6 +847,7 @@ settle(struct inc *i, struct dlease *d)
 	r = lfs_paxos_acquire(&i->ls, &i->io[P_OPS], &d->ref, d->name, &ld);
 	if (i->ghost)
 		return;
+	check_honest(i->m, r, "settle: acquire");
 	tr(i->m, "settle %s: acquire -> %d lver %llu", d->name, r,
 	    r == 0 || r == -EALREADY ? (unsigned long long)ld.lver : 0ull);
 	if (r == 0)
@@ -853,6 +857,7 @@ settle(struct inc *i, struct dlease *d)
 		r = lfs_paxos_release(&i->ls, &i->io[P_OPS], &d->ref, &ld);
 		if (i->ghost)
 			return;
+		check_honest(i->m, r, "settle: release");
 		tr(i->m, "settle %s: release -> %d", d->name, r);
 	}
 	d->unsettled = lfs_hp_settle_again(r);
@@ -877,6 +882,7 @@ transfer(struct inc *i, struct dlease *d)
 	r = lfs_paxos_read_request(&i->ls, &i->io[P_OPS], &d->ref, &rq);
 	if (i->ghost)
 		return 0;
+	check_honest(i->m, r, "read request");
 	if (r < 0 || rq.host_id == 0 || rq.host_id == i->ls.host_id)
 		goto resume;
 	to_id = rq.host_id;
@@ -890,6 +896,7 @@ transfer(struct inc *i, struct dlease *d)
 	    to_id, to_gen, &out);
 	if (i->ghost)
 		return 0;
+	check_honest(i->m, r, "transfer");
 	tr(i->m, "transfer %s to host %u gen %llu -> %d lver %llu", d->name,
 	    to_id, (unsigned long long)to_gen, r, r == 0 ?
 	    (unsigned long long)out.lver : 0ull);
@@ -923,6 +930,7 @@ transfer(struct inc *i, struct dlease *d)
 	r = lfs_paxos_read_leader(&i->ls, &i->io[P_OPS], &d->ref, &ld);
 	if (i->ghost)
 		return 0;
+	check_honest(i->m, r, "read leader (still ours)");
 	if (r < 0 || (ours(i, &ld) && ld.lver == d->leader.lver)) {
 		struct lfs_hp_health h = health(i);
 
@@ -990,6 +998,7 @@ name_op(struct inc *i, struct dlease *d)
 		r = lfs_leases_create(&i->ls, &i->io[P_OPS], d->name, &e);
 		if (i->ghost)
 			return;
+		check_honest(i->m, r, "create");
 		tr(i->m, "create %s -> %d slot %u", d->name, r,
 		    r == 0 ? e.ref.slot : 0);
 		if (r == 0)
@@ -1007,6 +1016,7 @@ name_op(struct inc *i, struct dlease *d)
 		r = lfs_leases_delete(&i->ls, &i->io[P_OPS], d->name);
 		if (i->ghost)
 			return;
+		check_honest(i->m, r, "delete");
 		tr(i->m, "delete %s -> %d", d->name, r);
 	}
 }
@@ -1673,6 +1683,7 @@ host_phase_ev(int phase)
 		W->cfg.p_late = W->cfg.p_eio = W->cfg.p_eio_lands = 0;
 		W->cfg.p_lost = W->cfg.p_split = W->cfg.p_stall = 0;
 		W->cfg.p_submit_err = 0;
+		W->cfg.p_tear = 0;
 		for (j = 0; j < W->nm; j++) {
 			struct machine *m = &W->m[j];
 

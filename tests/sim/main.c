@@ -35,6 +35,11 @@
  *                      still stall before theirs): looks
  *                      past finding C12 (README), which only a watchdog
  *                      closes today
+ *     --no-tears       no torn reads (disk.c, F_TEAR): the runs as they
+ *                      were before tears were modelled, which the seeds
+ *                      pinned in check-sim.sh were found with
+ *     --tears          torn reads after all (the last of the two wins: a
+ *                      revert patch's '# sim: --tears' line)
  *
  * Every seed draws its own world from the PRNG (swarm testing): number of
  * hosts and spares (machines reusing an id), leases, which fault kinds are
@@ -69,6 +74,7 @@
 const char *const fault_name[F_NK] = {
 	[F_LATE] = "late-io", [F_EIO] = "eio", [F_EIO_LANDED] = "eio-landed",
 	[F_LOST_WRITE] = "lost-write", [F_SPLIT] = "split-io",
+	[F_TEAR] = "torn-read",
 	[F_STALL] = "stall", [F_SUBMIT_ERR] = "submit-err", [F_HANG] = "hang",
 	[F_EIO_SPAN] = "eio-span", [F_SLOW_SPAN] = "slow-span",
 	[F_PAUSE] = "pause", [F_SUSPEND] = "suspend", [F_WATCHDOG] = "watchdog",
@@ -82,6 +88,7 @@ struct opts {
 	uint64_t steps, time_ms;
 	uint32_t fix, undo;
 	int profile, no_names, beyond, strict_probe, shared, atomic_submit;
+	int no_tears;
 };
 
 static struct world world;
@@ -247,6 +254,9 @@ draw_config(const struct opts *o)
 	c->p_split = PICK(r, 0, 200000);
 	c->p_stall = PICK(r, 0, 3000, 30000);
 	c->p_submit_err = PICK(r, 0, 0, 1000);
+	c->p_tear = PICK(&W->tear_rng, 0, 500000, 1000000);
+	if (o->no_tears)
+		c->p_tear = 0;
 	c->lat_max_ns = PICK(r, 1, 5, 20, 60) * MS;
 	c->stall_max_ns = io * PICK(r, 1, 3, 6);
 	c->late_max_ns = (uint64_t)W->to.host_dead_ms * MS * PICK(r, 1, 3);
@@ -339,9 +349,11 @@ print_config(FILE *f)
 		fprintf(f, "  storage promise: every I/O done within %llu ms of "
 		    "its submit\n", (unsigned long long)(disk_promise_ns() / MS));
 	fprintf(f, "  per I/O (ppm): late %u eio %u (landed %u) lost %u split %u "
-	    "stall %u submit-err %u; latency <= %llu ms, stall <= %llu ms\n",
+	    "stall %u submit-err %u tear %u; latency <= %llu ms, stall <= "
+	    "%llu ms\n",
 	    c->p_late, c->p_eio, c->p_eio_lands, c->p_lost, c->p_split,
-	    c->p_stall, c->p_submit_err, (unsigned long long)(c->lat_max_ns / MS),
+	    c->p_stall, c->p_submit_err, c->p_tear,
+	    (unsigned long long)(c->lat_max_ns / MS),
 	    (unsigned long long)(c->stall_max_ns / MS));
 	fprintf(f, "  episodes every ~%llu ms, up to %llu ms:",
 	    (unsigned long long)(c->fault_mean_ns / MS),
@@ -393,6 +405,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	world.shared = o->shared;
 	W = &world;
 	rng_seed(&world.rng, seed);
+	rng_seed(&world.tear_rng, seed ^ 0x7465617273ull); /* "tears" */
 	draw_config(o);
 	cfg0 = world.cfg;
 	check_reset();
@@ -526,9 +539,10 @@ replay_hint(const struct opts *o, uint64_t seed)
 	char flags[128] = "";
 
 	if (o->no_names || o->profile || o->beyond || o->strict_probe ||
-	    o->shared || o->atomic_submit)
-		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%s%.0d'",
+	    o->shared || o->atomic_submit || o->no_tears)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%s%s%.0d'",
 		    o->shared ? "--shared " : "",
+		    o->no_tears ? "--no-tears " : "",
 		    o->no_names ? "--no-names " : "",
 		    o->beyond ? "--late-beyond-promise " : "",
 		    o->atomic_submit ? "--atomic-submit " : "",
@@ -602,7 +616,7 @@ usage(void)
 	fprintf(stderr, "usage: leasefs-sim [--seeds N] [--first S] [--seed S] "
 	    "[--hosts LO-HI] [--steps N] [--time MS] [--io] [--tail N] "
 	    "[--until-fail] [--quiet] [--fix LIST] [--no-names] [--shared] "
-	    "[--late-beyond-promise] [--atomic-submit]\n");
+	    "[--late-beyond-promise] [--atomic-submit] [--no-tears] [--tears]\n");
 	exit(2);
 }
 
@@ -628,6 +642,8 @@ main(int argc, char **argv)
 		{ "strict-probe", no_argument, NULL, 'R' },
 		{ "shared", no_argument, NULL, 'H' },
 		{ "atomic-submit", no_argument, NULL, 'A' },
+		{ "no-tears", no_argument, NULL, 'E' },
+		{ "tears", no_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -661,6 +677,8 @@ main(int argc, char **argv)
 		case 'R': o.strict_probe = 1; break;
 		case 'H': o.shared = 1; break;
 		case 'A': o.atomic_submit = 1; break;
+		case 'E': o.no_tears = 1; break;
+		case 'e': o.no_tears = 0; break;
 		default: usage();
 		}
 	}

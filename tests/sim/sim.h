@@ -57,6 +57,11 @@
 #include "shared.h"
 
 #define MS 1000000ull               /* ns */
+/* A read this long before a write of the same sector lands may meet its
+ * copy (disk.c, F_TEAR): long enough to be met, shorter than a re-read's
+ * pause (LFS_IO_REREAD_PAUSE_MS, diskio.h), as a real copy's microseconds
+ * are. */
+#define SIM_TEAR_WINDOW_NS (500 * 1000ull)
 #define SIM_INF UINT64_MAX
 #define SIM_MAX_MACHINES 80
 #define SIM_MAX_LEASES 8            /* vm1 .. vm8 */
@@ -79,6 +84,7 @@ enum fault_kind {
 	F_EIO_LANDED,    /* ... a write that failed but reached the disk */
 	F_LOST_WRITE,    /* a late write that never lands */
 	F_SPLIT,         /* a multi-sector I/O lands in two pieces at two times */
+	F_TEAR,          /* a read meets a write of the same sector: torn */
 	F_STALL,         /* a thread stalls before a submit or after a completion */
 	F_SUBMIT_ERR,    /* io_submit refuses */
 	F_HANG,          /* a path hangs for a while; its writes land at the end, or not */
@@ -104,6 +110,9 @@ struct config {
 	/* per-I/O faults, in ppm */
 	uint32_t p_late, p_eio, p_eio_lands, p_lost, p_split, p_stall,
 	    p_submit_err;
+	uint32_t p_tear;             /* a read sector with a write of it
+	                                landing within SIM_TEAR_WINDOW_NS
+	                                (disk.c; drawn from W->tear_rng) */
 	uint64_t lat_max_ns;         /* normal latency up to this */
 	uint64_t stall_max_ns;
 	uint64_t late_max_ns;        /* a late I/O completes up to this late
@@ -187,6 +196,8 @@ struct req {
 	uint8_t pieces;              /* pieces still to land */
 	uint8_t completed, orphan, hung, handed;
 	uint8_t late;                /* past io_timeout (F_LATE) */
+	uint8_t landed[2];           /* piece 0 / 1 applied to the disk */
+	uint64_t t_land[2];          /* when piece 0 / 1 lands, if it does */
 	uint8_t expiring;            /* EV_EXPIRE pending: not freed before */
 	uint64_t t_submit;
 	struct req *rnext;           /* ready FIFO */
@@ -348,6 +359,7 @@ void check_machine_dead_at(struct machine *m, uint64_t t);
 void check_chosen(struct machine *m, struct inc *i, uint32_t slot,
     const struct lfs_leader *ld, uint32_t id, uint64_t gen, const char *how);
 void check_leader_landed(uint32_t slot, const struct lfs_leader *ld);
+void check_honest(struct machine *m, int r, const char *what);
 void check_view(struct machine *m, uint32_t slot, const struct lfs_leader *ld,
     const char *how);
 void check_final(void);
@@ -407,6 +419,9 @@ enum { PH_FAULTS, PH_DRAIN, PH_PROBE, PH_END };
 struct world {
 	uint64_t seed;
 	struct rng rng;
+	/* torn reads' own stream: their draws leave rng's, and with it every
+	 * seed's world and run without tears, as they were before tears */
+	struct rng tear_rng;
 	uint64_t now;
 	uint64_t seq;
 	struct ev *heap;
