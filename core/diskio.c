@@ -736,7 +736,7 @@ int
 lfs_io_read_verified(struct lfs_io *io, uint64_t offset, void *buf,
     size_t len, lfs_io_verify_fn verify, void *arg)
 {
-	int rv, again;
+	int rv, again, first = 0;
 
 	for (again = 0;; again++) {
 		if ((rv = lfs_io_read(io, offset, buf, len)) < 0)
@@ -744,13 +744,16 @@ lfs_io_read_verified(struct lfs_io *io, uint64_t offset, void *buf,
 		rv = verify(arg, buf, len);
 		if (!lfs_decode_maybe_torn(rv) || again == LFS_IO_REREADS)
 			break;
+		if (first == 0)
+			first = rv;
 		io->stats.rereads++;
 		lfs_clock_sleep(io->clock, LFS_IO_REREAD_PAUSE_MS);
 	}
 	if (again > 0)
 		lfs_log(io->log, rv == 0 ? LOG_NOTICE : LOG_WARNING,
-		    "%s: %zu bytes at %" PRIu64 ": checksum mismatch, %s "
-		    "after %d more reads", io->disk->path, len, offset,
+		    "%s: %zu bytes at %" PRIu64 ": %s, %s after %d more "
+		    "reads", io->disk->path, len, offset,
+		    lfs_decode_strerror(first),
 		    rv == 0 ? "gone (a read that met a write)" : "still",
 		    again);
 	return rv;

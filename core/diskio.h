@@ -135,11 +135,14 @@ int lfs_io_write(struct lfs_io *io, uint64_t offset, const void *buf, size_t len
  * sector write atomic against reads (a file under a page cache: NFS,
  * nbdkit's file plugin, which the fault tests use).  The mix fails its
  * checksum (or its magic: new zeros over an old record), and once the
- * write has finished the sector reads whole.  A
- * sector that is really damaged fails every time, and is an error as
- * before.  A read again is a read done later, which every reader of
- * records here allows (each checks its freshness after its read, never
- * before).
+ * write has finished the sector reads whole.  A sector that is really
+ * damaged fails every time, and is an error as before.  A read again is
+ * a read done later, which every reader of records here allows (each
+ * checks its freshness after its read, never before), so the pause is
+ * about liveness only: a write's copy into a page cache lasts
+ * microseconds, and 3 re-reads 1 ms apart outlast it about a thousand
+ * times over; a sector written back to back may still read torn every
+ * time, which is an error, never a free record.
  */
 #define LFS_IO_REREADS 3
 #define LFS_IO_REREAD_PAUSE_MS 1

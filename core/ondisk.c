@@ -998,14 +998,14 @@ lfs_value_decode(struct lfs_value *r, const void *buf, size_t sector_size)
  * 8. Error words
  * ==================================================================== */
 
-/* err may be given negative (as returned) or positive.  The fallback is
- * glibc's constant description, safe from any thread (unlike strerror()). */
 int
 lfs_decode_maybe_torn(int err)
 {
 	return err == -EBADMSG || err == -EPROTO || err == -EBADE;
 }
 
+/* err may be given negative (as returned) or positive.  The fallback is
+ * glibc's constant description, safe from any thread (unlike strerror()). */
 const char *
 lfs_decode_strerror(int err)
 {

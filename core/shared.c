@@ -25,9 +25,8 @@ dblock_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t id)
 
 /* For lfs_io_read_verified(): a decoder's error when a sector of buf reads
  * as a torn record might (read again: diskio.h), else 0; the callers
- * decode.  buf is
- * one dblock, or a slot's header sectors (the leader first; the request
- * is not checked) and dblocks. */
+ * decode.  buf is one dblock, or a slot's header sectors (the leader
+ * first; the request is not checked) and dblocks. */
 static int
 slot_checksums(void *arg, const void *buf, size_t len)
 {

@@ -92,19 +92,21 @@ verify_lease(void *arg, const void *buf, size_t len)
 }
 
 /*
- * A lease whose leader or request reads as a torn record might (a bad
- * checksum or magic: lfs_decode_maybe_torn(), ondisk.h) is read again, alone
- * (a read that met a write of it: diskio.h), so that a torn read is not
- * shown as a corrupt lease; one bad on every read (1 + LFS_IO_REREADS more,
- * a few ms, only for such a lease) is shown as it is.
+ * Decode lease l from buf, its read at offset.  A lease whose leader or
+ * request reads as a torn record might (a bad checksum or magic:
+ * lfs_decode_maybe_torn(), ondisk.h) is read again, alone (a read that
+ * met a write of it: diskio.h), so that a torn read is not shown as a
+ * corrupt lease; one bad on every read (1 + LFS_IO_REREADS more, a few ms,
+ * only for such a lease) is shown as it is.
  */
 static void
-reread_torn(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
+decode_read(struct lfs_lockspace *ls, struct lfs_io *io, uint64_t offset,
     unsigned char *buf, size_t len, uint32_t hw, struct lfs_scan_lease *l)
 {
 	struct lease_read r = { .ls = ls, .hw = hw, .l = l };
 	int rv;
 
+	decode_lease(ls, buf, hw, l);
 	if (!lfs_decode_maybe_torn(l->err) && !lfs_decode_maybe_torn(l->req_err))
 		return;
 	rv = lfs_io_read_verified(io, offset, buf, len, verify_lease, &r);
@@ -132,19 +134,16 @@ read_batch(struct lfs_lockspace *ls, struct lfs_io *io,
 		req[i].len = len;
 	}
 	if (lfs_io_batch(io, req, (int)n) == 0) {
-		for (i = 0; i < n; i++) {
-			decode_lease(ls, bufs + i * len, hw, &v[i]);
-			reread_torn(ls, io, req[i].offset, req[i].buf, len, hw,
+		for (i = 0; i < n; i++)
+			decode_read(ls, io, req[i].offset, req[i].buf, len, hw,
 			    &v[i]);
-		}
 		return;
 	}
 	/* some read failed: read each alone, to know which */
 	for (i = 0; i < n; i++) {
 		rv = lfs_io_read(io, req[i].offset, req[i].buf, len);
 		if (rv == 0) {
-			decode_lease(ls, req[i].buf, hw, &v[i]);
-			reread_torn(ls, io, req[i].offset, req[i].buf, len, hw,
+			decode_read(ls, io, req[i].offset, req[i].buf, len, hw,
 			    &v[i]);
 		} else {
 			v[i].err = rv;

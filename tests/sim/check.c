@@ -377,7 +377,7 @@ check_honest(struct machine *m, int r, const char *what)
 {
 	if (W->tearing_down || W->setup)
 		return;
-	if (r == -EBADMSG || r == -EPROTO || r == -EBADE || r == -ERANGE)
+	if (lfs_decode_maybe_torn(r) || r == -ERANGE)
 		sim_fail("m%d: %s answered %d (%s), but no sector of the disk is "
 		    "damaged", m->idx + 1, what, r, strerror(-r));
 }

@@ -9,8 +9,9 @@
 # (--undo NAME, sim.h UNDO_*) for the fixes that live in fs/daemon/ around
 # core/hostpolicy.c.  Every run uses the default fault model (the storage
 # promise) and SIMOPTS (default: the batch of check-sim.sh: hosts 3-8, a 2 s
-# fault phase, --fix all, --no-tears: the seeds check-sim.sh pins).  Each revert's search is one process; JOBS of
-# them run at once (default 1); ONLY=a,b,undo:c runs only those.
+# fault phase, --fix all, --no-tears: the seeds check-sim.sh pins).  Each
+# revert's search is one process; JOBS of them run at once (default 1);
+# ONLY=a,b,undo:c runs only those.
 set -e
 max=${1:-3000}
 simopts=${SIMOPTS:---hosts 3-8 --time 2000 --fix all --no-tears}
