@@ -118,9 +118,45 @@ renewal_in_time(struct lfs_lockspace *ls)
 	return -ETIMEDOUT;
 }
 
-/* Our record, and with notices on our notice after it, as one sector;
- * with check, written only while check says 0, checked inside gate
- * (lockspace.h).  Called with host_write_lock (host_write_lock()). */
+/* Whether a write of ours that failed or timed out may still land (the
+ * storage promise: until lfs_late_write_ms() after its submit). */
+static int
+late_write_possible(struct lfs_lockspace *ls)
+{
+	uint64_t at;
+
+	pthread_mutex_lock(&ls->view_lock);
+	at = ls->uncertain_write_ms;
+	pthread_mutex_unlock(&ls->view_lock);
+	return at != 0 &&
+	    lfs_clock_ms(ls->clock) < at + lfs_late_write_ms(&ls->to);
+}
+
+/*
+ * The bits of a write of our sector that completed at done_ms are now on
+ * disk for good: from done_ms + join_delay our dblock writes in their
+ * buckets may begin (paxos.h invariant 4a).  Called only for a write that
+ * no older write without those bits can land over: one encoded while no
+ * other write of our sector was between encode and completion, and while
+ * no failed write of ours could still land (write_record_checked()), or
+ * the join's (whose read-back, 2 io later, sees any late write land).
+ * Called with host_write_lock.
+ */
+static void
+presence_published(struct lfs_lockspace *ls, const struct lfs_presence *sent,
+    uint64_t done_ms)
+{
+	uint32_t b;
+
+	for (b = 0; b < LFS_PRESENCE_BUCKETS; b++)
+		if (lfs_presence_has(sent, b) && ls->presence_ready_ms[b] == 0)
+			ls->presence_ready_ms[b] = done_ms + ls->to.join_delay_ms;
+}
+
+/* Our record, with notices on our notice after it, and our presence last,
+ * as one sector; with check, written only while check says 0, checked
+ * inside gate (lockspace.h).  Called with host_write_lock
+ * (host_write_lock()). */
 static int
 write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
     uint32_t flags, int (*check)(struct lfs_lockspace *ls),
@@ -128,8 +164,9 @@ write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
 {
 	struct lfs_host rec = { .host_id = ls->host_id };
 	uint32_t S = ls->layout.sector_size;
+	struct lfs_presence sent;
 	unsigned char *buf;
-	int rv;
+	int rv, alone;
 
 	buf = malloc(S);
 	if (buf == NULL)
@@ -144,12 +181,24 @@ write_record_checked(struct lfs_lockspace *ls, struct lfs_io *io,
 	rv = lfs_host_encode(&rec, buf, S);
 	if (rv == 0 && ls->notice_on)
 		rv = lfs_notice_encode(&ls->notice, buf, S);
+	ls->presence.host_id = ls->host_id;
+	sent = ls->presence;
+	if (rv == 0)
+		rv = lfs_presence_encode(&sent, buf, S);
+	/* from the encode on, this write counts as busy: one encoded beside
+	 * it (the simulator's coroutines have no host_write_lock) publishes
+	 * nothing, since this one, without its bits, may land after it */
+	alone = atomic_fetch_add(&ls->host_writes_busy, 1) == 0 &&
+	    !late_write_possible(ls);
 	if (rv == 0 && check != NULL)
 		rv = lfs_lockspace_write_gated(ls, io,
 		    sector_offset(ls, ls->host_id), buf, S, check, gate);
 	else if (rv == 0)
 		rv = lfs_lockspace_write(ls, io, sector_offset(ls, ls->host_id),
 		    buf, S);
+	if (rv == 0 && alone)
+		presence_published(ls, &sent, lfs_clock_ms(ls->clock));
+	atomic_fetch_sub(&ls->host_writes_busy, 1);
 	free(buf);
 	return rv;
 }
@@ -277,13 +326,41 @@ wait_takeable(struct lfs_lockspace *ls, struct lfs_io *io,
 	}
 }
 
+/*
+ * The presence our join writes (paxos.h invariant 4a): every bit the
+ * sector showed, whoever wrote it (the dblocks are the id's, not the
+ * identity's), and every bit of ours from an earlier generation in this
+ * process; every bit when the sector holds a record whose presence does
+ * not decode (an older writer, or damage: we cannot know where its
+ * dblocks are), or when presence is not lazy.  Nothing is published
+ * until this join's read-back: ready times start again.  With
+ * host_write_lock.
+ */
+static void
+carry_presence(struct lfs_lockspace *ls, const struct lfs_host_view *prev)
+{
+	uint32_t i;
+
+	if (ls->presence.host_id != ls->host_id)
+		memset(&ls->presence, 0, sizeof(ls->presence));
+	if (!ls->presence_lazy || (prev->valid && (prev->corrupt ||
+	    !prev->presence_known)))
+		memset(ls->presence.bits, 0xff, sizeof(ls->presence.bits));
+	else if (prev->valid)
+		for (i = 0; i < sizeof(ls->presence.bits); i++)
+			ls->presence.bits[i] |= prev->presence.bits[i];
+	ls->presence.host_id = ls->host_id;
+	memset(ls->presence_ready_ms, 0, sizeof(ls->presence_ready_ms));
+}
+
 int
 lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_join_params *p)
 {
 	struct lfs_host_view prev;
 	struct lfs_host check;
-	uint64_t read_ms, submit_ms;
+	struct lfs_presence sent;
+	uint64_t read_ms, submit_ms, done_ms;
 	int rv;
 
 	if (p->host_id == 0 || p->host_id > ls->layout.max_hosts)
@@ -310,7 +387,10 @@ again:
 	ls->notice.generation = ls->generation;
 	submit_ms = lfs_clock_ms(ls->clock);
 	host_write_lock(ls);
+	carry_presence(ls, &prev);
+	sent = ls->presence;
 	rv = write_record(ls, io, LFS_HOST_LIVE);
+	done_ms = lfs_clock_ms(ls->clock);
 	host_write_unlock(ls);
 	if (rv < 0)
 		goto fail;
@@ -332,6 +412,12 @@ again:
 	pthread_mutex_lock(&ls->view_lock);
 	ls->renewed_ms = submit_ms;
 	pthread_mutex_unlock(&ls->view_lock);
+	/* the read-back above, join_delay after our write, saw no older
+	 * write of this id land over it; none can land later (the timeline
+	 * at the top): the bits we carried are on disk for good */
+	host_write_lock(ls);
+	presence_published(ls, &sent, done_ms);
+	host_write_unlock(ls);
 	lfs_log(ls->log, LOG_NOTICE, "joined lockspace %s as host %u "
 	    "generation %llu", ls->header.name, ls->host_id,
 	    (unsigned long long)ls->generation);
@@ -595,4 +681,68 @@ lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot)
 	    &ls->gate);
 	host_write_unlock(ls);
 	return rv;
+}
+
+/*
+ * Before our first dblock write in a bucket (paxos.h invariant 4a): set
+ * its bit and write our sector, then wait join_delay after that write
+ * completed.  A write that another write of our sector overlapped, or
+ * that a failed write of ours may still land over, publishes nothing
+ * (write_record_checked()): -EAGAIN, and a later try (or renewal) does.
+ * Written under the rule of notices (lfs_delta_write_fresh): it falls
+ * inside our generation's write timeline.
+ */
+int
+lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot)
+{
+	uint32_t b = lfs_presence_bucket(slot);
+	uint64_t ready, now;
+	int rv = 0, wrote = 0;
+
+	host_write_lock(ls);
+	ready = ls->presence_ready_ms[b];
+	if (ready == 0 && (rv = lfs_delta_write_fresh(ls)) == 0) {
+		lfs_presence_set(&ls->presence, b);
+		rv = write_record_checked(ls, io, LFS_HOST_LIVE,
+		    lfs_delta_write_fresh, &ls->gate);
+		ready = ls->presence_ready_ms[b];
+		wrote = 1;
+	}
+	host_write_unlock(ls);
+	if (rv < 0)
+		return rv;
+	if (ready == 0) {
+		lfs_log(ls->log, LOG_INFO, "slot %u: bucket %u not published "
+		    "yet (a write of our host sector may still land without "
+		    "it); try again", slot, b);
+		return -EAGAIN;
+	}
+	now = lfs_clock_ms(ls->clock);
+	if (wrote)
+		lfs_log(ls->log, LOG_NOTICE, "slot %u: first dblock write of host "
+		    "%u in bucket %u: waiting %llu ms (join_delay) after "
+		    "publishing it", slot, ls->host_id, b,
+		    (unsigned long long)(ready > now ? ready - now : 0));
+	while ((now = lfs_clock_ms(ls->clock)) < ready)
+		lfs_clock_sleep(ls->clock, (uint32_t)(ready - now < 100 ?
+		    ready - now : 100));
+	return 0;
+}
+
+int
+lfs_delta_presence_check(struct lfs_lockspace *ls, uint32_t slot)
+{
+	uint32_t b = lfs_presence_bucket(slot);
+	uint64_t ready;
+
+	host_write_lock(ls);
+	ready = ls->presence_ready_ms[b];
+	host_write_unlock(ls);
+	if (ready != 0 && lfs_clock_ms(ls->clock) >= ready)
+		return 0;
+	lfs_log(ls->log, LOG_ERR, "refusing a dblock write in slot %u: bucket "
+	    "%u of host %u is not published join_delay ago", slot, b,
+	    ls->host_id);
+	return -EAGAIN;
 }

@@ -87,4 +87,17 @@ int lfs_delta_write_fresh(struct lfs_lockspace *ls);
 int lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io,
     uint32_t slot);
 
+/* Dblock presence (paxos.h invariant 4a).  Before any dblock write of ours
+ * in slot: returns 0 once our bit for the slot's bucket has been on disk
+ * for join_delay, publishing it and waiting first if needed (no wait once
+ * published; none ever without ls->presence_lazy, whose join publishes
+ * every bit).  -EAGAIN when it could not be published now (a write of our
+ * sector that failed may still land without it: try again later), -EIO
+ * when our last renewal is too old for a write, -errno from I/O. */
+int lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot);
+/* 0 when a dblock write of ours in slot may be submitted now by that rule,
+ * else -EAGAIN (logged): the check at the write itself. */
+int lfs_delta_presence_check(struct lfs_lockspace *ls, uint32_t slot);
+
 #endif

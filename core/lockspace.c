@@ -297,6 +297,7 @@ lfs_lockspace_open(struct lfs_lockspace *ls, const char *path,
 	}
 	pthread_mutex_init(&ls->view_lock, NULL);
 	pthread_mutex_init(&ls->host_write_lock, NULL);
+	ls->presence_lazy = ls->header.max_hosts > LFS_PRESENCE_LAZY_ABOVE;
 	return 0;
 fail:
 	lfs_disk_close(&ls->disk);
@@ -367,6 +368,11 @@ view_update(struct lfs_lockspace *ls, uint32_t id, const unsigned char *sec,
 	v->corrupt = rv < 0;
 	v->raw_crc = crc;
 	v->rec = rec;
+	/* a presence that does not decode (none: an older writer; torn;
+	 * damaged) counts as every bit set: lfs_host_in_bucket_locked() */
+	v->presence_known = rv == 0 &&
+	    lfs_presence_decode(&v->presence, sec, S) == 0 &&
+	    v->presence.host_id == id;
 	if (id > ls->high_water)
 		ls->high_water = id;
 }
@@ -547,6 +553,19 @@ state_locked(struct lfs_lockspace *ls, uint32_t id, uint64_t gen)
 	if (silent >= ls->to.renewal_fail_ms)
 		return LFS_HOST_STATE_FAILING;
 	return LFS_HOST_STATE_LIVE;
+}
+
+int
+lfs_host_in_bucket_locked(struct lfs_lockspace *ls, uint32_t host_id,
+    uint32_t bucket)
+{
+	const struct lfs_host_view *v = &ls->hosts[host_id];
+
+	if (!v->valid)
+		return 0;
+	if (v->corrupt || !v->presence_known)
+		return 1;
+	return lfs_presence_has(&v->presence, bucket);
 }
 
 enum lfs_host_state

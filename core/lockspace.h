@@ -46,6 +46,10 @@ struct lfs_host_view {
 	                            record (1, then 2 once seen again) */
 	uint32_t raw_crc;        /* CRC of the raw sector, to see changes */
 	struct lfs_host rec;     /* last record read (host_id only if corrupt) */
+	int presence_known;      /* presence below was read with rec: else a
+	                            ballot reads this host's dblocks in every
+	                            slot (no presence: an older writer) */
+	struct lfs_presence presence;
 	uint64_t changed_ms;     /* completion of the read that first showed
 	                            the current contents, local monotonic ms */
 	uint64_t read_ms;        /* start of the last read that covered this
@@ -115,6 +119,24 @@ struct lfs_lockspace {
 	pthread_mutex_t host_write_lock;
 	struct lfs_notice notice;
 
+	/*
+	 * Dblock presence (ondisk.h; paxos.h invariant 4a).  With
+	 * presence_lazy (set before joining; lfs_lockspace_open() sets it for
+	 * lockspaces of more than LFS_PRESENCE_LAZY_ABOVE hosts), a bucket's
+	 * bit is set just before our first dblock write in it, which then
+	 * waits join_delay; without, the join sets every bit and nothing
+	 * ever waits (a small lockspace reads every host's dblock cheaply).
+	 * presence and presence_ready_ms are protected by host_write_lock
+	 * (delta.c), like notice.
+	 */
+	int presence_lazy;
+	struct lfs_presence presence;    /* our bits, as our writes carry them */
+	uint64_t presence_ready_ms[LFS_PRESENCE_BUCKETS]; /* 0: not published;
+	                                    else when our first dblock write in
+	                                    the bucket may be submitted */
+	_Atomic uint32_t host_writes_busy; /* our host-sector writes between
+	                                    their encode and their completion */
+
 	pthread_mutex_t view_lock;
 	/* protected by view_lock: */
 	struct lfs_stale_seen {      /* paxos.c: stale leases seen, by slot */
@@ -146,6 +168,9 @@ struct lfs_format_params {
 };
 
 #define LFS_DEFAULT_MAX_HOSTS 64u
+/* Above this many host ids, dblock presence is lazy (lfs_lockspace):
+ * reading every dblock of 256 hosts is 128 KiB a phase at 512 B. */
+#define LFS_PRESENCE_LAZY_ABOVE 256u
 #define LFS_DEFAULT_LEASES 1024u
 
 
@@ -211,6 +236,12 @@ int lfs_lockspace_write_gated(struct lfs_lockspace *ls, struct lfs_io *io,
 
 enum lfs_host_state lfs_host_state(struct lfs_lockspace *ls, uint32_t host_id,
     uint64_t gen);
+/* Whether a ballot on a slot of bucket (lfs_presence_bucket()) must read
+ * host_id's dblock, by the view: a written sector whose presence shows the
+ * bit, or has none, or does not decode.  Never-written sectors: no.  Our
+ * own id is the caller's to add.  Called with view_lock held. */
+int lfs_host_in_bucket_locked(struct lfs_lockspace *ls, uint32_t host_id,
+    uint32_t bucket);
 const char *lfs_host_state_name(enum lfs_host_state s);
 /* Copy of the view of one host; -ENOENT when never seen. */
 int lfs_host_get(struct lfs_lockspace *ls, uint32_t host_id,

@@ -523,7 +523,7 @@ lfs_notice_encode(const struct lfs_notice *n, void *sector, size_t sector_size)
 
 	if (!sector_size_ok(sector_size) || !notice_fields_ok(n))
 		return -EINVAL;
-	rec_begin(&fmt_notice, p, sector_size - LFS_NOTICE_OFFSET);
+	rec_begin(&fmt_notice, p, NTC_USED); /* the presence after it stays */
 	put_le32(p + NTC_HOST_ID, n->host_id);
 	put_le64(p + NTC_GEN, n->generation);
 	put_le64(p + NTC_SEQ, n->seq);
@@ -543,7 +543,7 @@ lfs_notice_decode(struct lfs_notice *n, const void *sector, size_t sector_size)
 
 	if (sector_size < MIN_SECTOR)
 		return -EINVAL;
-	rc = rec_open(&fmt_notice, p, sector_size - LFS_NOTICE_OFFSET);
+	rc = rec_open(&fmt_notice, p, NTC_USED);
 	if (rc != 0)
 		return rc;
 	memset(&d, 0, sizeof(d));
@@ -555,6 +555,73 @@ lfs_notice_decode(struct lfs_notice *n, const void *sector, size_t sector_size)
 	if (!notice_fields_ok(&d))
 		return -ERANGE;
 	*n = d;
+	return 0;
+}
+
+/*
+ * Dblock presence, in the same sector after the notice (ondisk.h), offsets
+ * from LFS_PRESENCE_OFFSET (80 bytes used: ends at byte 496 of the sector,
+ * inside the smallest one):
+ *
+ *   offset size field
+ *        0    4 magic            LFS_MAGIC_PRESENCE
+ *        4    4 format version
+ *        8    4 crc32c           of bytes 0..79, this field as zero
+ *       12    4 host_id          1 .. LFS_MAX_HOSTS
+ *       16   64 bits             bucket b is bit b % 8 of byte b / 8
+ *
+ * Its own crc, like the notice's: a torn or damaged presence reads as
+ * every bit set (lockspace.c), which costs reads, never safety.
+ */
+enum {
+	PRS_MAGIC = 0, PRS_VERSION = 4, PRS_CRC = 8, PRS_HOST_ID = 12,
+	PRS_BITS = 16, PRS_USED = PRS_BITS + LFS_PRESENCE_BUCKETS / 8
+};
+FIELD_NEXT(PRS_CRC, 4, PRS_HOST_ID);
+FIELD_NEXT(PRS_HOST_ID, 4, PRS_BITS);
+_Static_assert(LFS_PRESENCE_OFFSET == LFS_NOTICE_OFFSET + NTC_USED,
+    "the presence follows the notice");
+_Static_assert(LFS_PRESENCE_OFFSET + PRS_USED <= MIN_SECTOR,
+    "host record, notice and presence fit the smallest sector");
+
+static const struct rec_fmt fmt_presence = {
+	LFS_MAGIC_PRESENCE, 4, PRS_VERSION, PRS_CRC, PRS_USED
+};
+
+int
+lfs_presence_encode(const struct lfs_presence *pr, void *sector,
+    size_t sector_size)
+{
+	uint8_t *p = (uint8_t *)sector + LFS_PRESENCE_OFFSET;
+
+	if (!sector_size_ok(sector_size) || pr->host_id == 0 ||
+	    pr->host_id > LFS_MAX_HOSTS)
+		return -EINVAL;
+	rec_begin(&fmt_presence, p, sector_size - LFS_PRESENCE_OFFSET);
+	put_le32(p + PRS_HOST_ID, pr->host_id);
+	memcpy(p + PRS_BITS, pr->bits, sizeof(pr->bits));
+	rec_seal(&fmt_presence, p);
+	return 0;
+}
+
+int
+lfs_presence_decode(struct lfs_presence *pr, const void *sector,
+    size_t sector_size)
+{
+	const uint8_t *p = (const uint8_t *)sector + LFS_PRESENCE_OFFSET;
+	struct lfs_presence d;
+	int rc;
+
+	if (sector_size < MIN_SECTOR)
+		return -EINVAL;
+	rc = rec_open(&fmt_presence, p, sector_size - LFS_PRESENCE_OFFSET);
+	if (rc != 0)
+		return rc;
+	d.host_id = get_le32(p + PRS_HOST_ID);
+	memcpy(d.bits, p + PRS_BITS, sizeof(d.bits));
+	if (d.host_id == 0 || d.host_id > LFS_MAX_HOSTS)
+		return -ERANGE;
+	*pr = d;
 	return 0;
 }
 

@@ -82,6 +82,7 @@
 #define LFS_MAGIC_DBLOCK 0x6b6c4244u /* "DBlk" */
 #define LFS_MAGIC_VALUE 0x6c61564cu  /* "LVal" */
 #define LFS_MAGIC_NOTICE 0x6563744eu /* "Ntce" */
+#define LFS_MAGIC_PRESENCE 0x73657250u /* "Pres" */
 
 /* ---- lockspace header (sector 0) ---- */
 struct lfs_header {
@@ -164,6 +165,48 @@ struct lfs_notice {
 	uint32_t slots[LFS_NOTICE_RING]; /* lease slots, 0 = none yet */
 };
 
+/* ---- dblock presence (the last bytes of a host's own sector) ----
+ *
+ * Which lease slots this host id may have written a dblock in, by bucket
+ * (slot % LFS_PRESENCE_BUCKETS, one bit each): a ballot reads the dblocks
+ * only of the hosts whose bit for its slot's bucket is set, instead of
+ * every host's (paxos.h invariant 4a has the timeline that makes skipping
+ * the others safe).  Bits are only ever set, never cleared, and carried
+ * from one generation (and one identity) of the id to the next: a dblock
+ * stays on disk whoever holds the id later.  A host record without a
+ * presence after it (an older binary, or a damaged one) reads as every
+ * bit set: its dblocks are read as before.
+ *
+ * No format version change, as for notices: older version 2 readers never
+ * look past the record's and the notice's bytes, and read every dblock.
+ */
+#define LFS_PRESENCE_BUCKETS 512u
+#define LFS_PRESENCE_OFFSET 416u  /* in the host sector: after the notice */
+
+struct lfs_presence {
+	uint32_t host_id;        /* the writer (== the sector's host id) */
+	uint8_t bits[LFS_PRESENCE_BUCKETS / 8]; /* bucket b: bit b % 8 of
+	                            byte b / 8 */
+};
+
+static inline uint32_t
+lfs_presence_bucket(uint32_t slot)
+{
+	return slot % LFS_PRESENCE_BUCKETS;
+}
+
+static inline int
+lfs_presence_has(const struct lfs_presence *p, uint32_t bucket)
+{
+	return (p->bits[bucket / 8] >> (bucket % 8)) & 1;
+}
+
+static inline void
+lfs_presence_set(struct lfs_presence *p, uint32_t bucket)
+{
+	p->bits[bucket / 8] |= (uint8_t)(1u << (bucket % 8));
+}
+
 /* ---- name-table entry (64 bytes) ---- */
 struct lfs_name_entry {
 	uint32_t incarnation;    /* rises each time the slot is reused */
@@ -235,11 +278,19 @@ int lfs_host_encode(const struct lfs_host *r, void *buf, size_t sector_size);
 int lfs_host_decode(struct lfs_host *r, const void *buf, size_t sector_size);
 /* The notice goes into the tail of a sector that already holds the host
  * record (lfs_host_encode() first: it zeroes the whole sector); bytes
- * before LFS_NOTICE_OFFSET are left alone.  Decode reads the same tail:
- * -ENODATA when it is all zero (a writer without notices). */
+ * outside the notice's own (LFS_NOTICE_OFFSET up to LFS_PRESENCE_OFFSET)
+ * are left alone.  Decode reads the same bytes: -ENODATA when they are all
+ * zero (a writer without notices). */
 int lfs_notice_encode(const struct lfs_notice *n, void *sector,
     size_t sector_size);
 int lfs_notice_decode(struct lfs_notice *n, const void *sector,
+    size_t sector_size);
+/* The presence goes last, into a sector that already holds the host
+ * record; bytes before LFS_PRESENCE_OFFSET are left alone.  Decode:
+ * -ENODATA when the tail is all zero (a writer without presence). */
+int lfs_presence_encode(const struct lfs_presence *p, void *sector,
+    size_t sector_size);
+int lfs_presence_decode(struct lfs_presence *p, const void *sector,
     size_t sector_size);
 int lfs_name_entry_encode(const struct lfs_name_entry *e, void *buf64);
 int lfs_name_entry_decode(struct lfs_name_entry *e, const void *buf64);

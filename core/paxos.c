@@ -46,7 +46,11 @@
 
 /* A buffer holding sectors [0, 2 + hw) of one slot, decoded. */
 struct slot_view {
-	uint32_t hw;                 /* dblocks 1 .. hw were read */
+	uint32_t hw;                 /* dblocks 1 .. hw were read, of the
+	                                hosts in want (invariant 4a) */
+	uint8_t *want;               /* [0 .. hw]: 1 = read this host's
+	                                dblock; 0 = not in the slot's bucket:
+	                                not read, taken as empty */
 	uint64_t view_ms;            /* start of the host-area read hw is
 	                                from (paxos.h invariant 4) */
 	uint32_t inc;                /* incarnation of the lease meant; 0:
@@ -66,6 +70,7 @@ slot_offset(const struct lfs_lockspace *ls, uint32_t slot, uint32_t sector)
 static void
 slot_view_free(struct slot_view *v)
 {
+	free(v->want);
 	free(v->dblocks);
 	free(v->buf);
 	memset(v, 0, sizeof(*v));
@@ -84,6 +89,26 @@ ballot_high_water(struct lfs_lockspace *ls, struct slot_view *v)
 	pthread_mutex_unlock(&ls->view_lock);
 	if (v->hw < ls->host_id)
 		v->hw = ls->host_id;
+}
+
+/* Invariant 4a: which dblocks of 1 .. hw a ballot on slot reads, by the
+ * same view (taken after hw: the view only learns bits, so it is at least
+ * as new as v->view_ms).  Without lazy presence, every one: a small
+ * lockspace reads them all in one I/O, as before presence existed. */
+static void
+ballot_want(struct lfs_lockspace *ls, struct slot_view *v, uint32_t slot)
+{
+	uint32_t id, bucket = lfs_presence_bucket(slot);
+
+	if (!ls->presence_lazy) {
+		memset(v->want, 1, v->hw + 1u);
+		return;
+	}
+	pthread_mutex_lock(&ls->view_lock);
+	for (id = 1; id <= v->hw; id++)
+		v->want[id] = id == ls->host_id ||
+		    lfs_host_in_bucket_locked(ls, id, bucket);
+	pthread_mutex_unlock(&ls->view_lock);
 }
 
 /*
@@ -118,16 +143,18 @@ check_incarnation(struct lfs_lockspace *ls, uint32_t slot,
 	return 0;
 }
 
-/* What read_slot() hands lfs_io_read_verified(): decoding is quiet, and
- * `bad` says which sector of the slot failed to decode (0 the leader,
- * 1 + id a dblock; NO_BAD_SECTOR none), so that only what is left after
- * the re-reads is logged. */
+/* What read_slot() hands lfs_io_read_verified() for one run of sectors
+ * [first, last] of the slot: decoding is quiet, and `bad` says which
+ * sector of the slot failed to decode (0 the leader, 1 + id a dblock;
+ * NO_BAD_SECTOR none), so that only what is left after the re-reads is
+ * logged. */
 #define NO_BAD_SECTOR UINT32_MAX
 struct slot_decode {
 	struct lfs_lockspace *ls;
 	uint32_t slot;
 	struct slot_view *v;
 	int with_leader;
+	uint32_t first, last;
 	uint32_t bad;
 };
 
@@ -139,15 +166,17 @@ decode_slot(void *arg, const void *buf, size_t len)
 	uint32_t id, S = sd->ls->layout.sector_size;
 	int rv;
 
-	(void)buf; /* v->buf, from the first sector read */
+	(void)buf; /* v->buf, from the run's first sector */
 	(void)len;
 	sd->bad = NO_BAD_SECTOR;
-	if (sd->with_leader &&
+	if (sd->with_leader && sd->first == 0 &&
 	    (rv = lfs_leader_decode(&v->leader, v->buf, S)) < 0) {
 		sd->bad = 0;
 		return rv;
 	}
-	for (id = 1; id <= v->hw; id++) {
+	for (id = sd->first < 2 ? 1 : sd->first - 1; id + 1 <= sd->last; id++) {
+		if (!v->want[id])
+			continue;
 		rv = lfs_dblock_decode(&v->dblocks[id],
 		    v->buf + (size_t)(1 + id) * S, S);
 		if (rv == -ENODATA)
@@ -161,24 +190,21 @@ decode_slot(void *arg, const void *buf, size_t len)
 	return 0;
 }
 
-/* Read leader (if with_leader) and dblocks 1 .. v->hw into v.  Invariant
- * 5: a record that does not decode, read again (diskio.h) and still bad,
- * is an error, never an empty record. */
+/* Read one run of sectors [first, last] of the slot into v->buf. */
 static int
-read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
-    struct slot_view *v, int with_leader)
+read_run(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct slot_view *v, int with_leader, uint32_t first, uint32_t last)
 {
 	struct slot_decode sd = {
 		.ls = ls, .slot = slot, .v = v, .with_leader = with_leader,
-		.bad = NO_BAD_SECTOR,
+		.first = first, .last = last, .bad = NO_BAD_SECTOR,
 	};
 	uint32_t S = ls->layout.sector_size;
-	uint32_t first = with_leader ? 0 : 2;
 	int rv;
 
 	rv = lfs_io_read_verified(io, slot_offset(ls, slot, first),
-	    v->buf + first * S, (size_t)(2 + v->hw - first) * S, decode_slot,
-	    &sd);
+	    v->buf + (size_t)first * S, (size_t)(last - first + 1) * S,
+	    decode_slot, &sd);
 	if (rv >= 0 || sd.bad == NO_BAD_SECTOR)
 		return rv; /* decoded, or the read failed, or ENOENT (reuse) */
 	if (sd.bad == 0) {
@@ -191,17 +217,84 @@ read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	return rv;
 }
 
+/* Whether sector k of the slot is one read_slot() must read. */
 static int
-slot_view_init(struct lfs_lockspace *ls, struct slot_view *v)
+sector_wanted(const struct slot_view *v, int with_leader, uint32_t k)
+{
+	return k == 0 ? with_leader : k >= 2 && v->want[k - 1];
+}
+
+/* The runs read_slot() reads: wanted sectors, joined across gaps of up to
+ * `gap` sectors (reading a few sectors more costs less than another I/O).
+ * Fills starts/ends up to max runs and returns how many there are. */
+#define SLOT_RUNS_MAX 8
+static uint32_t
+slot_runs(const struct slot_view *v, int with_leader, uint32_t gap,
+    uint32_t *starts, uint32_t *ends)
+{
+	uint32_t k, n = 0, end = 0;
+
+	for (k = 0; k < 2 + v->hw; k++) {
+		if (!sector_wanted(v, with_leader, k))
+			continue;
+		if (n > 0 && k - end <= gap + 1) {
+			end = k;
+			if (n <= SLOT_RUNS_MAX)
+				ends[n - 1] = k;
+			continue;
+		}
+		if (n < SLOT_RUNS_MAX) {
+			starts[n] = k;
+			ends[n] = k;
+		}
+		n++;
+		end = k;
+	}
+	return n;
+}
+
+/* Read leader (if with_leader) and the wanted dblocks of 1 .. v->hw into
+ * v; the others read as empty (invariant 4a).  Invariant 5: a record that
+ * does not decode, read again (diskio.h) and still bad, is an error,
+ * never an empty record. */
+static int
+read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    struct slot_view *v, int with_leader)
+{
+	uint32_t starts[SLOT_RUNS_MAX], ends[SLOT_RUNS_MAX];
+	uint32_t S = ls->layout.sector_size, gap = 8, n, i, id;
+	int rv;
+
+	while ((n = slot_runs(v, with_leader, gap, starts, ends)) >
+	    SLOT_RUNS_MAX)
+		gap *= 2;
+	for (i = 0; i < n; i++)
+		if ((rv = read_run(ls, io, slot, v, with_leader, starts[i],
+		    ends[i])) < 0)
+			return rv;
+	/* what was not wanted is empty, in the buffer too (stale_for_long()
+	 * compares it), whatever a run read through */
+	for (id = 1; id <= v->hw; id++)
+		if (!v->want[id]) {
+			memset(&v->dblocks[id], 0, sizeof(v->dblocks[id]));
+			memset(v->buf + (size_t)(1 + id) * S, 0, S);
+		}
+	return 0;
+}
+
+static int
+slot_view_init(struct lfs_lockspace *ls, struct slot_view *v, uint32_t slot)
 {
 	memset(v, 0, sizeof(*v));
 	ballot_high_water(ls, v);
+	v->want = calloc(v->hw + 1u, 1);
 	v->dblocks = calloc(v->hw + 1u, sizeof(*v->dblocks));
 	v->buf = calloc(2u + v->hw, ls->layout.sector_size);
-	if (v->dblocks == NULL || v->buf == NULL) {
+	if (v->want == NULL || v->dblocks == NULL || v->buf == NULL) {
 		slot_view_free(v);
 		return -ENOMEM;
 	}
+	ballot_want(ls, v, slot);
 	return 0;
 }
 
@@ -344,6 +437,10 @@ static int
 write_dblock(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     const struct lfs_dblock *d)
 {
+	int rv;
+
+	if ((rv = lfs_delta_presence_check(ls, slot)) < 0)
+		return rv; /* invariant 4a: read_for_ballot() waited first */
 	return write_sector(ls, io, slot_offset(ls, slot, 1 + ls->host_id),
 	    enc_dblock, d);
 }
@@ -567,7 +664,7 @@ lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
 	struct slot_view v = { 0 };
 	int rv, stale;
 
-	if ((rv = slot_view_init(ls, &v)) < 0)
+	if ((rv = slot_view_init(ls, &v, ref->slot)) < 0)
 		return rv;
 	v.inc = ref->incarnation;
 	rv = read_slot(ls, io, ref->slot, &v, 1);
@@ -628,16 +725,20 @@ stale_for_long(struct lfs_lockspace *ls, uint32_t slot,
 /* ---- 3. acquire, release, transfer ---- */
 
 /* Read the slot (refreshing the host view first when it is too old for a
- * ballot) and check it is the lease we mean. */
+ * ballot) and check it is the lease we mean.  Our presence in the slot's
+ * bucket comes first (invariant 4a): its wait, if any, is over before the
+ * view a ballot goes by is taken. */
 static int
 read_for_ballot(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct slot_view *v)
 {
 	int rv;
 
+	if ((rv = lfs_delta_presence_ready(ls, io, ref->slot)) < 0)
+		return rv;
 	if (!hosts_fresh(ls) && (rv = lfs_hosts_refresh(ls, io)) < 0)
 		return rv;
-	if ((rv = slot_view_init(ls, v)) < 0)
+	if ((rv = slot_view_init(ls, v, ref->slot)) < 0)
 		return rv;
 	v->inc = ref->incarnation;
 	rv = read_slot(ls, io, ref->slot, v, 1);

@@ -66,6 +66,39 @@
  *      not need J: only a ballot judges J's liveness or skips J's
  *      dblock, and every ballot starts from a fresh full read
  *      (read_for_ballot()).
+ *   4a. With lazy presence (lockspaces of more than 256 hosts; lockspace.h
+ *      presence_lazy), a ballot on slot s reads, of 1 .. hw, only our own
+ *      dblock and those of the hosts whose host-area sector shows the bit
+ *      of s's bucket (s % 512; ondisk.h, dblock presence), or shows a
+ *      record without a readable presence; a never-written sector, none.
+ *      A host sets the bit before its first dblock write in the bucket
+ *      (a ballot's or a mode's) and publishes it: the bit counts from the
+ *      completion c of a write of its sector that carries it, encoded
+ *      while no other write of the sector was in flight and no failed
+ *      write of ours could still land (delta.c write_record_checked), so
+ *      that no write without the bit lands after c; bits are never
+ *      cleared, and every join carries them (delta.c carry_presence).
+ *      Timeline, J a host whose bit our view missed (units as in 4):
+ *        h        our full host-area read starts; it samples J's sector
+ *                 at or after h without the bit, so that sample came
+ *                 before c: c > h;
+ *        > h+2io  J waits join_delay after c before any dblock write in
+ *                 the bucket (lfs_delta_presence_ready(), checked again
+ *                 at the write: lfs_delta_presence_check());
+ *        <= h+io  every phase read we count has completed (as in 4).
+ *      So J's dblocks in the bucket land after all our counted reads, as
+ *      a joiner's do in 4, and the same argument holds; slack 1 io.  The
+ *      view is never older than h for J: every read after h (a renewal's
+ *      window) only adds what a later sample shows, and a sector that
+ *      does not decode counts as every bit set.  A reused slot's initial
+ *      image (leases.c) writes every dblock, set bit or not: those it
+ *      writes are empty and stamped, and read as empty when skipped; the
+ *      stamp invariant 9 needs is in the dblock of the host that deleted
+ *      the lease, which ballots there and so has the bit.  Price: a
+ *      host's first ballot in a bucket waits join_delay (2 io), once per
+ *      host id and bucket; a lockspace of up to 256 hosts reads every
+ *      dblock and never waits (the join sets every bit).  The simulator
+ *      covers this with --presence (revert presence-wait).
  *   5. An unreadable or undecodable leader or dblock aborts the operation
  *      with an error: it is never taken for a free lease.  A record that
  *      fails its checksum is first read again, a few times

@@ -100,6 +100,10 @@ write_mode(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	unsigned char *buf;
 	int rv;
 
+	/* a mode is a dblock write like a ballot's (paxos.h invariant 4a);
+	 * the transit acquire before it has published our bucket already */
+	if ((rv = lfs_delta_presence_ready(ls, io, slot)) < 0)
+		return rv;
 	d->mode_flags = flags;
 	d->mode_gen = flags ? ls->generation : 0;
 	d->mode_lver = flags ? lver : 0;

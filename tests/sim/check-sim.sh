@@ -13,13 +13,17 @@
 #   4. shared holds (--shared, tests/sim/shared.c): SH_SEEDS seeds at 3-8
 #      hosts, SH_WIDE_SEEDS at 3-16, SH_SAN_SEEDS under ASan/UBSan, one
 #      seed traced twice;
-#   5. the simulator can fail: with the ballot-hw fix reverted
+#   5. lazy dblock presence (--presence, paxos.h invariant 4a): PR_SEEDS
+#      seeds at 3-8 hosts, PR_WIDE_SEEDS at 3-16, PR_SAN_SEEDS under
+#      ASan/UBSan;
+#   6. the simulator can fail: with the ballot-hw fix reverted
 #      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED, and
 #      with each shared fix (sh-already-ours, sh-finish-gone) and the
 #      slot-reuse-stamp fix (paxos.h invariant 9) reverted on its seed,
 #      each with the options of its patch's '# sim:' line.
 # Environment: CC, CFLAGS, LIBS from the Makefile; SEEDS, WIDE_SEEDS,
-# SAN_SEEDS, REVERT_SEED, REUSE_SEED, SH_SEEDS, SH_WIDE_SEEDS, SH_SAN_SEEDS.  The
+# SAN_SEEDS, REVERT_SEED, REUSE_SEED, SH_SEEDS, SH_WIDE_SEEDS, SH_SAN_SEEDS,
+# PR_SEEDS, PR_WIDE_SEEDS, PR_SAN_SEEDS.  The
 # binaries build/sim/leasefs-sim and build-san/sim/leasefs-sim are the
 # Makefile's.
 set -e
@@ -32,13 +36,16 @@ det_seed=${DET_SEED:-3}
 sh_seeds=${SH_SEEDS:-1000}
 sh_wide=${SH_WIDE_SEEDS:-50}
 sh_san=${SH_SAN_SEEDS:-50}
+pr_seeds=${PR_SEEDS:-1000}
+pr_wide=${PR_WIDE_SEEDS:-100}
+pr_san=${PR_SAN_SEEDS:-50}
 # reverted fix and the seed that finds it (revert-table.sh finds new ones);
 # these seeds and the undone ones below run with --no-tears, as they were
 # found before torn reads were modelled (the batches above tear), unless
 # the patch's '# sim:' line says --tears (torn-reread)
 reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:193005
 slot-reuse-stamp:$reuse_seed i10-5-table-fresh:2970 c14-live-handover:208305
-torn-reread:32"
+torn-reread:32 presence-wait:8"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
 # (gate: the submit gate of finding C12, core/lockspace.h)
 undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16
@@ -102,6 +109,12 @@ echo "== sim --shared under ASan/UBSan: $sh_san seeds"
 san_batch "$sh_san" 300001 --shared
 echo "== sim --shared: seed $det_seed twice, the same trace"
 same_trace "$det_seed" --shared
+echo "== sim --presence: $pr_seeds seeds, hosts 3-8, fault phase 2 s"
+$sim --presence --seeds "$pr_seeds" --first 400001 --hosts 3-8 --time 2000 $opts
+echo "== sim --presence: $pr_wide seeds, hosts 3-16, fault phase 6 s"
+$sim --presence --seeds "$pr_wide" --first 700001 --hosts 3-16 $opts
+echo "== sim --presence under ASan/UBSan: $pr_san seeds"
+san_batch "$pr_san" 450001 --presence
 for r in $reverts; do
 	name=${r%:*} seed=${r#*:}
 	extra=$(sed -n 's/^# sim: //p' "tests/sim/reverts/$name.patch")

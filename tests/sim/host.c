@@ -1480,6 +1480,7 @@ inc_new(struct machine *m)
 	pthread_mutex_init(&i->ls.view_lock, NULL);
 	pthread_mutex_init(&i->ls.host_write_lock, NULL);
 	i->ls.clock = &m->clock;
+	i->ls.presence_lazy = W->presence;
 	/* undone: no gate (the lease writes' checks stay; the renewal's in-time
 	 * check goes with its gate: core/delta.c) */
 	if (!(W->undo & UNDO_GATE)) {

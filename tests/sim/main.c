@@ -40,6 +40,11 @@
  *                      pinned in check-sim.sh were found with
  *     --tears          torn reads after all (the last of the two wins: a
  *                      revert patch's '# sim: --tears' line)
+ *     --presence       every daemon sets a bucket's presence bit only
+ *                      before its first dblock write there, and waits
+ *                      join_delay (lockspace.h presence_lazy, as in
+ *                      lockspaces of more than 256 hosts; paxos.h
+ *                      invariant 4a); by default the join sets them all
  *
  * Every seed draws its own world from the PRNG (swarm testing): number of
  * hosts and spares (machines reusing an id), leases, which fault kinds are
@@ -88,7 +93,7 @@ struct opts {
 	uint64_t steps, time_ms;
 	uint32_t fix, undo;
 	int profile, no_names, beyond, strict_probe, shared, atomic_submit;
-	int no_tears;
+	int no_tears, presence;
 };
 
 static struct world world;
@@ -403,6 +408,7 @@ run_seed(const struct opts *o, uint64_t seed, int trace, int tail,
 	world.undo = o->undo;
 	world.strict_probe = o->strict_probe;
 	world.shared = o->shared;
+	world.presence = o->presence;
 	W = &world;
 	rng_seed(&world.rng, seed);
 	rng_seed(&world.tear_rng, seed ^ 0x7465617273ull); /* "tears" */
@@ -539,9 +545,10 @@ replay_hint(const struct opts *o, uint64_t seed)
 	char flags[128] = "";
 
 	if (o->no_names || o->profile || o->beyond || o->strict_probe ||
-	    o->shared || o->atomic_submit || o->no_tears)
-		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%s%s%.0d'",
+	    o->shared || o->atomic_submit || o->no_tears || o->presence)
+		snprintf(flags, sizeof(flags), " SIMFLAGS='%s%s%s%s%s%s%s%s%.0d'",
 		    o->shared ? "--shared " : "",
+		    o->presence ? "--presence " : "",
 		    o->no_tears ? "--no-tears " : "",
 		    o->no_names ? "--no-names " : "",
 		    o->beyond ? "--late-beyond-promise " : "",
@@ -616,7 +623,8 @@ usage(void)
 	fprintf(stderr, "usage: leasefs-sim [--seeds N] [--first S] [--seed S] "
 	    "[--hosts LO-HI] [--steps N] [--time MS] [--io] [--tail N] "
 	    "[--until-fail] [--quiet] [--fix LIST] [--no-names] [--shared] "
-	    "[--late-beyond-promise] [--atomic-submit] [--no-tears] [--tears]\n");
+	    "[--late-beyond-promise] [--atomic-submit] [--no-tears] [--tears] "
+	    "[--presence]\n");
 	exit(2);
 }
 
@@ -644,6 +652,7 @@ main(int argc, char **argv)
 		{ "atomic-submit", no_argument, NULL, 'A' },
 		{ "no-tears", no_argument, NULL, 'E' },
 		{ "tears", no_argument, NULL, 'e' },
+		{ "presence", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .first = 1, .nseeds = 1000, .hosts_lo = 3,
@@ -678,6 +687,7 @@ main(int argc, char **argv)
 		case 'H': o.shared = 1; break;
 		case 'A': o.atomic_submit = 1; break;
 		case 'E': o.no_tears = 1; break;
+		case 'L': o.presence = 1; break;
 		case 'e': o.no_tears = 0; break;
 		default: usage();
 		}

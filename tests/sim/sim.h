@@ -462,6 +462,8 @@ struct world {
 	int strict_probe;            /* --strict-probe: every serving host must
 	                                take every lease after healing */
 	int shared;                  /* --shared: hosts hold leases shared too */
+	int presence;                /* --presence: every daemon's dblock
+	                                presence is lazy (lockspace.h) */
 	uint64_t sh_acquires, sh_overlaps; /* shared holds granted; grants
 	                                beside another host's shared hold */
 	struct coro *coros;          /* every coroutine still running */

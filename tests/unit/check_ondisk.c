@@ -470,6 +470,59 @@ START_TEST(test_host_offsets)
 }
 END_TEST
 
+/* The presence sits after the notice, in its own bytes: the record and
+ * the notice around it encode and decode as before, and each has its own
+ * crc (a damaged presence leaves the record readable). */
+START_TEST(test_presence_offsets)
+{
+	static const size_t sizes[] = { 512, 4096 };
+	struct lfs_host h = { .host_id = 7, .flags = LFS_HOST_LIVE,
+		.generation = 3, .timestamp = 9, .io_timeout_ms = 10000 };
+	struct lfs_notice n = { .host_id = 7, .generation = 3, .seq = 1,
+		.slots = { 5 } }, nd;
+	struct lfs_presence pr = { .host_id = 7 }, pd;
+	struct lfs_host hd;
+	uint8_t buf[4096];
+	size_t i;
+
+	strcpy(h.name, "a");
+	lfs_presence_set(&pr, 0);
+	lfs_presence_set(&pr, 9);
+	lfs_presence_set(&pr, LFS_PRESENCE_BUCKETS - 1);
+	ck_assert_uint_eq(lfs_presence_bucket(LFS_PRESENCE_BUCKETS + 9), 9);
+	for (i = 0; i < 2; i++) {
+		size_t S = sizes[i];
+
+		ck_assert_int_eq(lfs_host_encode(&h, buf, S), 0);
+		ck_assert_int_eq(lfs_presence_decode(&pd, buf, S), -ENODATA);
+		ck_assert_int_eq(lfs_presence_encode(&pr, buf, S), 0);
+		/* a notice written after the presence leaves it alone */
+		ck_assert_int_eq(lfs_notice_encode(&n, buf, S), 0);
+		ck_assert_mem_eq(buf + 416, "Pres", 4);
+		ck_assert_uint_eq(le32_at(buf + 416 + 4), LFS_FORMAT_VERSION);
+		ck_assert_uint_eq(le32_at(buf + 416 + 12), 7);
+		ck_assert_uint_eq(buf[416 + 16], 0x01);      /* bucket 0 */
+		ck_assert_uint_eq(buf[416 + 17], 0x02);      /* bucket 9 */
+		ck_assert_uint_eq(buf[416 + 79], 0x80);      /* bucket 511 */
+		ck_assert_uint_eq(le32_at(buf + 416 + 8),
+		    lfs_crc32c_hole(buf + 416, 80, 8));
+		ck_assert_int_eq(lfs_presence_decode(&pd, buf, S), 0);
+		ck_assert_mem_eq(pd.bits, pr.bits, sizeof(pr.bits));
+		ck_assert(lfs_presence_has(&pd, 9) && !lfs_presence_has(&pd, 8));
+		ck_assert_int_eq(lfs_notice_decode(&nd, buf, S), 0);
+		ck_assert_uint_eq(nd.slots[0], 5);
+		buf[416 + 30] ^= 1;
+		ck_assert_int_eq(lfs_presence_decode(&pd, buf, S), -EBADE);
+		ck_assert_int_eq(lfs_host_decode(&hd, buf, S), 0);
+		ck_assert_int_eq(lfs_notice_decode(&nd, buf, S), 0);
+	}
+	pr.host_id = 0;
+	ck_assert_int_eq(lfs_presence_encode(&pr, buf, 512), -EINVAL);
+	pr.host_id = 7;
+	ck_assert_int_eq(lfs_presence_encode(&pr, buf, 100), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_name_entry_offsets)
 {
 	union rec r;
@@ -1034,6 +1087,7 @@ ondisk_suite(void)
 	tcase_add_loop_test(tc, test_framing_offsets, 0, N_LOOP);
 	tcase_add_test(tc, test_header_offsets);
 	tcase_add_test(tc, test_host_offsets);
+	tcase_add_test(tc, test_presence_offsets);
 	tcase_add_test(tc, test_name_entry_offsets);
 	tcase_add_test(tc, test_slot_record_offsets);
 	tcase_add_test(tc, test_value_lengths);

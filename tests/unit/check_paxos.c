@@ -1339,6 +1339,169 @@ START_TEST(test_joiner_above_window)
 }
 END_TEST
 
+/* ---- dblock presence (paxos.h invariant 4a) -------------------------------- */
+
+/* Host id's presence as its sector on disk shows it. */
+static int
+disk_presence(struct host *h, uint32_t id, struct lfs_presence *pr)
+{
+	unsigned char buf[4096];
+
+	sector_read(h, lfs_host_sector(&h->ls.layout, id) *
+	    h->ls.layout.sector_size, buf);
+	return lfs_presence_decode(pr, buf, h->ls.layout.sector_size);
+}
+
+static int
+presence_empty(const struct lfs_presence *pr)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pr->bits); i++)
+		if (pr->bits[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* A sector that decodes as nothing leasefs knows. */
+static void
+garbage_write(struct host *h, uint64_t off)
+{
+	unsigned char buf[4096];
+
+	memset(buf, 0xab, sizeof(buf));
+	sector_write(h, off, buf);
+}
+
+/* With lazy presence, a host's first dblock write in a bucket comes
+ * join_delay after its bit is on disk; later ones wait for nothing, in
+ * this process or the next (the join carries the bit from the disk). */
+START_TEST(test_presence_first_write_waits)
+{
+	struct host h[2], *a = &h[0], *b = &h[1], *hs[2] = { &h[0], &h[1] };
+	struct lfs_lease_entry lease;
+	struct lfs_leader held;
+	struct lfs_presence pr;
+	uint32_t bucket;
+	uint64_t t0;
+
+	memset(h, 0, sizeof(h));
+	format_lockspace();
+	host_open(a, 1);
+	host_open(b, 2);
+	a->ls.presence_lazy = b->ls.presence_lazy = 1;
+	hosts_join(hs, 2);
+	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
+	ck_assert(presence_empty(&pr));
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
+	bucket = lfs_presence_bucket(lease.ref.slot);
+	ck_assert_uint_ne(bucket, 0); /* the table lease's, which a set */
+
+	host_renew(b);
+	t0 = tclock_ms(&test_clk);
+	ck_assert_int_eq(acquire(b, &lease.ref, &held), 0);
+	ck_assert_uint_ge(tclock_ms(&test_clk) - t0, b->ls.to.join_delay_ms);
+	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
+	ck_assert(lfs_presence_has(&pr, bucket));
+	ck_assert(!lfs_presence_has(&pr, 0));
+	ck_assert_int_eq(release(b, &lease.ref, &held), 0);
+
+	host_renew(b);
+	t0 = tclock_ms(&test_clk);
+	ck_assert_int_eq(acquire(b, &lease.ref, &held), 0);
+	ck_assert_uint_lt(tclock_ms(&test_clk) - t0, b->ls.to.join_delay_ms);
+	ck_assert_int_eq(release(b, &lease.ref, &held), 0);
+
+	host_restart(b);
+	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
+	ck_assert(lfs_presence_has(&pr, bucket));
+	t0 = tclock_ms(&test_clk);
+	ck_assert_int_eq(acquire(b, &lease.ref, &held), 0);
+	ck_assert_uint_lt(tclock_ms(&test_clk) - t0, b->ls.to.join_delay_ms);
+	host_close(a);
+	host_close(b);
+}
+END_TEST
+
+/* A ballot reads the dblock of a host only once the host's bit for the
+ * slot's bucket shows: before, b's dblock is not read (garbage there
+ * changes nothing); after b published it, the same garbage is read and
+ * refused, as every undecodable dblock is (invariant 5). */
+START_TEST(test_presence_read_set)
+{
+	struct host h[2], *a = &h[0], *b = &h[1], *hs[2] = { &h[0], &h[1] };
+	struct lfs_lease_entry lease;
+	struct lfs_leader held;
+	int rv;
+
+	memset(h, 0, sizeof(h));
+	format_lockspace();
+	host_open(a, 1);
+	host_open(b, 2);
+	a->ls.presence_lazy = b->ls.presence_lazy = 1;
+	hosts_join(hs, 2);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
+	garbage_write(a, dblock_offset(a, lease.ref.slot, 2));
+	host_renew(a);
+	ck_assert_int_eq(acquire(a, &lease.ref, &held), 0);
+	ck_assert_int_eq(release(a, &lease.ref, &held), 0);
+
+	host_renew(b);
+	ck_assert_int_eq(lfs_delta_presence_ready(&b->ls, &b->io,
+	    lease.ref.slot), 0);
+	host_renew(a); /* a's last full read is now older than hosts_fresh */
+	rv = acquire(a, &lease.ref, &held);
+	ck_assert_msg(is_decode_error(rv), "acquire: %d", rv);
+	host_close(a);
+	host_close(b);
+}
+END_TEST
+
+/* Without lazy presence the join sets every bit, and a record without a
+ * presence (an older writer) counts as every bit set: both read every
+ * dblock, as before presence existed. */
+START_TEST(test_presence_all)
+{
+	struct host h[2], *a = &h[0], *b = &h[1], *hs[2] = { &h[0], &h[1] };
+	struct lfs_lease_entry lease;
+	struct lfs_leader held;
+	struct lfs_presence pr;
+	unsigned char buf[4096];
+	uint64_t off;
+	uint32_t S;
+	int rv;
+
+	memset(h, 0, sizeof(h));
+	format_lockspace();
+	host_open(a, 1);
+	host_open(b, 2);
+	a->ls.presence_lazy = 1;
+	hosts_join(hs, 2);
+	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
+	ck_assert_uint_eq(pr.bits[0], 0xff);
+	ck_assert_uint_eq(pr.bits[sizeof(pr.bits) - 1], 0xff);
+	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
+	garbage_write(a, dblock_offset(a, lease.ref.slot, 2));
+	host_renew(a);
+	rv = acquire(a, &lease.ref, &held);
+	ck_assert_msg(is_decode_error(rv), "acquire: %d", rv);
+
+	/* b's sector as an older binary writes it: the record alone */
+	S = a->ls.layout.sector_size;
+	off = lfs_host_sector(&a->ls.layout, 2) * S;
+	sector_read(a, off, buf);
+	memset(buf + LFS_PRESENCE_OFFSET, 0, S - LFS_PRESENCE_OFFSET);
+	sector_write(a, off, buf);
+	ck_assert_int_eq(disk_presence(a, 2, &pr), -ENODATA);
+	tclock_advance(&test_clk, a->ls.to.hosts_fresh_ms + 1);
+	host_renew(a);
+	rv = acquire(a, &lease.ref, &held);
+	ck_assert_msg(is_decode_error(rv), "acquire: %d", rv);
+	host_close(a);
+	host_close(b);
+}
+END_TEST
+
 /* ---- several I/O contexts (ioset.h) -----------------------------------------
  *
  * Independent leases' ballots run at once, one context per partition of
@@ -1603,6 +1766,10 @@ paxos_suite(void)
 	tcase_add_test(tc, test_transfer_bad_generation);
 	tcase_add_test(tc, test_joiner_above_window);
 	tcase_add_test(tc, test_ballot_of_reused_slot);
+	tc = lt_tcase(s, "presence");
+	tcase_add_test(tc, test_presence_first_write_waits);
+	tcase_add_test(tc, test_presence_read_set);
+	tcase_add_test(tc, test_presence_all);
 	tc = lt_tcase(s, "parallel");
 	tcase_add_test(tc, test_ioset_parallel);
 	tcase_add_test(tc, test_ioset_hang_refuses_set);
