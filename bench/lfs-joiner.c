@@ -156,7 +156,15 @@ batch_write(struct joiner *js, int count, struct lfs_io *io, uint32_t flags)
 
 		uuid_copy(rec.identity, ls->identity);
 		snprintf(rec.name, sizeof(rec.name), "%s", ls->host_name);
+		/* no presence bit (core/paxos.h invariant 4a): these ids never
+		 * write a dblock, as a joined host that runs nothing; without a
+		 * presence record, ballots would read their dblocks as those
+		 * of an older binary */
+		struct lfs_presence none = { .host_id = ls->host_id };
+
 		rv = lfs_host_encode(&rec, buf + (size_t)i * S, S);
+		if (rv == 0)
+			rv = lfs_presence_encode(&none, buf + (size_t)i * S, S);
 	}
 	if (rv == 0)
 		rv = lfs_io_write(io, lfs_host_sector(&js[0].ls.layout,

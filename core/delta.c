@@ -149,8 +149,10 @@ presence_published(struct lfs_lockspace *ls, const struct lfs_presence *sent,
 	uint32_t b;
 
 	for (b = 0; b < LFS_PRESENCE_BUCKETS; b++)
-		if (lfs_presence_has(sent, b) && ls->presence_ready_ms[b] == 0)
-			ls->presence_ready_ms[b] = done_ms + ls->to.join_delay_ms;
+		if (lfs_presence_has(sent, b) &&
+		    atomic_load(&ls->presence_ready_ms[b]) == 0)
+			atomic_store(&ls->presence_ready_ms[b],
+			    done_ms + ls->to.join_delay_ms);
 }
 
 /* Our record, with notices on our notice after it, and our presence last,
@@ -350,7 +352,8 @@ carry_presence(struct lfs_lockspace *ls, const struct lfs_host_view *prev)
 		for (i = 0; i < sizeof(ls->presence.bits); i++)
 			ls->presence.bits[i] |= prev->presence.bits[i];
 	ls->presence.host_id = ls->host_id;
-	memset(ls->presence_ready_ms, 0, sizeof(ls->presence_ready_ms));
+	for (i = 0; i < LFS_PRESENCE_BUCKETS; i++)
+		atomic_store(&ls->presence_ready_ms[i], 0);
 }
 
 int
@@ -700,13 +703,17 @@ lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
 	uint64_t ready, now;
 	int rv = 0, wrote = 0;
 
+	/* the common case, published long ago: no lock */
+	if ((ready = atomic_load(&ls->presence_ready_ms[b])) != 0 &&
+	    lfs_clock_ms(ls->clock) >= ready)
+		return 0;
 	host_write_lock(ls);
-	ready = ls->presence_ready_ms[b];
+	ready = atomic_load(&ls->presence_ready_ms[b]);
 	if (ready == 0 && (rv = lfs_delta_write_fresh(ls)) == 0) {
 		lfs_presence_set(&ls->presence, b);
 		rv = write_record_checked(ls, io, LFS_HOST_LIVE,
 		    lfs_delta_write_fresh, &ls->gate);
-		ready = ls->presence_ready_ms[b];
+		ready = atomic_load(&ls->presence_ready_ms[b]);
 		wrote = 1;
 	}
 	host_write_unlock(ls);
@@ -734,11 +741,8 @@ int
 lfs_delta_presence_check(struct lfs_lockspace *ls, uint32_t slot)
 {
 	uint32_t b = lfs_presence_bucket(slot);
-	uint64_t ready;
+	uint64_t ready = atomic_load(&ls->presence_ready_ms[b]);
 
-	host_write_lock(ls);
-	ready = ls->presence_ready_ms[b];
-	host_write_unlock(ls);
 	if (ready != 0 && lfs_clock_ms(ls->clock) >= ready)
 		return 0;
 	lfs_log(ls->log, LOG_ERR, "refusing a dblock write in slot %u: bucket "

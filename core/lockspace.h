@@ -126,14 +126,17 @@ struct lfs_lockspace {
 	 * bit is set just before our first dblock write in it, which then
 	 * waits join_delay; without, the join sets every bit and nothing
 	 * ever waits (a small lockspace reads every host's dblock cheaply).
-	 * presence and presence_ready_ms are protected by host_write_lock
-	 * (delta.c), like notice.
+	 * presence is protected by host_write_lock (delta.c), like notice.
 	 */
 	int presence_lazy;
 	struct lfs_presence presence;    /* our bits, as our writes carry them */
-	uint64_t presence_ready_ms[LFS_PRESENCE_BUCKETS]; /* 0: not published;
-	                                    else when our first dblock write in
-	                                    the bucket may be submitted */
+	/* atomic, so that a ballot checks it without host_write_lock (a
+	 * renewal holds that across its read of the window, 8 MiB at 2,000
+	 * hosts of 4 KiB); written under host_write_lock */
+	_Atomic uint64_t presence_ready_ms[LFS_PRESENCE_BUCKETS]; /* 0: not
+	                                    published; else when our first
+	                                    dblock write in the bucket may be
+	                                    submitted */
 	_Atomic uint32_t host_writes_busy; /* our host-sector writes between
 	                                    their encode and their completion */
 

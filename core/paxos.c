@@ -268,17 +268,18 @@ read_slot(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 	while ((n = slot_runs(v, with_leader, gap, starts, ends)) >
 	    SLOT_RUNS_MAX)
 		gap *= 2;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if ((rv = read_run(ls, io, slot, v, with_leader, starts[i],
 		    ends[i])) < 0)
 			return rv;
-	/* what was not wanted is empty, in the buffer too (stale_for_long()
-	 * compares it), whatever a run read through */
-	for (id = 1; id <= v->hw; id++)
-		if (!v->want[id]) {
-			memset(&v->dblocks[id], 0, sizeof(v->dblocks[id]));
-			memset(v->buf + (size_t)(1 + id) * S, 0, S);
-		}
+		/* what was not wanted stays empty, in the buffer too
+		 * (stale_for_long() compares it), where a run read through
+		 * it; elsewhere nothing ever wrote it (slot_view_init()) */
+		for (id = starts[i] < 2 ? 1 : starts[i] - 1; id + 1 <= ends[i];
+		    id++)
+			if (!v->want[id])
+				memset(v->buf + (size_t)(1 + id) * S, 0, S);
+	}
 	return 0;
 }
 

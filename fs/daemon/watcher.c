@@ -384,25 +384,62 @@ scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
 	return lfs_wake_host(wk, id, &seen, scan_hit, h);
 }
 
+/* Whether l waits on another host: a waiter blocked (not being
+ * installed, not inside an acquire of its own: work_locked's test), or a
+ * request of ours pending, while the lease is not held here.  Held here
+ * (a holder, or our own release under way: LOST until it is done), its
+ * waiters wait for us, and wake_mark()'s wait_local wakes them; a lock
+ * open right after a close meets that often, since FUSE sends the close's
+ * release after close(2) returned. */
+static int
+waits_elsewhere_locked(const struct lfs_dlease *l)
+{
+	const struct lfs_waiter *w;
+
+	LFS_TABLE_HELD(l->d);
+	if (lfs_held(l))
+		return 0;
+	if (lfs_req_how(l) != LFS_HOW_NONE)
+		return 1;
+	for (w = l->wt.waiters; w != NULL; w = w->next)
+		if (!w->registering && !w->busy)
+			return 1;
+	return 0;
+}
+
 /* The hosts this scan reads (core/notice.h step 1): the owners the waited
- * leases' head waiters last found, or the whole window. */
+ * leases' head waiters last found, or the whole window; none (*count 0)
+ * when nothing waits on another host.  That is the case of every local
+ * lock open that acquires at once: its waiter is busy in its acquire, and
+ * a kick (its release) would otherwise read the whole window for
+ * nobody, 1 MiB per cycle at 2,000 hosts (8 MiB with 4 KiB sectors). */
 static void
 wake_span(struct lfs_daemon *d, uint64_t now, uint32_t *first,
     uint32_t *count)
 {
 	struct lfs_wake_span s;
 	struct lfs_dlease *l;
+	int any = 0;
 
 	lfs_table_lock(d);
 	lfs_wake_span_begin(&s, now, &d->watcher.wake_full_ms);
-	for (l = d->tab.active; l != NULL && !s.full; l = l->wt.active_next) {
-		if (!waited_locked(l) || l->wt.wait_local)
+	for (l = d->tab.active; l != NULL; l = l->wt.active_next) {
+		if (!waited_locked(l) || l->wt.wait_local ||
+		    !waits_elsewhere_locked(l))
 			continue; /* wait_local: woken here (wake_mark) */
+		any = 1;
+		if (s.full)
+			break;
 		/* a request of ours waits for whoever holds it now */
 		lfs_wake_span_add(&s, l->wt.waiters != NULL &&
 		    lfs_req_how(l) == LFS_HOW_NONE ? l->wt.busy_owner : 0);
 	}
 	lfs_table_unlock(d);
+	if (!any) {
+		*first = 1;
+		*count = 0;
+		return;
+	}
 	lfs_wake_span_end(&s, lfs_hosts_window(&d->ls), first, count);
 }
 
@@ -423,6 +460,8 @@ wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h,
 	int r, all = 0;
 
 	wake_span(d, now, &first, &n);
+	if (n == 0)
+		return 0; /* nobody to wake: wake_mark() does the local work */
 	/* stuck: a failed read (below) */
 	if ((r = lfs_read_lock(d, 0, &io)) < 0)
 		return 0;
