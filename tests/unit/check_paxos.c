@@ -1373,27 +1373,39 @@ garbage_write(struct host *h, uint64_t off)
 	sector_write(h, off, buf);
 }
 
+/* Hosts 1 (a, lazy) and 2 (b, lazy when b_lazy) joined on a fresh
+ * lockspace of 64 hosts, and "vm1" created by a. */
+static void
+presence_pair(struct host *h, int b_lazy, struct lfs_lease_entry *lease)
+{
+	struct host *hs[2] = { &h[0], &h[1] };
+
+	memset(h, 0, 2 * sizeof(*h));
+	format_lockspace();
+	host_open(&h[0], 1);
+	host_open(&h[1], 2);
+	h[0].ls.presence_lazy = 1;
+	h[1].ls.presence_lazy = b_lazy;
+	hosts_join(hs, 2);
+	ck_assert_int_eq(lfs_leases_create(&h[0].ls, &h[0].io, "vm1", lease),
+	    0);
+}
+
 /* With lazy presence, a host's first dblock write in a bucket comes
  * join_delay after its bit is on disk; later ones wait for nothing, in
  * this process or the next (the join carries the bit from the disk). */
 START_TEST(test_presence_first_write_waits)
 {
-	struct host h[2], *a = &h[0], *b = &h[1], *hs[2] = { &h[0], &h[1] };
+	struct host h[2], *a = &h[0], *b = &h[1];
 	struct lfs_lease_entry lease;
 	struct lfs_leader held;
 	struct lfs_presence pr;
 	uint32_t bucket;
 	uint64_t t0;
 
-	memset(h, 0, sizeof(h));
-	format_lockspace();
-	host_open(a, 1);
-	host_open(b, 2);
-	a->ls.presence_lazy = b->ls.presence_lazy = 1;
-	hosts_join(hs, 2);
+	presence_pair(h, 1, &lease);
 	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
 	ck_assert(presence_empty(&pr));
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
 	bucket = lfs_presence_bucket(lease.ref.slot);
 	ck_assert_uint_ne(bucket, 0); /* the table lease's, which a set */
 
@@ -1435,18 +1447,12 @@ END_TEST
  * refused, as every undecodable dblock is (invariant 5). */
 START_TEST(test_presence_read_set)
 {
-	struct host h[2], *a = &h[0], *b = &h[1], *hs[2] = { &h[0], &h[1] };
+	struct host h[2], *a = &h[0], *b = &h[1];
 	struct lfs_lease_entry lease;
 	struct lfs_leader held;
 	int rv;
 
-	memset(h, 0, sizeof(h));
-	format_lockspace();
-	host_open(a, 1);
-	host_open(b, 2);
-	a->ls.presence_lazy = b->ls.presence_lazy = 1;
-	hosts_join(hs, 2);
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
+	presence_pair(h, 1, &lease);
 	garbage_write(a, dblock_offset(a, lease.ref.slot, 2));
 	host_renew(a);
 	ck_assert_int_eq(acquire(a, &lease.ref, &held), 0);
@@ -1468,7 +1474,7 @@ END_TEST
  * dblock, as before presence existed. */
 START_TEST(test_presence_all)
 {
-	struct host h[2], *a = &h[0], *b = &h[1], *hs[2] = { &h[0], &h[1] };
+	struct host h[2], *a = &h[0], *b = &h[1];
 	struct lfs_lease_entry lease;
 	struct lfs_leader held;
 	struct lfs_presence pr;
@@ -1477,16 +1483,10 @@ START_TEST(test_presence_all)
 	uint32_t S;
 	int rv;
 
-	memset(h, 0, sizeof(h));
-	format_lockspace();
-	host_open(a, 1);
-	host_open(b, 2);
-	a->ls.presence_lazy = 1;
-	hosts_join(hs, 2);
+	presence_pair(h, 0, &lease);
 	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
 	ck_assert_uint_eq(pr.bits[0], 0xff);
 	ck_assert_uint_eq(pr.bits[sizeof(pr.bits) - 1], 0xff);
-	ck_assert_int_eq(lfs_leases_create(&a->ls, &a->io, "vm1", &lease), 0);
 	garbage_write(a, dblock_offset(a, lease.ref.slot, 2));
 	host_renew(a);
 	rv = acquire(a, &lease.ref, &held);
