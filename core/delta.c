@@ -695,29 +695,53 @@ lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot)
  * Written under the rule of notices (lfs_delta_write_fresh): it falls
  * inside our generation's write timeline.
  */
+/* Publish slot's bucket unless it is; *ready its ready time (0: could not
+ * be published now), *wrote whether this call wrote our sector. */
+static int
+presence_publish(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
+    uint64_t *ready, int *wrote)
+{
+	uint32_t b = lfs_presence_bucket(slot);
+	int rv = 0;
+
+	*wrote = 0;
+	/* the common case, published long ago: no lock */
+	if ((*ready = atomic_load(&ls->presence_ready_ms[b])) != 0)
+		return 0;
+	host_write_lock(ls);
+	*ready = atomic_load(&ls->presence_ready_ms[b]);
+	if (*ready == 0 && (rv = lfs_delta_write_fresh(ls)) == 0) {
+		lfs_presence_set(&ls->presence, b);
+		rv = write_record_checked(ls, io, LFS_HOST_LIVE,
+		    lfs_delta_write_fresh, &ls->gate);
+		*ready = atomic_load(&ls->presence_ready_ms[b]);
+		*wrote = 1;
+	}
+	host_write_unlock(ls);
+	return rv;
+}
+
+int
+lfs_delta_presence_early(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot)
+{
+	uint64_t ready;
+	int wrote;
+
+	if (!ls->presence_lazy || ls->host_id == 0)
+		return 0;
+	return presence_publish(ls, io, slot, &ready, &wrote);
+}
+
 int
 lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
     uint32_t slot)
 {
 	uint32_t b = lfs_presence_bucket(slot);
 	uint64_t ready, now;
-	int rv = 0, wrote = 0;
+	int rv, wrote;
 
-	/* the common case, published long ago: no lock */
-	if ((ready = atomic_load(&ls->presence_ready_ms[b])) != 0 &&
-	    lfs_clock_ms(ls->clock) >= ready)
-		return 0;
-	host_write_lock(ls);
-	ready = atomic_load(&ls->presence_ready_ms[b]);
-	if (ready == 0 && (rv = lfs_delta_write_fresh(ls)) == 0) {
-		lfs_presence_set(&ls->presence, b);
-		rv = write_record_checked(ls, io, LFS_HOST_LIVE,
-		    lfs_delta_write_fresh, &ls->gate);
-		ready = atomic_load(&ls->presence_ready_ms[b]);
-		wrote = 1;
-	}
-	host_write_unlock(ls);
-	if (rv < 0)
+	if ((rv = presence_publish(ls, io, slot, &ready, &wrote)) < 0)
 		return rv;
 	if (ready == 0) {
 		lfs_log(ls->log, LOG_INFO, "slot %u: bucket %u not published "
@@ -726,7 +750,7 @@ lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
 		return -EAGAIN;
 	}
 	now = lfs_clock_ms(ls->clock);
-	if (wrote)
+	if (wrote || ready > now)
 		lfs_log(ls->log, LOG_NOTICE, "slot %u: first dblock write of host "
 		    "%u in bucket %u: waiting %llu ms (join_delay) after "
 		    "publishing it", slot, ls->host_id, b,

@@ -96,6 +96,13 @@ int lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io,
  * when our last renewal is too old for a write, -errno from I/O. */
 int lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
     uint32_t slot);
+/* The same without the wait, and only with ls->presence_lazy: publish the
+ * bucket now so that a later first dblock write there waits less, or not
+ * at all (a request of ours: the lease may become ours by a transfer,
+ * whose release or next transfer is our first ballot in the bucket).
+ * Errors as lfs_delta_presence_ready(); the caller may ignore them. */
+int lfs_delta_presence_early(struct lfs_lockspace *ls, struct lfs_io *io,
+    uint32_t slot);
 /* 0 when a dblock write of ours in slot may be submitted now by that rule,
  * else -EAGAIN (logged): the check at the write itself. */
 int lfs_delta_presence_check(struct lfs_lockspace *ls, uint32_t slot);

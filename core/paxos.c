@@ -1281,6 +1281,11 @@ lfs_paxos_write_request(struct lfs_lockspace *ls, struct lfs_io *io,
 		rq.host_gen = ls->generation;
 		/* a claim: one past the leader read (paxos.h, requests) */
 		rq.lver = ld.lver + (want == LFS_REQUEST_CLAIM);
+		/* invariant 4a: a lease we ask for may come to us by a
+		 * transfer (a migration's destination), and our first ballot
+		 * on it would wait join_delay; publish our bit now instead
+		 * (a hint: its failure changes nothing but that wait) */
+		(void)lfs_delta_presence_early(ls, io, ref->slot);
 	}
 	rq.seq++;
 	return write_sector(ls, io, slot_offset(ls, ref->slot, 1), enc_request,

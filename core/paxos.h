@@ -96,9 +96,11 @@
  *      stamp invariant 9 needs is in the dblock of the host that deleted
  *      the lease, which ballots there and so has the bit.  Price: a
  *      host's first ballot in a bucket waits join_delay (2 io), once per
- *      host id and bucket; a lockspace of up to 256 hosts reads every
- *      dblock and never waits (the join sets every bit).  The simulator
- *      covers this with --presence (revert presence-wait).
+ *      host id and bucket (a request of ours publishes early, without
+ *      waiting: lfs_paxos_write_request()); a lockspace of up to 256
+ *      hosts reads every dblock and never waits (the join sets every
+ *      bit).  The simulator covers this with --presence (revert
+ *      presence-wait).
  *   5. An unreadable or undecodable leader or dblock aborts the operation
  *      with an error: it is never taken for a free lease.  A record that
  *      fails its checksum is first read again, a few times

@@ -1441,6 +1441,33 @@ START_TEST(test_presence_first_write_waits)
 }
 END_TEST
 
+/* A request of ours publishes our bit for the lease's bucket at once (a
+ * migration's destination asks before the lease comes to it): a ballot
+ * join_delay later waits for nothing. */
+START_TEST(test_presence_early_by_request)
+{
+	struct host h[2], *a = &h[0], *b = &h[1];
+	struct lfs_lease_entry lease;
+	struct lfs_leader held;
+	struct lfs_presence pr;
+	uint64_t t0;
+
+	presence_pair(h, 1, &lease);
+	host_renew(b);
+	ck_assert_int_eq(lfs_paxos_write_request(&b->ls, &b->io, &lease.ref,
+	    LFS_REQUEST_ASK), 0);
+	ck_assert_int_eq(disk_presence(a, 2, &pr), 0);
+	ck_assert(lfs_presence_has(&pr, lfs_presence_bucket(lease.ref.slot)));
+	tclock_advance(&test_clk, b->ls.to.join_delay_ms);
+	host_renew(b);
+	t0 = tclock_ms(&test_clk);
+	ck_assert_int_eq(acquire(b, &lease.ref, &held), 0);
+	ck_assert_uint_lt(tclock_ms(&test_clk) - t0, b->ls.to.join_delay_ms);
+	host_close(a);
+	host_close(b);
+}
+END_TEST
+
 /* A ballot reads the dblock of a host only once the host's bit for the
  * slot's bucket shows: before, b's dblock is not read (garbage there
  * changes nothing); after b published it, the same garbage is read and
@@ -1774,6 +1801,7 @@ paxos_suite(void)
 	tcase_add_test(tc, test_ballot_of_reused_slot);
 	tc = lt_tcase(s, "presence");
 	tcase_add_test(tc, test_presence_first_write_waits);
+	tcase_add_test(tc, test_presence_early_by_request);
 	tcase_add_test(tc, test_presence_read_set);
 	tcase_add_test(tc, test_presence_all);
 	tc = lt_tcase(s, "parallel");
