@@ -174,7 +174,7 @@ check-stress:
 # ThreadSanitizer build of the daemon, and the scenarios whose daemons run
 # many threads at once (blocked opens, races, handovers, fencing, pauses);
 # the first report ends the daemon, which fails its scenario.
-TSAN_SCENARIOS ?= fs-lock fs-conc fs-wake fs-race fs-shared mig-handover mig-claim fence-open-during fence-heal-in-grace fence-sigstop fs-ctl-pid fence-pid fs-watched fs-stop-ctl
+TSAN_SCENARIOS ?= fs-lock fs-conc fs-wake fs-race fs-shared fs-presence mig-handover mig-claim fence-open-during fence-heal-in-grace fence-sigstop fs-ctl-pid fence-pid fs-watched fs-stop-ctl
 tsan: build-tsan/leasefs $(addprefix build-tsan/tools/,$(TOOLS))
 
 check-tsan: tsan
