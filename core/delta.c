@@ -695,8 +695,23 @@ lfs_delta_notice(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot)
  * Written under the rule of notices (lfs_delta_write_fresh): it falls
  * inside our generation's write timeline.
  */
-/* Publish slot's bucket unless it is; *ready its ready time (0: could not
- * be published now), *wrote whether this call wrote our sector. */
+/*
+ * Publish slot's bucket unless it is; *ready its ready time (0: could not
+ * be published now), *wrote whether this call wrote our sector.
+ *
+ * A bucket whose bit is set already but not yet published is not written
+ * again here: a renewal carries it and publishes it (write_record_checked).
+ * Writing it again would write the very bytes of the last such write (the
+ * same record, timestamp and bits), and two writes of one content break
+ * liveness: the first times out, a renewal lands, then the first lands
+ * late over it, and a host that read the sector before the renewal and
+ * after the late write sees no change at all; it judged us dead that much
+ * too early, and took a lease our holder still held (the simulator's seed
+ * 954184 with --presence --shared at HOSTS=3-16).  Every write of our
+ * sector so differs from every earlier one of this generation: a renewal
+ * in its timestamp, a notice in its sequence number, a publish in a new
+ * bit.
+ */
 static int
 presence_publish(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
     uint64_t *ready, int *wrote)
@@ -710,7 +725,8 @@ presence_publish(struct lfs_lockspace *ls, struct lfs_io *io, uint32_t slot,
 		return 0;
 	host_write_lock(ls);
 	*ready = atomic_load(&ls->presence_ready_ms[b]);
-	if (*ready == 0 && (rv = lfs_delta_write_fresh(ls)) == 0) {
+	if (*ready == 0 && !lfs_presence_has(&ls->presence, b) &&
+	    (rv = lfs_delta_write_fresh(ls)) == 0) {
 		lfs_presence_set(&ls->presence, b);
 		rv = write_record_checked(ls, io, LFS_HOST_LIVE,
 		    lfs_delta_write_fresh, &ls->gate);
@@ -746,7 +762,7 @@ lfs_delta_presence_ready(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (ready == 0) {
 		lfs_log(ls->log, LOG_INFO, "slot %u: bucket %u not published "
 		    "yet (a write of our host sector may still land without "
-		    "it); try again", slot, b);
+		    "it): our next renewal publishes it; try again", slot, b);
 		return -EAGAIN;
 	}
 	now = lfs_clock_ms(ls->clock);

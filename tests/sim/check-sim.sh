@@ -14,8 +14,9 @@
 #      hosts, SH_WIDE_SEEDS at 3-16, SH_SAN_SEEDS under ASan/UBSan, one
 #      seed traced twice;
 #   5. lazy dblock presence (--presence, paxos.h invariant 4a): PR_SEEDS
-#      seeds at 3-8 hosts, PR_WIDE_SEEDS at 3-16, PR_SAN_SEEDS under
-#      ASan/UBSan;
+#      seeds at 3-8 hosts, PR_WIDE_SEEDS at 3-16 (and as many with
+#      --shared, and the seed of the presence-rewrite finding),
+#      PR_SAN_SEEDS under ASan/UBSan;
 #   6. the simulator can fail: with the ballot-hw fix reverted
 #      (tests/sim/reverts/ballot-hw.patch) it must fail on REVERT_SEED, and
 #      with each shared fix (sh-already-ours, sh-finish-gone) and the
@@ -45,7 +46,8 @@ pr_san=${PR_SAN_SEEDS:-50}
 # the patch's '# sim:' line says --tears (torn-reread)
 reverts="ballot-hw:$revert_seed sh-already-ours:97 sh-finish-gone:193005
 slot-reuse-stamp:$reuse_seed i10-5-table-fresh:2970 c14-live-handover:208305
-torn-reread:32 presence-wait:8"
+torn-reread:32 presence-wait:8
+presence-rewrite:954184"
 # fixes of the daemon's decisions undone: name:seed:fault phase (ms):hosts
 # (gate: the submit gate of finding C12, core/lockspace.h)
 undos="d2-grant:347:2000:3-8 d6-arrive:545:2000:3-8 gate:57983:6000:3-16
@@ -113,6 +115,10 @@ echo "== sim --presence: $pr_seeds seeds, hosts 3-8, fault phase 2 s"
 $sim --presence --seeds "$pr_seeds" --first 400001 --hosts 3-8 --time 2000 $opts
 echo "== sim --presence: $pr_wide seeds, hosts 3-16, fault phase 6 s"
 $sim --presence --seeds "$pr_wide" --first 700001 --hosts 3-16 $opts
+echo "== sim --presence --shared: $pr_wide seeds, hosts 3-16, fault phase 6 s"
+$sim --presence --shared --seeds "$pr_wide" --first 750001 --hosts 3-16 $opts
+echo "== sim: seed 954184 (presence-rewrite), --presence --shared, hosts 3-16"
+$sim --presence --shared --seeds 1 --first 954184 --hosts 3-16 $opts
 echo "== sim --presence under ASan/UBSan: $pr_san seeds"
 san_batch "$pr_san" 450001 --presence
 for r in $reverts; do
