@@ -118,18 +118,24 @@ renewal_in_time(struct lfs_lockspace *ls)
 	return -ETIMEDOUT;
 }
 
-/* Whether a write of ours that failed or timed out may still land (the
- * storage promise: until lfs_late_write_ms() after its submit). */
-static int
-late_write_possible(struct lfs_lockspace *ls)
+/* Until when a write of ours that failed or timed out may still land (the
+ * storage promise: lfs_late_write_ms(), at most 5 io, after its submit);
+ * 0 when none failed. */
+static uint64_t
+late_writes_until_ms(struct lfs_lockspace *ls)
 {
 	uint64_t at;
 
 	pthread_mutex_lock(&ls->view_lock);
 	at = ls->uncertain_write_ms;
 	pthread_mutex_unlock(&ls->view_lock);
-	return at != 0 &&
-	    lfs_clock_ms(ls->clock) < at + lfs_late_write_ms(&ls->to);
+	return at == 0 ? 0 : at + lfs_late_write_ms(&ls->to);
+}
+
+static int
+late_write_possible(struct lfs_lockspace *ls)
+{
+	return lfs_clock_ms(ls->clock) < late_writes_until_ms(ls);
 }
 
 /*
@@ -593,16 +599,12 @@ renew_locked(struct lfs_lockspace *ls, struct lfs_io *io)
 }
 
 /* Before a FREE record: until no write of ours that failed can still land
- * (the storage promise, lfs_late_write_ms: at most 5 io). */
+ * (late_writes_until_ms()). */
 static int
 wait_uncertain_writes(struct lfs_lockspace *ls)
 {
-	uint64_t until, now;
+	uint64_t until = late_writes_until_ms(ls), now;
 
-	pthread_mutex_lock(&ls->view_lock);
-	until = ls->uncertain_write_ms == 0 ? 0 :
-	    ls->uncertain_write_ms + lfs_late_write_ms(&ls->to);
-	pthread_mutex_unlock(&ls->view_lock);
 	now = lfs_clock_ms(ls->clock);
 	if (now >= until)
 		return 0;
