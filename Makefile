@@ -286,7 +286,10 @@ clean:
 BENCH_LIB_PROGS := lfs-joiner lfs-core
 $(addprefix build/bench/,$(BENCH_LIB_PROGS)): build/bench/%: bench/%.c build/libleasefs.a $(wildcard core/*.h) | build/bench
 	$(CC) $(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread
-	$(CC) $(STD) $(WARN) $(CFLAGS) $(UUID_CFLAGS) -Icore -o $@ $< build/libleasefs.a $(UUID_LIBS) $(AIO_LIBS) -lpthread
+# bench/delaydev.c is a FUSE file system: bench/concurrent.sh's device with a
+# SAN's latency and queue depth
+build/bench/delaydev: bench/delaydev.c | build/bench
+	$(CC) $(STD) $(WARN) $(CFLAGS) $(FUSE_CFLAGS) -o $@ $< $(FUSE_LIBS) -lpthread
 
 # ---- the deterministic simulator (tests/sim/, issue 12) ----
 # One process runs every simulated host on the real core, linked statically

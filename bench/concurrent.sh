@@ -4,14 +4,21 @@
 #
 #   bench/concurrent.sh [N]      (default 100)
 #
-# One host on a lockspace with N + 1 leases, io_timeout 1 s, twice: on a
-# file-backed device, and on an nbdkit path with 10 ms of delay per read
-# and per write (tests/integration/faults.sh: what a SAN user would see).
+# One host on a lockspace with N + 18 leases, io_timeout 1 s, three times:
+# on a file-backed device; on an nbdkit path with 10 ms of delay per read
+# and per write (tests/integration/faults.sh); and on bench/delaydev, a
+# device with the same 10 ms delay and a queue depth of 128, as a SAN has
+# (the nbdkit path keeps about 10 I/Os in flight: see delaydev.c).
 # For each it prints
-#   one     the median time of one lock open of a free lease (bench/lfs-loop
-#           lock: an open, which acquires, and a close, which releases)
+#   cycle   the median time of one lock open and close of a free lease
+#           (bench/lfs-loop lock: an acquire and, before the next open
+#           returns, a release)
+#   one     the median time of one lock open alone, measured as `all` is
+#           (bench/lfs-conc with N = 1, 10 times, each on a fresh free
+#           lease): the time `all` is held against
 #   all     N lock opens of N free leases let go at once (bench/lfs-conc),
-#           from the go to the last open's return; and all/one
+#           from the go to the last open's return; and all/one (target
+#           3x, issue 15 point 4)
 #   owner   p50 and p99 of `cat owner` of another lease, read in a loop by
 #           one more process meanwhile
 #   floor   the device alone, before it is formatted (bench/io-floor): one
@@ -34,9 +41,9 @@ ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 
 # run TAG DEVICE: one host on DEVICE, the figures of TAG
 run() {
-	local tag=$1 dev=$2 one all p50 p99 m id floor
+	local tag=$1 dev=$2 cycle one all p50 p99 m id floor k
 	floor=$("$BENCHBIN/io-floor" "$dev" "$N") || fail "io-floor $tag"
-	"$LEASEFS" format "c${tag%%-*}" "$dev" --size 64M --hosts 8 --leases $((N + 8)) --io-timeout 1 \
+	"$LEASEFS" format "c${tag%%-*}" "$dev" --size 64M --hosts 8 --leases $((N + 18)) --io-timeout 1 \
 	    >>"$WORK/format.log" 2>&1 || fail "format $tag"
 	id=$((NEXT_ID++))
 	t_mount "$id" "$dev"
@@ -44,14 +51,22 @@ run() {
 	
 	"$BENCHBIN/lfs-loop" mkdir "$m" l 0 "$N" >/dev/null || fail "mkdir"
 	mkdir "$m/one" "$m/watched" || fail "mkdir"
-	"$BENCHBIN/lfs-loop" lock "$m/one" 20 >"$WORK/$tag-one.txt" || fail "lock loop"
+	"$BENCHBIN/lfs-loop" lock "$m/one" 20 >"$WORK/$tag-cycle.txt" || fail "lock loop"
+	cycle=$(pct 50 "$WORK/$tag-cycle.txt")
+	: >"$WORK/$tag-one.txt"
+	for k in 0 1 2 3 4 5 6 7 8 9; do
+		mkdir "$m/solo${k}0" || fail "mkdir solo${k}0"
+		"$BENCHBIN/lfs-conc" "$m" "solo$k" 1 |
+		    awk '$1 == "all" { print $2 }' >>"$WORK/$tag-one.txt"
+		[ "${PIPESTATUS[0]}" -eq 0 ] || fail "lfs-conc solo$k"
+	done
 	one=$(pct 50 "$WORK/$tag-one.txt")
 	"$BENCHBIN/lfs-conc" "$m" l "$N" "$m/watched" >"$WORK/$tag-conc.txt" || fail "lfs-conc"
 	all=$(awk '$1 == "all" { print $2 }' "$WORK/$tag-conc.txt")
 	awk '$1 == "owner" { print $2 }' "$WORK/$tag-conc.txt" >"$WORK/$tag-owner.txt"
 	p50=$(pct 50 "$WORK/$tag-owner.txt")
 	p99=$(pct 99 "$WORK/$tag-owner.txt")
-	printf '%-16s %5d %9s %9s %7s %10s %10s %8d %9s %9s\n' "$tag" "$N" "$(ms "$one")" \
+	printf '%-16s %5d %8s %7s %8s %7s %10s %10s %8d %9s %9s\n' "$tag" "$N" "$(ms "$cycle")" "$(ms "$one")" \
 	    "$(ms "$all")" "$(awk -v a="$all" -v o="$one" 'BEGIN { printf "%.1f", a / o }')" \
 	    "$(ms "$p50")" "$(ms "$p99")" "$(wc -l <"$WORK/$tag-owner.txt")" \
 	    "$(echo "$floor" | awk '$1 == "one" { print $2 }')" \
@@ -60,7 +75,7 @@ run() {
 }
 
 NEXT_ID=1
-printf '%-16s %5s %9s %9s %7s %10s %10s %8s %9s %9s\n' device leases one_ms \
+printf '%-16s %5s %8s %7s %8s %7s %10s %10s %8s %9s %9s\n' device leases cycle_ms one_ms \
     all_ms all/one owner_p50 owner_p99 reads floor_one floor_all
 dd if=/dev/zero of="$WORK/file.img" bs=1M count=64 status=none || fail "file.img"
 run file "$WORK/file.img"
@@ -71,3 +86,12 @@ truncate -s 64M "$WORK/backing.img"
 # 100 opens of ~14 round trips of 10 ms each take at least 1.4 s here
 F_NBDKIT_THREADS=128 f_host_dev 9 10 >/dev/null || fail "nbdkit path with 10 ms delay"
 run delay-10ms "${F_DEV[9]}"
+# bench/delaydev: the same 10 ms, with a queue depth of 128
+mkdir -p "$WORK/delaydev"
+T_MOUNTS+=("$WORK/delaydev")
+t_bg delaydev "$BENCHBIN/delaydev" -d 10 -q 128 -P "$WORK/delaydev.pid" \
+    "$WORK/backing.img" "$WORK/delaydev"
+t_wait_for 10 test -s "$WORK/delaydev.pid" ||
+    fail "delaydev did not start: $(cat "$WORK/delaydev.log")"
+t_mounted "$WORK/delaydev" || fail "delaydev: not mounted"
+run delaydev-10ms "$WORK/delaydev/dev"
