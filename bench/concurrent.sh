@@ -22,8 +22,9 @@
 #   owner   p50 and p99 of `cat owner` of another lease, read in a loop by
 #           one more process meanwhile
 #   floor   the device alone, before it is formatted (bench/io-floor): one
-#           job of an acquire + release's disk I/O, and N such jobs at
-#           once: what no lease manager on this device can beat
+#           job of an acquire + release's disk I/O, N such jobs at once,
+#           and the p99 of one more thread's reads meanwhile: what no lease
+#           manager on this device can beat (the last one under owner_p99)
 # Times are ms, wall-clock, on this machine.
 set -u
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -66,17 +67,18 @@ run() {
 	awk '$1 == "owner" { print $2 }' "$WORK/$tag-conc.txt" >"$WORK/$tag-owner.txt"
 	p50=$(pct 50 "$WORK/$tag-owner.txt")
 	p99=$(pct 99 "$WORK/$tag-owner.txt")
-	printf '%-16s %5d %8s %7s %8s %7s %10s %10s %8d %9s %9s\n' "$tag" "$N" "$(ms "$cycle")" "$(ms "$one")" \
+	printf '%-16s %5d %8s %7s %8s %7s %10s %10s %8d %9s %9s %10s\n' "$tag" "$N" "$(ms "$cycle")" "$(ms "$one")" \
 	    "$(ms "$all")" "$(awk -v a="$all" -v o="$one" 'BEGIN { printf "%.1f", a / o }')" \
 	    "$(ms "$p50")" "$(ms "$p99")" "$(wc -l <"$WORK/$tag-owner.txt")" \
 	    "$(echo "$floor" | awk '$1 == "one" { print $2 }')" \
-	    "$(echo "$floor" | awk '$1 == "all" { print $2 }')"
+	    "$(echo "$floor" | awk '$1 == "all" { print $2 }')" \
+	    "$(echo "$floor" | awk '$1 == "read" { print $3 }')"
 	t_umount "$id"
 }
 
 NEXT_ID=1
-printf '%-16s %5s %8s %7s %8s %7s %10s %10s %8s %9s %9s\n' device leases cycle_ms one_ms \
-    all_ms all/one owner_p50 owner_p99 reads floor_one floor_all
+printf '%-16s %5s %8s %7s %8s %7s %10s %10s %8s %9s %9s %10s\n' device leases cycle_ms one_ms \
+    all_ms all/one owner_p50 owner_p99 reads floor_one floor_all floor_read
 dd if=/dev/zero of="$WORK/file.img" bs=1M count=64 status=none || fail "file.img"
 run file "$WORK/file.img"
 truncate -s 64M "$WORK/backing.img"
