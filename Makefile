@@ -190,7 +190,7 @@ bench: all $(addprefix build/bench/,$(BENCHES))
 	    BENCHBIN=$(CURDIR)/build/bench bash bench/concurrent.sh 100
 
 bench-deps:
-	apt-get install -y sanlock python3-sanlock gnuplot-nox libvirt-sanlock
+	apt-get install -y sanlock python3-sanlock libsanlock-client1 gnuplot-nox libvirt-sanlock
 
 valgrind: build/leasefs $(addprefix build/tests/,$(UNITS))
 	@set -e; for t in $(addprefix build/tests/,$(UNITS)); do \

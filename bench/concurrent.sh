@@ -25,6 +25,10 @@
 #           job of an acquire + release's disk I/O, N such jobs at once,
 #           and the p99 of one more thread's reads meanwhile: what no lease
 #           manager on this device can beat (the last one under owner_p99)
+# With sanlock installed (make bench-deps), sanlock's side on the file and on
+# delaydev, one daemon through bench/sanlock_bench.py many: one acquire call
+# of one resource (median of 50) and 100 resources at once as 13 processes
+# each making one call of up to 8, sanlock's most per call (median of 10).
 # Times are ms, wall-clock, on this machine.
 set -u
 BENCH=$(cd "$(dirname "$0")" && pwd)
@@ -76,12 +80,39 @@ run() {
 	t_umount "$id"
 }
 
+# sanlock_run TAG DEVICE: sanlock's one and 100 at once on DEVICE (at least
+# 101 MiB; it overwrites it), one line
+sanlock_run() {
+	local tag=$1 dev=$2 pid one all
+	if ! command -v sanlock >/dev/null ||
+	    ! /usr/bin/python3 -c 'import sanlock' 2>/dev/null; then
+		echo "sanlock $tag: skipped, sanlock or python3-sanlock is not installed (make bench-deps)"
+		return
+	fi
+	mkdir -p "$WORK/slrun-$tag"
+	t_bg "sanlock-$tag" env SANLOCK_RUN_DIR="$WORK/slrun-$tag" SANLOCK_PRIVILEGED=0 \
+	    sanlock daemon -D -w 0 -l 0 -h 0 -e "slconc-$tag"
+	pid=$T_LAST_PID
+	t_wait_for 10 test -S "$WORK/slrun-$tag/sanlock.sock" || fail "sanlock daemon $tag"
+	mkdir -p "$WORK/sl-$tag"
+	/usr/bin/python3 "$BENCH/sanlock_bench.py" many "$WORK/sl-$tag" "$dev" \
+	    "$WORK/slrun-$tag" "$pid" >>"$WORK/sanlock-$tag.log" 2>&1 ||
+	    fail "sanlock_bench.py many $tag: $(tail -3 "$WORK/sanlock-$tag.log")"
+	kill "$pid" && wait "$pid" 2>/dev/null
+	one=$(pct 50 "$WORK/sl-$tag/sanlock-many-one.txt")
+	all=$(pct 50 "$WORK/sl-$tag/sanlock-many-all.txt")
+	printf 'sanlock %s: one call of 1 %s ms; 100 at once (13 calls of <= 8) %s ms; all/one %s\n' \
+	    "$tag" "$(ms "$one")" "$(ms "$all")" \
+	    "$(awk -v a="$all" -v o="$one" 'BEGIN { printf "%.1f", a / o }')"
+}
+
 NEXT_ID=1
 printf '%-16s %5s %8s %7s %8s %7s %10s %10s %8s %9s %9s %10s\n' device leases cycle_ms one_ms \
     all_ms all/one owner_p50 owner_p99 reads floor_one floor_all floor_read
-dd if=/dev/zero of="$WORK/file.img" bs=1M count=64 status=none || fail "file.img"
+# 104 MiB: leasefs formats 64 of it, sanlock's side needs 101
+dd if=/dev/zero of="$WORK/file.img" bs=1M count=104 status=none || fail "file.img"
 run file "$WORK/file.img"
-truncate -s 64M "$WORK/backing.img"
+truncate -s 104M "$WORK/backing.img"
 # nbdkit serves 128 requests at once (its default is 16), as a SAN's queue
 # depth would; nbdfuse in front of it runs libfuse's default of 10 workers,
 # so at most about 10 I/Os are in flight on this path whatever leasefs does:
@@ -97,3 +128,5 @@ t_wait_for 10 test -s "$WORK/delaydev.pid" ||
     fail "delaydev did not start: $(cat "$WORK/delaydev.log")"
 t_mounted "$WORK/delaydev" || fail "delaydev: not mounted"
 run delaydev-10ms "$WORK/delaydev/dev"
+sanlock_run file "$WORK/file.img"
+sanlock_run delaydev-10ms "$WORK/delaydev/dev"

@@ -4,6 +4,7 @@
 
     sanlock_bench.py run OUTDIR FILE LOOPDEV RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3
     sanlock_bench.py scale OUTDIR LOOPDEV LOOPDEV4K SLHOSTS RUNDIR1 PID1 RUNDIR2 PID2 RUNDIR3 PID3
+    sanlock_bench.py many OUTDIR DEVICE RUNDIR PID
     sanlock_bench.py agent          (internal: one client of one daemon)
 
 `run` drives three sanlock daemons that bench/run started (one per
@@ -32,6 +33,13 @@ SLHOSTS stops and the time until host 1 sees only 3 live is recorded (the
 check that "live" followed the renewals).  Then, unless LOOPDEV4K is "-",
 the renewal and acquire + release figures again on LOOPDEV4K, a device
 with 4 KiB sectors (lockspace "b4k": an 8 MiB area; one resource at 8 MiB).
+
+`many` (issue 15 point 4, for bench/concurrent.sh) uses one daemon (host 1)
+and a lockspace "bscale" on DEVICE with resources s0..s99 at 1..100 MiB, as
+`scale` does: one acquire call of 1 resource N_MULTI times (then its
+release), and 100 resources at once as 13 processes each making one call
+of up to 8, N_AT_ONCE times; writes sanlock-many-one.txt and
+sanlock-many-all.txt (microseconds), then leaves the lockspace.
 
 Writes into OUTDIR: sanlock-<figure>.txt, one sample a line (microseconds,
 or milliseconds for join and takeover), and sanlock-io.txt, "key value"
@@ -652,7 +660,43 @@ def scale(outdir, loop, loop4k, sl_hosts, hosts):
                 a.close()
 
 
+def many(outdir, dev, host):
+    """The sanlock side of bench/concurrent.sh (see the module's doc)."""
+    a1 = Agent(1, host[0], host[1])
+    extra = []
+    joined = False
+    try:
+        a1.call(op="write_lockspace", ls="bscale", path=dev)
+        for i in range(N_SCALE_RES):
+            a1.call(op="write_resource", ls="bscale", res="s%d" % i, path=dev,
+                    off=(i + 1) * MIB)
+        join_all([a1], "bscale", dev)
+        joined = True
+        offs = [(i + 1) * MIB for i in range(N_SCALE_RES)]
+        a1.call(op="multi", ls="bscale", path=dev, offs=offs[:1], n=3)
+        m1 = a1.call(op="multi", ls="bscale", path=dev, offs=offs[:1], n=N_MULTI)
+        write_samples(outdir, "many-one", m1["acq_us"])
+        nproc = (N_SCALE_RES + 7) // 8
+        extra = [Agent(1, host[0], host[1]) for _ in range(nproc)]
+        write_samples(outdir, "many-all", at_once(extra, dev, offs, N_AT_ONCE))
+    finally:
+        for a in extra:
+            a.close()
+        try:
+            if joined:
+                leave_all([a1], "bscale", dev)
+        finally:
+            a1.close()
+
+
 def main():
+    if len(sys.argv) == 6 and sys.argv[1] == "many":
+        try:
+            many(sys.argv[2], sys.argv[3], (sys.argv[4], int(sys.argv[5])))
+        except (RuntimeError, OSError) as e:
+            print("sanlock_bench: %s" % e, file=sys.stderr)
+            return 1
+        return 0
     if len(sys.argv) == 2 and sys.argv[1] == "agent":
         agent_main()
         return 0
