@@ -369,7 +369,7 @@ lfs_delta_join(struct lfs_lockspace *ls, struct lfs_io *io,
 	struct lfs_host_view prev;
 	struct lfs_host check;
 	struct lfs_presence sent;
-	uint64_t read_ms, submit_ms, done_ms;
+	uint64_t read_ms, submit_ms, done_ms, min_gen = p->min_generation;
 	int rv;
 
 	if (p->host_id == 0 || p->host_id > ls->layout.max_hosts)
@@ -385,8 +385,8 @@ again:
 	ls->host_id = p->host_id;
 	/* one past what the disk shows, and never below what we remember */
 	ls->generation = prev.valid && !prev.corrupt ? prev.rec.generation + 1 : 1;
-	if (ls->generation < p->min_generation)
-		ls->generation = p->min_generation;
+	if (ls->generation < min_gen)
+		ls->generation = min_gen;
 	ls->renew_count = 1;
 	uuid_copy(ls->identity, p->identity);
 	snprintf(ls->host_name, sizeof(ls->host_name), "%s", p->host_name);
@@ -411,6 +411,20 @@ again:
 		lfs_log(ls->log, LOG_WARNING, "host id %u: a write of our "
 		    "generation %llu landed over our join; joining again",
 		    p->host_id, (unsigned long long)check.generation);
+		/*
+		 * With the next generation, never this one again.  The late
+		 * write put back the old generation's record, so this try's
+		 * generation would come out once more, with timestamp 1: the
+		 * same bytes as this try.  A host that read this try before
+		 * the late write and the next one after it would see no
+		 * change (an ABA), and count our liveness from its read of
+		 * this try, at least join_delay (2 io) before the next try's
+		 * submit, from which renewed_ms counts renewal_fail: 2 io of
+		 * host_dead's slack for SIGKILL gone.  A new generation is a
+		 * change to every reader.  This try holds nothing: a join
+		 * that returned no success leaves no lease under it.
+		 */
+		min_gen = ls->generation + 1;
 		goto again;
 	}
 	if (rv == 0 && (uuid_compare(check.identity, p->identity) != 0 ||

@@ -158,6 +158,89 @@ START_TEST(test_join_bad_id)
 }
 END_TEST
 
+/*
+ * A join that starts again (a late write of our previous generation landed
+ * over its record: delta.c lfs_delta_join) must not write what its first
+ * try wrote.  The daemon rejoins in-process after its renewals failed, and
+ * a renewal of that generation may land up to 1.1 io after the rejoin's
+ * first write (delta.c renewal_in_time).  A host that read the first try
+ * before that late write and reads the second try after it would see the
+ * same bytes twice, no change, and count our new generation's liveness
+ * from the first try: 2 io or more before the second try's submit, from
+ * which we count renewal_fail.  host_dead's slack for SIGKILL is 2 io.
+ */
+struct late_own {
+	struct host *obs;        /* reads our sector, writes the late write */
+	uint32_t id;
+	struct lfs_host old;     /* the late write: a renewal of the old gen */
+	struct lfs_host_view first; /* what obs read of the first try */
+	int fired;
+};
+
+static int
+late_own_step(void *arg)
+{
+	struct late_own *lo = arg;
+	struct lfs_host_view v;
+
+	if (lo->fired)
+		return 0;
+	ck_assert_int_eq(lfs_hosts_refresh(&lo->obs->ls, &lo->obs->io), 0);
+	ck_assert_int_eq(lfs_host_get(&lo->obs->ls, lo->id, &v), 0);
+	if (v.rec.generation == lo->old.generation)
+		return 0; /* the first try has not been written yet */
+	lo->first = v;
+	lo->fired = 1;
+	write_host_sector(lo->obs, lo->id, &lo->old);
+	return 0;
+}
+
+START_TEST(test_join_again_writes_anew)
+{
+	struct host a = { 0 }, obs = { 0 };
+	struct host *both[] = { &a, &obs };
+	struct lfs_join_params p = { .host_id = 1, .host_name = "host1" };
+	struct late_own lo = { .obs = &obs, .id = 1 };
+	struct lfs_host_view after;
+
+	format_lockspace();
+	host_open(&a, 1);
+	host_open(&obs, 2);
+	hosts_join(both, 2);
+	host_renew(&a);
+	ck_assert_int_eq(lfs_hosts_refresh(&obs.ls, &obs.io), 0);
+	ck_assert_int_eq(lfs_host_get(&obs.ls, 1, &after), 0);
+	lo.old = after.rec;
+	lo.old.timestamp++;
+
+	/* a rejoins in-process with its identity, as the daemon does */
+	uuid_copy(p.identity, a.identity);
+	p.should_stop = late_own_step;
+	p.arg = &lo;
+	ck_assert_int_eq(lfs_delta_join(&a.ls, &a.io, &p), 0);
+	ck_assert(lo.fired);
+	ck_assert_uint_gt(lo.first.rec.generation, lo.old.generation);
+
+	ck_assert_int_eq(lfs_hosts_refresh(&obs.ls, &obs.io), 0);
+	ck_assert_int_eq(lfs_host_get(&obs.ls, 1, &after), 0);
+	ck_assert(uuid_compare(after.rec.identity, a.identity) == 0);
+	ck_assert_uint_eq(after.rec.generation, a.ls.generation);
+	ck_assert_msg(after.rec.generation != lo.first.rec.generation ||
+	    after.rec.timestamp != lo.first.rec.timestamp,
+	    "the second try wrote generation %llu timestamp %llu again",
+	    (unsigned long long)after.rec.generation,
+	    (unsigned long long)after.rec.timestamp);
+	/* obs saw a change after the first try: it counts from the second */
+	ck_assert_uint_gt(after.changed_ms, lo.first.changed_ms);
+	ck_assert_int_eq(lfs_host_state(&obs.ls, 1, a.ls.generation),
+	    LFS_HOST_STATE_LIVE);
+	host_renew(&a);
+
+	host_close(&a);
+	host_close(&obs);
+}
+END_TEST
+
 /* ---- contention for one id ---------------------------------------------- */
 
 /* The holder renews while a stranger tries its id: the joiner's wait
@@ -784,6 +867,7 @@ delta_suite(void)
 	tcase_add_test(basic, test_join_renew_leave);
 	tcase_add_test(basic, test_rejoin_same_identity);
 	tcase_add_test(basic, test_join_bad_id);
+	tcase_add_test(basic, test_join_again_writes_anew);
 	tcase_add_test(contend, test_join_busy_while_renewing);
 	tcase_add_test(contend, test_join_takes_over_dead);
 	tcase_add_test(contend, test_join_race);
