@@ -681,6 +681,32 @@ lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+int
+lfs_paxos_read_marked(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, uint32_t hw, const uint8_t *want,
+    struct lfs_leader *leader, struct lfs_dblock *dblocks)
+{
+	struct slot_view v = { 0 };
+	int rv = -ENOMEM;
+
+	v.hw = hw;
+	v.inc = ref->incarnation;
+	v.want = malloc(hw + 1u);
+	v.dblocks = calloc(hw + 1u, sizeof(*v.dblocks));
+	v.buf = calloc(2u + hw, ls->layout.sector_size);
+	if (v.want != NULL && v.dblocks != NULL && v.buf != NULL) {
+		memcpy(v.want, want, hw + 1u);
+		v.want[0] = 0;
+		rv = read_slot(ls, io, ref->slot, &v, 1);
+	}
+	if (rv == 0) {
+		*leader = v.leader;
+		memcpy(dblocks, v.dblocks, (hw + 1u) * sizeof(*dblocks));
+	}
+	slot_view_free(&v);
+	return rv;
+}
+
 /*
  * Whether slot has shown this stale state (newest instance n, the same
  * dblocks) for io_timeout or more, as seen by our calls.  A live owner's

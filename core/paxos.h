@@ -183,6 +183,19 @@ int lfs_paxos_read_instance(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_leader *leader,
     uint64_t *newest);
 
+/* For a display of the slot (shared.c lfs_shared_holders): its leader as
+ * it is on disk, and the dblocks of the hosts 1 .. hw that want[id] marks,
+ * read as a ballot reads them (in runs; a torn sector read again; a dblock
+ * of a newer incarnation than ref's is -ENOENT, of an older one read with
+ * its ballot fields empty: invariant 9); dblocks[1 .. hw] of the others
+ * are zero.  The caller says which hosts it may skip, and why: nothing
+ * here checks that.  want and dblocks have hw + 1 entries.  Errors as
+ * lfs_paxos_read_leader(), except that the leader is not checked against
+ * ref. */
+int lfs_paxos_read_marked(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, uint32_t hw, const uint8_t *want,
+    struct lfs_leader *leader, struct lfs_dblock *dblocks);
+
 /* Read the leader of a slot.  -ENOENT when deleted or of another
  * incarnation, decoder errors as in ondisk.h, -errno from I/O. */
 int lfs_paxos_read_leader(struct lfs_lockspace *ls, struct lfs_io *io,

@@ -289,15 +289,102 @@ lfs_shared_downgrade(struct lfs_lockspace *ls, struct lfs_io *io,
 
 /* ---- 3. listing the holders ---- */
 
+/* Count host id's mode d into out (rule 4: only of a live generation). */
+static void
+add_holder(struct lfs_lockspace *ls, uint32_t id, const struct lfs_dblock *d,
+    struct lfs_shared_holder *out, uint32_t max, uint32_t *n)
+{
+	enum lfs_host_state st;
+
+	if (!(d->mode_flags & LFS_MODE_SHARED))
+		return;
+	st = lfs_host_state(ls, id, d->mode_gen);
+	if (st != LFS_HOST_STATE_LIVE && st != LFS_HOST_STATE_FAILING)
+		return;
+	if (*n < max) {
+		out[*n].host_id = id;
+		out[*n].gen = d->mode_gen;
+		out[*n].lver = d->mode_lver;
+		out[*n].state = st;
+	}
+	(*n)++;
+}
+
+static int
+leader_is_ref(const struct lfs_leader *leader, const struct lfs_lease_ref *ref)
+{
+	return !(leader->flags & LFS_LEADER_DELETED) &&
+	    leader->incarnation == ref->incarnation;
+}
+
+/*
+ * Which dblocks of 1 .. hw a lazy lockspace's listing reads (want[id]),
+ * by paxos.h invariant 4a's rule: a host J sets the bit of a bucket
+ * before its first dblock write there, and writes none until join_delay
+ * after the write that published the bit completed.  So if our view's
+ * last sample of J's sector, by a read that started at J.read_ms, showed
+ * a record without the bit, J's publish completed after J.read_ms, and
+ * J's dblocks in the bucket land after J.read_ms + join_delay: a slot
+ * read completed before then holds none that we skipped.  Read: our own,
+ * every host whose view shows the bit or no readable presence, and every
+ * id that the view has never seen written (its read_ms is not kept).
+ * Returns the earliest read_ms of the hosts skipped, UINT64_MAX if none:
+ * the caller checks the bound after its read (slack 0).
+ */
+static uint64_t
+holders_want(struct lfs_lockspace *ls, uint32_t slot, uint32_t hw,
+    uint8_t *want)
+{
+	uint32_t id, bucket = lfs_presence_bucket(slot);
+	uint64_t earliest = UINT64_MAX;
+	const struct lfs_host_view *v;
+
+	pthread_mutex_lock(&ls->view_lock);
+	for (id = 1; id <= hw; id++) {
+		v = &ls->hosts[id];
+		want[id] = id == ls->host_id || !v->valid ||
+		    lfs_host_in_bucket_locked(ls, id, bucket);
+		if (!want[id] && v->read_ms < earliest)
+			earliest = v->read_ms;
+	}
+	pthread_mutex_unlock(&ls->view_lock);
+	return earliest;
+}
+
+/* The listing of a lazy lockspace (paxos.h invariant 4a): the dblocks of
+ * holders_want()'s hosts, and all of them when the read came too late for
+ * the skipped ones' bound. */
+static int
+holders_lazy(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, uint32_t hw, struct lfs_leader *leader,
+    struct lfs_dblock *dblocks)
+{
+	uint64_t earliest;
+	uint8_t *want;
+	int rv;
+
+	if ((want = calloc(hw + 1u, 1)) == NULL)
+		return -ENOMEM;
+	earliest = holders_want(ls, ref->slot, hw, want);
+	rv = lfs_paxos_read_marked(ls, io, ref, hw, want, leader, dblocks);
+	if (rv == 0 && earliest != UINT64_MAX &&
+	    lfs_clock_ms(ls->clock) >= earliest + ls->to.join_delay_ms) {
+		memset(want, 1, hw + 1u);
+		rv = lfs_paxos_read_marked(ls, io, ref, hw, want, leader,
+		    dblocks);
+	}
+	free(want);
+	return rv;
+}
+
 int
 lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_leader *leader,
     struct lfs_shared_holder *out, uint32_t max, uint32_t *n)
 {
 	uint32_t S = ls->layout.sector_size, hw, id;
+	struct lfs_dblock *d;
 	unsigned char *buf;
-	struct lfs_dblock d;
-	enum lfs_host_state st;
 	int rv;
 
 	pthread_mutex_lock(&ls->view_lock);
@@ -306,37 +393,37 @@ lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
 	if (hw < ls->host_id)
 		hw = ls->host_id;
 	*n = 0;
-	if ((buf = malloc((size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S)) == NULL)
+	if ((d = calloc(hw + 1u, sizeof(*d))) == NULL)
 		return -ENOMEM;
-	rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout, ref->slot) * S,
-	    buf, (size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S, slot_checksums, ls);
-	if (lfs_decode_maybe_torn(rv))
-		lfs_log(ls->log, LOG_ERR, "slot %u: %s", ref->slot,
-		    lfs_decode_strerror(rv));
-	if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) == -ENODATA)
-		rv = -ENOENT;
-	if (rv == 0 && ((leader->flags & LFS_LEADER_DELETED) ||
-	    leader->incarnation != ref->incarnation))
-		rv = -ENOENT;
-	for (id = 1; rv == 0 && id <= hw; id++) {
-		rv = lfs_dblock_decode(&d, buf + (size_t)(1 + id) * S, S);
-		if (rv == -ENODATA) {
-			rv = 0;
-			continue;
-		}
-		if (rv < 0 || !(d.mode_flags & LFS_MODE_SHARED))
-			continue;
-		st = lfs_host_state(ls, id, d.mode_gen);
-		if (st != LFS_HOST_STATE_LIVE && st != LFS_HOST_STATE_FAILING)
-			continue;
-		if (*n < max) {
-			out[*n].host_id = id;
-			out[*n].gen = d.mode_gen;
-			out[*n].lver = d.mode_lver;
-			out[*n].state = st;
-		}
-		(*n)++;
+	if (ls->presence_lazy) {
+		rv = holders_lazy(ls, io, ref, hw, leader, d);
+	} else if ((buf = malloc((size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S))
+	    == NULL) {
+		rv = -ENOMEM;
+	} else {
+		/* one read of the leader and every dblock, as before
+		 * presence existed */
+		rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout,
+		    ref->slot) * S, buf, (size_t)(LFS_SLOT_HEADER_SECTORS +
+		    hw) * S, slot_checksums, ls);
+		if (lfs_decode_maybe_torn(rv))
+			lfs_log(ls->log, LOG_ERR, "slot %u: %s", ref->slot,
+			    lfs_decode_strerror(rv));
+		if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) ==
+		    -ENODATA)
+			rv = -ENOENT;
+		for (id = 1; rv == 0 && id <= hw; id++)
+			if ((rv = lfs_dblock_decode(&d[id], buf + (size_t)(1 +
+			    id) * S, S)) == -ENODATA) {
+				memset(&d[id], 0, sizeof(d[id]));
+				rv = 0;
+			}
+		free(buf);
 	}
-	free(buf);
+	if (rv == 0 && !leader_is_ref(leader, ref))
+		rv = -ENOENT;
+	for (id = 1; rv == 0 && id <= hw; id++)
+		add_holder(ls, id, &d[id], out, max, n);
+	free(d);
 	return rv;
 }

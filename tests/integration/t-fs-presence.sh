@@ -1,4 +1,4 @@
-# Lazy dblock presence (core/paxos.h invariant 4a) in a 300-host lockspace: a host's first ballot in a lease's bucket publishes its bit and waits join_delay first, its later ones do not, and three daemons racing for one lease through non-blocking lock opens (one joined above the others' window) never hold it at once.
+# Lazy dblock presence (core/paxos.h invariant 4a) in a 300-host lockspace: a host's first ballot in a lease's bucket publishes its bit and waits join_delay first, its later ones do not, three daemons racing for one lease through non-blocking lock opens (one joined above the others' window) never hold it at once, and a shared hold shows in the other hosts' owner files (which read only the dblocks of hosts with the bucket's bit).
 # SPDX-License-Identifier: GPL-2.0-or-later
 source "$(dirname "$0")/lib.sh"
 t_setup
@@ -56,4 +56,18 @@ for id in 1 250; do
 done
 t_wait_for 15 bash -c "[ \"\$(cat $MNT_1/vm1/owner)\" = free ]" ||
     fail "vm1 left owned after the race: $(cat "$MNT_1/vm1/state")"
+
+# a shared hold of host 250 (lock opened read-only), as hosts 1 and 2 list
+# it; then free again once it closes
+t_bg shared250 "$OPEN" -r "$MNT_250/vm1/lock"
+t_wait_for 20 grep -q '^opened' "$WORK/shared250.log" ||
+    fail "host 250: no shared hold: $(cat "$WORK/shared250.log")"
+for id in 1 2; do
+	eval "m=\$MNT_$id"
+	o=$(cat "$m/vm1/owner") || fail "host $id: cat owner"
+	[ "$o" = "shared 250" ] || fail "host $id lists vm1's owner as '$o', not 'shared 250'"
+done
+kill -TERM "$T_LAST_PID" && wait "$T_LAST_PID" 2>/dev/null
+t_wait_for 15 bash -c "[ \"\$(cat $MNT_1/vm1/owner)\" = free ]" ||
+    fail "vm1 not free after the shared hold closed: $(cat "$MNT_1/vm1/state")"
 for id in 250 2 1; do t_umount "$id"; done

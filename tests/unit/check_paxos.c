@@ -36,6 +36,7 @@
  */
 #include "ioset.h"
 #include "lfs_test.h"
+#include "shared.h"
 
 /* ---- 1. the fake system call table ---------------------------------------- */
 
@@ -1500,6 +1501,62 @@ START_TEST(test_presence_read_set)
 }
 END_TEST
 
+/* The listing of a lease's shared holders (lfs_shared_holders, behind
+ * `owner` and `state`) reads a host's dblock when the host's bit for the
+ * slot's bucket shows, or once our last sample of the host's sector is
+ * join_delay old (a bit published since may have a dblock behind it by
+ * now): garbage in b's dblock is skipped right after a's renewal, read and
+ * refused join_delay later, and read at once after b published its bit;
+ * b's shared hold is listed. */
+START_TEST(test_presence_holders_read_set)
+{
+	struct host h[2], *a = &h[0], *b = &h[1];
+	struct lfs_lease_entry lease;
+	struct lfs_shared_holder hs[4];
+	struct lfs_shared_hold hold;
+	struct lfs_leader ld;
+	unsigned char zero[4096] = { 0 };
+	uint64_t off;
+	uint32_t n;
+	int rv;
+
+	presence_pair(h, 1, &lease);
+	off = dblock_offset(a, lease.ref.slot, 2);
+	garbage_write(a, off);
+	host_renew(a); /* samples b's sector: no bit */
+	ck_assert_int_eq(lfs_shared_holders(&a->ls, &a->io, &lease.ref, &ld,
+	    hs, 4, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(ld.owner_id, 0);
+
+	tclock_advance(&test_clk, a->ls.to.join_delay_ms);
+	rv = lfs_shared_holders(&a->ls, &a->io, &lease.ref, &ld, hs, 4, &n);
+	ck_assert_msg(is_decode_error(rv), "a join_delay later: %d", rv);
+	host_renew(a);
+	ck_assert_int_eq(lfs_shared_holders(&a->ls, &a->io, &lease.ref, &ld,
+	    hs, 4, &n), 0);
+
+	host_renew(b);
+	ck_assert_int_eq(lfs_delta_presence_ready(&b->ls, &b->io,
+	    lease.ref.slot), 0);
+	host_renew(a); /* shows b's bit */
+	rv = lfs_shared_holders(&a->ls, &a->io, &lease.ref, &ld, hs, 4, &n);
+	ck_assert_msg(is_decode_error(rv), "after b's publish: %d", rv);
+
+	sector_write(a, off, zero);
+	host_renew(b);
+	ck_assert_int_eq(lfs_shared_acquire(&b->ls, &b->io, &lease.ref, "vm1",
+	    &hold), 0);
+	ck_assert_int_eq(lfs_shared_holders(&a->ls, &a->io, &lease.ref, &ld,
+	    hs, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(hs[0].host_id, 2);
+	ck_assert_uint_eq(hs[0].gen, b->ls.generation);
+	host_close(a);
+	host_close(b);
+}
+END_TEST
+
 /* Without lazy presence the join sets every bit, and a record without a
  * presence (an older writer) counts as every bit set: both read every
  * dblock, as before presence existed. */
@@ -1807,6 +1864,7 @@ paxos_suite(void)
 	tcase_add_test(tc, test_presence_first_write_waits);
 	tcase_add_test(tc, test_presence_early_by_request);
 	tcase_add_test(tc, test_presence_read_set);
+	tcase_add_test(tc, test_presence_holders_read_set);
 	tcase_add_test(tc, test_presence_all);
 	tc = lt_tcase(s, "parallel");
 	tcase_add_test(tc, test_ioset_parallel);
