@@ -377,14 +377,45 @@ holders_lazy(struct lfs_lockspace *ls, struct lfs_io *io,
 	return rv;
 }
 
+/* The listing of a small lockspace: one read of the leader and every
+ * dblock, as before presence existed. */
+static int
+holders_all(struct lfs_lockspace *ls, struct lfs_io *io,
+    const struct lfs_lease_ref *ref, uint32_t hw, struct lfs_leader *leader,
+    struct lfs_dblock *dblocks)
+{
+	uint32_t S = ls->layout.sector_size, id;
+	unsigned char *buf;
+	int rv;
+
+	if ((buf = malloc((size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S)) == NULL)
+		return -ENOMEM;
+	rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout, ref->slot) * S,
+	    buf, (size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S, slot_checksums, ls);
+	if (lfs_decode_maybe_torn(rv))
+		lfs_log(ls->log, LOG_ERR, "slot %u: %s", ref->slot,
+		    lfs_decode_strerror(rv));
+	if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) == -ENODATA)
+		rv = -ENOENT;
+	if (rv == 0 && !leader_is_ref(leader, ref))
+		rv = -ENOENT;
+	for (id = 1; rv == 0 && id <= hw; id++)
+		if ((rv = lfs_dblock_decode(&dblocks[id], buf + (size_t)(1 + id) *
+		    S, S)) == -ENODATA) {
+			memset(&dblocks[id], 0, sizeof(dblocks[id]));
+			rv = 0;
+		}
+	free(buf);
+	return rv;
+}
+
 int
 lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
     const struct lfs_lease_ref *ref, struct lfs_leader *leader,
     struct lfs_shared_holder *out, uint32_t max, uint32_t *n)
 {
-	uint32_t S = ls->layout.sector_size, hw, id;
 	struct lfs_dblock *d;
-	unsigned char *buf;
+	uint32_t hw, id;
 	int rv;
 
 	pthread_mutex_lock(&ls->view_lock);
@@ -395,31 +426,8 @@ lfs_shared_holders(struct lfs_lockspace *ls, struct lfs_io *io,
 	*n = 0;
 	if ((d = calloc(hw + 1u, sizeof(*d))) == NULL)
 		return -ENOMEM;
-	if (ls->presence_lazy) {
-		rv = holders_lazy(ls, io, ref, hw, leader, d);
-	} else if ((buf = malloc((size_t)(LFS_SLOT_HEADER_SECTORS + hw) * S))
-	    == NULL) {
-		rv = -ENOMEM;
-	} else {
-		/* one read of the leader and every dblock, as before
-		 * presence existed */
-		rv = lfs_io_read_verified(io, lfs_slot_sector(&ls->layout,
-		    ref->slot) * S, buf, (size_t)(LFS_SLOT_HEADER_SECTORS +
-		    hw) * S, slot_checksums, ls);
-		if (lfs_decode_maybe_torn(rv))
-			lfs_log(ls->log, LOG_ERR, "slot %u: %s", ref->slot,
-			    lfs_decode_strerror(rv));
-		if (rv == 0 && (rv = lfs_leader_decode(leader, buf, S)) ==
-		    -ENODATA)
-			rv = -ENOENT;
-		for (id = 1; rv == 0 && id <= hw; id++)
-			if ((rv = lfs_dblock_decode(&d[id], buf + (size_t)(1 +
-			    id) * S, S)) == -ENODATA) {
-				memset(&d[id], 0, sizeof(d[id]));
-				rv = 0;
-			}
-		free(buf);
-	}
+	rv = ls->presence_lazy ? holders_lazy(ls, io, ref, hw, leader, d) :
+	    holders_all(ls, io, ref, hw, leader, d);
 	if (rv == 0 && !leader_is_ref(leader, ref))
 		rv = -ENOENT;
 	for (id = 1; rv == 0 && id <= hw; id++)
