@@ -422,6 +422,15 @@ lfs_hosts_area_bytes(const struct lfs_lockspace *ls)
 	return (size_t)ls->layout.max_hosts * ls->layout.sector_size;
 }
 
+void
+lfs_hosts_pass_on(struct lfs_lockspace *ls, unsigned char *buf, uint32_t n,
+    uint64_t start_ms)
+{
+	if (ls->hosts_taker.take == NULL ||
+	    !ls->hosts_taker.take(ls->hosts_taker.arg, buf, n, start_ms))
+		free(buf);
+}
+
 int
 lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 {
@@ -436,10 +445,12 @@ lfs_hosts_refresh(struct lfs_lockspace *ls, struct lfs_io *io)
 	start = lfs_clock_ms(ls->clock);
 	rv = lfs_io_read(io, ls->layout.host_area * ls->layout.sector_size,
 	    buf, len);
-	if (rv == 0)
+	if (rv == 0) {
 		lfs_hosts_apply(ls, buf, ls->layout.max_hosts, start,
 		    lfs_clock_ms(ls->clock));
-	free(buf);
+		lfs_hosts_pass_on(ls, buf, ls->layout.max_hosts, start);
+	} else
+		free(buf);
 	return rv;
 }
 

@@ -140,6 +140,23 @@ struct lfs_lockspace {
 	_Atomic uint32_t host_writes_busy; /* our host-sector writes between
 	                                    their encode and their completion */
 
+	/*
+	 * A taker of host-area reads: the daemon's watcher, which looks for
+	 * change notices (notice.h) in a renewal's read of the window instead
+	 * of reading the window again for itself (1 MiB at 2,000 hosts, 8 MiB
+	 * with 4 KiB sectors).  lfs_hosts_pass_on() offers it each read that
+	 * a renewal or a full read applied to the view.  take returns 1 when
+	 * it keeps buf (it frees it, with free()), else 0.  A renewal offers
+	 * between its read and its write, so take must not block or do I/O:
+	 * a trylock and a pointer swap.  Set before any thread starts; NULL
+	 * take: none.
+	 */
+	struct lfs_hosts_taker {
+		int (*take)(void *arg, unsigned char *buf, uint32_t n,
+		    uint64_t start_ms);
+		void *arg;
+	} hosts_taker;
+
 	pthread_mutex_t view_lock;
 	/* protected by view_lock: */
 	struct lfs_stale_seen {      /* paxos.c: stale leases seen, by slot */
@@ -217,6 +234,10 @@ uint32_t lfs_hosts_window(struct lfs_lockspace *ls);
 void lfs_hosts_apply(struct lfs_lockspace *ls, const unsigned char *buf,
     uint32_t n, uint64_t start_ms, uint64_t done_ms);
 size_t lfs_hosts_area_bytes(const struct lfs_lockspace *ls);
+/* After lfs_hosts_apply() of the same read: buf (malloc()ed) goes to the
+ * registered taker (ls->hosts_taker), or is freed.  The caller's no more. */
+void lfs_hosts_pass_on(struct lfs_lockspace *ls, unsigned char *buf,
+    uint32_t n, uint64_t start_ms);
 
 /* Liveness of (host_id, gen) now, from the view; gen 0 means any. */
 /* Every lease write of ours goes through here: lfs_io_write(), and when it

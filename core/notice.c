@@ -56,6 +56,8 @@ lfs_wake_host(struct lfs_wake *w, uint32_t id, const struct lfs_wake_seen *s,
 	if (id == 0 || id > w->max_hosts)
 		return 0;
 	h = &w->h[id];
+	if (h->known && s->read_ms < h->read_ms)
+		return 0; /* older news than we have */
 	if (!s->valid) {
 		memset(h, 0, sizeof(*h));
 		return 0;
@@ -70,6 +72,7 @@ lfs_wake_host(struct lfs_wake *w, uint32_t id, const struct lfs_wake_seen *s,
 				slot_fn(arg, s->notice->slots[(q - 1) %
 				    LFS_NOTICE_RING]);
 	h->known = 1;
+	h->read_ms = s->read_ms;
 	h->down = s->down;
 	h->view_gen = s->view_gen;
 	h->has_notice = s->notice != NULL;

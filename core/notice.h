@@ -87,6 +87,7 @@ void lfs_notice_push(struct lfs_notice *n, uint32_t slot);
 /* What a waiter last saw of one host. */
 struct lfs_wake_host {
 	int known;               /* seen at least once */
+	uint64_t read_ms;        /* start of the read it was seen by */
 	int down;                /* DEAD or FREE in our view then */
 	uint64_t view_gen;       /* the host record's generation then */
 	int has_notice;
@@ -111,14 +112,22 @@ struct lfs_wake_seen {
 	                            (lfs_decode_maybe_torn(), ondisk.h): a
 	                            read that met the host's write of it
 	                            (diskio.h); the next scan tells */
+	uint64_t read_ms;        /* start of the read that saw it, monotonic:
+	                            one that started before the read we saw
+	                            the host by is older news and changes
+	                            nothing (a renewal's window, handed over
+	                            and looked at after a scan of some of its
+	                            hosts: lfs_hosts_pass_on(), lockspace.h) */
 };
 
 #define LFS_WAKE_ALL 1           /* lfs_wake_host(): wake every waiter */
 
 /* Compare host id as now seen with what w saw last, and remember it.
  * Calls slot_fn(arg, slot) for every slot named since (0 or more), and
- * returns LFS_WAKE_ALL when what changed cannot be told, else 0.  A host
- * with nothing in view is forgotten (0).  A torn notice changes nothing
+ * returns LFS_WAKE_ALL when what changed cannot be told, else 0.  A
+ * sighting by a read that started before the last one's changes nothing
+ * (0): it may show the ring as it was, and a seq gone back wakes all.  A
+ * host with nothing in view is forgotten (0).  A torn notice changes nothing
  * (0): taken as none, it would wake all twice, at the tear and at the next
  * whole read; what it hid is still in the ring then, or the ring's
  * overflow wakes all. */

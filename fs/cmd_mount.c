@@ -907,6 +907,8 @@ run(struct lfs_daemon *d)
 	/* releases and transfers name their lease in our host sector, for
 	 * waiters on other hosts (core/notice.h) */
 	d->ls.notice_on = 1;
+	/* ... which the renewal's reads of the window carry to our watcher */
+	lfs_watcher_take_reads(d);
 	if (d->opts.host_id > d->ls.layout.max_hosts) {
 		mount_err(d, "host_id=%u: the lockspace has host ids 1..%u",
 		    d->opts.host_id, d->ls.layout.max_hosts);
@@ -951,6 +953,7 @@ out_lock:
 		close(status_fd); /* EOF: the parent exits 1 */
 out_ls:
 	lfs_table_free(d);
+	lfs_watcher_drop_reads(d);
 	lfs_lockspace_close(&d->ls);
 	return rc;
 }

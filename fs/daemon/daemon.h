@@ -371,6 +371,14 @@ struct lfs_daemon {
 	 * lock is dropped */
 	struct lfs_io_stats ops_stats[LFS_IOSET_MAX], renew_stats;
 	struct lfs_io_stats reads_stats[LFS_IOSET_MAX];
+	/* for .status, counted by the watcher: its own reads of the whole
+	 * window for change notices, and the renewal reads (reads_kept
+	 * below) it looked at instead */
+	_Atomic uint64_t notice_window_reads, notice_renewal_reads;
+
+	/* the renewal's reads kept for the watcher's notice scans, under
+	 * their own lock (watcher.h) */
+	struct lfs_reads_kept reads_kept;
 
 	/* ---- health, read anywhere ---- */
 	_Atomic int renewal;         /* enum lfs_renewal */
@@ -553,6 +561,11 @@ uint32_t lfs_hold_count(struct lfs_daemon *d, int shared);
 
 /* ---- watcher.c ---- */
 void *lfs_watcher_main(void *arg);
+/* Take the renewal's reads of the window for change notices (core/
+ * lockspace.h hosts_taker): after lfs_lockspace_open(), before the threads
+ * start.  lfs_watcher_drop_reads() after they ended. */
+void lfs_watcher_take_reads(struct lfs_daemon *d);
+void lfs_watcher_drop_reads(struct lfs_daemon *d);
 /* Queue a blocking lock open; the watcher replies to req.  0, or -EIO
  * when waiting is closed (the caller replies then). */
 int lfs_waiter_defer(struct lfs_daemon *d, struct lfs_dlease *l,

@@ -267,6 +267,10 @@ render_status(struct lfs_daemon *d, FILE *f)
 	render_io(f, "renew", &ren);
 	fprintf(f, "io_timeouts: %" PRIu64 "\n", ops.timeouts + ren.timeouts);
 	fprintf(f, "io_abandoned: %u\n", ops.abandoned + ren.abandoned);
+	fprintf(f, "notice_window_reads: %" PRIu64 "\n",
+	    atomic_load(&d->notice_window_reads));
+	fprintf(f, "notice_renewal_reads: %" PRIu64 "\n",
+	    atomic_load(&d->notice_renewal_reads));
 }
 
 const char *

@@ -359,12 +359,13 @@ scan_hit(void *arg, uint32_t slot)
 	h->slot[h->n++] = slot;
 }
 
-/* One host of the window, read into sec, against our view of it. */
+/* One host of the window, read into sec by a read that started at
+ * read_ms, against our view of it. */
 static int
 scan_host(struct lfs_daemon *d, struct lfs_wake *wk, uint32_t id,
-    const unsigned char *sec, struct scan_hits *h)
+    const unsigned char *sec, uint64_t read_ms, struct scan_hits *h)
 {
-	struct lfs_wake_seen seen = { 0 };
+	struct lfs_wake_seen seen = { .read_ms = read_ms };
 	struct lfs_host_view v;
 	struct lfs_notice nt;
 	enum lfs_host_state st;
@@ -444,6 +445,93 @@ wake_span(struct lfs_daemon *d, uint64_t now, uint32_t *first,
 }
 
 /*
+ * The renewal's reads of the window (lockspace.h hosts_taker).  Every
+ * renewal reads the window before it writes, every renewal interval (2 s
+ * at io_timeout 1 s), so the whole-window scan of notice.h step 1 need not
+ * read it again: at 2,000 hosts that read is 1 MiB (8 MiB with 4 KiB
+ * sectors) every LFS_WAKE_FULL_MS, the most of a waiting host's reads.
+ * keep_read runs in the renewal thread between its read and its write:
+ * a trylock and a pointer swap, nothing that can wait.
+ */
+static int
+keep_read(void *arg, unsigned char *buf, uint32_t n, uint64_t start_ms)
+{
+	struct lfs_reads_kept *k = &((struct lfs_daemon *)arg)->reads_kept;
+	unsigned char *old;
+
+	if (!atomic_load(&k->want) || pthread_mutex_trylock(&k->lock) != 0)
+		return 0;
+	old = k->buf;
+	k->buf = buf;
+	k->n = n;
+	k->start_ms = start_ms;
+	pthread_mutex_unlock(&k->lock);
+	free(old); /* never looked at: a newer read replaces it */
+	return 1;
+}
+
+void
+lfs_watcher_take_reads(struct lfs_daemon *d)
+{
+	pthread_mutex_init(&d->reads_kept.lock, NULL);
+	atomic_store(&d->reads_kept.want, 0);
+	d->reads_kept.buf = NULL;
+	d->ls.hosts_taker.take = keep_read;
+	d->ls.hosts_taker.arg = d;
+}
+
+void
+lfs_watcher_drop_reads(struct lfs_daemon *d)
+{
+	d->ls.hosts_taker.take = NULL;
+	free(d->reads_kept.buf);
+	d->reads_kept.buf = NULL;
+	pthread_mutex_destroy(&d->reads_kept.lock);
+}
+
+/*
+ * The read the renewal left (keep_read), if any came since the last look:
+ * each host in it against the tracker, as a scan's (a host a scan has read
+ * since counts the scan's: notice.h lfs_wake_seen.read_ms).  When it
+ * covers the window, the whole-window scan is not due until
+ * LFS_WAKE_FULL_MS after that read started: a notice it missed is caught
+ * as soon as before, or sooner (a renewal interval, under
+ * LFS_WAKE_FULL_MS up to io_timeout 2.5 s).  Without renewals (slow
+ * storage, a longer io_timeout) the watcher's own scan comes as before.
+ */
+static int
+wake_kept(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h)
+{
+	struct lfs_reads_kept *k = &d->reads_kept;
+	uint32_t S = d->ls.layout.sector_size, n, i;
+	unsigned char *buf;
+	uint64_t start;
+	int all = 0;
+
+	pthread_mutex_lock(&k->lock);
+	buf = k->buf;
+	n = k->n;
+	start = k->start_ms;
+	k->buf = NULL;
+	pthread_mutex_unlock(&k->lock);
+	if (buf == NULL || wk->h == NULL) {
+		free(buf);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		all |= scan_host(d, wk, i + 1, buf + (size_t)i * S, start, h);
+	free(buf);
+	atomic_fetch_add(&d->notice_renewal_reads, 1);
+	if (n >= lfs_hosts_window(&d->ls)) {
+		lfs_table_lock(d);
+		if (d->watcher.wake_full_ms < start + LFS_WAKE_FULL_MS)
+			d->watcher.wake_full_ms = start + LFS_WAKE_FULL_MS;
+		lfs_table_unlock(d);
+	}
+	return all;
+}
+
+/*
  * Read host sectors (one read: wake_span's, a few KiB at most unless the
  * window is large and what waits is not known) and compare each host's
  * notice with the last scan's.  Returns LFS_WAKE_ALL when every waited
@@ -457,24 +545,30 @@ wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h,
 	uint32_t S = d->ls.layout.sector_size, first, n, i;
 	struct lfs_io *io;
 	unsigned char *buf;
-	int r, all = 0;
+	uint64_t start;
+	int r, all;
 
+	all = wake_kept(d, wk, h);
 	wake_span(d, now, &first, &n);
+	atomic_store(&d->reads_kept.want, n > 0);
 	if (n == 0)
-		return 0; /* nobody to wake: wake_mark() does the local work */
+		return all; /* nobody to wake: wake_mark() does the local work */
 	/* stuck: a failed read (below) */
 	if ((r = lfs_read_lock(d, 0, &io)) < 0)
-		return 0;
+		return all;
 	buf = malloc((size_t)n * S);
+	start = lfs_clock_ms(d->ls.clock);
 	r = buf == NULL ? -ENOMEM : lfs_io_read(io,
 	    (d->ls.layout.host_area + first - 1) * S, buf, (size_t)n * S);
 	lfs_read_unlock(d, 0);
+	if (r == 0 && first == 1 && n >= lfs_hosts_window(&d->ls))
+		atomic_fetch_add(&d->notice_window_reads, 1);
 	if (r == 0 && wk->h == NULL)
 		all = LFS_WAKE_ALL; /* no tracker (lfs_watcher_main) */
 	else if (r == 0)
 		for (i = 0; i < n; i++)
 			all |= scan_host(d, wk, first + i, buf + (size_t)i * S,
-			    h);
+			    start, h);
 	else
 		lfs_log(&d->log, LOG_DEBUG, "reading change notices: %s",
 		    strerror(-r));

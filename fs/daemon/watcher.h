@@ -12,6 +12,8 @@
 #ifndef LEASEFS_WATCHER_H
 #define LEASEFS_WATCHER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 struct lfs_dlease;
@@ -29,6 +31,19 @@ struct lfs_watcher {
 	                            lfs_wake_pick) */
 	uint64_t wake_full_ms;   /* next scan of the whole window
 	                            (core/notice.h lfs_wake_span_begin) */
+};
+
+/* d->reads_kept: owner watcher.c; its own lock, not table_lock.  The
+ * renewal's last read of the host-area window, handed over for its change
+ * notices (core/lockspace.h hosts_taker; watcher.c keep_read) while a
+ * scan wants them: the renewal thread only ever tries the lock, and the
+ * watcher holds it for a pointer swap.  At most one read is kept. */
+struct lfs_reads_kept {
+	pthread_mutex_t lock;
+	atomic_bool want;        /* something waits on another host: keep */
+	unsigned char *buf;      /* lock: hosts 1 .. n, NULL: none */
+	uint32_t n;              /* lock */
+	uint64_t start_ms;       /* lock: when that read started */
 };
 
 /* l->wt: owner watcher.c unless a field says otherwise; table_lock. */

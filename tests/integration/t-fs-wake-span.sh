@@ -1,9 +1,9 @@
-# A blocked open reads only the host sectors of the owner it waits for, not the whole window of known hosts, and still wakes on that owner's release before any fallback poll; both ways between hosts 1 and 200 of a 256-host lockspace, and nobody holds twice.
+# A blocked open reads only the host sectors of the owner it waits for, not the whole window of known hosts, and still wakes on that owner's release before any fallback poll; both ways between hosts 1 and 200 of a 256-host lockspace, and nobody holds twice; the whole-window look every 5 s is the renewals' read.
 # SPDX-License-Identifier: GPL-2.0-or-later
 # With ids 1 and 200 joined, the window is 208 sectors (104 KiB): read every
 # LFS_WAKE_SCAN_MS (20 ms) that is over 5 MB a second.  Reading only the
-# owner's sector, with the whole window every 5 s (LFS_WAKE_FULL_MS) and the
-# fallback attempts (each reads the dblocks of hosts 1 .. 200), it is about
+# owner's sector, with the whole window every 5 s (LFS_WAKE_FULL_MS: the
+# renewals' reads of it, renewals_stand_in below) and the fallback attempts (each reads the dblocks of hosts 1 .. 200), it is about
 # 0.1 MB a second: the check allows 1.5 MB.
 source "$(dirname "$0")/lib.sh"
 t_setup
@@ -62,7 +62,44 @@ wait_on() {
 	wait "$pid" 2>/dev/null
 }
 
+status_of() {
+	awk -v k="$2:" '$1 == k { print $2 }' "$1/.status"
+}
+
+# renewals_stand_in WAITER HOLDER LEASE: while WAITER's open of LEASE waits,
+# the whole-window scan every LFS_WAKE_FULL_MS (5 s) comes from WAITER's
+# renewals' reads of the window (every 2 s), not from reads of its own.
+# The first scan of a wait reads the window itself (no renewal read is
+# kept before it asks for them): counted from the first renewal read used.
+renewals_stand_in() {
+	local w=$1 h=$2 lease=$3 wm hm pid r0 w0 r1 w1
+	eval "wm=\$MNT_$w hm=\$MNT_$h"
+	echo acquire >"$hm/$lease/ctl" || fail "host $h: acquire $lease"
+	r0=$(status_of "$wm" notice_renewal_reads)
+	t_bg "s$w$lease" "$OPEN" "$wm/$lease/lock"
+	pid=$T_LAST_PID
+	t_wait_for 20 t_in_syscall "$pid" openat ||
+	    fail "host $w's open of $lease is not waiting: $(cat "$WORK/s$w$lease.log")"
+	t_wait_for 20 test "$(status_of "$wm" notice_renewal_reads)" -gt "$r0" ||
+	    fail "host $w never looked at a renewal's read for notices"
+	r0=$(status_of "$wm" notice_renewal_reads)
+	w0=$(status_of "$wm" notice_window_reads)
+	sleep 6
+	r1=$(status_of "$wm" notice_renewal_reads)
+	w1=$(status_of "$wm" notice_window_reads)
+	t_log "host $w over 6 s of waiting: $((r1 - r0)) renewal reads looked at, $((w1 - w0)) window reads of its own"
+	[ $((r1 - r0)) -ge 2 ] ||
+	    fail "host $w looked at $((r1 - r0)) renewal reads in 6 s (renewal every 2 s)"
+	[ "$w1" -eq "$w0" ] ||
+	    fail "host $w read the window $((w1 - w0)) times for notices beside its renewals"
+	grep -q '^opened' "$WORK/s$w$lease.log" && fail "$lease opened on host $w while host $h holds it"
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null
+	echo release >"$hm/$lease/ctl" || fail "host $h: release $lease"
+}
+
 wait_on 1 200 a
 wait_on 200 1 b
+renewals_stand_in 1 200 a
 t_umount 200
 t_umount 1

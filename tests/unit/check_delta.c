@@ -777,6 +777,102 @@ START_TEST(test_renew_window)
 }
 END_TEST
 
+/* A taker (lockspace.h hosts_taker) that keeps what it is handed when
+ * keep is set, and counts offers. */
+struct taker {
+	int keep, offers;
+	unsigned char *buf;
+	uint32_t n;
+	uint64_t start_ms;
+};
+
+static enum tp_act
+fail_reads(void *arg, int seq, const struct iocb *cb, long *res)
+{
+	(void)arg;
+	(void)seq;
+	if (cb->aio_lio_opcode != IO_CMD_PREAD)
+		return TP_NOW;
+	*res = -EIO;
+	return TP_RESULT;
+}
+
+static int
+take_read(void *arg, unsigned char *buf, uint32_t n, uint64_t start_ms)
+{
+	struct taker *t = arg;
+
+	t->offers++;
+	if (!t->keep)
+		return 0;
+	free(t->buf);
+	t->buf = buf;
+	t->n = n;
+	t->start_ms = start_ms;
+	return 1;
+}
+
+/* A renewal hands its read of the window (and a full read the whole area)
+ * to the registered taker, with the read's start time, after the view took
+ * it: the watcher's change notices come from it (notice.h).  Declined, the
+ * buffer is freed (ASan's leak check), and without a taker nothing is
+ * offered.  A renewal whose read failed offers nothing. */
+START_TEST(test_renew_hands_read_over)
+{
+	struct host a = { 0 }, b = { 0 };
+	struct host *both[] = { &a, &b };
+	struct taker t = { 0 };
+	struct lfs_host_view v;
+	uint32_t S;
+	uint64_t t0;
+
+	format_lockspace_hosts(64);
+	host_open(&a, 1);
+	host_open(&b, 2);
+	hosts_join(both, 2);
+	S = a.ls.layout.sector_size;
+	a.ls.hosts_taker.take = take_read;
+	a.ls.hosts_taker.arg = &t;
+	host_renew(&a); /* declined: freed */
+	ck_assert_int_eq(t.offers, 1);
+	t.keep = 1;
+	tclock_advance(&test_clk, T_POLL_MS);
+	host_renew(&b);
+	tclock_advance(&test_clk, T_POLL_MS);
+	t0 = tclock_ms(&test_clk);
+	host_renew(&a);
+	ck_assert_int_eq(t.offers, 2);
+	ck_assert_ptr_nonnull(t.buf);
+	ck_assert_uint_eq(t.n, lfs_hosts_window(&a.ls));
+	ck_assert_uint_eq(t.start_ms, t0);
+	/* the bytes the view took: host 2's record, as renewed */
+	ck_assert_int_eq(lfs_host_get(&a.ls, 2, &v), 0);
+	{
+		struct lfs_host rec;
+
+		ck_assert_int_eq(lfs_host_decode(&rec, t.buf + S, S), 0);
+		ck_assert_uint_eq(rec.timestamp, v.rec.timestamp);
+		ck_assert_uint_eq(rec.host_id, 2);
+	}
+	/* a full read: the whole area */
+	ck_assert_int_eq(lfs_hosts_refresh(&a.ls, &a.io), 0);
+	ck_assert_int_eq(t.offers, 3);
+	ck_assert_uint_eq(t.n, a.ls.layout.max_hosts);
+	/* a read that fails is not offered */
+	a.path.rule = fail_reads;
+	ck_assert_int_eq(lfs_delta_renew(&a.ls, &a.io), -EIO);
+	ck_assert_int_eq(t.offers, 3);
+	a.path.rule = NULL;
+	/* no taker: none */
+	a.ls.hosts_taker.take = NULL;
+	host_renew(&a);
+	ck_assert_int_eq(t.offers, 3);
+	free(t.buf);
+	host_close(&a);
+	host_close(&b);
+}
+END_TEST
+
 /* What a host logged about bad records: NOTICEs and WARNINGs counted. */
 struct bad_log {
 	int notices, warnings;
@@ -877,6 +973,7 @@ delta_suite(void)
 	tcase_add_test(live, test_renew_not_after_renewal_fail);
 	tcase_add_test(live, test_renew_after_takeover);
 	tcase_add_test(live, test_renew_window);
+	tcase_add_test(live, test_renew_hands_read_over);
 	tcase_add_test(live, test_torn_peer_record);
 	return s;
 }

@@ -235,6 +235,48 @@ START_TEST(test_wake_all_when_unsure)
 }
 END_TEST
 
+/* A sighting by a read that started before the one the tracker has (a
+ * renewal's window, looked at after a later scan of the owner's sector)
+ * changes nothing: it would show seq gone back and wake every waiter.  A
+ * later read that shows seq gone back (a late write landed) still does. */
+START_TEST(test_wake_older_read_ignored)
+{
+	struct lfs_notice n = { .host_id = 2, .generation = 5 }, before;
+	struct lfs_wake_seen s = { .valid = 1, .view_gen = 5, .notice = &n,
+	    .read_ms = 100 };
+	struct lfs_wake w;
+	struct hits h;
+
+	ck_assert_int_eq(lfs_wake_init(&w, 8), 0);
+	ck_assert_int_eq(scan(&w, 2, &s, &h), LFS_WAKE_ALL); /* first sight */
+	before = n;
+	lfs_notice_push(&n, 3);
+	s.read_ms = 200;
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	ck_assert_int_eq(h.n, 1);
+	ck_assert_uint_eq(h.slot[0], 3);
+	/* the renewal's read of 150, looked at now */
+	s.notice = &before;
+	s.read_ms = 150;
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	ck_assert_int_eq(h.n, 0);
+	/* ... left the tracker as the read of 200 had: nothing new */
+	s.notice = &n;
+	s.read_ms = 300;
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	ck_assert_int_eq(h.n, 0);
+	/* a read of the same start counts (one read, two looks) */
+	lfs_notice_push(&n, 4);
+	ck_assert_int_eq(scan(&w, 2, &s, &h), 0);
+	ck_assert_int_eq(h.n, 1);
+	/* an older notice by a later read: a late write landed */
+	s.notice = &before;
+	s.read_ms = 400;
+	ck_assert_int_eq(scan(&w, 2, &s, &h), LFS_WAKE_ALL);
+	lfs_wake_free(&w);
+}
+END_TEST
+
 /* The fallback's rate does not grow with the leases waited on, and every
  * lease gets its turn: 1,000 leases, a check every ms for 60 s. */
 START_TEST(test_wake_pick_bounded_fair)
@@ -483,6 +525,7 @@ notice_suite(void)
 	tcase_add_test(rec, test_notice_ring_wraps);
 	tcase_add_test(wake, test_wake_names_changed_slots);
 	tcase_add_test(wake, test_wake_all_when_unsure);
+	tcase_add_test(wake, test_wake_older_read_ignored);
 	tcase_add_test(wake, test_wake_pick_bounded_fair);
 	tcase_add_test(wake, test_wake_span);
 	tcase_add_test(disk, test_release_posts_notice);
