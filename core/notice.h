@@ -15,9 +15,12 @@
  *      them all (the owner each blocked open's last attempt found,
  *      lfs_wake_span_add), else the whole window (hosts 1 ..
  *      lfs_hosts_window()); and the whole window at least every
- *      LFS_WAKE_FULL_MS whatever it knows (lfs_wake_span_begin).  At 2,000
- *      hosts the window is 1 MiB (8 MiB with 4 KiB sectors): read every
- *      20 ms it would be 50 MiB a second, for a wait on one lease;
+ *      LFS_WAKE_FULL_MS whatever it knows (lfs_wake_span_begin), which
+ *      the renewals' own reads of the window provide while they come
+ *      more often than that (lockspace.h hosts_taker; the daemon's
+ *      watcher.c wake_kept).  At 2,000 hosts the window is 1 MiB (8 MiB
+ *      with 4 KiB sectors): read every 20 ms it would be 50 MiB a second,
+ *      for a wait on one lease;
  *   2. compares each host's notice with the one it saw last
  *      (lfs_wake_host()): the slots named since are woken, and when it
  *      cannot tell what changed (a new generation, a ring that wrapped, a
@@ -42,7 +45,7 @@
  * (LFS_WAKE_ALL).  What that misses (a notice lost, the ring wrapped) the
  * next whole-window scan catches, at most LFS_WAKE_FULL_MS later, as the
  * fallback does (at io_timeout 1 s the renewal reads that window every
- * 2 s, so the scan adds 2 / 5 to the renewal's bytes).  The price: a host
+ * 2 s, and that read serves as the scan: it adds nothing).  The price: a host
  * outside the owners read for that posts more than LFS_NOTICE_RING notices
  * between two whole-window scans (64 releases in 5 s: a host emptying
  * itself) makes the next one try every waited lease, where a scan every

@@ -75,6 +75,10 @@
  *                exclusive before it, while rejoining: no lease operation
  *                may run while the generation changes)
  *   reads.lock[i] (a read context: alone, or before table_lock)
+ *   reads_kept.lock (a leaf: the watcher takes it with nothing else held,
+ *                for a pointer swap; a renewal or a full host read only
+ *                tries it, whatever it holds, and gives up when busy:
+ *                watcher.c keep_read)
  *
  * The lease operations' contexts (d->ops, core/ioset.h): slot s's
  * operations run on context s % n with its lock held (lfs_ops_lock), so a
