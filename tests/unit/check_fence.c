@@ -455,6 +455,14 @@ START_TEST(test_kill_by_pidfd)
 	h.start_time = 12345;    /* not its start time: not looked at */
 	h.by_pidfd = 1;
 	h.pidfd = pidfd_open(pid, 0);
+	if (h.pidfd < 0 && errno == ENOSYS) {
+		/* valgrind has no pidfd_open (make valgrind); the daemon then
+		 * refuses `acquire pid` (pidhold.c lfs_pid_open): nothing to run */
+		fprintf(stderr, "check_fence: pidfd_open: ENOSYS here; "
+		    "test_kill_by_pidfd not run\n");
+		holder_cleanup(&a);
+		return;
+	}
 	ck_assert_int_ge(h.pidfd, 0);
 	ck_assert(lfs_fence_alive(&h));
 	ck_assert_int_eq(lfs_fence_kill(&h, 1, T_GRACE_MS, T_BOUND_MS,
