@@ -313,6 +313,7 @@ START_TEST(test_names_concurrent)
 		    &cr[i]), 0);
 	for (i = 0; i < 2; i++)
 		ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+	atomic_store(&test_clk.frozen, false);
 	pthread_barrier_destroy(&start);
 
 	for (i = 0; i < 2; i++)

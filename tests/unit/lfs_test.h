@@ -182,6 +182,15 @@ lt_make_test_file(const char *name, uint64_t size)
 	return -1;
 }
 
+/* Before each test: the test clock runs.  A test that froze it (a race in
+ * real threads) leaves it frozen, which under CK_FORK=no (make valgrind)
+ * the next test would inherit, and every wait on it would spin forever. */
+static inline void
+lt_setup(void)
+{
+	atomic_store(&test_clk.frozen, false);
+}
+
 /* A test case with the 20 s timeout the lockspace suites need (joins wait
  * join_delay, takeovers host_dead; sanitizers are slow), added to s. */
 static inline TCase *
@@ -189,6 +198,7 @@ lt_tcase(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
 
+	tcase_add_checked_fixture(tc, lt_setup, NULL);
 	tcase_set_timeout(tc, 20);
 	suite_add_tcase(s, tc);
 	return tc;
