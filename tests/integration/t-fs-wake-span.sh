@@ -3,8 +3,9 @@
 # With ids 1 and 200 joined, the window is 208 sectors (104 KiB): read every
 # LFS_WAKE_SCAN_MS (20 ms) that is over 5 MB a second.  Reading only the
 # owner's sector, with the whole window every 5 s (LFS_WAKE_FULL_MS: the
-# renewals' reads of it, renewals_stand_in below) and the fallback attempts (each reads the dblocks of hosts 1 .. 200), it is about
-# 0.1 MB a second: the check allows 1.5 MB.
+# renewals' reads of it, renewals_stand_in below) and the fallback attempts
+# (each reads the dblocks of hosts 1 .. 200), it is about 0.1 MB a second:
+# the check allows 1.5 MB.
 source "$(dirname "$0")/lib.sh"
 t_setup
 DEV=$WORK/dev.img
