@@ -592,7 +592,8 @@ renew_locked(struct lfs_lockspace *ls, struct lfs_io *io)
 	if (rv == 0) {
 		lfs_hosts_apply(ls, area, n, read_ms, lfs_clock_ms(ls->clock));
 		/* the watcher's notices (lockspace.h hosts_taker): a
-		 * trylock and a pointer swap, before the clock check below */
+		 * trylock, a pointer swap and at most the free() this did
+		 * itself before, ahead of the clock check below */
 		lfs_hosts_pass_on(ls, area, n, read_ms);
 		if (lfs_clock_ms(ls->clock) - read_ms >= ls->to.io_timeout_ms)
 			rv = -ETIMEDOUT; /* too slow to write safely now */

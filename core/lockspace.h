@@ -148,8 +148,8 @@ struct lfs_lockspace {
 	 * a renewal or a full read applied to the view.  take returns 1 when
 	 * it keeps buf (it frees it, with free()), else 0.  A renewal offers
 	 * between its read and its write, so take must not block or do I/O:
-	 * a trylock and a pointer swap.  Set before any thread starts; NULL
-	 * take: none.
+	 * a trylock, a pointer swap, at most one free().  Set before any
+	 * thread starts; NULL take: none.
 	 */
 	struct lfs_hosts_taker {
 		int (*take)(void *arg, unsigned char *buf, uint32_t n,

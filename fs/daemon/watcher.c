@@ -451,30 +451,34 @@ wake_span(struct lfs_daemon *d, uint64_t now, uint32_t *first,
  * read it again: at 2,000 hosts that read is 1 MiB (8 MiB with 4 KiB
  * sectors) every LFS_WAKE_FULL_MS, the most of a waiting host's reads.
  * keep_read runs in the renewal thread between its read and its write:
- * a trylock and a pointer swap, nothing that can wait.
+ * a trylock, a pointer swap and at most one free() (the renewal freed its
+ * own read there before), nothing that can wait.
  */
 static int
 keep_read(void *arg, unsigned char *buf, uint32_t n, uint64_t start_ms)
 {
 	struct lfs_reads_kept *k = &((struct lfs_daemon *)arg)->reads_kept;
+	int keep = start_ms < atomic_load(&k->want_until_ms);
 	unsigned char *old;
 
-	if (!atomic_load(&k->want) || pthread_mutex_trylock(&k->lock) != 0)
+	if (pthread_mutex_trylock(&k->lock) != 0)
 		return 0;
 	old = k->buf;
-	k->buf = buf;
+	k->buf = keep ? buf : NULL;
 	k->n = n;
 	k->start_ms = start_ms;
 	pthread_mutex_unlock(&k->lock);
-	free(old); /* never looked at: a newer read replaces it */
-	return 1;
+	/* never looked at: a newer read replaces it, or nobody waits any
+	 * more and it would be kept until the next wait */
+	free(old);
+	return keep;
 }
 
 void
 lfs_watcher_take_reads(struct lfs_daemon *d)
 {
 	pthread_mutex_init(&d->reads_kept.lock, NULL);
-	atomic_store(&d->reads_kept.want, 0);
+	atomic_store(&d->reads_kept.want_until_ms, 0);
 	d->reads_kept.buf = NULL;
 	d->ls.hosts_taker.take = keep_read;
 	d->ls.hosts_taker.arg = d;
@@ -550,7 +554,8 @@ wake_scan(struct lfs_daemon *d, struct lfs_wake *wk, struct scan_hits *h,
 
 	all = wake_kept(d, wk, h);
 	wake_span(d, now, &first, &n);
-	atomic_store(&d->reads_kept.want, n > 0);
+	atomic_store(&d->reads_kept.want_until_ms, n > 0 ?
+	    now + LFS_WAKE_FULL_MS : 0);
 	if (n == 0)
 		return all; /* nobody to wake: wake_mark() does the local work */
 	/* stuck: a failed read (below) */

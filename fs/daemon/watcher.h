@@ -37,10 +37,15 @@ struct lfs_watcher {
  * renewal's last read of the host-area window, handed over for its change
  * notices (core/lockspace.h hosts_taker; watcher.c keep_read) while a
  * scan wants them: the renewal thread only ever tries the lock, and the
- * watcher holds it for a pointer swap.  At most one read is kept. */
+ * watcher holds it for a pointer swap.  At most one read is kept, and none
+ * once no scan wants them (the next offer frees it). */
 struct lfs_reads_kept {
 	pthread_mutex_t lock;
-	atomic_bool want;        /* something waits on another host: keep */
+	_Atomic uint64_t want_until_ms; /* keep reads that start before this
+	                            (monotonic): each scan sets it
+	                            LFS_WAKE_FULL_MS ahead while something
+	                            waits on another host, 0 when nothing
+	                            does */
 	unsigned char *buf;      /* lock: hosts 1 .. n, NULL: none */
 	uint32_t n;              /* lock */
 	uint64_t start_ms;       /* lock: when that read started */
